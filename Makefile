@@ -1,0 +1,180 @@
+# libgdfo build. `make` builds the libraries and the CLI; `make test` runs
+# every suite (C/Check, Python/pytest, Java/JUnit); `make asan` runs the C
+# suites under AddressSanitizer and UBSan; `make bench` runs the benchmarks.
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define GDFO_VERSION_MAJOR \([0-9]*\)/\1/p' include/gdfo/version.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define GDFO_VERSION_MINOR \([0-9]*\)/\1/p' include/gdfo/version.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define GDFO_VERSION_PATCH \([0-9]*\)/\1/p' include/gdfo/version.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+CXX ?= c++
+PYTHON ?= /usr/bin/python3
+JAVA_HOME ?= $(shell dirname $$(dirname $$(readlink -f $$(command -v javac) 2>/dev/null)) 2>/dev/null)
+
+PKGS := libcjson openblas libzstd zlib
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+DEP_LIBS := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+CHECK_CFLAGS := $(shell pkg-config --cflags check)
+CHECK_LIBS := $(shell pkg-config --libs check)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+	-fPIC -fvisibility=hidden -DGDFO_BUILDING -Iinclude -Ilib $(DEP_CFLAGS) $(SANFLAGS)
+LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
+
+SONAME := libgdfo.so.$(VERSION_MAJOR)
+SHLIB := $(BUILD)/libgdfo.so.$(VERSION)
+STLIB := $(BUILD)/libgdfo.a
+CLI := $(BUILD)/gdfo
+
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_SRCS := $(sort $(wildcard tools/*.c))
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(sort $(wildcard tests/c/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/c/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/c/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+EXAMPLE_SRCS := $(sort $(wildcard examples/c/*.c))
+PUBLIC_HEADERS := $(sort $(wildcard include/gdfo/*.h))
+
+JNI_SRCS := $(sort $(wildcard bindings/jvm/native/*.c))
+JAVA_SRCS := $(sort $(shell find bindings/jvm/src/main -name '*.java' 2>/dev/null))
+JAVA_TEST_SRCS := $(sort $(shell find tests/java -name '*.java' 2>/dev/null))
+JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
+JNILIB := $(BUILD)/libgdfo_jni.so
+
+.PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
+	asan bench examples install uninstall clean jvm
+
+all: lib cli $(BUILD)/gdfo.pc
+
+lib: $(SHLIB) $(STLIB)
+
+cli: $(CLI)
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHLIB): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+	ln -sf libgdfo.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libgdfo.so
+
+$(STLIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(CLI_OBJS) $(STLIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(STLIB) $(DEP_LIBS)
+
+$(BUILD)/gdfo.pc: pkg-config/gdfo.pc.in include/gdfo/version.h
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# Tests link the static library so that they can reach internal helpers.
+$(BUILD)/tests/%: tests/c/%.c $(TEST_SUPPORT) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/c -o $@ $< $(TEST_SUPPORT) $(STLIB) \
+		$(LDFLAGS_ALL) $(CHECK_LIBS) $(DEP_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(LDFLAGS_ALL) $(DEP_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+
+test: all check-symbols check-headers test-c test-python test-java
+	@echo "make test: all suites passed"
+
+test-c: $(TEST_BINS) $(CLI)
+	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)
+
+test-python: $(SHLIB) $(CLI)
+	GDFO_LIBRARY=$(CURDIR)/$(BUILD)/libgdfo.so GDFO_CLI=$(CURDIR)/$(CLI) \
+		PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
+
+jvm: $(JNILIB) $(BUILD)/jvm/classes/.stamp
+
+$(BUILD)/jvm/classes/.stamp: $(JAVA_SRCS)
+	@mkdir -p $(BUILD)/jvm/classes $(BUILD)/jvm/include
+	$(JAVA_HOME)/bin/javac --release 17 -Xlint:all -Werror -d $(BUILD)/jvm/classes \
+		-h $(BUILD)/jvm/include $(JAVA_SRCS)
+	@touch $@
+
+$(JNILIB): $(JNI_SRCS) $(BUILD)/jvm/classes/.stamp $(SHLIB)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/jvm/include -I$(JAVA_HOME)/include -I$(JAVA_HOME)/include/linux \
+		-shared -o $@ $(JNI_SRCS) -L$(BUILD) -lgdfo -Wl,-rpath,'$$ORIGIN' $(LDFLAGS_ALL)
+
+test-java: jvm
+	@mkdir -p $(BUILD)/jvm/test-classes
+	$(JAVA_HOME)/bin/javac --release 17 -d $(BUILD)/jvm/test-classes \
+		-cp $(BUILD)/jvm/classes:$(JUNIT_JAR) $(JAVA_TEST_SRCS)
+	GDFO_CLI=$(CURDIR)/$(CLI) $(JAVA_HOME)/bin/java -Djava.library.path=$(BUILD) \
+		-jar $(JUNIT_JAR) --disable-banner --fail-if-no-tests \
+		-cp $(BUILD)/jvm/classes:$(BUILD)/jvm/test-classes --scan-classpath \
+		--details=summary --disable-ansi-colors
+
+# Only gdfo_* may be exported from the shared library.
+check-symbols: $(SHLIB)
+	@bad=$$(nm -D --defined-only $(SHLIB) | awk '{print $$3}' | grep -v '^gdfo_' | grep -v '^_' || true); \
+	if [ -n "$$bad" ]; then echo "check-symbols: exported symbols without the gdfo_ prefix:"; echo "$$bad"; exit 1; fi; \
+	echo "check-symbols: $$(nm -D --defined-only $(SHLIB) | grep -c ' gdfo_') exported symbols, all gdfo_*"
+
+# The public header must compile as strict C99 and as C++.
+check-headers:
+	@mkdir -p $(BUILD)/hdr
+	@printf '#include <gdfo/gdfo.h>\nint main(void) { return gdfo_version_string() ? 0 : 1; }\n' > $(BUILD)/hdr/t.c
+	$(CC) -std=c99 -pedantic -Werror -Wall -Wextra -Iinclude -fsyntax-only $(BUILD)/hdr/t.c
+	$(CXX) -std=c++11 -pedantic -Werror -Wall -Wextra -Iinclude -fsyntax-only -x c++ $(BUILD)/hdr/t.c
+	@echo "check-headers: gdfo.h compiles as C99 -pedantic -Werror and as C++"
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c
+
+# ---- benchmarks, examples, install -----------------------------------------
+
+bench: all $(BENCH_BINS)
+	@mkdir -p bench/results
+	@: > bench/results/latest.jsonl
+	@for s in $(sort $(wildcard bench/*.sh)); do \
+		echo "== $$s"; BUILD=$(BUILD) PYTHON=$(PYTHON) sh $$s || exit 1; done
+
+examples: install-local
+	$(MAKE) -C examples/c PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/lib/pkgconfig
+
+install-local:
+	$(MAKE) install DESTDIR= PREFIX=$(CURDIR)/$(BUILD)/stage
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/gdfo/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libgdfo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgdfo.so
+	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(BUILD)/gdfo.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/gdfo
+	rm -f $(DESTDIR)$(LIBDIR)/libgdfo.so* $(DESTDIR)$(LIBDIR)/libgdfo.a \
+		$(DESTDIR)$(BINDIR)/gdfo $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,65 @@
+/*
+ * The pipeline graph's representation, shared by the parts of libgdfo
+ * that read graphs in their hot loops (simulator, encoder features,
+ * rewrites). Everything outside lib/ goes through include/gdfo/graph.h.
+ */
+#ifndef GDFO_GRAPH_INTERNAL_H
+#define GDFO_GRAPH_INTERNAL_H
+
+#include "core/internal.h"
+#include "gdfo/graph.h"
+
+typedef struct gdfo__stage {
+	int64_t id;
+	char *name;
+	int32_t op;
+	int32_t join_type;
+	uint32_t fused_ops;
+	gdfo_stage_stats stats;
+	gdfo_stage_knobs knobs;
+	char **cols_read;
+	size_t n_read;
+	char **cols_written;
+	size_t n_written;
+	size_t *parents;   /* stage indices, in the order the edges were added */
+	size_t n_parents, cap_parents;
+	size_t *children;  /* stage indices */
+	size_t n_children, cap_children;
+} gdfo__stage;
+
+struct gdfo_graph {
+	char *name;
+	gdfo__stage *stages;
+	size_t n, cap;
+	gdfo_graph_knobs knobs;
+	gdfo_cluster cluster;
+	size_t *slots;      /* open-addressing id index: index + 1, 0 = empty */
+	size_t slot_cap;    /* power of two, > 2 * n */
+};
+
+/* Checks one stage's own fields; the message names the stage and field. */
+int gdfo__graph_check_stage(const gdfo_stage *stage);
+
+/* Index of id, or (size_t)-1. */
+size_t gdfo__graph_index(const gdfo_graph *g, int64_t id);
+
+/*
+ * Adds an edge between stage indices without the cycle check (bulk
+ * loaders call gdfo_graph_validate once at the end). Duplicate edges are
+ * still refused with GDFO_EEXISTS.
+ */
+int gdfo__graph_link(gdfo_graph *g, size_t parent, size_t child);
+
+/* Removes the edge parent -> child if present. */
+void gdfo__graph_unlink(gdfo_graph *g, size_t parent, size_t child);
+
+/*
+ * Removes the stage at index and its edges. Indices above it shift down
+ * by one everywhere in the graph.
+ */
+void gdfo__graph_remove(gdfo_graph *g, size_t index);
+
+/* A stage that is no longer than 255 bytes, etc.: GDFO_STAGE_NAME_MAX. */
+#define GDFO__NAME_MAX 255
+
+#endif

@@ -1,0 +1,25 @@
+/* Subcommands of the gdfo CLI; each takes argv starting at its own name. */
+#ifndef GDFO_CLI_H
+#define GDFO_CLI_H
+
+#include <stdio.h>
+
+#include "gdfo/gdfo.h"
+
+#define GDFO__EXIT_OK 0
+#define GDFO__EXIT_FAIL 1
+#define GDFO__EXIT_USAGE 2
+
+/* Maps a library status to the CLI's exit code (bad input 2, otherwise 1). */
+int gdfo__cli_exit_code(int status);
+
+/* Prints "gdfo CMD: <last error>" on stderr and returns the exit code. */
+int gdfo__cli_fail(const char *cmd, int status);
+
+/* 1 when argv holds --help or -h. */
+int gdfo__cli_wants_help(int argc, char **argv);
+
+int gdfo__cli_inspect(int argc, char **argv);
+int gdfo__cli_version(int argc, char **argv);
+
+#endif

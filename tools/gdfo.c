@@ -1,0 +1,47 @@
+/*
+ * gdfo: the command-line front end of libgdfo.
+ * Exit status: 0 success, 2 bad input or usage, 1 any other failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
+	{"version", gdfo__cli_version, "print the library version"},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+	fprintf(f, "usage: gdfo COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'gdfo COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return gdfo__cli_version(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "gdfo: unknown command '%s' (try 'gdfo --help')\n", argv[1]);
+	return 2;
+}
