@@ -1,6 +1,7 @@
 /*
  * Pipeline JSON ("format": "gdfo-pipeline/1"), documented in docs/formats.md.
  */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,12 +140,12 @@ static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const c
 	if (o && !cJSON_IsNull(o)) {
 		gdfo__json_path_key(p, path, "stats");
 		if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, stat_keys, p) ||
-		    gdfo__json_number(&s->stats.rows_in, o, "rows_in", p, 0, 0, 0, 1e300) ||
-		    gdfo__json_number(&s->stats.bytes_in, o, "bytes_in", p, 0, 0, 0, 1e300) ||
-		    gdfo__json_number(&s->stats.selectivity, o, "selectivity", p, 0, 1, 0, 1e300) ||
-		    gdfo__json_number(&s->stats.key_cardinality, o, "key_cardinality", p, 0, 0, 0, 1e300) ||
-		    gdfo__json_number(&s->stats.skew, o, "skew", p, 0, 1, 1, 1e300) ||
-		    gdfo__json_number(&s->stats.cpu_ns_per_row, o, "cpu_ns_per_row", p, 0, 0, 0, 1e300))
+		    gdfo__json_number(&s->stats.rows_in, o, "rows_in", p, 0, 0, 0, DBL_MAX) ||
+		    gdfo__json_number(&s->stats.bytes_in, o, "bytes_in", p, 0, 0, 0, DBL_MAX) ||
+		    gdfo__json_number(&s->stats.selectivity, o, "selectivity", p, 0, 1, 0, DBL_MAX) ||
+		    gdfo__json_number(&s->stats.key_cardinality, o, "key_cardinality", p, 0, 0, 0, DBL_MAX) ||
+		    gdfo__json_number(&s->stats.skew, o, "skew", p, 0, 1, 1, DBL_MAX) ||
+		    gdfo__json_number(&s->stats.cpu_ns_per_row, o, "cpu_ns_per_row", p, 0, 0, 0, DBL_MAX))
 			return GDFO_EFORMAT;
 	}
 	o = cJSON_GetObjectItemCaseSensitive(js, "knobs");
@@ -353,13 +354,9 @@ static int write_stage(cJSON *arr, const gdfo_graph *g, const gdfo__stage *s)
 		return GDFO_ENOMEM;
 	if (!(par = cJSON_AddArrayToObject(o, "parents")))
 		return gdfo__json_oom();
-	for (i = 0; i < s->n_parents; i++) {
-		cJSON *n = cJSON_CreateNumber((double)g->stages[s->parents[i]].id);
-		if (!n || !cJSON_AddItemToArray(par, n)) {
-			cJSON_Delete(n);
-			return gdfo__json_oom();
-		}
-	}
+	for (i = 0; i < s->n_parents; i++)
+		if ((rc = gdfo__json_append_number(par, (double)g->stages[s->parents[i]].id)))
+			return rc;
 	if (s->fused_ops) {
 		cJSON *f = cJSON_AddArrayToObject(o, "fused_ops");
 		int k;

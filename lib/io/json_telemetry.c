@@ -2,6 +2,7 @@
  * Telemetry JSON ("format": "gdfo-telemetry/1"), documented in docs/formats.md.
  * Measurements that were not taken are omitted (GDFO_UNKNOWN in C).
  */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ static int read_fields(void *rec, const gdfo__field *f, const cJSON *obj, const 
 {
 	for (; f->name; f++)
 		if (gdfo__json_number((double *)((char *)rec + f->offset), obj, f->name, path, 0,
-				      GDFO_UNKNOWN, 0, 1e300))
+				      GDFO_UNKNOWN, 0, DBL_MAX))
 			return GDFO_EFORMAT;
 	return 0;
 }

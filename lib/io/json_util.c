@@ -292,12 +292,57 @@ int gdfo__json_array(const cJSON **out, const cJSON *obj, const char *key, const
 	return 0;
 }
 
+/*
+ * cJSON prints doubles with 15 significant digits and accepts the result
+ * when it is only approximately equal, which breaks exact round trips:
+ * print the shortest form that reads back as the identical double.
+ */
+cJSON *gdfo__json_create_number(double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v))
+		return NULL;
+	if (v == 0)
+		return cJSON_CreateRaw(signbit(v) ? "-0.0" : "0");
+	if (fabs(v) < 9007199254740992.0 && v == floor(v)) {
+		snprintf(buf, sizeof(buf), "%.0f", v);
+		return cJSON_CreateRaw(buf);
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return cJSON_CreateRaw(buf);
+}
+
 int gdfo__json_add_number(cJSON *obj, const char *key, double v)
 {
+	cJSON *n;
+
 	if (!isfinite(v))
 		return gdfo__error(GDFO_ERANGE, "cannot write \"%s\": %g is not a JSON number", key, v);
-	if (!cJSON_AddNumberToObject(obj, key, v))
+	n = gdfo__json_create_number(v);
+	if (!n || !cJSON_AddItemToObject(obj, key, n)) {
+		cJSON_Delete(n);
 		return gdfo__json_oom();
+	}
+	return 0;
+}
+
+int gdfo__json_append_number(cJSON *arr, double v)
+{
+	cJSON *n;
+
+	if (!isfinite(v))
+		return gdfo__error(GDFO_ERANGE, "cannot write %g: it is not a JSON number", v);
+	n = gdfo__json_create_number(v);
+	if (!n || !cJSON_AddItemToArray(arr, n)) {
+		cJSON_Delete(n);
+		return gdfo__json_oom();
+	}
 	return 0;
 }
 

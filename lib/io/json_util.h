@@ -62,8 +62,14 @@ int gdfo__json_enum(int32_t *out, const cJSON *obj, const char *key, const char 
 int gdfo__json_array(const cJSON **out, const cJSON *obj, const char *key, const char *path,
 		     int required);
 
-/* Writer side: adds a number, refusing non-finite values (they are not JSON). */
+/*
+ * Writer side. Numbers are printed in the shortest form that reads back
+ * as the identical double; non-finite values are refused (not JSON).
+ * Use these instead of cJSON_AddNumberToObject/cJSON_CreateNumber.
+ */
+cJSON *gdfo__json_create_number(double v); /* NULL for non-finite or OOM */
 int gdfo__json_add_number(cJSON *obj, const char *key, double v);
+int gdfo__json_append_number(cJSON *arr, double v);
 
 /* Prints item unformatted-but-indented into a gdfo_free-able string. */
 int gdfo__json_print(char **out, const cJSON *item);
