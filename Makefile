@@ -55,9 +55,9 @@ JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
 
 .PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
-	asan bench examples install uninstall clean jvm
+	asan bench test-install install uninstall clean jvm
 
-all: lib cli $(BUILD)/gdfo.pc
+all: lib cli
 
 lib: $(SHLIB) $(STLIB)
 
@@ -81,10 +81,10 @@ $(STLIB): $(LIB_OBJS)
 $(CLI): $(CLI_OBJS) $(STLIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(STLIB) $(DEP_LIBS)
 
-$(BUILD)/gdfo.pc: pkg-config/gdfo.pc.in include/gdfo/version.h
-	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+# Paths under PREFIX are written relative to ${prefix}, so that
+# `pkg-config --define-prefix` works on a staged (DESTDIR) tree.
+PC_LIBDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 # Tests link the static library so that they can reach internal helpers.
 $(BUILD)/tests/%: tests/c/%.c $(TEST_SUPPORT) $(STLIB)
@@ -98,8 +98,21 @@ $(BUILD)/bench/%: bench/%.c $(STLIB)
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-c test-python test-java
+test: all check-symbols check-headers test-c test-python test-java test-install
 	@echo "make test: all suites passed"
+
+# Installs into a staging prefix and builds the C example against it through
+# pkg-config, as a user would.
+test-install: all
+	@rm -rf $(BUILD)/stage
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/stage PREFIX=/usr
+	$(MAKE) --no-print-directory -C examples/c clean mini_scheduler \
+		PKG_CONFIG="pkg-config --define-prefix" \
+		PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/usr/lib/pkgconfig
+	examples/c/mini_scheduler examples/pipelines/retail_etl.json > $(BUILD)/mini_scheduler.out
+	@grep -q "execution order" $(BUILD)/mini_scheduler.out
+	@rm -f examples/c/mini_scheduler
+	@echo "test-install: installed tree builds and runs examples/c/mini_scheduler"
 
 test-c: $(TEST_BINS) $(CLI)
 	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)
@@ -155,12 +168,6 @@ bench: all $(BENCH_BINS)
 	@for s in $(sort $(wildcard bench/*.sh)); do \
 		echo "== $$s"; BUILD=$(BUILD) PYTHON=$(PYTHON) sh $$s || exit 1; done
 
-examples: install-local
-	$(MAKE) -C examples/c PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/lib/pkgconfig
-
-install-local:
-	$(MAKE) install DESTDIR= PREFIX=$(CURDIR)/$(BUILD)/stage
-
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/gdfo/
@@ -169,7 +176,10 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgdfo.so
 	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/
-	install -m 644 $(BUILD)/gdfo.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(PC_LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    pkg-config/gdfo.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
 
 uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/gdfo

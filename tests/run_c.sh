@@ -16,5 +16,5 @@ for t in "$@"; do
 		[ "${f:-0}" -eq 0 ] && failed=$((failed + 1))
 	fi
 done
-echo "C tests: $passed passed, $failed failed"
+echo "check: $passed passed, $failed failed"
 [ $failed -eq 0 ]
