@@ -154,7 +154,9 @@ check-headers:
 	@printf '#include <gdfo/gdfo.h>\nint main(void) { return gdfo_version_string() ? 0 : 1; }\n' > $(BUILD)/hdr/t.c
 	$(CC) -std=c99 -pedantic -Werror -Wall -Wextra -Iinclude -fsyntax-only $(BUILD)/hdr/t.c
 	$(CXX) -std=c++11 -pedantic -Werror -Wall -Wextra -Iinclude -fsyntax-only -x c++ $(BUILD)/hdr/t.c
-	@echo "check-headers: gdfo.h compiles as C99 -pedantic -Werror and as C++"
+	@if grep -nE '#include *[<"](cblas|cJSON|cjson/cJSON|zstd|zlib|openblas)' $(PUBLIC_HEADERS); then \
+		echo "check-headers: public headers must not include dependency headers"; exit 1; fi
+	@echo "check-headers: gdfo.h compiles as C99 -pedantic -Werror and as C++; no dependency headers"
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
