@@ -1,0 +1,108 @@
+/*
+ * The plan's representation and the internal constructors optimizers use
+ * to build one. Everything outside lib/ goes through include/gdfo/plan.h.
+ */
+#ifndef GDFO_PLAN_INTERNAL_H
+#define GDFO_PLAN_INTERNAL_H
+
+#include "core/internal.h"
+#include "graph/graph_internal.h"
+#include "gdfo/plan.h"
+
+/* A change as the plan owns it (gdfo_change is the borrowed view). */
+typedef struct gdfo__change {
+	int32_t kind;
+	int64_t *stage_ids;
+	size_t n_stage_ids;
+	char *what;
+	char *why;
+	double expected_gain;
+	double confidence;
+	int64_t *attended_ids;
+	size_t n_attended_ids;
+} gdfo__change;
+
+struct gdfo_plan {
+	gdfo_graph *graph;     /* owned */
+	char *source;          /* "rules", "learned", ... */
+	gdfo__change *changes;
+	size_t n_changes, cap_changes;
+	gdfo_prediction prediction;
+	int32_t risk;          /* gdfo_risk */
+};
+
+/* Longest what/why text a plan accepts (JSON input is checked against it). */
+#define GDFO__PLAN_TEXT_MAX 4096
+#define GDFO__PLAN_SOURCE_MAX 64
+
+/*
+ * Creates a plan holding a deep copy of graph (the caller keeps its
+ * graph), made by the optimizer named source (1..64 bytes). Prediction
+ * starts all unknown (-1), risk low, no changes.
+ * Errors: GDFO_EINVAL (NULL argument, bad source), GDFO_ENOMEM.
+ */
+int gdfo__plan_create(gdfo_plan **out, const gdfo_graph *graph, const char *source);
+
+/*
+ * Like gdfo__plan_create but takes ownership of graph, also on failure
+ * (then the graph is freed).
+ */
+int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source);
+
+/*
+ * Appends a copy of change. Checked: kind in range, what and why
+ * non-empty and at most GDFO__PLAN_TEXT_MAX bytes, expected_gain finite
+ * and in [-1e6, 1], confidence in [0, 1], id arrays non-NULL when counted.
+ * Errors: GDFO_EINVAL (message names the field), GDFO_ENOMEM.
+ */
+int gdfo__plan_add_change(gdfo_plan *plan, const gdfo_change *change);
+
+/*
+ * Sets the prediction. Each field is -1 (unknown) or finite and >= 0.
+ * Errors: GDFO_EINVAL.
+ */
+int gdfo__plan_set_prediction(gdfo_plan *plan, const gdfo_prediction *p);
+
+/* Sets the risk. Errors: GDFO_EINVAL (not a gdfo_risk). */
+int gdfo__plan_set_risk(gdfo_plan *plan, int risk);
+
+/* The plan's graph for in-place rewriting by the optimizer that built it. */
+gdfo_graph *gdfo__plan_graph_mut(gdfo_plan *plan);
+
+/*
+ * The risk policy (docs/rules.md): HIGH when a change reorders joins,
+ * when executors, cores or memory per executor change by a factor of 2
+ * or more against baseline (or from/to the engine default), or when the
+ * plan asks for more executors than the cluster has; MEDIUM for a
+ * resource change of 25 % or more, or any structural rewrite (filter
+ * push-down, fusion); LOW otherwise (knob-only plans).
+ */
+int gdfo__plan_assess_risk(const gdfo_plan *plan, const gdfo_graph *baseline);
+
+/* Risk and change-kind names back to values; -1 when unknown. */
+int gdfo__change_kind_from_name(const char *name);
+int gdfo__risk_from_name(const char *name);
+
+#endif
+
+/* ---- shared by the rewrites and the optimizers (lib/plan/rewrite.c) ---- */
+
+/* Output estimates of a stage: rows_in x selectivity, bytes_in x selectivity. */
+double gdfo__stage_out_rows(const gdfo__stage *s);
+double gdfo__stage_out_bytes(const gdfo__stage *s);
+
+/* 1 when stage idx or one of its ancestors writes col; 0 if not; GDFO_ENOMEM. */
+int gdfo__col_available(const gdfo_graph *g, size_t idx, const char *col);
+
+/* 1 when the stage reads / writes col. */
+int gdfo__stage_reads(const gdfo__stage *s, const char *col);
+int gdfo__stage_writes(const gdfo__stage *s, const char *col);
+
+/*
+ * The input (stage index) of join j the engine may broadcast (see
+ * gdfo_rewrite_join_strategy). GDFO_EILLEGAL with a reason when none.
+ */
+int gdfo__join_broadcast_side(size_t *out, const gdfo_graph *g, size_t j);
+
+/* 1 for filter, project and udf stages whose fused operators are all narrow. */
+int gdfo__stage_is_narrow(const gdfo__stage *s);
