@@ -20,6 +20,7 @@ int gdfo__cli_fail(const char *cmd, int status);
 int gdfo__cli_wants_help(int argc, char **argv);
 
 int gdfo__cli_inspect(int argc, char **argv);
+int gdfo__cli_optimize(int argc, char **argv);
 int gdfo__cli_version(int argc, char **argv);
 
 #endif

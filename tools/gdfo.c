@@ -13,6 +13,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
+	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
 	{"version", gdfo__cli_version, "print the library version"},
 };
 

@@ -1,0 +1,315 @@
+/*
+ * Plan JSON ("format": "gdfo-plan/1", docs/formats.md): source, risk,
+ * prediction, changes and the rewritten graph in pipeline form.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json_io.h"
+#include "io/json_util.h"
+#include "plan/plan_internal.h"
+
+#define WHAT "plan JSON"
+
+static const char *const change_keys[] = {
+	"kind", "stage_ids", "what", "why", "expected_gain", "confidence", "attended_ids", NULL,
+};
+static const char *const prediction_keys[] = {
+	"latency_ms", "throughput", "cost", "baseline_latency_ms", "baseline_cost", NULL,
+};
+
+/* ---- writer ------------------------------------------------------------------- */
+
+static int add_ids(cJSON *obj, const char *key, const int64_t *ids, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, key);
+	size_t i;
+
+	if (!arr)
+		return gdfo__json_oom();
+	for (i = 0; i < n; i++) {
+		cJSON *v = gdfo__json_create_number((double)ids[i]);
+		if (!v || !cJSON_AddItemToArray(arr, v)) {
+			cJSON_Delete(v);
+			return gdfo__json_oom();
+		}
+	}
+	return 0;
+}
+
+/* Unknown predictions (-1) are omitted, like unknown telemetry. */
+static int add_pred(cJSON *obj, const char *key, double v)
+{
+	return v < 0 ? 0 : gdfo__json_add_number(obj, key, v);
+}
+
+static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
+{
+	cJSON *root = cJSON_CreateObject(), *pred, *arr, *pipe = NULL;
+	size_t i;
+	int rc = GDFO_ENOMEM;
+
+	*out = NULL;
+	if (!root || !cJSON_AddStringToObject(root, "format", "gdfo-plan/1") ||
+	    !cJSON_AddStringToObject(root, "source", p->source) ||
+	    !cJSON_AddStringToObject(root, "risk", gdfo_risk_name(p->risk)) ||
+	    !(pred = cJSON_AddObjectToObject(root, "prediction")) ||
+	    !(arr = cJSON_AddArrayToObject(root, "changes"))) {
+		rc = gdfo__json_oom();
+		goto fail;
+	}
+	if ((rc = add_pred(pred, "latency_ms", p->prediction.latency_ms)) ||
+	    (rc = add_pred(pred, "throughput", p->prediction.throughput)) ||
+	    (rc = add_pred(pred, "cost", p->prediction.cost)) ||
+	    (rc = add_pred(pred, "baseline_latency_ms", p->prediction.baseline_latency_ms)) ||
+	    (rc = add_pred(pred, "baseline_cost", p->prediction.baseline_cost)))
+		goto fail;
+	for (i = 0; i < p->n_changes; i++) {
+		const gdfo__change *c = &p->changes[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			rc = gdfo__json_oom();
+			goto fail;
+		}
+		if (!cJSON_AddStringToObject(o, "kind", gdfo_change_kind_name(c->kind))) {
+			rc = gdfo__json_oom();
+			goto fail;
+		}
+		if ((rc = add_ids(o, "stage_ids", c->stage_ids, c->n_stage_ids)))
+			goto fail;
+		if (!cJSON_AddStringToObject(o, "what", c->what) || !cJSON_AddStringToObject(o, "why", c->why)) {
+			rc = gdfo__json_oom();
+			goto fail;
+		}
+		if ((rc = gdfo__json_add_number(o, "expected_gain", c->expected_gain)) ||
+		    (rc = gdfo__json_add_number(o, "confidence", c->confidence)) ||
+		    (rc = add_ids(o, "attended_ids", c->attended_ids, c->n_attended_ids)))
+			goto fail;
+	}
+	if ((rc = gdfo__json_graph_to_cjson(&pipe, p->graph)))
+		goto fail;
+	if (!cJSON_AddItemToObject(root, "pipeline", pipe)) {
+		cJSON_Delete(pipe);
+		rc = gdfo__json_oom();
+		goto fail;
+	}
+	*out = root;
+	return 0;
+fail:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int gdfo_plan_to_json(char **out, const gdfo_plan *p)
+{
+	cJSON *root;
+	int rc;
+
+	if (!out || !p)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_to_json: %s is NULL", p ? "out" : "plan");
+	*out = NULL;
+	if ((rc = plan_to_cjson(&root, p)))
+		return rc;
+	rc = gdfo__json_print(out, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int gdfo_plan_save(const gdfo_plan *p, const char *path)
+{
+	char *text;
+	int rc;
+
+	if (!path)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_save: path is NULL");
+	if ((rc = gdfo_plan_to_json(&text, p)))
+		return rc;
+	rc = gdfo__file_write_atomic(path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* ---- reader ------------------------------------------------------------------- */
+
+/* Reads an array of stage ids into a malloc'd array (NULL when empty). */
+static int read_ids(int64_t **out, size_t *n, const cJSON *obj, const char *key, const char *path,
+		    const gdfo_graph *must_exist)
+{
+	const cJSON *arr, *it;
+	char p[GDFO__PATH_MAX], ip[GDFO__PATH_MAX];
+	size_t i = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = gdfo__json_array(&arr, obj, key, path, 0)) || !arr)
+		return rc;
+	gdfo__json_path_key(p, path, key);
+	*n = (size_t)cJSON_GetArraySize(arr);
+	if (!*n)
+		return 0;
+	if (!(*out = gdfo__malloc(*n * sizeof(**out))))
+		return GDFO_ENOMEM;
+	cJSON_ArrayForEach(it, arr) {
+		double d = it->valuedouble;
+		gdfo__json_path_index(ip, p, i);
+		if (!cJSON_IsNumber(it) || !isfinite(d) || d != floor(d) || d < 0 || d > GDFO__JSON_MAX_INT) {
+			rc = gdfo__error(GDFO_EFORMAT, "%s: expected a stage id (a non-negative integer)", ip);
+			goto fail;
+		}
+		if (must_exist && gdfo__graph_index(must_exist, (int64_t)d) == (size_t)-1) {
+			rc = gdfo__error(GDFO_EFORMAT, "%s: stage %lld is not in the plan's pipeline", ip,
+					 (long long)d);
+			goto fail;
+		}
+		(*out)[i++] = (int64_t)d;
+	}
+	return 0;
+fail:
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return rc;
+}
+
+static int read_change(gdfo_plan *p, const cJSON *js, const char *path)
+{
+	gdfo_change c;
+	int64_t *ids = NULL, *att = NULL;
+	const char *kind;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = gdfo__json_expect_object(js, path)) || (rc = gdfo__json_only_keys(js, change_keys, path)))
+		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_string(&kind, js, "kind", path, 1, NULL)))
+		return rc;
+	c.kind = gdfo__change_kind_from_name(kind);
+	if (c.kind < 0) {
+		char kp[GDFO__PATH_MAX];
+		gdfo__json_path_key(kp, path, "kind");
+		return gdfo__error(GDFO_EFORMAT, "%s: \"%.80s\" is not a change kind", kp, kind);
+	}
+	if ((rc = gdfo__json_string(&c.what, js, "what", path, 1, NULL)) ||
+	    (rc = gdfo__json_string(&c.why, js, "why", path, 1, NULL)) ||
+	    (rc = gdfo__json_number(&c.expected_gain, js, "expected_gain", path, 1, 0, -1e6, 1)) ||
+	    (rc = gdfo__json_number(&c.confidence, js, "confidence", path, 1, 0, 0, 1)))
+		return rc;
+	if ((rc = read_ids(&ids, &c.n_stage_ids, js, "stage_ids", path, p->graph)))
+		return rc;
+	if ((rc = read_ids(&att, &c.n_attended_ids, js, "attended_ids", path, NULL))) {
+		free(ids);
+		return rc;
+	}
+	c.stage_ids = ids;
+	c.attended_ids = att;
+	rc = gdfo__plan_add_change(p, &c);
+	free(ids);
+	free(att);
+	if (rc) {
+		rc = rc == GDFO_ENOMEM ? rc : GDFO_EFORMAT;
+		return gdfo__error_prefix(rc, "%s", path);
+	}
+	return 0;
+}
+
+static int read_plan(gdfo_plan **out, const cJSON *root)
+{
+	const cJSON *pipe, *pred, *changes, *js;
+	const char *source;
+	gdfo_graph *g;
+	gdfo_plan *p;
+	gdfo_prediction pr;
+	char cp[GDFO__PATH_MAX];
+	int32_t risk;
+	size_t i = 0;
+	int rc;
+
+	if ((rc = gdfo__json_string(&source, root, "source", "", 1, NULL)))
+		return rc;
+	if (!source[0] || strlen(source) > GDFO__PLAN_SOURCE_MAX)
+		return gdfo__error(GDFO_EFORMAT, "source: must be 1 to %d bytes long", GDFO__PLAN_SOURCE_MAX);
+	if ((rc = gdfo__json_enum(&risk, root, "risk", "", 1, 0, gdfo_risk_name, 3)))
+		return rc;
+	pipe = cJSON_GetObjectItemCaseSensitive(root, "pipeline");
+	if (!pipe || cJSON_IsNull(pipe))
+		return gdfo__error(GDFO_EFORMAT, "pipeline: required field is missing");
+	if ((rc = gdfo__json_expect_object(pipe, "pipeline")))
+		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(pipe, "format") &&
+	    (rc = gdfo__json_check_format(pipe, "gdfo-pipeline", "pipeline")))
+		return rc;
+	if ((rc = gdfo__json_read_graph(&g, pipe, "pipeline")))
+		return rc;
+	if ((rc = gdfo__plan_adopt(&p, g, source)))
+		return rc;
+	p->risk = risk;
+	pred = cJSON_GetObjectItemCaseSensitive(root, "prediction");
+	if (pred && !cJSON_IsNull(pred)) {
+		if (gdfo__json_expect_object(pred, "prediction") ||
+		    gdfo__json_only_keys(pred, prediction_keys, "prediction")) {
+			rc = GDFO_EFORMAT;
+			goto fail;
+		}
+		if ((rc = gdfo__json_number(&pr.latency_ms, pred, "latency_ms", "prediction", 0, -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.throughput, pred, "throughput", "prediction", 0, -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.cost, pred, "cost", "prediction", 0, -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.baseline_latency_ms, pred, "baseline_latency_ms", "prediction", 0,
+					    -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.baseline_cost, pred, "baseline_cost", "prediction", 0, -1, 0,
+					    1e300)))
+			goto fail;
+		p->prediction = pr;
+	}
+	if ((rc = gdfo__json_array(&changes, root, "changes", "", 1)))
+		goto fail;
+	cJSON_ArrayForEach(js, changes) {
+		gdfo__json_path_index(cp, "changes", i++);
+		if ((rc = read_change(p, js, cp)))
+			goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	gdfo_plan_free(p);
+	return rc;
+}
+
+int gdfo_plan_from_json(gdfo_plan **out, const char *json, size_t len)
+{
+	cJSON *root;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_from_json: out is NULL");
+	*out = NULL;
+	if ((rc = gdfo__json_parse(&root, json, len, WHAT)))
+		return rc;
+	rc = gdfo__json_check_format(root, "gdfo-plan", WHAT);
+	if (!rc)
+		rc = read_plan(out, root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int gdfo_plan_load(gdfo_plan **out, const char *path)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_load: out is NULL");
+	*out = NULL;
+	if (!path)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_load: path is NULL");
+	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+		return rc;
+	rc = gdfo_plan_from_json(out, text, len);
+	free(text);
+	if (rc)
+		gdfo__error_prefix(rc, "%s", path);
+	return rc;
+}

@@ -1,0 +1,890 @@
+/*
+ * The rule-based optimizer (include/gdfo/rules.h, docs/rules.md).
+ *
+ * Rules run in a fixed order on the plan's copy of the graph, each
+ * through a legality-checked rewrite: push filters down, (optionally)
+ * reorder inner joins, fuse narrow chains, broadcast small join inputs,
+ * size partitions, cache shared stages, set critical-path priorities.
+ * Every modification is recorded as a change with its reason.
+ *
+ * Gains use one work model (docs/rules.md): a stage costs
+ * rows_in x cpu_ns_per_row plus 1 ns per byte read. expected_gain is
+ * the work a change removes as a fraction of the input pipeline's total.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdfo/rewrite.h"
+#include "gdfo/rules.h"
+#include "plan/plan_internal.h"
+
+#define MIB (1024.0 * 1024.0)
+#define NS_PER_BYTE 1.0
+
+/* Confidence by where the deciding numbers came from. */
+#define CONF_MEASURED 0.8
+#define CONF_ESTIMATED 0.5
+#define CONF_UNKNOWN 0.2
+
+int gdfo_rules_options_init(gdfo_rules_options *o, unsigned int version)
+{
+	if (!o)
+		return gdfo__error(GDFO_EINVAL, "gdfo_rules_options_init: opts is NULL");
+	if (version != GDFO_RULES_OPTIONS_VERSION)
+		return gdfo__error(GDFO_EVERSION, "gdfo_rules_options version %u is not supported (this library knows %d)",
+				   version, GDFO_RULES_OPTIONS_VERSION);
+	memset(o, 0, sizeof(*o));
+	o->version = version;
+	o->push_filters = 1;
+	o->fuse_narrow = 1;
+	o->broadcast_joins = 1;
+	o->set_partitions = 1;
+	o->cache_shared = 1;
+	o->set_priorities = 1;
+	o->reorder_joins = 0;
+	o->target_partition_bytes = 128LL << 20;
+	o->min_partition_bytes = 1LL << 20;
+	o->broadcast_max_bytes = 10LL << 20;
+	o->cache_budget_bytes = -1;
+	o->cache_memory_fraction = 0.3;
+	o->partition_change_min = 0.25;
+	return 0;
+}
+
+static int check_options(const gdfo_rules_options *o)
+{
+	const int32_t *sw[] = {&o->push_filters, &o->fuse_narrow, &o->broadcast_joins, &o->set_partitions,
+			       &o->cache_shared, &o->set_priorities, &o->reorder_joins};
+	const char *names[] = {"push_filters", "fuse_narrow", "broadcast_joins", "set_partitions",
+			       "cache_shared", "set_priorities", "reorder_joins"};
+	size_t i;
+
+	if (o->version != GDFO_RULES_OPTIONS_VERSION)
+		return gdfo__error(GDFO_EVERSION, "gdfo_rules_options version %u is not supported (this library knows %d); call gdfo_rules_options_init",
+				   o->version, GDFO_RULES_OPTIONS_VERSION);
+	for (i = 0; i < GDFO__ARRAY_LEN(sw); i++)
+		if (*sw[i] != 0 && *sw[i] != 1)
+			return gdfo__error(GDFO_EINVAL, "rules option %s is %d; it must be 0 or 1", names[i], *sw[i]);
+	if (o->target_partition_bytes < (1LL << 20))
+		return gdfo__error(GDFO_EINVAL, "rules option target_partition_bytes is %lld; it must be >= 1 MiB",
+				   (long long)o->target_partition_bytes);
+	if (o->min_partition_bytes <= 0 || o->min_partition_bytes > o->target_partition_bytes)
+		return gdfo__error(GDFO_EINVAL, "rules option min_partition_bytes is %lld; it must be > 0 and <= target_partition_bytes",
+				   (long long)o->min_partition_bytes);
+	if (o->broadcast_max_bytes <= 0)
+		return gdfo__error(GDFO_EINVAL, "rules option broadcast_max_bytes is %lld; it must be > 0",
+				   (long long)o->broadcast_max_bytes);
+	if (o->cache_budget_bytes < -1)
+		return gdfo__error(GDFO_EINVAL, "rules option cache_budget_bytes is %lld; it must be -1 (derive) or >= 0",
+				   (long long)o->cache_budget_bytes);
+	if (!isfinite(o->cache_memory_fraction) || o->cache_memory_fraction <= 0 || o->cache_memory_fraction > 1)
+		return gdfo__error(GDFO_EINVAL, "rules option cache_memory_fraction is %g; it must be in (0, 1]",
+				   o->cache_memory_fraction);
+	if (!isfinite(o->partition_change_min) || o->partition_change_min < 0)
+		return gdfo__error(GDFO_EINVAL, "rules option partition_change_min is %g; it must be finite and >= 0",
+				   o->partition_change_min);
+	return 0;
+}
+
+/* ---- context ------------------------------------------------------------------ */
+
+typedef struct ctx {
+	gdfo_plan *plan;
+	gdfo_graph *g;               /* the plan's graph, rewritten in place */
+	const gdfo_graph *base;      /* the input graph */
+	const gdfo_telemetry *t;     /* may be NULL */
+	const gdfo_rules_options *o;
+	double base_work;            /* work model total of the input graph, ns */
+	int64_t *stale;              /* ids whose measurements no longer describe them */
+	size_t n_stale, cap_stale;
+	int64_t (*alias)[2];         /* fused id -> id of the chain's last stage (its output) */
+	size_t n_alias, cap_alias;
+} ctx;
+
+static double stage_work(const gdfo__stage *s)
+{
+	return s->stats.rows_in * s->stats.cpu_ns_per_row + s->stats.bytes_in * NS_PER_BYTE;
+}
+
+/*
+ * Work of the whole pipeline, counting recomputation: an uncached stage
+ * runs once per path to the pipeline's ends (every consumer pulls it
+ * again), a cached one once. Falls back to one run each when memory is short.
+ */
+static double graph_work(const gdfo_graph *g)
+{
+	size_t *order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order)), i, k;
+	double *runs = gdfo__malloc((g->n ? g->n : 1) * sizeof(*runs)), w = 0;
+
+	if (!order || !runs || gdfo_graph_topo_order(g, order)) {
+		for (i = 0; i < g->n; i++)
+			w += stage_work(&g->stages[i]);
+		free(order);
+		free(runs);
+		return w;
+	}
+	for (k = g->n; k-- > 0;) {
+		const gdfo__stage *s = &g->stages[order[k]];
+		double r = 0;
+		for (i = 0; i < s->n_children; i++)
+			r += runs[s->children[i]];
+		if (s->n_children == 0 || (s->knobs.cache != GDFO_CACHE_NONE && r > 1))
+			r = 1;
+		runs[order[k]] = r;
+		w += r * stage_work(s);
+	}
+	free(order);
+	free(runs);
+	return w;
+}
+
+static double gain_of(const ctx *c, double work_removed)
+{
+	double gain;
+	if (c->base_work <= 0)
+		return 0;
+	gain = work_removed / c->base_work;
+	return gain > 1 ? 1 : (gain < -1e6 ? -1e6 : gain);
+}
+
+static int mark_stale(ctx *c, int64_t id)
+{
+	void *items = c->stale;
+	if (gdfo__grow(&items, &c->cap_stale, c->n_stale + 1, sizeof(*c->stale)))
+		return GDFO_ENOMEM;
+	c->stale = items;
+	c->stale[c->n_stale++] = id;
+	return 0;
+}
+
+static int is_stale(const ctx *c, int64_t id)
+{
+	size_t i;
+	for (i = 0; i < c->n_stale; i++)
+		if (c->stale[i] == id)
+			return 1;
+	return 0;
+}
+
+static int add_alias(ctx *c, int64_t fused, int64_t last)
+{
+	void *items = c->alias;
+	size_t i;
+	/* Fusing a fused stage again: its output is still the new last stage's. */
+	for (i = 0; i < c->n_alias; i++)
+		if (c->alias[i][0] == last)
+			last = c->alias[i][1];
+	for (i = 0; i < c->n_alias; i++)
+		if (c->alias[i][0] == fused) {
+			c->alias[i][1] = last;
+			return 0;
+		}
+	if (gdfo__grow(&items, &c->cap_alias, c->n_alias + 1, sizeof(*c->alias)))
+		return GDFO_ENOMEM;
+	c->alias = items;
+	c->alias[c->n_alias][0] = fused;
+	c->alias[c->n_alias][1] = last;
+	c->n_alias++;
+	return 0;
+}
+
+/*
+ * A measurement of the stage with id, or -1 when telemetry is absent,
+ * does not cover it, the stage moved, or the value was not taken.
+ * output != 0 asks about the stage's output (fused stages use their last
+ * member's record).
+ */
+static double measured(const ctx *c, int64_t id, size_t field_offset, int output)
+{
+	gdfo_stage_telemetry st;
+	size_t i;
+	double v;
+
+	if (!c->t || is_stale(c, id))
+		return -1;
+	for (i = 0; i < c->n_alias; i++)
+		if (c->alias[i][0] == id) {
+			if (!output)
+				return -1;
+			id = c->alias[i][1];
+		}
+	if (gdfo_telemetry_find(&st, c->t, id))
+		return -1;
+	v = *(const double *)((const char *)&st + field_offset);
+	return v >= 0 ? v : -1;
+}
+
+#define M_SHUFFLE_WRITE offsetof(gdfo_stage_telemetry, shuffle_write_bytes)
+#define M_SHUFFLE_READ offsetof(gdfo_stage_telemetry, shuffle_read_bytes)
+#define M_DURATION offsetof(gdfo_stage_telemetry, duration_ms)
+
+/* Output bytes of stage i: measured shuffle write when > 0, else the estimate (0 if unknown). */
+static double out_bytes(const ctx *c, size_t i, int *from_telemetry)
+{
+	const gdfo__stage *s = &c->g->stages[i];
+	double m = measured(c, s->id, M_SHUFFLE_WRITE, 1);
+	if (m > 0) {
+		*from_telemetry = 1;
+		return m;
+	}
+	*from_telemetry = 0;
+	return s->stats.bytes_in > 0 ? gdfo__stage_out_bytes(s) : 0;
+}
+
+static void fmt_bytes(char *out, size_t size, double b)
+{
+	if (b >= 1024.0 * MIB)
+		snprintf(out, size, "%.2f GiB", b / (1024.0 * MIB));
+	else if (b >= MIB)
+		snprintf(out, size, "%.1f MiB", b / MIB);
+	else if (b >= 1024)
+		snprintf(out, size, "%.1f KiB", b / 1024);
+	else
+		snprintf(out, size, "%.0f bytes", b);
+}
+
+static int record(ctx *c, int kind, const int64_t *ids, size_t n_ids, const int64_t *att, size_t n_att,
+		  double gain, double conf, const char *what, const char *why)
+{
+	gdfo_change ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = kind;
+	ch.stage_ids = ids;
+	ch.n_stage_ids = n_ids;
+	ch.attended_ids = att;
+	ch.n_attended_ids = n_att;
+	ch.what = what;
+	ch.why = why;
+	ch.expected_gain = gain;
+	ch.confidence = conf;
+	return gdfo__plan_add_change(c->plan, &ch);
+}
+
+static double stats_conf(const gdfo__stage *s)
+{
+	return s->stats.rows_in > 0 || s->stats.bytes_in > 0 ? CONF_ESTIMATED : CONF_UNKNOWN;
+}
+
+/* ---- rule: push filters down ---------------------------------------------------- */
+
+static int rule_push_filters(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	size_t rounds = 0, i, k;
+	int moved = 1, rc;
+
+	/* Each successful push moves a filter one stage down; n^2 bounds the total. */
+	while (moved && rounds++ < g->n * g->n + 1) {
+		moved = 0;
+		for (i = 0; i < g->n; i++) {
+			const gdfo__stage *f = &g->stages[i];
+			size_t t, side;
+			int64_t fid, tid, sid;
+			double before, fsel;
+			char what[700], why[900], cols[300];
+			int top;
+
+			if (f->op != GDFO_OP_FILTER || f->n_parents != 1)
+				continue;
+			t = f->parents[0];
+			if (g->stages[t].op != GDFO_OP_PROJECT && g->stages[t].op != GDFO_OP_JOIN)
+				continue;
+			fid = f->id;
+			tid = g->stages[t].id;
+			fsel = f->stats.selectivity;
+			before = graph_work(g);
+			rc = gdfo_rewrite_push_filter(g, fid, -1);
+			if (rc == GDFO_EILLEGAL)
+				continue;
+			if (rc)
+				return rc;
+			/* Indices are unchanged by this rewrite; f now sits on the input side. */
+			f = &g->stages[i];
+			side = f->parents[0];
+			sid = g->stages[side].id;
+			cols[0] = '\0';
+			for (k = 0, top = 0; k < f->n_read; k++)
+				top += snprintf(cols + top, top < (int)sizeof(cols) ? sizeof(cols) - (size_t)top : 0,
+						"%s%s", k ? ", " : "", f->cols_read[k]);
+			snprintf(what, sizeof(what), "filter %lld '%s' moved below %s %lld '%s', onto its input %lld '%s'",
+				 (long long)fid, f->name, gdfo_op_name(g->stages[t].op), (long long)tid,
+				 g->stages[t].name, (long long)sid, g->stages[side].name);
+			if (g->stages[t].op == GDFO_OP_JOIN)
+				snprintf(why, sizeof(why), "it reads only columns of that input (%s) and the join is %s there, so the join sees %.0f %% of that input's rows instead of filtering after joining",
+					 cols, g->stages[t].join_type == GDFO_JOIN_INNER ? "inner" : "row-preserving on the filtered side",
+					 100.0 * fsel);
+			else
+				snprintf(why, sizeof(why), "the columns it reads (%s) are not computed by the project, so the project processes %.0f %% of the rows",
+					 cols, 100.0 * fsel);
+			{
+				int64_t ids[2] = {fid, tid}, att[3] = {fid, tid, sid};
+				if ((rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3,
+						 gain_of(c, before - graph_work(g)), stats_conf(f), what, why)))
+					return rc;
+			}
+			if ((rc = mark_stale(c, fid)) || (rc = mark_stale(c, tid)))
+				return rc;
+			moved = 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- rule: reorder inner joins (off by default) --------------------------------- */
+
+static int rule_reorder_joins(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	size_t i, p, tu;
+	int rc;
+
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *u = &g->stages[i];
+		gdfo_graph *trial, tmp;
+		double outL, est, before;
+		int64_t uid, lid, ids[2], att[4];
+		char what[700], why[700];
+
+		if (u->op != GDFO_OP_JOIN || u->join_type != GDFO_JOIN_INNER || u->n_parents != 2)
+			continue;
+		for (p = 0; p < 2 && g->stages[u->parents[p]].op != GDFO_OP_JOIN; p++)
+			;
+		if (p == 2)
+			continue;
+		outL = gdfo__stage_out_rows(&g->stages[u->parents[p]]);
+		if (outL <= 0 || gdfo__stage_out_rows(u) <= 0)
+			continue;
+		uid = u->id;
+		lid = g->stages[u->parents[p]].id;
+		/* Try it on a copy: keep it only when the new intermediate is 10 % smaller. */
+		if ((rc = gdfo_graph_clone(&trial, g)))
+			return rc;
+		rc = gdfo_rewrite_reorder_joins(trial, uid);
+		if (rc) {
+			gdfo_graph_free(trial);
+			if (rc == GDFO_EILLEGAL)
+				continue;
+			return rc;
+		}
+		tu = gdfo__graph_index(trial, uid);
+		est = gdfo__stage_out_rows(&trial->stages[tu]);
+		if (est >= 0.9 * outL) {
+			gdfo_graph_free(trial);
+			continue;
+		}
+		att[0] = uid;
+		att[1] = lid;
+		att[2] = trial->stages[trial->stages[tu].parents[0]].id;
+		att[3] = trial->stages[trial->stages[tu].parents[1]].id;
+		before = graph_work(g);
+		tmp = *g;
+		*g = *trial;
+		*trial = tmp;
+		gdfo_graph_free(trial);
+		ids[0] = uid;
+		ids[1] = lid;
+		snprintf(what, sizeof(what), "joins %lld '%s' and %lld '%s' reordered: %lld now joins stages %lld and %lld first, %lld joins its result",
+			 (long long)uid, g->stages[gdfo__graph_index(g, uid)].name, (long long)lid,
+			 g->stages[gdfo__graph_index(g, lid)].name, (long long)uid, (long long)att[2],
+			 (long long)att[3], (long long)lid);
+		snprintf(why, sizeof(why), "both are inner joins and the keys of %lld come only from the inputs it now joins; the intermediate result is estimated at %.3g rows instead of %.3g (keys assumed independent)",
+			 (long long)uid, est, outL);
+		if ((rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain_of(c, before - graph_work(g)),
+				 CONF_UNKNOWN, what, why)))
+			return rc;
+		if ((rc = mark_stale(c, uid)) || (rc = mark_stale(c, lid)))
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- rule: fuse narrow chains ------------------------------------------------------ */
+
+/* 1 when stage i can be the next member of a chain ending at prev. */
+static int chains_after(const gdfo_graph *g, size_t prev, size_t i, size_t head)
+{
+	const gdfo__stage *s = &g->stages[i];
+	return gdfo__stage_is_narrow(s) && s->n_parents == 1 && s->parents[0] == prev &&
+	       g->stages[prev].n_children == 1 &&
+	       (!s->knobs.partitions || s->knobs.partitions == g->stages[head].knobs.partitions);
+}
+
+static int rule_fuse(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	int64_t *ids = NULL;
+	size_t *order = NULL, i, n, k;
+	int rc = 0, again = 1;
+
+	if (!(ids = gdfo__malloc(g->n * sizeof(*ids))) || !(order = gdfo__malloc(g->n * sizeof(*order)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	while (again) {
+		again = 0;
+		if ((rc = gdfo_graph_topo_order(g, order)))
+			goto out;
+		for (k = 0; k < g->n && !again; k++) {
+			size_t head = order[k], last = head;
+			const gdfo__stage *h = &g->stages[head];
+			char what[900], why[700], names[600];
+			double before, inter = 0;
+			int pos = 0;
+
+			if (!gdfo__stage_is_narrow(h))
+				continue;
+			/* Only start at a chain's head. */
+			if (h->n_parents == 1 && chains_after(g, h->parents[0], head, h->parents[0]) &&
+			    gdfo__stage_is_narrow(&g->stages[h->parents[0]]))
+				continue;
+			n = 0;
+			ids[n++] = h->id;
+			while (g->stages[last].n_children == 1 &&
+			       chains_after(g, last, g->stages[last].children[0], head)) {
+				last = g->stages[last].children[0];
+				ids[n++] = g->stages[last].id;
+				inter += g->stages[last].stats.bytes_in;
+			}
+			if (n < 2)
+				continue;
+			names[0] = '\0';
+			for (i = 0; i < n; i++) {
+				size_t si = gdfo__graph_index(g, ids[i]);
+				pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0,
+						"%s%lld '%s'", i ? ", " : "", (long long)ids[i], g->stages[si].name);
+			}
+			before = graph_work(g);
+			rc = gdfo_rewrite_fuse(g, ids, n);
+			if (rc == GDFO_EILLEGAL)
+				continue;
+			if (rc)
+				goto out;
+			snprintf(what, sizeof(what), "stages %s fused into stage %lld", names, (long long)ids[0]);
+			{
+				char b[32];
+				fmt_bytes(b, sizeof(b), inter);
+				snprintf(why, sizeof(why), "a chain of %zu narrow stages with one consumer each and no shuffle between them runs as one pass; %s of intermediate data (estimated) is no longer handed from stage to stage",
+					 n, b);
+			}
+			if ((rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain_of(c, before - graph_work(g)),
+					 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
+				goto out;
+			if ((rc = add_alias(c, ids[0], ids[n - 1])))
+				goto out;
+			again = 1;
+		}
+	}
+out:
+	free(ids);
+	free(order);
+	return rc;
+}
+
+/* ---- rule: broadcast small join inputs ----------------------------------------------- */
+
+static int rule_broadcast(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	double max = (double)c->o->broadcast_max_bytes;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *j = &g->stages[i];
+		size_t side, other;
+		double bytes, other_bytes;
+		int meas, ometa, old = j->knobs.join_strategy;
+		char what[600], why[700], b1[32], b2[32], b3[32];
+
+		if (j->op != GDFO_OP_JOIN || j->n_parents != 2 || old == GDFO_JOIN_BROADCAST)
+			continue;
+		if (gdfo__join_broadcast_side(&side, g, i))
+			continue;
+		other = j->parents[0] == side ? j->parents[1] : j->parents[0];
+		bytes = out_bytes(c, side, &meas);
+		if (bytes <= 0 || bytes > max)
+			continue;
+		other_bytes = out_bytes(c, other, &ometa);
+		rc = gdfo_rewrite_join_strategy(g, j->id, GDFO_JOIN_BROADCAST, max, meas ? bytes : -1);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			return rc;
+		fmt_bytes(b1, sizeof(b1), bytes);
+		fmt_bytes(b2, sizeof(b2), max);
+		fmt_bytes(b3, sizeof(b3), other_bytes);
+		snprintf(what, sizeof(what), "join %lld '%s' strategy %s -> broadcast (input %lld '%s' is sent to every executor)",
+			 (long long)j->id, j->name, gdfo_join_strategy_name(old), (long long)g->stages[side].id,
+			 g->stages[side].name);
+		snprintf(why, sizeof(why), "input '%s' is %s (%s), under the %s broadcast threshold, so the other input (%s) is joined where it lies instead of being shuffled",
+			 g->stages[side].name, b1, meas ? "measured shuffle write" : "estimated as bytes_in x selectivity",
+			 b2, other_bytes > 0 ? b3 : "size unknown");
+		{
+			int64_t ids[1] = {j->id}, att[3] = {j->id, g->stages[side].id, g->stages[other].id};
+			if ((rc = record(c, GDFO_CHANGE_JOIN_STRATEGY, ids, 1, att, 3,
+					 gain_of(c, other_bytes * NS_PER_BYTE),
+					 meas ? CONF_MEASURED : stats_conf(&g->stages[side]), what, why)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- rule: size partitions ------------------------------------------------------------- */
+
+static int rule_partitions(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	const gdfo_rules_options *o = c->o;
+	double cores = (double)g->knobs.executors * (double)g->knobs.cores_per_executor;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *s = &g->stages[i];
+		double bytes, want, floor_parts;
+		int32_t cur = s->knobs.partitions, np;
+		int meas = 0;
+		char what[500], why[700], b1[32], b2[32];
+
+		switch (s->op) {
+		case GDFO_OP_SOURCE: case GDFO_OP_AGGREGATE: case GDFO_OP_SORT: case GDFO_OP_WINDOW:
+			break;
+		case GDFO_OP_JOIN:
+			if (s->knobs.join_strategy == GDFO_JOIN_BROADCAST)
+				continue; /* runs in its streamed input's partitions */
+			break;
+		default:
+			continue;
+		}
+		bytes = -1;
+		if (s->op != GDFO_OP_SOURCE) {
+			bytes = measured(c, s->id, M_SHUFFLE_READ, 0);
+			meas = bytes > 0;
+		}
+		if (!meas)
+			bytes = s->stats.bytes_in;
+		if (bytes <= 0)
+			continue;
+		want = ceil(bytes / (double)o->target_partition_bytes);
+		/* Like AQE's minimum partition number: keep every core busy unless partitions would drop under min_partition_bytes. */
+		if (cores > 0) {
+			floor_parts = fmin(cores, ceil(bytes / (double)o->min_partition_bytes));
+			if (want < floor_parts)
+				want = floor_parts;
+		}
+		if (want < 1)
+			want = 1;
+		if (want > GDFO_PARTITIONS_MAX)
+			want = GDFO_PARTITIONS_MAX;
+		np = (int32_t)want;
+		if (np == cur || (cur > 0 && fabs((double)np - cur) / cur <= o->partition_change_min))
+			continue;
+		rc = gdfo_rewrite_partitions(g, s->id, np);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			return rc;
+		fmt_bytes(b1, sizeof(b1), bytes);
+		fmt_bytes(b2, sizeof(b2), (double)o->target_partition_bytes);
+		if (cur)
+			snprintf(what, sizeof(what), "stage %lld '%s' partitions %d -> %d", (long long)s->id, s->name, cur, np);
+		else
+			snprintf(what, sizeof(what), "stage %lld '%s' partitions engine default -> %d", (long long)s->id,
+				 s->name, np);
+		snprintf(why, sizeof(why), "it %s %s (%s); %d partition%s of about %s target each%s; the latency effect needs the execution model, so no gain is claimed",
+			 s->op == GDFO_OP_SOURCE ? "scans" : "shuffles", b1,
+			 meas ? "measured shuffle read" : "bytes_in estimate", np, np == 1 ? "" : "s", b2,
+			 cores > 0 && (double)np > ceil(bytes / (double)o->target_partition_bytes)
+				 ? ", raised to keep all cores busy" : "");
+		{
+			int64_t ids[1] = {s->id};
+			if ((rc = record(c, GDFO_CHANGE_PARTITIONS, ids, 1, ids, 1, 0.0,
+					 meas ? CONF_MEASURED : CONF_ESTIMATED, what, why)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- rule: cache shared stages --------------------------------------------------------- */
+
+typedef struct cand {
+	size_t idx;
+	double size;    /* output bytes, 0 when unknown */
+	double saved;   /* work saved by not recomputing, ns */
+	int measured;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	/* Benefit per byte, unknown sizes last; ties by index for determinism. */
+	double dx = x->size > 0 ? x->saved / x->size : -1, dy = y->size > 0 ? y->saved / y->size : -1;
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Work the pipeline saves when stage i is cached (recomputations avoided). */
+static double cache_saving(gdfo_graph *g, size_t i)
+{
+	int32_t old = g->stages[i].knobs.cache;
+	double before = graph_work(g), after;
+	g->stages[i].knobs.cache = GDFO_CACHE_MEMORY;
+	after = graph_work(g);
+	g->stages[i].knobs.cache = old;
+	return before - after;
+}
+
+static int rule_cache(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	cand *cs;
+	size_t n = 0, i;
+	double budget, left;
+	int derived = 0, rc = 0;
+
+	if (c->o->cache_budget_bytes >= 0) {
+		budget = (double)c->o->cache_budget_bytes;
+	} else if (g->knobs.executors > 0 && g->knobs.memory_per_executor_bytes > 0) {
+		budget = c->o->cache_memory_fraction * g->knobs.executors * (double)g->knobs.memory_per_executor_bytes;
+		derived = 1;
+	} else {
+		budget = 0;
+	}
+	left = budget;
+	if (!(cs = gdfo__calloc(g->n, sizeof(*cs))))
+		return GDFO_ENOMEM;
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *s = &g->stages[i];
+		if (s->op == GDFO_OP_SINK || s->n_children < 2 || s->knobs.cache != GDFO_CACHE_NONE)
+			continue;
+		cs[n].idx = i;
+		cs[n].size = out_bytes(c, i, &cs[n].measured);
+		cs[n].saved = cache_saving(g, i);
+		n++;
+	}
+	qsort(cs, n, sizeof(*cs), cmp_cand);
+	for (i = 0; i < n; i++) {
+		const gdfo__stage *s = &g->stages[cs[i].idx];
+		int level;
+		double cost = 0, saved = cache_saving(g, cs[i].idx); /* again: earlier caches change it */
+		char what[400], why[800], b1[32], b2[32];
+
+		if (saved <= 0)
+			continue;
+		if (cs[i].size > 0 && cs[i].size <= left) {
+			level = GDFO_CACHE_MEMORY;
+		} else {
+			/* On disk it costs one write plus one read per consumer. */
+			cost = cs[i].size * (1.0 + s->n_children) * NS_PER_BYTE;
+			if (cs[i].size <= 0 || saved <= cost)
+				continue;
+			level = GDFO_CACHE_DISK;
+		}
+		rc = gdfo_rewrite_cache(g, s->id, level);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			goto out;
+		if (level == GDFO_CACHE_MEMORY)
+			left -= cs[i].size;
+		fmt_bytes(b1, sizeof(b1), cs[i].size);
+		fmt_bytes(b2, sizeof(b2), budget);
+		snprintf(what, sizeof(what), "stage %lld '%s' cached in %s", (long long)s->id, s->name,
+			 gdfo_cache_level_name(level));
+		if (level == GDFO_CACHE_MEMORY)
+			snprintf(why, sizeof(why), "its %zu consumers would each recompute it and its inputs; its output (%s, %s) fits the %s memory budget%s",
+				 s->n_children, b1, cs[i].measured ? "measured" : "estimated", b2,
+				 derived ? " (cache_memory_fraction x executors x memory per executor)" : "");
+		else
+			snprintf(why, sizeof(why), "its %zu consumers would each recompute it and its inputs; its output (%s, %s) does not fit the %s memory budget left, and writing it once and reading it per consumer costs less than recomputing",
+				 s->n_children, b1, cs[i].measured ? "measured" : "estimated", b2);
+		{
+			int64_t ids[1] = {s->id};
+			if ((rc = record(c, GDFO_CHANGE_CACHE, ids, 1, ids, 1, gain_of(c, saved - cost),
+					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why)))
+				goto out;
+		}
+	}
+out:
+	free(cs);
+	return rc;
+}
+
+/* ---- rule: critical-path-first priorities ------------------------------------------------ */
+
+static int rule_priorities(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	size_t *order = NULL, *rank_of = NULL, i, k, n = g->n;
+	double *w = NULL, *rem = NULL, *sorted = NULL, crit = 0;
+	int rc = 0, all_measured = c->t != NULL, parallel = 0, hops = 0;
+
+	for (i = 0; i < n; i++)
+		if (g->stages[i].n_parents > 1 || g->stages[i].n_children > 1)
+			parallel = 1;
+	if (!parallel)
+		return 0; /* a single chain runs in order whatever the priorities */
+	order = gdfo__malloc(n * sizeof(*order));
+	rank_of = gdfo__malloc(n * sizeof(*rank_of));
+	w = gdfo__malloc(n * sizeof(*w));
+	rem = gdfo__malloc(n * sizeof(*rem));
+	sorted = gdfo__malloc(n * sizeof(*sorted));
+	if (!order || !rank_of || !w || !rem || !sorted) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	if ((rc = gdfo_graph_topo_order(g, order)))
+		goto out;
+	for (i = 0; i < n && all_measured; i++)
+		all_measured = measured(c, g->stages[i].id, M_DURATION, 0) >= 0;
+	/* Measured durations when every stage has one, else the work model for all (one unit). */
+	for (i = 0; i < n; i++)
+		w[i] = all_measured ? measured(c, g->stages[i].id, M_DURATION, 0) : stage_work(&g->stages[i]) / 1e6;
+	for (k = n; k-- > 0;) {
+		size_t v = order[k];
+		double best = 0;
+		for (i = 0; i < g->stages[v].n_children; i++)
+			if (rem[g->stages[v].children[i]] > best)
+				best = rem[g->stages[v].children[i]];
+		rem[v] = w[v] + best;
+		if (rem[v] > crit)
+			crit = rem[v];
+	}
+	/* Dense rank, 1 = shortest remaining path; with no statistics, hops break ties. */
+	if (crit <= 0) {
+		hops = 1;
+		for (k = n; k-- > 0;) {
+			size_t v = order[k];
+			double best = 0;
+			for (i = 0; i < g->stages[v].n_children; i++)
+				if (rem[g->stages[v].children[i]] > best)
+					best = rem[g->stages[v].children[i]];
+			rem[v] = 1 + best;
+		}
+	}
+	memcpy(sorted, rem, n * sizeof(*sorted));
+	for (i = 1; i < n; i++) {
+		double x = sorted[i];
+		size_t j = i;
+		while (j > 0 && sorted[j - 1] > x) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = x;
+	}
+	for (i = 0; i < n; i++) {
+		size_t r = 0, j;
+		for (j = 0; j < n; j++)
+			if (sorted[j] < rem[i] && (j == 0 || sorted[j] != sorted[j - 1]))
+				r++;
+		rank_of[i] = r + 1;
+	}
+	crit = 0;
+	for (i = 0; i < n; i++)
+		if (rem[i] > crit)
+			crit = rem[i];
+	for (k = 0; k < n; k++) {
+		size_t v = order[k];
+		gdfo__stage *s = &g->stages[v];
+		int32_t np = (int32_t)rank_of[v];
+		char what[400], why[500];
+		int64_t ids[1];
+
+		if (s->knobs.priority == np)
+			continue;
+		snprintf(what, sizeof(what), "stage %lld '%s' priority %d -> %d", (long long)s->id, s->name,
+			 s->knobs.priority, np);
+		snprintf(why, sizeof(why), "its longest remaining path to the end of the pipeline is %.4g %s, against %.4g on the critical path%s; longer remaining paths run first",
+			 rem[v], all_measured ? "ms (measured durations)" : hops ? "stages (no statistics)" : "ms of estimated work",
+			 crit, rem[v] >= crit ? " (it is on the critical path)" : "");
+		s->knobs.priority = np;
+		ids[0] = s->id;
+		if ((rc = record(c, GDFO_CHANGE_PRIORITY, ids, 1, ids, 1, 0.0,
+				 all_measured ? CONF_MEASURED : stats_conf(s), what, why)))
+			goto out;
+	}
+out:
+	free(order);
+	free(rank_of);
+	free(w);
+	free(rem);
+	free(sorted);
+	return rc;
+}
+
+/* ---- the optimizer ---------------------------------------------------------------------- */
+
+static int check_telemetry(const gdfo_graph *g, const gdfo_telemetry *t)
+{
+	size_t i, n = gdfo_telemetry_stage_count(t), hits = 0;
+	for (i = 0; i < n; i++) {
+		gdfo_stage_telemetry st;
+		if (gdfo_telemetry_stage_at(&st, t, i) == 0 && gdfo__graph_index(g, st.stage_id) != (size_t)-1)
+			hits++;
+	}
+	if (n && !hits)
+		return gdfo__error(GDFO_EINVAL, "telemetry describes %zu stages, none of them in pipeline '%s'; is it from another pipeline?",
+				   n, g->name);
+	return 0;
+}
+
+int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
+			const gdfo_rules_options *opts)
+{
+	gdfo_rules_options defaults;
+	ctx c;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimize_rules: out is NULL");
+	*out = NULL;
+	if (!graph)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimize_rules: graph is NULL");
+	if (!opts) {
+		gdfo_rules_options_init(&defaults, GDFO_RULES_OPTIONS_VERSION);
+		opts = &defaults;
+	}
+	if ((rc = check_options(opts)))
+		return rc;
+	if ((rc = gdfo_graph_validate(graph)))
+		return rc;
+	if (t && (rc = check_telemetry(graph, t)))
+		return rc;
+	memset(&c, 0, sizeof(c));
+	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
+		return rc;
+	c.g = gdfo__plan_graph_mut(c.plan);
+	c.base = graph;
+	c.t = t;
+	c.o = opts;
+	c.base_work = graph_work(graph);
+
+	if ((opts->push_filters && (rc = rule_push_filters(&c))) ||
+	    (opts->reorder_joins && (rc = rule_reorder_joins(&c))) ||
+	    (opts->fuse_narrow && (rc = rule_fuse(&c))) ||
+	    (opts->broadcast_joins && (rc = rule_broadcast(&c))) ||
+	    (opts->set_partitions && (rc = rule_partitions(&c))) ||
+	    (opts->cache_shared && (rc = rule_cache(&c))) ||
+	    (opts->set_priorities && (rc = rule_priorities(&c))))
+		goto fail;
+	if ((rc = gdfo_graph_validate(c.g))) {
+		rc = gdfo__error_prefix(GDFO_EINTERNAL, "the rule-based optimizer produced an invalid graph (a bug; please report it)");
+		goto fail;
+	}
+	gdfo__plan_set_risk(c.plan, gdfo__plan_assess_risk(c.plan, graph));
+	free(c.stale);
+	free(c.alias);
+	*out = c.plan;
+	return 0;
+fail:
+	free(c.stale);
+	free(c.alias);
+	gdfo_plan_free(c.plan);
+	return rc;
+}
