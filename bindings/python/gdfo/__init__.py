@@ -1,0 +1,52 @@
+"""Python binding of libgdfo, the Generative Data Flow Optimizer (ctypes only).
+
+    import gdfo
+    with gdfo.Graph.load("examples/pipelines/retail_etl.json") as g:
+        with gdfo.optimize_rules(g) as plan:
+            print(plan.explain())
+
+The shared library is found through GDFO_LIBRARY, then next to this package,
+then as the system's libgdfo.so.0 (see gdfo._lib). Failures raise GdfoError
+with .status, .status_name and the library's one-line message. Objects that
+own library memory (Graph, Telemetry, Plan, Profile) are context managers;
+close() frees them early and is safe to call twice.
+"""
+from . import _lib
+from .errors import (ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL, EIO,
+                     ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError, last_error)
+from ._lib import LibraryNotFound
+from .graph import Cluster, Graph, GraphKnobs, Stage, StageKnobs, StageStats
+from .telemetry import RunTelemetry, StageTelemetry, Telemetry
+from .plan import Change, Plan, Prediction
+from .profile import Profile, ProfileStage
+
+__version__ = "%d.%d.%d" % _lib.BINDING_VERSION
+
+#: The path of the loaded libgdfo.
+library_path = _lib.path
+
+
+def version():
+    """The run-time library version as a (major, minor, patch) tuple."""
+    return _lib.RUNTIME_VERSION
+
+
+def version_string():
+    """The run-time library version as "MAJOR.MINOR.PATCH"."""
+    return _lib.version_string().decode("ascii")
+
+
+def status_name(status):
+    """The symbolic name of a status code ("GDFO_EFORMAT")."""
+    return _lib.status_name(status).decode("ascii")
+
+
+__all__ = [
+    "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
+    "Telemetry", "StageTelemetry", "RunTelemetry",
+    "Plan", "Change", "Prediction", "Profile", "ProfileStage",
+    "GdfoError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
+    "library_path",
+    "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",
+    "EVERSION", "ECHECKSUM", "EILLEGAL", "EINTERNAL", "EUNSUPPORTED",
+]

@@ -1,0 +1,130 @@
+"""Owning wrappers around libgdfo's opaque handles.
+
+ctypes releases the GIL during a C call, so without care one thread could
+free a handle while another is inside the library with it. Each Handle
+therefore counts its readers: reading calls run concurrently (the C
+headers allow concurrent reads), mutating calls and close() wait for
+exclusive access. close() is idempotent; using a closed handle raises
+GdfoError(EINVAL).
+"""
+import ctypes
+import threading
+from contextlib import contextmanager
+
+from . import _lib
+from .errors import EINVAL, GdfoError, check
+
+
+def take_string(ptr):
+    """Copies a library-allocated NUL-terminated string out and frees it."""
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "replace")
+    finally:
+        _lib.free(ptr)
+
+
+def to_bytes(text, what):
+    """str (encoded as UTF-8), bytes, bytearray or memoryview to bytes."""
+    if isinstance(text, str):
+        return text.encode("utf-8")
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return bytes(text)
+    raise TypeError("%s must be str or bytes, not %s" % (what, type(text).__name__))
+
+
+def to_path(path):
+    """A filesystem path (str, bytes or os.PathLike) as bytes for the C API."""
+    import os
+    p = os.fsencode(path)
+    if b"\0" in p:
+        raise GdfoError(EINVAL, "path %r contains a NUL byte" % (path,))
+    return p
+
+
+class Handle:
+    """Base of Graph, Telemetry, Plan and Profile: owns one C pointer."""
+
+    _free = None          # the C *_free function, set by subclasses
+    _kind = "handle"
+
+    def __init__(self, ptr):
+        self._ptr = ptr
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+
+    @classmethod
+    def _wrap(cls, ptr):
+        obj = cls.__new__(cls)
+        Handle.__init__(obj, ptr)
+        return obj
+
+    @classmethod
+    def _make(cls, fn, *args):
+        """Calls fn(&out, *args) and wraps the new handle."""
+        out = ctypes.c_void_p()
+        check(fn(ctypes.byref(out), *args))
+        return cls._wrap(out.value)
+
+    def _closed(self):
+        return GdfoError(EINVAL, "this %s is closed" % self._kind)
+
+    @contextmanager
+    def _read(self):
+        with self._cond:
+            if not self._ptr:
+                raise self._closed()
+            while self._writer:
+                self._cond.wait()
+            if not self._ptr:
+                raise self._closed()
+            self._readers += 1
+        try:
+            yield self._ptr
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def _write(self):
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            if not self._ptr:
+                raise self._closed()
+            self._writer = True
+        try:
+            yield self._ptr
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+    @property
+    def closed(self):
+        return not self._ptr
+
+    def close(self):
+        """Frees the C object. Safe to call twice and from several threads."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:
+            return
+        with cond:
+            while self._writer or self._readers:
+                cond.wait()
+            ptr, self._ptr = self._ptr, None
+        if ptr:
+            type(self)._free(ptr)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

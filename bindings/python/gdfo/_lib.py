@@ -1,0 +1,346 @@
+"""The one place that loads libgdfo and declares its C functions (ctypes).
+
+Search order for the shared library:
+  1. the GDFO_LIBRARY environment variable (a path to libgdfo.so*),
+  2. next to this package (gdfo/libgdfo.so.0, gdfo/libgdfo.so), as a wheel or
+     a copied build would place it,
+  3. the system's libgdfo.so.0 (the dynamic linker's path: ld.so.cache,
+     LD_LIBRARY_PATH).
+
+Every C function is declared once below with argtypes and restype, its C
+prototype in the comment above it. A function the loaded library does not
+export (an older or partial build) is declared as a stub that raises
+GdfoError(GDFO_EUNSUPPORTED) when called, so the rest of the binding keeps
+working.
+
+Opaque handles travel as c_void_p. Strings the library allocates for the
+caller are received as c_void_p (not c_char_p, which would lose the pointer),
+copied out with string_at and released with gdfo_free.
+"""
+import ctypes
+import os
+from ctypes import (POINTER, Structure, c_char_p, c_double, c_int, c_int32, c_int64,
+                    c_size_t, c_uint32, c_uint64, c_void_p)
+
+# The libgdfo version this binding was written against (include/gdfo/version.h).
+# The run-time major version must match: the soname changes only with it.
+BINDING_VERSION = (0, 1, 0)
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class LibraryNotFound(ImportError):
+    """libgdfo could not be loaded, or its major version does not match."""
+
+
+def _load():
+    env = os.environ.get("GDFO_LIBRARY")
+    if env:
+        try:
+            return ctypes.CDLL(env), env
+        except OSError as e:
+            raise LibraryNotFound("GDFO_LIBRARY=%s cannot be loaded: %s" % (env, e)) from None
+    tried = []
+    for name in ("libgdfo.so.%d" % BINDING_VERSION[0], "libgdfo.so"):
+        path = os.path.join(_HERE, name)
+        if os.path.exists(path):
+            return ctypes.CDLL(path), path
+        tried.append(path)
+    name = "libgdfo.so.%d" % BINDING_VERSION[0]
+    try:
+        return ctypes.CDLL(name), name
+    except OSError as e:
+        tried.append("%s (%s)" % (name, e))
+    raise LibraryNotFound("libgdfo not found; set GDFO_LIBRARY to the path of libgdfo.so. Tried: "
+                          + "; ".join(tried))
+
+
+lib, path = _load()
+
+
+def _missing(name):
+    def stub(*args):
+        from .errors import GdfoError, EUNSUPPORTED
+        raise GdfoError(EUNSUPPORTED, "the libgdfo at %s does not export %s (built without it?)"
+                        % (path, name))
+    stub.__name__ = name
+    stub.available = False
+    return stub
+
+
+def _declare(name, restype, argtypes):
+    try:
+        fn = getattr(lib, name)
+    except AttributeError:
+        return _missing(name)
+    fn.restype = restype
+    fn.argtypes = argtypes
+    fn.available = True
+    return fn
+
+
+P = POINTER
+handle_p = P(c_void_p)
+
+# ---------------------------------------------------------------- common.h
+
+# const char *gdfo_last_error(void);
+last_error = _declare("gdfo_last_error", c_char_p, [])
+# const char *gdfo_status_name(int status);
+status_name = _declare("gdfo_status_name", c_char_p, [c_int])
+# void gdfo_version(int *major, int *minor, int *patch);
+version = _declare("gdfo_version", None, [P(c_int), P(c_int), P(c_int)])
+# const char *gdfo_version_string(void);
+version_string = _declare("gdfo_version_string", c_char_p, [])
+# void gdfo_free(void *ptr);
+free = _declare("gdfo_free", None, [c_void_p])
+
+
+def _check_version():
+    ma, mi, pa = c_int(), c_int(), c_int()
+    version(ctypes.byref(ma), ctypes.byref(mi), ctypes.byref(pa))
+    if ma.value != BINDING_VERSION[0]:
+        raise LibraryNotFound("%s is libgdfo %d.%d.%d; this binding needs major version %d"
+                              % (path, ma.value, mi.value, pa.value, BINDING_VERSION[0]))
+    return (ma.value, mi.value, pa.value)
+
+
+RUNTIME_VERSION = _check_version()
+
+# ----------------------------------------------------------------- graph.h
+
+GDFO_STAGE_VERSION = 1
+
+
+class StageStats(Structure):
+    _fields_ = [("rows_in", c_double), ("bytes_in", c_double), ("selectivity", c_double),
+                ("key_cardinality", c_double), ("skew", c_double), ("cpu_ns_per_row", c_double)]
+
+
+class StageKnobs(Structure):
+    _fields_ = [("partitions", c_int32), ("join_strategy", c_int32), ("cache", c_int32),
+                ("priority", c_int32), ("target_file_bytes", c_int64),
+                ("compaction_every", c_int32), ("reserved", c_int32)]
+
+
+class Stage(Structure):
+    _fields_ = [("version", c_uint32), ("id", c_int64), ("name", c_char_p), ("op", c_int32),
+                ("join_type", c_int32), ("fused_ops", c_uint32), ("stats", StageStats),
+                ("knobs", StageKnobs),
+                ("columns_read", P(c_char_p)), ("n_columns_read", c_size_t),
+                ("columns_written", P(c_char_p)), ("n_columns_written", c_size_t)]
+
+
+class GraphKnobs(Structure):
+    _fields_ = [("executors", c_int32), ("cores_per_executor", c_int32),
+                ("memory_per_executor_bytes", c_int64)]
+
+
+class Cluster(Structure):
+    _fields_ = [("executors_available", c_int32), ("reserved", c_int32),
+                ("price_per_executor_s", c_double), ("slo_ms", c_double)]
+
+
+# int gdfo_stage_init(gdfo_stage *stage, unsigned int version);
+stage_init = _declare("gdfo_stage_init", c_int, [P(Stage), ctypes.c_uint])
+# int gdfo_graph_create(gdfo_graph **out, const char *name);
+graph_create = _declare("gdfo_graph_create", c_int, [handle_p, c_char_p])
+# void gdfo_graph_free(gdfo_graph *graph);
+graph_free = _declare("gdfo_graph_free", None, [c_void_p])
+# int gdfo_graph_clone(gdfo_graph **out, const gdfo_graph *graph);
+graph_clone = _declare("gdfo_graph_clone", c_int, [handle_p, c_void_p])
+# const char *gdfo_graph_name(const gdfo_graph *graph);
+graph_name = _declare("gdfo_graph_name", c_char_p, [c_void_p])
+# int gdfo_graph_add_stage(gdfo_graph *graph, const gdfo_stage *stage);
+graph_add_stage = _declare("gdfo_graph_add_stage", c_int, [c_void_p, P(Stage)])
+# int gdfo_graph_update_stage(gdfo_graph *graph, const gdfo_stage *stage);
+graph_update_stage = _declare("gdfo_graph_update_stage", c_int, [c_void_p, P(Stage)])
+# int gdfo_graph_add_edge(gdfo_graph *graph, int64_t parent_id, int64_t child_id);
+graph_add_edge = _declare("gdfo_graph_add_edge", c_int, [c_void_p, c_int64, c_int64])
+# size_t gdfo_graph_stage_count(const gdfo_graph *graph);
+graph_stage_count = _declare("gdfo_graph_stage_count", c_size_t, [c_void_p])
+# int gdfo_graph_stage_at(const gdfo_graph *graph, size_t index, gdfo_stage *out);
+graph_stage_at = _declare("gdfo_graph_stage_at", c_int, [c_void_p, c_size_t, P(Stage)])
+# int gdfo_graph_find(size_t *out, const gdfo_graph *graph, int64_t id);
+graph_find = _declare("gdfo_graph_find", c_int, [P(c_size_t), c_void_p, c_int64])
+# int gdfo_graph_parents(const size_t **out, size_t *count, const gdfo_graph *graph, size_t index);
+graph_parents = _declare("gdfo_graph_parents", c_int,
+                         [P(P(c_size_t)), P(c_size_t), c_void_p, c_size_t])
+# int gdfo_graph_children(const size_t **out, size_t *count, const gdfo_graph *graph, size_t index);
+graph_children = _declare("gdfo_graph_children", c_int,
+                          [P(P(c_size_t)), P(c_size_t), c_void_p, c_size_t])
+# int gdfo_graph_get_knobs(gdfo_graph_knobs *out, const gdfo_graph *graph);
+graph_get_knobs = _declare("gdfo_graph_get_knobs", c_int, [P(GraphKnobs), c_void_p])
+# int gdfo_graph_set_knobs(gdfo_graph *graph, const gdfo_graph_knobs *knobs);
+graph_set_knobs = _declare("gdfo_graph_set_knobs", c_int, [c_void_p, P(GraphKnobs)])
+# int gdfo_graph_get_cluster(gdfo_cluster *out, const gdfo_graph *graph);
+graph_get_cluster = _declare("gdfo_graph_get_cluster", c_int, [P(Cluster), c_void_p])
+# int gdfo_graph_set_cluster(gdfo_graph *graph, const gdfo_cluster *cluster);
+graph_set_cluster = _declare("gdfo_graph_set_cluster", c_int, [c_void_p, P(Cluster)])
+# int gdfo_graph_validate(const gdfo_graph *graph);
+graph_validate = _declare("gdfo_graph_validate", c_int, [c_void_p])
+# int gdfo_graph_topo_order(const gdfo_graph *graph, size_t *order);
+graph_topo_order = _declare("gdfo_graph_topo_order", c_int, [c_void_p, P(c_size_t)])
+# int gdfo_graph_fingerprint(uint64_t *out, const gdfo_graph *graph);
+graph_fingerprint = _declare("gdfo_graph_fingerprint", c_int, [P(c_uint64), c_void_p])
+# const char *gdfo_op_name(int op);
+op_name = _declare("gdfo_op_name", c_char_p, [c_int])
+# const char *gdfo_join_strategy_name(int strategy);
+join_strategy_name = _declare("gdfo_join_strategy_name", c_char_p, [c_int])
+# const char *gdfo_join_type_name(int type);
+join_type_name = _declare("gdfo_join_type_name", c_char_p, [c_int])
+# const char *gdfo_cache_level_name(int level);
+cache_level_name = _declare("gdfo_cache_level_name", c_char_p, [c_int])
+# int gdfo_graph_from_json(gdfo_graph **out, const char *json, size_t len);
+graph_from_json = _declare("gdfo_graph_from_json", c_int, [handle_p, c_char_p, c_size_t])
+# int gdfo_graph_to_json(char **out, const gdfo_graph *graph);
+graph_to_json = _declare("gdfo_graph_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_graph_load(gdfo_graph **out, const char *path);
+graph_load = _declare("gdfo_graph_load", c_int, [handle_p, c_char_p])
+# int gdfo_graph_save(const gdfo_graph *graph, const char *path);
+graph_save = _declare("gdfo_graph_save", c_int, [c_void_p, c_char_p])
+
+# ------------------------------------------------------------- telemetry.h
+
+GDFO_STAGE_TELEMETRY_VERSION = 1
+GDFO_RUN_TELEMETRY_VERSION = 1
+
+
+class StageTelemetry(Structure):
+    _fields_ = [("version", c_uint32), ("stage_id", c_int64), ("duration_ms", c_double),
+                ("tasks", c_double), ("task_ms_median", c_double), ("task_ms_max", c_double),
+                ("shuffle_read_bytes", c_double), ("shuffle_write_bytes", c_double),
+                ("spill_bytes", c_double), ("peak_memory_bytes", c_double), ("cpu_ms", c_double),
+                ("failures", c_double)]
+
+
+class RunTelemetry(Structure):
+    _fields_ = [("version", c_uint32), ("success", c_int32), ("latency_ms", c_double),
+                ("records", c_double), ("throughput", c_double), ("cost", c_double)]
+
+
+# int gdfo_stage_telemetry_init(gdfo_stage_telemetry *t, unsigned int version);
+stage_telemetry_init = _declare("gdfo_stage_telemetry_init", c_int,
+                                [P(StageTelemetry), ctypes.c_uint])
+# int gdfo_run_telemetry_init(gdfo_run_telemetry *t, unsigned int version);
+run_telemetry_init = _declare("gdfo_run_telemetry_init", c_int, [P(RunTelemetry), ctypes.c_uint])
+# int gdfo_telemetry_create(gdfo_telemetry **out);
+telemetry_create = _declare("gdfo_telemetry_create", c_int, [handle_p])
+# void gdfo_telemetry_free(gdfo_telemetry *telemetry);
+telemetry_free = _declare("gdfo_telemetry_free", None, [c_void_p])
+# int gdfo_telemetry_set_run(gdfo_telemetry *telemetry, const gdfo_run_telemetry *run);
+telemetry_set_run = _declare("gdfo_telemetry_set_run", c_int, [c_void_p, P(RunTelemetry)])
+# int gdfo_telemetry_get_run(gdfo_run_telemetry *out, const gdfo_telemetry *telemetry);
+telemetry_get_run = _declare("gdfo_telemetry_get_run", c_int, [P(RunTelemetry), c_void_p])
+# int gdfo_telemetry_set_stage(gdfo_telemetry *telemetry, const gdfo_stage_telemetry *stage);
+telemetry_set_stage = _declare("gdfo_telemetry_set_stage", c_int, [c_void_p, P(StageTelemetry)])
+# size_t gdfo_telemetry_stage_count(const gdfo_telemetry *telemetry);
+telemetry_stage_count = _declare("gdfo_telemetry_stage_count", c_size_t, [c_void_p])
+# int gdfo_telemetry_stage_at(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry, size_t index);
+telemetry_stage_at = _declare("gdfo_telemetry_stage_at", c_int,
+                              [P(StageTelemetry), c_void_p, c_size_t])
+# int gdfo_telemetry_find(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry, int64_t stage_id);
+telemetry_find = _declare("gdfo_telemetry_find", c_int, [P(StageTelemetry), c_void_p, c_int64])
+# int gdfo_telemetry_from_json(gdfo_telemetry **out, const char *json, size_t len);
+telemetry_from_json = _declare("gdfo_telemetry_from_json", c_int, [handle_p, c_char_p, c_size_t])
+# int gdfo_telemetry_to_json(char **out, const gdfo_telemetry *telemetry);
+telemetry_to_json = _declare("gdfo_telemetry_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_telemetry_load(gdfo_telemetry **out, const char *path);
+telemetry_load = _declare("gdfo_telemetry_load", c_int, [handle_p, c_char_p])
+# int gdfo_telemetry_save(const gdfo_telemetry *telemetry, const char *path);
+telemetry_save = _declare("gdfo_telemetry_save", c_int, [c_void_p, c_char_p])
+
+# ------------------------------------------------------------------ plan.h
+
+
+class Change(Structure):
+    _fields_ = [("kind", c_int32), ("reserved", c_int32),
+                ("stage_ids", P(c_int64)), ("n_stage_ids", c_size_t),
+                ("what", c_char_p), ("why", c_char_p),
+                ("expected_gain", c_double), ("confidence", c_double),
+                ("attended_ids", P(c_int64)), ("n_attended_ids", c_size_t)]
+
+
+class Prediction(Structure):
+    _fields_ = [("latency_ms", c_double), ("throughput", c_double), ("cost", c_double),
+                ("baseline_latency_ms", c_double), ("baseline_cost", c_double)]
+
+
+# void gdfo_plan_free(gdfo_plan *plan);
+plan_free = _declare("gdfo_plan_free", None, [c_void_p])
+# const gdfo_graph *gdfo_plan_graph(const gdfo_plan *plan);
+plan_graph = _declare("gdfo_plan_graph", c_void_p, [c_void_p])
+# const char *gdfo_plan_source(const gdfo_plan *plan);
+plan_source = _declare("gdfo_plan_source", c_char_p, [c_void_p])
+# size_t gdfo_plan_change_count(const gdfo_plan *plan);
+plan_change_count = _declare("gdfo_plan_change_count", c_size_t, [c_void_p])
+# int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+plan_change_at = _declare("gdfo_plan_change_at", c_int, [P(Change), c_void_p, c_size_t])
+# int gdfo_plan_prediction(gdfo_prediction *out, const gdfo_plan *plan);
+plan_prediction = _declare("gdfo_plan_prediction", c_int, [P(Prediction), c_void_p])
+# int gdfo_plan_risk(const gdfo_plan *plan);
+plan_risk = _declare("gdfo_plan_risk", c_int, [c_void_p])
+# const char *gdfo_change_kind_name(int kind);
+change_kind_name = _declare("gdfo_change_kind_name", c_char_p, [c_int])
+# const char *gdfo_risk_name(int risk);
+risk_name = _declare("gdfo_risk_name", c_char_p, [c_int])
+# int gdfo_plan_from_json(gdfo_plan **out, const char *json, size_t len);
+plan_from_json = _declare("gdfo_plan_from_json", c_int, [handle_p, c_char_p, c_size_t])
+# int gdfo_plan_to_json(char **out, const gdfo_plan *plan);
+plan_to_json = _declare("gdfo_plan_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_plan_load(gdfo_plan **out, const char *path);
+plan_load = _declare("gdfo_plan_load", c_int, [handle_p, c_char_p])
+# int gdfo_plan_save(const gdfo_plan *plan, const char *path);
+plan_save = _declare("gdfo_plan_save", c_int, [c_void_p, c_char_p])
+# int gdfo_plan_explain(char **out, const gdfo_plan *plan);
+plan_explain = _declare("gdfo_plan_explain", c_int, [handle_p, c_void_p])
+
+# --------------------------------------------------------------- profile.h
+
+GDFO_PROFILE_STAGE_VERSION = 1
+
+
+class ProfileMeasurement(Structure):
+    _fields_ = [("executors", c_int32), ("reserved", c_int32),
+                ("task_ms", P(c_double)), ("n_task_ms", c_size_t)]
+
+
+class ProfileStage(Structure):
+    _fields_ = [("version", c_uint32), ("has_bytes", c_uint32), ("id", c_int64),
+                ("parents", P(c_int64)), ("n_parents", c_size_t), ("num_tasks", c_int64),
+                ("task_ms", P(c_double)), ("n_task_ms", c_size_t),
+                ("by_executors", P(ProfileMeasurement)), ("n_by_executors", c_size_t),
+                ("input_bytes", c_int64), ("shuffle_read_bytes", c_int64),
+                ("shuffle_write_bytes", c_int64), ("spill_bytes", c_int64)]
+
+
+# int gdfo_profile_stage_init(gdfo_profile_stage *stage, unsigned int version);
+profile_stage_init = _declare("gdfo_profile_stage_init", c_int, [P(ProfileStage), ctypes.c_uint])
+# int gdfo_profile_create(gdfo_profile **out, const char *name, int32_t executors, int32_t cores_per_executor);
+profile_create = _declare("gdfo_profile_create", c_int, [handle_p, c_char_p, c_int32, c_int32])
+# void gdfo_profile_free(gdfo_profile *profile);
+profile_free = _declare("gdfo_profile_free", None, [c_void_p])
+# int gdfo_profile_add_stage(gdfo_profile *profile, const gdfo_profile_stage *stage);
+profile_add_stage = _declare("gdfo_profile_add_stage", c_int, [c_void_p, P(ProfileStage)])
+# const char *gdfo_profile_name(const gdfo_profile *profile);
+profile_name = _declare("gdfo_profile_name", c_char_p, [c_void_p])
+# const char *gdfo_profile_time_unit(const gdfo_profile *profile);
+profile_time_unit = _declare("gdfo_profile_time_unit", c_char_p, [c_void_p])
+# int32_t gdfo_profile_executors(const gdfo_profile *profile);
+profile_executors = _declare("gdfo_profile_executors", c_int32, [c_void_p])
+# int32_t gdfo_profile_cores_per_executor(const gdfo_profile *profile);
+profile_cores_per_executor = _declare("gdfo_profile_cores_per_executor", c_int32, [c_void_p])
+# size_t gdfo_profile_stage_count(const gdfo_profile *profile);
+profile_stage_count = _declare("gdfo_profile_stage_count", c_size_t, [c_void_p])
+# int gdfo_profile_stage_at(const gdfo_profile *profile, size_t index, gdfo_profile_stage *out);
+profile_stage_at = _declare("gdfo_profile_stage_at", c_int, [c_void_p, c_size_t, P(ProfileStage)])
+# int gdfo_profile_find(size_t *out, const gdfo_profile *profile, int64_t id);
+profile_find = _declare("gdfo_profile_find", c_int, [P(c_size_t), c_void_p, c_int64])
+# int gdfo_profile_from_json(gdfo_profile **out, const char *json, size_t len);
+profile_from_json = _declare("gdfo_profile_from_json", c_int, [handle_p, c_char_p, c_size_t])
+# int gdfo_profile_to_json(char **out, const gdfo_profile *profile);
+profile_to_json = _declare("gdfo_profile_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_profile_load(gdfo_profile **out, const char *path);
+profile_load = _declare("gdfo_profile_load", c_int, [handle_p, c_char_p])
+# int gdfo_profile_save(const gdfo_profile *profile, const char *path);
+profile_save = _declare("gdfo_profile_save", c_int, [c_void_p, c_char_p])

@@ -1,0 +1,279 @@
+"""Pipeline graphs (include/gdfo/graph.h)."""
+import ctypes
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from . import _lib
+from ._handle import Handle, take_string, to_bytes, to_path
+from .errors import check
+
+OPS = ("source", "filter", "project", "join", "aggregate", "sort", "window", "union", "udf",
+       "sink")
+JOIN_STRATEGIES = ("auto", "broadcast", "shuffle_hash", "sort_merge")
+JOIN_TYPES = ("inner", "left", "right", "full", "semi", "anti")
+CACHE_LEVELS = ("none", "memory", "disk")
+
+
+def _enum_name(fn, value):
+    s = fn(value)
+    return s.decode("ascii") if s is not None else str(value)
+
+
+def _enum_value(names, value, what):
+    if isinstance(value, int):
+        return value
+    try:
+        return names.index(value)
+    except ValueError:
+        raise ValueError("%s %r is not one of %s" % (what, value, ", ".join(names))) from None
+
+
+def _strings(ptr, n):
+    return [ptr[i].decode("utf-8", "replace") for i in range(n)]
+
+
+@dataclass
+class StageStats:
+    rows_in: float = 0.0
+    bytes_in: float = 0.0
+    selectivity: float = 1.0
+    key_cardinality: float = 0.0
+    skew: float = 1.0
+    cpu_ns_per_row: float = 0.0
+
+
+@dataclass
+class StageKnobs:
+    partitions: int = 0
+    join_strategy: str = "auto"
+    cache: str = "none"
+    priority: int = 0
+    target_file_bytes: int = 0
+    compaction_every: int = 0
+
+
+@dataclass
+class Stage:
+    """A copy of one stage: nothing here points into the library."""
+    id: int
+    name: str
+    op: str
+    join_type: Optional[str] = None        # joins only
+    fused_ops: List[str] = field(default_factory=list)
+    stats: StageStats = field(default_factory=StageStats)
+    knobs: StageKnobs = field(default_factory=StageKnobs)
+    columns_read: List[str] = field(default_factory=list)
+    columns_written: List[str] = field(default_factory=list)
+    parents: List[int] = field(default_factory=list)   # stage ids, in order (a join's left first)
+    children: List[int] = field(default_factory=list)
+
+
+@dataclass
+class GraphKnobs:
+    executors: int = 0
+    cores_per_executor: int = 0
+    memory_per_executor_bytes: int = 0
+
+
+@dataclass
+class Cluster:
+    executors_available: int = 0
+    price_per_executor_s: float = 0.0
+    slo_ms: float = 0.0
+
+
+class Graph(Handle):
+    """A pipeline graph. Use as a context manager or call close().
+
+    Build one with Graph.from_json(text), Graph.load(path) or Graph(name)
+    followed by add_stage/add_edge.
+    """
+    _free = _lib.graph_free
+    _kind = "Graph"
+
+    def __init__(self, name=None):
+        out = ctypes.c_void_p()
+        check(_lib.graph_create(ctypes.byref(out),
+                                None if name is None else to_bytes(name, "name")))
+        super().__init__(out.value)
+
+    @classmethod
+    def from_json(cls, text):
+        """Parses and validates a gdfo-pipeline/1 document (str or bytes)."""
+        data = to_bytes(text, "text")
+        return cls._make(_lib.graph_from_json, data, len(data))
+
+    @classmethod
+    def load(cls, path):
+        """Reads and validates a gdfo-pipeline/1 file."""
+        return cls._make(_lib.graph_load, to_path(path))
+
+    def to_json(self):
+        out = ctypes.c_void_p()
+        with self._read() as g:
+            check(_lib.graph_to_json(ctypes.byref(out), g))
+        return take_string(out)
+
+    def save(self, path):
+        with self._read() as g:
+            check(_lib.graph_save(g, to_path(path)))
+
+    def clone(self):
+        with self._read() as g:
+            return Graph._make(_lib.graph_clone, g)
+
+    @property
+    def name(self):
+        with self._read() as g:
+            return _lib.graph_name(g).decode("utf-8", "replace")
+
+    def __len__(self):
+        with self._read() as g:
+            return _lib.graph_stage_count(g)
+
+    def validate(self):
+        """Raises GdfoError (EINVAL, ECYCLE) naming the stage and field at fault."""
+        with self._read() as g:
+            check(_lib.graph_validate(g))
+
+    def fingerprint(self):
+        """The 64-bit shape fingerprint as an int (stable as statistics drift)."""
+        out = ctypes.c_uint64()
+        with self._read() as g:
+            check(_lib.graph_fingerprint(ctypes.byref(out), g))
+        return out.value
+
+    def _index_ids(self, g):
+        n = _lib.graph_stage_count(g)
+        ids = []
+        s = _lib.Stage()
+        for i in range(n):
+            check(_lib.graph_stage_at(g, i, ctypes.byref(s)))
+            ids.append(s.id)
+        return ids
+
+    def topo_order(self):
+        """Stage ids, parents before children (ties by insertion order)."""
+        with self._read() as g:
+            n = _lib.graph_stage_count(g)
+            order = (ctypes.c_size_t * max(n, 1))()
+            check(_lib.graph_topo_order(g, order))
+            ids = self._index_ids(g)
+            return [ids[order[i]] for i in range(n)]
+
+    def _neighbours(self, fn, g, index, ids):
+        arr = ctypes.POINTER(ctypes.c_size_t)()
+        count = ctypes.c_size_t()
+        check(fn(ctypes.byref(arr), ctypes.byref(count), g, index))
+        return [ids[arr[i]] for i in range(count.value)]
+
+    def _stage(self, g, index, ids):
+        s = _lib.Stage()
+        check(_lib.graph_stage_at(g, index, ctypes.byref(s)))
+        st = s.stats
+        kn = s.knobs
+        return Stage(
+            id=s.id, name=s.name.decode("utf-8", "replace"),
+            op=_enum_name(_lib.op_name, s.op),
+            join_type=_enum_name(_lib.join_type_name, s.join_type) if s.op == 3 else None,
+            fused_ops=[OPS[k] for k in range(len(OPS)) if s.fused_ops & (1 << k)],
+            stats=StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
+                             st.skew, st.cpu_ns_per_row),
+            knobs=StageKnobs(kn.partitions, _enum_name(_lib.join_strategy_name, kn.join_strategy),
+                             _enum_name(_lib.cache_level_name, kn.cache), kn.priority,
+                             kn.target_file_bytes, kn.compaction_every),
+            columns_read=_strings(s.columns_read, s.n_columns_read),
+            columns_written=_strings(s.columns_written, s.n_columns_written),
+            parents=self._neighbours(_lib.graph_parents, g, index, ids),
+            children=self._neighbours(_lib.graph_children, g, index, ids))
+
+    def stages(self):
+        """Copies of every stage, in insertion order."""
+        with self._read() as g:
+            ids = self._index_ids(g)
+            return [self._stage(g, i, ids) for i in range(len(ids))]
+
+    def stage(self, stage_id):
+        """A copy of the stage with this id; GdfoError(ENOTFOUND) if none."""
+        with self._read() as g:
+            idx = ctypes.c_size_t()
+            check(_lib.graph_find(ctypes.byref(idx), g, stage_id))
+            return self._stage(g, idx.value, self._index_ids(g))
+
+    def _c_stage(self, stage):
+        s = _lib.Stage()
+        check(_lib.stage_init(ctypes.byref(s), _lib.GDFO_STAGE_VERSION))
+        s.id = stage.id
+        name = to_bytes(stage.name, "name")
+        s.name = name
+        s.op = _enum_value(OPS, stage.op, "op")
+        s.join_type = _enum_value(JOIN_TYPES, stage.join_type or "inner", "join_type")
+        fused = 0
+        for op in stage.fused_ops:
+            fused |= 1 << _enum_value(OPS, op, "fused op")
+        s.fused_ops = fused
+        st = stage.stats
+        s.stats = _lib.StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
+                                  st.skew, st.cpu_ns_per_row)
+        kn = stage.knobs
+        s.knobs = _lib.StageKnobs(kn.partitions,
+                                  _enum_value(JOIN_STRATEGIES, kn.join_strategy, "join_strategy"),
+                                  _enum_value(CACHE_LEVELS, kn.cache, "cache"), kn.priority,
+                                  kn.target_file_bytes, kn.compaction_every, 0)
+        keep = [name]
+        for attr in ("columns_read", "columns_written"):
+            cols = [to_bytes(c, attr) for c in getattr(stage, attr)]
+            arr = (ctypes.c_char_p * max(len(cols), 1))(*cols)
+            keep.append(arr)
+            setattr(s, attr, ctypes.cast(arr, ctypes.POINTER(ctypes.c_char_p)))
+            setattr(s, "n_" + attr, len(cols))
+        return s, keep   # keep holds the buffers alive during the call
+
+    def add_stage(self, stage):
+        """Copies a Stage into the graph (its parents/children are ignored: use add_edge)."""
+        s, keep = self._c_stage(stage)
+        with self._write() as g:
+            check(_lib.graph_add_stage(g, ctypes.byref(s)))
+        del keep
+
+    def update_stage(self, stage):
+        """Replaces the stage with stage.id (statistics, knobs, name, op, columns)."""
+        s, keep = self._c_stage(stage)
+        with self._write() as g:
+            check(_lib.graph_update_stage(g, ctypes.byref(s)))
+        del keep
+
+    def add_edge(self, parent_id, child_id):
+        with self._write() as g:
+            check(_lib.graph_add_edge(g, parent_id, child_id))
+
+    @property
+    def knobs(self):
+        k = _lib.GraphKnobs()
+        with self._read() as g:
+            check(_lib.graph_get_knobs(ctypes.byref(k), g))
+        return GraphKnobs(k.executors, k.cores_per_executor, k.memory_per_executor_bytes)
+
+    @knobs.setter
+    def knobs(self, v):
+        k = _lib.GraphKnobs(v.executors, v.cores_per_executor, v.memory_per_executor_bytes)
+        with self._write() as g:
+            check(_lib.graph_set_knobs(g, ctypes.byref(k)))
+
+    @property
+    def cluster(self):
+        c = _lib.Cluster()
+        with self._read() as g:
+            check(_lib.graph_get_cluster(ctypes.byref(c), g))
+        return Cluster(c.executors_available, c.price_per_executor_s, c.slo_ms)
+
+    @cluster.setter
+    def cluster(self, v):
+        c = _lib.Cluster(v.executors_available, 0, v.price_per_executor_s, v.slo_ms)
+        with self._write() as g:
+            check(_lib.graph_set_cluster(g, ctypes.byref(c)))
+
+    def __repr__(self):
+        if self.closed:
+            return "<gdfo.Graph closed>"
+        return "<gdfo.Graph %r, %d stages>" % (self.name, len(self))

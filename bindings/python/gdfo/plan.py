@@ -1,0 +1,121 @@
+"""Plans (include/gdfo/plan.h): what an optimizer returns."""
+import ctypes
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from . import _lib
+from ._handle import Handle, take_string, to_bytes, to_path
+from .errors import check
+from .graph import Graph
+
+
+@dataclass
+class Change:
+    """One change of a plan and why it was made (a copy)."""
+    kind: str
+    stage_ids: List[int]
+    what: str
+    why: str
+    expected_gain: float
+    confidence: float
+    attended_ids: List[int] = field(default_factory=list)
+
+
+@dataclass
+class Prediction:
+    """Predicted outcome; None where the optimizer had no estimate."""
+    latency_ms: Optional[float]
+    throughput: Optional[float]
+    cost: Optional[float]
+    baseline_latency_ms: Optional[float]
+    baseline_cost: Optional[float]
+
+
+def _opt(v):
+    return None if v == -1.0 else v
+
+
+def _name(fn, v):
+    s = fn(v)
+    return s.decode("ascii") if s is not None else str(v)
+
+
+class Plan(Handle):
+    """An optimized plan. Use as a context manager or call close()."""
+    _free = _lib.plan_free
+    _kind = "Plan"
+
+    def __init__(self):
+        raise TypeError("plans come from gdfo.optimize_rules(), Plan.from_json() or Plan.load()")
+
+    @classmethod
+    def from_json(cls, text):
+        """Parses a gdfo-plan/1 document (str or bytes)."""
+        data = to_bytes(text, "text")
+        return cls._make(_lib.plan_from_json, data, len(data))
+
+    @classmethod
+    def load(cls, path):
+        return cls._make(_lib.plan_load, to_path(path))
+
+    def to_json(self):
+        out = ctypes.c_void_p()
+        with self._read() as p:
+            check(_lib.plan_to_json(ctypes.byref(out), p))
+        return take_string(out)
+
+    def save(self, path):
+        with self._read() as p:
+            check(_lib.plan_save(p, to_path(path)))
+
+    def explain(self):
+        """A human-readable account of every change and the predictions."""
+        out = ctypes.c_void_p()
+        with self._read() as p:
+            check(_lib.plan_explain(ctypes.byref(out), p))
+        return take_string(out)
+
+    @property
+    def source(self):
+        """The optimizer that made the plan ("rules", "learned")."""
+        with self._read() as p:
+            return _lib.plan_source(p).decode("utf-8", "replace")
+
+    @property
+    def risk(self):
+        """"low", "medium" or "high" (high needs human approval)."""
+        with self._read() as p:
+            return _name(_lib.risk_name, _lib.plan_risk(p))
+
+    def graph(self):
+        """A copy of the rewritten graph (an independent Graph to close)."""
+        with self._read() as p:
+            return Graph._make(_lib.graph_clone, _lib.plan_graph(p))
+
+    def changes(self):
+        out = []
+        c = _lib.Change()
+        with self._read() as p:
+            for i in range(_lib.plan_change_count(p)):
+                check(_lib.plan_change_at(ctypes.byref(c), p, i))
+                out.append(Change(
+                    kind=_name(_lib.change_kind_name, c.kind),
+                    stage_ids=[c.stage_ids[k] for k in range(c.n_stage_ids)],
+                    what=c.what.decode("utf-8", "replace"),
+                    why=c.why.decode("utf-8", "replace"),
+                    expected_gain=c.expected_gain, confidence=c.confidence,
+                    attended_ids=[c.attended_ids[k] for k in range(c.n_attended_ids)]))
+        return out
+
+    @property
+    def prediction(self):
+        pr = _lib.Prediction()
+        with self._read() as p:
+            check(_lib.plan_prediction(ctypes.byref(pr), p))
+        return Prediction(*[_opt(getattr(pr, k)) for k, _ in _lib.Prediction._fields_])
+
+    def __repr__(self):
+        if self.closed:
+            return "<gdfo.Plan closed>"
+        return "<gdfo.Plan from %s, %d changes, risk %s>" % (self.source, len(self.changes()),
+                                                             self.risk)
