@@ -1,0 +1,673 @@
+/*
+ * The encoder's forward and backward passes over BLAS (llm.c style: one
+ * function per layer and direction; backward functions ADD into the
+ * gradients they are given).
+ *
+ * Dimension letters: R token rows of the batch, T tokens of a pipeline,
+ * C model width, H heads, D = C / H, F features, E attention entries of a
+ * pipeline per head, W head width.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+typedef struct ws_layer {
+	float *ln1, *ln1_mean, *ln1_rstd; /* (R, C), (R), (R) */
+	float *qkv;                       /* (R, 3C) */
+	float *att;                       /* (H * E_total) softmax probabilities */
+	float *atty;                      /* (R, C) heads' outputs, before the projection */
+	float *res1;                      /* (R, C) */
+	float *ln2, *ln2_mean, *ln2_rstd; /* (R, C), (R), (R) */
+	float *fch, *fchg;                /* (R, 4C) before and after GELU */
+	float *res2;                      /* (R, C) the layer's output */
+} ws_layer;
+
+struct gdfo_nn_workspace {
+	const gdfo_nn_encoder *enc;
+	uint32_t flags;
+	size_t cap_R, cap_E, cap_Emax, cap_B;
+	float *mem;
+	ws_layer *layers; /* L slots when training, else 1 */
+	float *feat;      /* (S, F) */
+	float *x0;        /* (R, C) */
+	float *lnf, *lnf_mean, *lnf_rstd; /* (R, C), (R), (R) */
+	float *pool;      /* (B, 2C) */
+	float *hs;        /* (R, Ws) */
+	/* backward scratch (training only) */
+	float *dres, *dln, *dqkv, *datty, *dfch; /* (R, C), (R, C), (R, 3C), (R, C), (R, 4C) */
+	float *dS;        /* (H * Emax) */
+	float *dpool;     /* (B, 2C) */
+	float *dhs;       /* (R, Ws) */
+	const gdfo_nn_batch *batch; /* of the last forward */
+};
+
+/* Lays out the workspace for the given capacities; base NULL only measures. */
+static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, size_t Emax,
+			size_t B)
+{
+	const gdfo_nn_encoder *enc = ws->enc;
+	size_t C = enc->C, H = enc->H, off = 0, l;
+	size_t slots = (ws->flags & GDFO_NN_TRAINING) ? enc->L : (enc->L ? 1 : 0);
+#define TAKE(p, n) do { (p) = base ? base + off : NULL; off += ALIGN16(n); } while (0)
+	for (l = 0; l < slots; l++) {
+		ws_layer *y = &ws->layers[l];
+		TAKE(y->ln1, R * C);
+		TAKE(y->ln1_mean, R);
+		TAKE(y->ln1_rstd, R);
+		TAKE(y->qkv, 3 * R * C);
+		TAKE(y->att, H * E);
+		TAKE(y->atty, R * C);
+		TAKE(y->res1, R * C);
+		TAKE(y->ln2, R * C);
+		TAKE(y->ln2_mean, R);
+		TAKE(y->ln2_rstd, R);
+		TAKE(y->fch, 4 * R * C);
+		TAKE(y->fchg, 4 * R * C);
+		TAKE(y->res2, R * C);
+	}
+	TAKE(ws->feat, R * enc->F);
+	TAKE(ws->x0, R * C);
+	TAKE(ws->lnf, R * C);
+	TAKE(ws->lnf_mean, R);
+	TAKE(ws->lnf_rstd, R);
+	TAKE(ws->pool, B * 2 * C);
+	TAKE(ws->hs, R * enc->Ws);
+	if (ws->flags & GDFO_NN_TRAINING) {
+		TAKE(ws->dres, R * C);
+		TAKE(ws->dln, R * C);
+		TAKE(ws->dqkv, 3 * R * C);
+		TAKE(ws->datty, R * C);
+		TAKE(ws->dfch, 4 * R * C);
+		TAKE(ws->dS, H * Emax);
+		TAKE(ws->dpool, B * 2 * C);
+		TAKE(ws->dhs, R * enc->Ws);
+	}
+#undef TAKE
+	return off;
+}
+
+static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
+{
+	size_t R, E, Emax, B, n;
+	float *mem;
+
+	if (b->R <= ws->cap_R && b->E_total <= ws->cap_E && b->E_max <= ws->cap_Emax &&
+	    b->B <= ws->cap_B && ws->mem)
+		return 0;
+	R = b->R > ws->cap_R ? b->R : ws->cap_R;
+	E = b->E_total > ws->cap_E ? b->E_total : ws->cap_E;
+	Emax = b->E_max > ws->cap_Emax ? b->E_max : ws->cap_Emax;
+	B = b->B > ws->cap_B ? b->B : ws->cap_B;
+	n = ws_layout(ws, NULL, R, E, Emax, B);
+	if (n > SIZE_MAX / sizeof(float))
+		return gdfo__error(GDFO_ENOMEM, "encoder workspace of %zu floats is too large", n);
+	mem = aligned_alloc(64, ALIGN16(n) * sizeof(float));
+	if (!mem)
+		return gdfo__error(GDFO_ENOMEM, "out of memory for an encoder workspace of %zu MiB",
+				   n * sizeof(float) >> 20);
+	free(ws->mem);
+	ws->mem = mem;
+	ws_layout(ws, mem, R, E, Emax, B);
+	ws->cap_R = R;
+	ws->cap_E = E;
+	ws->cap_Emax = Emax;
+	ws->cap_B = B;
+	ws->batch = NULL;
+	return 0;
+}
+
+int gdfo_nn_workspace_create(gdfo_nn_workspace **out, const gdfo_nn_encoder *enc,
+			     const gdfo_nn_batch *hint, uint32_t flags)
+{
+	gdfo_nn_workspace *ws;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_workspace_create: out is NULL");
+	*out = NULL;
+	if (!enc)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_workspace_create: enc is NULL");
+	if (flags & ~GDFO_NN_TRAINING)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_workspace_create: unknown flags 0x%x",
+				   flags & ~GDFO_NN_TRAINING);
+	ws = gdfo__calloc(1, sizeof(*ws));
+	if (!ws)
+		return GDFO_ENOMEM;
+	ws->enc = enc;
+	ws->flags = flags;
+	ws->layers = gdfo__calloc(enc->L ? enc->L : 1, sizeof(ws_layer));
+	if (!ws->layers) {
+		free(ws);
+		return GDFO_ENOMEM;
+	}
+	if (hint && (rc = ws_reserve(ws, hint)) < 0) {
+		gdfo_nn_workspace_free(ws);
+		return rc;
+	}
+	*out = ws;
+	return 0;
+}
+
+void gdfo_nn_workspace_free(gdfo_nn_workspace *ws)
+{
+	if (!ws)
+		return;
+	free(ws->mem);
+	free(ws->layers);
+	free(ws);
+}
+
+/* ---- kernels ----------------------------------------------------------- */
+
+/* out = in W + bias for rows of in (N, K), W (K, M), out (N, M) with leading dims. */
+static void matmul_bias(float *out, size_t ldo, const float *in, size_t ldi, const float *w,
+			const float *bias, size_t N, size_t K, size_t M)
+{
+	size_t i;
+
+	if (!N)
+		return;
+	for (i = 0; i < N; i++) {
+		if (bias)
+			memcpy(out + i * ldo, bias, M * sizeof(float));
+		else
+			memset(out + i * ldo, 0, M * sizeof(float));
+	}
+	if (K)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)M, (int)K, 1.0f,
+			    in, (int)ldi, w, (int)M, 1.0f, out, (int)ldo);
+}
+
+/*
+ * Backward of out = in W + bias: dW (K, M) += in^T dout, dbias (M) +=
+ * colsum(dout), din (N, K) (+)= dout W^T (beta 0 overwrites, 1 adds).
+ */
+static void matmul_backward(float *din, float din_beta, float *dw, float *dbias,
+			    const float *dout, size_t ldd, const float *in, size_t ldi,
+			    const float *w, size_t N, size_t K, size_t M)
+{
+	size_t i, j;
+
+	if (!N)
+		return;
+	if (dw && K)
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)M, (int)N, 1.0f,
+			    in, (int)ldi, dout, (int)ldd, 1.0f, dw, (int)M);
+	if (dbias)
+		for (i = 0; i < N; i++)
+			for (j = 0; j < M; j++)
+				dbias[j] += dout[i * ldd + j];
+	if (din && K)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)K, (int)M, 1.0f,
+			    dout, (int)ldd, w, (int)M, din_beta, din, (int)K);
+}
+
+/* out (N, C) = layernorm(inp (N, C)) * g + b; mean, rstd (N) saved. */
+static void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+			      const float *g, const float *b, size_t N, size_t C)
+{
+	size_t i, j;
+
+	for (i = 0; i < N; i++) {
+		const float *x = inp + i * C;
+		float *y = out + i * C;
+		float m = 0.0f, v = 0.0f, s;
+		for (j = 0; j < C; j++)
+			m += x[j];
+		m /= (float)C;
+		for (j = 0; j < C; j++) {
+			float d = x[j] - m;
+			v += d * d;
+		}
+		v /= (float)C;
+		s = 1.0f / sqrtf(v + 1e-5f);
+		for (j = 0; j < C; j++)
+			y[j] = (x[j] - m) * s * g[j] + b[j];
+		mean[i] = m;
+		rstd[i] = s;
+	}
+}
+
+/* dinp (N, C) += ..., dg, db (C) += ... from dout (N, C). */
+static void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+			       const float *inp, const float *g, const float *mean,
+			       const float *rstd, size_t N, size_t C)
+{
+	size_t i, j;
+
+	for (i = 0; i < N; i++) {
+		const float *x = inp + i * C, *dy = dout + i * C;
+		float *dx = dinp + i * C;
+		float m = mean[i], s = rstd[i], dnm = 0.0f, dnnm = 0.0f;
+		for (j = 0; j < C; j++) {
+			float n = (x[j] - m) * s, dn = g[j] * dy[j];
+			dnm += dn;
+			dnnm += dn * n;
+		}
+		dnm /= (float)C;
+		dnnm /= (float)C;
+		for (j = 0; j < C; j++) {
+			float n = (x[j] - m) * s, dn = g[j] * dy[j];
+			db[j] += dy[j];
+			dg[j] += n * dy[j];
+			dx[j] += (dn - dnm - n * dnnm) * s;
+		}
+	}
+}
+
+#define GELU_K 0.7978845608028654f /* sqrt(2 / pi) */
+
+static inline float tanh_fast(float u)
+{
+	u = u > 9.0f ? 9.0f : (u < -9.0f ? -9.0f : u);
+	return 1.0f - 2.0f / (gdfo__nn_exp(2.0f * u) + 1.0f);
+}
+
+/* out = gelu(inp), tanh approximation; n elements. */
+static void gelu_forward(float *out, const float *inp, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float x = inp[i];
+		float t = tanh_fast(GELU_K * (x + 0.044715f * x * x * x));
+		out[i] = 0.5f * x * (1.0f + t);
+	}
+}
+
+/* d (n) = d * gelu'(inp): in place, the incoming gradient is d. */
+static void gelu_backward_inplace(float *d, const float *inp, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float x = inp[i];
+		float t = tanh_fast(GELU_K * (x + 0.044715f * x * x * x));
+		float grad = 0.5f * (1.0f + t) +
+			     0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+		d[i] *= grad;
+	}
+}
+
+/* Row softmax in place after adding bias[rel[j]]; n entries. */
+static void softmax_row_bias(float *row, const uint8_t *rel, const float *bias, size_t n)
+{
+	size_t j;
+	float mx = -INFINITY, sum = 0.0f, inv;
+
+	for (j = 0; j < n; j++) {
+		row[j] += bias[rel[j]];
+		mx = row[j] > mx ? row[j] : mx;
+	}
+	for (j = 0; j < n; j++) {
+		row[j] = gdfo__nn_exp(row[j] - mx);
+		sum += row[j];
+	}
+	inv = 1.0f / sum;
+	for (j = 0; j < n; j++)
+		row[j] *= inv;
+}
+
+static float dot(const float *a, const float *b, size_t n)
+{
+	float s = 0.0f;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+/*
+ * Multi-head attention of one pipeline. qkv (T, 3C) rows of the pipeline,
+ * out (T, C), att (H, E) probabilities saved for backward.
+ */
+static void attention_forward(float *out, float *att, const float *qkv,
+			      const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H)
+{
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e;
+	float scale = 1.0f / sqrtf((float)D);
+
+	if (!pp->sparse) {
+		for (h = 0; h < H; h++) {
+			float *S = att + h * pp->E;
+			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)D,
+				    scale, qkv + h * D, (int)C3, qkv + C + h * D, (int)C3, 0.0f, S,
+				    (int)T);
+			for (i = 0; i < T; i++)
+				softmax_row_bias(S + i * T, pp->rel + i * T, bias, T);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
+				    1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
+				    out + h * D, (int)C);
+		}
+		return;
+	}
+	for (i = 0; i < T; i++) {
+		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1];
+		const float *q = qkv + i * C3;
+		float *o = out + i * C;
+		memset(o, 0, C * sizeof(float));
+		for (h = 0; h < H; h++) {
+			float *P = att + h * pp->E;
+			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
+			float mx = -INFINITY, sum = 0.0f, inv;
+			size_t d;
+			for (e = e0; e < e1; e++) {
+				const float *k = qkv + (size_t)pp->nb_idx[e] * C3 + C;
+				float s = scale * dot(q + h * D, k + h * D, D) + bias[pp->nb_rel[e]];
+				P[e] = s;
+				mx = s > mx ? s : mx;
+			}
+			for (e = e0; e < e1; e++) {
+				P[e] = gdfo__nn_exp(P[e] - mx);
+				sum += P[e];
+			}
+			inv = 1.0f / sum;
+			for (e = e0; e < e1; e++) {
+				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
+				float p = P[e] * inv;
+				P[e] = p;
+				for (d = 0; d < D; d++)
+					o[h * D + d] += p * v[d];
+			}
+		}
+	}
+}
+
+/*
+ * Backward of attention_forward: dqkv (T, 3C) (must be zeroed by the
+ * caller; written for this pipeline's rows), drel_bias (H, RELATIONS) +=,
+ * from dout (T, C). dS is (H * E) scratch.
+ */
+static void attention_backward(float *dqkv, float *drel_bias, float *dS, const float *dout,
+			       const float *qkv, const float *att, const gdfo__nn_pipe *pp,
+			       size_t C, size_t H)
+{
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, j, e;
+	float scale = 1.0f / sqrtf((float)D);
+
+	if (!pp->sparse) {
+		for (h = 0; h < H; h++) {
+			const float *P = att + h * pp->E;
+			float *dP = dS;
+			float *db = drel_bias + h * GDFO_NN_RELATIONS;
+			/* dP (T, T) = dO_h V_h^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)D,
+				    1.0f, dout + h * D, (int)C, qkv + 2 * C + h * D, (int)C3, 0.0f,
+				    dP, (int)T);
+			/* dV_h (T, D) += P^T dO_h */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)D, (int)T,
+				    1.0f, P, (int)T, dout + h * D, (int)C, 1.0f,
+				    dqkv + 2 * C + h * D, (int)C3);
+			for (i = 0; i < T; i++) {
+				const float *p = P + i * T;
+				float *d = dP + i * T;
+				const uint8_t *rel = pp->rel + i * T;
+				float s = 0.0f;
+				for (j = 0; j < T; j++)
+					s += p[j] * d[j];
+				for (j = 0; j < T; j++) {
+					d[j] = p[j] * (d[j] - s);
+					db[rel[j]] += d[j];
+				}
+			}
+			/* dQ_h += scale dS K_h; dK_h += scale dS^T Q_h */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
+				    scale, dP, (int)T, qkv + C + h * D, (int)C3, 1.0f, dqkv + h * D,
+				    (int)C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)D, (int)T,
+				    scale, dP, (int)T, qkv + h * D, (int)C3, 1.0f,
+				    dqkv + C + h * D, (int)C3);
+		}
+		return;
+	}
+	for (i = 0; i < T; i++) {
+		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1], d;
+		const float *q = qkv + i * C3;
+		const float *dO = dout + i * C;
+		float *dq = dqkv + i * C3;
+		for (h = 0; h < H; h++) {
+			const float *P = att + h * pp->E;
+			float *db = drel_bias + h * GDFO_NN_RELATIONS;
+			float s = 0.0f;
+			for (e = e0; e < e1; e++) {
+				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
+				dS[e] = dot(dO + h * D, v, D);
+				s += P[e] * dS[e];
+			}
+			for (e = e0; e < e1; e++) {
+				size_t kj = pp->nb_idx[e];
+				const float *k = qkv + kj * C3 + C + h * D;
+				float *dk = dqkv + kj * C3 + C + h * D;
+				float *dv = dqkv + kj * C3 + 2 * C + h * D;
+				float ds = P[e] * (dS[e] - s);
+				float p = P[e];
+				db[pp->nb_rel[e]] += ds;
+				ds *= scale;
+				for (d = 0; d < D; d++) {
+					dq[h * D + d] += ds * k[d];
+					dk[d] += ds * q[h * D + d];
+					dv[d] += p * dO[h * D + d];
+				}
+			}
+		}
+	}
+}
+
+/* ---- forward ----------------------------------------------------------- */
+
+int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const float *features,
+		    const gdfo_nn_outputs *out)
+{
+	const gdfo_nn_encoder *enc;
+	const gdfo__nn_params *P;
+	size_t R, C, H, F, b, i, j, l;
+	const float *x;
+	int rc;
+
+	if (!ws || !batch || !features)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_forward: NULL argument");
+	enc = ws->enc;
+	P = &enc->p;
+	if ((rc = ws_reserve(ws, batch)) < 0)
+		return rc;
+	ws->batch = NULL;
+	R = batch->R;
+	C = enc->C;
+	H = enc->H;
+	F = enc->F;
+	for (i = 0; i < batch->S * F; i++)
+		if (!isfinite(features[i]))
+			return gdfo__error(GDFO_EINVAL,
+					   "gdfo_nn_forward: feature [%zu][%zu] is not finite", i / F,
+					   i % F);
+	memcpy(ws->feat, features, batch->S * F * sizeof(float));
+
+	/* input projection; the pipeline token is a learned vector */
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		memcpy(ws->x0 + pp->row * C, P->token, C * sizeof(float));
+		matmul_bias(ws->x0 + (pp->row + 1) * C, C, ws->feat + pp->stage * F, F, P->in_w,
+			    P->in_b, pp->T - 1, F, C);
+	}
+	x = ws->x0;
+	for (l = 0; l < enc->L; l++) {
+		const gdfo__nn_layer *w = &P->layers[l];
+		ws_layer *y = &ws->layers[(ws->flags & GDFO_NN_TRAINING) ? l : 0];
+		layernorm_forward(y->ln1, y->ln1_mean, y->ln1_rstd, x, w->ln1_g, w->ln1_b, R, C);
+		matmul_bias(y->qkv, 3 * C, y->ln1, C, w->qkv_w, w->qkv_b, R, C, 3 * C);
+		for (b = 0; b < batch->B; b++) {
+			const gdfo__nn_pipe *pp = &batch->pipes[b];
+			attention_forward(y->atty + pp->row * C, y->att + H * pp->att,
+					  y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
+		}
+		/* res1 = x + atty Wp + bp */
+		for (i = 0; i < R; i++)
+			for (j = 0; j < C; j++)
+				y->res1[i * C + j] = x[i * C + j] + w->proj_b[j];
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)C, 1.0f,
+			    y->atty, (int)C, w->proj_w, (int)C, 1.0f, y->res1, (int)C);
+		layernorm_forward(y->ln2, y->ln2_mean, y->ln2_rstd, y->res1, w->ln2_g, w->ln2_b, R, C);
+		matmul_bias(y->fch, 4 * C, y->ln2, C, w->fc_w, w->fc_b, R, C, 4 * C);
+		gelu_forward(y->fchg, y->fch, R * 4 * C);
+		for (i = 0; i < R; i++)
+			for (j = 0; j < C; j++)
+				y->res2[i * C + j] = y->res1[i * C + j] + w->fc2_b[j];
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)(4 * C),
+			    1.0f, y->fchg, (int)(4 * C), w->fc2_w, (int)C, 1.0f, y->res2, (int)C);
+		x = y->res2;
+	}
+	layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, x, P->lnf_g, P->lnf_b, R, C);
+
+	/* pooled pipeline representation: [token, mean of stages] */
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		float *pool = ws->pool + b * 2 * C, inv = 1.0f / (float)(pp->T - 1);
+		memcpy(pool, ws->lnf + pp->row * C, C * sizeof(float));
+		memset(pool + C, 0, C * sizeof(float));
+		for (i = 1; i < pp->T; i++)
+			for (j = 0; j < C; j++)
+				pool[C + j] += ws->lnf[(pp->row + i) * C + j];
+		for (j = 0; j < C; j++)
+			pool[C + j] *= inv;
+	}
+	if (out) {
+		for (b = 0; b < batch->B; b++) {
+			const gdfo__nn_pipe *pp = &batch->pipes[b];
+			if (out->stage_embeddings)
+				memcpy(out->stage_embeddings + pp->stage * C, ws->lnf + (pp->row + 1) * C,
+				       (pp->T - 1) * C * sizeof(float));
+			if (out->pipeline_embeddings)
+				memcpy(out->pipeline_embeddings + b * C, ws->lnf + pp->row * C,
+				       C * sizeof(float));
+		}
+		if (out->stage_heads && enc->Ws) {
+			size_t W = enc->Ws;
+			for (b = 0; b < batch->B; b++) {
+				const gdfo__nn_pipe *pp = &batch->pipes[b];
+				matmul_bias(out->stage_heads + pp->stage * W, W,
+					    ws->lnf + (pp->row + 1) * C, C, P->sh_w, P->sh_b, pp->T - 1,
+					    C, W);
+			}
+		}
+		if (out->pipeline_heads && enc->Wp)
+			matmul_bias(out->pipeline_heads, enc->Wp, ws->pool, 2 * C, P->ph_w, P->ph_b,
+				    batch->B, 2 * C, enc->Wp);
+	}
+	ws->batch = batch;
+	return 0;
+}
+
+/* ---- backward ---------------------------------------------------------- */
+
+int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
+		     const gdfo_nn_output_grads *grads, float *d_features)
+{
+	const gdfo_nn_batch *batch;
+	gdfo__nn_params *P, *G;
+	size_t R, C, H, F, b, i, j, l;
+	int rc;
+
+	if (!enc || !ws || !grads)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_backward: NULL argument");
+	if (ws->enc != enc)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_backward: the workspace belongs to another encoder");
+	if (!(ws->flags & GDFO_NN_TRAINING))
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo_nn_backward: the workspace was not created with GDFO_NN_TRAINING");
+	if (!ws->batch)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_backward: no successful forward on this workspace");
+	if ((rc = gdfo__nn_ensure_grads(enc)) < 0)
+		return rc;
+	batch = ws->batch;
+	P = &enc->p;
+	G = &enc->g;
+	R = batch->R;
+	C = enc->C;
+	H = enc->H;
+	F = enc->F;
+
+	/* gradient at the final LayerNorm's output, in dln */
+	memset(ws->dln, 0, R * C * sizeof(float));
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		if (grads->stage_embeddings)
+			for (i = 0; i < (pp->T - 1) * C; i++)
+				ws->dln[(pp->row + 1) * C + i] += grads->stage_embeddings[pp->stage * C + i];
+		if (grads->pipeline_embeddings)
+			for (j = 0; j < C; j++)
+				ws->dln[pp->row * C + j] += grads->pipeline_embeddings[b * C + j];
+	}
+	if (grads->stage_heads && enc->Ws) {
+		size_t W = enc->Ws;
+		for (b = 0; b < batch->B; b++) {
+			const gdfo__nn_pipe *pp = &batch->pipes[b];
+			matmul_backward(ws->dln + (pp->row + 1) * C, 1.0f, G->sh_w, G->sh_b,
+					grads->stage_heads + pp->stage * W, W,
+					ws->lnf + (pp->row + 1) * C, C, P->sh_w, pp->T - 1, C, W);
+		}
+	}
+	if (grads->pipeline_heads && enc->Wp) {
+		matmul_backward(ws->dpool, 0.0f, G->ph_w, G->ph_b, grads->pipeline_heads, enc->Wp,
+				ws->pool, 2 * C, P->ph_w, batch->B, 2 * C, enc->Wp);
+		for (b = 0; b < batch->B; b++) {
+			const gdfo__nn_pipe *pp = &batch->pipes[b];
+			const float *dp = ws->dpool + b * 2 * C;
+			float inv = 1.0f / (float)(pp->T - 1);
+			for (j = 0; j < C; j++)
+				ws->dln[pp->row * C + j] += dp[j];
+			for (i = 1; i < pp->T; i++)
+				for (j = 0; j < C; j++)
+					ws->dln[(pp->row + i) * C + j] += dp[C + j] * inv;
+		}
+	}
+	memset(ws->dres, 0, R * C * sizeof(float));
+	layernorm_backward(ws->dres, G->lnf_g, G->lnf_b, ws->dln,
+			   enc->L ? ws->layers[enc->L - 1].res2 : ws->x0, P->lnf_g, ws->lnf_mean,
+			   ws->lnf_rstd, R, C);
+
+	for (l = enc->L; l-- > 0;) {
+		const gdfo__nn_layer *w = &P->layers[l];
+		gdfo__nn_layer *gw = &G->layers[l];
+		ws_layer *y = &ws->layers[l];
+		const float *x = l ? ws->layers[l - 1].res2 : ws->x0;
+		/* res2 = res1 + fchg W2 + b2 */
+		matmul_backward(ws->dfch, 0.0f, gw->fc2_w, gw->fc2_b, ws->dres, C, y->fchg, 4 * C,
+				w->fc2_w, R, 4 * C, C);
+		gelu_backward_inplace(ws->dfch, y->fch, R * 4 * C);
+		matmul_backward(ws->dln, 0.0f, gw->fc_w, gw->fc_b, ws->dfch, 4 * C, y->ln2, C,
+				w->fc_w, R, C, 4 * C);
+		layernorm_backward(ws->dres, gw->ln2_g, gw->ln2_b, ws->dln, y->res1, w->ln2_g,
+				   y->ln2_mean, y->ln2_rstd, R, C);
+		/* res1 = x + atty Wp + bp */
+		matmul_backward(ws->datty, 0.0f, gw->proj_w, gw->proj_b, ws->dres, C, y->atty, C,
+				w->proj_w, R, C, C);
+		memset(ws->dqkv, 0, R * 3 * C * sizeof(float));
+		for (b = 0; b < batch->B; b++) {
+			const gdfo__nn_pipe *pp = &batch->pipes[b];
+			attention_backward(ws->dqkv + pp->row * 3 * C, gw->rel_bias, ws->dS,
+					   ws->datty + pp->row * C, y->qkv + pp->row * 3 * C,
+					   y->att + H * pp->att, pp, C, H);
+		}
+		matmul_backward(ws->dln, 0.0f, gw->qkv_w, gw->qkv_b, ws->dqkv, 3 * C, y->ln1, C,
+				w->qkv_w, R, C, 3 * C);
+		layernorm_backward(ws->dres, gw->ln1_g, gw->ln1_b, ws->dln, x, w->ln1_g,
+				   y->ln1_mean, y->ln1_rstd, R, C);
+	}
+
+	/* input projection and token */
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		for (j = 0; j < C; j++)
+			G->token[j] += ws->dres[pp->row * C + j];
+		matmul_backward(d_features ? d_features + pp->stage * F : NULL, 1.0f, G->in_w,
+				G->in_b, ws->dres + (pp->row + 1) * C, C, ws->feat + pp->stage * F, F,
+				P->in_w, pp->T - 1, F, C);
+	}
+	return 0;
+}

@@ -1,0 +1,114 @@
+/*
+ * The graph encoder's representation, shared by the files of lib/nn and the tests.
+ *
+ * Dimension letters (shape comments): R token rows of a batch (S stages +
+ * B pipeline tokens), T tokens of one pipeline (its stages + 1), C = d_model,
+ * H heads, D = C / H, F features, E attention entries of one pipeline per
+ * head (T*T dense, neighbourhood pairs sparse).
+ */
+#ifndef GDFO_NN_INTERNAL_H
+#define GDFO_NN_INTERNAL_H
+
+#include <stdlib.h>
+
+#include "core/internal.h"
+#include "gdfo/nn.h"
+
+#define GDFO__NN_MAX_TENSORS 512
+
+typedef struct gdfo__nn_view {
+	char name[40];
+	size_t rows, cols;
+	size_t offset; /* in floats from the block's start */
+	int decay;
+} gdfo__nn_view;
+
+typedef struct gdfo__nn_layer {
+	float *ln1_g, *ln1_b;   /* (C) */
+	float *qkv_w, *qkv_b;   /* (C, 3C), (3C) */
+	float *rel_bias;        /* (H, GDFO_NN_RELATIONS) */
+	float *proj_w, *proj_b; /* (C, C), (C) */
+	float *ln2_g, *ln2_b;   /* (C) */
+	float *fc_w, *fc_b;     /* (C, 4C), (4C) */
+	float *fc2_w, *fc2_b;   /* (4C, C), (C) */
+} gdfo__nn_layer;
+
+/* Pointers into one block (parameters or gradients). */
+typedef struct gdfo__nn_params {
+	float *in_w, *in_b, *token;  /* (F, C), (C), (C) */
+	gdfo__nn_layer *layers;      /* L */
+	float *lnf_g, *lnf_b;        /* (C) */
+	float *sh_w, *sh_b;          /* (C, Ws), (Ws); NULL when Ws = 0 */
+	float *ph_w, *ph_b;          /* (2C, Wp), (Wp); NULL when Wp = 0 */
+} gdfo__nn_params;
+
+struct gdfo_nn_encoder {
+	gdfo_nn_options opts;
+	size_t C, H, D, L, F, Ws, Wp;
+	size_t n_params;
+	gdfo__nn_view *views;
+	size_t n_views;
+	float *params;
+	float *grads; /* NULL until training starts */
+	float *m, *v; /* AdamW moments, NULL until the first step */
+	uint64_t steps;
+	gdfo__nn_params p, g;
+};
+
+typedef struct gdfo__nn_pipe {
+	size_t T;          /* tokens: stages + 1 */
+	size_t row;        /* first token row in the batch (the pipeline token) */
+	size_t stage;      /* first stage in the batch */
+	int sparse;
+	size_t E;          /* attention entries per head */
+	size_t att;        /* offset of this pipeline's entries per head (prefix of E) */
+	uint8_t *rel;      /* dense: (T, T) relation of key j to query i */
+	uint32_t *nb_start; /* sparse: (T + 1) */
+	uint32_t *nb_idx;   /* sparse: (E) key tokens, ascending per query */
+	uint8_t *nb_rel;    /* sparse: (E) */
+} gdfo__nn_pipe;
+
+struct gdfo_nn_batch {
+	size_t B, S, R;
+	size_t E_total;  /* sum of E over pipelines */
+	size_t E_max;    /* largest E */
+	size_t T_max;
+	gdfo__nn_pipe *pipes;
+	void *mem;       /* relation and neighbourhood arrays of every pipeline */
+};
+
+/* Layout of the parameter block; fills enc->views, n_views, n_params. */
+int gdfo__nn_layout(gdfo_nn_encoder *enc);
+/* Points a params struct at base using enc's layout. */
+void gdfo__nn_bind(const gdfo_nn_encoder *enc, gdfo__nn_params *p, float *base);
+/* Checks an options struct; the message names the field. */
+int gdfo__nn_check_options(const gdfo_nn_options *o);
+/* Allocates and zeroes the gradient block if missing. */
+int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
+
+/* A fast expf for softmax and GELU: relative error below 2e-7, input clamped to [-87, 88]. */
+static inline float gdfo__nn_exp(float x)
+{
+	float t, n, r, p;
+	int32_t e;
+	union { uint32_t u; float f; } b;
+
+	x = x < -87.0f ? -87.0f : x;
+	x = x > 88.0f ? 88.0f : x;
+	t = x * 1.44269504088896341f;
+	n = (t + 12582912.0f) - 12582912.0f; /* round to nearest */
+	r = x - n * 0.693145751953125f;
+	r = r - n * 1.428606765330187e-06f;
+	p = 1.0f / 720.0f;
+	p = p * r + 1.0f / 120.0f;
+	p = p * r + 1.0f / 24.0f;
+	p = p * r + 1.0f / 6.0f;
+	p = p * r + 0.5f;
+	p = p * r + 1.0f;
+	p = p * r + 1.0f;
+	e = (int32_t)n + 127;
+	b.u = (uint32_t)e << 23;
+	return p * b.f;
+}
+
+#endif

@@ -1,0 +1,977 @@
+/*
+ * The graph encoder: PyTorch fixtures (forward, gradients, AdamW),
+ * finite differences over every layer, dense/sparse agreement, weights
+ * files, features, zero allocation, concurrent forwards, bad input.
+ *
+ * Fixtures come from tests/ref/encoder_ref.py (float64 PyTorch); the
+ * comparisons use float32 tolerances and print the largest difference.
+ */
+#include <check.h>
+#include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gdfo/nn.h"
+#include "nn/nn_internal.h"
+
+/* ---- fixture files ------------------------------------------------------ */
+
+typedef struct fx_array {
+	char name[64];
+	size_t n;
+	size_t dims[4];
+	int ndim;
+	double *data;
+} fx_array;
+
+typedef struct fixture {
+	fx_array *a;
+	size_t n;
+} fixture;
+
+static uint32_t rd_u32(FILE *f)
+{
+	unsigned char b[4];
+	ck_assert_uint_eq(fread(b, 1, 4, f), 4);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static fixture fx_load(const char *name)
+{
+	char path[256], magic[8];
+	fixture fx;
+	FILE *f;
+	size_t i, k;
+
+	snprintf(path, sizeof(path), "tests/fixtures/nn/%s.bin", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s (run tests from the project root)", path);
+	ck_assert_uint_eq(fread(magic, 1, 8, f), 8);
+	ck_assert(memcmp(magic, "GDFOFIX1", 8) == 0);
+	fx.n = rd_u32(f);
+	fx.a = calloc(fx.n, sizeof(fx_array));
+	for (i = 0; i < fx.n; i++) {
+		fx_array *a = &fx.a[i];
+		uint32_t nl = rd_u32(f);
+		ck_assert(nl < sizeof(a->name));
+		ck_assert_uint_eq(fread(a->name, 1, nl, f), nl);
+		a->ndim = (int)rd_u32(f);
+		ck_assert(a->ndim <= 4);
+		a->n = 1;
+		for (k = 0; k < (size_t)a->ndim; k++) {
+			a->dims[k] = rd_u32(f);
+			a->n *= a->dims[k];
+		}
+		a->data = malloc((a->n ? a->n : 1) * sizeof(double));
+		ck_assert_uint_eq(fread(a->data, sizeof(double), a->n, f), a->n);
+	}
+	fclose(f);
+	return fx;
+}
+
+static void fx_free(fixture *fx)
+{
+	size_t i;
+	for (i = 0; i < fx->n; i++)
+		free(fx->a[i].data);
+	free(fx->a);
+}
+
+static const fx_array *fx_get(const fixture *fx, const char *name)
+{
+	size_t i;
+	for (i = 0; i < fx->n; i++)
+		if (!strcmp(fx->a[i].name, name))
+			return &fx->a[i];
+	return NULL;
+}
+
+static const fx_array *fx_need(const fixture *fx, const char *name)
+{
+	const fx_array *a = fx_get(fx, name);
+	ck_assert_msg(a != NULL, "fixture lacks array '%s'", name);
+	return a;
+}
+
+/* Largest |got - want| relative to max(1, max |want|); prints and checks it. */
+static double compare(const char *fixture_name, const char *what, const float *got,
+		      const double *want, size_t n, double tol)
+{
+	double maxd = 0.0, maxref = 1.0;
+	size_t i, at = 0;
+
+	for (i = 0; i < n; i++)
+		if (fabs(want[i]) > maxref)
+			maxref = fabs(want[i]);
+	for (i = 0; i < n; i++) {
+		double d = fabs((double)got[i] - want[i]);
+		if (!(d <= maxd)) { /* also catches NaN */
+			maxd = isnan(d) ? INFINITY : d;
+			at = i;
+		}
+	}
+	maxd /= maxref;
+	if (!(maxd <= tol))
+		printf("nn %s: %s max rel diff %.3g at %zu (got %.8g want %.8g) > tol %.1g\n",
+		       fixture_name, what, maxd, at, got[at], want[at], tol);
+	ck_assert_msg(maxd <= tol, "%s %s: largest difference %.3g exceeds %.1g", fixture_name,
+		      what, maxd, tol);
+	return maxd;
+}
+
+/* Encoder from a fixture's config with its parameters. */
+static gdfo_nn_encoder *fx_encoder(const fixture *fx)
+{
+	const fx_array *c = fx_need(fx, "config");
+	gdfo_nn_options o;
+	gdfo_nn_encoder *enc;
+	size_t i, j;
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.n_features = (uint32_t)c->data[0];
+	o.d_model = (uint32_t)c->data[1];
+	o.n_layers = (uint32_t)c->data[2];
+	o.n_heads = (uint32_t)c->data[3];
+	o.sparse_threshold = (uint32_t)c->data[4];
+	o.sparse_hops = (uint32_t)c->data[5];
+	o.n_stage_heads = (uint32_t)c->data[6];
+	for (i = 0; i < 8; i++)
+		o.stage_head_widths[i] = (uint32_t)c->data[7 + i];
+	o.n_pipeline_heads = (uint32_t)c->data[15];
+	for (i = 0; i < 8; i++)
+		o.pipeline_head_widths[i] = (uint32_t)c->data[16 + i];
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		gdfo_nn_tensor t;
+		char name[80];
+		const fx_array *a;
+		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
+		snprintf(name, sizeof(name), "param.%s", t.name);
+		a = fx_need(fx, name);
+		ck_assert_uint_eq(a->n, t.rows * t.cols);
+		for (j = 0; j < a->n; j++)
+			t.data[j] = (float)a->data[j];
+	}
+	return enc;
+}
+
+typedef struct fx_batch {
+	gdfo_nn_pipeline *pipes;
+	uint32_t **edges;
+	size_t B;
+} fx_batch;
+
+static gdfo_nn_batch *fx_make_batch(const fixture *fx, const gdfo_nn_encoder *enc, fx_batch *keep)
+{
+	const fx_array *sz = fx_need(fx, "sizes");
+	gdfo_nn_batch *batch;
+	size_t b, e;
+
+	keep->B = sz->n;
+	keep->pipes = calloc(sz->n, sizeof(gdfo_nn_pipeline));
+	keep->edges = calloc(sz->n, sizeof(uint32_t *));
+	for (b = 0; b < sz->n; b++) {
+		char name[32];
+		const fx_array *ed;
+		snprintf(name, sizeof(name), "edges.%zu", b);
+		ed = fx_need(fx, name);
+		keep->pipes[b].n_stages = (size_t)sz->data[b];
+		keep->pipes[b].n_edges = ed->n / 2;
+		keep->edges[b] = calloc(ed->n + 1, sizeof(uint32_t));
+		for (e = 0; e < ed->n; e++)
+			keep->edges[b][e] = (uint32_t)ed->data[e];
+		keep->pipes[b].edges = keep->edges[b];
+	}
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, keep->pipes, keep->B), 0);
+	return batch;
+}
+
+static void fx_batch_free(fx_batch *k)
+{
+	size_t b;
+	for (b = 0; b < k->B; b++)
+		free(k->edges[b]);
+	free(k->edges);
+	free(k->pipes);
+}
+
+static float *to_float(const fx_array *a)
+{
+	float *f = malloc((a->n ? a->n : 1) * sizeof(float));
+	size_t i;
+	for (i = 0; i < a->n; i++)
+		f[i] = (float)a->data[i];
+	return f;
+}
+
+static const char *const OUT_NAMES[4] = {"stage_embeddings", "pipeline_embeddings",
+					 "stage_heads", "pipeline_heads"};
+
+static void check_fixture(const char *name)
+{
+	fixture fx = fx_load(name);
+	gdfo_nn_encoder *enc = fx_encoder(&fx);
+	fx_batch keep;
+	gdfo_nn_batch *batch = fx_make_batch(&fx, enc, &keep);
+	gdfo_nn_workspace *ws;
+	gdfo_nn_outputs out;
+	gdfo_nn_output_grads dg;
+	float *outs[4] = {0}, *douts[4] = {0}, *feat, *dfeat;
+	size_t sizes[4], b, i, k, S = gdfo_nn_batch_stage_count(batch), B = keep.B;
+	size_t C = enc->C, F = enc->F, step;
+	double worst_out = 0, worst_grad = 0, worst_adam = 0;
+	const fx_array *settings, *norms;
+	gdfo_nn_adamw ad;
+
+	/* relation buckets, including the pairs the sparse path drops (-1) */
+	for (b = 0; b < B; b++) {
+		char nm[32];
+		const fx_array *rel;
+		size_t T = keep.pipes[b].n_stages + 1, q;
+		snprintf(nm, sizeof(nm), "rel.%zu", b);
+		rel = fx_need(&fx, nm);
+		ck_assert_uint_eq(rel->n, T * T);
+		for (q = 0; q < T; q++)
+			for (k = 0; k < T; k++) {
+				int r;
+				ck_assert_int_eq(gdfo_nn_batch_relation(&r, batch, b, q, k), 0);
+				ck_assert_msg(r == (int)rel->data[q * T + k],
+					      "%s pipeline %zu: relation (%zu, %zu) is %d, PyTorch says %d",
+					      name, b, q, k, r, (int)rel->data[q * T + k]);
+			}
+	}
+
+	sizes[0] = S * C;
+	sizes[1] = B * C;
+	sizes[2] = S * enc->Ws;
+	sizes[3] = B * enc->Wp;
+	for (i = 0; i < 4; i++)
+		if (sizes[i])
+			outs[i] = calloc(sizes[i], sizeof(float));
+	out.stage_embeddings = outs[0];
+	out.pipeline_embeddings = outs[1];
+	out.stage_heads = outs[2];
+	out.pipeline_heads = outs[3];
+	feat = to_float(fx_need(&fx, "features"));
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, NULL, GDFO_NN_TRAINING), 0);
+	ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0);
+	for (i = 0; i < 4; i++) {
+		char nm[64];
+		const fx_array *a;
+		snprintf(nm, sizeof(nm), "out.%s", OUT_NAMES[i]);
+		a = fx_get(&fx, nm);
+		if (!sizes[i]) {
+			ck_assert(a == NULL);
+			continue;
+		}
+		ck_assert_uint_eq(a->n, sizes[i]);
+		worst_out = fmax(worst_out, compare(name, nm, outs[i], a->data, a->n, 1e-5));
+		snprintf(nm, sizeof(nm), "dout.%s", OUT_NAMES[i]);
+		douts[i] = to_float(fx_need(&fx, nm));
+	}
+	dg.stage_embeddings = douts[0];
+	dg.pipeline_embeddings = douts[1];
+	dg.stage_heads = douts[2];
+	dg.pipeline_heads = douts[3];
+	dfeat = calloc(S * F, sizeof(float));
+	ck_assert_int_eq(gdfo_nn_zero_grad(enc), 0);
+	ck_assert_int_eq(gdfo_nn_backward(enc, ws, &dg, dfeat), 0);
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		gdfo_nn_tensor t;
+		char nm[80];
+		gdfo_nn_tensor_at(&t, enc, i);
+		snprintf(nm, sizeof(nm), "grad.%s", t.name);
+		worst_grad = fmax(worst_grad, compare(name, nm, t.grad, fx_need(&fx, nm)->data,
+						      t.rows * t.cols, 1e-4));
+	}
+	worst_grad = fmax(worst_grad, compare(name, "grad.features", dfeat,
+					      fx_need(&fx, "grad.features")->data, S * F, 1e-4));
+
+	/* AdamW: the step above's gradients are the first; then re-run */
+	settings = fx_need(&fx, "adamw.settings");
+	norms = fx_need(&fx, "adamw.norms");
+	gdfo_nn_adamw_init(&ad, GDFO_NN_ADAMW_VERSION);
+	ad.lr = (float)settings->data[0];
+	ad.beta1 = (float)settings->data[1];
+	ad.beta2 = (float)settings->data[2];
+	ad.eps = (float)settings->data[3];
+	ad.weight_decay = (float)settings->data[4];
+	ad.max_grad_norm = (float)settings->data[5];
+	for (step = 0; step < (size_t)settings->data[6]; step++) {
+		float norm;
+		if (step > 0) {
+			ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0);
+			ck_assert_int_eq(gdfo_nn_backward(enc, ws, &dg, NULL), 0);
+		}
+		ck_assert_int_eq(gdfo_nn_step(enc, &ad, &norm), 0);
+		ck_assert_msg(fabs(norm - norms->data[step]) <= 1e-4 * norms->data[step],
+			      "%s: grad norm at step %zu is %g, PyTorch %g", name, step, norm,
+			      norms->data[step]);
+	}
+	ck_assert_uint_eq(gdfo_nn_step_count(enc), (uint64_t)settings->data[6]);
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		gdfo_nn_tensor t;
+		char nm[80];
+		gdfo_nn_tensor_at(&t, enc, i);
+		snprintf(nm, sizeof(nm), "adamw.%s", t.name);
+		if (strstr(t.name, ".qkv_b")) {
+			/*
+			 * The key bias has an exactly zero gradient (softmax ignores a
+			 * per-row constant), so Adam turns rounding noise of either
+			 * precision into +-lr steps: compare the query and value parts,
+			 * and only bound the key part's movement.
+			 */
+			const double *want = fx_need(&fx, nm)->data;
+			const double *orig;
+			char pn[80];
+			size_t steps = (size_t)settings->data[6];
+			snprintf(pn, sizeof(pn), "param.%s", t.name);
+			orig = fx_need(&fx, pn)->data;
+			worst_adam = fmax(worst_adam, compare(name, nm, t.data, want, C, 1e-4));
+			worst_adam = fmax(worst_adam, compare(name, nm, t.data + 2 * C, want + 2 * C, C,
+							      1e-4));
+			for (k = C; k < 2 * C; k++)
+				ck_assert(fabs(t.data[k] - orig[k]) <= 1.01 * steps * ad.lr);
+			continue;
+		}
+		worst_adam = fmax(worst_adam, compare(name, nm, t.data, fx_need(&fx, nm)->data,
+						      t.rows * t.cols, 1e-4));
+	}
+	printf("nn fixture %-7s S=%zu B=%zu: max rel diff outputs %.2g, gradients %.2g, after AdamW %.2g\n",
+	       name, S, B, worst_out, worst_grad, worst_adam);
+
+	for (i = 0; i < 4; i++) {
+		free(outs[i]);
+		free(douts[i]);
+	}
+	free(feat);
+	free(dfeat);
+	gdfo_nn_workspace_free(ws);
+	gdfo_nn_batch_free(batch);
+	fx_batch_free(&keep);
+	gdfo_nn_free(enc);
+	fx_free(&fx);
+}
+
+START_TEST(fixture_batch) { check_fixture("batch"); }
+END_TEST
+START_TEST(fixture_single) { check_fixture("single"); }
+END_TEST
+START_TEST(fixture_sparse) { check_fixture("sparse"); }
+END_TEST
+START_TEST(fixture_tiny) { check_fixture("tiny"); }
+END_TEST
+START_TEST(fixture_deep) { check_fixture("deep"); }
+END_TEST
+
+/* ---- finite differences -------------------------------------------------- */
+
+typedef struct fd_ctx {
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *batch;
+	gdfo_nn_workspace *ws;
+	float *feat, *r[4], *o[4];
+	size_t n[4];
+} fd_ctx;
+
+static double fd_loss(fd_ctx *c)
+{
+	gdfo_nn_outputs out = {c->o[0], c->o[1], c->o[2], c->o[3]};
+	double loss = 0.0;
+	size_t i, k;
+
+	ck_assert_int_eq(gdfo_nn_forward(c->ws, c->batch, c->feat, &out), 0);
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < c->n[k]; i++)
+			loss += (double)c->o[k][i] * c->r[k][i];
+	return loss;
+}
+
+static float frand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (float)((double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+/* Builds a random pipeline batch for tests: B pipelines, chains plus random edges. */
+static gdfo_nn_batch *random_batch(const gdfo_nn_encoder *enc, const size_t *sizes, size_t B,
+				   uint64_t seed)
+{
+	gdfo_nn_pipeline p[8];
+	uint32_t *edges[8];
+	gdfo_nn_batch *batch;
+	size_t b, i;
+
+	ck_assert(B <= 8);
+	for (b = 0; b < B; b++) {
+		size_t n = sizes[b], m = 0;
+		edges[b] = calloc(4 * n + 2, sizeof(uint32_t));
+		for (i = 1; i < n; i++) {
+			uint32_t par = (frand(&seed) > -0.2f) ? (uint32_t)(i - 1)
+							      : (uint32_t)((frand(&seed) + 1.0f) * 0.499f * (float)i);
+			edges[b][2 * m] = par;
+			edges[b][2 * m + 1] = (uint32_t)i;
+			m++;
+			if (i >= 3 && frand(&seed) > 0.5f) {
+				edges[b][2 * m] = (uint32_t)(i - 3);
+				edges[b][2 * m + 1] = (uint32_t)i;
+				m++;
+			}
+		}
+		p[b].n_stages = n;
+		p[b].n_edges = m;
+		p[b].edges = edges[b];
+	}
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, p, B), 0);
+	for (b = 0; b < B; b++)
+		free(edges[b]);
+	return batch;
+}
+
+static void gradient_check(uint32_t threshold)
+{
+	gdfo_nn_options o;
+	fd_ctx c;
+	gdfo_nn_output_grads dg;
+	size_t sizes[2] = {6, 9}, S = 15, B = 2, i, k, checked = 0;
+	float *dfeat;
+	uint64_t seed = 42;
+	double worst = 0.0;
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.n_features = 5;
+	o.d_model = 8;
+	o.n_layers = 2;
+	o.n_heads = 2;
+	o.sparse_threshold = threshold;
+	o.sparse_hops = 2;
+	o.n_stage_heads = 2;
+	o.stage_head_widths[0] = 2;
+	o.stage_head_widths[1] = 1;
+	o.n_pipeline_heads = 1;
+	o.pipeline_head_widths[0] = 2;
+	ck_assert_int_eq(gdfo_nn_create(&c.enc, &o), 0);
+	/* larger random weights than the default init so every path carries signal */
+	for (i = 0; i < c.enc->n_params; i++)
+		c.enc->params[i] += 0.3f * frand(&seed);
+	c.batch = random_batch(c.enc, sizes, B, 7);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&c.ws, c.enc, c.batch, GDFO_NN_TRAINING), 0);
+	c.n[0] = S * 8;
+	c.n[1] = B * 8;
+	c.n[2] = S * 3;
+	c.n[3] = B * 2;
+	for (k = 0; k < 4; k++) {
+		c.r[k] = malloc(c.n[k] * sizeof(float));
+		c.o[k] = malloc(c.n[k] * sizeof(float));
+		for (i = 0; i < c.n[k]; i++)
+			c.r[k][i] = frand(&seed);
+	}
+	c.feat = malloc(S * 5 * sizeof(float));
+	for (i = 0; i < S * 5; i++)
+		c.feat[i] = frand(&seed);
+	dg.stage_embeddings = c.r[0];
+	dg.pipeline_embeddings = c.r[1];
+	dg.stage_heads = c.r[2];
+	dg.pipeline_heads = c.r[3];
+	dfeat = calloc(S * 5, sizeof(float));
+	fd_loss(&c);
+	ck_assert_int_eq(gdfo_nn_zero_grad(c.enc), 0);
+	ck_assert_int_eq(gdfo_nn_backward(c.enc, c.ws, &dg, dfeat), 0);
+
+	/* every tensor (every layer), a few elements each, plus the features */
+	for (i = 0; i <= gdfo_nn_tensor_count(c.enc); i++) {
+		gdfo_nn_tensor t;
+		float *data, *grad;
+		size_t n, pick;
+		if (i < gdfo_nn_tensor_count(c.enc)) {
+			gdfo_nn_tensor_at(&t, c.enc, i);
+			data = t.data;
+			grad = t.grad;
+			n = t.rows * t.cols;
+		} else {
+			t.name = "features";
+			data = c.feat;
+			grad = dfeat;
+			n = S * 5;
+		}
+		for (pick = 0; pick < 3; pick++) {
+			size_t j = (pick * 7919 + i * 31) % n;
+			float keep = data[j], h = 1e-2f;
+			double lp, lm, num, err;
+			data[j] = keep + h;
+			lp = fd_loss(&c);
+			data[j] = keep - h;
+			lm = fd_loss(&c);
+			data[j] = keep;
+			num = (lp - lm) / (2.0 * h);
+			err = fabs(num - grad[j]) / fmax(1.0, fabs(num));
+			worst = fmax(worst, err);
+			ck_assert_msg(err < 2e-2, "finite differences (threshold %u): %s[%zu] analytic %g numeric %g",
+				      threshold, t.name, j, grad[j], num);
+			checked++;
+		}
+	}
+	printf("nn gradient check (%s): %zu elements over %zu tensors + features, worst rel err %.2g\n",
+	       threshold < 6 ? "sparse" : "dense", checked, gdfo_nn_tensor_count(c.enc), worst);
+	for (k = 0; k < 4; k++) {
+		free(c.r[k]);
+		free(c.o[k]);
+	}
+	free(c.feat);
+	free(dfeat);
+	gdfo_nn_workspace_free(c.ws);
+	gdfo_nn_batch_free(c.batch);
+	gdfo_nn_free(c.enc);
+}
+
+START_TEST(finite_differences_dense) { gradient_check(256); }
+END_TEST
+START_TEST(finite_differences_sparse) { gradient_check(4); }
+END_TEST
+
+/* ---- dense and sparse agree where the sparse path keeps every pair --------- */
+
+START_TEST(sparse_matches_dense_on_kept_pairs)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *dense, *sparse;
+	gdfo_nn_batch *bd, *bs;
+	gdfo_nn_workspace *wd, *wsp;
+	uint32_t edges[2 * 39];
+	gdfo_nn_pipeline p = {40, 39, edges};
+	float feat[40 * GDFO_NN_FEATURES], od[40 * 64], os[40 * 64];
+	gdfo_nn_outputs outd = {od, NULL, NULL, NULL}, outs = {os, NULL, NULL, NULL};
+	uint64_t seed = 3;
+	size_t i;
+	double maxd = 0;
+
+	/* a chain: every pair is an ancestor/descendant pair, so k = 64 hops keep all */
+	for (i = 0; i < 39; i++) {
+		edges[2 * i] = (uint32_t)i;
+		edges[2 * i + 1] = (uint32_t)(i + 1);
+	}
+	for (i = 0; i < 40 * GDFO_NN_FEATURES; i++)
+		feat[i] = frand(&seed);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	ck_assert_int_eq(gdfo_nn_create(&dense, &o), 0);
+	o.sparse_threshold = 10;
+	o.sparse_hops = 64;
+	ck_assert_int_eq(gdfo_nn_create(&sparse, &o), 0);
+	ck_assert_int_eq(gdfo_nn_batch_create(&bd, dense, &p, 1), 0);
+	ck_assert_int_eq(gdfo_nn_batch_create(&bs, sparse, &p, 1), 0);
+	ck_assert(!bd->pipes[0].sparse && bs->pipes[0].sparse);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wd, dense, bd, 0), 0);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wsp, sparse, bs, 0), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wd, bd, feat, &outd), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wsp, bs, feat, &outs), 0);
+	for (i = 0; i < 40 * 64; i++)
+		maxd = fmax(maxd, fabs(od[i] - os[i]));
+	ck_assert_msg(maxd < 1e-5, "dense and sparse differ by %g", maxd);
+	/* with 2 hops the sparse path drops pairs, so results must differ */
+	gdfo_nn_batch_free(bs);
+	sparse->opts.sparse_hops = 2;
+	ck_assert_int_eq(gdfo_nn_batch_create(&bs, sparse, &p, 1), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wsp, bs, feat, &outs), 0);
+	maxd = 0;
+	for (i = 0; i < 40 * 64; i++)
+		maxd = fmax(maxd, fabs(od[i] - os[i]));
+	ck_assert(maxd > 1e-4);
+	gdfo_nn_workspace_free(wd);
+	gdfo_nn_workspace_free(wsp);
+	gdfo_nn_batch_free(bd);
+	gdfo_nn_batch_free(bs);
+	gdfo_nn_free(dense);
+	gdfo_nn_free(sparse);
+}
+END_TEST
+
+/* ---- weights file ------------------------------------------------------- */
+
+static char *tmp_path(const char *tag)
+{
+	static char buf[4][256];
+	static int k;
+	char *p = buf[k++ % 4];
+	snprintf(p, 256, "/tmp/gdfo_test_nn_%d_%s.bin", (int)getpid(), tag);
+	return p;
+}
+
+static void flip_byte(const char *path, long at)
+{
+	FILE *f = fopen(path, "r+b");
+	int ch;
+	ck_assert(f != NULL);
+	if (at < 0) {
+		fseek(f, 0, SEEK_END);
+		at += ftell(f);
+	}
+	fseek(f, at, SEEK_SET);
+	ch = fgetc(f);
+	fseek(f, at, SEEK_SET);
+	fputc(ch ^ 0x5a, f);
+	fclose(f);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	size_t n;
+	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+	ck_assert(a && b);
+	while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+		fwrite(buf, 1, n, b);
+	fclose(a);
+	fclose(b);
+}
+
+START_TEST(weights_roundtrip_and_rejects)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *a, *b, *c;
+	const char *path = tmp_path("w"), *bad = tmp_path("bad");
+	float *before;
+	gdfo_nn_tensor t;
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.d_model = 32;
+	o.n_heads = 4;
+	o.n_stage_heads = 2;
+	o.stage_head_widths[1] = 5;
+	o.seed = 9;
+	ck_assert_int_eq(gdfo_nn_create(&a, &o), 0);
+	ck_assert_int_eq(gdfo_nn_save(a, path), 0);
+	ck_assert_int_eq(gdfo_nn_load(&b, path), 0);
+	ck_assert_uint_eq(gdfo_nn_param_count(a), gdfo_nn_param_count(b));
+	ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
+
+	/* load_into: same architecture, other seed */
+	o.seed = 10;
+	ck_assert_int_eq(gdfo_nn_create(&c, &o), 0);
+	ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
+	ck_assert_int_eq(gdfo_nn_load_into(c, path), 0);
+	ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) == 0);
+
+	before = malloc(c->n_params * sizeof(float));
+	ck_assert_int_eq(gdfo_nn_tensor_find(&t, c, "layers.1.fc_w"), 0);
+	t.data[0] += 1.0f; /* make c differ so "untouched" is observable */
+	memcpy(before, c->params, c->n_params * sizeof(float));
+
+	copy_file(path, bad);
+	flip_byte(bad, 0);
+	ck_assert_int_eq(gdfo_nn_load_into(c, bad), GDFO_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "magic"));
+	copy_file(path, bad);
+	flip_byte(bad, 8);
+	ck_assert_int_eq(gdfo_nn_load_into(c, bad), GDFO_EVERSION);
+	copy_file(path, bad);
+	flip_byte(bad, -100);
+	ck_assert_int_eq(gdfo_nn_load_into(c, bad), GDFO_ECHECKSUM);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "checksum"));
+	{
+		gdfo_nn_encoder *none = (gdfo_nn_encoder *)1;
+		ck_assert_int_eq(gdfo_nn_load(&none, "/nonexistent/dir/w.bin"), GDFO_EIO);
+		ck_assert_ptr_null(none);
+	}
+	ck_assert(memcmp(before, c->params, c->n_params * sizeof(float)) == 0);
+	gdfo_nn_free(c);
+
+	/* another architecture: refused, names the field */
+	o.d_model = 64;
+	ck_assert_int_eq(gdfo_nn_create(&c, &o), 0);
+	memcpy(before, c->params, c->n_params * sizeof(float) < a->n_params * sizeof(float)
+				       ? c->n_params * sizeof(float) : a->n_params * sizeof(float));
+	ck_assert_int_eq(gdfo_nn_load_into(c, path), GDFO_ERANGE);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "d_model"));
+	gdfo_nn_free(c);
+
+	unlink(path);
+	unlink(bad);
+	free(before);
+	gdfo_nn_free(a);
+	gdfo_nn_free(b);
+}
+END_TEST
+
+/* ---- features ----------------------------------------------------------- */
+
+START_TEST(features_from_graph)
+{
+	gdfo_graph *g;
+	gdfo_stage s;
+	gdfo_telemetry *t;
+	gdfo_stage_telemetry st;
+	float f[3 * GDFO_NN_FEATURES];
+	double w[3] = {1.0, 0.5, 0.25};
+	gdfo_nn_encoder *enc;
+	gdfo_nn_options o;
+	gdfo_nn_batch *batch;
+	const gdfo_graph *gs[1];
+	int r;
+
+	ck_assert_int_eq(gdfo_graph_create(&g, "f"), 0);
+	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	s.id = 10;
+	s.name = "scan";
+	s.op = GDFO_OP_SOURCE;
+	s.stats.rows_in = 1e6;
+	s.knobs.partitions = 200;
+	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
+	s.id = 11;
+	s.name = "agg";
+	s.op = GDFO_OP_AGGREGATE;
+	s.knobs.partitions = 0;
+	s.knobs.cache = GDFO_CACHE_MEMORY;
+	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
+	s.id = 12;
+	s.name = "out";
+	s.op = GDFO_OP_SINK;
+	s.knobs.cache = 0;
+	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
+	ck_assert_int_eq(gdfo_graph_add_edge(g, 10, 11), 0);
+	ck_assert_int_eq(gdfo_graph_add_edge(g, 11, 12), 0);
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
+	st.stage_id = 11;
+	st.duration_ms = 1000;
+	st.task_ms_median = 10;
+	st.task_ms_max = 40;
+	ck_assert_int_eq(gdfo_telemetry_set_stage(t, &st), 0);
+
+	ck_assert_int_eq(gdfo_nn_features(f, 2, g, t, w), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_nn_features(f, 3, g, t, w), 0);
+	ck_assert_float_eq(f[0 * 64 + GDFO_OP_SOURCE], 1.0f);
+	ck_assert_float_eq(f[1 * 64 + GDFO_OP_AGGREGATE], 1.0f);
+	ck_assert_float_eq(f[2 * 64 + GDFO_OP_SINK], 1.0f);
+	ck_assert_float_eq_tol(f[10], (float)(log1p(1e6) / 20), 1e-6);
+	ck_assert_float_eq_tol(f[18], (float)(log1p(200) / 10), 1e-6);
+	ck_assert_float_eq(f[19], 0.0f);
+	ck_assert_float_eq(f[64 + 19], 1.0f);  /* partitions at engine default */
+	ck_assert_float_eq(f[64 + 25], 1.0f);  /* cache memory */
+	/* telemetry: present for stage 11 only */
+	ck_assert_float_eq(f[64 + 31], 1.0f);
+	ck_assert_float_eq_tol(f[64 + 30], (float)(log1p(1000) / 15), 1e-6);
+	ck_assert_float_eq_tol(f[64 + 36], (float)(log(4.0) / 5), 1e-6);
+	ck_assert_float_eq(f[64 + 33], 0.0f);  /* tasks not measured */
+	ck_assert_float_eq(f[31], 0.0f);
+	/* depth and height */
+	ck_assert_float_eq(f[50], 0.0f);
+	ck_assert_float_eq_tol(f[2 * 64 + 50], (float)(log1p(2) / 5), 1e-6);
+	ck_assert_float_eq_tol(f[51], (float)(log1p(2) / 5), 1e-6);
+	ck_assert_float_eq(f[2 * 64 + 57], 1.0f);
+	ck_assert_float_eq(f[2 * 64 + 59], 0.25f);
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	gs[0] = g;
+	ck_assert_int_eq(gdfo_nn_batch_from_graphs(&batch, enc, gs, 1), 0);
+	ck_assert_int_eq(gdfo_nn_batch_relation(&r, batch, 0, 3, 1), 0);
+	ck_assert_int_eq(r, GDFO_NN_REL_ANCESTOR_2);
+	ck_assert_int_eq(gdfo_nn_batch_relation(&r, batch, 0, 1, 2), 0);
+	ck_assert_int_eq(r, GDFO_NN_REL_CHILD);
+	ck_assert_int_eq(gdfo_nn_batch_relation(&r, batch, 0, 0, 3), 0);
+	ck_assert_int_eq(r, GDFO_NN_REL_TOKEN_TO_STAGE);
+	gdfo_nn_batch_free(batch);
+	gdfo_nn_free(enc);
+	gdfo_telemetry_free(t);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+/* ---- steady state: no allocation; concurrent forwards ---------------------- */
+
+START_TEST(forward_allocates_nothing)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *batch;
+	gdfo_nn_workspace *ws;
+	size_t sizes[2] = {40, 17}, i;
+	float *feat = calloc(57 * GDFO_NN_FEATURES, sizeof(float)), *emb = calloc(57 * 64, sizeof(float));
+	gdfo_nn_outputs out = {emb, NULL, NULL, NULL};
+	struct mallinfo2 m0, m1;
+	uint64_t seed = 5;
+
+	for (i = 0; i < 57 * GDFO_NN_FEATURES; i++)
+		feat[i] = frand(&seed);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.sparse_threshold = 20; /* pipeline 0 sparse, pipeline 1 dense */
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	batch = random_batch(enc, sizes, 2, 1);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, batch, 0), 0);
+	ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0); /* warm up BLAS */
+	m0 = mallinfo2();
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0);
+	m1 = mallinfo2();
+	ck_assert_msg(m0.uordblks == m1.uordblks && m0.hblks == m1.hblks,
+		      "heap use changed during steady-state forwards: %zu -> %zu bytes",
+		      m0.uordblks, m1.uordblks);
+	gdfo_nn_workspace_free(ws);
+	gdfo_nn_batch_free(batch);
+	gdfo_nn_free(enc);
+	free(feat);
+	free(emb);
+}
+END_TEST
+
+typedef struct thr_arg {
+	const gdfo_nn_encoder *enc;
+	const gdfo_nn_batch *batch;
+	const float *feat;
+	float *emb;
+	int rc;
+} thr_arg;
+
+static void *thr_forward(void *p)
+{
+	thr_arg *a = p;
+	gdfo_nn_workspace *ws;
+	gdfo_nn_outputs out = {a->emb, NULL, NULL, NULL};
+	int i;
+
+	a->rc = gdfo_nn_workspace_create(&ws, a->enc, NULL, 0);
+	for (i = 0; i < 20 && a->rc == 0; i++)
+		a->rc = gdfo_nn_forward(ws, a->batch, a->feat, &out);
+	gdfo_nn_workspace_free(ws);
+	return NULL;
+}
+
+START_TEST(concurrent_forwards)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *batch;
+	size_t sizes[1] = {30}, i, n = 30 * 64;
+	float *feat = calloc(30 * GDFO_NN_FEATURES, sizeof(float));
+	thr_arg a[3];
+	pthread_t th[3];
+	uint64_t seed = 8;
+
+	for (i = 0; i < 30 * GDFO_NN_FEATURES; i++)
+		feat[i] = frand(&seed);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	batch = random_batch(enc, sizes, 1, 2);
+	for (i = 0; i < 3; i++) {
+		a[i].enc = enc;
+		a[i].batch = batch;
+		a[i].feat = feat;
+		a[i].emb = calloc(n, sizeof(float));
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thr_forward, &a[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(a[i].rc, 0);
+	}
+	ck_assert(memcmp(a[0].emb, a[1].emb, n * sizeof(float)) == 0);
+	ck_assert(memcmp(a[0].emb, a[2].emb, n * sizeof(float)) == 0);
+	for (i = 0; i < 3; i++)
+		free(a[i].emb);
+	free(feat);
+	gdfo_nn_batch_free(batch);
+	gdfo_nn_free(enc);
+}
+END_TEST
+
+/* ---- bad input ---------------------------------------------------------- */
+
+START_TEST(bad_input)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *batch = (gdfo_nn_batch *)1;
+	gdfo_nn_workspace *ws;
+	uint32_t cyc[] = {0, 1, 1, 2, 2, 0}, oob[] = {0, 5}, self[] = {1, 1};
+	gdfo_nn_pipeline p = {3, 3, cyc};
+	float feat[3 * GDFO_NN_FEATURES] = {0};
+	gdfo_nn_output_grads dg = {0};
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.d_model = 30; /* not a multiple of 4 heads */
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), GDFO_EINVAL);
+	ck_assert_ptr_null(enc);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "d_model"));
+	ck_assert_int_eq(gdfo_nn_options_init(&o, 99), GDFO_EVERSION);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.n_stage_heads = 1;
+	o.stage_head_widths[0] = 0;
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), GDFO_EINVAL);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, &p, 1), GDFO_ECYCLE);
+	ck_assert_ptr_null(batch);
+	p.n_edges = 1;
+	p.edges = oob;
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, &p, 1), GDFO_EINVAL);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "edge 0"));
+	p.edges = self;
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, &p, 1), GDFO_EINVAL);
+	p.n_stages = 0;
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, &p, 1), GDFO_EINVAL);
+	p.n_stages = 3;
+	p.n_edges = 0;
+	ck_assert_int_eq(gdfo_nn_batch_create(&batch, enc, &p, 1), 0);
+
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, batch, 0), 0);
+	ck_assert_int_eq(gdfo_nn_backward(enc, ws, &dg, NULL), GDFO_EINVAL); /* not training */
+	feat[5] = NAN;
+	ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, NULL), GDFO_EINVAL);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "[0][5]"));
+	gdfo_nn_workspace_free(ws);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, NULL, GDFO_NN_TRAINING), 0);
+	ck_assert_int_eq(gdfo_nn_backward(enc, ws, &dg, NULL), GDFO_EINVAL); /* no forward */
+	{
+		gdfo_nn_adamw ad;
+		gdfo_nn_adamw_init(&ad, GDFO_NN_ADAMW_VERSION);
+		ck_assert_int_eq(gdfo_nn_step(enc, &ad, NULL), GDFO_EINVAL); /* no gradients */
+		ad.lr = -1.0f;
+		ck_assert_int_eq(gdfo_nn_zero_grad(enc), 0);
+		ck_assert_int_eq(gdfo_nn_step(enc, &ad, NULL), GDFO_EINVAL);
+	}
+	gdfo_nn_workspace_free(ws);
+	gdfo_nn_batch_free(batch);
+	gdfo_nn_free(enc);
+	gdfo_nn_free(NULL);
+	gdfo_nn_batch_free(NULL);
+	gdfo_nn_workspace_free(NULL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("nn");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, fixture_batch);
+	tcase_add_test(tc, fixture_single);
+	tcase_add_test(tc, fixture_sparse);
+	tcase_add_test(tc, fixture_tiny);
+	tcase_add_test(tc, fixture_deep);
+	tcase_add_test(tc, finite_differences_dense);
+	tcase_add_test(tc, finite_differences_sparse);
+	tcase_add_test(tc, sparse_matches_dense_on_kept_pairs);
+	tcase_add_test(tc, weights_roundtrip_and_rejects);
+	tcase_add_test(tc, features_from_graph);
+	tcase_add_test(tc, forward_allocates_nothing);
+	tcase_add_test(tc, concurrent_forwards);
+	tcase_add_test(tc, bad_input);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
