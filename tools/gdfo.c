@@ -12,6 +12,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{"ingest", gdfo__cli_ingest, "read a Spark event log: summary, profile, pipeline, telemetry"},
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
 	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
 	{"version", gdfo__cli_version, "print the library version"},

@@ -1,0 +1,259 @@
+/*
+ * Streaming line reader for event logs: plain, zstd or gzip (chosen from
+ * the first bytes, not the file name). Memory is two fixed chunks plus a
+ * line buffer that grows to the longest line up to max_line; longer lines
+ * are reported without their bytes and skipped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "io/ingest_internal.h"
+
+#define CHUNK ((size_t)1 << 20)
+
+typedef struct splitter {
+	gdfo__line_reader *r;
+	gdfo__line_fn fn;
+	void *user;
+	gdfo__buf line;     /* the start of a line that spans chunks */
+	uint64_t pending;   /* bytes of the current line seen so far (overlong lines) */
+	int overlong;       /* the current line passed max_line */
+} splitter;
+
+/* Feeds decompressed bytes; whole lines go to fn. */
+static int split_feed(splitter *s, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	int rc;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (s->overlong) {
+			s->pending += n;
+		} else if (s->pending + n > s->r->max_line) {
+			s->overlong = 1;
+			s->pending += n;
+			s->line.len = 0;
+		} else if (nl && s->pending == 0) {
+			/* the common case: a whole line inside the chunk, no copy */
+			if ((rc = s->fn(s->user, p, n)))
+				return rc;
+		} else {
+			if (gdfo__buf_put(&s->line, p, n))
+				return GDFO_ENOMEM;
+			s->pending += n;
+		}
+		if (!nl)
+			break;
+		if (s->overlong) {
+			if ((rc = s->fn(s->user, NULL, (size_t)s->pending)))
+				return rc;
+		} else if (s->pending) {
+			if ((rc = s->fn(s->user, s->line.data, s->line.len)))
+				return rc;
+		}
+		s->line.len = 0;
+		s->pending = 0;
+		s->overlong = 0;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* The last line when the stream did not end with a newline. */
+static int split_finish(splitter *s)
+{
+	int rc = 0;
+	if (s->overlong)
+		rc = s->fn(s->user, NULL, (size_t)s->pending);
+	else if (s->pending)
+		rc = s->fn(s->user, s->line.data, s->line.len);
+	if (s->overlong || s->pending)
+		s->r->truncated = 1;
+	s->pending = 0;
+	s->overlong = 0;
+	return rc;
+}
+
+/* Reads up to cap bytes of the source; 0 at the end. */
+static int source_read(gdfo__line_reader *r, unsigned char *buf, size_t cap, size_t *got, uint64_t *pos)
+{
+	if (r->fd < 0) {
+		size_t left = r->mem_len - (size_t)*pos;
+		size_t n = left < cap ? left : cap;
+		memcpy(buf, r->mem + *pos, n);
+		*got = n;
+		*pos += n;
+		return 0;
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, buf, cap);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return gdfo__error(GDFO_EIO, "%s: read failed at byte %llu: %s", r->what,
+					   (unsigned long long)*pos, strerror(errno));
+		*got = (size_t)n;
+		*pos += (uint64_t)n;
+		return 0;
+	}
+}
+
+static void report(gdfo__line_reader *r, uint64_t pos, uint64_t *next)
+{
+	if (r->progress && pos >= *next) {
+		r->progress(r->progress_user, pos, r->total_bytes);
+		*next = pos + r->progress_every;
+	}
+}
+
+int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
+{
+	splitter s = {r, fn, user, {0}, 0, 0};
+	unsigned char *in = NULL, *out = NULL;
+	size_t got = 0;
+	uint64_t pos = 0, next_report;
+	ZSTD_DCtx *zd = NULL;
+	z_stream zs;
+	int zs_live = 0, rc = 0;
+
+	r->codec = GDFO_CODEC_NONE;
+	r->truncated = 0;
+	next_report = r->progress_every;
+	in = gdfo__malloc(CHUNK);
+	out = gdfo__malloc(CHUNK);
+	if (!in || !out) {
+		rc = GDFO_ENOMEM;
+		goto done;
+	}
+	/* Fill at least 4 bytes (or reach the end) to look at the magic number. */
+	while (got < 4) {
+		size_t n;
+		if ((rc = source_read(r, in + got, CHUNK - got, &n, &pos)))
+			goto done;
+		if (!n)
+			break;
+		got += n;
+	}
+	if (got >= 4 && in[0] == 0x28 && in[1] == 0xb5 && in[2] == 0x2f && in[3] == 0xfd)
+		r->codec = GDFO_CODEC_ZSTD;
+	else if (got >= 2 && in[0] == 0x1f && in[1] == 0x8b)
+		r->codec = GDFO_CODEC_GZIP;
+
+	if (r->codec == GDFO_CODEC_NONE) {
+		while (got) {
+			if ((rc = split_feed(&s, (const char *)in, got)))
+				goto done;
+			report(r, pos, &next_report);
+			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+				goto done;
+		}
+	} else if (r->codec == GDFO_CODEC_ZSTD) {
+		size_t last = 0;
+		uint64_t consumed = 0;
+		zd = ZSTD_createDCtx();
+		if (!zd) {
+			rc = gdfo__error(GDFO_ENOMEM, "%s: cannot create a zstd decoder", r->what);
+			goto done;
+		}
+		while (got) {
+			ZSTD_inBuffer ib = {in, got, 0};
+			while (ib.pos < ib.size) {
+				ZSTD_outBuffer ob = {out, CHUNK, 0};
+				last = ZSTD_decompressStream(zd, &ob, &ib);
+				if (ZSTD_isError(last)) {
+					rc = gdfo__error(GDFO_EFORMAT, "%s: zstd data is corrupt near byte %llu: %s",
+							 r->what, (unsigned long long)(consumed + ib.pos),
+							 ZSTD_getErrorName(last));
+					goto done;
+				}
+				if (ob.pos && (rc = split_feed(&s, (const char *)out, ob.pos)))
+					goto done;
+			}
+			/* flush what the decoder still holds for this input */
+			for (;;) {
+				ZSTD_outBuffer ob = {out, CHUNK, 0};
+				ZSTD_inBuffer none = {in, 0, 0};
+				if (last == 0)
+					break;
+				last = ZSTD_decompressStream(zd, &ob, &none);
+				if (ZSTD_isError(last)) {
+					rc = gdfo__error(GDFO_EFORMAT, "%s: zstd data is corrupt: %s", r->what,
+							 ZSTD_getErrorName(last));
+					goto done;
+				}
+				if (!ob.pos)
+					break;
+				if ((rc = split_feed(&s, (const char *)out, ob.pos)))
+					goto done;
+			}
+			consumed += got;
+			report(r, pos, &next_report);
+			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+				goto done;
+		}
+		if (last != 0)
+			r->truncated = 1; /* the last frame was cut short */
+	} else {
+		int zr = Z_OK;
+		memset(&zs, 0, sizeof(zs));
+		if (inflateInit2(&zs, 15 + 32) != Z_OK) {
+			rc = gdfo__error(GDFO_ENOMEM, "%s: cannot create a gzip decoder", r->what);
+			goto done;
+		}
+		zs_live = 1;
+		while (got) {
+			zs.next_in = in;
+			zs.avail_in = (uInt)got;
+			while (zs.avail_in > 0) {
+				zs.next_out = out;
+				zs.avail_out = (uInt)CHUNK;
+				zr = inflate(&zs, Z_NO_FLUSH);
+				if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_MEM_ERROR || zr == Z_STREAM_ERROR) {
+					rc = gdfo__error(zr == Z_MEM_ERROR ? GDFO_ENOMEM : GDFO_EFORMAT,
+							 "%s: gzip data is corrupt near byte %llu: %s", r->what,
+							 (unsigned long long)zs.total_in, zs.msg ? zs.msg : "inflate failed");
+					goto done;
+				}
+				if (CHUNK - zs.avail_out &&
+				    (rc = split_feed(&s, (const char *)out, CHUNK - zs.avail_out)))
+					goto done;
+				if (zr == Z_STREAM_END) {
+					/* another gzip member may follow */
+					if (zs.avail_in == 0)
+						break;
+					if (inflateReset(&zs) != Z_OK) {
+						rc = gdfo__error(GDFO_EFORMAT, "%s: gzip member could not be reset", r->what);
+						goto done;
+					}
+				} else if (zr == Z_BUF_ERROR && zs.avail_out != 0) {
+					break; /* needs more input */
+				}
+			}
+			report(r, pos, &next_report);
+			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+				goto done;
+		}
+		if (zr != Z_STREAM_END)
+			r->truncated = 1;
+	}
+	rc = split_finish(&s);
+	if (!rc && r->progress)
+		r->progress(r->progress_user, pos, r->total_bytes);
+done:
+	if (zd)
+		ZSTD_freeDCtx(zd);
+	if (zs_live)
+		inflateEnd(&zs);
+	gdfo__buf_free(&s.line);
+	free(in);
+	free(out);
+	return rc;
+}
