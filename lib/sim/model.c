@@ -1,0 +1,559 @@
+/*
+ * The execution model: a pipeline graph's stages on a cluster become task
+ * sets with durations (docs/simulator.md, "The execution model").
+ *
+ * Volumes flow structurally: a non-source stage reads the sum of its
+ * parents' simulated outputs, and its output is rows_in x selectivity. The
+ * rows_in / bytes_in given on a non-source stage serve only as the
+ * fallback when its parents carry no volume, and to measure how wide an
+ * edge's rows are (bytes per row of the child's input relative to the
+ * parent's), so that a rewrite that shrinks an upstream stage (a pushed
+ * filter) shrinks everything downstream of it.
+ */
+#include <string.h>
+
+#include "graph/graph_internal.h"
+#include "sim/sim_internal.h"
+
+int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg)
+{
+	size_t n = g->n, head = 0, tail = 0, i, k;
+	for (i = 0; i < n; i++) {
+		indeg[i] = g->stages[i].n_parents;
+		if (indeg[i] == 0)
+			topo[tail++] = i;
+	}
+	while (head < tail) {
+		const gdfo__stage *s = &g->stages[topo[head++]];
+		for (k = 0; k < s->n_children; k++)
+			if (--indeg[s->children[k]] == 0)
+				topo[tail++] = s->children[k];
+	}
+	if (tail != n)
+		return gdfo__error(GDFO_ECYCLE, "pipeline '%s' has a cycle", g->name);
+	return 0;
+}
+
+static int is_wide_op(int op)
+{
+	return op == GDFO_OP_AGGREGATE || op == GDFO_OP_SORT || op == GDFO_OP_WINDOW ||
+	       op == GDFO_OP_JOIN;
+}
+
+static double given_width(const gdfo__stage *s)
+{
+	return s->stats.rows_in > 0 && s->stats.bytes_in > 0 ? s->stats.bytes_in / s->stats.rows_in : 0;
+}
+
+static double spill_of(double ws, double mem_core, double expansion)
+{
+	return ws > mem_core ? (ws - mem_core) / expansion : 0;
+}
+
+void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__mstage *ms,
+		       const size_t *topo, size_t *pos, gdfo__des_stage *ds, uint32_t off,
+		       uint32_t *children, size_t *n_children, uint32_t job, int32_t executors,
+		       int32_t cores, double memory, const gdfo_sim_options *opts)
+{
+	size_t n = g->n, t, k;
+	double E = executors, C = cores;
+	double exec_mem = memory * cl->memory_fraction;
+	double cache_budget = E * exec_mem * cl->storage_fraction, cache_used = 0, mem_core;
+	double scan = 1000.0 / cl->scan_bytes_per_s, proc = 1000.0 / cl->process_bytes_per_s;
+	double net_core = 1000.0 * C / cl->network_bytes_per_s;
+	double disk_core = 1000.0 * C / cl->disk_bytes_per_s;
+	double wr = 1000.0 / cl->write_bytes_per_s, mat = 1000.0 / cl->materialize_bytes_per_s;
+	double remote = E > 1 ? (E - 1) / E : 0;
+	double xp = cl->memory_expansion;
+
+	for (t = 0; t < n; t++)
+		pos[topo[t]] = t;
+
+	/* 1. volumes, partitions, join strategies (topological order) */
+	for (t = 0; t < n; t++) {
+		size_t i = topo[t];
+		const gdfo__stage *s = &g->stages[i];
+		gdfo__mstage *m = &ms[i];
+		double rows = 0, bytes = 0, inherited = 0, wrat = 1, big = -1;
+		size_t bigp = 0;
+
+		memset(m, 0, sizeof(*m));
+		m->op = s->op;
+		m->skew = s->stats.skew >= 1 ? s->stats.skew : 1;
+		for (k = 0; k < s->n_parents; k++) {
+			const gdfo__mstage *p = &ms[s->parents[k]];
+			rows += p->rows_out;
+			bytes += p->bytes_out;
+			if (p->bytes_out > big) {
+				big = p->bytes_out;
+				bigp = s->parents[k];
+			}
+		}
+		if (s->n_parents == 0 || (rows == 0 && bytes == 0)) {
+			rows = s->stats.rows_in;
+			bytes = s->stats.bytes_in;
+		}
+		m->rows_in = rows;
+		m->bytes_in = bytes;
+		m->rows_out = rows * s->stats.selectivity;
+		/* bytes per output row relative to input: from the child's given stats */
+		if (s->n_children >= 1) {
+			const gdfo__stage *c = &g->stages[s->children[0]];
+			double wc = given_width(c), ws = given_width(s);
+			if (c->n_parents == 1 && wc > 0 && ws > 0)
+				wrat = wc / ws;
+		}
+		m->bytes_out = bytes * s->stats.selectivity * wrat;
+
+		/* join strategy */
+		if (s->op == GDFO_OP_JOIN && s->n_parents >= 2) {
+			double small = bytes - big;
+			int st = s->knobs.join_strategy;
+			if (st == GDFO_JOIN_AUTO)
+				st = small <= cl->broadcast_threshold_bytes ? GDFO_JOIN_BROADCAST
+									   : GDFO_JOIN_SORT_MERGE;
+			m->strategy = st;
+		}
+		if (s->n_parents == 0) {
+			inherited = bytes > 0 ? ceil(bytes / cl->split_bytes) : 1;
+		} else if (s->op == GDFO_OP_UNION) {
+			for (k = 0; k < s->n_parents; k++)
+				inherited += ms[s->parents[k]].tasks;
+		} else if (m->strategy == GDFO_JOIN_BROADCAST) {
+			inherited = ms[bigp].tasks;
+		} else {
+			inherited = ms[s->parents[0]].tasks;
+		}
+		if (inherited < 1)
+			inherited = 1;
+		if (s->n_parents > 0 && is_wide_op(s->op) && m->strategy != GDFO_JOIN_BROADCAST) {
+			m->wide = 1;
+			m->tasks = s->knobs.partitions > 0 ? s->knobs.partitions : cl->shuffle_partitions;
+		} else if (s->knobs.partitions > 0) {
+			m->tasks = s->knobs.partitions;
+			/* more partitions than the input has needs a shuffle; fewer is a coalesce */
+			if (s->n_parents > 0 && m->tasks > inherited)
+				m->wide = 1;
+		} else if (s->op == GDFO_OP_SINK && s->knobs.target_file_bytes > 0 && s->n_parents > 0) {
+			m->tasks = ceil(m->bytes_out / (double)s->knobs.target_file_bytes);
+			if (m->tasks < 1)
+				m->tasks = 1;
+			if (m->tasks != inherited)
+				m->wide = 1; /* a rebalancing shuffle before the write */
+		} else {
+			m->tasks = inherited;
+		}
+	}
+
+	/* 2. how each stage's output is consumed */
+	for (t = 0; t < n; t++) {
+		size_t i = topo[t];
+		const gdfo__stage *s = &g->stages[i];
+		gdfo__mstage *m = &ms[i];
+		double big = -1;
+		size_t bigp = 0;
+		if (m->strategy == GDFO_JOIN_BROADCAST)
+			for (k = 0; k < s->n_parents; k++)
+				if (ms[s->parents[k]].bytes_out > big) {
+					big = ms[s->parents[k]].bytes_out;
+					bigp = s->parents[k];
+				}
+		for (k = 0; k < s->n_parents; k++) {
+			gdfo__mstage *p = &ms[s->parents[k]];
+			if (m->strategy == GDFO_JOIN_BROADCAST && s->parents[k] != bigp)
+				p->bcast_small = 1;
+			else if (m->wide)
+				p->shuffle_out = 1;
+			else
+				p->local_out = 1;
+		}
+	}
+
+	/* 3. caches: memory caches take the storage budget in topological order */
+	for (t = 0; t < n; t++) {
+		size_t i = topo[t];
+		const gdfo__stage *s = &g->stages[i];
+		gdfo__mstage *m = &ms[i];
+		m->cache_frac = 0;
+		if (s->knobs.cache == GDFO_CACHE_MEMORY) {
+			double need = m->bytes_out * xp, left = cache_budget - cache_used;
+			m->cache_frac = need <= 0 ? 1 : (left <= 0 ? 0 : (left >= need ? 1 : left / need));
+			cache_used += m->cache_frac * need;
+			m->cache_bytes = m->cache_frac * m->bytes_out;
+		} else if (s->knobs.cache == GDFO_CACHE_DISK) {
+			m->cache_frac = 1;
+			m->cache_bytes = m->bytes_out;
+			m->storage_bytes += m->bytes_out;
+		}
+	}
+	mem_core = exec_mem * (1 - cl->storage_fraction * (cache_budget > 0 ? cache_used / cache_budget : 0)) / C;
+
+	/* 4. recomputation of uncached lineage with several consumers (reverse order) */
+	for (t = n; t-- > 0;) {
+		size_t i = topo[t];
+		const gdfo__stage *s = &g->stages[i];
+		gdfo__mstage *m = &ms[i];
+		double demand = 0;
+		for (k = 0; k < s->n_children; k++) {
+			const gdfo__mstage *c = &ms[s->children[k]];
+			demand += (c->wide || m->bcast_small) ? 1 : c->executions;
+		}
+		m->demand = demand;
+		if (s->knobs.cache != GDFO_CACHE_NONE)
+			m->executions = 1 + (1 - m->cache_frac) * (demand > 1 ? demand - 1 : 0);
+		else
+			m->executions = demand > 1 ? demand : 1;
+	}
+
+	/* 5. task durations */
+	for (t = 0; t < n; t++) {
+		size_t i = topo[t];
+		const gdfo__stage *s = &g->stages[i];
+		gdfo__mstage *m = &ms[i];
+		gdfo__des_stage *d = &ds[off + t];
+		double T = m->tasks, read = 0, fixed = cl->task_launch_ms, data, ws = 0, cpu_ns;
+		double small = 0, small_rows = 0, big_rows = 0, big = -1, kk, setup = cl->stage_overhead_ms;
+		double dsm, dbig, wsm, wbig, sp_s, sp_b;
+		size_t bigp = 0;
+
+		cpu_ns = s->stats.cpu_ns_per_row > 0 ? s->stats.cpu_ns_per_row : cl->cpu_ns_per_row;
+		if (s->n_parents == 0) {
+			double files = m->bytes_in > 0 ? ceil(m->bytes_in / cl->source_file_bytes) : 0;
+			read = m->bytes_in * (scan + proc);
+			if (files > 0)
+				fixed += (files / T > 1 ? files / T : 1) * cl->file_open_ms;
+		} else {
+			if (m->strategy == GDFO_JOIN_BROADCAST)
+				for (k = 0; k < s->n_parents; k++)
+					if (ms[s->parents[k]].bytes_out > big) {
+						big = ms[s->parents[k]].bytes_out;
+						bigp = s->parents[k];
+					}
+			for (k = 0; k < s->n_parents; k++) {
+				const gdfo__stage *ps = &g->stages[s->parents[k]];
+				const gdfo__mstage *p = &ms[s->parents[k]];
+				double b = p->bytes_out;
+				if (m->strategy == GDFO_JOIN_BROADCAST && s->parents[k] != bigp) {
+					small += b;
+					small_rows += p->rows_out;
+					continue;
+				}
+				if (m->strategy == GDFO_JOIN_BROADCAST)
+					big_rows += p->rows_out;
+				if (m->wide) {
+					read += b * (remote * net_core + disk_core + proc);
+					m->shuffle_read += b;
+				} else if (ps->knobs.cache == GDFO_CACHE_MEMORY) {
+					read += b * (p->cache_frac * proc + (1 - p->cache_frac) * (mat + proc));
+				} else if (ps->knobs.cache == GDFO_CACHE_DISK) {
+					read += b * (disk_core + proc);
+				} else {
+					read += b * (mat + proc);
+				}
+			}
+		}
+		data = read + m->rows_in * cpu_ns * 1e-6;
+		switch (s->op) {
+		case GDFO_OP_SORT:
+		case GDFO_OP_WINDOW:
+			data += m->rows_in * log2(m->rows_in / T > 2 ? m->rows_in / T : 2) *
+				cl->sort_ns_per_row_log2 * 1e-6;
+			ws = m->bytes_in / T * xp;
+			break;
+		case GDFO_OP_AGGREGATE:
+			data += m->rows_in * cl->hash_ns_per_row * 1e-6;
+			ws = m->bytes_out / T * xp;
+			break;
+		case GDFO_OP_JOIN:
+			if (m->strategy == GDFO_JOIN_BROADCAST) {
+				data += big_rows * cl->hash_ns_per_row * 1e-6;
+				setup += small * 1000.0 / cl->network_bytes_per_s * (1 + ceil(log2(E + 1))) +
+					 small_rows * cl->hash_ns_per_row * 1e-6;
+				if (small > cl->broadcast_max_bytes)
+					m->fails = 1;
+				if (small * xp > exec_mem) {
+					/* the hash table does not fit: every task re-reads it from disk */
+					data += T * small * disk_core;
+					m->spill += small * E;
+				}
+			} else if (m->strategy == GDFO_JOIN_SHUFFLE_HASH) {
+				double b2 = 0, bmax = 0;
+				for (k = 0; k < s->n_parents; k++) {
+					double b = ms[s->parents[k]].bytes_out;
+					b2 += b;
+					if (b > bmax)
+						bmax = b;
+				}
+				data += m->rows_in * cl->hash_ns_per_row * 1e-6;
+				ws = (b2 - bmax) / T * xp;
+			} else {
+				data += m->rows_in * log2(m->rows_in / T > 2 ? m->rows_in / T : 2) *
+					cl->sort_ns_per_row_log2 * 1e-6;
+				ws = m->bytes_in / T * xp;
+			}
+			break;
+		default:
+			break;
+		}
+		/* output */
+		if (m->shuffle_out) {
+			data += m->bytes_out * (disk_core + proc);
+			m->shuffle_write = m->bytes_out;
+		}
+		if (m->local_out && s->knobs.cache == GDFO_CACHE_NONE)
+			data += m->bytes_out * mat;
+		if (s->knobs.cache == GDFO_CACHE_DISK)
+			data += m->bytes_out * disk_core;
+		if (s->op == GDFO_OP_SINK) {
+			double per_task = m->bytes_out / T, fpt = 1;
+			if (s->knobs.target_file_bytes > 0 && per_task > (double)s->knobs.target_file_bytes)
+				fpt = ceil(per_task / (double)s->knobs.target_file_bytes);
+			m->files = fpt * T;
+			data += m->bytes_out * wr;
+			fixed += fpt * cl->file_commit_ms;
+			m->storage_bytes += m->bytes_out;
+			if (s->knobs.compaction_every > 0) {
+				double N = s->knobs.compaction_every, rewrite, per;
+				double target = s->knobs.target_file_bytes > 0 ? (double)s->knobs.target_file_bytes
+										: cl->source_file_bytes;
+				if (opts->run_index < 0)
+					rewrite = m->bytes_out;
+				else
+					rewrite = ((opts->run_index + 1) % s->knobs.compaction_every) == 0
+							  ? N * m->bytes_out : 0;
+				if (rewrite > 0) {
+					double in_files = opts->run_index < 0 ? m->files : N * m->files;
+					m->comp_tasks = ceil(rewrite / cl->split_bytes);
+					m->comp_bytes = rewrite;
+					per = rewrite / m->comp_tasks;
+					m->t_comp = cl->task_launch_ms + per * (scan + proc + wr) +
+						    in_files / m->comp_tasks * cl->file_open_ms +
+						    ceil(per / target) * cl->file_commit_ms;
+				}
+				m->read_overhead_core_s = cl->table_reads_per_run * cl->file_open_ms / 1000.0 *
+							  (m->files / N + ceil(m->bytes_out / target));
+			} else {
+				m->read_overhead_core_s = cl->table_reads_per_run * cl->file_open_ms / 1000.0 * m->files;
+			}
+		}
+		/* skew: the largest partition is skew x the mean (at most all the data) */
+		kk = m->skew < T ? m->skew : T;
+		dbig = data / T * kk;
+		dsm = T > 1 ? (data - dbig) / (T - 1) : dbig;
+		wbig = ws * kk;
+		wsm = T > 1 ? (ws * T - wbig) / (T - 1) : wbig;
+		sp_b = spill_of(wbig, mem_core, xp);
+		sp_s = spill_of(wsm, mem_core, xp);
+		m->spill += sp_b + (T - 1) * sp_s;
+		m->t_big = fixed + dbig + sp_b * cl->spill_penalty * disk_core;
+		m->t_norm = fixed + dsm + sp_s * cl->spill_penalty * disk_core;
+		m->setup_ms = setup;
+		m->extra_tasks = floor((m->executions - 1) * T + 0.5);
+
+		d->n_tasks = (uint32_t)(T + m->extra_tasks + m->comp_tasks);
+		d->n_parents = (uint32_t)s->n_parents;
+		d->job = job;
+		d->order = off + (uint32_t)t;
+		d->priority = s->knobs.priority;
+		d->fails = m->fails;
+		d->has_big = T > 1 && kk > 1;
+		d->big_index = (uint32_t)(T / 2);
+		d->n_comp = (uint32_t)m->comp_tasks;
+		d->dur = NULL;
+		d->t_norm = m->t_norm;
+		d->t_big = T > 1 ? m->t_big : m->t_norm;
+		if (T <= 1)
+			d->t_norm = m->t_big;
+		d->t_comp = m->t_comp;
+		d->setup_ms = setup;
+		d->child_off = (uint32_t)*n_children;
+		d->n_children = (uint32_t)s->n_children;
+		for (k = 0; k < s->n_children; k++)
+			children[(*n_children)++] = off + (uint32_t)pos[s->children[k]];
+	}
+}
+
+/* ---- the stage-level fluid model (analytic mode) -------------------------- */
+
+void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
+{
+	size_t n = job->n_stages, k, nr = 0, left = n;
+	uint32_t *ready = sim->runnable; /* stages released (setup may still run) */
+	double C = (double)job->executors * job->cores, now = job->startup_ms;
+	gdfo__des_stage *st = job->stages;
+
+	memset(out, 0, sizeof(*out));
+	out->success = 1;
+	out->failed_stage = -1;
+	/* per stage: work_ms = remaining bulk work, cp_ms = remaining big task,
+	   max_chain_ms = longest task, ready_ms = release time */
+	for (k = 0; k < n; k++) {
+		gdfo__des_stage *d = &st[k];
+		double bulk = (double)(d->n_tasks - d->n_comp) * d->t_norm + d->n_comp * d->t_comp;
+		double bigt = 0;
+		if (d->has_big) {
+			bulk -= d->t_norm;
+			bigt = d->t_big;
+		}
+		d->parents_left = d->n_parents;
+		d->launched = d->next_task = d->done = 0;
+		d->ready_ms = d->start_ms = d->end_ms = -1;
+		d->work_ms = bulk;
+		d->cp_ms = bigt;
+		{
+			double nb = (double)d->n_tasks - (d->has_big ? 1 : 0);
+			d->f_mean = nb > 0 ? bulk / nb : 0;
+		}
+		d->max_chain_ms = d->t_norm > bigt ? d->t_norm : bigt;
+		if (d->n_comp && d->t_comp > d->max_chain_ms)
+			d->max_chain_ms = d->t_comp;
+		if (d->n_tasks == 0)
+			d->max_chain_ms = 0;
+		out->work_ms += bulk + bigt;
+		out->task_events += d->n_tasks;
+		d->runnable = 0;
+		if (d->n_parents == 0) {
+			double at = job->job_arrival[d->job] > now ? job->job_arrival[d->job] : now;
+			d->ready_ms = at + d->setup_ms;
+			ready[nr++] = (uint32_t)k;
+		}
+	}
+	while (left > 0) {
+		double free = C, dt = INFINITY;
+		size_t j;
+		/* allocate cores in priority order among released stages */
+		for (j = 0; j < nr; j++) {
+			gdfo__des_stage *d = &st[ready[j]];
+			d->launched = 0;
+			d->next_task = 0;
+			if (d->ready_ms > now) {
+				if (d->ready_ms - now < dt)
+					dt = d->ready_ms - now;
+				continue;
+			}
+			if (d->fails) {
+				out->success = 0;
+				out->failed_stage = ready[j];
+				out->makespan_ms = now;
+				left = 0;
+				break;
+			}
+			if (d->start_ms < 0)
+				d->start_ms = now;
+		}
+		if (left == 0)
+			break;
+		/* order: best first (stable selection over the small released set) */
+		for (;;) {
+			gdfo__des_stage *b = NULL;
+			uint32_t bi = 0;
+			for (j = 0; j < nr; j++) {
+				gdfo__des_stage *d = &st[ready[j]];
+				if (d->runnable || d->ready_ms > now)
+					continue;
+				if (!b || d->priority > b->priority ||
+				    (d->priority == b->priority &&
+				     (job->job_arrival[d->job] < job->job_arrival[b->job] ||
+				      (job->job_arrival[d->job] == job->job_arrival[b->job] && d->order < b->order)))) {
+					b = d;
+					bi = ready[j];
+				}
+			}
+			if (!b)
+				break;
+			b->runnable = 1;
+			(void)bi;
+			if (free <= 0)
+				continue;
+			if (b->cp_ms > 0) {
+				b->launched = 1;
+				free -= 1;
+				if (b->cp_ms < dt)
+					dt = b->cp_ms;
+			}
+			if (b->work_ms > 0 && free > 0) {
+				double mean = b->f_mean;
+				double want = mean > 0 ? ceil(b->work_ms / mean - 1e-9) : 1;
+				double a = want < free ? want : free;
+				if (a < 1)
+					a = 1;
+				b->next_task = (uint32_t)a;
+				free -= a;
+				if (b->work_ms / a < dt)
+					dt = b->work_ms / a;
+			}
+		}
+		for (j = 0; j < nr; j++)
+			st[ready[j]].runnable = 0;
+		/* stages with nothing left complete now (dt 0) */
+		for (j = 0; j < nr; j++) {
+			gdfo__des_stage *d = &st[ready[j]];
+			if (d->ready_ms <= now && d->work_ms <= 0 && d->cp_ms <= 0)
+				dt = 0;
+		}
+		if (dt == INFINITY)
+			break; /* cannot happen: every released stage has work or a release time */
+		now += dt;
+		/* advance and retire */
+		for (j = 0; j < nr;) {
+			gdfo__des_stage *d = &st[ready[j]];
+			d->cp_ms -= dt * d->launched;
+			d->work_ms -= dt * d->next_task;
+			if (d->cp_ms < 1e-9 * (1 + now))
+				d->cp_ms = 0;
+			if (d->work_ms < 1e-9 * (1 + now))
+				d->work_ms = 0;
+			if (d->ready_ms <= now && d->work_ms <= 0 && d->cp_ms <= 0) {
+				uint32_t s = ready[j];
+				d->end_ms = now;
+				if (d->start_ms < 0)
+					d->start_ms = now;
+				left--;
+				ready[j] = ready[--nr];
+				for (k = 0; k < d->n_children; k++) {
+					gdfo__des_stage *c = &st[job->children[d->child_off + k]];
+					if (--c->parents_left == 0) {
+						c->ready_ms = now + c->setup_ms;
+						ready[nr++] = job->children[d->child_off + k];
+					}
+				}
+				(void)s;
+				continue;
+			}
+			j++;
+		}
+	}
+	if (out->success) {
+		for (k = 0; k < n; k++)
+			if (st[k].end_ms > out->makespan_ms)
+				out->makespan_ms = st[k].end_ms;
+	}
+	out->executor_ms = (double)job->executors * out->makespan_ms;
+	/* critical path */
+	for (k = 0; k < n; k++)
+		st[k].cp_ms = 0;
+	for (k = 0; k < n; k++) {
+		gdfo__des_stage *d = &st[k];
+		double base = job->job_arrival[d->job], end;
+		if (job->startup_ms > base)
+			base = job->startup_ms;
+		if (d->cp_ms < base)
+			d->cp_ms = base;
+		end = d->cp_ms + d->setup_ms + d->max_chain_ms;
+		if (end > out->critical_path_ms)
+			out->critical_path_ms = end;
+		for (size_t q = 0; q < d->n_children; q++) {
+			gdfo__des_stage *c = &st[job->children[d->child_off + q]];
+			if (c->cp_ms < end)
+				c->cp_ms = end;
+		}
+		d->work_ms = 0;
+	}
+	/* per-stage work for results: recompute from the task durations */
+	for (k = 0; k < n; k++) {
+		gdfo__des_stage *d = &st[k];
+		d->work_ms = (double)(d->n_tasks - d->n_comp) * d->t_norm + d->n_comp * d->t_comp +
+			     (d->has_big ? d->t_big - d->t_norm : 0);
+		d->launched = d->n_tasks;
+	}
+}

@@ -1,0 +1,161 @@
+/*
+ * Internals of the simulator: the random source, the task-level job the
+ * discrete-event engine runs, the stage-level model of a pipeline graph
+ * and the workspace handle that owns all of it.
+ */
+#ifndef GDFO_SIM_INTERNAL_H
+#define GDFO_SIM_INTERNAL_H
+
+#include <math.h>
+
+#include "core/internal.h"
+#include "gdfo/sim.h"
+
+/* ---- random numbers: xoshiro256** seeded by splitmix64 ------------------- */
+
+typedef struct gdfo__rng {
+	uint64_t s[4];
+} gdfo__rng;
+
+void gdfo__rng_seed(gdfo__rng *r, uint64_t seed);
+uint64_t gdfo__rng_next(gdfo__rng *r);
+
+/* Uniform in [0, 1). */
+static inline double gdfo__rng_uniform(gdfo__rng *r)
+{
+	return (double)(gdfo__rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* Standard normal (Box-Muller; one value per call, deterministic). */
+double gdfo__rng_normal(gdfo__rng *r);
+
+/* ---- the task-level job of the discrete-event engine ---------------------- */
+
+/*
+ * A stage as the DES sees it. Task i's base duration is dur[i] when dur is
+ * set (profiles); otherwise it is computed: t_big for i == big_index when
+ * has_big, t_comp for the last n_comp tasks, t_norm for the rest.
+ */
+typedef struct gdfo__des_stage {
+	uint32_t n_tasks;
+	uint32_t n_parents;
+	uint32_t child_off, n_children; /* into gdfo__des_job.children */
+	uint32_t job;
+	uint32_t order;                  /* FIFO key within priority and job */
+	int32_t priority;                /* higher first */
+	int32_t fails;                   /* the run fails when this stage becomes ready */
+	uint32_t big_index, has_big, n_comp;
+	const double *dur;
+	double t_norm, t_big, t_comp;
+	double setup_ms;                 /* delay from parents done to runnable */
+	/* run state */
+	uint32_t parents_left, next_task, done, retry_head, n_retry, runnable;
+	uint32_t launched;
+	uint64_t task_base;               /* offset of its tasks in per-task arrays */
+	double f_mean;                    /* fluid model: mean bulk task */
+	double ready_ms, start_ms, end_ms, work_ms, max_chain_ms, cp_ms;
+} gdfo__des_stage;
+
+typedef struct gdfo__des_job {
+	gdfo__des_stage *stages;
+	size_t n_stages;
+	uint32_t *children;       /* stage indices */
+	double *job_arrival;      /* per job */
+	double *job_end;          /* per job, filled by the run */
+	uint32_t n_jobs;
+	uint64_t total_tasks;
+	int32_t executors, cores;
+	double startup_ms;        /* initial executors usable at this time */
+} gdfo__des_job;
+
+/* What one DES run measured. */
+typedef struct gdfo__des_out {
+	int success;
+	int64_t failed_stage;     /* stage index or -1 */
+	double makespan_ms, work_ms, critical_path_ms, executor_ms, task_events;
+} gdfo__des_out;
+
+/* ---- the stage-level model of a graph -------------------------------------- */
+
+typedef struct gdfo__mstage {
+	double rows_in, bytes_in, rows_out, bytes_out, w_out;
+	double tasks;             /* partitions (integer) */
+	double skew;
+	int32_t op, strategy, wide, bcast_small; /* bcast_small: output is broadcast by a child */
+	int32_t shuffle_out, local_out;          /* some child reads it via shuffle / materialized */
+	int32_t fails;
+	double demand, executions, cache_frac;
+	double shuffle_read, shuffle_write, spill, cache_bytes, files, comp_bytes, comp_tasks;
+	double t_norm, t_big, t_comp, setup_ms;
+	double extra_tasks;
+	double storage_bytes, read_overhead_core_s;
+} gdfo__mstage;
+
+/* ---- the handle ---------------------------------------------------------- */
+
+struct gdfo_sim {
+	gdfo_sim_cluster cluster;
+	/* workspaces, grown on demand and reused */
+	gdfo__mstage *ms; size_t ms_cap;
+	size_t *topo; size_t topo_cap;
+	size_t *pos; size_t pos_cap;            /* graph index -> DES index */
+	size_t *indeg; size_t indeg_cap;
+	gdfo__des_stage *ds; size_t ds_cap;
+	uint32_t *children; size_t children_cap;
+	double *job_arrival, *job_end; size_t job_cap, job_end_cap;
+	double *dur; size_t dur_cap;            /* sampled replay durations */
+	double *sorted; size_t sorted_cap;      /* sorted measurements for quantiles */
+	double *acc; size_t acc_cap;            /* per-task attempt chains */
+	uint8_t *attempts; size_t attempts_cap;
+	uint32_t *retry_next; size_t retry_next_cap;
+	void *heap; size_t heap_cap;
+	uint32_t *free_cores; size_t free_cap;
+	uint32_t *core_exec; uint8_t *core_free; size_t core_cap;
+	void *execs; size_t exec_cap;
+	uint32_t *runnable; size_t runnable_cap;
+	uint32_t *stack; size_t stack_cap;
+	double *run_ms; size_t run_ms_cap;      /* per-run makespans */
+	double *tmp; size_t tmp_cap;
+	/* results of the last call */
+	int have_result;
+	gdfo_sim_result result;
+	gdfo_sim_stage_result *sr; size_t n_sr, sr_cap;
+	size_t n_jobs_res;
+	double *res_arrival, *res_end; size_t res_job_cap, res_end_cap;
+	int kind; /* 0 graph, 1 jobs, 2 profile */
+};
+
+/* Grows a workspace array to hold n elements; never shrinks. */
+int gdfo__sim_reserve(void **p, size_t *cap, size_t n, size_t elem);
+
+/*
+ * Runs the DES on job (stages' run state is reset first). Noise, stragglers,
+ * failures and dynamic allocation come from opts. Needs the handle's
+ * workspaces. Errors: GDFO_ENOMEM.
+ */
+int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *opts,
+		  gdfo__rng *rng, gdfo__des_out *out);
+
+/*
+ * Builds the stage model of graph g into ms[0..n) (indexed like the
+ * graph) and its DES stages into ds[off..off+n) in the topological order
+ * topo[0..n), with children indices (offset by off) appended to
+ * children[*n_children..]. All arrays are sized by the caller.
+ * executors, cores and memory are the resolved resources.
+ */
+void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__mstage *ms,
+		       const size_t *topo, size_t *pos, gdfo__des_stage *ds, uint32_t off,
+		       uint32_t *children, size_t *n_children, uint32_t job, int32_t executors,
+		       int32_t cores, double memory, const gdfo_sim_options *opts);
+
+/* Kahn's order of g into topo (FIFO by insertion index); needs n scratch in indeg. */
+int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg);
+
+/*
+ * The stage-level fluid schedule of a DES job built from a model
+ * (analytic mode): stage start/end and the run's totals, no per-task work.
+ * Needs sim->runnable (n) as scratch.
+ */
+void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out);
+
+#endif
