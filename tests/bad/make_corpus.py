@@ -14,6 +14,8 @@ Directories:
   plan/       gdfo-plan/1 documents       (gdfo_plan_load)
   profile/    gdfo-job-profile/1 documents (gdfo_profile_load)
   eventlog/   Spark event logs that hold no usable event (gdfo ingest)
+  good/       the valid documents the JSON cases are mutations of; the tests
+              check that these load, so a bad file fails for its own reason
 """
 import gzip
 import json
@@ -39,7 +41,14 @@ def garbage(seed, n):
 
 
 def dumps(doc):
-    return json.dumps(doc, indent=1) + "\n"
+    return json.dumps(doc) + "\n"
+
+
+def R(text, old, new):
+    """text with the first old replaced by new; old must occur (no silent no-op)."""
+    if old not in text:
+        raise AssertionError("corpus generator: %r not found" % old)
+    return text.replace(old, new, 1)
 
 
 # ---------------------------------------------------------------- pipelines
@@ -77,7 +86,7 @@ def json_garbage(sub, good, tag):
     write(sub, "deep_nesting_objects.json", '{"a":' * 50000 + "1" + "}" * 50000)
     write(sub, "binary_garbage.json", garbage(sub + "-bin", 4096))
     write(sub, "nul_in_middle.json", good[:20].encode() + b"\x00" + good[20:].encode())
-    write(sub, "invalid_utf8.json", good.replace('"bad"', '"b\udcffad"').encode("utf-8", "surrogateescape")
+    write(sub, "invalid_utf8.json", R(good, '"bad"', '"b\udcffad"').encode("utf-8", "surrogateescape")
           if '"bad"' in good else b'{"format": "\xff\xfe"}')
     write(sub, "top_level_array.json", "[" + good + "]")
     write(sub, "top_level_string.json", json.dumps(tag) + "\n")
@@ -88,22 +97,23 @@ def json_garbage(sub, good, tag):
     write(sub, "infinity_literal.json", '{"format": "%s", "x": Infinity}\n' % tag)
     write(sub, "single_quotes.json", "{'format': '%s'}\n" % tag)
     write(sub, "comment.json", '// comment\n{"format": "%s"}\n' % tag)
-    write(sub, "no_format.json", good.replace('"format": "%s",' % tag, "", 1))
-    write(sub, "format_not_string.json", good.replace('"%s"' % tag, "1", 1))
+    write(sub, "no_format.json", R(good, '"format": "%s",' % tag, ""))
+    write(sub, "format_not_string.json", R(good, '"%s"' % tag, "1"))
     fam = tag.rsplit("/", 1)[0]
     other = "gdfo-telemetry/1" if fam != "gdfo-telemetry" else "gdfo-pipeline/1"
-    write(sub, "wrong_format_tag.json", good.replace(tag, other, 1))
-    write(sub, "wrong_format_family.json", good.replace(tag, "spark-event-log/1", 1))
-    write(sub, "wrong_version.json", good.replace(tag, fam + "/2", 1))
-    write(sub, "version_zero.json", good.replace(tag, fam + "/0", 1))
-    write(sub, "duplicate_format_key.json", good.replace('"format": "%s",' % tag,
-                                                         '"format": "%s", "format": "%s",' % (tag, tag), 1))
+    write(sub, "wrong_format_tag.json", R(good, tag, other))
+    write(sub, "wrong_format_family.json", R(good, tag, "spark-event-log/1"))
+    write(sub, "wrong_version.json", R(good, tag, fam + "/2"))
+    write(sub, "version_zero.json", R(good, tag, fam + "/0"))
+    write(sub, "duplicate_format_key.json", R(good, '"format": "%s",' % tag,
+                                                         '"format": "%s", "format": "%s",' % (tag, tag)))
     write(sub, "wide_object.json",
           '{"format": "%s", ' % tag + ", ".join('"k%d": 0' % i for i in range(100000)) + "}\n")
 
 
 def pipelines():
     sub = "pipeline"
+    write("good", "pipeline.json", GOOD_PIPELINE)
     json_garbage(sub, GOOD_PIPELINE, "gdfo-pipeline/1")
     P = lambda name, doc: write(sub, name, dumps(doc) if not isinstance(doc, str) else doc)
 
@@ -116,16 +126,16 @@ def pipelines():
         return lambda d: d["stages"][0]["stats"].__setitem__(k, v)
 
     # Numbers that are not finite doubles or not exact integers.
-    P("huge_number_1e999.json", GOOD_PIPELINE.replace('"rows_in": 1000', '"rows_in": 1e999', 1))
-    P("huge_number_1e308x10.json", GOOD_PIPELINE.replace('"rows_in": 1000', '"rows_in": 10e308', 1))
-    P("negative_huge_number.json", GOOD_PIPELINE.replace('"bytes_in": 100000', '"bytes_in": -1e999', 1))
-    P("nan_stat.json", GOOD_PIPELINE.replace('"rows_in": 1000', '"rows_in": NaN', 1))
-    P("infinity_stat.json", GOOD_PIPELINE.replace('"rows_in": 1000', '"rows_in": Infinity', 1))
-    P("negative_infinity_stat.json", GOOD_PIPELINE.replace('"rows_in": 1000', '"rows_in": -Infinity', 1))
-    P("huge_integer_id.json", GOOD_PIPELINE.replace('"id": 2', '"id": 123456789012345678901234567890', 1))
-    P("id_above_2_53.json", GOOD_PIPELINE.replace('"id": 2', '"id": 9007199254740993', 1))
-    P("fractional_id.json", GOOD_PIPELINE.replace('"id": 2', '"id": 2.5', 1))
-    P("negative_id.json", GOOD_PIPELINE.replace('"id": 2', '"id": -2', 1).replace('[1]', '[1]', 1))
+    P("huge_number_1e999.json", R(GOOD_PIPELINE, '"rows_in": 1000', '"rows_in": 1e999'))
+    P("huge_number_1e308x10.json", R(GOOD_PIPELINE, '"rows_in": 1000', '"rows_in": 10e308'))
+    P("negative_huge_number.json", R(GOOD_PIPELINE, '"bytes_in": 100000', '"bytes_in": -1e999'))
+    P("nan_stat.json", R(GOOD_PIPELINE, '"rows_in": 1000', '"rows_in": NaN'))
+    P("infinity_stat.json", R(GOOD_PIPELINE, '"rows_in": 1000', '"rows_in": Infinity'))
+    P("negative_infinity_stat.json", R(GOOD_PIPELINE, '"rows_in": 1000', '"rows_in": -Infinity'))
+    P("huge_integer_id.json", R(GOOD_PIPELINE, '"id": 2', '"id": 123456789012345678901234567890'))
+    P("id_above_2_53.json", R(GOOD_PIPELINE, '"id": 2', '"id": 9007199254740993'))
+    P("fractional_id.json", R(GOOD_PIPELINE, '"id": 2', '"id": 2.5'))
+    P("negative_id.json", R(GOOD_PIPELINE, '"id": 2', '"id": -2'))
     P("huge_partitions.json", mutate(lambda d: d["stages"][0].__setitem__("knobs", {"partitions": 1e300})))
     P("partitions_out_of_range.json", mutate(lambda d: d["stages"][0].__setitem__("knobs", {"partitions": 2000000})))
     P("negative_partitions.json", mutate(lambda d: d["stages"][0].__setitem__("knobs", {"partitions": -4})))
@@ -163,8 +173,8 @@ def pipelines():
     P("unknown_stat_key.json", mutate(set_stat("rows_inn", 5)))
 
     # Structure.
-    P("duplicate_keys.json", GOOD_PIPELINE.replace('"name": "recent",', '"name": "recent", "name": "old",', 1))
-    P("duplicate_stats_key.json", GOOD_PIPELINE.replace('"rows_in": 1000,', '"rows_in": 1000, "rows_in": 2000,', 1))
+    P("duplicate_keys.json", R(GOOD_PIPELINE, '"name": "recent",', '"name": "recent", "name": "old",'))
+    P("duplicate_stats_key.json", R(GOOD_PIPELINE, '"rows_in": 1000,', '"rows_in": 1000, "rows_in": 2000,'))
     P("duplicate_stage_id.json", mutate(lambda d: d["stages"][1].__setitem__("id", 0)))
     P("empty_stages.json", pipeline(stages=[]))
     P("cycle.json", pipeline(stages=[
@@ -190,17 +200,19 @@ def telemetries():
                   "run": {"success": True, "latency_ms": 1200, "records": 1000, "throughput": 833, "cost": 0.5},
                   "stages": [{"stage_id": 0, "duration_ms": 500, "tasks": 8, "task_ms_median": 50,
                               "task_ms_max": 90}]})
+    write("good", "telemetry.json", good)
     json_garbage(sub, good, "gdfo-telemetry/1")
-    write(sub, "nan_duration.json", good.replace('"duration_ms": 500', '"duration_ms": NaN'))
-    write(sub, "huge_duration.json", good.replace('"duration_ms": 500', '"duration_ms": 1e999'))
-    write(sub, "negative_duration.json", good.replace('"duration_ms": 500', '"duration_ms": -3'))
-    write(sub, "duration_is_string.json", good.replace('"duration_ms": 500', '"duration_ms": "500"'))
-    write(sub, "stage_id_negative.json", good.replace('"stage_id": 0', '"stage_id": -1'))
-    write(sub, "stage_id_fractional.json", good.replace('"stage_id": 0', '"stage_id": 0.5'))
-    write(sub, "stage_id_string.json", good.replace('"stage_id": 0', '"stage_id": "s0"'))
-    write(sub, "stages_is_object.json", good.replace('"stages": [', '"stages": {"x": ').replace("}]", "}}"))
-    write(sub, "run_is_array.json", good.replace('"run": {', '"run": [{').replace('"cost": 0.5}', '"cost": 0.5}]'))
-    write(sub, "duplicate_keys.json", good.replace('"tasks": 8,', '"tasks": 8, "tasks": 9,'))
+    write(sub, "nan_duration.json", R(good, '"duration_ms": 500', '"duration_ms": NaN'))
+    write(sub, "huge_duration.json", R(good, '"duration_ms": 500', '"duration_ms": 1e999'))
+    write(sub, "negative_duration.json", R(good, '"duration_ms": 500', '"duration_ms": -3'))
+    write(sub, "duration_is_string.json", R(good, '"duration_ms": 500', '"duration_ms": "500"'))
+    write(sub, "stage_id_negative.json", R(good, '"stage_id": 0', '"stage_id": -1'))
+    write(sub, "stage_id_fractional.json", R(good, '"stage_id": 0', '"stage_id": 0.5'))
+    write(sub, "stage_id_string.json", R(good, '"stage_id": 0', '"stage_id": "s0"'))
+    d = json.loads(good)
+    write(sub, "stages_is_object.json", dumps(dict(d, stages={"x": d["stages"][0]})))
+    write(sub, "run_is_array.json", dumps(dict(d, run=[d["run"]])))
+    write(sub, "duplicate_keys.json", R(good, '"tasks": 8,', '"tasks": 8, "tasks": 9,'))
 
 
 # --------------------------------------------------------------------- plan
@@ -215,21 +227,23 @@ def plans():
                   "changes": [{"kind": "partitions", "stage_ids": [1], "what": "stage 1 'recent' gets 8 partitions",
                                "why": "100 kB at 128 MB per partition", "expected_gain": 0.1,
                                "confidence": 0.5, "attended_ids": [1]}]})
+    write("good", "plan.json", good)
     json_garbage(sub, good, "gdfo-plan/1")
-    write(sub, "pipeline_not_object.json", dumps({"format": "gdfo-plan/1", "source": "rules", "pipeline": [1, 2]}))
-    write(sub, "pipeline_is_telemetry.json", good.replace('"gdfo-pipeline/1"', '"gdfo-telemetry/1"'))
-    write(sub, "pipeline_cycle.json", dumps({"format": "gdfo-plan/1", "source": "rules", "pipeline": pipeline(stages=[
+    write(sub, "pipeline_not_object.json", dumps({"format": "gdfo-plan/1", "source": "rules", "risk": "low", "pipeline": [1, 2]}))
+    write(sub, "pipeline_is_telemetry.json", R(good, '"gdfo-pipeline/1"', '"gdfo-telemetry/1"'))
+    write(sub, "pipeline_cycle.json", dumps({"format": "gdfo-plan/1", "source": "rules", "risk": "low", "pipeline": pipeline(stages=[
         stage(1, "b", "project", [2]), stage(2, "c", "project", [1])])}))
-    write(sub, "change_kind_unknown.json", good.replace('"kind": "partitions"', '"kind": "magic"'))
-    write(sub, "change_kind_number.json", good.replace('"kind": "partitions"', '"kind": 4.5'))
-    write(sub, "confidence_nan.json", good.replace('"confidence": 0.5', '"confidence": NaN'))
-    write(sub, "confidence_above_one.json", good.replace('"confidence": 0.5', '"confidence": 7'))
-    write(sub, "gain_huge.json", good.replace('"expected_gain": 0.1', '"expected_gain": 1e999'))
-    write(sub, "latency_negative.json", good.replace('"latency_ms": 1000', '"latency_ms": -5'))
-    write(sub, "risk_unknown.json", good.replace('"risk": "low"', '"risk": "apocalyptic"'))
-    write(sub, "what_too_long.json", good.replace("stage 1 'recent' gets 8 partitions", "w" * 5000))
-    write(sub, "stage_ids_strings.json", good.replace('"stage_ids": [1]', '"stage_ids": ["one"]'))
-    write(sub, "changes_not_array.json", good.replace('"changes": [', '"changes": {"c": ').replace("}]", "}}"))
+    write(sub, "change_kind_unknown.json", R(good, '"kind": "partitions"', '"kind": "magic"'))
+    write(sub, "change_kind_number.json", R(good, '"kind": "partitions"', '"kind": 4.5'))
+    write(sub, "confidence_nan.json", R(good, '"confidence": 0.5', '"confidence": NaN'))
+    write(sub, "confidence_above_one.json", R(good, '"confidence": 0.5', '"confidence": 7'))
+    write(sub, "gain_huge.json", R(good, '"expected_gain": 0.1', '"expected_gain": 1e999'))
+    write(sub, "latency_negative.json", R(good, '"latency_ms": 1000', '"latency_ms": -5'))
+    write(sub, "risk_unknown.json", R(good, '"risk": "low"', '"risk": "apocalyptic"'))
+    write(sub, "what_too_long.json", R(good, "stage 1 'recent' gets 8 partitions", "w" * 5000))
+    write(sub, "stage_ids_strings.json", R(good, '"stage_ids": [1]', '"stage_ids": ["one"]'))
+    d = json.loads(good)
+    write(sub, "changes_not_array.json", dumps(dict(d, changes={"c": d["changes"][0]})))
 
 
 # ------------------------------------------------------------------ profile
@@ -249,6 +263,7 @@ def profiles():
         return d
 
     good = dumps(prof())
+    write("good", "profile.json", good)
     json_garbage(sub, good, "gdfo-job-profile/1")
     P = lambda name, doc: write(sub, name, dumps(doc) if not isinstance(doc, str) else doc)
 
@@ -262,8 +277,8 @@ def profiles():
     P("id_fractional.json", prof([st(0), st(1.5, [0])]))
     P("id_string.json", prof([st("stage-0")]))
     P("id_missing.json", prof([{"parents": [], "num_tasks": 1, "task_ms": [1]}]))
-    P("id_huge.json", good.replace('"id": 1', '"id": 1e30', 1))
-    P("id_above_2_53.json", good.replace('"id": 1', '"id": 9007199254740993', 1))
+    P("id_huge.json", R(good, '"id": 1', '"id": 1e30'))
+    P("id_above_2_53.json", R(good, '"id": 1', '"id": 9007199254740993'))
     P("id_duplicate.json", prof([st(0), st(0)]))
     P("parent_unknown.json", prof([st(0), st(1, [7])]))
     P("parent_self.json", prof([st(0, [0])]))
@@ -272,13 +287,13 @@ def profiles():
     P("parent_string.json", prof([st(0), st(1, ["0"])]))
     P("parents_not_array.json", prof([st(0), dict(st(1), parents=0)]))
     # Measurements.
-    P("task_ms_nan.json", good.replace("812", "NaN", 1))
-    P("task_ms_huge.json", good.replace("812", "1e999", 1))
-    P("task_ms_negative.json", good.replace("812", "-812", 1))
-    P("task_ms_string.json", good.replace("812", '"812"', 1))
+    P("task_ms_nan.json", R(good, "812", "NaN"))
+    P("task_ms_huge.json", R(good, "812", "1e999"))
+    P("task_ms_negative.json", R(good, "812", "-812"))
+    P("task_ms_string.json", R(good, "812", '"812"'))
     P("no_measurements.json", prof([{"id": 0, "parents": [], "num_tasks": 3}]))
-    P("by_executors_bad_key.json", good.replace('"2": [', '"two": [', 1))
-    P("by_executors_zero.json", good.replace('"2": [', '"0": [', 1))
+    P("by_executors_bad_key.json", R(good, '"2": [', '"two": ['))
+    P("by_executors_zero.json", R(good, '"2": [', '"0": ['))
     P("by_executors_not_object.json", prof([st(0, task_ms_by_executors=[[2, [1, 2]]])]))
     P("num_tasks_negative.json", prof([st(0, num_tasks=-1)]))
     P("num_tasks_fractional.json", prof([st(0, num_tasks=2.5)]))

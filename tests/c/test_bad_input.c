@@ -213,6 +213,22 @@ static int profile_parse(void **out, const char *json, size_t len)
 }
 static void profile_release(void *p) { gdfo_profile_free(p); }
 
+static int plan_load(void **out, const char *path)
+{
+	gdfo_plan *p = (gdfo_plan *)*out;
+	int rc = gdfo_plan_load(&p, path);
+	*out = p;
+	return rc;
+}
+static int plan_parse(void **out, const char *json, size_t len)
+{
+	gdfo_plan *p = (gdfo_plan *)*out;
+	int rc = gdfo_plan_from_json(&p, json, len);
+	*out = p;
+	return rc;
+}
+static void plan_release(void *p) { gdfo_plan_free(p); }
+
 START_TEST(pipelines)
 {
 	run_dir("pipeline", graph_load, graph_parse, graph_release);
@@ -225,9 +241,39 @@ START_TEST(telemetry)
 }
 END_TEST
 
+START_TEST(plans)
+{
+	run_dir("plan", plan_load, plan_parse, plan_release);
+}
+END_TEST
+
 START_TEST(profiles)
 {
 	run_dir("profile", profile_load, profile_parse, profile_release);
+}
+END_TEST
+
+/* The documents the corpus mutates are themselves accepted. */
+START_TEST(good_documents)
+{
+	char path[1024];
+	gdfo_graph *g = NULL;
+	gdfo_telemetry *t = NULL;
+	gdfo_plan *pl = NULL;
+	gdfo_profile *p = NULL;
+
+	snprintf(path, sizeof(path), "%s/good/pipeline.json", bad_dir());
+	ck_assert_msg(gdfo_graph_load(&g, path) == 0, "%s: %s", path, gdfo_last_error());
+	snprintf(path, sizeof(path), "%s/good/telemetry.json", bad_dir());
+	ck_assert_msg(gdfo_telemetry_load(&t, path) == 0, "%s: %s", path, gdfo_last_error());
+	snprintf(path, sizeof(path), "%s/good/plan.json", bad_dir());
+	ck_assert_msg(gdfo_plan_load(&pl, path) == 0, "%s: %s", path, gdfo_last_error());
+	snprintf(path, sizeof(path), "%s/good/profile.json", bad_dir());
+	ck_assert_msg(gdfo_profile_load(&p, path) == 0, "%s: %s", path, gdfo_last_error());
+	gdfo_graph_free(g);
+	gdfo_telemetry_free(t);
+	gdfo_plan_free(pl);
+	gdfo_profile_free(p);
 }
 END_TEST
 
@@ -243,12 +289,15 @@ START_TEST(missing_and_directories)
 		gdfo_graph *g = NULL;
 		gdfo_telemetry *t = NULL;
 		gdfo_profile *p = NULL;
+		gdfo_plan *pl = NULL;
 		int rc;
 
 		rc = gdfo_graph_load(&g, paths[i]);
 		bad += check_refusal(report, sizeof(report), rc, g, paths[i], "gdfo_graph_load");
 		rc = gdfo_telemetry_load(&t, paths[i]);
 		bad += check_refusal(report, sizeof(report), rc, t, paths[i], "gdfo_telemetry_load");
+		rc = gdfo_plan_load(&pl, paths[i]);
+		bad += check_refusal(report, sizeof(report), rc, pl, paths[i], "gdfo_plan_load");
 		rc = gdfo_profile_load(&p, paths[i]);
 		bad += check_refusal(report, sizeof(report), rc, p, paths[i], "gdfo_profile_load");
 	}
@@ -273,8 +322,10 @@ static Suite *suite(void)
 
 	/* A whole directory is one case; under ASan it takes a few seconds. */
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, good_documents);
 	tcase_add_test(tc, pipelines);
 	tcase_add_test(tc, telemetry);
+	tcase_add_test(tc, plans);
 	tcase_add_test(tc, profiles);
 	tcase_add_test(tc, missing_and_directories);
 	suite_add_tcase(s, tc);

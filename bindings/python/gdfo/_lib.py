@@ -344,3 +344,25 @@ profile_to_json = _declare("gdfo_profile_to_json", c_int, [handle_p, c_void_p])
 profile_load = _declare("gdfo_profile_load", c_int, [handle_p, c_char_p])
 # int gdfo_profile_save(const gdfo_profile *profile, const char *path);
 profile_save = _declare("gdfo_profile_save", c_int, [c_void_p, c_char_p])
+
+# ----------------------------------------------------------------- rules.h
+
+GDFO_RULES_OPTIONS_VERSION = 1
+
+
+class RulesOptions(Structure):
+    _fields_ = [("version", c_uint32), ("push_filters", c_int32), ("fuse_narrow", c_int32),
+                ("broadcast_joins", c_int32), ("set_partitions", c_int32),
+                ("cache_shared", c_int32), ("set_priorities", c_int32),
+                ("reorder_joins", c_int32), ("target_partition_bytes", c_int64),
+                ("min_partition_bytes", c_int64), ("broadcast_max_bytes", c_int64),
+                ("cache_budget_bytes", c_int64), ("cache_memory_fraction", c_double),
+                ("partition_change_min", c_double)]
+
+
+# int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int version);
+rules_options_init = _declare("gdfo_rules_options_init", c_int, [P(RulesOptions), ctypes.c_uint])
+# int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph,
+#                         const gdfo_telemetry *telemetry, const gdfo_rules_options *opts);
+optimize_rules = _declare("gdfo_optimize_rules", c_int,
+                          [handle_p, c_void_p, c_void_p, P(RulesOptions)])
