@@ -412,6 +412,33 @@ static int chains_after(const gdfo_graph *g, size_t prev, size_t i, size_t head)
 	       (!s->knobs.partitions || s->knobs.partitions == g->stages[head].knobs.partitions);
 }
 
+/*
+ * Earlier changes name stages of the plan's graph: members fused away
+ * are now the fused stage (ids[0]). attended_ids keep the original ids.
+ */
+static void rename_fused(ctx *c, const int64_t *ids, size_t n)
+{
+	size_t i, k, m, j;
+
+	for (i = 0; i < c->plan->n_changes; i++) {
+		gdfo__change *ch = &c->plan->changes[i];
+		for (k = 0; k < ch->n_stage_ids; k++)
+			for (m = 1; m < n; m++)
+				if (ch->stage_ids[k] == ids[m])
+					ch->stage_ids[k] = ids[0];
+		/* Drop duplicates the renaming made, keeping the first. */
+		for (k = 0, j = 0; k < ch->n_stage_ids; k++) {
+			size_t e;
+			int dup = 0;
+			for (e = 0; e < j && !dup; e++)
+				dup = ch->stage_ids[e] == ch->stage_ids[k];
+			if (!dup)
+				ch->stage_ids[j++] = ch->stage_ids[k];
+		}
+		ch->n_stage_ids = j;
+	}
+}
+
 static int rule_fuse(ctx *c)
 {
 	gdfo_graph *g = c->g;
@@ -474,6 +501,7 @@ static int rule_fuse(ctx *c)
 				goto out;
 			if ((rc = add_alias(c, ids[0], ids[n - 1])))
 				goto out;
+			rename_fused(c, ids, n);
 			again = 1;
 		}
 	}

@@ -1,0 +1,477 @@
+/*
+ * The rule-based optimizer on realistic pipelines: what it changes, why,
+ * that the result validates, options, telemetry and risk.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gdfo/gdfo.h"
+
+/* Builds stages from comma-separated column lists ("a,b"; "" = unknown). */
+static size_t split_cols(const char **out, char *buf, size_t cap, const char *list)
+{
+	size_t n = 0;
+	char *p, *save = NULL;
+
+	if (!list || !*list)
+		return 0;
+	snprintf(buf, 512, "%s", list);
+	for (p = strtok_r(buf, ",", &save); p && n < cap; p = strtok_r(NULL, ",", &save))
+		out[n++] = p;
+	return n;
+}
+
+static void add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
+		      const char *wr, double rows, double bytes, double sel, double cpu)
+{
+	gdfo_stage s;
+	const char *r[16], *w[16];
+	char rb[512], wb[512];
+
+	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
+	s.id = id;
+	s.name = name;
+	s.op = op;
+	s.stats.rows_in = rows;
+	s.stats.bytes_in = bytes;
+	s.stats.selectivity = sel;
+	s.stats.cpu_ns_per_row = cpu;
+	s.n_columns_read = split_cols(r, rb, 16, rd);
+	s.columns_read = r;
+	s.n_columns_written = split_cols(w, wb, 16, wr);
+	s.columns_written = w;
+	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
+}
+
+static void edge(gdfo_graph *g, int64_t p, int64_t c)
+{
+	ck_assert_msg(gdfo_graph_add_edge(g, p, c) == 0, "%s", gdfo_last_error());
+}
+
+static gdfo_stage get(const gdfo_graph *g, int64_t id)
+{
+	gdfo_stage s;
+	size_t i;
+	ck_assert_msg(gdfo_graph_find(&i, g, id) == 0, "stage %lld missing", (long long)id);
+	gdfo_graph_stage_at(g, i, &s);
+	return s;
+}
+
+/* The ids of the parents of stage id, in order, as "a,b". */
+static const char *parents_of(const gdfo_graph *g, int64_t id)
+{
+	static char buf[256];
+	const size_t *p;
+	size_t n, i, idx, len = 0;
+
+	ck_assert_int_eq(gdfo_graph_find(&idx, g, id), 0);
+	ck_assert_int_eq(gdfo_graph_parents(&p, &n, g, idx), 0);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		gdfo_stage s;
+		gdfo_graph_stage_at(g, p[i], &s);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "", (long long)s.id);
+	}
+	return buf;
+}
+
+/*
+ * A retail ETL: orders, customers, products; dedup orders, enrich, join
+ * customers, keep completed orders, join products, two aggregates and
+ * their writes (the shape of examples/pipelines/retail_etl.json).
+ */
+static gdfo_graph *retail(void)
+{
+	gdfo_graph *g;
+	gdfo_graph_knobs k = {8, 4, 8LL << 30};
+
+	ck_assert_int_eq(gdfo_graph_create(&g, "retail_etl"), 0);
+	ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
+	add_stage(g, 0, "orders", GDFO_OP_SOURCE, "", "order_id,customer_id,product_id,quantity,price,order_ts,status",
+		  5e7, 6e9, 1, 120);
+	add_stage(g, 1, "customers", GDFO_OP_SOURCE, "", "customer_id,customer_name,region,segment", 2e6, 4e8, 1, 120);
+	add_stage(g, 2, "products", GDFO_OP_SOURCE, "", "product_id,category,brand,unit_cost", 1e5, 8e6, 1, 120);
+	add_stage(g, 3, "dedup_orders", GDFO_OP_AGGREGATE, "order_id,order_ts", "", 5e7, 6e9, 0.97, 250);
+	add_stage(g, 4, "enrich_orders", GDFO_OP_PROJECT, "quantity,price,order_ts", "revenue,order_date", 4.85e7,
+		  5.82e9, 1, 80);
+	add_stage(g, 5, "join_customers", GDFO_OP_JOIN, "customer_id", "", 5.05e7, 6.6e9, 0.96, 300);
+	add_stage(g, 6, "completed_only", GDFO_OP_FILTER, "status", "", 4.85e7, 7.2e9, 0.8, 30);
+	add_stage(g, 7, "join_products", GDFO_OP_JOIN, "product_id", "", 3.89e7, 5.768e9, 1, 280);
+	add_stage(g, 8, "daily_revenue", GDFO_OP_AGGREGATE, "region,category,order_date,revenue",
+		  "revenue_sum,order_count", 3.88e7, 6.2e9, 0.0004, 150);
+	add_stage(g, 9, "write_daily_revenue", GDFO_OP_SINK, "", "", 15520, 1.5e6, 1, 400);
+	add_stage(g, 10, "customer_ltv", GDFO_OP_AGGREGATE, "customer_id,revenue", "lifetime_value", 3.88e7, 6.2e9,
+		  0.05, 150);
+	add_stage(g, 11, "write_customer_ltv", GDFO_OP_SINK, "", "", 1.94e6, 9e7, 1, 400);
+	edge(g, 0, 3);
+	edge(g, 3, 4);
+	edge(g, 4, 5);
+	edge(g, 1, 5);
+	edge(g, 5, 6);
+	edge(g, 6, 7);
+	edge(g, 2, 7);
+	edge(g, 7, 8);
+	edge(g, 8, 9);
+	edge(g, 7, 10);
+	edge(g, 10, 11);
+	ck_assert_int_eq(gdfo_graph_validate(g), 0);
+	return g;
+}
+
+static size_t count_kind(const gdfo_plan *p, int kind)
+{
+	size_t i, n = 0;
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_change c;
+		ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
+		n += c.kind == kind;
+	}
+	return n;
+}
+
+/* Every change explains itself and names stages of the plan's graph. */
+static void assert_explained(const gdfo_plan *p)
+{
+	const gdfo_graph *g = gdfo_plan_graph(p);
+	size_t i, k, idx;
+
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_change c;
+		ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
+		ck_assert_ptr_nonnull(gdfo_change_kind_name(c.kind));
+		ck_assert(c.what && strlen(c.what) > 10);
+		ck_assert(c.why && strlen(c.why) > 20);
+		ck_assert(c.confidence > 0 && c.confidence <= 1);
+		ck_assert(c.expected_gain >= 0 && c.expected_gain <= 1);
+		ck_assert_uint_gt(c.n_stage_ids, 0);
+		ck_assert_uint_gt(c.n_attended_ids, 0);
+		for (k = 0; k < c.n_stage_ids; k++)
+			ck_assert_msg(gdfo_graph_find(&idx, g, c.stage_ids[k]) == 0, "change %zu names stage %lld", i,
+				      (long long)c.stage_ids[k]);
+	}
+}
+
+START_TEST(retail_plan)
+{
+	gdfo_graph *g = retail();
+	char *before, *after;
+	gdfo_plan *p;
+	gdfo_prediction pr;
+	const gdfo_graph *pg;
+	gdfo_stage s;
+
+	ck_assert_int_eq(gdfo_graph_to_json(&before, g), 0);
+	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_graph_to_json(&after, g), 0);
+	ck_assert_str_eq(before, after); /* the input is not touched */
+	gdfo_free(before);
+	gdfo_free(after);
+
+	pg = gdfo_plan_graph(p);
+	ck_assert_int_eq(gdfo_graph_validate(pg), 0);
+	ck_assert_str_eq(gdfo_plan_source(p), "rules");
+	assert_explained(p);
+
+	/* completed_only: below the inner join (status is an orders column), below the project, then fused with it. */
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PUSH_FILTER), 2);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_FUSE), 1);
+	s = get(pg, 6);
+	ck_assert_int_eq(s.op, GDFO_OP_PROJECT);
+	ck_assert_uint_eq(s.fused_ops, (1u << GDFO_OP_FILTER) | (1u << GDFO_OP_PROJECT));
+	ck_assert_str_eq(parents_of(pg, 6), "3");
+	ck_assert_str_eq(parents_of(pg, 5), "6,1");
+	ck_assert_str_eq(parents_of(pg, 7), "5,2");
+
+	/* products (8 MB) is broadcast; customers (400 MB) is not. */
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1);
+	ck_assert_int_eq(get(pg, 7).knobs.join_strategy, GDFO_JOIN_BROADCAST);
+	ck_assert_int_eq(get(pg, 5).knobs.join_strategy, GDFO_JOIN_AUTO);
+
+	/* join_products feeds two aggregates; 5.4 GB fits 0.3 x 8 x 8 GiB. */
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_CACHE), 1);
+	ck_assert_int_eq(get(pg, 7).knobs.cache, GDFO_CACHE_MEMORY);
+
+	/* orders: 6e9 bytes / 128 MiB -> 45 partitions; products: all 32 cores but >= 1 MiB each -> 8. */
+	ck_assert_int_eq(get(pg, 0).knobs.partitions, 45);
+	ck_assert_int_eq(get(pg, 2).knobs.partitions, 8);
+	ck_assert_int_eq(get(pg, 1).knobs.partitions, 32);
+	/* The broadcast join keeps its streamed input's partitions. */
+	ck_assert_int_eq(get(pg, 7).knobs.partitions, 0);
+
+	/* Critical path first: the orders branch outranks customers and products. */
+	ck_assert_int_gt(get(pg, 0).knobs.priority, get(pg, 1).knobs.priority);
+	ck_assert_int_gt(get(pg, 1).knobs.priority, get(pg, 2).knobs.priority);
+	ck_assert_int_gt(get(pg, 10).knobs.priority, get(pg, 9).knobs.priority);
+	ck_assert_uint_gt(count_kind(p, GDFO_CHANGE_PRIORITY), 0);
+
+	/* Structural rewrites, no resource change: medium. No cost model: predictions unknown. */
+	ck_assert_int_eq(gdfo_plan_risk(p), GDFO_RISK_MEDIUM);
+	ck_assert_int_eq(gdfo_plan_prediction(&pr, p), 0);
+	ck_assert_double_eq(pr.latency_ms, -1);
+	ck_assert_double_eq(pr.cost, -1);
+	ck_assert_double_eq(pr.baseline_latency_ms, -1);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+START_TEST(second_pass_changes_nothing)
+{
+	gdfo_graph *g = retail();
+	gdfo_plan *p, *q;
+	size_t i;
+
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), 0);
+	ck_assert_msg(gdfo_optimize_rules(&q, gdfo_plan_graph(p), NULL, NULL) == 0, "%s", gdfo_last_error());
+	for (i = 0; i < gdfo_plan_change_count(q); i++) {
+		gdfo_change c;
+		gdfo_plan_change_at(&c, q, i);
+		ck_abort_msg("second pass changed something: %s", c.what);
+	}
+	ck_assert_int_eq(gdfo_plan_risk(q), GDFO_RISK_LOW);
+	gdfo_plan_free(q);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+START_TEST(example_file)
+{
+	const char *path = "examples/pipelines/retail_etl.json";
+	gdfo_graph *g;
+	gdfo_plan *p;
+	char *text;
+
+	ck_assert_msg(gdfo_graph_load(&g, path) == 0, "%s (run from the project root)", gdfo_last_error());
+	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_graph_validate(gdfo_plan_graph(p)), 0);
+	ck_assert_uint_gt(gdfo_plan_change_count(p), 5);
+	assert_explained(p);
+	ck_assert_int_eq(gdfo_plan_explain(&text, p), 0);
+	ck_assert_ptr_nonnull(strstr(text, "completed_only"));
+	gdfo_free(text);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+START_TEST(options)
+{
+	gdfo_graph *g = retail();
+	gdfo_rules_options o;
+	gdfo_plan *p;
+
+	ck_assert_int_eq(gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION), 0);
+	ck_assert_int_eq(o.target_partition_bytes, 128LL << 20);
+	ck_assert_int_eq(o.broadcast_max_bytes, 10LL << 20);
+	ck_assert_int_eq(o.cache_budget_bytes, -1);
+	ck_assert_int_eq(o.reorder_joins, 0);
+	ck_assert_int_eq(gdfo_rules_options_init(&o, 99), GDFO_EVERSION);
+	ck_assert_int_eq(gdfo_rules_options_init(NULL, GDFO_RULES_OPTIONS_VERSION), GDFO_EINVAL);
+
+	/* Threshold under the products table: no broadcast. */
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.broadcast_max_bytes = 1 << 20;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
+	gdfo_plan_free(p);
+
+	/* No memory budget: join_products goes to disk (recomputing costs more). */
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.cache_budget_bytes = 0;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
+	ck_assert_int_eq(get(gdfo_plan_graph(p), 7).knobs.cache, GDFO_CACHE_DISK);
+	gdfo_plan_free(p);
+
+	/* Everything off: no change at all, low risk. */
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.push_filters = o.fuse_narrow = o.broadcast_joins = o.set_partitions = 0;
+	o.cache_shared = o.set_priorities = 0;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
+	ck_assert_uint_eq(gdfo_plan_change_count(p), 0);
+	ck_assert_int_eq(gdfo_plan_risk(p), GDFO_RISK_LOW);
+	gdfo_plan_free(p);
+
+	/* Bad options and arguments. */
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.push_filters = 2;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), GDFO_EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(gdfo_last_error(), "rules option push_filters is 2; it must be 0 or 1");
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.target_partition_bytes = 1000;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "rules option target_partition_bytes is 1000; it must be >= 1 MiB");
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.cache_memory_fraction = 1.5;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), GDFO_EINVAL);
+	o.version = 7;
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), GDFO_EVERSION);
+	ck_assert_int_eq(gdfo_optimize_rules(NULL, g, NULL, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, NULL, NULL, NULL), GDFO_EINVAL);
+	gdfo_graph_free(g);
+
+	/* An invalid pipeline (a join with one input) is refused, not planned. */
+	ck_assert_int_eq(gdfo_graph_create(&g, "bad"), 0);
+	add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k", 1, 1, 1, 1);
+	add_stage(g, 2, "j", GDFO_OP_JOIN, "k", "", 1, 1, 1, 1);
+	edge(g, 1, 2);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), GDFO_EINVAL);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "join with 1 parent"));
+	gdfo_graph_free(g);
+}
+END_TEST
+
+static void measure(gdfo_telemetry *t, int64_t id, double shuffle_read, double shuffle_write, double ms)
+{
+	gdfo_stage_telemetry st;
+	gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
+	st.stage_id = id;
+	st.shuffle_read_bytes = shuffle_read;
+	st.shuffle_write_bytes = shuffle_write;
+	st.duration_ms = ms;
+	ck_assert_msg(gdfo_telemetry_set_stage(t, &st) == 0, "%s", gdfo_last_error());
+}
+
+START_TEST(telemetry_preferred)
+{
+	gdfo_graph *g = retail();
+	gdfo_telemetry *t;
+	gdfo_plan *p;
+	gdfo_change c;
+	size_t i;
+	int found = 0;
+
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	/* products measured at 50 MB: not broadcast although the estimate is 8 MB. */
+	measure(t, 2, GDFO_UNKNOWN, 5e7, 1000);
+	/* dedup_orders measured 2 GiB of shuffle read, not the 6 GB estimate: 16 partitions. */
+	measure(t, 3, 2.0 * (1 << 30), GDFO_UNKNOWN, 60000);
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
+	ck_assert_int_eq(get(gdfo_plan_graph(p), 3).knobs.partitions, 32); /* 16 by size, raised to 32 cores */
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_plan_change_at(&c, p, i);
+		if (c.kind == GDFO_CHANGE_PARTITIONS && c.stage_ids[0] == 3) {
+			found = 1;
+			ck_assert_ptr_nonnull(strstr(c.why, "measured shuffle read"));
+			ck_assert_double_eq(c.confidence, 0.8);
+		}
+	}
+	ck_assert(found);
+	gdfo_plan_free(p);
+
+	/* Measured small: broadcast, and the reason says it was measured. */
+	measure(t, 2, GDFO_UNKNOWN, 2e6, 1000);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), 0);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1);
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_plan_change_at(&c, p, i);
+		if (c.kind == GDFO_CHANGE_JOIN_STRATEGY)
+			ck_assert_ptr_nonnull(strstr(c.why, "measured shuffle write"));
+	}
+	gdfo_plan_free(p);
+	gdfo_telemetry_free(t);
+
+	/* Telemetry of another pipeline is refused. */
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	measure(t, 500, 1, 1, 1);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(),
+			 "telemetry describes 1 stages, none of them in pipeline 'retail_etl'; is it from another pipeline?");
+	gdfo_telemetry_free(t);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+START_TEST(reorder_is_high_risk)
+{
+	/* orders x customers (keeps all) then x products (keeps 1 %): run products first. */
+	gdfo_graph *g;
+	gdfo_rules_options o;
+	gdfo_plan *p;
+
+	ck_assert_int_eq(gdfo_graph_create(&g, "star"), 0);
+	add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,prod_id", 1e6, 1e9, 1, 10);
+	add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e5, 5e8, 1, 10);
+	add_stage(g, 3, "premium_products", GDFO_OP_SOURCE, "", "prod_id,category", 1e3, 5e8, 1, 10);
+	add_stage(g, 4, "jl", GDFO_OP_JOIN, "cust_id", "", 1.1e6, 1.5e9, 1e6 / 1.1e6, 100);
+	add_stage(g, 5, "ju", GDFO_OP_JOIN, "prod_id", "", 1.001e6, 2e9, 1e4 / 1.001e6, 100);
+	add_stage(g, 6, "out", GDFO_OP_SINK, "", "", 1e4, 1e7, 1, 10);
+	edge(g, 1, 4);
+	edge(g, 2, 4);
+	edge(g, 4, 5);
+	edge(g, 3, 5);
+	edge(g, 5, 6);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), 0);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_REORDER_JOINS), 0); /* off by default */
+	gdfo_plan_free(p);
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.reorder_joins = 1;
+	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, &o) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_REORDER_JOINS), 1);
+	ck_assert_str_eq(parents_of(gdfo_plan_graph(p), 5), "1,3");
+	ck_assert_str_eq(parents_of(gdfo_plan_graph(p), 4), "5,2");
+	ck_assert_int_eq(gdfo_plan_risk(p), GDFO_RISK_HIGH);
+	ck_assert_int_eq(gdfo_graph_validate(gdfo_plan_graph(p)), 0);
+	assert_explained(p);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+START_TEST(no_statistics)
+{
+	/* Shape only, no numbers: structural rules still apply; nothing is invented. */
+	gdfo_graph *g;
+	gdfo_plan *p;
+	size_t i;
+
+	ck_assert_int_eq(gdfo_graph_create(&g, "bare"), 0);
+	add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k,x", 0, 0, 1, 0);
+	add_stage(g, 2, "b", GDFO_OP_SOURCE, "", "k,y", 0, 0, 1, 0);
+	add_stage(g, 3, "j", GDFO_OP_JOIN, "k", "", 0, 0, 1, 0);
+	add_stage(g, 4, "f", GDFO_OP_FILTER, "x", "", 0, 0, 1, 0);
+	add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 0, 0, 1, 0);
+	edge(g, 1, 3);
+	edge(g, 2, 3);
+	edge(g, 3, 4);
+	edge(g, 4, 5);
+	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PUSH_FILTER), 1);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PARTITIONS), 0);
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_change c;
+		gdfo_plan_change_at(&c, p, i);
+		ck_assert_double_eq(c.expected_gain, 0);
+		ck_assert_double_eq(c.confidence, 0.2);
+	}
+	assert_explained(p);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, retail_plan);
+	tcase_add_test(tc, second_pass_changes_nothing);
+	tcase_add_test(tc, example_file);
+	tcase_add_test(tc, options);
+	tcase_add_test(tc, telemetry_preferred);
+	tcase_add_test(tc, reorder_is_high_risk);
+	tcase_add_test(tc, no_statistics);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
