@@ -397,7 +397,7 @@ int gdfo_plan_explain(char **out, const gdfo_plan *p)
 		rc = gdfo__buf_puts(&b, "no changes: the input pipeline is kept as it is\n");
 	for (i = 0; i < p->n_changes && !rc; i++) {
 		const gdfo__change *c = &p->changes[i];
-		rc = gdfo__buf_printf(&b, "\n%zu. [%s] %s\n   why: %s\n   expected gain: %.1f %% of latency, confidence %.2f\n",
+		rc = gdfo__buf_printf(&b, "\n%zu. [%s] %s\n   why: %s\n   expected gain: %.1f %%, confidence %.2f\n",
 				      i + 1, gdfo_change_kind_name(c->kind), c->what, c->why,
 				      100.0 * c->expected_gain, c->confidence);
 		if (!rc && c->n_stage_ids) {
