@@ -294,6 +294,7 @@ START_TEST(json_round_trip)
 	ck_assert_msg(gdfo_plan_load(&r, path) == 0, "%s", gdfo_last_error());
 	assert_same_plan(p, r);
 	unlink(path);
+	gdfo_plan_free(q);
 	ck_assert_int_eq(gdfo_plan_load(&q, "/nonexistent/plan.json"), GDFO_EIO);
 	ck_assert_ptr_null(q);
 	gdfo_plan_free(r);
