@@ -19,9 +19,11 @@ int gdfo__cli_fail(const char *cmd, int status);
 /* 1 when argv holds --help or -h. */
 int gdfo__cli_wants_help(int argc, char **argv);
 
+int gdfo__cli_generate(int argc, char **argv);
 int gdfo__cli_ingest(int argc, char **argv);
 int gdfo__cli_inspect(int argc, char **argv);
 int gdfo__cli_optimize(int argc, char **argv);
+int gdfo__cli_simulate(int argc, char **argv);
 int gdfo__cli_version(int argc, char **argv);
 
 #endif

@@ -12,9 +12,11 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{"generate", gdfo__cli_generate, "write a generated pipeline (retail-etl, iot-streaming, tpch, tpcds, random)"},
 	{"ingest", gdfo__cli_ingest, "read a Spark event log: summary, profile, pipeline, telemetry"},
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
 	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
+	{"simulate", gdfo__cli_simulate, "simulate a pipeline or plan, or replay a job profile"},
 	{"version", gdfo__cli_version, "print the library version"},
 };
 

@@ -570,7 +570,8 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	for (k = 0; k < n && !st.failed; k++) {
 		gdfo__des_stage *d = &job->stages[k];
 		if (d->n_parents == 0 && d->parents_left == 0 && d->ready_ms < 0) {
-			double at = job->job_arrival[d->job] + d->setup_ms;
+			double at = (job->job_arrival[d->job] > job->startup_ms ? job->job_arrival[d->job]
+										 : job->startup_ms) + d->setup_ms;
 			if (at > 0) {
 				ev v = {at, (uint32_t)EV_STAGE_READY << 28, (uint32_t)k, 0, 0};
 				heap_push(&st.hp, v);
