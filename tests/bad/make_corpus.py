@@ -13,7 +13,10 @@ Directories:
   telemetry/  gdfo-telemetry/1 documents  (gdfo_telemetry_load)
   plan/       gdfo-plan/1 documents       (gdfo_plan_load)
   profile/    gdfo-job-profile/1 documents (gdfo_profile_load)
-  eventlog/   Spark event logs that hold no usable event (gdfo ingest)
+  eventlog/   Spark event logs with no completed stage: garbage, empty, cut
+              short, or corrupt compression. The reader may accept them (it
+              counts malformed lines and tolerates truncation), but building a
+              pipeline or profile from them must fail (gdfo ingest --pipeline)
   good/       the valid documents the JSON cases are mutations of; the tests
               check that these load, so a bad file fails for its own reason
 """
@@ -325,6 +328,19 @@ def eventlogs():
     write(sub, "gz_of_garbage.gz", gzip.compress(b"\x00\x01garbage\xff" * 200, mtime=0))
     write(sub, "gz_header_only.gz", gzip.compress(body, mtime=0)[:6])
     write(sub, "zlib_not_gzip.gz", zlib.compress(body))
+    # A real Spark 1.5 log (dr-elephant event_log_1, Apache-2.0) cut inside the
+    # line before its only StageCompleted: events, tasks, but no completed stage.
+    real = os.path.join(HERE, "..", "..", "..", "shared", "data", "spark-events", "dr-elephant",
+                        "event_log_1")
+    if os.path.exists(real):
+        with open(real, "rb") as f:
+            lines = f.read().split(b"\n")
+        cut = next(i for i, l in enumerate(lines) if b"SparkListenerStageCompleted" in l)
+        text = b"\n".join(lines[:cut - 1]) + b"\n" + lines[cut - 1][: len(lines[cut - 1]) // 2]
+        write(sub, "truncated_before_stage_end", text)
+        write(sub, "truncated_before_stage_end.gz", gzip.compress(text, mtime=0))
+        full = gzip.compress(b"\n".join(lines[:cut]), mtime=0)
+        write(sub, "truncated_stream.gz", full[: len(full) * 2 // 3])
 
 
 def main():

@@ -253,6 +253,70 @@ START_TEST(profiles)
 }
 END_TEST
 
+/*
+ * Event logs with no completed stage: the reader may refuse them (corrupt
+ * compression) or read them (it skips malformed lines and tolerates a cut),
+ * but a pipeline or a profile built from them must be refused. Read from
+ * the file and from memory.
+ */
+static int check_eventlog(char *report, size_t cap, gdfo_eventlog *log, int rc, const char *path,
+			  const char *how)
+{
+	gdfo_graph *g = (gdfo_graph *)1;
+	gdfo_profile *p = (gdfo_profile *)1;
+	gdfo_eventlog_summary sum;
+	int bad = 0;
+
+	if (rc < 0)
+		return check_refusal(report, cap, rc, log, path, how);
+	sum.version = GDFO_EVENTLOG_SUMMARY_VERSION;
+	if (gdfo_eventlog_get_summary(&sum, log) != 0 || sum.stages_completed != 0) {
+		size_t used = strlen(report);
+		snprintf(report + used, cap - used, "\n  %s: %s: the summary counts completed stages",
+			 path, how);
+		bad++;
+	}
+	rc = gdfo_eventlog_graph(&g, log);
+	if (rc == 0)
+		gdfo_graph_free(g);
+	bad += check_refusal(report, cap, rc, g, path, "gdfo_eventlog_graph");
+	rc = gdfo_eventlog_profile(&p, log);
+	if (rc == 0)
+		gdfo_profile_free(p);
+	bad += check_refusal(report, cap, rc, p, path, "gdfo_eventlog_profile");
+	gdfo_eventlog_free(log);
+	return bad;
+}
+
+START_TEST(eventlogs)
+{
+	char *names[MAX_FILES];
+	size_t n = list_files(names, "eventlog"), i, bad = 0;
+	static char report[65536];
+
+	report[0] = '\0';
+	for (i = 0; i < n; i++) {
+		char path[1024];
+		gdfo_eventlog *log = (gdfo_eventlog *)1;
+		size_t len;
+		char *data;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/eventlog/%s", bad_dir(), names[i]);
+		rc = gdfo_eventlog_read(&log, path, NULL);
+		bad += check_eventlog(report, sizeof(report), log, rc, path, "gdfo_eventlog_read");
+		data = slurp(path, &len);
+		log = (gdfo_eventlog *)1;
+		rc = gdfo_eventlog_read_memory(&log, data, len, NULL);
+		bad += check_eventlog(report, sizeof(report), log, rc, path, "gdfo_eventlog_read_memory");
+		free(data);
+		free(names[i]);
+	}
+	ck_assert_msg(bad == 0, "%zu checks on the %zu files of %s/eventlog fell short:%s", bad, n,
+		      bad_dir(), report);
+}
+END_TEST
+
 /* The documents the corpus mutates are themselves accepted. */
 START_TEST(good_documents)
 {
@@ -290,6 +354,7 @@ START_TEST(missing_and_directories)
 		gdfo_telemetry *t = NULL;
 		gdfo_profile *p = NULL;
 		gdfo_plan *pl = NULL;
+		gdfo_eventlog *log = NULL;
 		int rc;
 
 		rc = gdfo_graph_load(&g, paths[i]);
@@ -298,6 +363,8 @@ START_TEST(missing_and_directories)
 		bad += check_refusal(report, sizeof(report), rc, t, paths[i], "gdfo_telemetry_load");
 		rc = gdfo_plan_load(&pl, paths[i]);
 		bad += check_refusal(report, sizeof(report), rc, pl, paths[i], "gdfo_plan_load");
+		rc = gdfo_eventlog_read(&log, paths[i], NULL);
+		bad += check_refusal(report, sizeof(report), rc, log, paths[i], "gdfo_eventlog_read");
 		rc = gdfo_profile_load(&p, paths[i]);
 		bad += check_refusal(report, sizeof(report), rc, p, paths[i], "gdfo_profile_load");
 	}
@@ -327,6 +394,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, telemetry);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, profiles);
+	tcase_add_test(tc, eventlogs);
 	tcase_add_test(tc, missing_and_directories);
 	suite_add_tcase(s, tc);
 	return s;

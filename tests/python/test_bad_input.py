@@ -7,6 +7,7 @@ and a one-line message.
 Files listed in tests/bad/KNOWN_ISSUES are reported as xfail without being
 run (some of them hang the current library).
 """
+import json
 import os
 import subprocess
 
@@ -51,6 +52,21 @@ def test_cli_refuses_bad_pipeline(command, path):
 @pytest.mark.parametrize("path", bad_cases("telemetry"))
 def test_cli_refuses_bad_telemetry(path):
     assert_refused(run_cli("optimize", "--telemetry", path, RETAIL), "optimize --telemetry")
+
+
+@pytest.mark.parametrize("path", bad_cases("eventlog"))
+def test_cli_eventlog_without_stages(path):
+    """No completed stage: --pipeline and --profile refuse; --summary refuses
+    (corrupt compression) or prints one JSON object counting no stage."""
+    for mode in ("--pipeline", "--profile"):
+        assert_refused(run_cli("ingest", mode, path), "ingest " + mode)
+    r = run_cli("ingest", "--summary", path)
+    if r.returncode != 0:
+        assert_refused(r, "ingest --summary")
+    else:
+        assert r.stderr == b""
+        doc = json.loads(r.stdout)
+        assert doc["stages_completed"] == 0
 
 
 def test_cli_usage_errors_are_one_line():
@@ -99,6 +115,23 @@ def test_binding_refuses(path):
     with pytest.raises(gdfo.GdfoError) as e:
         cls.from_json(data)
     assert_error(e)
+
+
+@pytest.mark.parametrize("path", bad_cases("eventlog"))
+def test_binding_eventlog_without_stages(path):
+    try:
+        log = gdfo.EventLog.read(path)
+    except gdfo.GdfoError as e:
+        assert e.status in (gdfo.EFORMAT, gdfo.EIO)
+        assert "\n" not in str(e)
+        return
+    with log:
+        assert log.summary()["stages_completed"] == 0
+        for build in (log.graph, log.profile):
+            with pytest.raises(gdfo.GdfoError) as e:
+                build()
+            assert_error(e)
+            assert e.value.status == gdfo.ENOTFOUND
 
 
 @pytest.mark.parametrize("sub", sorted(READERS))

@@ -421,8 +421,6 @@ def test_plan_file_round_trip(tmp_path):
             assert p2.to_json() == p.to_json()
 
 
-@pytest.mark.xfail(strict=True, reason="known issue: the rules' plan JSON names stages that fusion "
-                   "removed, and gdfo_plan_from_json refuses it (changes[1].stage_ids[1])")
 def test_rules_plan_json_round_trip():
     with gdfo.Graph.load(RETAIL) as g, gdfo.optimize_rules(g) as plan:
         text = plan.to_json()

@@ -19,6 +19,7 @@ from .graph import Cluster, Graph, GraphKnobs, Stage, StageKnobs, StageStats
 from .telemetry import RunTelemetry, StageTelemetry, Telemetry
 from .plan import Change, Plan, Prediction
 from .profile import Profile, ProfileStage
+from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
 
 __version__ = "%d.%d.%d" % _lib.BINDING_VERSION
@@ -46,7 +47,7 @@ __all__ = [
     "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
-    "optimize_rules", "default_rules_options",
+    "optimize_rules", "default_rules_options", "EventLog", "ExecutorEvent", "ingest_summary",
     "GdfoError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",

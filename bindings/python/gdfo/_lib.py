@@ -366,3 +366,77 @@ rules_options_init = _declare("gdfo_rules_options_init", c_int, [P(RulesOptions)
 #                         const gdfo_telemetry *telemetry, const gdfo_rules_options *opts);
 optimize_rules = _declare("gdfo_optimize_rules", c_int,
                           [handle_p, c_void_p, c_void_p, P(RulesOptions)])
+
+# ---------------------------------------------------------------- ingest.h
+
+GDFO_INGEST_OPTIONS_VERSION = 1
+GDFO_EVENTLOG_SUMMARY_VERSION = 1
+
+# typedef void (*gdfo_ingest_progress_fn)(void *user, uint64_t bytes_done, uint64_t bytes_total);
+ProgressFn = ctypes.CFUNCTYPE(None, c_void_p, c_uint64, c_uint64)
+
+
+class IngestOptions(Structure):
+    _fields_ = [("version", c_uint32), ("reserved", c_uint32), ("max_line_bytes", c_uint64),
+                ("name", c_char_p), ("progress", ProgressFn), ("progress_user", c_void_p),
+                ("progress_every_bytes", c_uint64)]
+
+
+class EventlogSummary(Structure):
+    _fields_ = [("version", c_uint32), ("codec", c_int32), ("lines", c_int64),
+                ("malformed_lines", c_int64), ("events", c_int64), ("truncated", c_int32),
+                ("has_app_duration", c_int32), ("app_duration_ms", c_int64),
+                ("app_start_ms", c_int64), ("stages_completed", c_int64),
+                ("stages_failed", c_int64), ("stages_declared", c_int64),
+                ("stages_skipped", c_int64), ("jobs", c_int64), ("jobs_failed", c_int64),
+                ("tasks", c_int64), ("tasks_failed", c_int64), ("executor_run_ms", c_int64),
+                ("executor_cpu_ns", c_int64), ("shuffle_write_bytes", c_int64),
+                ("shuffle_read_bytes", c_int64), ("memory_spill_bytes", c_int64),
+                ("disk_spill_bytes", c_int64), ("input_bytes", c_int64),
+                ("output_bytes", c_int64), ("executors_added", c_int64),
+                ("executors_removed", c_int64), ("executors_max_live", c_int32),
+                ("executor_cores", c_int32), ("spark_version", c_char_p),
+                ("app_name", c_char_p), ("app_id", c_char_p)]
+
+
+class ExecutorEvent(Structure):
+    _fields_ = [("timestamp_ms", c_int64), ("executor_id", c_char_p), ("added", c_int32),
+                ("cores", c_int32), ("live", c_int32), ("reserved", c_int32)]
+
+
+# int gdfo_ingest_options_init(gdfo_ingest_options *opts, unsigned int version);
+ingest_options_init = _declare("gdfo_ingest_options_init", c_int,
+                               [P(IngestOptions), ctypes.c_uint])
+# int gdfo_eventlog_read(gdfo_eventlog **out, const char *path, const gdfo_ingest_options *opts);
+eventlog_read = _declare("gdfo_eventlog_read", c_int, [handle_p, c_char_p, P(IngestOptions)])
+# int gdfo_eventlog_read_memory(gdfo_eventlog **out, const void *data, size_t len,
+#                               const gdfo_ingest_options *opts);
+eventlog_read_memory = _declare("gdfo_eventlog_read_memory", c_int,
+                                [handle_p, c_char_p, c_size_t, P(IngestOptions)])
+# void gdfo_eventlog_free(gdfo_eventlog *log);
+eventlog_free = _declare("gdfo_eventlog_free", None, [c_void_p])
+# int gdfo_eventlog_get_summary(gdfo_eventlog_summary *out, const gdfo_eventlog *log);
+eventlog_get_summary = _declare("gdfo_eventlog_get_summary", c_int, [P(EventlogSummary), c_void_p])
+# int gdfo_eventlog_summary_json(char **out, const gdfo_eventlog *log);
+eventlog_summary_json = _declare("gdfo_eventlog_summary_json", c_int, [handle_p, c_void_p])
+# int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log);
+eventlog_graph = _declare("gdfo_eventlog_graph", c_int, [handle_p, c_void_p])
+# int gdfo_eventlog_telemetry(gdfo_telemetry **out, const gdfo_eventlog *log);
+eventlog_telemetry = _declare("gdfo_eventlog_telemetry", c_int, [handle_p, c_void_p])
+# int gdfo_eventlog_profile(gdfo_profile **out, const gdfo_eventlog *log);
+eventlog_profile = _declare("gdfo_eventlog_profile", c_int, [handle_p, c_void_p])
+# const char *gdfo_eventlog_config(const gdfo_eventlog *log, const char *key);
+eventlog_config = _declare("gdfo_eventlog_config", c_char_p, [c_void_p, c_char_p])
+# size_t gdfo_eventlog_config_count(const gdfo_eventlog *log);
+eventlog_config_count = _declare("gdfo_eventlog_config_count", c_size_t, [c_void_p])
+# int gdfo_eventlog_config_at(const char **key, const char **value, const gdfo_eventlog *log,
+#                             size_t index);
+eventlog_config_at = _declare("gdfo_eventlog_config_at", c_int,
+                              [P(c_char_p), P(c_char_p), c_void_p, c_size_t])
+# size_t gdfo_eventlog_executor_event_count(const gdfo_eventlog *log);
+eventlog_executor_event_count = _declare("gdfo_eventlog_executor_event_count", c_size_t,
+                                         [c_void_p])
+# int gdfo_eventlog_executor_event_at(gdfo_executor_event *out, const gdfo_eventlog *log,
+#                                     size_t index);
+eventlog_executor_event_at = _declare("gdfo_eventlog_executor_event_at", c_int,
+                                      [P(ExecutorEvent), c_void_p, c_size_t])
