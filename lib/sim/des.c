@@ -617,8 +617,11 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 			}
 			if (st.failed)
 				break;
-			if (launch(&st, core, 1))
+			if (launch(&st, core, 1)) {
+				if (st.free_count > 0 && st.n_runnable > 0)
+					dispatch_free(&st);
 				continue;
+			}
 			heap_pop(&st.hp);
 			push_free(&st, core);
 			if (st.ex)
