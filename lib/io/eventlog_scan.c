@@ -124,14 +124,13 @@ static int scan_number(gdfo__js *j, int64_t *v, int *is_int)
 	if (*p == '0') {
 		p++;
 	} else {
+		const unsigned char *first = p;
 		while (p < end && *p >= '0' && *p <= '9') {
-			unsigned d = (unsigned)(*p - '0');
-			if (acc > (UINT64_MAX - d) / 10)
-				overflow = 1;
-			else
-				acc = acc * 10 + d;
+			acc = acc * 10 + (unsigned)(*p - '0');
 			p++;
 		}
+		if (p - first > 19)
+			overflow = 1; /* 19 digits fit uint64; the int64 range is checked below */
 	}
 	if (p < end && *p == '.') {
 		frac = 1;

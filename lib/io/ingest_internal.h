@@ -64,7 +64,10 @@ int gdfo__js_arr_next(gdfo__js *j);
 
 /* 1 if the string equals lit (length n), decoding escapes when present. */
 int gdfo__jstr_eq(const gdfo__jstr *s, const char *lit, size_t n);
-#define GDFO__KEY(k, lit) gdfo__jstr_eq((k), lit, sizeof(lit) - 1)
+/* The common case (no escapes) inline: a length check, then a fixed-size memcmp. */
+#define GDFO__KEY(k, lit) \
+	((k)->esc ? gdfo__jstr_eq((k), lit, sizeof(lit) - 1) \
+		  : ((k)->n == sizeof(lit) - 1 && !memcmp((k)->s, lit, sizeof(lit) - 1)))
 
 /* Decodes into a new NUL-terminated UTF-8 string (lone surrogates become U+FFFD). */
 char *gdfo__jstr_dup(const gdfo__jstr *s);
