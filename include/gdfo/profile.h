@@ -134,7 +134,8 @@ GDFO_API int gdfo_profile_find(size_t *out, const gdfo_profile *profile, int64_t
 
 /*
  * Parses a gdfo-job-profile/1 document of len bytes (need not be
- * NUL-terminated). Unknown fields are ignored. Errors name the JSON path
+ * NUL-terminated). Unknown fields are ignored; a key repeated in one
+ * object is refused. Errors name the JSON path
  * ("profile: stages[3].parents[1]: stage 12 is not in the profile"):
  * GDFO_EFORMAT (not JSON, wrong type, missing field, NaN/inf/negative or
  * fractional where an integer is needed, duplicate id, unknown parent,
@@ -153,7 +154,7 @@ GDFO_API int gdfo_profile_from_json(gdfo_profile **out, const char *json, size_t
 GDFO_API int gdfo_profile_to_json(char **out, const gdfo_profile *profile);
 
 /*
- * Reads a profile file (at most 4 GiB) / writes one atomically (a
+ * Reads a profile file (at most 1 GiB) / writes one atomically (a
  * temporary file renamed over path). Errors: those of from_json / to_json,
  * and GDFO_EIO when the file cannot be read or written, GDFO_ERANGE when
  * it is too large.

@@ -247,6 +247,8 @@ START_TEST(reader_errors_name_the_path)
 	expect_error("{\"id\": 0, \"task_ms\": [1]}, {\"id\": 1, \"parents\": [0, 0], \"task_ms\": [1]}",
 		     GDFO_EFORMAT, "profile: stages[1].parents[1] repeats parent 0");
 	expect_error("3", GDFO_EFORMAT, "profile: stages[0] must be an object");
+	expect_error("{\"id\": 0, \"task_ms\": [1], \"id\": 1}",
+		     GDFO_EFORMAT, "profile: stages[0]: key \"id\" appears twice");
 
 	d = "{\"format\": \"gdfo-job-profile/2\", \"executors\": 1, \"cores_per_executor\": 1, \"stages\": []}";
 	ck_assert_int_eq(gdfo_profile_from_json(&p, d, strlen(d)), GDFO_EVERSION);
