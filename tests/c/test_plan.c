@@ -9,48 +9,8 @@
 #include <unistd.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 #include "plan/plan_internal.h"
-
-/* Builds stages from comma-separated column lists ("a,b"; "" = unknown). */
-static size_t split_cols(const char **out, char *buf, size_t cap, const char *list)
-{
-	size_t n = 0;
-	char *p, *save = NULL;
-
-	if (!list || !*list)
-		return 0;
-	snprintf(buf, 512, "%s", list);
-	for (p = strtok_r(buf, ",", &save); p && n < cap; p = strtok_r(NULL, ",", &save))
-		out[n++] = p;
-	return n;
-}
-
-static void add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
-		      const char *wr, double rows, double bytes, double sel, double cpu)
-{
-	gdfo_stage s;
-	const char *r[16], *w[16];
-	char rb[512], wb[512];
-
-	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
-	s.id = id;
-	s.name = name;
-	s.op = op;
-	s.stats.rows_in = rows;
-	s.stats.bytes_in = bytes;
-	s.stats.selectivity = sel;
-	s.stats.cpu_ns_per_row = cpu;
-	s.n_columns_read = split_cols(r, rb, 16, rd);
-	s.columns_read = r;
-	s.n_columns_written = split_cols(w, wb, 16, wr);
-	s.columns_written = w;
-	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
-}
-
-static void edge(gdfo_graph *g, int64_t p, int64_t c)
-{
-	ck_assert_msg(gdfo_graph_add_edge(g, p, c) == 0, "%s", gdfo_last_error());
-}
 
 
 /* src 1 -> filter 2 -> sink 3 */
@@ -58,11 +18,11 @@ static gdfo_graph *tiny(void)
 {
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_graph_create(&g, "tiny"), 0);
-	add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 1e6, 1, 10);
-	add_stage(g, 2, "keep", GDFO_OP_FILTER, "a", "", 1000, 1e6, 0.1, 5);
-	add_stage(g, 3, "out", GDFO_OP_SINK, "", "", 100, 1e5, 1, 50);
-	edge(g, 1, 2);
-	edge(g, 2, 3);
+	tu_add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 1e6, 1, 10);
+	tu_add_stage(g, 2, "keep", GDFO_OP_FILTER, "a", "", 1000, 1e6, 0.1, 5);
+	tu_add_stage(g, 3, "out", GDFO_OP_SINK, "", "", 100, 1e5, 1, 50);
+	tu_edge(g, 1, 2);
+	tu_edge(g, 2, 3);
 	return g;
 }
 
@@ -215,17 +175,17 @@ static gdfo_plan *full_plan(void)
 	gdfo_prediction pr = {1234.5, 98765.4321, 0.07, 1500.25, 0.1};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "star \"quoted\" \xc3\xa9"), 0);
-	add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1.0e8 / 3, 1, 10.5);
-	add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e4, 1e6, 1, 10);
-	add_stage(g, 3, "j", GDFO_OP_JOIN, "cust_id", "", 1.01e6, 1.01e8, 0.99, 100);
-	add_stage(g, 4, "f", GDFO_OP_FILTER, "status", "", 1e6, 1.2e8, 0.1 + 0.2, 5);
-	add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
-	add_stage(g, 6, "audit", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
-	edge(g, 1, 3);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
-	edge(g, 4, 6);
+	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1.0e8 / 3, 1, 10.5);
+	tu_add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e4, 1e6, 1, 10);
+	tu_add_stage(g, 3, "j", GDFO_OP_JOIN, "cust_id", "", 1.01e6, 1.01e8, 0.99, 100);
+	tu_add_stage(g, 4, "f", GDFO_OP_FILTER, "status", "", 1e6, 1.2e8, 0.1 + 0.2, 5);
+	tu_add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
+	tu_add_stage(g, 6, "audit", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
+	tu_edge(g, 1, 3);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
+	tu_edge(g, 4, 6);
 	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
 	ck_assert_int_eq(gdfo__plan_set_prediction(p, &pr), 0);
 	ck_assert_uint_gt(gdfo_plan_change_count(p), 2);

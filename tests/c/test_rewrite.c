@@ -7,80 +7,13 @@
 #include <string.h>
 
 #include "gdfo/gdfo.h"
-
-/* Builds stages from comma-separated column lists ("a,b"; "" = unknown). */
-static size_t split_cols(const char **out, char *buf, size_t cap, const char *list)
-{
-	size_t n = 0;
-	char *p, *save = NULL;
-
-	if (!list || !*list)
-		return 0;
-	snprintf(buf, 512, "%s", list);
-	for (p = strtok_r(buf, ",", &save); p && n < cap; p = strtok_r(NULL, ",", &save))
-		out[n++] = p;
-	return n;
-}
-
-static void add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
-		      const char *wr, double rows, double bytes, double sel, double cpu)
-{
-	gdfo_stage s;
-	const char *r[16], *w[16];
-	char rb[512], wb[512];
-
-	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
-	s.id = id;
-	s.name = name;
-	s.op = op;
-	s.stats.rows_in = rows;
-	s.stats.bytes_in = bytes;
-	s.stats.selectivity = sel;
-	s.stats.cpu_ns_per_row = cpu;
-	s.n_columns_read = split_cols(r, rb, 16, rd);
-	s.columns_read = r;
-	s.n_columns_written = split_cols(w, wb, 16, wr);
-	s.columns_written = w;
-	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
-}
-
-static void edge(gdfo_graph *g, int64_t p, int64_t c)
-{
-	ck_assert_msg(gdfo_graph_add_edge(g, p, c) == 0, "%s", gdfo_last_error());
-}
-
-static gdfo_stage get(const gdfo_graph *g, int64_t id)
-{
-	gdfo_stage s;
-	size_t i;
-	ck_assert_msg(gdfo_graph_find(&i, g, id) == 0, "stage %lld missing", (long long)id);
-	gdfo_graph_stage_at(g, i, &s);
-	return s;
-}
+#include "testutil.h"
 
 static void set_join(gdfo_graph *g, int64_t id, int type)
 {
-	gdfo_stage s = get(g, id);
+	gdfo_stage s = tu_get(g, id);
 	s.join_type = type;
 	ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
-}
-
-/* The ids of the parents of stage id, in order, as "a,b". */
-static const char *parents_of(const gdfo_graph *g, int64_t id)
-{
-	static char buf[256];
-	const size_t *p;
-	size_t n, i, idx, len = 0;
-
-	ck_assert_int_eq(gdfo_graph_find(&idx, g, id), 0);
-	ck_assert_int_eq(gdfo_graph_parents(&p, &n, g, idx), 0);
-	buf[0] = '\0';
-	for (i = 0; i < n; i++) {
-		gdfo_stage s;
-		gdfo_graph_stage_at(g, p[i], &s);
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "", (long long)s.id);
-	}
-	return buf;
 }
 
 /* src 1 (a,b) -> project 2 (reads a, writes c) -> filter 3 (reads b) -> sink 4 */
@@ -88,13 +21,13 @@ static gdfo_graph *project_graph(const char *filter_reads, const char *proj_writ
 {
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_graph_create(&g, "proj"), 0);
-	add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 100000, 1, 10);
-	add_stage(g, 2, "p", GDFO_OP_PROJECT, "a", proj_writes, 1000, 100000, 1, 20);
-	add_stage(g, 3, "f", GDFO_OP_FILTER, filter_reads, "", 1000, 120000, 0.25, 5);
-	add_stage(g, 4, "out", GDFO_OP_SINK, "", "", 250, 30000, 1, 50);
-	edge(g, 1, 2);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
+	tu_add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 100000, 1, 10);
+	tu_add_stage(g, 2, "p", GDFO_OP_PROJECT, "a", proj_writes, 1000, 100000, 1, 20);
+	tu_add_stage(g, 3, "f", GDFO_OP_FILTER, filter_reads, "", 1000, 120000, 0.25, 5);
+	tu_add_stage(g, 4, "out", GDFO_OP_SINK, "", "", 250, 30000, 1, 50);
+	tu_edge(g, 1, 2);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
 	return g;
 }
 
@@ -119,11 +52,11 @@ START_TEST(push_below_project)
 	gdfo_stage f, p;
 
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 3, -1) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 3), "1");
-	ck_assert_str_eq(parents_of(g, 2), "3");
-	ck_assert_str_eq(parents_of(g, 4), "2");
-	f = get(g, 3);
-	p = get(g, 2);
+	ck_assert_str_eq(tu_parents_of(g, 3), "1");
+	ck_assert_str_eq(tu_parents_of(g, 2), "3");
+	ck_assert_str_eq(tu_parents_of(g, 4), "2");
+	f = tu_get(g, 3);
+	p = tu_get(g, 2);
 	/* The filter now reads what the project read; the project a quarter of it. */
 	ck_assert_double_eq(f.stats.rows_in, 1000);
 	ck_assert_double_eq(f.stats.bytes_in, 100000);
@@ -169,8 +102,8 @@ START_TEST(push_below_project_illegal)
 
 	/* A second consumer of the project would lose rows. */
 	g = project_graph("b", "c");
-	add_stage(g, 5, "other", GDFO_OP_SINK, "", "", 1000, 1000, 1, 1);
-	edge(g, 2, 5);
+	tu_add_stage(g, 5, "other", GDFO_OP_SINK, "", "", 1000, 1000, 1, 1);
+	tu_edge(g, 2, 5);
 	ck_assert_int_eq(gdfo_rewrite_push_filter(g, 3, -1), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot push filter 3 'f' below project 2 'p': the project has 2 consumers; moving the filter below it would filter the others' input too");
@@ -197,15 +130,15 @@ static gdfo_graph *join_graph(int type, const char *filter_reads)
 {
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_graph_create(&g, "join"), 0);
-	add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1e8, 1, 10);
-	add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e4, 1e6, 1, 10);
-	add_stage(g, 3, "j", GDFO_OP_JOIN, "cust_id", "", 1.01e6, 1.01e8, 0.99, 100);
-	add_stage(g, 4, "f", GDFO_OP_FILTER, filter_reads, "", 1e6, 1.2e8, 0.5, 5);
-	add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
-	edge(g, 1, 3);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
+	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1e8, 1, 10);
+	tu_add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e4, 1e6, 1, 10);
+	tu_add_stage(g, 3, "j", GDFO_OP_JOIN, "cust_id", "", 1.01e6, 1.01e8, 0.99, 100);
+	tu_add_stage(g, 4, "f", GDFO_OP_FILTER, filter_reads, "", 1e6, 1.2e8, 0.5, 5);
+	tu_add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 5e5, 6e7, 1, 50);
+	tu_edge(g, 1, 3);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
 	set_join(g, 3, type);
 	return g;
 }
@@ -217,11 +150,11 @@ START_TEST(push_below_join)
 
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, -1) == 0, "%s", gdfo_last_error());
 	/* The filter sits on the left input and the left input stays left. */
-	ck_assert_str_eq(parents_of(g, 3), "4,2");
-	ck_assert_str_eq(parents_of(g, 4), "1");
-	ck_assert_str_eq(parents_of(g, 5), "3");
-	f = get(g, 4);
-	j = get(g, 3);
+	ck_assert_str_eq(tu_parents_of(g, 3), "4,2");
+	ck_assert_str_eq(tu_parents_of(g, 4), "1");
+	ck_assert_str_eq(tu_parents_of(g, 5), "3");
+	f = tu_get(g, 4);
+	j = tu_get(g, 3);
 	ck_assert_double_eq(f.stats.rows_in, 1e6);
 	ck_assert_double_eq(f.stats.bytes_in, 1e8);
 	ck_assert_double_eq_tol(j.stats.rows_in, 0.51e6, 1e-6);
@@ -233,25 +166,25 @@ START_TEST(push_below_join)
 	/* Left join, filter on left columns: allowed onto the left input. */
 	g = join_graph(GDFO_JOIN_LEFT, "status");
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, 1) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 3), "4,2");
+	ck_assert_str_eq(tu_parents_of(g, 3), "4,2");
 	gdfo_graph_free(g);
 
 	/* Inner join, filter on right columns: onto the right input, position kept. */
 	g = join_graph(GDFO_JOIN_INNER, "region");
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, -1) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 3), "1,4");
-	ck_assert_str_eq(parents_of(g, 4), "2");
+	ck_assert_str_eq(tu_parents_of(g, 3), "1,4");
+	ck_assert_str_eq(tu_parents_of(g, 4), "2");
 	gdfo_graph_free(g);
 
 	/* The join key exists on both inputs; inner equi-join: either side is fine. */
 	g = join_graph(GDFO_JOIN_INNER, "cust_id");
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, 2) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 3), "1,4");
+	ck_assert_str_eq(tu_parents_of(g, 3), "1,4");
 	gdfo_graph_free(g);
 	/* Auto picks the input with more output bytes (orders). */
 	g = join_graph(GDFO_JOIN_INNER, "cust_id");
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, -1) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 3), "4,2");
+	ck_assert_str_eq(tu_parents_of(g, 3), "4,2");
 	gdfo_graph_free(g);
 }
 END_TEST
@@ -301,11 +234,11 @@ START_TEST(push_below_join_illegal)
 
 	/* Below an aggregate: not one of the rewrite's targets. */
 	ck_assert_int_eq(gdfo_graph_create(&g, "agg"), 0);
-	add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "k,v", 10, 10, 1, 1);
-	add_stage(g, 2, "agg", GDFO_OP_AGGREGATE, "k", "total", 10, 10, 1, 1);
-	add_stage(g, 3, "f", GDFO_OP_FILTER, "k", "", 10, 10, 1, 1);
-	edge(g, 1, 2);
-	edge(g, 2, 3);
+	tu_add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "k,v", 10, 10, 1, 1);
+	tu_add_stage(g, 2, "agg", GDFO_OP_AGGREGATE, "k", "total", 10, 10, 1, 1);
+	tu_add_stage(g, 3, "f", GDFO_OP_FILTER, "k", "", 10, 10, 1, 1);
+	tu_edge(g, 1, 2);
+	tu_edge(g, 2, 3);
 	ck_assert_int_eq(gdfo_rewrite_push_filter(g, 3, -1), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot push filter 3 'f' below aggregate 2 'agg': filters move only below a project or a join");
@@ -318,15 +251,15 @@ static gdfo_graph *chain_graph(void)
 {
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_graph_create(&g, "chain"), 0);
-	add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 1e5, 1, 1);
-	add_stage(g, 2, "f", GDFO_OP_FILTER, "a", "", 1000, 1e5, 0.5, 10);
-	add_stage(g, 3, "p", GDFO_OP_PROJECT, "a,b", "c", 500, 5e4, 1, 20);
-	add_stage(g, 4, "u", GDFO_OP_UDF, "c,b", "d", 500, 6e4, 0.8, 100);
-	add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 400, 5e4, 1, 1);
-	edge(g, 1, 2);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
+	tu_add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "a,b", 1000, 1e5, 1, 1);
+	tu_add_stage(g, 2, "f", GDFO_OP_FILTER, "a", "", 1000, 1e5, 0.5, 10);
+	tu_add_stage(g, 3, "p", GDFO_OP_PROJECT, "a,b", "c", 500, 5e4, 1, 20);
+	tu_add_stage(g, 4, "u", GDFO_OP_UDF, "c,b", "d", 500, 6e4, 0.8, 100);
+	tu_add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 400, 5e4, 1, 1);
+	tu_edge(g, 1, 2);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
 	return g;
 }
 
@@ -339,7 +272,7 @@ START_TEST(fuse_chain)
 
 	ck_assert_msg(gdfo_rewrite_fuse(g, ids, 3) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(gdfo_graph_stage_count(g), 3);
-	s = get(g, 2);
+	s = tu_get(g, 2);
 	ck_assert_str_eq(s.name, "f+p+u");
 	ck_assert_int_eq(s.op, GDFO_OP_UDF);
 	ck_assert_uint_eq(s.fused_ops, (1u << GDFO_OP_FILTER) | (1u << GDFO_OP_PROJECT) | (1u << GDFO_OP_UDF));
@@ -354,8 +287,8 @@ START_TEST(fuse_chain)
 	ck_assert_uint_eq(s.n_columns_written, 2);
 	ck_assert_str_eq(s.columns_written[0], "c");
 	ck_assert_str_eq(s.columns_written[1], "d");
-	ck_assert_str_eq(parents_of(g, 5), "2");
-	ck_assert_str_eq(parents_of(g, 2), "1");
+	ck_assert_str_eq(tu_parents_of(g, 5), "2");
+	ck_assert_str_eq(tu_parents_of(g, 2), "1");
 	ck_assert_int_eq(gdfo_graph_find(&i, g, 3), GDFO_ENOTFOUND);
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	gdfo_graph_free(g);
@@ -369,18 +302,18 @@ START_TEST(fuse_keeps_join_side)
 	int64_t ids[2] = {3, 4};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "side"), 0);
-	add_stage(g, 1, "l", GDFO_OP_SOURCE, "", "k", 10, 10, 1, 1);
-	add_stage(g, 2, "r", GDFO_OP_SOURCE, "", "k,v", 10, 10, 1, 1);
-	add_stage(g, 3, "f", GDFO_OP_FILTER, "v", "", 10, 10, 1, 1);
-	add_stage(g, 4, "p", GDFO_OP_PROJECT, "v", "w", 10, 10, 1, 1);
-	add_stage(g, 5, "j", GDFO_OP_JOIN, "k", "", 10, 10, 1, 1);
-	edge(g, 1, 5);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
+	tu_add_stage(g, 1, "l", GDFO_OP_SOURCE, "", "k", 10, 10, 1, 1);
+	tu_add_stage(g, 2, "r", GDFO_OP_SOURCE, "", "k,v", 10, 10, 1, 1);
+	tu_add_stage(g, 3, "f", GDFO_OP_FILTER, "v", "", 10, 10, 1, 1);
+	tu_add_stage(g, 4, "p", GDFO_OP_PROJECT, "v", "w", 10, 10, 1, 1);
+	tu_add_stage(g, 5, "j", GDFO_OP_JOIN, "k", "", 10, 10, 1, 1);
+	tu_edge(g, 1, 5);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
 	ck_assert_msg(gdfo_rewrite_fuse(g, ids, 2) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 5), "1,3");
-	ck_assert_int_eq(get(g, 3).op, GDFO_OP_PROJECT);
+	ck_assert_str_eq(tu_parents_of(g, 5), "1,3");
+	ck_assert_int_eq(tu_get(g, 3).op, GDFO_OP_PROJECT);
 	gdfo_graph_free(g);
 }
 END_TEST
@@ -403,19 +336,19 @@ START_TEST(fuse_illegal)
 	assert_unchanged(g, before);
 
 	/* A repartition inside the chain is a shuffle. */
-	s = get(g, 4);
+	s = tu_get(g, 4);
 	s.knobs.partitions = 64;
 	ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, ok, 2), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot fuse stages 3..4: stage 4 'u' sets knobs.partitions to 64, a repartition (a shuffle) inside the chain");
-	s = get(g, 4); /* the update freed the old view's column arrays */
+	s = tu_get(g, 4); /* the update freed the old view's column arrays */
 	s.knobs.partitions = 0;
 	ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 
 	/* A second consumer in the middle of the chain. */
-	add_stage(g, 6, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
-	edge(g, 3, 6);
+	tu_add_stage(g, 6, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
+	tu_edge(g, 3, 6);
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, ok, 2), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot fuse stages 3..4: stage 3 'p' has 2 consumers; only the last stage of a chain may have several");
@@ -434,10 +367,10 @@ START_TEST(cache_rules)
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 5, GDFO_CACHE_DISK), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(), "cannot cache stage 5 'out': it is a sink; its output is written, not consumed");
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 3, 7), GDFO_EINVAL);
-	add_stage(g, 6, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
-	edge(g, 3, 6);
+	tu_add_stage(g, 6, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
+	tu_edge(g, 3, 6);
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 3, GDFO_CACHE_MEMORY), 0);
-	ck_assert_int_eq(get(g, 3).knobs.cache, GDFO_CACHE_MEMORY);
+	ck_assert_int_eq(tu_get(g, 3).knobs.cache, GDFO_CACHE_MEMORY);
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 2, GDFO_CACHE_NONE), 0);
 	gdfo_graph_free(g);
 }
@@ -450,7 +383,7 @@ START_TEST(join_strategy_rules)
 
 	/* customers: 1e6 bytes x 1 -> under 10 MiB. */
 	ck_assert_msg(gdfo_rewrite_join_strategy(g, 3, GDFO_JOIN_BROADCAST, bound, -1) == 0, "%s", gdfo_last_error());
-	ck_assert_int_eq(get(g, 3).knobs.join_strategy, GDFO_JOIN_BROADCAST);
+	ck_assert_int_eq(tu_get(g, 3).knobs.join_strategy, GDFO_JOIN_BROADCAST);
 	/* A measured size overrides the estimate. */
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 3, GDFO_JOIN_BROADCAST, bound, 2e7), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
@@ -461,7 +394,7 @@ START_TEST(join_strategy_rules)
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 3, 9, bound, -1), GDFO_EINVAL);
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 4, GDFO_JOIN_SHUFFLE_HASH, bound, -1), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(), "cannot set join strategy shuffle_hash on stage 4 'f': it is a filter, not a join");
-	ck_assert_int_eq(get(g, 3).knobs.join_strategy, GDFO_JOIN_SORT_MERGE);
+	ck_assert_int_eq(tu_get(g, 3).knobs.join_strategy, GDFO_JOIN_SORT_MERGE);
 	gdfo_graph_free(g);
 
 	/* A right join may only broadcast its left input (orders, 100 MB). */
@@ -480,11 +413,11 @@ START_TEST(join_strategy_rules)
 
 	/* Unknown size (bytes_in 0) is never broadcast. */
 	ck_assert_int_eq(gdfo_graph_create(&g, "unknown"), 0);
-	add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k", 0, 0, 1, 0);
-	add_stage(g, 2, "b", GDFO_OP_SOURCE, "", "k", 0, 0, 1, 0);
-	add_stage(g, 3, "j", GDFO_OP_JOIN, "k", "", 0, 0, 1, 0);
-	edge(g, 1, 3);
-	edge(g, 2, 3);
+	tu_add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k", 0, 0, 1, 0);
+	tu_add_stage(g, 2, "b", GDFO_OP_SOURCE, "", "k", 0, 0, 1, 0);
+	tu_add_stage(g, 3, "j", GDFO_OP_JOIN, "k", "", 0, 0, 1, 0);
+	tu_edge(g, 1, 3);
+	tu_edge(g, 2, 3);
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 3, GDFO_JOIN_BROADCAST, bound, -1), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot set join strategy broadcast on stage 3 'j': the size of broadcast side 2 'b' is unknown (bytes_in is 0)");
@@ -497,15 +430,15 @@ START_TEST(partitions_rules)
 	gdfo_graph *g;
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "sorted"), 0);
-	add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "k", 10, 10, 1, 1);
-	add_stage(g, 2, "s", GDFO_OP_SORT, "k", "", 10, 10, 1, 1);
-	add_stage(g, 3, "p", GDFO_OP_PROJECT, "k", "k2", 10, 10, 1, 1);
-	add_stage(g, 4, "out", GDFO_OP_SINK, "", "", 10, 10, 1, 1);
-	edge(g, 1, 2);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
+	tu_add_stage(g, 1, "src", GDFO_OP_SOURCE, "", "k", 10, 10, 1, 1);
+	tu_add_stage(g, 2, "s", GDFO_OP_SORT, "k", "", 10, 10, 1, 1);
+	tu_add_stage(g, 3, "p", GDFO_OP_PROJECT, "k", "k2", 10, 10, 1, 1);
+	tu_add_stage(g, 4, "out", GDFO_OP_SINK, "", "", 10, 10, 1, 1);
+	tu_edge(g, 1, 2);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 2, 64), 0);
-	ck_assert_int_eq(get(g, 2).knobs.partitions, 64);
+	ck_assert_int_eq(tu_get(g, 2).knobs.partitions, 64);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 1, 8), 0);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 4, 16), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
@@ -527,17 +460,17 @@ static gdfo_graph *star_graph(const char *upper_keys, const char *products_cols)
 {
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_graph_create(&g, "star"), 0);
-	add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,prod_id", 1e6, 1e8, 1, 1);
-	add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e5, 1e7, 1, 1);
-	add_stage(g, 3, "products", GDFO_OP_SOURCE, "", products_cols, 1e3, 1e5, 1, 1);
-	add_stage(g, 4, "jl", GDFO_OP_JOIN, "cust_id", "", 1.1e6, 1.1e8, 1e6 / 1.1e6, 1);
-	add_stage(g, 5, "ju", GDFO_OP_JOIN, upper_keys, "", 1.001e6, 1.2e8, 1e4 / 1.001e6, 1);
-	add_stage(g, 6, "out", GDFO_OP_SINK, "", "", 1e4, 1e6, 1, 1);
-	edge(g, 1, 4);
-	edge(g, 2, 4);
-	edge(g, 4, 5);
-	edge(g, 3, 5);
-	edge(g, 5, 6);
+	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,prod_id", 1e6, 1e8, 1, 1);
+	tu_add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e5, 1e7, 1, 1);
+	tu_add_stage(g, 3, "products", GDFO_OP_SOURCE, "", products_cols, 1e3, 1e5, 1, 1);
+	tu_add_stage(g, 4, "jl", GDFO_OP_JOIN, "cust_id", "", 1.1e6, 1.1e8, 1e6 / 1.1e6, 1);
+	tu_add_stage(g, 5, "ju", GDFO_OP_JOIN, upper_keys, "", 1.001e6, 1.2e8, 1e4 / 1.001e6, 1);
+	tu_add_stage(g, 6, "out", GDFO_OP_SINK, "", "", 1e4, 1e6, 1, 1);
+	tu_edge(g, 1, 4);
+	tu_edge(g, 2, 4);
+	tu_edge(g, 4, 5);
+	tu_edge(g, 3, 5);
+	tu_edge(g, 5, 6);
 	return g;
 }
 
@@ -548,11 +481,11 @@ START_TEST(reorder_joins)
 
 	ck_assert_msg(gdfo_rewrite_reorder_joins(g, 5) == 0, "%s", gdfo_last_error());
 	/* ju now joins orders with products; jl joins that with customers. */
-	ck_assert_str_eq(parents_of(g, 5), "1,3");
-	ck_assert_str_eq(parents_of(g, 4), "5,2");
-	ck_assert_str_eq(parents_of(g, 6), "4");
-	u = get(g, 5);
-	l = get(g, 4);
+	ck_assert_str_eq(tu_parents_of(g, 5), "1,3");
+	ck_assert_str_eq(tu_parents_of(g, 4), "5,2");
+	ck_assert_str_eq(tu_parents_of(g, 6), "4");
+	u = tu_get(g, 5);
+	l = tu_get(g, 4);
 	/* Keys stay with their joins. */
 	ck_assert_str_eq(u.columns_read[0], "prod_id");
 	ck_assert_str_eq(l.columns_read[0], "cust_id");
@@ -563,8 +496,8 @@ START_TEST(reorder_joins)
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	/* And back: the reorder is its own inverse on the shape. */
 	ck_assert_msg(gdfo_rewrite_reorder_joins(g, 4) == 0, "%s", gdfo_last_error());
-	ck_assert_str_eq(parents_of(g, 4), "1,2");
-	ck_assert_str_eq(parents_of(g, 5), "4,3");
+	ck_assert_str_eq(tu_parents_of(g, 4), "1,2");
+	ck_assert_str_eq(tu_parents_of(g, 5), "4,3");
 	gdfo_graph_free(g);
 }
 END_TEST
@@ -601,8 +534,8 @@ START_TEST(reorder_joins_illegal)
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot reorder joins 5 'ju' and 4 'jl': only two-input inner joins commute; stage 4 is a left join with 2 inputs");
 	set_join(g, 4, GDFO_JOIN_INNER);
-	add_stage(g, 7, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
-	edge(g, 4, 7);
+	tu_add_stage(g, 7, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
+	tu_edge(g, 4, 7);
 	ck_assert_int_eq(gdfo_rewrite_reorder_joins(g, 5), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot reorder joins 5 'ju' and 4 'jl': join 4 'jl' has 2 consumers; its result would change for the others");

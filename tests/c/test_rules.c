@@ -7,74 +7,7 @@
 #include <string.h>
 
 #include "gdfo/gdfo.h"
-
-/* Builds stages from comma-separated column lists ("a,b"; "" = unknown). */
-static size_t split_cols(const char **out, char *buf, size_t cap, const char *list)
-{
-	size_t n = 0;
-	char *p, *save = NULL;
-
-	if (!list || !*list)
-		return 0;
-	snprintf(buf, 512, "%s", list);
-	for (p = strtok_r(buf, ",", &save); p && n < cap; p = strtok_r(NULL, ",", &save))
-		out[n++] = p;
-	return n;
-}
-
-static void add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
-		      const char *wr, double rows, double bytes, double sel, double cpu)
-{
-	gdfo_stage s;
-	const char *r[16], *w[16];
-	char rb[512], wb[512];
-
-	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
-	s.id = id;
-	s.name = name;
-	s.op = op;
-	s.stats.rows_in = rows;
-	s.stats.bytes_in = bytes;
-	s.stats.selectivity = sel;
-	s.stats.cpu_ns_per_row = cpu;
-	s.n_columns_read = split_cols(r, rb, 16, rd);
-	s.columns_read = r;
-	s.n_columns_written = split_cols(w, wb, 16, wr);
-	s.columns_written = w;
-	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
-}
-
-static void edge(gdfo_graph *g, int64_t p, int64_t c)
-{
-	ck_assert_msg(gdfo_graph_add_edge(g, p, c) == 0, "%s", gdfo_last_error());
-}
-
-static gdfo_stage get(const gdfo_graph *g, int64_t id)
-{
-	gdfo_stage s;
-	size_t i;
-	ck_assert_msg(gdfo_graph_find(&i, g, id) == 0, "stage %lld missing", (long long)id);
-	gdfo_graph_stage_at(g, i, &s);
-	return s;
-}
-
-/* The ids of the parents of stage id, in order, as "a,b". */
-static const char *parents_of(const gdfo_graph *g, int64_t id)
-{
-	static char buf[256];
-	const size_t *p;
-	size_t n, i, idx, len = 0;
-
-	ck_assert_int_eq(gdfo_graph_find(&idx, g, id), 0);
-	ck_assert_int_eq(gdfo_graph_parents(&p, &n, g, idx), 0);
-	buf[0] = '\0';
-	for (i = 0; i < n; i++) {
-		gdfo_stage s;
-		gdfo_graph_stage_at(g, p[i], &s);
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "", (long long)s.id);
-	}
-	return buf;
-}
+#include "testutil.h"
 
 /*
  * A retail ETL: orders, customers, products; dedup orders, enrich, join
@@ -88,33 +21,33 @@ static gdfo_graph *retail(void)
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "retail_etl"), 0);
 	ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
-	add_stage(g, 0, "orders", GDFO_OP_SOURCE, "", "order_id,customer_id,product_id,quantity,price,order_ts,status",
+	tu_add_stage(g, 0, "orders", GDFO_OP_SOURCE, "", "order_id,customer_id,product_id,quantity,price,order_ts,status",
 		  5e7, 6e9, 1, 120);
-	add_stage(g, 1, "customers", GDFO_OP_SOURCE, "", "customer_id,customer_name,region,segment", 2e6, 4e8, 1, 120);
-	add_stage(g, 2, "products", GDFO_OP_SOURCE, "", "product_id,category,brand,unit_cost", 1e5, 8e6, 1, 120);
-	add_stage(g, 3, "dedup_orders", GDFO_OP_AGGREGATE, "order_id,order_ts", "", 5e7, 6e9, 0.97, 250);
-	add_stage(g, 4, "enrich_orders", GDFO_OP_PROJECT, "quantity,price,order_ts", "revenue,order_date", 4.85e7,
+	tu_add_stage(g, 1, "customers", GDFO_OP_SOURCE, "", "customer_id,customer_name,region,segment", 2e6, 4e8, 1, 120);
+	tu_add_stage(g, 2, "products", GDFO_OP_SOURCE, "", "product_id,category,brand,unit_cost", 1e5, 8e6, 1, 120);
+	tu_add_stage(g, 3, "dedup_orders", GDFO_OP_AGGREGATE, "order_id,order_ts", "", 5e7, 6e9, 0.97, 250);
+	tu_add_stage(g, 4, "enrich_orders", GDFO_OP_PROJECT, "quantity,price,order_ts", "revenue,order_date", 4.85e7,
 		  5.82e9, 1, 80);
-	add_stage(g, 5, "join_customers", GDFO_OP_JOIN, "customer_id", "", 5.05e7, 6.6e9, 0.96, 300);
-	add_stage(g, 6, "completed_only", GDFO_OP_FILTER, "status", "", 4.85e7, 7.2e9, 0.8, 30);
-	add_stage(g, 7, "join_products", GDFO_OP_JOIN, "product_id", "", 3.89e7, 5.768e9, 1, 280);
-	add_stage(g, 8, "daily_revenue", GDFO_OP_AGGREGATE, "region,category,order_date,revenue",
+	tu_add_stage(g, 5, "join_customers", GDFO_OP_JOIN, "customer_id", "", 5.05e7, 6.6e9, 0.96, 300);
+	tu_add_stage(g, 6, "completed_only", GDFO_OP_FILTER, "status", "", 4.85e7, 7.2e9, 0.8, 30);
+	tu_add_stage(g, 7, "join_products", GDFO_OP_JOIN, "product_id", "", 3.89e7, 5.768e9, 1, 280);
+	tu_add_stage(g, 8, "daily_revenue", GDFO_OP_AGGREGATE, "region,category,order_date,revenue",
 		  "revenue_sum,order_count", 3.88e7, 6.2e9, 0.0004, 150);
-	add_stage(g, 9, "write_daily_revenue", GDFO_OP_SINK, "", "", 15520, 1.5e6, 1, 400);
-	add_stage(g, 10, "customer_ltv", GDFO_OP_AGGREGATE, "customer_id,revenue", "lifetime_value", 3.88e7, 6.2e9,
+	tu_add_stage(g, 9, "write_daily_revenue", GDFO_OP_SINK, "", "", 15520, 1.5e6, 1, 400);
+	tu_add_stage(g, 10, "customer_ltv", GDFO_OP_AGGREGATE, "customer_id,revenue", "lifetime_value", 3.88e7, 6.2e9,
 		  0.05, 150);
-	add_stage(g, 11, "write_customer_ltv", GDFO_OP_SINK, "", "", 1.94e6, 9e7, 1, 400);
-	edge(g, 0, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
-	edge(g, 1, 5);
-	edge(g, 5, 6);
-	edge(g, 6, 7);
-	edge(g, 2, 7);
-	edge(g, 7, 8);
-	edge(g, 8, 9);
-	edge(g, 7, 10);
-	edge(g, 10, 11);
+	tu_add_stage(g, 11, "write_customer_ltv", GDFO_OP_SINK, "", "", 1.94e6, 9e7, 1, 400);
+	tu_edge(g, 0, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
+	tu_edge(g, 1, 5);
+	tu_edge(g, 5, 6);
+	tu_edge(g, 6, 7);
+	tu_edge(g, 2, 7);
+	tu_edge(g, 7, 8);
+	tu_edge(g, 8, 9);
+	tu_edge(g, 7, 10);
+	tu_edge(g, 10, 11);
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	return g;
 }
@@ -176,33 +109,33 @@ START_TEST(retail_plan)
 	/* completed_only: below the inner join (status is an orders column), below the project, then fused with it. */
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PUSH_FILTER), 2);
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_FUSE), 1);
-	s = get(pg, 6);
+	s = tu_get(pg, 6);
 	ck_assert_int_eq(s.op, GDFO_OP_PROJECT);
 	ck_assert_uint_eq(s.fused_ops, (1u << GDFO_OP_FILTER) | (1u << GDFO_OP_PROJECT));
-	ck_assert_str_eq(parents_of(pg, 6), "3");
-	ck_assert_str_eq(parents_of(pg, 5), "6,1");
-	ck_assert_str_eq(parents_of(pg, 7), "5,2");
+	ck_assert_str_eq(tu_parents_of(pg, 6), "3");
+	ck_assert_str_eq(tu_parents_of(pg, 5), "6,1");
+	ck_assert_str_eq(tu_parents_of(pg, 7), "5,2");
 
 	/* products (8 MB) is broadcast; customers (400 MB) is not. */
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1);
-	ck_assert_int_eq(get(pg, 7).knobs.join_strategy, GDFO_JOIN_BROADCAST);
-	ck_assert_int_eq(get(pg, 5).knobs.join_strategy, GDFO_JOIN_AUTO);
+	ck_assert_int_eq(tu_get(pg, 7).knobs.join_strategy, GDFO_JOIN_BROADCAST);
+	ck_assert_int_eq(tu_get(pg, 5).knobs.join_strategy, GDFO_JOIN_AUTO);
 
 	/* join_products feeds two aggregates; 5.4 GB fits 0.3 x 8 x 8 GiB. */
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_CACHE), 1);
-	ck_assert_int_eq(get(pg, 7).knobs.cache, GDFO_CACHE_MEMORY);
+	ck_assert_int_eq(tu_get(pg, 7).knobs.cache, GDFO_CACHE_MEMORY);
 
 	/* orders: 6e9 bytes / 128 MiB -> 45 partitions; products: all 32 cores but >= 1 MiB each -> 8. */
-	ck_assert_int_eq(get(pg, 0).knobs.partitions, 45);
-	ck_assert_int_eq(get(pg, 2).knobs.partitions, 8);
-	ck_assert_int_eq(get(pg, 1).knobs.partitions, 32);
+	ck_assert_int_eq(tu_get(pg, 0).knobs.partitions, 45);
+	ck_assert_int_eq(tu_get(pg, 2).knobs.partitions, 8);
+	ck_assert_int_eq(tu_get(pg, 1).knobs.partitions, 32);
 	/* The broadcast join keeps its streamed input's partitions. */
-	ck_assert_int_eq(get(pg, 7).knobs.partitions, 0);
+	ck_assert_int_eq(tu_get(pg, 7).knobs.partitions, 0);
 
 	/* Critical path first: the orders branch outranks customers and products. */
-	ck_assert_int_gt(get(pg, 0).knobs.priority, get(pg, 1).knobs.priority);
-	ck_assert_int_gt(get(pg, 1).knobs.priority, get(pg, 2).knobs.priority);
-	ck_assert_int_gt(get(pg, 10).knobs.priority, get(pg, 9).knobs.priority);
+	ck_assert_int_gt(tu_get(pg, 0).knobs.priority, tu_get(pg, 1).knobs.priority);
+	ck_assert_int_gt(tu_get(pg, 1).knobs.priority, tu_get(pg, 2).knobs.priority);
+	ck_assert_int_gt(tu_get(pg, 10).knobs.priority, tu_get(pg, 9).knobs.priority);
 	ck_assert_uint_gt(count_kind(p, GDFO_CHANGE_PRIORITY), 0);
 
 	/* Structural rewrites, no resource change: medium. No cost model: predictions unknown. */
@@ -281,7 +214,7 @@ START_TEST(options)
 	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
 	o.cache_budget_bytes = 0;
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
-	ck_assert_int_eq(get(gdfo_plan_graph(p), 7).knobs.cache, GDFO_CACHE_DISK);
+	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 7).knobs.cache, GDFO_CACHE_DISK);
 	gdfo_plan_free(p);
 
 	/* Everything off: no change at all, low risk. */
@@ -314,9 +247,9 @@ START_TEST(options)
 
 	/* An invalid pipeline (a join with one input) is refused, not planned. */
 	ck_assert_int_eq(gdfo_graph_create(&g, "bad"), 0);
-	add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k", 1, 1, 1, 1);
-	add_stage(g, 2, "j", GDFO_OP_JOIN, "k", "", 1, 1, 1, 1);
-	edge(g, 1, 2);
+	tu_add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k", 1, 1, 1, 1);
+	tu_add_stage(g, 2, "j", GDFO_OP_JOIN, "k", "", 1, 1, 1, 1);
+	tu_edge(g, 1, 2);
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), GDFO_EINVAL);
 	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "join with 1 parent"));
 	gdfo_graph_free(g);
@@ -350,7 +283,7 @@ START_TEST(telemetry_preferred)
 	measure(t, 3, 2.0 * (1 << 30), GDFO_UNKNOWN, 60000);
 	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
-	ck_assert_int_eq(get(gdfo_plan_graph(p), 3).knobs.partitions, 32); /* 16 by size, raised to 32 cores */
+	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 3).knobs.partitions, 32); /* 16 by size, raised to 32 cores */
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
 		gdfo_plan_change_at(&c, p, i);
 		if (c.kind == GDFO_CHANGE_PARTITIONS && c.stage_ids[0] == 3) {
@@ -393,17 +326,17 @@ START_TEST(reorder_is_high_risk)
 	gdfo_plan *p;
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "star"), 0);
-	add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,prod_id", 1e6, 1e9, 1, 10);
-	add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e5, 5e8, 1, 10);
-	add_stage(g, 3, "premium_products", GDFO_OP_SOURCE, "", "prod_id,category", 1e3, 5e8, 1, 10);
-	add_stage(g, 4, "jl", GDFO_OP_JOIN, "cust_id", "", 1.1e6, 1.5e9, 1e6 / 1.1e6, 100);
-	add_stage(g, 5, "ju", GDFO_OP_JOIN, "prod_id", "", 1.001e6, 2e9, 1e4 / 1.001e6, 100);
-	add_stage(g, 6, "out", GDFO_OP_SINK, "", "", 1e4, 1e7, 1, 10);
-	edge(g, 1, 4);
-	edge(g, 2, 4);
-	edge(g, 4, 5);
-	edge(g, 3, 5);
-	edge(g, 5, 6);
+	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,prod_id", 1e6, 1e9, 1, 10);
+	tu_add_stage(g, 2, "customers", GDFO_OP_SOURCE, "", "cust_id,region", 1e5, 5e8, 1, 10);
+	tu_add_stage(g, 3, "premium_products", GDFO_OP_SOURCE, "", "prod_id,category", 1e3, 5e8, 1, 10);
+	tu_add_stage(g, 4, "jl", GDFO_OP_JOIN, "cust_id", "", 1.1e6, 1.5e9, 1e6 / 1.1e6, 100);
+	tu_add_stage(g, 5, "ju", GDFO_OP_JOIN, "prod_id", "", 1.001e6, 2e9, 1e4 / 1.001e6, 100);
+	tu_add_stage(g, 6, "out", GDFO_OP_SINK, "", "", 1e4, 1e7, 1, 10);
+	tu_edge(g, 1, 4);
+	tu_edge(g, 2, 4);
+	tu_edge(g, 4, 5);
+	tu_edge(g, 3, 5);
+	tu_edge(g, 5, 6);
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), 0);
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_REORDER_JOINS), 0); /* off by default */
 	gdfo_plan_free(p);
@@ -411,8 +344,8 @@ START_TEST(reorder_is_high_risk)
 	o.reorder_joins = 1;
 	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, &o) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_REORDER_JOINS), 1);
-	ck_assert_str_eq(parents_of(gdfo_plan_graph(p), 5), "1,3");
-	ck_assert_str_eq(parents_of(gdfo_plan_graph(p), 4), "5,2");
+	ck_assert_str_eq(tu_parents_of(gdfo_plan_graph(p), 5), "1,3");
+	ck_assert_str_eq(tu_parents_of(gdfo_plan_graph(p), 4), "5,2");
 	ck_assert_int_eq(gdfo_plan_risk(p), GDFO_RISK_HIGH);
 	ck_assert_int_eq(gdfo_graph_validate(gdfo_plan_graph(p)), 0);
 	assert_explained(p);
@@ -429,15 +362,15 @@ START_TEST(no_statistics)
 	size_t i;
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "bare"), 0);
-	add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k,x", 0, 0, 1, 0);
-	add_stage(g, 2, "b", GDFO_OP_SOURCE, "", "k,y", 0, 0, 1, 0);
-	add_stage(g, 3, "j", GDFO_OP_JOIN, "k", "", 0, 0, 1, 0);
-	add_stage(g, 4, "f", GDFO_OP_FILTER, "x", "", 0, 0, 1, 0);
-	add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 0, 0, 1, 0);
-	edge(g, 1, 3);
-	edge(g, 2, 3);
-	edge(g, 3, 4);
-	edge(g, 4, 5);
+	tu_add_stage(g, 1, "a", GDFO_OP_SOURCE, "", "k,x", 0, 0, 1, 0);
+	tu_add_stage(g, 2, "b", GDFO_OP_SOURCE, "", "k,y", 0, 0, 1, 0);
+	tu_add_stage(g, 3, "j", GDFO_OP_JOIN, "k", "", 0, 0, 1, 0);
+	tu_add_stage(g, 4, "f", GDFO_OP_FILTER, "x", "", 0, 0, 1, 0);
+	tu_add_stage(g, 5, "out", GDFO_OP_SINK, "", "", 0, 0, 1, 0);
+	tu_edge(g, 1, 3);
+	tu_edge(g, 2, 3);
+	tu_edge(g, 3, 4);
+	tu_edge(g, 4, 5);
 	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PUSH_FILTER), 1);
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);

@@ -1,0 +1,81 @@
+/* Helpers shared by the C test suites. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static size_t split_cols(const char **out, char *buf, size_t bufsize, size_t cap, const char *list)
+{
+	size_t n = 0;
+	char *p, *save = NULL;
+
+	if (!list || !*list)
+		return 0;
+	snprintf(buf, bufsize, "%s", list);
+	for (p = strtok_r(buf, ",", &save); p && n < cap; p = strtok_r(NULL, ",", &save))
+		out[n++] = p;
+	return n;
+}
+
+void tu_add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
+		  const char *wr, double rows, double bytes, double sel, double cpu)
+{
+	gdfo_stage s;
+	const char *r[16], *w[16];
+	char rb[512], wb[512];
+
+	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
+	s.id = id;
+	s.name = name;
+	s.op = op;
+	s.stats.rows_in = rows;
+	s.stats.bytes_in = bytes;
+	s.stats.selectivity = sel;
+	s.stats.cpu_ns_per_row = cpu;
+	s.n_columns_read = split_cols(r, rb, sizeof(rb), 16, rd);
+	s.columns_read = r;
+	s.n_columns_written = split_cols(w, wb, sizeof(wb), 16, wr);
+	s.columns_written = w;
+	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
+}
+
+void tu_edge(gdfo_graph *g, int64_t parent, int64_t child)
+{
+	ck_assert_msg(gdfo_graph_add_edge(g, parent, child) == 0, "%s", gdfo_last_error());
+}
+
+gdfo_stage tu_get(const gdfo_graph *g, int64_t id)
+{
+	gdfo_stage s;
+	size_t i;
+
+	ck_assert_msg(gdfo_graph_find(&i, g, id) == 0, "stage %lld missing", (long long)id);
+	gdfo_graph_stage_at(g, i, &s);
+	return s;
+}
+
+const char *tu_parents_of(const gdfo_graph *g, int64_t id)
+{
+	static char buf[256];
+	const size_t *p;
+	size_t n, i, idx, len = 0;
+
+	ck_assert_int_eq(gdfo_graph_find(&idx, g, id), 0);
+	ck_assert_int_eq(gdfo_graph_parents(&p, &n, g, idx), 0);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		gdfo_stage s;
+		gdfo_graph_stage_at(g, p[i], &s);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "",
+					(long long)s.id);
+	}
+	return buf;
+}
+
+const char *tu_shared_data(void)
+{
+	const char *d = getenv("GDFO_SHARED_DATA");
+	return d && *d ? d : "../shared/data";
+}

@@ -1,0 +1,26 @@
+/* Helpers shared by the C test suites (linked into every test binary). */
+#ifndef GDFO_TESTUTIL_H
+#define GDFO_TESTUTIL_H
+
+#include "gdfo/gdfo.h"
+
+/*
+ * Adds a stage; rd and wr are comma-separated column lists ("a,b"; "" or
+ * NULL = unknown). Fails the running test if the graph refuses it.
+ */
+void tu_add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
+		  const char *wr, double rows, double bytes, double sel, double cpu);
+
+/* Adds parent -> child; fails the running test if refused. */
+void tu_edge(gdfo_graph *g, int64_t parent, int64_t child);
+
+/* The stage with id (borrowed pointers); fails the test if it is missing. */
+gdfo_stage tu_get(const gdfo_graph *g, int64_t id);
+
+/* The ids of the parents of stage id, in order, as "a,b" (static buffer). */
+const char *tu_parents_of(const gdfo_graph *g, int64_t id);
+
+/* The shared data folder: $GDFO_SHARED_DATA or ../shared/data. */
+const char *tu_shared_data(void);
+
+#endif
