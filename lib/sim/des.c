@@ -103,7 +103,9 @@ typedef struct ev {
 
 typedef struct heap {
 	ev *h;
-	size_t n;
+	size_t n, cap;
+	gdfo_sim *sim;   /* owner of the storage, for growth */
+	int oom;
 } heap;
 
 static inline void sift_down(ev *h, size_t n, size_t i)
@@ -123,10 +125,25 @@ static inline void sift_down(ev *h, size_t n, size_t i)
 	h[i] = x;
 }
 
+static int heap_grow(heap *hp)
+{
+	if (gdfo__sim_reserve(&hp->sim->heap, &hp->sim->heap_cap, hp->cap * 2, sizeof(ev))) {
+		hp->oom = 1;
+		return -1;
+	}
+	hp->h = hp->sim->heap;
+	hp->cap = hp->sim->heap_cap;
+	return 0;
+}
+
 static inline void heap_push(heap *hp, ev e)
 {
-	size_t i = hp->n++;
-	ev *h = hp->h;
+	size_t i;
+	ev *h;
+	if (hp->n >= hp->cap && heap_grow(hp))
+		return;
+	i = hp->n++;
+	h = hp->h;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
 		if (!(e.t < h[p].t))
@@ -519,6 +536,8 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	st.free_stack = sim->free_cores;
 	st.runnable = sim->runnable;
 	st.hp.h = sim->heap;
+	st.hp.cap = sim->heap_cap;
+	st.hp.sim = sim;
 	st.jobs_left = (uint32_t *)sim->indeg; /* reuse: n_jobs counters fit in size_t slots */
 	st.stack = sim->stack;
 	memset(sim->core_free, 0, ncores);
@@ -583,7 +602,7 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	dispatch_free(&st);
 	arm_alloc(&st);
 
-	while (st.hp.n > 0 && !st.failed) {
+	while (st.hp.n > 0 && !st.failed && !st.hp.oom) {
 		ev e = st.hp.h[0];
 		uint32_t kind = EV_KIND(e.a);
 		st.now = e.t;
@@ -662,6 +681,8 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 		if (st.stages_left == 0)
 			break;
 	}
+	if (st.hp.oom)
+		return gdfo__error(GDFO_ENOMEM, "simulator: out of memory growing the event queue");
 	if (!st.failed && st.stages_left > 0)
 		return gdfo__error(GDFO_EINTERNAL, "simulator: %zu stages never ran (please report)",
 				   st.stages_left);
