@@ -190,136 +190,16 @@ static void matmul_backward(float *din, float din_beta, float *dw, float *dbias,
 			    const float *dout, size_t ldd, const float *in, size_t ldi,
 			    const float *w, size_t N, size_t K, size_t M)
 {
-	size_t i, j;
-
 	if (!N)
 		return;
 	if (dw && K)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)M, (int)N, 1.0f,
 			    in, (int)ldi, dout, (int)ldd, 1.0f, dw, (int)M);
 	if (dbias)
-		for (i = 0; i < N; i++)
-			for (j = 0; j < M; j++)
-				dbias[j] += dout[i * ldd + j];
+		gdfo__nn_colsum_add(dbias, dout, ldd, N, M);
 	if (din && K)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)K, (int)M, 1.0f,
 			    dout, (int)ldd, w, (int)M, din_beta, din, (int)K);
-}
-
-/* out (N, C) = layernorm(inp (N, C)) * g + b; mean, rstd (N) saved. */
-static void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-			      const float *g, const float *b, size_t N, size_t C)
-{
-	size_t i, j;
-
-	for (i = 0; i < N; i++) {
-		const float *x = inp + i * C;
-		float *y = out + i * C;
-		float m = 0.0f, v = 0.0f, s;
-		for (j = 0; j < C; j++)
-			m += x[j];
-		m /= (float)C;
-		for (j = 0; j < C; j++) {
-			float d = x[j] - m;
-			v += d * d;
-		}
-		v /= (float)C;
-		s = 1.0f / sqrtf(v + 1e-5f);
-		for (j = 0; j < C; j++)
-			y[j] = (x[j] - m) * s * g[j] + b[j];
-		mean[i] = m;
-		rstd[i] = s;
-	}
-}
-
-/* dinp (N, C) += ..., dg, db (C) += ... from dout (N, C). */
-static void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
-			       const float *inp, const float *g, const float *mean,
-			       const float *rstd, size_t N, size_t C)
-{
-	size_t i, j;
-
-	for (i = 0; i < N; i++) {
-		const float *x = inp + i * C, *dy = dout + i * C;
-		float *dx = dinp + i * C;
-		float m = mean[i], s = rstd[i], dnm = 0.0f, dnnm = 0.0f;
-		for (j = 0; j < C; j++) {
-			float n = (x[j] - m) * s, dn = g[j] * dy[j];
-			dnm += dn;
-			dnnm += dn * n;
-		}
-		dnm /= (float)C;
-		dnnm /= (float)C;
-		for (j = 0; j < C; j++) {
-			float n = (x[j] - m) * s, dn = g[j] * dy[j];
-			db[j] += dy[j];
-			dg[j] += n * dy[j];
-			dx[j] += (dn - dnm - n * dnnm) * s;
-		}
-	}
-}
-
-#define GELU_K 0.7978845608028654f /* sqrt(2 / pi) */
-
-static inline float tanh_fast(float u)
-{
-	u = u > 9.0f ? 9.0f : (u < -9.0f ? -9.0f : u);
-	return 1.0f - 2.0f / (gdfo__nn_exp(2.0f * u) + 1.0f);
-}
-
-/* out = gelu(inp), tanh approximation; n elements. */
-static void gelu_forward(float *out, const float *inp, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		float x = inp[i];
-		float t = tanh_fast(GELU_K * (x + 0.044715f * x * x * x));
-		out[i] = 0.5f * x * (1.0f + t);
-	}
-}
-
-/* d (n) = d * gelu'(inp): in place, the incoming gradient is d. */
-static void gelu_backward_inplace(float *d, const float *inp, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		float x = inp[i];
-		float t = tanh_fast(GELU_K * (x + 0.044715f * x * x * x));
-		float grad = 0.5f * (1.0f + t) +
-			     0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-		d[i] *= grad;
-	}
-}
-
-/* Row softmax in place after adding bias[rel[j]]; n entries. */
-static void softmax_row_bias(float *row, const uint8_t *rel, const float *bias, size_t n)
-{
-	size_t j;
-	float mx = -INFINITY, sum = 0.0f, inv;
-
-	for (j = 0; j < n; j++) {
-		row[j] += bias[rel[j]];
-		mx = row[j] > mx ? row[j] : mx;
-	}
-	for (j = 0; j < n; j++) {
-		row[j] = gdfo__nn_exp(row[j] - mx);
-		sum += row[j];
-	}
-	inv = 1.0f / sum;
-	for (j = 0; j < n; j++)
-		row[j] *= inv;
-}
-
-static float dot(const float *a, const float *b, size_t n)
-{
-	float s = 0.0f;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		s += a[i] * b[i];
-	return s;
 }
 
 /*
@@ -339,8 +219,10 @@ static void attention_forward(float *out, float *att, const float *qkv,
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)D,
 				    scale, qkv + h * D, (int)C3, qkv + C + h * D, (int)C3, 0.0f, S,
 				    (int)T);
-			for (i = 0; i < T; i++)
-				softmax_row_bias(S + i * T, pp->rel + i * T, bias, T);
+			for (i = 0; i < T; i++) {
+				gdfo__nn_add_bias(S + i * T, pp->rel + i * T, bias, T);
+				gdfo__nn_softmax(S + i * T, T);
+			}
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
 				    1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
 				    out + h * D, (int)C);
@@ -355,25 +237,14 @@ static void attention_forward(float *out, float *att, const float *qkv,
 		for (h = 0; h < H; h++) {
 			float *P = att + h * pp->E;
 			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
-			float mx = -INFINITY, sum = 0.0f, inv;
-			size_t d;
 			for (e = e0; e < e1; e++) {
 				const float *k = qkv + (size_t)pp->nb_idx[e] * C3 + C;
-				float s = scale * dot(q + h * D, k + h * D, D) + bias[pp->nb_rel[e]];
-				P[e] = s;
-				mx = s > mx ? s : mx;
+				P[e] = scale * gdfo__nn_dot(q + h * D, k + h * D, D) + bias[pp->nb_rel[e]];
 			}
-			for (e = e0; e < e1; e++) {
-				P[e] = gdfo__nn_exp(P[e] - mx);
-				sum += P[e];
-			}
-			inv = 1.0f / sum;
+			gdfo__nn_softmax(P + e0, e1 - e0);
 			for (e = e0; e < e1; e++) {
 				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
-				float p = P[e] * inv;
-				P[e] = p;
-				for (d = 0; d < D; d++)
-					o[h * D + d] += p * v[d];
+				gdfo__nn_axpy(o + h * D, P[e], v, D);
 			}
 		}
 	}
@@ -405,16 +276,11 @@ static void attention_backward(float *dqkv, float *drel_bias, float *dS, const f
 				    1.0f, P, (int)T, dout + h * D, (int)C, 1.0f,
 				    dqkv + 2 * C + h * D, (int)C3);
 			for (i = 0; i < T; i++) {
-				const float *p = P + i * T;
 				float *d = dP + i * T;
 				const uint8_t *rel = pp->rel + i * T;
-				float s = 0.0f;
+				gdfo__nn_softmax_backward(d, P + i * T, T);
 				for (j = 0; j < T; j++)
-					s += p[j] * d[j];
-				for (j = 0; j < T; j++) {
-					d[j] = p[j] * (d[j] - s);
 					db[rel[j]] += d[j];
-				}
 			}
 			/* dQ_h += scale dS K_h; dK_h += scale dS^T Q_h */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
@@ -427,33 +293,29 @@ static void attention_backward(float *dqkv, float *drel_bias, float *dS, const f
 		return;
 	}
 	for (i = 0; i < T; i++) {
-		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1], d;
+		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1];
 		const float *q = qkv + i * C3;
 		const float *dO = dout + i * C;
 		float *dq = dqkv + i * C3;
 		for (h = 0; h < H; h++) {
 			const float *P = att + h * pp->E;
 			float *db = drel_bias + h * GDFO_NN_RELATIONS;
-			float s = 0.0f;
 			for (e = e0; e < e1; e++) {
 				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
-				dS[e] = dot(dO + h * D, v, D);
-				s += P[e] * dS[e];
+				dS[e] = gdfo__nn_dot(dO + h * D, v, D);
 			}
+			gdfo__nn_softmax_backward(dS + e0, P + e0, e1 - e0);
 			for (e = e0; e < e1; e++) {
 				size_t kj = pp->nb_idx[e];
 				const float *k = qkv + kj * C3 + C + h * D;
 				float *dk = dqkv + kj * C3 + C + h * D;
 				float *dv = dqkv + kj * C3 + 2 * C + h * D;
-				float ds = P[e] * (dS[e] - s);
-				float p = P[e];
+				float ds = dS[e];
 				db[pp->nb_rel[e]] += ds;
 				ds *= scale;
-				for (d = 0; d < D; d++) {
-					dq[h * D + d] += ds * k[d];
-					dk[d] += ds * q[h * D + d];
-					dv[d] += p * dO[h * D + d];
-				}
+				gdfo__nn_axpy(dq + h * D, ds, k, D);
+				gdfo__nn_axpy(dk, ds, q + h * D, D);
+				gdfo__nn_axpy(dv, P[e], dO + h * D, D);
 			}
 		}
 	}
@@ -499,7 +361,7 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 	for (l = 0; l < enc->L; l++) {
 		const gdfo__nn_layer *w = &P->layers[l];
 		ws_layer *y = &ws->layers[(ws->flags & GDFO_NN_TRAINING) ? l : 0];
-		layernorm_forward(y->ln1, y->ln1_mean, y->ln1_rstd, x, w->ln1_g, w->ln1_b, R, C);
+		gdfo__nn_layernorm_forward(y->ln1, y->ln1_mean, y->ln1_rstd, x, w->ln1_g, w->ln1_b, R, C);
 		matmul_bias(y->qkv, 3 * C, y->ln1, C, w->qkv_w, w->qkv_b, R, C, 3 * C);
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
@@ -507,22 +369,18 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 					  y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
 		}
 		/* res1 = x + atty Wp + bp */
-		for (i = 0; i < R; i++)
-			for (j = 0; j < C; j++)
-				y->res1[i * C + j] = x[i * C + j] + w->proj_b[j];
+		gdfo__nn_rows_plus(y->res1, x, w->proj_b, R, C);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)C, 1.0f,
 			    y->atty, (int)C, w->proj_w, (int)C, 1.0f, y->res1, (int)C);
-		layernorm_forward(y->ln2, y->ln2_mean, y->ln2_rstd, y->res1, w->ln2_g, w->ln2_b, R, C);
+		gdfo__nn_layernorm_forward(y->ln2, y->ln2_mean, y->ln2_rstd, y->res1, w->ln2_g, w->ln2_b, R, C);
 		matmul_bias(y->fch, 4 * C, y->ln2, C, w->fc_w, w->fc_b, R, C, 4 * C);
-		gelu_forward(y->fchg, y->fch, R * 4 * C);
-		for (i = 0; i < R; i++)
-			for (j = 0; j < C; j++)
-				y->res2[i * C + j] = y->res1[i * C + j] + w->fc2_b[j];
+		gdfo__nn_gelu_forward(y->fchg, y->fch, R * 4 * C);
+		gdfo__nn_rows_plus(y->res2, y->res1, w->fc2_b, R, C);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)(4 * C),
 			    1.0f, y->fchg, (int)(4 * C), w->fc2_w, (int)C, 1.0f, y->res2, (int)C);
 		x = y->res2;
 	}
-	layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, x, P->lnf_g, P->lnf_b, R, C);
+	gdfo__nn_layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, x, P->lnf_g, P->lnf_b, R, C);
 
 	/* pooled pipeline representation: [token, mean of stages] */
 	for (b = 0; b < batch->B; b++) {
@@ -627,7 +485,7 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 		}
 	}
 	memset(ws->dres, 0, R * C * sizeof(float));
-	layernorm_backward(ws->dres, G->lnf_g, G->lnf_b, ws->dln,
+	gdfo__nn_layernorm_backward(ws->dres, G->lnf_g, G->lnf_b, ws->dln,
 			   enc->L ? ws->layers[enc->L - 1].res2 : ws->x0, P->lnf_g, ws->lnf_mean,
 			   ws->lnf_rstd, R, C);
 
@@ -639,10 +497,10 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 		/* res2 = res1 + fchg W2 + b2 */
 		matmul_backward(ws->dfch, 0.0f, gw->fc2_w, gw->fc2_b, ws->dres, C, y->fchg, 4 * C,
 				w->fc2_w, R, 4 * C, C);
-		gelu_backward_inplace(ws->dfch, y->fch, R * 4 * C);
+		gdfo__nn_gelu_backward(ws->dfch, y->fch, R * 4 * C);
 		matmul_backward(ws->dln, 0.0f, gw->fc_w, gw->fc_b, ws->dfch, 4 * C, y->ln2, C,
 				w->fc_w, R, C, 4 * C);
-		layernorm_backward(ws->dres, gw->ln2_g, gw->ln2_b, ws->dln, y->res1, w->ln2_g,
+		gdfo__nn_layernorm_backward(ws->dres, gw->ln2_g, gw->ln2_b, ws->dln, y->res1, w->ln2_g,
 				   y->ln2_mean, y->ln2_rstd, R, C);
 		/* res1 = x + atty Wp + bp */
 		matmul_backward(ws->datty, 0.0f, gw->proj_w, gw->proj_b, ws->dres, C, y->atty, C,
@@ -656,7 +514,7 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 		}
 		matmul_backward(ws->dln, 0.0f, gw->qkv_w, gw->qkv_b, ws->dqkv, 3 * C, y->ln1, C,
 				w->qkv_w, R, C, 3 * C);
-		layernorm_backward(ws->dres, gw->ln1_g, gw->ln1_b, ws->dln, x, w->ln1_g,
+		gdfo__nn_layernorm_backward(ws->dres, gw->ln1_g, gw->ln1_b, ws->dln, x, w->ln1_g,
 				   y->ln1_mean, y->ln1_rstd, R, C);
 	}
 

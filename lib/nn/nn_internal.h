@@ -86,29 +86,21 @@ int gdfo__nn_check_options(const gdfo_nn_options *o);
 /* Allocates and zeroes the gradient block if missing. */
 int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
 
-/* A fast expf for softmax and GELU: relative error below 2e-7, input clamped to [-87, 88]. */
-static inline float gdfo__nn_exp(float x)
-{
-	float t, n, r, p;
-	int32_t e;
-	union { uint32_t u; float f; } b;
+/* Kernels (kernels.c); shapes: N rows, C columns, n elements. */
+void gdfo__nn_add_bias(float *row, const uint8_t *rel, const float *bias, size_t n);
+void gdfo__nn_softmax(float *row, size_t n);
+void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
+float gdfo__nn_dot(const float *a, const float *b, size_t n);
+void gdfo__nn_axpy(float *y, float a, const float *x, size_t n);
+void gdfo__nn_rows_plus(float *out, const float *x, const float *bias, size_t N, size_t C);
+void gdfo__nn_colsum_add(float *acc, const float *x, size_t ld, size_t N, size_t C);
+void gdfo__nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+				const float *g, const float *b, size_t N, size_t C);
+void gdfo__nn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+				 const float *inp, const float *g, const float *mean,
+				 const float *rstd, size_t N, size_t C);
+void gdfo__nn_gelu_forward(float *out, const float *inp, size_t n);
+void gdfo__nn_gelu_backward(float *d, const float *inp, size_t n);
 
-	x = x < -87.0f ? -87.0f : x;
-	x = x > 88.0f ? 88.0f : x;
-	t = x * 1.44269504088896341f;
-	n = (t + 12582912.0f) - 12582912.0f; /* round to nearest */
-	r = x - n * 0.693145751953125f;
-	r = r - n * 1.428606765330187e-06f;
-	p = 1.0f / 720.0f;
-	p = p * r + 1.0f / 120.0f;
-	p = p * r + 1.0f / 24.0f;
-	p = p * r + 1.0f / 6.0f;
-	p = p * r + 0.5f;
-	p = p * r + 1.0f;
-	p = p * r + 1.0f;
-	e = (int32_t)n + 127;
-	b.u = (uint32_t)e << 23;
-	return p * b.f;
-}
 
 #endif

@@ -51,24 +51,23 @@ def relations(n, edges, sparse, hops):
     """(T, T) relation of key j to query i; -1 where the sparse path drops the pair."""
     T = n + 1
     up = shortest_paths(n, edges)  # up[i, j]: j is an ancestor of i at this distance
-    rel = np.full((T, T), REL_UNRELATED, dtype=np.int64)
+    down = up.T                    # down[i, j]: j is a descendant of i
+    st = np.full((n, n), REL_UNRELATED, dtype=np.int64)
+    for dist, anc, desc in ((1, REL_PARENT, REL_CHILD), (2, REL_ANC[2], REL_DESC[2]),
+                            (3, REL_ANC[3], REL_DESC[3])):
+        st[up == dist] = anc
+        st[down == dist] = desc
+    st[(up >= 4) & (up < np.inf)] = REL_ANC4
+    st[(down >= 4) & (down < np.inf)] = REL_DESC4
+    np.fill_diagonal(st, REL_SELF)
+    if sparse:
+        keep = (up <= hops) | (down <= hops) | np.eye(n, dtype=bool)
+        st[~keep] = -1
+    rel = np.empty((T, T), dtype=np.int64)
     rel[0, 0] = REL_TOK_SELF
     rel[0, 1:] = REL_TOK_STAGE
     rel[1:, 0] = REL_STAGE_TOK
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                r = REL_SELF
-            elif up[i, j] < float("inf"):
-                dd = int(up[i, j])
-                r = REL_PARENT if dd == 1 else REL_ANC.get(dd, REL_ANC4)
-            elif up[j, i] < float("inf"):
-                dd = int(up[j, i])
-                r = REL_CHILD if dd == 1 else REL_DESC.get(dd, REL_DESC4)
-            else:
-                r = REL_UNRELATED
-            keep = (not sparse) or i == j or up[i, j] <= hops or up[j, i] <= hops
-            rel[i + 1, j + 1] = r if keep else -1
+    rel[1:, 1:] = st
     return rel
 
 
