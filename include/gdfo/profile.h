@@ -15,7 +15,7 @@
  * a bit in gdfo_profile_stage.has_bytes says which are present.
  *
  * The only time unit is "ms". Every duration is finite and >= 0; every
- * byte count is an integer in 0..2^53.
+ * byte count is an integer in 0..2^53-1.
  *
  * Ownership: a gdfo_profile owns copies of everything added to it.
  * gdfo_profile_stage_at fills a caller struct whose array pointers are
@@ -67,7 +67,7 @@ typedef struct gdfo_profile_measurement {
 typedef struct gdfo_profile_stage {
 	uint32_t version;                 /* GDFO_PROFILE_STAGE_VERSION */
 	uint32_t has_bytes;               /* GDFO_PROFILE_*_BYTES bits of the fields present */
-	int64_t id;                       /* unique in the profile, >= 0 */
+	int64_t id;                       /* unique in the profile, 0..2^53-1 */
 	const int64_t *parents;           /* ids of the stages it waits for, no repeats */
 	size_t n_parents;
 	int64_t num_tasks;                /* 0..GDFO_PROFILE_TASKS_MAX */
@@ -75,7 +75,7 @@ typedef struct gdfo_profile_stage {
 	size_t n_task_ms;
 	const gdfo_profile_measurement *by_executors; /* strictly increasing executors */
 	size_t n_by_executors;
-	int64_t input_bytes;              /* each 0..2^53, meaningful when its bit is set */
+	int64_t input_bytes;              /* each 0..2^53-1, meaningful when its bit is set */
 	int64_t shuffle_read_bytes;
 	int64_t shuffle_write_bytes;
 	int64_t spill_bytes;
@@ -91,7 +91,7 @@ typedef struct gdfo_profile gdfo_profile;
 
 /*
  * Creates a profile with no stages. name NULL means "job"; it must be
- * non-empty and at most GDFO_PROFILE_NAME_MAX bytes. executors in
+ * non-empty valid UTF-8 of at most GDFO_PROFILE_NAME_MAX bytes. executors in
  * 1..GDFO_PROFILE_EXECUTORS_MAX, cores_per_executor in 1..GDFO_PROFILE_CORES_MAX.
  * Errors: GDFO_EINVAL (out NULL or an argument out of range), GDFO_ENOMEM.
  */

@@ -11,7 +11,11 @@
 #include "io/json_util.h"
 #include "io/profile_internal.h"
 
-#define MAX_EXACT_INT 9007199254740992.0 /* 2^53 */
+/*
+ * Largest integer accepted: 2^53 - 1. A double cannot tell 2^53 from
+ * 2^53 + 1, so accepting 2^53 would let a larger id silently change.
+ */
+#define MAX_EXACT_INT 9007199254740991.0
 
 /* ---- id index ------------------------------------------------------------ */
 
@@ -85,9 +89,40 @@ int gdfo_profile_stage_init(gdfo_profile_stage *stage, unsigned int version)
 	return 0;
 }
 
+/* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
+static int utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s;
+		size_t n, k;
+		unsigned lo = 0x80, hi = 0xbf;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		else
+			return 0;
+		if (s[1] < lo || s[1] > hi)
+			return 0;
+		for (k = 2; k <= n; k++)
+			if ((s[k] & 0xc0) != 0x80)
+				return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
 static int check_header(const char *name, int32_t executors, int32_t cores, const char *where)
 {
 	size_t n = strlen(name);
+	if (!utf8_valid((const unsigned char *)name))
+		return gdfo__error(GDFO_EINVAL, "%sname is not valid UTF-8", where);
 	if (n == 0)
 		return gdfo__error(GDFO_EINVAL, "%sname is empty", where);
 	if (n > GDFO_PROFILE_NAME_MAX)
@@ -197,7 +232,7 @@ static int check_stage(const gdfo_profile_stage *s, const char *where)
 				   "gdfo_profile_stage version %u is not supported (this library knows %d); call gdfo_profile_stage_init",
 				   s->version, GDFO_PROFILE_STAGE_VERSION);
 	if (s->id < 0 || (double)s->id > MAX_EXACT_INT)
-		return gdfo__error(GDFO_EINVAL, "%sid is %lld; allowed 0 to 2^53", where, (long long)s->id);
+		return gdfo__error(GDFO_EINVAL, "%sid is %lld; allowed 0 to 2^53-1", where, (long long)s->id);
 	if (s->n_parents && !s->parents)
 		return gdfo__error(GDFO_EINVAL, "%sparents is NULL but its count is %zu", where, s->n_parents);
 	for (i = 0; i < s->n_parents; i++) {
@@ -241,7 +276,7 @@ static int check_stage(const gdfo_profile_stage *s, const char *where)
 	for (i = 0; i < GDFO__ARRAY_LEN(byte_fields); i++) {
 		int64_t v = stage_bytes(s, i);
 		if ((s->has_bytes & byte_fields[i].bit) && (v < 0 || (double)v > MAX_EXACT_INT))
-			return gdfo__error(GDFO_EINVAL, "%s%s is %lld; allowed 0 to 2^53", where, byte_fields[i].name,
+			return gdfo__error(GDFO_EINVAL, "%s%s is %lld; allowed 0 to 2^53-1", where, byte_fields[i].name,
 					   (long long)v);
 	}
 	return 0;
@@ -805,15 +840,8 @@ int gdfo_profile_from_json(gdfo_profile **out, const char *json, size_t len)
 	*out = NULL;
 	if (!json)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_from_json: json is NULL");
-	doc = cJSON_ParseWithLength(json, len);
-	if (!doc) {
-		const char *at = cJSON_GetErrorPtr();
-		size_t off = at && at >= json && at <= json + len ? (size_t)(at - json) : 0;
-		size_t line = 1, k;
-		for (k = 0; k < off; k++)
-			line += json[k] == '\n';
-		return gdfo__error(GDFO_EFORMAT, "profile: not valid JSON (near byte %zu, line %zu)", off, line);
-	}
+	if ((rc = gdfo__json_parse(&doc, json, len, "profile")))
+		return rc;
 	rc = parse_doc(out, doc);
 	cJSON_Delete(doc);
 	return rc;

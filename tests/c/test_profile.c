@@ -141,7 +141,7 @@ START_TEST(builder_and_round_trip)
 	s.by_executors = m;
 	s.n_by_executors = 2;
 	s.has_bytes = GDFO_PROFILE_SPILL_BYTES | GDFO_PROFILE_INPUT_BYTES;
-	s.spill_bytes = 9007199254740992LL;
+	s.spill_bytes = 9007199254740991LL;
 	s.input_bytes = 5;
 	ck_assert_int_eq(gdfo_profile_add_stage(p, &s), 0);
 
@@ -232,10 +232,10 @@ START_TEST(reader_errors_name_the_path)
 	expect_error("{\"id\": 1.5, \"task_ms\": [1]}",
 		     GDFO_EFORMAT, "profile: stages[0].id is 1.5; it must be an integer");
 	expect_error("{\"id\": -1, \"task_ms\": [1]}",
-		     GDFO_EFORMAT, "profile: stages[0].id is -1; allowed 0 to 9007199254740992");
+		     GDFO_EFORMAT, "profile: stages[0].id is -1; allowed 0 to 9007199254740991");
 	expect_error("{\"task_ms\": [1]}", GDFO_EFORMAT, "profile: stages[0].id is missing");
 	expect_error("{\"id\": 0, \"task_ms\": [1], \"spill_bytes\": -5}",
-		     GDFO_EFORMAT, "profile: stages[0].spill_bytes is -5; allowed 0 to 9007199254740992");
+		     GDFO_EFORMAT, "profile: stages[0].spill_bytes is -5; allowed 0 to 9007199254740991");
 	expect_error("{\"id\": 0, \"task_ms_by_executors\": {\"0\": [1]}}",
 		     GDFO_EFORMAT, "profile: stages[0].task_ms_by_executors.\"0\": the key must be an executor count from 1 to 100000");
 	expect_error("{\"id\": 0, \"task_ms_by_executors\": {\"4\": [1], \"4\": [2]}}",
