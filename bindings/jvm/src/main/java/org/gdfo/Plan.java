@@ -1,0 +1,123 @@
+package org.gdfo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An optimized plan (include/gdfo/plan.h): the rewritten graph, one
+ * explained change per modification, predictions and a risk level. Plans
+ * come from {@link Rules#optimize}, {@link #fromJson(String)} or {@link #load(String)}.
+ */
+public final class Plan extends NativeHandle {
+    /** One change: kind by name ("push_filter"), stage ids, what and why. */
+    public record Change(String kind, long[] stageIds, String what, String why, double expectedGain,
+            double confidence, long[] attendedIds) {
+    }
+
+    /** Predicted outcome; -1 where the optimizer had no estimate. */
+    public record Prediction(double latencyMs, double throughput, double cost, double baselineLatencyMs,
+            double baselineCost) {
+    }
+
+    Plan(long handle) {
+        super(handle, "Plan");
+    }
+
+    @Override
+    void free(long handle) {
+        nFree(handle);
+    }
+
+    public static Plan fromJson(String json) {
+        Gdfo.load();
+        return new Plan(nFromJson(Gdfo.utf8(json, "json")));
+    }
+
+    public static Plan load(String path) {
+        Gdfo.load();
+        return new Plan(nLoad(Gdfo.utf8(path, "path")));
+    }
+
+    public String toJson() {
+        return read(h -> Gdfo.str(nToJson(h)));
+    }
+
+    public void save(String path) {
+        byte[] p = Gdfo.utf8(path, "path");
+        read(h -> {
+            nSave(h, p);
+            return null;
+        });
+    }
+
+    /** A human-readable account of every change and the predictions. */
+    public String explain() {
+        return read(h -> Gdfo.str(nExplain(h)));
+    }
+
+    /** The optimizer that made the plan ("rules", "learned"). */
+    public String source() {
+        return read(h -> Gdfo.str(nSource(h)));
+    }
+
+    /** "low", "medium" or "high" (high needs human approval). */
+    public String risk() {
+        return read(h -> Gdfo.str(Graph.nEnumName(5, nRisk(h))));
+    }
+
+    /** A copy of the rewritten graph (close it too). */
+    public Graph graph() {
+        return new Graph(read(Plan::nGraph));
+    }
+
+    public List<Change> changes() {
+        return read(h -> {
+            int n = nChangeCount(h);
+            List<Change> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                double[] num = new double[2];
+                int kind = nChangeAt(h, i, num);
+                out.add(new Change(Gdfo.str(Graph.nEnumName(4, kind)), nChangeIds(h, i, false),
+                        Gdfo.str(nChangeText(h, i, false)), Gdfo.str(nChangeText(h, i, true)),
+                        num[0], num[1], nChangeIds(h, i, true)));
+            }
+            return out;
+        });
+    }
+
+    public Prediction prediction() {
+        return read(h -> {
+            double[] v = nPrediction(h);
+            return new Prediction(v[0], v[1], v[2], v[3], v[4]);
+        });
+    }
+
+    static native long nFromJson(byte[] json);
+
+    static native long nLoad(byte[] path);
+
+    static native void nFree(long h);
+
+    static native byte[] nToJson(long h);
+
+    static native void nSave(long h, byte[] path);
+
+    static native byte[] nExplain(long h);
+
+    static native byte[] nSource(long h);
+
+    static native int nRisk(long h);
+
+    static native long nGraph(long h);
+
+    static native int nChangeCount(long h);
+
+    /* Returns the kind; fills num {expected_gain, confidence}. */
+    static native int nChangeAt(long h, int index, double[] num);
+
+    static native long[] nChangeIds(long h, int index, boolean attended);
+
+    static native byte[] nChangeText(long h, int index, boolean why);
+
+    static native double[] nPrediction(long h);
+}
