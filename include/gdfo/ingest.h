@@ -107,7 +107,7 @@ typedef struct gdfo_eventlog_summary {
 	int64_t app_start_ms;        /* -1 if unknown */
 	int64_t stages_completed;    /* StageCompleted events without a Failure Reason */
 	int64_t stages_failed;       /* StageCompleted events with one */
-	int64_t stages_declared;     /* distinct stage ids seen in JobStart Stage Infos or stage events */
+	int64_t stages_declared;     /* distinct stage ids named by any event (JobStart Stage Infos, stage and task events) */
 	int64_t stages_skipped;      /* declared stages with no StageCompleted event */
 	int64_t jobs;                /* JobStart events */
 	int64_t jobs_failed;         /* JobEnd events whose Job Result is not JobSucceeded */
