@@ -106,9 +106,9 @@ test: all check-symbols check-headers test-c test-python test-java test-install
 test-install: all
 	@rm -rf $(BUILD)/stage
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/stage PREFIX=/usr
-	$(MAKE) --no-print-directory -C examples/c clean mini_scheduler \
-		PKG_CONFIG="pkg-config --define-prefix" \
-		PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/usr/lib/pkgconfig
+	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/stage/usr/lib/pkgconfig \
+		$(MAKE) --no-print-directory -C examples/c clean mini_scheduler \
+		PKG_CONFIG="pkg-config --define-prefix"
 	examples/c/mini_scheduler examples/pipelines/retail_etl.json > $(BUILD)/mini_scheduler.out
 	@grep -q "execution order" $(BUILD)/mini_scheduler.out
 	@rm -f examples/c/mini_scheduler
