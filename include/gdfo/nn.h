@@ -155,7 +155,9 @@ GDFO_API int gdfo_nn_tensor_find(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc
  * fsync, rename). gdfo_nn_load creates an encoder from a file;
  * gdfo_nn_load_into replaces the weights of an existing encoder, whose
  * architecture (features, d, layers, heads, relations, head widths)
- * must equal the file's; on any failure the encoder is untouched.
+ * must equal the file's; on any failure the encoder is untouched. On
+ * success load_into also resets the optimizer (moments, step count) and
+ * zeroes the gradients: the file holds weights only.
  * Errors: GDFO_EINVAL, GDFO_EIO (cannot read or write), GDFO_EFORMAT
  * (wrong magic, truncated, bad tensor table; the message says which),
  * GDFO_EVERSION (unknown format version), GDFO_ECHECKSUM (CRC mismatch),
