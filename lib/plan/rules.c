@@ -604,6 +604,10 @@ static int rule_partitions(ctx *c)
 			if (want < floor_parts)
 				want = floor_parts;
 		}
+		/* Whole waves: 45 tasks on 32 cores run as a full wave and a wave
+		 * at a third of the cluster; 64 smaller tasks use both fully. */
+		if (cores > 0 && want > cores)
+			want = ceil(want / cores) * cores;
 		if (want < 1)
 			want = 1;
 		if (want > GDFO_PARTITIONS_MAX)
@@ -627,7 +631,7 @@ static int rule_partitions(ctx *c)
 			 s->op == GDFO_OP_SOURCE ? "scans" : "shuffles", b1,
 			 meas ? "measured shuffle read" : "bytes_in estimate", np, np == 1 ? "" : "s", b2,
 			 cores > 0 && (double)np > ceil(bytes / (double)o->target_partition_bytes)
-				 ? ", raised to keep all cores busy" : "");
+				 ? ", rounded up to whole waves of the cluster's cores" : "");
 		{
 			int64_t ids[1] = {s->id};
 			if ((rc = record(c, GDFO_CHANGE_PARTITIONS, ids, 1, ids, 1, 0.0,
