@@ -5,7 +5,8 @@
 #include "cli.h"
 
 static const char optimize_help[] =
-	"usage: gdfo optimize [--rules] [--telemetry T.json] [--explain] [-o PLAN.json] PIPELINE.json\n"
+	"usage: gdfo optimize [--rules] [--telemetry T.json] [--cluster C.json] [--no-predict]\n"
+	"                     [--explain] [-o PLAN.json] PIPELINE.json\n"
 	"\n"
 	"Reads a gdfo-pipeline/1 document and optimizes it. Prints the plan\n"
 	"(gdfo-plan/1 JSON: rewritten pipeline, every change with its reason,\n"
@@ -18,6 +19,11 @@ static const char optimize_help[] =
 	"                     priorities (docs/rules.md)\n"
 	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run; measured\n"
 	"                     values are preferred to the pipeline's estimates\n"
+	"  --cluster FILE     a gdfo-cluster/1 file for the simulator that predicts\n"
+	"                     the plan's latency, throughput and cost against the\n"
+	"                     input pipeline (default: the built-in cluster model,\n"
+	"                     docs/simulator.md)\n"
+	"  --no-predict       leave the predictions unknown (skip the simulation)\n"
 	"  --explain          print the readable account instead of JSON\n"
 	"  -o FILE            also write the plan JSON to FILE (atomically)\n"
 	"\n"
@@ -25,7 +31,10 @@ static const char optimize_help[] =
 
 int gdfo__cli_optimize(int argc, char **argv)
 {
-	const char *path = NULL, *tpath = NULL, *opath = NULL;
+	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL;
+	gdfo_sim_cluster cluster;
+	gdfo_sim *sim = NULL;
+	int predict = 1;
 	gdfo_graph *g = NULL;
 	gdfo_telemetry *t = NULL;
 	gdfo_plan *plan = NULL;
@@ -41,13 +50,18 @@ int gdfo__cli_optimize(int argc, char **argv)
 			/* the default */
 		} else if (!strcmp(argv[i], "--explain")) {
 			explain = 1;
-		} else if (!strcmp(argv[i], "--telemetry") || !strcmp(argv[i], "-o")) {
+		} else if (!strcmp(argv[i], "--no-predict")) {
+			predict = 0;
+		} else if (!strcmp(argv[i], "--telemetry") || !strcmp(argv[i], "-o") ||
+			   !strcmp(argv[i], "--cluster")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "gdfo optimize: %s needs a file name\n", argv[i]);
 				return GDFO__EXIT_USAGE;
 			}
 			if (argv[i][1] == 'o')
 				opath = argv[++i];
+			else if (argv[i][2] == 'c')
+				cpath = argv[++i];
 			else
 				tpath = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -70,7 +84,13 @@ int gdfo__cli_optimize(int argc, char **argv)
 		code = gdfo__cli_fail("optimize", rc);
 		goto out;
 	}
+	if (cpath && (rc = gdfo_sim_cluster_load(&cluster, cpath))) {
+		code = gdfo__cli_fail("optimize", rc);
+		goto out;
+	}
 	if ((rc = gdfo_optimize_rules(&plan, g, t, NULL)) ||
+	    (predict && ((rc = gdfo_sim_create(&sim, cpath ? &cluster : NULL)) ||
+			 (rc = gdfo_sim_predict_plan(sim, plan, g, NULL)))) ||
 	    (rc = explain ? gdfo_plan_explain(&text, plan) : gdfo_plan_to_json(&text, plan)) ||
 	    (opath && (rc = gdfo_plan_save(plan, opath)))) {
 		code = gdfo__cli_fail("optimize", rc);
@@ -83,6 +103,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 out:
 	gdfo_free(text);
 	gdfo_plan_free(plan);
+	gdfo_sim_free(sim);
 	gdfo_telemetry_free(t);
 	gdfo_graph_free(g);
 	return code;

@@ -28,6 +28,7 @@
 
 #include "common.h"
 #include "graph.h"
+#include "plan.h"
 #include "profile.h"
 
 #ifdef __cplusplus
@@ -282,6 +283,19 @@ GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
 /* ---- workload generator --------------------------------------------------- */
 
 /* Families of generated pipelines. Append-only. */
+/*
+ * Predicts a plan's outcome: simulates the plan's graph and input (the
+ * pipeline the plan was made from) on sim's cluster with opts (NULL =
+ * defaults) and stores latency, throughput and cost of the plan and the
+ * baseline latency and cost of the input in the plan (gdfo_plan_prediction).
+ * A run the model expects to fail (an oversized broadcast, a task out of
+ * attempts) leaves the corresponding values unknown (-1).
+ * Errors: GDFO_EINVAL (NULL argument, bad option), plus those of
+ * gdfo_sim_run_graph. Not thread-safe on one sim; the plan is mutated.
+ */
+GDFO_API int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input,
+				   const gdfo_sim_options *opts);
+
 typedef enum gdfo_gen_family {
 	GDFO_GEN_RETAIL_ETL = 0,   /* daily retail ETL: dedup, enrich, joins, aggregates, sinks */
 	GDFO_GEN_IOT_STREAMING = 1,/* micro-batch IoT: parse, filter, window, alert and store */
