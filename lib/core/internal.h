@@ -70,6 +70,9 @@ int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes)
  */
 int gdfo__file_write_atomic(const char *path, const void *data, size_t len);
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int gdfo__utf8_valid(const char *s, size_t n);
+
 /* 1 when x is a finite double (not NaN, not +-inf). */
 int gdfo__finite(double x);
 

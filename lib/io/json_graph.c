@@ -46,10 +46,10 @@ static int read_strings(const char ***out, size_t *n, const cJSON *obj, const ch
 		return GDFO_ENOMEM;
 	cJSON_ArrayForEach(it, arr) {
 		gdfo__json_path_index(ip, p, i);
-		if (!cJSON_IsString(it) || !it->valuestring[0]) {
+		if (!cJSON_IsString(it) || !it->valuestring[0] || gdfo__json_check_utf8(it, ip)) {
 			free(*out);
 			*out = NULL;
-			return gdfo__error(GDFO_EFORMAT, "%s: expected a non-empty column name", ip);
+			return gdfo__error(GDFO_EFORMAT, "%s: expected a non-empty UTF-8 column name", ip);
 		}
 		(*out)[i++] = it->valuestring;
 	}

@@ -59,7 +59,7 @@ int gdfo__json_read_telemetry(gdfo_telemetry **out, const cJSON *root, const cha
 		    (rc = gdfo_telemetry_set_run(t, &r)))
 			goto fail;
 	}
-	if ((rc = gdfo__json_array(&stages, root, "stages", path, 0)))
+	if ((rc = gdfo__json_array(&stages, root, "stages", path, 1)))
 		goto fail;
 	gdfo__json_path_key(p, path, "stages");
 	if (stages) {

@@ -129,17 +129,55 @@ static const char *type_name(const cJSON *item)
 	return "invalid";
 }
 
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int gdfo__json_expect_object(const cJSON *item, const char *path)
 {
 	const cJSON *a, *b;
+	const char **keys;
+	size_t n = 0, i;
 
 	if (!cJSON_IsObject(item))
 		return gdfo__error(GDFO_EFORMAT, "%s: expected an object, found %s", path, type_name(item));
-	/* Objects here are small (a stage has about a dozen keys). */
 	for (a = item->child; a; a = a->next)
-		for (b = a->next; b; b = b->next)
-			if (a->string && b->string && !strcmp(a->string, b->string))
-				return gdfo__error(GDFO_EFORMAT, "%s: key \"%.80s\" appears twice", path, a->string);
+		n++;
+	if (n <= 16) {
+		for (a = item->child; a; a = a->next)
+			for (b = a->next; b; b = b->next)
+				if (!strcmp(a->string, b->string))
+					goto dup;
+		return 0;
+	}
+	/* Wide objects (hostile input): sort the keys instead of comparing all pairs. */
+	keys = gdfo__malloc(n * sizeof(*keys));
+	if (!keys)
+		return GDFO_ENOMEM;
+	i = 0;
+	for (a = item->child; a; a = a->next)
+		keys[i++] = a->string;
+	qsort(keys, n, sizeof(*keys), cmp_keys);
+	for (i = 1; i < n; i++) {
+		if (!strcmp(keys[i - 1], keys[i])) {
+			int rc = gdfo__error(GDFO_EFORMAT, "%s: key \"%.80s\" appears twice", path, keys[i]);
+			free(keys);
+			return rc;
+		}
+	}
+	free(keys);
+	return 0;
+dup:
+	return gdfo__error(GDFO_EFORMAT, "%s: key \"%.80s\" appears twice", path, a->string);
+}
+
+int gdfo__json_check_utf8(const cJSON *item, const char *path)
+{
+	if (!cJSON_IsString(item))
+		return gdfo__error(GDFO_EFORMAT, "%s: expected a string, found %s", path, type_name(item));
+	if (!gdfo__utf8_valid(item->valuestring, strlen(item->valuestring)))
+		return gdfo__error(GDFO_EFORMAT, "%s: the string is not valid UTF-8", path);
 	return 0;
 }
 
@@ -224,10 +262,9 @@ int gdfo__json_string(const char **out, const cJSON *obj, const char *key, const
 	*out = def;
 	if (!v)
 		return required ? missing(key, path) : 0;
-	if (!cJSON_IsString(v)) {
-		gdfo__json_path_key(p, path, key);
-		return gdfo__error(GDFO_EFORMAT, "%s: expected a string, found %s", p, type_name(v));
-	}
+	gdfo__json_path_key(p, path, key);
+	if (gdfo__json_check_utf8(v, p))
+		return GDFO_EFORMAT;
 	*out = v->valuestring;
 	return 0;
 }

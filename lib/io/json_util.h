@@ -15,7 +15,7 @@
 
 /* Largest document the readers accept, and the largest exact integer. */
 #define GDFO__JSON_MAX_BYTES ((size_t)1 << 30)
-#define GDFO__JSON_MAX_INT 9007199254740992.0 /* 2^53 */
+#define GDFO__JSON_MAX_INT 9007199254740991.0 /* 2^53 - 1: every integer up to it is exact */
 
 /* Parses len bytes; on a syntax error names the line and column. `what` names the document. */
 int gdfo__json_parse(cJSON **out, const char *json, size_t len, const char *what);
@@ -53,6 +53,8 @@ int gdfo__json_int(int64_t *out, const cJSON *obj, const char *key, const char *
 		   int required, int64_t def, int64_t min, int64_t max);
 int gdfo__json_string(const char **out, const cJSON *obj, const char *key, const char *path,
 		      int required, const char *def);
+/* GDFO_EFORMAT unless item is a string of well-formed UTF-8 (path names it). */
+int gdfo__json_check_utf8(const cJSON *item, const char *path);
 int gdfo__json_bool(int *out, const cJSON *obj, const char *key, const char *path, int required,
 		    int def);
 /* An enum given by name: *out is the index of the name in names[0..count). */
