@@ -649,13 +649,45 @@ static int parse_task_metrics(gdfo__js *j, task_metrics *m)
 	return r < 0 ? -1 : 0;
 }
 
-static int h_task_end(gdfo_eventlog *log, gdfo__js *j)
+/*
+ * Reads an object and sets *out to 1 when its string member key equals
+ * want ({"Reason": "Success"}), 0 otherwise. Returns nonzero on bad JSON.
+ */
+/* GDFO__KEY for a run-time string. */
+static int str_is(const gdfo__jstr *s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s->esc ? gdfo__jstr_eq(s, lit, n) : s->n == n && !memcmp(s->s, lit, n);
+}
+
+static int member_is(gdfo__js *j, const char *key, const char *want, int *out)
 {
 	gdfo__jstr k, v;
+	int o = gdfo__js_obj_begin(j), ok;
+
+	*out = 0;
+	while (o == 1) {
+		if (gdfo__js_obj_key(j, &k))
+			return 1;
+		if (str_is(&k, key)) {
+			if (gdfo__js_str_or_skip(j, &v, &ok))
+				return 1;
+			*out = ok && str_is(&v, want);
+		} else if (gdfo__js_skip(j)) {
+			return 1;
+		}
+		o = gdfo__js_obj_next(j);
+	}
+	return o < 0;
+}
+
+static int h_task_end(gdfo_eventlog *log, gdfo__js *j)
+{
+	gdfo__jstr k;
 	task_metrics m;
 	int64_t stage_id = -1, launch = 0, finish_t = 0;
 	int has_stage = 0, success = 0, has_launch = 0, has_finish = 0;
-	int r, last = KIND_NONE, ok, rc;
+	int r, last = KIND_NONE, rc;
 
 	memset(&m, 0, sizeof(m));
 	r = gdfo__js_obj_begin(j);
@@ -671,23 +703,7 @@ static int h_task_end(gdfo_eventlog *log, gdfo__js *j)
 			if (get_int(j, &stage_id, &has_stage))
 				return R_BAD;
 		} else if (GDFO__KEY(&k, "Task End Reason")) {
-			int o = gdfo__js_obj_begin(j);
-			success = 0;
-			if (o < 0)
-				return R_BAD;
-			while (o == 1) {
-				if (gdfo__js_obj_key(j, &k))
-					return R_BAD;
-				if (GDFO__KEY(&k, "Reason")) {
-					if (gdfo__js_str_or_skip(j, &v, &ok))
-						return R_BAD;
-					success = ok && GDFO__KEY(&v, "Success");
-				} else if (gdfo__js_skip(j)) {
-					return R_BAD;
-				}
-				o = gdfo__js_obj_next(j);
-			}
-			if (o < 0)
+			if (member_is(j, "Reason", "Success", &success))
 				return R_BAD;
 		} else if (GDFO__KEY(&k, "Task Info")) {
 			const int_field f[] = {F("Launch Time", launch, has_launch),
@@ -885,8 +901,8 @@ out:
 
 static int h_job_end(gdfo_eventlog *log, gdfo__js *j)
 {
-	gdfo__jstr k, v;
-	int r, last = KIND_NONE, rc, ok, succeeded = 0;
+	gdfo__jstr k;
+	int r, last = KIND_NONE, rc, succeeded = 0;
 
 	r = gdfo__js_obj_begin(j);
 	if (r != 1)
@@ -898,23 +914,7 @@ static int h_job_end(gdfo_eventlog *log, gdfo__js *j)
 			if (read_event(j, &last))
 				return R_BAD;
 		} else if (GDFO__KEY(&k, "Job Result")) {
-			int o = gdfo__js_obj_begin(j);
-			succeeded = 0;
-			if (o < 0)
-				return R_BAD;
-			while (o == 1) {
-				if (gdfo__js_obj_key(j, &k))
-					return R_BAD;
-				if (GDFO__KEY(&k, "Result")) {
-					if (gdfo__js_str_or_skip(j, &v, &ok))
-						return R_BAD;
-					succeeded = ok && GDFO__KEY(&v, "JobSucceeded");
-				} else if (gdfo__js_skip(j)) {
-					return R_BAD;
-				}
-				o = gdfo__js_obj_next(j);
-			}
-			if (o < 0)
+			if (member_is(j, "Result", "JobSucceeded", &succeeded))
 				return R_BAD;
 		} else if (gdfo__js_skip(j)) {
 			return R_BAD;
