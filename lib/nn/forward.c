@@ -14,11 +14,14 @@
 #include "nn/nn_internal.h"
 
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+/* scores of one block of query rows in dense attention (floats; 256 KiB, half an L2) */
+#define ATT_BLOCK_FLOATS 65536
 
 typedef struct ws_layer {
 	float *ln1, *ln1_mean, *ln1_rstd; /* (R, C), (R), (R) */
 	float *qkv;                       /* (R, 3C) */
-	float *att;                       /* (H * E_total) softmax probabilities */
+	float *att;                       /* training: (H * E_total) softmax probabilities;
+					     inference: (H * Emax) scratch for one pipeline */
 	float *atty;                      /* (R, C) heads' outputs, before the projection */
 	float *res1;                      /* (R, C) */
 	float *ln2, *ln2_mean, *ln2_rstd; /* (R, C), (R), (R) */
@@ -59,7 +62,7 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 		TAKE(y->ln1_mean, R);
 		TAKE(y->ln1_rstd, R);
 		TAKE(y->qkv, 3 * R * C);
-		TAKE(y->att, H * E);
+		TAKE(y->att, H * ((ws->flags & GDFO_NN_TRAINING) ? E : Emax));
 		TAKE(y->atty, R * C);
 		TAKE(y->res1, R * C);
 		TAKE(y->ln2, R * C);
@@ -204,28 +207,41 @@ static void matmul_backward(float *din, float din_beta, float *dw, float *dbias,
 
 /*
  * Multi-head attention of one pipeline. qkv (T, 3C) rows of the pipeline,
- * out (T, C), att (H, E) probabilities saved for backward.
+ * out (T, C), att (H, E) probabilities; when keep is 0 (inference) the
+ * dense path reuses the start of att for every block instead of keeping all
+ * of them, so the block stays in cache.
  */
-static void attention_forward(float *out, float *att, const float *qkv,
+static void attention_forward(float *out, float *att, int keep, const float *qkv,
 			      const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H)
 {
 	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e;
 	float scale = 1.0f / sqrtf((float)D);
 
 	if (!pp->sparse) {
+		/*
+		 * Query rows go in blocks whose scores fit in L2, so that the bias
+		 * fill, the QK^T product (beta 1 adds it onto the bias, and BLAS
+		 * skips its separate beta pass), the softmax and the PV product all
+		 * find the block in cache.
+		 */
+		size_t blk = T < ATT_BLOCK_FLOATS / T ? T : ATT_BLOCK_FLOATS / T, i0, nb;
+		if (!blk)
+			blk = 1;
 		for (h = 0; h < H; h++) {
-			float *S = att + h * pp->E;
 			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)D,
-				    scale, qkv + h * D, (int)C3, qkv + C + h * D, (int)C3, 0.0f, S,
-				    (int)T);
-			for (i = 0; i < T; i++) {
-				gdfo__nn_add_bias(S + i * T, pp->rel + i * T, bias, T);
-				gdfo__nn_softmax(S + i * T, T);
+			for (i0 = 0; i0 < T; i0 += nb) {
+				float *S = keep ? att + h * pp->E + i0 * T : att;
+				nb = T - i0 < blk ? T - i0 : blk;
+				gdfo__nn_bias_fill(S, pp->rel + i0 * T, bias, nb * T);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)T,
+					    (int)D, scale, qkv + i0 * C3 + h * D, (int)C3,
+					    qkv + C + h * D, (int)C3, 1.0f, S, (int)T);
+				for (i = 0; i < nb; i++)
+					gdfo__nn_softmax(S + i * T, T);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)D,
+					    (int)T, 1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
+					    out + i0 * C + h * D, (int)C);
 			}
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
-				    1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
-				    out + h * D, (int)C);
 		}
 		return;
 	}
@@ -365,8 +381,9 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 		matmul_bias(y->qkv, 3 * C, y->ln1, C, w->qkv_w, w->qkv_b, R, C, 3 * C);
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			attention_forward(y->atty + pp->row * C, y->att + H * pp->att,
-					  y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
+			int keep = !!(ws->flags & GDFO_NN_TRAINING);
+			attention_forward(y->atty + pp->row * C, keep ? y->att + H * pp->att : y->att,
+					  keep, y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
 		}
 		/* res1 = x + atty Wp + bp */
 		gdfo__nn_rows_plus(y->res1, x, w->proj_b, R, C);

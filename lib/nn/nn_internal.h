@@ -87,7 +87,8 @@ int gdfo__nn_check_options(const gdfo_nn_options *o);
 int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
 
 /* Kernels (kernels.c); shapes: N rows, C columns, n elements. */
-void gdfo__nn_add_bias(float *row, const uint8_t *rel, const float *bias, size_t n);
+/* out (n) = bias[rel[j]]; rel values below GDFO_NN_RELATIONS */
+void gdfo__nn_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n);
 void gdfo__nn_softmax(float *row, size_t n);
 void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
 float gdfo__nn_dot(const float *a, const float *b, size_t n);
