@@ -211,33 +211,35 @@ static void matmul_backward(float *din, float din_beta, float *dw, float *dbias,
  * dense path reuses the start of att for every block instead of keeping all
  * of them, so the block stays in cache.
  */
-static void attention_forward(float *out, float *att, int keep, const float *qkv,
-			      const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H)
+void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *qkv,
+				const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H)
 {
 	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e;
-	float scale = 1.0f / sqrtf((float)D);
+	/* scores are computed in base 2: log2(e) folds into the scale and bias */
+	float scale2 = GDFO__NN_LOG2E / sqrtf((float)D), bias2[GDFO_NN_RELATIONS];
 
 	if (!pp->sparse) {
 		/*
 		 * Query rows go in blocks whose scores fit in L2, so that the bias
 		 * fill, the QK^T product (beta 1 adds it onto the bias, and BLAS
 		 * skips its separate beta pass), the softmax and the PV product all
-		 * find the block in cache.
+		 * find the block in cache. Blocks are of equal size (to a row).
 		 */
-		size_t blk = T < ATT_BLOCK_FLOATS / T ? T : ATT_BLOCK_FLOATS / T, i0, nb;
-		if (!blk)
-			blk = 1;
+		size_t nblk = (T * T + ATT_BLOCK_FLOATS - 1) / ATT_BLOCK_FLOATS, blk, i0, nb;
+		nblk = nblk > T ? T : (nblk ? nblk : 1);
+		blk = (T + nblk - 1) / nblk;
 		for (h = 0; h < H; h++) {
-			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
+			for (e = 0; e < GDFO_NN_RELATIONS; e++)
+				bias2[e] = GDFO__NN_LOG2E * rel_bias[h * GDFO_NN_RELATIONS + e];
 			for (i0 = 0; i0 < T; i0 += nb) {
 				float *S = keep ? att + h * pp->E + i0 * T : att;
 				nb = T - i0 < blk ? T - i0 : blk;
-				gdfo__nn_bias_fill(S, pp->rel + i0 * T, bias, nb * T);
+				gdfo__nn_bias_fill(S, pp->rel + i0 * T, bias2, nb * T);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)T,
-					    (int)D, scale, qkv + i0 * C3 + h * D, (int)C3,
+					    (int)D, scale2, qkv + i0 * C3 + h * D, (int)C3,
 					    qkv + C + h * D, (int)C3, 1.0f, S, (int)T);
 				for (i = 0; i < nb; i++)
-					gdfo__nn_softmax(S + i * T, T);
+					gdfo__nn_softmax_base2(S + i * T, T);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)D,
 					    (int)T, 1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
 					    out + i0 * C + h * D, (int)C);
@@ -255,9 +257,10 @@ static void attention_forward(float *out, float *att, int keep, const float *qkv
 			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
 			for (e = e0; e < e1; e++) {
 				const float *k = qkv + (size_t)pp->nb_idx[e] * C3 + C;
-				P[e] = scale * gdfo__nn_dot(q + h * D, k + h * D, D) + bias[pp->nb_rel[e]];
+				P[e] = scale2 * gdfo__nn_dot(q + h * D, k + h * D, D) +
+				       GDFO__NN_LOG2E * bias[pp->nb_rel[e]];
 			}
-			gdfo__nn_softmax(P + e0, e1 - e0);
+			gdfo__nn_softmax_base2(P + e0, e1 - e0);
 			for (e = e0; e < e1; e++) {
 				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
 				gdfo__nn_axpy(o + h * D, P[e], v, D);
@@ -267,7 +270,7 @@ static void attention_forward(float *out, float *att, int keep, const float *qkv
 }
 
 /*
- * Backward of attention_forward: dqkv (T, 3C) (must be zeroed by the
+ * Backward of gdfo__nn_attention_forward: dqkv (T, 3C) (must be zeroed by the
  * caller; written for this pipeline's rows), drel_bias (H, RELATIONS) +=,
  * from dout (T, C). dS is (H * E) scratch.
  */
@@ -382,8 +385,9 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
 			int keep = !!(ws->flags & GDFO_NN_TRAINING);
-			attention_forward(y->atty + pp->row * C, keep ? y->att + H * pp->att : y->att,
-					  keep, y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
+			float *att = keep ? y->att + H * pp->att : y->att;
+			gdfo__nn_attention_forward(y->atty + pp->row * C, att, keep,
+						   y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
 		}
 		/* res1 = x + atty Wp + bp */
 		gdfo__nn_rows_plus(y->res1, x, w->proj_b, R, C);

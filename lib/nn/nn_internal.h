@@ -89,7 +89,9 @@ int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
 /* Kernels (kernels.c); shapes: N rows, C columns, n elements. */
 /* out (n) = bias[rel[j]]; rel values below GDFO_NN_RELATIONS */
 void gdfo__nn_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n);
-void gdfo__nn_softmax(float *row, size_t n);
+/* softmax of scores given in base 2 (natural scores times GDFO__NN_LOG2E) */
+#define GDFO__NN_LOG2E 1.44269504088896341f
+void gdfo__nn_softmax_base2(float *row, size_t n);
 void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
 float gdfo__nn_dot(const float *a, const float *b, size_t n);
 void gdfo__nn_axpy(float *y, float a, const float *x, size_t n);
@@ -102,6 +104,29 @@ void gdfo__nn_layernorm_backward(float *dinp, float *dg, float *db, const float 
 				 const float *rstd, size_t N, size_t C);
 void gdfo__nn_gelu_forward(float *out, const float *inp, size_t n);
 void gdfo__nn_gelu_backward(float *d, const float *inp, size_t n);
+
+/*
+ * Attention of one pipeline (forward.c): out (T, C) from qkv (T, 3C);
+ * att (H, E) probabilities, kept when keep is 1, else scratch reused by
+ * every block of queries.
+ */
+void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *qkv,
+				const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H);
+
+/* Plain reference versions in double precision (reference.c), for the tests. */
+#define GDFO_NN_REF_MAX_HEAD 4096
+void gdfo__nn_ref_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n);
+void gdfo__nn_ref_softmax(float *row, size_t n);
+void gdfo__nn_ref_softmax_backward(float *d, const float *p, size_t n);
+void gdfo__nn_ref_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+				    const float *g, const float *b, size_t N, size_t C);
+void gdfo__nn_ref_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+				     const float *inp, const float *g, const float *mean,
+				     const float *rstd, size_t N, size_t C);
+void gdfo__nn_ref_gelu_forward(float *out, const float *inp, size_t n);
+void gdfo__nn_ref_gelu_backward(float *d, const float *inp, size_t n);
+void gdfo__nn_ref_attention(float *out, const float *qkv, const gdfo__nn_pipe *pp,
+			    const float *rel_bias, size_t C, size_t H);
 
 
 #endif

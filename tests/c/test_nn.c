@@ -1,7 +1,9 @@
 /*
  * The graph encoder: PyTorch fixtures (forward, gradients, AdamW),
  * finite differences over every layer, dense/sparse agreement, weights
- * files, features, zero allocation, concurrent forwards, bad input.
+ * files, features, zero allocation, concurrent forwards, bad input, and
+ * every fast kernel and the blocked attention against the plain reference
+ * versions in lib/nn/reference.c.
  *
  * Fixtures come from tests/ref/encoder_ref.py (float64 PyTorch); the
  * comparisons use float32 tolerances and print the largest difference.
@@ -589,6 +591,197 @@ START_TEST(sparse_matches_dense_on_kept_pairs)
 }
 END_TEST
 
+/* ---- fast kernels against their plain references (lib/nn/reference.c) ---- */
+
+static const size_t kernel_lengths[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 129, 513, 1000};
+#define N_LENGTHS (sizeof(kernel_lengths) / sizeof(kernel_lengths[0]))
+
+static double rel_diff(float a, float b)
+{
+	return fabs((double)a - b) / (fabs((double)b) > 1e-3 ? fabs((double)b) : 1e-3);
+}
+
+START_TEST(kernels_match_reference)
+{
+	uint64_t seed = 11;
+	double worst[6] = {0};
+	size_t li, j;
+
+	for (li = 0; li < N_LENGTHS; li++) {
+		size_t n = kernel_lengths[li];
+		float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+		float *x = malloc(n * sizeof(float)), *p = malloc(n * sizeof(float));
+		float g[GDFO_NN_RELATIONS];
+		uint8_t *rel = malloc(n);
+		for (j = 0; j < GDFO_NN_RELATIONS; j++)
+			g[j] = 3.0f * frand(&seed);
+		for (j = 0; j < n; j++) {
+			rel[j] = (uint8_t)((frand(&seed) + 1.0f) * 0.5f * (GDFO_NN_RELATIONS - 0.01f));
+			x[j] = 12.0f * frand(&seed); /* scores and pre-activations up to +-12 */
+		}
+		/* relation bias: exact */
+		gdfo__nn_bias_fill(a, rel, g, n);
+		gdfo__nn_ref_bias_fill(b, rel, g, n);
+		ck_assert_msg(memcmp(a, b, n * sizeof(float)) == 0, "bias_fill differs at n=%zu", n);
+		/* softmax, including a row far from zero */
+		for (j = 0; j < n; j++) {
+			b[j] = x[j] + (li % 2 ? 40.0f : 0.0f);
+			a[j] = GDFO__NN_LOG2E * b[j];
+		}
+		gdfo__nn_softmax_base2(a, n);
+		gdfo__nn_ref_softmax(b, n);
+		for (j = 0; j < n; j++)
+			worst[0] = fmax(worst[0], fabs((double)a[j] - b[j]));
+		memcpy(p, b, n * sizeof(float));
+		for (j = 0; j < n; j++)
+			a[j] = b[j] = frand(&seed);
+		gdfo__nn_softmax_backward(a, p, n);
+		gdfo__nn_ref_softmax_backward(b, p, n);
+		for (j = 0; j < n; j++)
+			worst[1] = fmax(worst[1], fabs((double)a[j] - b[j]));
+		/* GELU forward and backward */
+		gdfo__nn_gelu_forward(a, x, n);
+		gdfo__nn_ref_gelu_forward(b, x, n);
+		for (j = 0; j < n; j++)
+			worst[2] = fmax(worst[2], rel_diff(a[j], b[j]));
+		for (j = 0; j < n; j++)
+			a[j] = b[j] = frand(&seed);
+		gdfo__nn_gelu_backward(a, x, n);
+		gdfo__nn_ref_gelu_backward(b, x, n);
+		for (j = 0; j < n; j++)
+			worst[3] = fmax(worst[3], rel_diff(a[j], b[j]));
+		/* LayerNorm over one row of n columns, forward and backward */
+		{
+			float *gam = malloc(n * sizeof(float)), *bet = malloc(n * sizeof(float));
+			float *dy = malloc(n * sizeof(float)), m1, r1, m2, r2;
+			float *da = calloc(n, sizeof(float)), *db = calloc(n, sizeof(float));
+			float *dga = calloc(n, sizeof(float)), *dgb = calloc(n, sizeof(float));
+			float *dba = calloc(n, sizeof(float)), *dbb = calloc(n, sizeof(float));
+			for (j = 0; j < n; j++) {
+				gam[j] = 1.0f + 0.5f * frand(&seed);
+				bet[j] = 0.5f * frand(&seed);
+				dy[j] = frand(&seed);
+			}
+			gdfo__nn_layernorm_forward(a, &m1, &r1, x, gam, bet, 1, n);
+			gdfo__nn_ref_layernorm_forward(b, &m2, &r2, x, gam, bet, 1, n);
+			for (j = 0; j < n; j++)
+				worst[4] = fmax(worst[4], fabs((double)a[j] - b[j]));
+			gdfo__nn_layernorm_backward(da, dga, dba, dy, x, gam, &m2, &r2, 1, n);
+			gdfo__nn_ref_layernorm_backward(db, dgb, dbb, dy, x, gam, &m2, &r2, 1, n);
+			for (j = 0; j < n; j++) {
+				worst[5] = fmax(worst[5], fabs((double)da[j] - db[j]));
+				worst[5] = fmax(worst[5], fabs((double)dga[j] - dgb[j]));
+				worst[5] = fmax(worst[5], fabs((double)dba[j] - dbb[j]));
+			}
+			free(gam);
+			free(bet);
+			free(dy);
+			free(da);
+			free(db);
+			free(dga);
+			free(dgb);
+			free(dba);
+			free(dbb);
+		}
+		free(a);
+		free(b);
+		free(x);
+		free(p);
+		free(rel);
+	}
+	printf("nn kernels vs reference: softmax %.1e, softmax' %.1e, gelu %.1e (rel), gelu' %.1e (rel), "
+	       "layernorm %.1e, layernorm' %.1e\n",
+	       worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]);
+	ck_assert_msg(worst[0] < 2e-6, "softmax differs from the reference by %g", worst[0]);
+	ck_assert_msg(worst[1] < 2e-6, "softmax backward differs by %g", worst[1]);
+	ck_assert_msg(worst[2] < 2e-5, "gelu differs by %g (relative)", worst[2]);
+	ck_assert_msg(worst[3] < 2e-5, "gelu backward differs by %g (relative)", worst[3]);
+	ck_assert_msg(worst[4] < 1e-5, "layernorm differs by %g", worst[4]);
+	ck_assert_msg(worst[5] < 1e-4, "layernorm backward differs by %g", worst[5]);
+}
+END_TEST
+
+/*
+ * The blocked BLAS attention against the plain loops, for pipelines large
+ * enough to need several query blocks, keeping the probabilities (training)
+ * and reusing one block of scratch (inference), dense and sparse.
+ */
+static void attention_case(size_t N, uint32_t threshold, int keep)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *bt;
+	gdfo_nn_pipeline p;
+	const gdfo__nn_pipe *pp;
+	uint32_t *edges = malloc(2 * 2 * N * sizeof(uint32_t)), ne = 0;
+	size_t C = 32, H = 4, i, T;
+	float *qkv, *out, *ref, *att, bias[4 * GDFO_NN_RELATIONS];
+	uint64_t seed = 5 + N;
+	double worst = 0;
+
+	for (i = 1; i < N; i++) {
+		edges[2 * ne] = (uint32_t)(i - 1);
+		edges[2 * ne++ + 1] = (uint32_t)i;
+		if (i > 5 && i % 3 == 0) {
+			edges[2 * ne] = (uint32_t)(i - 5);
+			edges[2 * ne++ + 1] = (uint32_t)i;
+		}
+	}
+	p.n_stages = N;
+	p.n_edges = ne;
+	p.edges = edges;
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.d_model = (uint32_t)C;
+	o.n_heads = (uint32_t)H;
+	o.sparse_threshold = threshold;
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	ck_assert_int_eq(gdfo_nn_batch_create(&bt, enc, &p, 1), 0);
+	pp = &bt->pipes[0];
+	T = pp->T;
+	qkv = malloc(T * 3 * C * sizeof(float));
+	out = malloc(T * C * sizeof(float));
+	ref = malloc(T * C * sizeof(float));
+	att = malloc(H * pp->E * sizeof(float));
+	for (i = 0; i < T * 3 * C; i++)
+		qkv[i] = 2.0f * frand(&seed);
+	for (i = 0; i < H * GDFO_NN_RELATIONS; i++)
+		bias[i] = frand(&seed);
+	gdfo__nn_attention_forward(out, att, keep, qkv, pp, bias, C, H);
+	gdfo__nn_ref_attention(ref, qkv, pp, bias, C, H);
+	for (i = 0; i < T * C; i++)
+		worst = fmax(worst, fabs((double)out[i] - ref[i]));
+	ck_assert_msg(worst < 1e-5, "attention N=%zu %s keep=%d differs from the reference by %g", N,
+		      pp->sparse ? "sparse" : "dense", keep, worst);
+	if (keep && !pp->sparse) /* kept probabilities: every row sums to 1 */
+		for (i = 0; i < H * T; i++) {
+			double s = 0;
+			size_t j;
+			for (j = 0; j < T; j++)
+				s += att[i * T + j];
+			ck_assert_msg(fabs(s - 1.0) < 1e-5, "row %zu of kept attention sums to %g", i, s);
+		}
+	free(qkv);
+	free(out);
+	free(ref);
+	free(att);
+	free(edges);
+	gdfo_nn_batch_free(bt);
+	gdfo_nn_free(enc);
+}
+
+START_TEST(attention_matches_reference)
+{
+	/* 300 and 700 tokens take 2 and 6 query blocks of the dense path */
+	attention_case(7, 100000, 0);
+	attention_case(300, 100000, 0);
+	attention_case(300, 100000, 1);
+	attention_case(700, 100000, 0);
+	attention_case(700, 100000, 1);
+	attention_case(700, 256, 0);
+	attention_case(700, 256, 1);
+}
+END_TEST
+
 /* ---- weights file ------------------------------------------------------- */
 
 static char *tmp_path(const char *tag)
@@ -956,6 +1149,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, finite_differences_dense);
 	tcase_add_test(tc, finite_differences_sparse);
 	tcase_add_test(tc, sparse_matches_dense_on_kept_pairs);
+	tcase_add_test(tc, kernels_match_reference);
+	tcase_add_test(tc, attention_matches_reference);
 	tcase_add_test(tc, weights_roundtrip_and_rejects);
 	tcase_add_test(tc, features_from_graph);
 	tcase_add_test(tc, forward_allocates_nothing);

@@ -1,0 +1,160 @@
+/*
+ * Plain reference versions of the encoder's kernels (kernels.c) and of one
+ * pipeline's attention (forward.c): straightforward loops in double
+ * precision with libm's exp and tanh, no blocking, no BLAS. They are slow
+ * and meant to be read; tests/c/test_nn.c compares every fast kernel with
+ * its reference here.
+ *
+ * Dimension letters as in nn_internal.h: N rows, C columns, T tokens of a
+ * pipeline, H heads, D = C / H, E attention entries per head.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+
+void gdfo__nn_ref_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		out[j] = bias[rel[j]];
+}
+
+void gdfo__nn_ref_softmax(float *row, size_t n)
+{
+	double m = -INFINITY, s = 0.0;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		m = row[j] > m ? row[j] : m;
+	for (j = 0; j < n; j++)
+		s += exp((double)row[j] - m);
+	for (j = 0; j < n; j++)
+		row[j] = (float)(exp((double)row[j] - m) / s);
+}
+
+void gdfo__nn_ref_softmax_backward(float *d, const float *p, size_t n)
+{
+	double t = 0.0;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		t += (double)p[j] * d[j];
+	for (j = 0; j < n; j++)
+		d[j] = (float)(p[j] * (d[j] - t));
+}
+
+/* out (N, C), mean (N), rstd (N), inp (N, C), g (C), b (C) */
+void gdfo__nn_ref_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+				    const float *g, const float *b, size_t N, size_t C)
+{
+	size_t i, j;
+
+	for (i = 0; i < N; i++) {
+		const float *x = inp + i * C;
+		double m = 0.0, v = 0.0, r;
+		for (j = 0; j < C; j++)
+			m += x[j];
+		m /= (double)C;
+		for (j = 0; j < C; j++)
+			v += (x[j] - m) * (x[j] - m);
+		r = 1.0 / sqrt(v / (double)C + 1e-5);
+		for (j = 0; j < C; j++)
+			out[i * C + j] = (float)((x[j] - m) * r * g[j] + b[j]);
+		mean[i] = (float)m;
+		rstd[i] = (float)r;
+	}
+}
+
+/* dinp (N, C) +=, dg (C) +=, db (C) +=; dout, inp (N, C); g (C); mean, rstd (N) */
+void gdfo__nn_ref_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+				     const float *inp, const float *g, const float *mean,
+				     const float *rstd, size_t N, size_t C)
+{
+	size_t i, j;
+
+	for (i = 0; i < N; i++) {
+		const float *x = inp + i * C, *dy = dout + i * C;
+		double m = mean[i], r = rstd[i], a = 0.0, c = 0.0;
+		for (j = 0; j < C; j++) {
+			double n = (x[j] - m) * r, dn = (double)g[j] * dy[j];
+			a += dn;
+			c += dn * n;
+		}
+		a /= (double)C;
+		c /= (double)C;
+		for (j = 0; j < C; j++) {
+			double n = (x[j] - m) * r, dn = (double)g[j] * dy[j];
+			db[j] += dy[j];
+			dg[j] += (float)(n * dy[j]);
+			dinp[i * C + j] += (float)((dn - a - n * c) * r);
+		}
+	}
+}
+
+#define GELU_K 0.7978845608028654 /* sqrt(2 / pi) */
+
+void gdfo__nn_ref_gelu_forward(float *out, const float *inp, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double x = inp[i];
+		out[i] = (float)(0.5 * x * (1.0 + tanh(GELU_K * (x + 0.044715 * x * x * x))));
+	}
+}
+
+void gdfo__nn_ref_gelu_backward(float *d, const float *inp, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double x = inp[i], t = tanh(GELU_K * (x + 0.044715 * x * x * x));
+		double grad = 0.5 * (1.0 + t) +
+			      0.5 * x * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * 0.044715 * x * x);
+		d[i] = (float)(d[i] * grad);
+	}
+}
+
+/*
+ * Attention of one pipeline: out (T, C) from qkv (T, 3C) rows of the
+ * pipeline; rel_bias (H, GDFO_NN_RELATIONS). Dense pipelines attend to every
+ * token, sparse ones to their neighbourhood lists.
+ */
+void gdfo__nn_ref_attention(float *out, const float *qkv, const gdfo__nn_pipe *pp,
+			    const float *rel_bias, size_t C, size_t H)
+{
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e, k;
+	double scale = 1.0 / sqrt((double)D);
+
+	for (i = 0; i < T; i++) {
+		size_t e0 = pp->sparse ? pp->nb_start[i] : 0;
+		size_t e1 = pp->sparse ? pp->nb_start[i + 1] : T;
+		for (h = 0; h < H; h++) {
+			double m = -INFINITY, s = 0.0, o[GDFO_NN_REF_MAX_HEAD] = {0};
+			for (e = e0; e < e1; e++) {
+				size_t j = pp->sparse ? pp->nb_idx[e] : e;
+				uint8_t r = pp->sparse ? pp->nb_rel[e] : pp->rel[i * T + j];
+				double a = 0.0;
+				for (k = 0; k < D; k++)
+					a += (double)qkv[i * C3 + h * D + k] * qkv[j * C3 + C + h * D + k];
+				a = a * scale + rel_bias[h * GDFO_NN_RELATIONS + r];
+				m = a > m ? a : m;
+			}
+			for (e = e0; e < e1; e++) {
+				size_t j = pp->sparse ? pp->nb_idx[e] : e;
+				uint8_t r = pp->sparse ? pp->nb_rel[e] : pp->rel[i * T + j];
+				double a = 0.0, p;
+				for (k = 0; k < D; k++)
+					a += (double)qkv[i * C3 + h * D + k] * qkv[j * C3 + C + h * D + k];
+				p = exp(a * scale + rel_bias[h * GDFO_NN_RELATIONS + r] - m);
+				s += p;
+				for (k = 0; k < D; k++)
+					o[k] += p * qkv[j * C3 + 2 * C + h * D + k];
+			}
+			for (k = 0; k < D; k++)
+				out[i * C + h * D + k] = (float)(o[k] / s);
+		}
+	}
+}
