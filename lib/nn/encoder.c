@@ -44,9 +44,9 @@ int gdfo__nn_check_options(const gdfo_nn_options *o)
 	if (o->n_features < 1 || o->n_features > 4096)
 		return gdfo__error(GDFO_EINVAL, "encoder options: n_features %u is not in 1..4096",
 				   o->n_features);
-	if (o->n_heads < 1 || o->n_heads > 64)
-		return gdfo__error(GDFO_EINVAL, "encoder options: n_heads %u is not in 1..64",
-				   o->n_heads);
+	if (o->n_heads < 1 || o->n_heads > GDFO__NN_MAX_ATT_HEADS)
+		return gdfo__error(GDFO_EINVAL, "encoder options: n_heads %u is not in 1..%d",
+				   o->n_heads, GDFO__NN_MAX_ATT_HEADS);
 	if (o->d_model < 1 || o->d_model > 4096 || o->d_model % o->n_heads)
 		return gdfo__error(GDFO_EINVAL,
 				   "encoder options: d_model %u is not in 1..4096 or not a multiple of n_heads %u",

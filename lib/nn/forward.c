@@ -216,7 +216,9 @@ void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *q
 {
 	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e;
 	/* scores are computed in base 2: log2(e) folds into the scale and bias */
-	float scale2 = GDFO__NN_LOG2E / sqrtf((float)D), bias2[GDFO_NN_RELATIONS];
+	/* n_heads is at most GDFO__NN_MAX_ATT_HEADS (checked with the options) */
+	float scale2 = GDFO__NN_LOG2E / sqrtf((float)D);
+	float bias2[GDFO__NN_MAX_ATT_HEADS * GDFO_NN_RELATIONS];
 
 	if (!pp->sparse) {
 		/*
@@ -247,25 +249,13 @@ void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *q
 		}
 		return;
 	}
+	for (e = 0; e < H * GDFO_NN_RELATIONS; e++)
+		bias2[e] = GDFO__NN_LOG2E * rel_bias[e];
 	for (i = 0; i < T; i++) {
 		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1];
-		const float *q = qkv + i * C3;
-		float *o = out + i * C;
-		memset(o, 0, C * sizeof(float));
-		for (h = 0; h < H; h++) {
-			float *P = att + h * pp->E;
-			const float *bias = rel_bias + h * GDFO_NN_RELATIONS;
-			for (e = e0; e < e1; e++) {
-				const float *k = qkv + (size_t)pp->nb_idx[e] * C3 + C;
-				P[e] = scale2 * gdfo__nn_dot(q + h * D, k + h * D, D) +
-				       GDFO__NN_LOG2E * bias[pp->nb_rel[e]];
-			}
-			gdfo__nn_softmax_base2(P + e0, e1 - e0);
-			for (e = e0; e < e1; e++) {
-				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
-				gdfo__nn_axpy(o + h * D, P[e], v, D);
-			}
-		}
+		gdfo__nn_sparse_attention_row(out + i * C, att + e0, pp->E, qkv + i * C3, qkv,
+					      pp->nb_idx + e0, pp->nb_rel + e0, bias2, scale2,
+					      e1 - e0, C, H);
 	}
 }
 

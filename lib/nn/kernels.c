@@ -30,6 +30,12 @@
 
 #define LANES 8
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLL8 _Pragma("GCC unroll 8")
+#else
+#define UNROLL8
+#endif
+
 static inline __attribute__((always_inline)) float lanes_sum(const float *s)
 {
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
@@ -144,12 +150,7 @@ static inline __attribute__((always_inline)) float exp2_nonpositive(float x)
 	return f * s;
 }
 
-/*
- * Softmax of a row of scores given in base 2 (natural scores times
- * log2(e), which callers fold into their scale and bias): the range
- * reduction of 2^x is then one subtraction.
- */
-KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
+static inline __attribute__((always_inline)) void softmax_base2(float *restrict row, size_t n)
 {
 	float mx[LANES], s[LANES], m, inv;
 	size_t j, l;
@@ -176,6 +177,86 @@ KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
 	inv = 1.0f / lanes_sum(s);
 	for (j = 0; j < n; j++)
 		row[j] *= inv;
+}
+
+/*
+ * Softmax of a row of scores given in base 2 (natural scores times
+ * log2(e), which callers fold into their scale and bias): the range
+ * reduction of 2^x is then one subtraction.
+ */
+KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
+{
+	softmax_base2(row, n);
+}
+
+static inline __attribute__((always_inline)) void
+sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restrict q,
+	   const float *restrict qkv, const uint32_t *restrict idx, const uint8_t *restrict rel,
+	   const float *restrict bias2, float scale2, size_t n, size_t C, size_t H, size_t D)
+{
+	size_t C3 = 3 * C, e, h, k, l;
+
+	for (e = 0; e < n; e++) {
+		const float *key = qkv + (size_t)idx[e] * C3 + C;
+		for (h = 0; h < H; h++) {
+			const float *a = q + h * D, *b = key + h * D;
+			float s[LANES] = {0};
+			UNROLL8
+			for (k = 0; k + LANES <= D; k += LANES)
+				for (l = 0; l < LANES; l++)
+					s[l] += a[k + l] * b[k + l];
+			for (; k < D; k++)
+				s[0] += a[k] * b[k];
+			P[h * ps + e] = scale2 * lanes_sum(s) + bias2[h * GDFO_NN_RELATIONS + rel[e]];
+		}
+	}
+	for (h = 0; h < H; h++)
+		softmax_base2(P + h * ps, n);
+	for (k = 0; k < C; k++)
+		out[k] = 0.0f;
+	for (e = 0; e < n; e++) {
+		const float *v = qkv + (size_t)idx[e] * C3 + 2 * C;
+		for (h = 0; h < H; h++) {
+			float w = P[h * ps + e];
+			UNROLL8
+			for (k = h * D; k < (h + 1) * D; k++)
+				out[k] += w * v[k];
+		}
+	}
+}
+
+/*
+ * Sparse attention of one query over its n neighbours, every head in one
+ * call (the per-entry work is too small for a call per head and entry).
+ * out (C) the query's output; P (H, ps) probabilities, entry e of head h at
+ * P[h * ps + e]; q (C) the query's part of its qkv row; qkv rows of the
+ * pipeline (stride 3C: keys at +C, values at +2C); idx (n) key tokens,
+ * rel (n) their relations; bias2 (H, GDFO_NN_RELATIONS) and scale2 already
+ * in base 2. Common head widths get a copy with the width fixed at compile
+ * time, so the short per-head loops unroll completely.
+ */
+KERNEL void gdfo__nn_sparse_attention_row(float *restrict out, float *restrict P, size_t ps,
+					  const float *restrict q, const float *restrict qkv,
+					  const uint32_t *restrict idx, const uint8_t *restrict rel,
+					  const float *restrict bias2, float scale2, size_t n,
+					  size_t C, size_t H)
+{
+	switch (C / H) {
+	case 8:
+		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 8);
+		break;
+	case 16:
+		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 16);
+		break;
+	case 32:
+		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 32);
+		break;
+	case 64:
+		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 64);
+		break;
+	default:
+		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, C / H);
+	}
 }
 
 KERNEL float gdfo__nn_dot(const float *restrict a, const float *restrict b, size_t n)

@@ -15,6 +15,7 @@
 #include "gdfo/nn.h"
 
 #define GDFO__NN_MAX_TENSORS 512
+#define GDFO__NN_MAX_ATT_HEADS 64 /* n_heads limit of the options */
 
 typedef struct gdfo__nn_view {
 	char name[40];
@@ -92,6 +93,10 @@ void gdfo__nn_bias_fill(float *out, const uint8_t *rel, const float *bias, size_
 /* softmax of scores given in base 2 (natural scores times GDFO__NN_LOG2E) */
 #define GDFO__NN_LOG2E 1.44269504088896341f
 void gdfo__nn_softmax_base2(float *row, size_t n);
+/* one query's sparse attention over its n neighbours, all heads (kernels.c) */
+void gdfo__nn_sparse_attention_row(float *out, float *P, size_t ps, const float *q,
+				   const float *qkv, const uint32_t *idx, const uint8_t *rel,
+				   const float *bias2, float scale2, size_t n, size_t C, size_t H);
 void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
 float gdfo__nn_dot(const float *a, const float *b, size_t n);
 void gdfo__nn_axpy(float *y, float a, const float *x, size_t n);
