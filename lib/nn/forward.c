@@ -21,7 +21,7 @@ typedef struct ws_layer {
 	float *ln1, *ln1_mean, *ln1_rstd; /* (R, C), (R), (R) */
 	float *qkv;                       /* (R, 3C) */
 	float *att;                       /* training: (H * E_total) softmax probabilities;
-					     inference: (H * Emax) scratch for one pipeline */
+					     inference: scratch for one pipeline (att_scratch) */
 	float *atty;                      /* (R, C) heads' outputs, before the projection */
 	float *res1;                      /* (R, C) */
 	float *ln2, *ln2_mean, *ln2_rstd; /* (R, C), (R), (R) */
@@ -32,7 +32,7 @@ typedef struct ws_layer {
 struct gdfo_nn_workspace {
 	const gdfo_nn_encoder *enc;
 	uint32_t flags;
-	size_t cap_R, cap_E, cap_Emax, cap_B;
+	size_t cap_R, cap_E, cap_Emax, cap_A, cap_B;
 	float *mem;
 	ws_layer *layers; /* L slots when training, else 1 */
 	float *feat;      /* (S, F) */
@@ -42,15 +42,41 @@ struct gdfo_nn_workspace {
 	float *hs;        /* (R, Ws) */
 	/* backward scratch (training only) */
 	float *dres, *dln, *dqkv, *datty, *dfch; /* (R, C), (R, C), (R, 3C), (R, C), (R, 4C) */
-	float *dS;        /* (H * Emax) */
+	float *dS;        /* (Emax) */
 	float *dpool;     /* (B, 2C) */
 	float *dhs;       /* (R, Ws) */
 	const gdfo_nn_batch *batch; /* of the last forward */
 };
 
+/* Query rows per block of the dense attention of a pipeline of T tokens. */
+static size_t dense_block_rows(size_t T)
+{
+	size_t nblk = (T * T + ATT_BLOCK_FLOATS - 1) / ATT_BLOCK_FLOATS;
+
+	nblk = nblk > T ? T : (nblk ? nblk : 1);
+	return (T + nblk - 1) / nblk;
+}
+
+/*
+ * Floats of attention scratch an inference forward needs for the batch:
+ * one block of scores for a dense pipeline (reused by every block and head),
+ * every head's entries for a sparse one.
+ */
+static size_t att_scratch(const gdfo_nn_batch *b, size_t H)
+{
+	size_t i, need = 0;
+
+	for (i = 0; i < b->B; i++) {
+		const gdfo__nn_pipe *pp = &b->pipes[i];
+		size_t n = pp->sparse ? H * pp->E : dense_block_rows(pp->T) * pp->T;
+		need = n > need ? n : need;
+	}
+	return need;
+}
+
 /* Lays out the workspace for the given capacities; base NULL only measures. */
 static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, size_t Emax,
-			size_t B)
+			size_t A, size_t B)
 {
 	const gdfo_nn_encoder *enc = ws->enc;
 	size_t C = enc->C, H = enc->H, off = 0, l;
@@ -62,7 +88,7 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 		TAKE(y->ln1_mean, R);
 		TAKE(y->ln1_rstd, R);
 		TAKE(y->qkv, 3 * R * C);
-		TAKE(y->att, H * ((ws->flags & GDFO_NN_TRAINING) ? E : Emax));
+		TAKE(y->att, (ws->flags & GDFO_NN_TRAINING) ? H * E : A);
 		TAKE(y->atty, R * C);
 		TAKE(y->res1, R * C);
 		TAKE(y->ln2, R * C);
@@ -85,7 +111,7 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 		TAKE(ws->dqkv, 3 * R * C);
 		TAKE(ws->datty, R * C);
 		TAKE(ws->dfch, 4 * R * C);
-		TAKE(ws->dS, H * Emax);
+		TAKE(ws->dS, Emax);
 		TAKE(ws->dpool, B * 2 * C);
 		TAKE(ws->dhs, R * enc->Ws);
 	}
@@ -95,17 +121,18 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 
 static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
 {
-	size_t R, E, Emax, B, n;
+	size_t R, E, Emax, A = att_scratch(b, ws->enc->H), B, n;
 	float *mem;
 
 	if (b->R <= ws->cap_R && b->E_total <= ws->cap_E && b->E_max <= ws->cap_Emax &&
-	    b->B <= ws->cap_B && ws->mem)
+	    A <= ws->cap_A && b->B <= ws->cap_B && ws->mem)
 		return 0;
 	R = b->R > ws->cap_R ? b->R : ws->cap_R;
 	E = b->E_total > ws->cap_E ? b->E_total : ws->cap_E;
 	Emax = b->E_max > ws->cap_Emax ? b->E_max : ws->cap_Emax;
+	A = A > ws->cap_A ? A : ws->cap_A;
 	B = b->B > ws->cap_B ? b->B : ws->cap_B;
-	n = ws_layout(ws, NULL, R, E, Emax, B);
+	n = ws_layout(ws, NULL, R, E, Emax, A, B);
 	if (n > SIZE_MAX / sizeof(float))
 		return gdfo__error(GDFO_ENOMEM, "encoder workspace of %zu floats is too large", n);
 	mem = aligned_alloc(64, ALIGN16(n) * sizeof(float));
@@ -114,10 +141,11 @@ static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
 				   n * sizeof(float) >> 20);
 	free(ws->mem);
 	ws->mem = mem;
-	ws_layout(ws, mem, R, E, Emax, B);
+	ws_layout(ws, mem, R, E, Emax, A, B);
 	ws->cap_R = R;
 	ws->cap_E = E;
 	ws->cap_Emax = Emax;
+	ws->cap_A = A;
 	ws->cap_B = B;
 	ws->batch = NULL;
 	return 0;
@@ -227,9 +255,7 @@ void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *q
 		 * skips its separate beta pass), the softmax and the PV product all
 		 * find the block in cache. Blocks are of equal size (to a row).
 		 */
-		size_t nblk = (T * T + ATT_BLOCK_FLOATS - 1) / ATT_BLOCK_FLOATS, blk, i0, nb;
-		nblk = nblk > T ? T : (nblk ? nblk : 1);
-		blk = (T + nblk - 1) / nblk;
+		size_t blk = dense_block_rows(T), i0, nb;
 		for (h = 0; h < H; h++) {
 			for (e = 0; e < GDFO_NN_RELATIONS; e++)
 				bias2[e] = GDFO__NN_LOG2E * rel_bias[h * GDFO_NN_RELATIONS + e];
