@@ -294,7 +294,7 @@ static void attention_backward(float *dqkv, float *drel_bias, float *dS, const f
 			       const float *qkv, const float *att, const gdfo__nn_pipe *pp,
 			       size_t C, size_t H)
 {
-	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, j, e;
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, j;
 	float scale = 1.0f / sqrtf((float)D);
 
 	if (!pp->sparse) {
@@ -329,30 +329,9 @@ static void attention_backward(float *dqkv, float *drel_bias, float *dS, const f
 	}
 	for (i = 0; i < T; i++) {
 		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1];
-		const float *q = qkv + i * C3;
-		const float *dO = dout + i * C;
-		float *dq = dqkv + i * C3;
-		for (h = 0; h < H; h++) {
-			const float *P = att + h * pp->E;
-			float *db = drel_bias + h * GDFO_NN_RELATIONS;
-			for (e = e0; e < e1; e++) {
-				const float *v = qkv + (size_t)pp->nb_idx[e] * C3 + 2 * C + h * D;
-				dS[e] = gdfo__nn_dot(dO + h * D, v, D);
-			}
-			gdfo__nn_softmax_backward(dS + e0, P + e0, e1 - e0);
-			for (e = e0; e < e1; e++) {
-				size_t kj = pp->nb_idx[e];
-				const float *k = qkv + kj * C3 + C + h * D;
-				float *dk = dqkv + kj * C3 + C + h * D;
-				float *dv = dqkv + kj * C3 + 2 * C + h * D;
-				float ds = dS[e];
-				db[pp->nb_rel[e]] += ds;
-				ds *= scale;
-				gdfo__nn_axpy(dq + h * D, ds, k, D);
-				gdfo__nn_axpy(dk, ds, q + h * D, D);
-				gdfo__nn_axpy(dv, P[e], dO + h * D, D);
-			}
-		}
+		gdfo__nn_sparse_attention_row_backward(dqkv, drel_bias, dS, dout + i * C, qkv,
+						       att + e0, pp->E, i, pp->nb_idx + e0,
+						       pp->nb_rel + e0, scale, e1 - e0, C, H);
 	}
 }
 

@@ -259,27 +259,6 @@ KERNEL void gdfo__nn_sparse_attention_row(float *restrict out, float *restrict P
 	}
 }
 
-KERNEL float gdfo__nn_dot(const float *restrict a, const float *restrict b, size_t n)
-{
-	float s[LANES] = {0};
-	size_t j, l;
-
-	for (j = 0; j + LANES <= n; j += LANES)
-		for (l = 0; l < LANES; l++)
-			s[l] += a[j + l] * b[j + l];
-	for (; j < n; j++)
-		s[0] += a[j] * b[j];
-	return lanes_sum(s);
-}
-
-KERNEL void gdfo__nn_axpy(float *restrict y, float a, const float *restrict x, size_t n)
-{
-	size_t j;
-
-	for (j = 0; j < n; j++)
-		y[j] += a * x[j];
-}
-
 /* out (N, C) = x (N, C) + bias (C) */
 KERNEL void gdfo__nn_rows_plus(float *restrict out, const float *restrict x,
 			       const float *restrict bias, size_t N, size_t C)
@@ -400,7 +379,9 @@ KERNEL void gdfo__nn_gelu_backward(float *restrict d, const float *restrict inp,
 }
 
 /* Softmax backward on a row: d = p * (d - sum(p * d)). */
-KERNEL void gdfo__nn_softmax_backward(float *restrict d, const float *restrict p, size_t n)
+static inline __attribute__((always_inline)) void softmax_backward(float *restrict d,
+								   const float *restrict p,
+								   size_t n)
 {
 	float s[LANES] = {0}, t;
 	size_t j, l;
@@ -413,4 +394,86 @@ KERNEL void gdfo__nn_softmax_backward(float *restrict d, const float *restrict p
 	t = lanes_sum(s);
 	for (j = 0; j < n; j++)
 		d[j] = p[j] * (d[j] - t);
+}
+
+KERNEL void gdfo__nn_softmax_backward(float *restrict d, const float *restrict p, size_t n)
+{
+	softmax_backward(d, p, n);
+}
+
+static inline __attribute__((always_inline)) void
+sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *restrict dS,
+		    const float *restrict dO, const float *restrict qkv, const float *restrict P,
+		    size_t ps, size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel,
+		    float scale, size_t n, size_t C, size_t H, size_t D)
+{
+	size_t C3 = 3 * C, e, h, k, l;
+	const float *q = qkv + i * C3;
+
+	for (h = 0; h < H; h++) {
+		const float *Ph = P + h * ps, *dOh = dO + h * D, *qh = q + h * D;
+		float *db = drel_bias + h * GDFO_NN_RELATIONS, *dqh = dqkv + i * C3 + h * D;
+		for (e = 0; e < n; e++) {
+			const float *v = qkv + (size_t)idx[e] * C3 + 2 * C + h * D;
+			float s[LANES] = {0};
+			UNROLL8
+			for (k = 0; k + LANES <= D; k += LANES)
+				for (l = 0; l < LANES; l++)
+					s[l] += dOh[k + l] * v[k + l];
+			for (; k < D; k++)
+				s[0] += dOh[k] * v[k];
+			dS[e] = lanes_sum(s);
+		}
+		softmax_backward(dS, Ph, n);
+		for (e = 0; e < n; e++) {
+			size_t kj = idx[e];
+			const float *kk = qkv + kj * C3 + C + h * D;
+			float *dk = dqkv + kj * C3 + C + h * D, *dv = dqkv + kj * C3 + 2 * C + h * D;
+			float ds = dS[e], p = Ph[e];
+			db[rel[e]] += ds;
+			ds *= scale;
+			UNROLL8
+			for (k = 0; k < D; k++) {
+				dqh[k] += ds * kk[k];
+				dk[k] += ds * qh[k];
+				dv[k] += p * dOh[k];
+			}
+		}
+	}
+}
+
+/*
+ * Backward of gdfo__nn_sparse_attention_row for query i: ADDS into dqkv
+ * (rows of the pipeline, (T, 3C): the query's Q part, its keys' K and V
+ * parts) and drel_bias (H, GDFO_NN_RELATIONS); dS (n) scratch; dO (C) the
+ * gradient at the query's output; P (H, ps) the probabilities kept by the
+ * forward; scale = 1 / sqrt(C / H) in natural units (the probabilities do
+ * not depend on the base the forward used).
+ */
+KERNEL void gdfo__nn_sparse_attention_row_backward(float *restrict dqkv,
+						   float *restrict drel_bias,
+						   float *restrict dS, const float *restrict dO,
+						   const float *restrict qkv,
+						   const float *restrict P, size_t ps, size_t i,
+						   const uint32_t *restrict idx,
+						   const uint8_t *restrict rel, float scale,
+						   size_t n, size_t C, size_t H)
+{
+	switch (C / H) {
+	case 8:
+		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 8);
+		break;
+	case 16:
+		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 16);
+		break;
+	case 32:
+		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 32);
+		break;
+	case 64:
+		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 64);
+		break;
+	default:
+		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H,
+				    C / H);
+	}
 }

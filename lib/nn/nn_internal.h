@@ -97,9 +97,13 @@ void gdfo__nn_softmax_base2(float *row, size_t n);
 void gdfo__nn_sparse_attention_row(float *out, float *P, size_t ps, const float *q,
 				   const float *qkv, const uint32_t *idx, const uint8_t *rel,
 				   const float *bias2, float scale2, size_t n, size_t C, size_t H);
+/* its backward for query i (kernels.c); ADDS into dqkv and drel_bias */
+void gdfo__nn_sparse_attention_row_backward(float *dqkv, float *drel_bias, float *dS,
+					    const float *dO, const float *qkv, const float *P,
+					    size_t ps, size_t i, const uint32_t *idx,
+					    const uint8_t *rel, float scale, size_t n, size_t C,
+					    size_t H);
 void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
-float gdfo__nn_dot(const float *a, const float *b, size_t n);
-void gdfo__nn_axpy(float *y, float a, const float *x, size_t n);
 void gdfo__nn_rows_plus(float *out, const float *x, const float *bias, size_t N, size_t C);
 void gdfo__nn_colsum_add(float *acc, const float *x, size_t ld, size_t N, size_t C);
 void gdfo__nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,

@@ -706,7 +706,7 @@ END_TEST
  * enough to need several query blocks, keeping the probabilities (training)
  * and reusing one block of scratch (inference), dense and sparse.
  */
-static void attention_case(size_t N, uint32_t threshold, int keep)
+static void attention_case(size_t N, uint32_t threshold, int keep, size_t C, size_t H)
 {
 	gdfo_nn_options o;
 	gdfo_nn_encoder *enc;
@@ -714,8 +714,8 @@ static void attention_case(size_t N, uint32_t threshold, int keep)
 	gdfo_nn_pipeline p;
 	const gdfo__nn_pipe *pp;
 	uint32_t *edges = malloc(2 * 2 * N * sizeof(uint32_t)), ne = 0;
-	size_t C = 32, H = 4, i, T;
-	float *qkv, *out, *ref, *att, bias[4 * GDFO_NN_RELATIONS];
+	size_t i, T;
+	float *qkv, *out, *ref, *att, bias[GDFO__NN_MAX_ATT_HEADS * GDFO_NN_RELATIONS];
 	uint64_t seed = 5 + N;
 	double worst = 0;
 
@@ -750,8 +750,8 @@ static void attention_case(size_t N, uint32_t threshold, int keep)
 	gdfo__nn_ref_attention(ref, qkv, pp, bias, C, H);
 	for (i = 0; i < T * C; i++)
 		worst = fmax(worst, fabs((double)out[i] - ref[i]));
-	ck_assert_msg(worst < 1e-5, "attention N=%zu %s keep=%d differs from the reference by %g", N,
-		      pp->sparse ? "sparse" : "dense", keep, worst);
+	ck_assert_msg(worst < 1e-5, "attention N=%zu C=%zu H=%zu %s keep=%d differs from the reference by %g",
+		      N, C, H, pp->sparse ? "sparse" : "dense", keep, worst);
 	if (keep && !pp->sparse) /* kept probabilities: every row sums to 1 */
 		for (i = 0; i < H * T; i++) {
 			double s = 0;
@@ -771,14 +771,103 @@ static void attention_case(size_t N, uint32_t threshold, int keep)
 
 START_TEST(attention_matches_reference)
 {
-	/* 300 and 700 tokens take 2 and 6 query blocks of the dense path */
-	attention_case(7, 100000, 0);
-	attention_case(300, 100000, 0);
-	attention_case(300, 100000, 1);
-	attention_case(700, 100000, 0);
-	attention_case(700, 100000, 1);
-	attention_case(700, 256, 0);
-	attention_case(700, 256, 1);
+	/* head widths 4, 8, 16, 32, 64 and 12 (the sparse kernel specialises 8..64) */
+	static const size_t widths[][2] = {{16, 4}, {32, 4}, {64, 4}, {64, 2}, {64, 1}, {48, 4}};
+	size_t k;
+
+	/* 300 and 700 tokens take 2 and 5 query blocks of the dense path */
+	attention_case(7, 100000, 0, 32, 4);
+	attention_case(300, 100000, 0, 32, 4);
+	attention_case(300, 100000, 1, 32, 4);
+	attention_case(700, 100000, 0, 32, 4);
+	attention_case(700, 100000, 1, 32, 4);
+	for (k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+		attention_case(40, 100000, 0, widths[k][0], widths[k][1]);
+		attention_case(300, 256, 0, widths[k][0], widths[k][1]);
+		attention_case(300, 256, 1, widths[k][0], widths[k][1]);
+	}
+}
+END_TEST
+
+/*
+ * The sparse backward (one kernel call per query) against the dense
+ * backward (BLAS), on a chain where the sparse path keeps every pair, for
+ * every specialised head width and one that is not: parameter and feature
+ * gradients must agree.
+ */
+static void sparse_backward_case(uint32_t d, uint32_t H)
+{
+	gdfo_nn_options o;
+	gdfo_nn_encoder *dense, *sparse;
+	gdfo_nn_batch *bd, *bs;
+	gdfo_nn_workspace *wd, *wsp;
+	uint32_t edges[2 * 23];
+	gdfo_nn_pipeline p = {24, 23, edges};
+	float feat[24 * GDFO_NN_FEATURES], dfd[24 * GDFO_NN_FEATURES] = {0},
+					  dfs[24 * GDFO_NN_FEATURES] = {0};
+	float *gs = malloc(24 * d * sizeof(float)), *gp = malloc(d * sizeof(float));
+	gdfo_nn_output_grads g = {gs, gp, NULL, NULL};
+	uint64_t seed = 17 + d + H;
+	double worst = 0, scale = 0;
+	size_t i;
+
+	for (i = 0; i < 23; i++) {
+		edges[2 * i] = (uint32_t)i;
+		edges[2 * i + 1] = (uint32_t)(i + 1);
+	}
+	for (i = 0; i < 24 * GDFO_NN_FEATURES; i++)
+		feat[i] = frand(&seed);
+	for (i = 0; i < 24 * d; i++)
+		gs[i] = frand(&seed);
+	for (i = 0; i < d; i++)
+		gp[i] = frand(&seed);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.d_model = d;
+	o.n_heads = H;
+	o.n_layers = 2;
+	ck_assert_int_eq(gdfo_nn_create(&dense, &o), 0);
+	o.sparse_threshold = 4;
+	o.sparse_hops = 64;
+	ck_assert_int_eq(gdfo_nn_create(&sparse, &o), 0);
+	ck_assert_uint_eq(dense->n_params, sparse->n_params);
+	for (i = 0; i < dense->n_params; i++) /* nonzero biases, relation biases included */
+		dense->params[i] += 0.1f * frand(&seed);
+	memcpy(sparse->params, dense->params, dense->n_params * sizeof(float));
+	ck_assert_int_eq(gdfo_nn_batch_create(&bd, dense, &p, 1), 0);
+	ck_assert_int_eq(gdfo_nn_batch_create(&bs, sparse, &p, 1), 0);
+	ck_assert(!bd->pipes[0].sparse && bs->pipes[0].sparse);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wd, dense, bd, GDFO_NN_TRAINING), 0);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wsp, sparse, bs, GDFO_NN_TRAINING), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wd, bd, feat, NULL), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wsp, bs, feat, NULL), 0);
+	ck_assert_int_eq(gdfo_nn_backward(dense, wd, &g, dfd), 0);
+	ck_assert_int_eq(gdfo_nn_backward(sparse, wsp, &g, dfs), 0);
+	for (i = 0; i < dense->n_params; i++) {
+		scale = fmax(scale, fabs(dense->grads[i]));
+		worst = fmax(worst, fabs((double)dense->grads[i] - sparse->grads[i]));
+	}
+	for (i = 0; i < 24 * GDFO_NN_FEATURES; i++)
+		worst = fmax(worst, fabs((double)dfd[i] - dfs[i]));
+	ck_assert_msg(worst < 1e-4 * fmax(1.0, scale),
+		      "d=%u H=%u: sparse and dense gradients differ by %g (largest %g)", d, H, worst,
+		      scale);
+	gdfo_nn_workspace_free(wd);
+	gdfo_nn_workspace_free(wsp);
+	gdfo_nn_batch_free(bd);
+	gdfo_nn_batch_free(bs);
+	gdfo_nn_free(dense);
+	gdfo_nn_free(sparse);
+	free(gs);
+	free(gp);
+}
+
+START_TEST(sparse_backward_matches_dense)
+{
+	sparse_backward_case(8, 1);  /* head width 8 */
+	sparse_backward_case(32, 2); /* 16 */
+	sparse_backward_case(64, 2); /* 32 */
+	sparse_backward_case(64, 1); /* 64 */
+	sparse_backward_case(24, 2); /* 12: the general loop */
 }
 END_TEST
 
@@ -1151,6 +1240,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sparse_matches_dense_on_kept_pairs);
 	tcase_add_test(tc, kernels_match_reference);
 	tcase_add_test(tc, attention_matches_reference);
+	tcase_add_test(tc, sparse_backward_matches_dense);
 	tcase_add_test(tc, weights_roundtrip_and_rejects);
 	tcase_add_test(tc, features_from_graph);
 	tcase_add_test(tc, forward_allocates_nothing);
