@@ -1,16 +1,20 @@
 /*
- * The encoder's elementwise and row kernels (softmax, LayerNorm, GELU,
- * dot products), written so that GCC vectorizes them: fixed 8-lane
- * partial sums for reductions and branch-free bodies. On x86-64 each is
- * compiled twice (AVX2+FMA and baseline) and picked at load time.
+ * The encoder's elementwise and row kernels (relation-bias fill, softmax,
+ * LayerNorm, GELU, the sparse path's per-query attention), written so that
+ * GCC vectorizes them: fixed 8-lane partial sums for reductions and
+ * branch-free bodies. On x86-64 each is compiled twice (x86-64-v3, i.e.
+ * AVX2+FMA, and baseline) and picked at load time; the bias fill has an
+ * AVX2 version chosen at run time. lib/nn/reference.c holds a plain version
+ * of each, and tests/c/test_nn.c compares them.
  *
- * Two math flags apply to this file only: -ffinite-math-only and
- * -fno-signed-zeros, which let "a > b ? a : b" become a vector max. The
- * inputs are finite (features are checked, weights are checked on load).
- * There is no reassociation: every sum is computed in the order written,
- * lane by lane, so results are deterministic for a given build and CPU.
+ * Three math flags apply to this file only: -ffinite-math-only and
+ * -fno-signed-zeros, which let "a > b ? a : b" become a vector max, and
+ * -ffp-contract=fast, which lets a * b + c become one FMA. The inputs are
+ * finite (features are checked, weights are checked on load). There is no
+ * reassociation: every sum is computed in the order written, lane by lane,
+ * so results are deterministic for a given build and CPU.
  *
- * Dimension letters: N rows, C columns.
+ * Dimension letters: N rows, C columns, H heads, D = C / H.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("-fvect-cost-model=dynamic", "-ffinite-math-only", "-fno-signed-zeros", "-ffp-contract=fast")
