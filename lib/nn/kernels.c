@@ -193,26 +193,34 @@ KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
 	softmax_base2(row, n);
 }
 
+/* a . b over one head's D values (D a constant where the caller is specialised) */
+static inline __attribute__((always_inline)) float head_dot(const float *restrict a,
+							    const float *restrict b, size_t D)
+{
+	float s[LANES] = {0};
+	size_t k, l;
+
+	UNROLL8
+	for (k = 0; k + LANES <= D; k += LANES)
+		for (l = 0; l < LANES; l++)
+			s[l] += a[k + l] * b[k + l];
+	for (; k < D; k++)
+		s[0] += a[k] * b[k];
+	return lanes_sum(s);
+}
+
 static inline __attribute__((always_inline)) void
 sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restrict q,
 	   const float *restrict qkv, const uint32_t *restrict idx, const uint8_t *restrict rel,
 	   const float *restrict bias2, float scale2, size_t n, size_t C, size_t H, size_t D)
 {
-	size_t C3 = 3 * C, e, h, k, l;
+	size_t C3 = 3 * C, e, h, k;
 
 	for (e = 0; e < n; e++) {
 		const float *key = qkv + (size_t)idx[e] * C3 + C;
-		for (h = 0; h < H; h++) {
-			const float *a = q + h * D, *b = key + h * D;
-			float s[LANES] = {0};
-			UNROLL8
-			for (k = 0; k + LANES <= D; k += LANES)
-				for (l = 0; l < LANES; l++)
-					s[l] += a[k + l] * b[k + l];
-			for (; k < D; k++)
-				s[0] += a[k] * b[k];
-			P[h * ps + e] = scale2 * lanes_sum(s) + bias2[h * GDFO_NN_RELATIONS + rel[e]];
-		}
+		for (h = 0; h < H; h++)
+			P[h * ps + e] = scale2 * head_dot(q + h * D, key + h * D, D) +
+					bias2[h * GDFO_NN_RELATIONS + rel[e]];
 	}
 	for (h = 0; h < H; h++)
 		softmax_base2(P + h * ps, n);
@@ -411,23 +419,14 @@ sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *rest
 		    size_t ps, size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel,
 		    float scale, size_t n, size_t C, size_t H, size_t D)
 {
-	size_t C3 = 3 * C, e, h, k, l;
+	size_t C3 = 3 * C, e, h, k;
 	const float *q = qkv + i * C3;
 
 	for (h = 0; h < H; h++) {
 		const float *Ph = P + h * ps, *dOh = dO + h * D, *qh = q + h * D;
 		float *db = drel_bias + h * GDFO_NN_RELATIONS, *dqh = dqkv + i * C3 + h * D;
-		for (e = 0; e < n; e++) {
-			const float *v = qkv + (size_t)idx[e] * C3 + 2 * C + h * D;
-			float s[LANES] = {0};
-			UNROLL8
-			for (k = 0; k + LANES <= D; k += LANES)
-				for (l = 0; l < LANES; l++)
-					s[l] += dOh[k + l] * v[k + l];
-			for (; k < D; k++)
-				s[0] += dOh[k] * v[k];
-			dS[e] = lanes_sum(s);
-		}
+		for (e = 0; e < n; e++)
+			dS[e] = head_dot(dOh, qkv + (size_t)idx[e] * C3 + 2 * C + h * D, D);
 		softmax_backward(dS, Ph, n);
 		for (e = 0; e < n; e++) {
 			size_t kj = idx[e];
