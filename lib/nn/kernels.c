@@ -193,6 +193,21 @@ KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
 	softmax_base2(row, n);
 }
 
+/*
+ * Calls CALL(width) with the head width D as a compile-time constant for
+ * the common widths, so the per-head loops of the inlined body unroll.
+ */
+#define BY_HEAD_WIDTH(D, CALL)          \
+	do {                            \
+		switch (D) {            \
+		case 8: CALL(8); break;   \
+		case 16: CALL(16); break; \
+		case 32: CALL(32); break; \
+		case 64: CALL(64); break; \
+		default: CALL(D);       \
+		}                       \
+	} while (0)
+
 /* a . b over one head's D values (D a constant where the caller is specialised) */
 static inline __attribute__((always_inline)) float head_dot(const float *restrict a,
 							    const float *restrict b, size_t D)
@@ -253,22 +268,9 @@ KERNEL void gdfo__nn_sparse_attention_row(float *restrict out, float *restrict P
 					  const float *restrict bias2, float scale2, size_t n,
 					  size_t C, size_t H)
 {
-	switch (C / H) {
-	case 8:
-		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 8);
-		break;
-	case 16:
-		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 16);
-		break;
-	case 32:
-		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 32);
-		break;
-	case 64:
-		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, 64);
-		break;
-	default:
-		sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, C / H);
-	}
+#define ROW(width) sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, width)
+	BY_HEAD_WIDTH(C / H, ROW);
+#undef ROW
 }
 
 /* out (N, C) = x (N, C) + bias (C) */
@@ -462,21 +464,8 @@ KERNEL void gdfo__nn_sparse_attention_row_backward(float *restrict dqkv,
 						   const uint8_t *restrict rel, float scale,
 						   size_t n, size_t C, size_t H)
 {
-	switch (C / H) {
-	case 8:
-		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 8);
-		break;
-	case 16:
-		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 16);
-		break;
-	case 32:
-		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 32);
-		break;
-	case 64:
-		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, 64);
-		break;
-	default:
-		sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H,
-				    C / H);
-	}
+#define ROW(width) \
+	sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, width)
+	BY_HEAD_WIDTH(C / H, ROW);
+#undef ROW
 }
