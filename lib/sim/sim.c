@@ -246,6 +246,30 @@ static void stage_acc_finish(gdfo_sim *sim, size_t n, int runs)
 	}
 }
 
+/* Adds simulated run r to the sums in out and to the executor time. */
+static void run_add(gdfo_sim *sim, const gdfo__des_job *job, const gdfo__des_out *d, int r,
+		    gdfo_sim_result *out, double *exec_ms)
+{
+	stage_acc_add(sim, job, sim->topo);
+	sim->run_ms[r] = d->makespan_ms;
+	out->makespan_ms += d->makespan_ms;
+	out->work_ms += d->work_ms;
+	out->critical_path_ms += d->critical_path_ms;
+	out->task_events += d->task_events;
+	*exec_ms += d->executor_ms;
+}
+
+/* Turns the sums of run_add over runs into means, with the makespan's p95. */
+static void runs_mean(gdfo_sim *sim, size_t n, int runs, gdfo_sim_result *out, double *exec_ms)
+{
+	out->makespan_ms /= runs;
+	out->work_ms /= runs;
+	out->critical_path_ms /= runs;
+	out->makespan_ms_p95 = p95(sim->run_ms, (size_t)runs);
+	*exec_ms /= runs;
+	stage_acc_finish(sim, n, runs);
+}
+
 static void stage_p95(gdfo_sim *sim, size_t n, gdfo_sim_result *res)
 {
 	size_t k;
@@ -449,24 +473,13 @@ int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 				if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
 					return rc;
 			}
-			stage_acc_add(sim, &job, sim->topo);
+			run_add(sim, &job, &d, r, out, &exec_ms);
 			if (!d.success && out->success) {
 				out->success = 0;
 				out->failed_stage_id = g->stages[sim->topo[d.failed_stage]].id;
 			}
-			sim->run_ms[r] = d.makespan_ms;
-			out->makespan_ms += d.makespan_ms;
-			out->work_ms += d.work_ms;
-			out->critical_path_ms += d.critical_path_ms;
-			out->task_events += d.task_events;
-			exec_ms += d.executor_ms;
 		}
-		out->makespan_ms /= runs;
-		out->work_ms /= runs;
-		out->critical_path_ms /= runs;
-		out->makespan_ms_p95 = p95(sim->run_ms, (size_t)runs);
-		exec_ms /= runs;
-		stage_acc_finish(sim, n, runs);
+		runs_mean(sim, n, runs, out, &exec_ms);
 	}
 	out->runs = runs;
 	stage_model_fields(sim, g, sim->ms, sim->sr, 0, out, &storage, &read_core_s);
@@ -570,7 +583,7 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 		gdfo__rng_seed(&rng, run_seed(opts->seed, (uint64_t)r));
 		if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
 			return rc;
-		stage_acc_add(sim, &job, sim->topo);
+		run_add(sim, &job, &d, r, out, &exec_ms);
 		if (!d.success && out->success) {
 			size_t slot = sim->topo[d.failed_stage], jj = sim->ds[d.failed_stage].job, base = 0;
 			for (i = 0; i < jj; i++)
@@ -580,20 +593,9 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 		}
 		for (j = 0; j < n_graphs; j++)
 			sim->res_end[j] += sim->job_end[j];
-		sim->run_ms[r] = d.makespan_ms;
-		out->makespan_ms += d.makespan_ms;
-		out->work_ms += d.work_ms;
-		out->critical_path_ms += d.critical_path_ms;
-		out->task_events += d.task_events;
-		exec_ms += d.executor_ms;
 	}
 	out->runs = opts->runs;
-	out->makespan_ms /= opts->runs;
-	out->work_ms /= opts->runs;
-	out->critical_path_ms /= opts->runs;
-	out->makespan_ms_p95 = p95(sim->run_ms, (size_t)opts->runs);
-	exec_ms /= opts->runs;
-	stage_acc_finish(sim, n, opts->runs);
+	runs_mean(sim, n, opts->runs, out, &exec_ms);
 	for (j = 0, off = 0; j < n_graphs; j++) {
 		sim->res_arrival[j] = sim->job_arrival[j];
 		sim->res_end[j] /= opts->runs;
@@ -881,26 +883,15 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 			free(pts);
 			return rc;
 		}
-		stage_acc_add(sim, &job, sim->topo);
+		run_add(sim, &job, &d, r, out, &exec_ms);
 		if (!d.success && out->success) {
 			out->success = 0;
 			out->failed_stage_id = p->stages[sim->topo[d.failed_stage]].id;
 		}
-		sim->run_ms[r] = d.makespan_ms;
-		out->makespan_ms += d.makespan_ms;
-		out->work_ms += d.work_ms;
-		out->critical_path_ms += d.critical_path_ms;
-		out->task_events += d.task_events;
-		exec_ms += d.executor_ms;
 	}
 	free(pts);
 	out->runs = opts->runs;
-	out->makespan_ms /= opts->runs;
-	out->work_ms /= opts->runs;
-	out->critical_path_ms /= opts->runs;
-	out->makespan_ms_p95 = p95(sim->run_ms, (size_t)opts->runs);
-	exec_ms /= opts->runs;
-	stage_acc_finish(sim, n, opts->runs);
+	runs_mean(sim, n, opts->runs, out, &exec_ms);
 	for (i = 0; i < n; i++) {
 		const gdfo__profile_stage *s = &p->stages[i];
 		gdfo_sim_stage_result *rr = &sim->sr[i];
