@@ -69,6 +69,8 @@ int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes)
  * untouched and the temporary file is removed.
  */
 int gdfo__file_write_atomic(const char *path, const void *data, size_t len);
+/* gdfo__file_write_atomic of a NUL-terminated text, which it then frees. */
+int gdfo__file_write_text(const char *path, char *text);
 
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int gdfo__utf8_valid(const char *s, size_t n);

@@ -241,6 +241,14 @@ int gdfo__file_write_atomic(const char *path, const void *data, size_t len)
 	return fsync_dir_of(path);
 }
 
+int gdfo__file_write_text(const char *path, char *text)
+{
+	int rc = gdfo__file_write_atomic(path, text, strlen(text));
+
+	free(text);
+	return rc;
+}
+
 int gdfo__finite(double x)
 {
 	return isfinite(x);

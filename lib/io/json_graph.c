@@ -468,7 +468,5 @@ int gdfo_graph_save(const gdfo_graph *g, const char *path)
 
 	if ((rc = gdfo_graph_to_json(&text, g)))
 		return rc;
-	rc = gdfo__file_write_atomic(path, text, strlen(text));
-	free(text);
-	return rc;
+	return gdfo__file_write_text(path, text);
 }

@@ -190,7 +190,5 @@ int gdfo_telemetry_save(const gdfo_telemetry *t, const char *path)
 
 	if ((rc = gdfo_telemetry_to_json(&text, t)))
 		return rc;
-	rc = gdfo__file_write_atomic(path, text, strlen(text));
-	free(text);
-	return rc;
+	return gdfo__file_write_text(path, text);
 }

@@ -984,7 +984,5 @@ int gdfo_profile_save(const gdfo_profile *p, const char *path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_save: %s is NULL", p ? "path" : "profile");
 	if ((rc = gdfo_profile_to_json(&json, p)))
 		return rc;
-	rc = gdfo__file_write_atomic(path, json, strlen(json));
-	free(json);
-	return rc;
+	return gdfo__file_write_text(path, json);
 }

@@ -126,9 +126,7 @@ int gdfo_plan_save(const gdfo_plan *p, const char *path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_plan_save: path is NULL");
 	if ((rc = gdfo_plan_to_json(&text, p)))
 		return rc;
-	rc = gdfo__file_write_atomic(path, text, strlen(text));
-	free(text);
-	return rc;
+	return gdfo__file_write_text(path, text);
 }
 
 /* ---- reader ------------------------------------------------------------------- */
