@@ -47,7 +47,7 @@ int gdfo__cli_inspect(int argc, char **argv)
 		return gdfo__cli_fail("inspect", rc);
 	n = gdfo_graph_stage_count(g);
 	order = malloc(n * sizeof(*order));
-	if (!order || gdfo_graph_topo_order(g, order) || gdfo_graph_fingerprint(&fp, g)) {
+	if (!order || gdfo_graph_topo_order(order, gdfo_graph_stage_count(g), g) || gdfo_graph_fingerprint(&fp, g)) {
 		free(order);
 		gdfo_graph_free(g);
 		return gdfo__cli_fail("inspect", GDFO_ENOMEM);
@@ -62,10 +62,11 @@ int gdfo__cli_inspect(int argc, char **argv)
 		       "partns", "prio");
 		for (k = 0; k < n; k++) {
 			gdfo_stage s;
-			gdfo_graph_stage_at(g, order[k], &s);
+			gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+			gdfo_graph_stage_at(&s, g, order[k]);
 			printf("%6lld  %-24.24s %-10s %14.0f %14.0f %8d %6d\n", (long long)s.id, s.name,
-			       gdfo_op_name(s.op), s.stats.rows_in, s.stats.bytes_in, s.knobs.partitions,
-			       s.knobs.priority);
+			       gdfo_op_name(s.op), s.stats->rows_in, s.stats->bytes_in, s.knobs->partitions,
+			       s.knobs->priority);
 		}
 	}
 	free(order);

@@ -85,7 +85,7 @@ int gdfo__cli_simulate(int argc, char **argv)
 	const char *pipeline = NULL, *plan_path = NULL, *profile_path = NULL, *cluster_path = NULL;
 	gdfo_sim_options o;
 	gdfo_sim_cluster cl;
-	gdfo_sim_result res;
+	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_sim *sim = NULL;
 	gdfo_graph *g = NULL;
 	gdfo_plan *plan = NULL;
@@ -209,13 +209,13 @@ int gdfo__cli_simulate(int argc, char **argv)
 		return gdfo__cli_fail("simulate", rc);
 	if (pipeline) {
 		if (!(rc = gdfo_graph_load(&g, pipeline)))
-			rc = gdfo_sim_run_graph(sim, &res, g, &o);
+			rc = gdfo_sim_run_graph(&res, sim, g, &o);
 	} else if (plan_path) {
 		if (!(rc = gdfo_plan_load(&plan, plan_path)))
-			rc = gdfo_sim_run_graph(sim, &res, gdfo_plan_graph(plan), &o);
+			rc = gdfo_sim_run_graph(&res, sim, gdfo_plan_graph(plan), &o);
 	} else {
 		if (!(rc = gdfo_profile_load(&prof, profile_path)))
-			rc = gdfo_sim_run_profile(sim, &res, prof, &o);
+			rc = gdfo_sim_run_profile(&res, sim, prof, &o);
 	}
 	if (!rc)
 		rc = gdfo_sim_result_to_json(&json, sim);

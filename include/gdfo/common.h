@@ -32,6 +32,23 @@ extern "C" {
 #endif
 
 /*
+ * Versioned structs. Every struct a caller allocates or fills starts with
+ * `uint32_t version`, set by its *_init function (or by hand to the
+ * GDFO_*_VERSION macro the program was compiled with), and only ever gains
+ * fields at its end: the library reads and writes exactly the fields of
+ * the version the caller passed, so programs built against older headers
+ * keep working. GDFO__GROWTH_FIELD is empty; the library's ABI test builds
+ * it with one more trailing field per struct (tests/abi/).
+ */
+#ifdef GDFO_TEST_STRUCT_GROWTH
+#define GDFO__GROWTH 1
+#define GDFO__GROWTH_FIELD int64_t abi_test_extra;
+#else
+#define GDFO__GROWTH 0
+#define GDFO__GROWTH_FIELD
+#endif
+
+/*
  * Status codes. Append-only: a value, once published, keeps its meaning.
  */
 typedef enum gdfo_status {

@@ -27,7 +27,9 @@
 #include "rules.h"
 #include "profile.h"
 #include "ingest.h"
+#include "objective.h"
 #include "sim.h"
+#include "generate.h"
 #include "nn.h"
 
 #endif

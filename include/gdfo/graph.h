@@ -61,17 +61,23 @@ typedef enum gdfo_cache_level {
 } gdfo_cache_level;
 #define GDFO_CACHE_LEVEL_COUNT 3
 
+#define GDFO_STAGE_STATS_VERSION (1 + GDFO__GROWTH)
+
 /*
  * What is known about a stage's data. Every field is finite and >= 0.
- * A field that is not known is 0 (selectivity and skew: 1).
+ * A field that is not known is 0 (selectivity and skew: 1). Initialize
+ * with gdfo_stage_stats_init. The fields and their ranges are also
+ * listed at run time by gdfo_field_at(GDFO_FIELDS_STAGE_STATS).
  */
 typedef struct gdfo_stage_stats {
+	uint32_t version;       /* GDFO_STAGE_STATS_VERSION */
 	double rows_in;         /* rows read from all inputs */
 	double bytes_in;        /* bytes read from all inputs */
 	double selectivity;     /* rows out / rows in (may exceed 1: explode, join fan-out) */
 	double key_cardinality; /* distinct keys (join, aggregate, window, sort) */
 	double skew;            /* largest partition / mean partition, >= 1 */
 	double cpu_ns_per_row;  /* CPU nanoseconds per input row */
+	GDFO__GROWTH_FIELD
 } gdfo_stage_stats;
 
 /* Ranges checked by validation. */
@@ -79,25 +85,36 @@ typedef struct gdfo_stage_stats {
 #define GDFO_PRIORITY_MAX 1000000
 #define GDFO_COMPACTION_MAX 100000
 
+#define GDFO_STAGE_KNOBS_VERSION (1 + GDFO__GROWTH)
+
 /*
  * A stage's knobs. 0 means "engine default" for partitions, strategy,
- * file size and compaction.
+ * file size and compaction. Initialize with gdfo_stage_knobs_init; the
+ * fields, ranges and defaults are listed at run time by
+ * gdfo_field_at(GDFO_FIELDS_STAGE_KNOBS).
  */
 typedef struct gdfo_stage_knobs {
+	uint32_t version;          /* GDFO_STAGE_KNOBS_VERSION */
 	int32_t partitions;        /* 0 or 1..GDFO_PARTITIONS_MAX */
 	int32_t join_strategy;     /* gdfo_join_strategy; joins only */
 	int32_t cache;             /* gdfo_cache_level */
 	int32_t priority;          /* -GDFO_PRIORITY_MAX..GDFO_PRIORITY_MAX, higher runs first */
-	int64_t target_file_bytes; /* sinks: target output file size; 0 or >= 1 MiB */
 	int32_t compaction_every;  /* sinks: compact every N runs, 0 = never */
-	int32_t reserved;          /* must be 0 */
+	int64_t target_file_bytes; /* sinks: target output file size; 0 or 1 MiB..1 PiB */
+	GDFO__GROWTH_FIELD
 } gdfo_stage_knobs;
 
-#define GDFO_STAGE_VERSION 1
+#define GDFO_STAGE_VERSION (1 + GDFO__GROWTH)
 
 /*
  * A stage as passed to gdfo_graph_add_stage and filled by
  * gdfo_graph_stage_at. Initialize with gdfo_stage_init.
+ *
+ * Statistics and knobs are separate versioned structs, referenced so
+ * that each can grow on its own. In add_stage NULL means the defaults
+ * (unknown statistics, engine-default knobs); in update_stage NULL keeps
+ * the stage's current ones. stage_at points them at the graph's copies
+ * (borrowed, see the top of this file).
  *
  * Columns: columns_read are the input columns the stage's logic reads
  * (filter predicate, join keys, group keys, projected expressions);
@@ -108,40 +125,116 @@ typedef struct gdfo_stage_knobs {
  */
 typedef struct gdfo_stage {
 	uint32_t version;   /* GDFO_STAGE_VERSION */
+	int32_t op;         /* gdfo_op */
 	int64_t id;         /* unique in the graph, >= 0 */
 	const char *name;   /* non-empty, at most 255 bytes */
-	int32_t op;         /* gdfo_op */
 	int32_t join_type;  /* gdfo_join_type; joins only */
 	uint32_t fused_ops; /* bit (1 << op) for each operator fused into this stage */
-	gdfo_stage_stats stats;
-	gdfo_stage_knobs knobs;
+	const gdfo_stage_stats *stats; /* NULL: see above */
+	const gdfo_stage_knobs *knobs; /* NULL: see above */
 	const char *const *columns_read;
 	size_t n_columns_read;
 	const char *const *columns_written;
 	size_t n_columns_written;
+	GDFO__GROWTH_FIELD
 } gdfo_stage;
 
 /*
- * Fills *stage with defaults (no id, no name, source op, selectivity 1,
- * skew 1, every knob at engine default). Returns GDFO_EVERSION when
- * version is not one this library knows.
+ * Fill *out with defaults for the given version (the caller's
+ * GDFO_*_VERSION): a stage with no id or name, a source op, no stats or
+ * knobs; statistics unknown (selectivity and skew 1, the rest 0); knobs
+ * at engine default (0, cache none). Thread-safe.
+ * Errors: GDFO_EINVAL (out NULL), GDFO_EVERSION (a version this library
+ * does not know).
  */
-GDFO_API int gdfo_stage_init(gdfo_stage *stage, unsigned int version);
+GDFO_API int gdfo_stage_init(gdfo_stage *out, unsigned int version);
+GDFO_API int gdfo_stage_stats_init(gdfo_stage_stats *out, unsigned int version);
+GDFO_API int gdfo_stage_knobs_init(gdfo_stage_knobs *out, unsigned int version);
+
+#define GDFO_GRAPH_KNOBS_VERSION (1 + GDFO__GROWTH)
 
 /* Graph-level knobs: the resource blueprint. 0 = engine default. */
 typedef struct gdfo_graph_knobs {
-	int32_t executors;          /* 0..100000 */
-	int32_t cores_per_executor; /* 0..1024 */
-	int64_t memory_per_executor_bytes; /* 0 or >= 64 MiB */
+	uint32_t version;                  /* GDFO_GRAPH_KNOBS_VERSION */
+	int32_t executors;                 /* 0..100000 */
+	int32_t cores_per_executor;        /* 0..1024 */
+	int64_t memory_per_executor_bytes; /* 0 or 64 MiB..16 TiB */
+	GDFO__GROWTH_FIELD
 } gdfo_graph_knobs;
+
+#define GDFO_CLUSTER_VERSION (1 + GDFO__GROWTH)
 
 /* The cluster a pipeline runs on. 0 = not known. */
 typedef struct gdfo_cluster {
+	uint32_t version;              /* GDFO_CLUSTER_VERSION */
 	int32_t executors_available;   /* 0..100000 */
-	int32_t reserved;              /* must be 0 */
-	double price_per_executor_s;   /* currency units per executor-second, >= 0 */
-	double slo_ms;                 /* end-to-end latency objective, >= 0 */
+	double price_per_executor_s;   /* currency units per executor-second, 0..1e12 */
+	double slo_ms;                 /* end-to-end latency objective, 0..1e15 */
+	GDFO__GROWTH_FIELD
 } gdfo_cluster;
+
+/* Fill *out with defaults (every field 0). Errors: GDFO_EINVAL, GDFO_EVERSION. Thread-safe. */
+GDFO_API int gdfo_graph_knobs_init(gdfo_graph_knobs *out, unsigned int version);
+GDFO_API int gdfo_cluster_init(gdfo_cluster *out, unsigned int version);
+
+/*
+ * The field tables: every field of gdfo_stage_stats, gdfo_stage_knobs,
+ * gdfo_graph_knobs and gdfo_cluster (but version) with its JSON key, type,
+ * range and default. They are what validation, the JSON formats and the
+ * bindings use, so a binding can list and convert fields without
+ * knowing them in advance. Append-only.
+ */
+typedef enum gdfo_field_set {
+	GDFO_FIELDS_STAGE_STATS = 0,
+	GDFO_FIELDS_STAGE_KNOBS = 1,
+	GDFO_FIELDS_GRAPH_KNOBS = 2,
+	GDFO_FIELDS_CLUSTER = 3
+} gdfo_field_set;
+#define GDFO_FIELD_SET_COUNT 4
+
+/* How a field is stored. Append-only. */
+typedef enum gdfo_field_type {
+	GDFO_FIELD_DOUBLE = 0,
+	GDFO_FIELD_INT32 = 1,
+	GDFO_FIELD_INT64 = 2,
+	GDFO_FIELD_ENUM = 3    /* int32_t holding an enum; names from gdfo_field_value_name */
+} gdfo_field_type;
+
+#define GDFO_FIELD_INFO_VERSION (1 + GDFO__GROWTH)
+
+/*
+ * One field. Valid values are min..max, and also 0 when zero_ok is 1
+ * (the "engine default" of a knob whose range starts above 0). For an
+ * enum field, min..max are the enum's values.
+ */
+typedef struct gdfo_field_info {
+	uint32_t version;     /* GDFO_FIELD_INFO_VERSION */
+	int32_t type;         /* gdfo_field_type */
+	const char *name;     /* the C field, the JSON key and the binding's name */
+	size_t offset;        /* byte offset in the struct */
+	double min, max;
+	double default_value; /* what *_init sets */
+	int32_t zero_ok;
+	int32_t only_op;      /* -1, or the gdfo_op it applies to (join_strategy: joins) */
+	const char *doc;      /* one line */
+	GDFO__GROWTH_FIELD
+} gdfo_field_info;
+
+/* Number of fields in set (0 for an unknown set). Thread-safe. */
+GDFO_API size_t gdfo_field_count(int set);
+
+/*
+ * Fills *out with field index of set; strings are static. Thread-safe.
+ * Errors: GDFO_EINVAL (out NULL or unknown set), GDFO_EVERSION,
+ * GDFO_ERANGE (index).
+ */
+GDFO_API int gdfo_field_at(gdfo_field_info *out, int set, size_t index);
+
+/*
+ * The name of value of an enum field ("broadcast"); NULL when the field
+ * is not an enum or value is out of range. Thread-safe.
+ */
+GDFO_API const char *gdfo_field_value_name(int set, size_t index, int value);
 
 typedef struct gdfo_graph gdfo_graph;
 
@@ -162,8 +255,8 @@ GDFO_API const char *gdfo_graph_name(const gdfo_graph *graph);
 
 /*
  * Copies a stage into the graph. The stage is checked on its own (id,
- * name, op, finite non-negative statistics, knobs in range, columns
- * non-empty); edges are added separately.
+ * name, op, finite non-negative statistics, knobs in range and on the
+ * operators they apply to, columns non-empty); edges are added separately.
  * Errors: GDFO_EINVAL (bad argument or stage field, message names the
  * stage and field), GDFO_EVERSION, GDFO_EEXISTS (id already present),
  * GDFO_ENOMEM. On failure the graph is unchanged.
@@ -190,11 +283,12 @@ GDFO_API int gdfo_graph_add_edge(gdfo_graph *graph, int64_t parent_id, int64_t c
 GDFO_API size_t gdfo_graph_stage_count(const gdfo_graph *graph);
 
 /*
- * Fills *out with the stage at index (0..count-1, insertion order).
- * Pointers inside *out are borrowed (see top of file).
- * Errors: GDFO_EINVAL, GDFO_ERANGE (index out of range).
+ * Fills *out with the stage at index (0..count-1, insertion order); set
+ * out->version first (gdfo_stage_init). Pointers inside *out, stats and
+ * knobs included, are borrowed (see top of file).
+ * Errors: GDFO_EINVAL, GDFO_EVERSION, GDFO_ERANGE (index out of range).
  */
-GDFO_API int gdfo_graph_stage_at(const gdfo_graph *graph, size_t index, gdfo_stage *out);
+GDFO_API int gdfo_graph_stage_at(gdfo_stage *out, const gdfo_graph *graph, size_t index);
 
 /* Index of the stage with id. Errors: GDFO_EINVAL, GDFO_ENOTFOUND. */
 GDFO_API int gdfo_graph_find(size_t *out, const gdfo_graph *graph, int64_t id);
@@ -208,8 +302,15 @@ GDFO_API int gdfo_graph_parents(const size_t **out, size_t *count,
 GDFO_API int gdfo_graph_children(const size_t **out, size_t *count,
 				 const gdfo_graph *graph, size_t index);
 
+/*
+ * The graph's resource knobs and cluster. get fills the fields of
+ * out->version (set it first, e.g. with gdfo_graph_knobs_init); set
+ * checks every field against its range and copies the struct; fields
+ * newer than the caller's version keep their defaults.
+ * Errors: GDFO_EINVAL (NULL, or a field out of range, named in the
+ * message), GDFO_EVERSION. get is a read; set needs exclusive access.
+ */
 GDFO_API int gdfo_graph_get_knobs(gdfo_graph_knobs *out, const gdfo_graph *graph);
-/* Errors: GDFO_EINVAL (NULL or a field out of range, named in the message). */
 GDFO_API int gdfo_graph_set_knobs(gdfo_graph *graph, const gdfo_graph_knobs *knobs);
 GDFO_API int gdfo_graph_get_cluster(gdfo_cluster *out, const gdfo_graph *graph);
 GDFO_API int gdfo_graph_set_cluster(gdfo_graph *graph, const gdfo_cluster *cluster);
@@ -225,10 +326,11 @@ GDFO_API int gdfo_graph_validate(const gdfo_graph *graph);
 /*
  * Writes a topological order (parents before children, ties broken by
  * insertion order, so the order is deterministic) as stage indices into
- * order, which must hold gdfo_graph_stage_count() entries.
- * Errors: GDFO_EINVAL, GDFO_ECYCLE, GDFO_ENOMEM.
+ * out, which holds capacity entries.
+ * Errors: GDFO_EINVAL (NULL), GDFO_ERANGE (capacity is less than
+ * gdfo_graph_stage_count()), GDFO_ECYCLE, GDFO_ENOMEM.
  */
-GDFO_API int gdfo_graph_topo_order(const gdfo_graph *graph, size_t *order);
+GDFO_API int gdfo_graph_topo_order(size_t *out, size_t capacity, const gdfo_graph *graph);
 
 /*
  * A 64-bit fingerprint of the pipeline's shape: operators, stage names,

@@ -41,7 +41,7 @@ extern "C" {
  */
 typedef void (*gdfo_ingest_progress_fn)(void *user, uint64_t bytes_done, uint64_t bytes_total);
 
-#define GDFO_INGEST_OPTIONS_VERSION 1
+#define GDFO_INGEST_OPTIONS_VERSION (1 + GDFO__GROWTH)
 #define GDFO_INGEST_MAX_LINE_DEFAULT ((uint64_t)256 << 20)
 
 typedef struct gdfo_ingest_options {
@@ -52,6 +52,7 @@ typedef struct gdfo_ingest_options {
 	gdfo_ingest_progress_fn progress; /* may be NULL */
 	void *progress_user;
 	uint64_t progress_every_bytes;  /* 0 = every 16 MiB of file */
+	GDFO__GROWTH_FIELD
 } gdfo_ingest_options;
 
 /* Fills *opts with defaults. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. */
@@ -87,7 +88,7 @@ typedef enum gdfo_ingest_codec {
 	GDFO_CODEC_GZIP = 2
 } gdfo_ingest_codec;
 
-#define GDFO_EVENTLOG_SUMMARY_VERSION 1
+#define GDFO_EVENTLOG_SUMMARY_VERSION (1 + GDFO__GROWTH)
 
 /*
  * Counts over the whole log. Every count covers all events of its kind,
@@ -128,6 +129,7 @@ typedef struct gdfo_eventlog_summary {
 	const char *spark_version;   /* "" if unknown; borrowed */
 	const char *app_name;        /* "" if unknown; borrowed */
 	const char *app_id;          /* "" if unknown; borrowed */
+	GDFO__GROWTH_FIELD
 } gdfo_eventlog_summary;
 
 /* Errors: GDFO_EINVAL (NULL argument), GDFO_EVERSION (out->version is not one this library knows; set it first). */
@@ -188,18 +190,25 @@ GDFO_API size_t gdfo_eventlog_config_count(const gdfo_eventlog *log);
 GDFO_API int gdfo_eventlog_config_at(const char **key, const char **value, const gdfo_eventlog *log,
 				     size_t index);
 
+#define GDFO_EXECUTOR_EVENT_VERSION (1 + GDFO__GROWTH)
+
 /* One ExecutorAdded or ExecutorRemoved event, in file order. */
 typedef struct gdfo_executor_event {
+	uint32_t version;        /* GDFO_EXECUTOR_EVENT_VERSION */
 	int64_t timestamp_ms;    /* -1 if the event had none */
 	const char *executor_id; /* borrowed; "" if the event had none */
 	int32_t added;           /* 1 added, 0 removed */
 	int32_t cores;           /* Total Cores of an added executor, 0 if unknown */
 	int32_t live;            /* executors alive after this event */
-	int32_t reserved;
+	GDFO__GROWTH_FIELD
 } gdfo_executor_event;
 
 GDFO_API size_t gdfo_eventlog_executor_event_count(const gdfo_eventlog *log);
-/* Errors: GDFO_EINVAL, GDFO_ERANGE. */
+/*
+ * Fills the fields of out->version (set it first) with event index, in
+ * file order; executor_id is borrowed until the log is freed.
+ * Errors: GDFO_EINVAL, GDFO_EVERSION, GDFO_ERANGE.
+ */
 GDFO_API int gdfo_eventlog_executor_event_at(gdfo_executor_event *out, const gdfo_eventlog *log,
 					     size_t index);
 

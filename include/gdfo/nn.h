@@ -43,6 +43,7 @@
 
 #include "common.h"
 #include "graph.h"
+#include "objective.h"
 #include "telemetry.h"
 
 #ifdef __cplusplus
@@ -77,7 +78,7 @@ typedef enum gdfo_nn_relation {
 } gdfo_nn_relation;
 #define GDFO_NN_RELATIONS 13
 
-#define GDFO_NN_OPTIONS_VERSION 1
+#define GDFO_NN_OPTIONS_VERSION (1 + GDFO__GROWTH)
 
 /*
  * Architecture and sparse-attention settings. Initialize with
@@ -96,6 +97,7 @@ typedef struct gdfo_nn_options {
 	uint32_t n_pipeline_heads; /* 0..GDFO_NN_MAX_HEADS; default 1 */
 	uint32_t pipeline_head_widths[GDFO_NN_MAX_HEADS]; /* each 1..4096; default {1} */
 	uint64_t seed;             /* initial weights are a function of the seed; default 1 */
+	GDFO__GROWTH_FIELD
 } gdfo_nn_options;
 
 /* Fills defaults. GDFO_EINVAL (NULL), GDFO_EVERSION (unknown version). */
@@ -133,13 +135,17 @@ GDFO_API size_t gdfo_nn_param_count(const gdfo_nn_encoder *enc);
  * when the widths sum to more than 0). Pointers live as long as the
  * encoder; writing through data changes the weights (exclusive access).
  */
+#define GDFO_NN_TENSOR_VERSION (1 + GDFO__GROWTH)
+
 typedef struct gdfo_nn_tensor {
+	uint32_t version; /* GDFO_NN_TENSOR_VERSION */
 	const char *name;
 	size_t rows, cols;
 	float *data;
 	float *grad;
 	int32_t decay;    /* 1 when AdamW applies weight decay to it */
 	int32_t reserved;
+	GDFO__GROWTH_FIELD
 } gdfo_nn_tensor;
 
 GDFO_API size_t gdfo_nn_tensor_count(const gdfo_nn_encoder *enc);
@@ -169,6 +175,8 @@ GDFO_API int gdfo_nn_load(gdfo_nn_encoder **out, const char *path);
 GDFO_API int gdfo_nn_load_into(gdfo_nn_encoder *enc, const char *path);
 
 /*
+ * A fixed record (it is passed as an array, so it never grows; a richer
+ * one would come as a new type and function).
  * One pipeline's structure for gdfo_nn_batch_create: n_stages stages
  * indexed 0..n_stages-1 (the rows of its features) and n_edges edges,
  * edges[2*e] -> edges[2*e+1] (parent index, child index). Borrowed.
@@ -236,11 +244,15 @@ GDFO_API void gdfo_nn_workspace_free(gdfo_nn_workspace *ws);
  * (that output is not written). Stage rows follow the batch's stage
  * order; head k's columns follow heads 0..k-1's.
  */
+#define GDFO_NN_OUTPUTS_VERSION (1 + GDFO__GROWTH)
+
 typedef struct gdfo_nn_outputs {
+	uint32_t version;           /* GDFO_NN_OUTPUTS_VERSION */
 	float *stage_embeddings;    /* (S, d) after the final LayerNorm */
 	float *pipeline_embeddings; /* (B, d) the pipeline tokens */
 	float *stage_heads;         /* (S, Ws) */
 	float *pipeline_heads;      /* (B, Wp) */
+	GDFO__GROWTH_FIELD
 } gdfo_nn_outputs;
 
 /*
@@ -254,12 +266,16 @@ typedef struct gdfo_nn_outputs {
 GDFO_API int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch,
 			     const float *features, const gdfo_nn_outputs *out);
 
+#define GDFO_NN_OUTPUT_GRADS_VERSION (1 + GDFO__GROWTH)
+
 /* Gradients of a scalar loss with respect to the outputs; NULL = zero. */
 typedef struct gdfo_nn_output_grads {
+	uint32_t version;                 /* GDFO_NN_OUTPUT_GRADS_VERSION */
 	const float *stage_embeddings;    /* (S, d) */
 	const float *pipeline_embeddings; /* (B, d) */
 	const float *stage_heads;         /* (S, Ws) */
 	const float *pipeline_heads;      /* (B, Wp) */
+	GDFO__GROWTH_FIELD
 } gdfo_nn_output_grads;
 
 /*
@@ -277,7 +293,7 @@ GDFO_API int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 /* Sets every gradient to 0 (allocates the gradient block if needed). Errors: GDFO_EINVAL, GDFO_ENOMEM. */
 GDFO_API int gdfo_nn_zero_grad(gdfo_nn_encoder *enc);
 
-#define GDFO_NN_ADAMW_VERSION 1
+#define GDFO_NN_ADAMW_VERSION (1 + GDFO__GROWTH)
 
 /* AdamW settings (PyTorch's torch.optim.AdamW semantics). */
 typedef struct gdfo_nn_adamw {
@@ -288,6 +304,7 @@ typedef struct gdfo_nn_adamw {
 	float eps;            /* default 1e-8 */
 	float weight_decay;   /* default 0.01, applied to tensors with decay = 1 */
 	float max_grad_norm;  /* clip the global L2 norm to this; <= 0 disables; default 1 */
+	GDFO__GROWTH_FIELD
 } gdfo_nn_adamw;
 
 GDFO_API int gdfo_nn_adamw_init(gdfo_nn_adamw *opts, unsigned int version);
@@ -311,13 +328,14 @@ GDFO_API uint64_t gdfo_nn_step_count(const gdfo_nn_encoder *enc);
  * Writes the feature vectors of graph's stages, (n_rows, GDFO_NN_FEATURES),
  * row i = stage i in insertion order. telemetry may be NULL (every
  * telemetry feature is then absent); its stages are matched by id.
- * objective holds the reward weights w1 (throughput), w2 (latency),
- * w3 (cost), each finite and >= 0.
+ * objective conditions the features on what the plan should optimize
+ * (its three weights; gdfo_objective_validate's checks apply).
  * Errors: GDFO_EINVAL (NULL, n_rows != stage count, bad objective),
+ * GDFO_EVERSION (objective),
  * GDFO_ECYCLE, GDFO_ENOMEM. Thread-safe for concurrent reads of graph.
  */
 GDFO_API int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *graph,
-			      const gdfo_telemetry *telemetry, const double objective[3]);
+			      const gdfo_telemetry *telemetry, const gdfo_objective *objective);
 
 #ifdef __cplusplus
 }

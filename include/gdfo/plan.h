@@ -47,9 +47,11 @@ typedef enum gdfo_risk {
  * (0.1 = 10 % faster; negative when the change trades latency for cost),
  * confidence is in [0, 1].
  */
+#define GDFO_CHANGE_VERSION (1 + GDFO__GROWTH)
+
 typedef struct gdfo_change {
+	uint32_t version;           /* GDFO_CHANGE_VERSION */
 	int32_t kind;               /* gdfo_change_kind */
-	int32_t reserved;
 	const int64_t *stage_ids;
 	size_t n_stage_ids;
 	const char *what;           /* "stage 4 'filter_recent' moved below join 3" */
@@ -58,33 +60,55 @@ typedef struct gdfo_change {
 	double confidence;
 	const int64_t *attended_ids;
 	size_t n_attended_ids;
+	GDFO__GROWTH_FIELD
 } gdfo_change;
+
+#define GDFO_PREDICTION_VERSION (1 + GDFO__GROWTH)
 
 /* Predicted outcome of running the plan. Unknown values are -1. */
 typedef struct gdfo_prediction {
+	uint32_t version;    /* GDFO_PREDICTION_VERSION */
 	double latency_ms;
 	double throughput;   /* records per second */
 	double cost;         /* currency units */
 	double baseline_latency_ms; /* the same prediction for the input pipeline */
 	double baseline_cost;
+	GDFO__GROWTH_FIELD
 } gdfo_prediction;
 
 typedef struct gdfo_plan gdfo_plan;
 
 GDFO_API void gdfo_plan_free(gdfo_plan *plan);
 
-/* The rewritten graph; borrowed, lives as long as the plan. NULL if plan is NULL. */
+/* The rewritten graph; borrowed, lives as long as the plan. NULL if plan is NULL. Thread-safe. */
+/* Frees a plan and everything it owns. NULL does nothing. */
 GDFO_API const gdfo_graph *gdfo_plan_graph(const gdfo_plan *plan);
 
-/* Name of the optimizer that made the plan ("rules", "learned"). Borrowed. */
+/* Name of the optimizer that made the plan ("rules", "learned"); borrowed, lives as long as the plan. NULL if plan is NULL. */
 GDFO_API const char *gdfo_plan_source(const gdfo_plan *plan);
 
+/* Number of changes (0 for NULL). */
 GDFO_API size_t gdfo_plan_change_count(const gdfo_plan *plan);
-/* Errors: GDFO_EINVAL, GDFO_ERANGE. */
+
+/*
+ * Fills the fields of out->version (set it first, GDFO_CHANGE_VERSION)
+ * with change index (0..count-1, the order the optimizer made them);
+ * strings and arrays are borrowed until the plan is freed or mutated.
+ * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION, GDFO_ERANGE (index).
+ */
 GDFO_API int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+
+/*
+ * Fills the fields of out->version (set it first, GDFO_PREDICTION_VERSION)
+ * with the plan's predictions; all -1 when none were made.
+ * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION.
+ */
 GDFO_API int gdfo_plan_prediction(gdfo_prediction *out, const gdfo_plan *plan);
+
 /* gdfo_risk of the plan (GDFO_RISK_LOW for NULL). */
 GDFO_API int gdfo_plan_risk(const gdfo_plan *plan);
+
+/* Names of enum values ("push_filter", "high"); NULL if out of range. Static, thread-safe. */
 GDFO_API const char *gdfo_change_kind_name(int kind);
 GDFO_API const char *gdfo_risk_name(int risk);
 

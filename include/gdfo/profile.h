@@ -49,7 +49,10 @@ extern "C" {
 #define GDFO_PROFILE_SHUFFLE_WRITE_BYTES 0x4u
 #define GDFO_PROFILE_SPILL_BYTES 0x8u
 
-/* Task durations measured at one executor count. */
+/*
+ * Task durations measured at one executor count. A fixed record (it is
+ * passed as an array, so it never grows; more would come as a new type).
+ */
 typedef struct gdfo_profile_measurement {
 	int32_t executors;     /* 1..GDFO_PROFILE_EXECUTORS_MAX */
 	int32_t reserved;      /* must be 0 */
@@ -57,7 +60,7 @@ typedef struct gdfo_profile_measurement {
 	size_t n_task_ms;      /* >= 1 */
 } gdfo_profile_measurement;
 
-#define GDFO_PROFILE_STAGE_VERSION 1
+#define GDFO_PROFILE_STAGE_VERSION (1 + GDFO__GROWTH)
 
 /*
  * One stage, as passed to gdfo_profile_add_stage and filled by
@@ -79,6 +82,7 @@ typedef struct gdfo_profile_stage {
 	int64_t shuffle_read_bytes;
 	int64_t shuffle_write_bytes;
 	int64_t spill_bytes;
+	GDFO__GROWTH_FIELD
 } gdfo_profile_stage;
 
 /*
@@ -126,8 +130,8 @@ GDFO_API size_t gdfo_profile_stage_count(const gdfo_profile *profile);
  * of add_stage). Pointers inside *out are borrowed (see top of file).
  * Errors: GDFO_EINVAL (NULL argument), GDFO_ERANGE (index out of range).
  */
-GDFO_API int gdfo_profile_stage_at(const gdfo_profile *profile, size_t index,
-				   gdfo_profile_stage *out);
+GDFO_API int gdfo_profile_stage_at(gdfo_profile_stage *out, const gdfo_profile *profile,
+				   size_t index);
 
 /* Index of the stage with id. Errors: GDFO_EINVAL, GDFO_ENOTFOUND. */
 GDFO_API int gdfo_profile_find(size_t *out, const gdfo_profile *profile, int64_t id);

@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define GDFO_RULES_OPTIONS_VERSION 1
+#define GDFO_RULES_OPTIONS_VERSION (1 + GDFO__GROWTH)
 
 /*
  * Options of gdfo_optimize_rules. Initialize with gdfo_rules_options_init;
@@ -48,6 +48,7 @@ typedef struct gdfo_rules_options {
 					   storageFraction 0.5); in (0, 1] */
 	double partition_change_min;    /* change an explicit partition count only when the
 					   target differs from it by this fraction; default 0.25, >= 0 */
+	GDFO__GROWTH_FIELD
 } gdfo_rules_options;
 
 /*

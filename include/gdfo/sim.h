@@ -38,7 +38,7 @@ extern "C" {
 /* The format tag of cluster files. */
 #define GDFO_SIM_CLUSTER_FORMAT "gdfo-cluster/1"
 
-#define GDFO_SIM_CLUSTER_VERSION 1
+#define GDFO_SIM_CLUSTER_VERSION (1 + GDFO__GROWTH)
 
 /*
  * Cluster parameters of the execution model. Bandwidths are bytes per
@@ -79,6 +79,7 @@ typedef struct gdfo_sim_cluster {
 	double storage_price_per_byte;      /* per byte sinks write and disk caches hold (2.3e-11) */
 	double table_reads_per_run;         /* reads of each sink's table per run, for the
 					       small-file read cost (1) */
+	GDFO__GROWTH_FIELD
 } gdfo_sim_cluster;
 
 /* Fills *c with the defaults above. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. */
@@ -116,7 +117,7 @@ typedef enum gdfo_sim_replay {
 	GDFO_REPLAY_SAMPLED = 1  /* quantile draws interpolated between the bracketing counts */
 } gdfo_sim_replay;
 
-#define GDFO_SIM_OPTIONS_VERSION 1
+#define GDFO_SIM_OPTIONS_VERSION (1 + GDFO__GROWTH)
 
 /*
  * Options of one simulation call. Initialize with gdfo_sim_options_init;
@@ -146,6 +147,7 @@ typedef struct gdfo_sim_options {
 	double batch_interval_ms;   /* micro-batch trigger interval; 0 = the graph's slo_ms */
 	double replay_stage_gap_ms; /* profiles: delay between a stage's parents finishing
 				       and its first task (driver overhead) (0) */
+	GDFO__GROWTH_FIELD
 } gdfo_sim_options;
 
 /* Fills *o with the defaults. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. */
@@ -156,7 +158,10 @@ GDFO_API int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version);
  * (executors are requested at 0); with runs > 1 the values are means over
  * the runs, and makespan_ms_p95 the 95th percentile.
  */
+#define GDFO_SIM_RESULT_VERSION (1 + GDFO__GROWTH)
+
 typedef struct gdfo_sim_result {
+	uint32_t version;           /* GDFO_SIM_RESULT_VERSION */
 	int32_t success;            /* 1, or 0 when some run failed (see failed_stage_id) */
 	int32_t runs;
 	int64_t failed_stage_id;    /* stage whose failure ended a run, -1 if none */
@@ -186,12 +191,16 @@ typedef struct gdfo_sim_result {
 	double batch_latency_ms_p95;
 	double batch_latency_ms_max;
 	double backlog_batches;     /* batches waiting when the last one arrived */
+	GDFO__GROWTH_FIELD
 } gdfo_sim_result;
+
+#define GDFO_SIM_STAGE_RESULT_VERSION (1 + GDFO__GROWTH)
 
 /* Per-stage result (means over runs for times). */
 typedef struct gdfo_sim_stage_result {
-	int64_t id;                 /* the stage's id in its graph or profile */
+	uint32_t version;           /* GDFO_SIM_STAGE_RESULT_VERSION */
 	int32_t job;                /* index of its graph in run_jobs, else 0 */
+	int64_t id;                 /* the stage's id in its graph or profile */
 	int32_t join_strategy;      /* the strategy the model used (joins), else 0 */
 	double tasks;               /* task attempts started, excluding retries (incl. recomputation) */
 	double start_ms;            /* first task start */
@@ -205,6 +214,7 @@ typedef struct gdfo_sim_stage_result {
 	double files_written;       /* sinks */
 	double executions;          /* times its output is computed (recomputation of uncached
 				       multi-consumer lineage; fractional for partly evicted caches) */
+	GDFO__GROWTH_FIELD
 } gdfo_sim_stage_result;
 
 typedef struct gdfo_sim gdfo_sim;
@@ -230,7 +240,7 @@ GDFO_API int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim);
  * Errors: GDFO_EINVAL (NULL, bad option named), GDFO_ECYCLE, GDFO_EVERSION,
  * GDFO_ERANGE (more than 2^31 tasks), GDFO_ENOMEM. On error *out is zeroed.
  */
-GDFO_API int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *graph,
+GDFO_API int gdfo_sim_run_graph(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_graph *graph,
 				const gdfo_sim_options *opts);
 
 /*
@@ -241,7 +251,7 @@ GDFO_API int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_
  * Per-job completion: gdfo_sim_job_result. Errors: as run_graph, naming
  * the job.
  */
-GDFO_API int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out,
+GDFO_API int gdfo_sim_run_jobs(gdfo_sim_result *out, gdfo_sim *sim,
 			       const gdfo_graph *const *graphs, const double *arrival_ms,
 			       size_t n_graphs, const gdfo_sim_options *opts);
 
@@ -259,7 +269,7 @@ GDFO_API int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out,
  * not measured for some stage; names it and the measured counts),
  * GDFO_ERANGE, GDFO_ENOMEM.
  */
-GDFO_API int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out,
+GDFO_API int gdfo_sim_run_profile(gdfo_sim_result *out, gdfo_sim *sim,
 				  const gdfo_profile *profile, const gdfo_sim_options *opts);
 
 /*
@@ -280,9 +290,6 @@ GDFO_API int gdfo_sim_job_result(double *arrival_ms, double *end_ms, const gdfo_
  */
 GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
 
-/* ---- workload generator --------------------------------------------------- */
-
-/* Families of generated pipelines. Append-only. */
 /*
  * Predicts a plan's outcome: simulates the plan's graph and input (the
  * pipeline the plan was made from) on sim's cluster with opts (NULL =
@@ -295,54 +302,6 @@ GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
  */
 GDFO_API int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input,
 				   const gdfo_sim_options *opts);
-
-typedef enum gdfo_gen_family {
-	GDFO_GEN_RETAIL_ETL = 0,   /* daily retail ETL: dedup, enrich, joins, aggregates, sinks */
-	GDFO_GEN_IOT_STREAMING = 1,/* micro-batch IoT: parse, filter, window, alert and store */
-	GDFO_GEN_TPCH = 2,         /* TPC-H-like query DAGs over lineitem/orders/... */
-	GDFO_GEN_TPCDS = 3,        /* TPC-DS-like star joins over three sales channels */
-	GDFO_GEN_RANDOM = 4        /* random layered DAGs with fan-in and fan-out */
-} gdfo_gen_family;
-#define GDFO_GEN_FAMILY_COUNT 5
-
-/* "retail-etl", "iot-streaming", "tpch", "tpcds", "random"; NULL if out of range. */
-GDFO_API const char *gdfo_gen_family_name(int family);
-/* The family with that name. Errors: GDFO_EINVAL, GDFO_ENOTFOUND (lists the names). */
-GDFO_API int gdfo_gen_family_find(int *out, const char *name);
-
-#define GDFO_GEN_OPTIONS_VERSION 1
-
-/*
- * What to generate. The pipeline's shape, sizes, skew and cluster are
- * drawn from seed; run > 0 applies drift to the same base pipeline:
- * volume growth, skew shift and, from run drift_column_run on, a new
- * column on the sources.
- */
-typedef struct gdfo_gen_options {
-	uint32_t version;          /* GDFO_GEN_OPTIONS_VERSION */
-	int32_t family;            /* gdfo_gen_family (GDFO_GEN_RETAIL_ETL) */
-	uint64_t seed;             /* (1) */
-	double scale_bytes;        /* total source bytes; 0 = drawn from 10 MB..1 TB
-				      log-uniformly (retail, tpch, tpcds, random) or
-				      1 MB..10 GB per batch (iot) */
-	int32_t stages;            /* random family: stage count 2..10000; 0 = drawn 8..40 */
-	int32_t run;               /* position in a drifting sequence, >= 0 (0) */
-	double growth_per_run;     /* volume growth per run (0.05 = 5 %) (0.05) */
-	double skew_shift_per_run; /* added to skew per run on skewed stages (0.1) */
-	int32_t drift_column_run;  /* run from which sources gain a column; 0 = never (5) */
-	int32_t reserved;
-} gdfo_gen_options;
-
-/* Fills *o with the defaults. Errors: GDFO_EINVAL, GDFO_EVERSION. */
-GDFO_API int gdfo_gen_options_init(gdfo_gen_options *o, unsigned int version);
-
-/*
- * Generates a validated pipeline graph with statistics, default knobs
- * (engine defaults the optimizer can improve) and a cluster. The same
- * options give the same graph on every platform.
- * Errors: GDFO_EINVAL (NULL, option out of range, named), GDFO_EVERSION, GDFO_ENOMEM.
- */
-GDFO_API int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *opts);
 
 #ifdef __cplusplus
 }

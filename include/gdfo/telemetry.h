@@ -19,7 +19,7 @@ extern "C" {
 /* The value of a measurement that was not taken. */
 #define GDFO_UNKNOWN (-1.0)
 
-#define GDFO_STAGE_TELEMETRY_VERSION 1
+#define GDFO_STAGE_TELEMETRY_VERSION (1 + GDFO__GROWTH)
 
 typedef struct gdfo_stage_telemetry {
 	uint32_t version;         /* GDFO_STAGE_TELEMETRY_VERSION */
@@ -34,9 +34,10 @@ typedef struct gdfo_stage_telemetry {
 	double peak_memory_bytes; /* largest per-task peak execution memory */
 	double cpu_ms;            /* CPU time summed over tasks */
 	double failures;          /* failed task attempts */
+	GDFO__GROWTH_FIELD
 } gdfo_stage_telemetry;
 
-#define GDFO_RUN_TELEMETRY_VERSION 1
+#define GDFO_RUN_TELEMETRY_VERSION (1 + GDFO__GROWTH)
 
 typedef struct gdfo_run_telemetry {
 	uint32_t version;     /* GDFO_RUN_TELEMETRY_VERSION */
@@ -45,6 +46,7 @@ typedef struct gdfo_run_telemetry {
 	double records;       /* records processed */
 	double throughput;    /* records per second */
 	double cost;          /* currency units */
+	GDFO__GROWTH_FIELD
 } gdfo_run_telemetry;
 
 /* Fill with GDFO_UNKNOWN everywhere (stage_id 0, success 1). GDFO_EVERSION on a bad version. */

@@ -3,9 +3,12 @@
  * shape fingerprint.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
+#include "graph/fields.h"
 #include "graph/graph_internal.h"
 
 static const char *const op_names[GDFO_OP_COUNT] = {
@@ -42,19 +45,55 @@ const char *gdfo_cache_level_name(int c)
 	return c >= 0 && c < GDFO_CACHE_LEVEL_COUNT ? cache_names[c] : NULL;
 }
 
-int gdfo_stage_init(gdfo_stage *stage, unsigned int version)
+int gdfo_stage_init(gdfo_stage *out, unsigned int version)
 {
-	if (!stage)
-		return gdfo__error(GDFO_EINVAL, "stage is NULL");
-	if (version != GDFO_STAGE_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_stage version %u is not supported (this library knows %d)",
-				   version, GDFO_STAGE_VERSION);
-	memset(stage, 0, sizeof(*stage));
-	stage->version = version;
-	stage->op = GDFO_OP_SOURCE;
-	stage->stats.selectivity = 1.0;
-	stage->stats.skew = 1.0;
-	return 0;
+	gdfo_stage d;
+
+	memset(&d, 0, sizeof(d));
+	d.op = GDFO_OP_SOURCE;
+	return gdfo__abi_init(out, version, &d, GDFO__ABI_STAGE, "gdfo_stage_init");
+}
+
+void gdfo__stage_defaults(gdfo_stage *stage, gdfo_stage_stats *stats, gdfo_stage_knobs *knobs)
+{
+	gdfo_stage_init(stage, GDFO_STAGE_VERSION);
+	gdfo__fields_defaults(GDFO_FIELDS_STAGE_STATS, stats);
+	gdfo__fields_defaults(GDFO_FIELDS_STAGE_KNOBS, knobs);
+	stage->stats = stats;
+	stage->knobs = knobs;
+}
+
+static int fields_init(void *out, unsigned int version, int set, int abi, const char *func)
+{
+	union {
+		gdfo_stage_stats stats;
+		gdfo_stage_knobs knobs;
+		gdfo_graph_knobs graph_knobs;
+		gdfo_cluster cluster;
+	} d;
+
+	gdfo__fields_defaults(set, &d);
+	return gdfo__abi_init(out, version, &d, abi, func);
+}
+
+int gdfo_stage_stats_init(gdfo_stage_stats *out, unsigned int version)
+{
+	return fields_init(out, version, GDFO_FIELDS_STAGE_STATS, GDFO__ABI_STAGE_STATS, "gdfo_stage_stats_init");
+}
+
+int gdfo_stage_knobs_init(gdfo_stage_knobs *out, unsigned int version)
+{
+	return fields_init(out, version, GDFO_FIELDS_STAGE_KNOBS, GDFO__ABI_STAGE_KNOBS, "gdfo_stage_knobs_init");
+}
+
+int gdfo_graph_knobs_init(gdfo_graph_knobs *out, unsigned int version)
+{
+	return fields_init(out, version, GDFO_FIELDS_GRAPH_KNOBS, GDFO__ABI_GRAPH_KNOBS, "gdfo_graph_knobs_init");
+}
+
+int gdfo_cluster_init(gdfo_cluster *out, unsigned int version)
+{
+	return fields_init(out, version, GDFO_FIELDS_CLUSTER, GDFO__ABI_CLUSTER, "gdfo_cluster_init");
 }
 
 /* ---- the id index ------------------------------------------------------ */
@@ -137,6 +176,8 @@ int gdfo_graph_create(gdfo_graph **out, const char *name)
 		free(g);
 		return GDFO_ENOMEM;
 	}
+	gdfo__fields_defaults(GDFO_FIELDS_GRAPH_KNOBS, &g->knobs);
+	gdfo__fields_defaults(GDFO_FIELDS_CLUSTER, &g->cluster);
 	*out = g;
 	return 0;
 }
@@ -265,17 +306,6 @@ const char *gdfo_graph_name(const gdfo_graph *g)
 
 /* ---- stages ------------------------------------------------------------- */
 
-static int check_stat(const gdfo_stage *s, const char *field, double v)
-{
-	if (!isfinite(v))
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': stats.%s is not a finite number",
-				   (long long)s->id, s->name, field);
-	if (v < 0)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': stats.%s is %g; it must be >= 0",
-				   (long long)s->id, s->name, field, v);
-	return 0;
-}
-
 static int check_columns(const gdfo_stage *s, const char *field, const char *const *cols, size_t n)
 {
 	size_t i;
@@ -293,14 +323,32 @@ static int check_columns(const gdfo_stage *s, const char *field, const char *con
 	return 0;
 }
 
-int gdfo__graph_check_stage(const gdfo_stage *s)
+int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *s, const gdfo__stage *current)
 {
-	const gdfo_stage_knobs *k = &s->knobs;
-	long long id = (long long)s->id;
+	long long id;
+	char who[GDFO__NAME_MAX + 40];
+	int rc;
 
-	if (s->version != GDFO_STAGE_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_stage version %u is not supported (this library knows %d); call gdfo_stage_init",
-				   s->version, GDFO_STAGE_VERSION);
+	if ((rc = gdfo__abi_in(&in->stage, s, NULL, GDFO__ABI_STAGE, "gdfo_graph_add_stage")))
+		return rc;
+	if (s->stats)
+		rc = gdfo__abi_in(&in->stats, s->stats, NULL, GDFO__ABI_STAGE_STATS, "gdfo_graph_add_stage");
+	else if (current)
+		in->stats = current->stats;
+	else
+		gdfo__fields_defaults(GDFO_FIELDS_STAGE_STATS, &in->stats);
+	if (!rc && s->knobs)
+		rc = gdfo__abi_in(&in->knobs, s->knobs, NULL, GDFO__ABI_STAGE_KNOBS, "gdfo_graph_add_stage");
+	else if (!rc && current)
+		in->knobs = current->knobs;
+	else if (!rc)
+		gdfo__fields_defaults(GDFO_FIELDS_STAGE_KNOBS, &in->knobs);
+	if (rc)
+		return rc;
+	s = &in->stage;
+	in->stage.stats = &in->stats;
+	in->stage.knobs = &in->knobs;
+	id = (long long)s->id;
 	if (s->id < 0)
 		return gdfo__error(GDFO_EINVAL, "stage id %lld is negative", id);
 	if (!s->name)
@@ -316,41 +364,10 @@ int gdfo__graph_check_stage(const gdfo_stage *s)
 	if (s->fused_ops >> GDFO_OP_COUNT)
 		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': fused_ops 0x%x names unknown operators",
 				   id, s->name, s->fused_ops);
-	if (check_stat(s, "rows_in", s->stats.rows_in) || check_stat(s, "bytes_in", s->stats.bytes_in) ||
-	    check_stat(s, "selectivity", s->stats.selectivity) ||
-	    check_stat(s, "key_cardinality", s->stats.key_cardinality) ||
-	    check_stat(s, "skew", s->stats.skew) ||
-	    check_stat(s, "cpu_ns_per_row", s->stats.cpu_ns_per_row))
+	snprintf(who, sizeof(who), "stage %lld '%s'", id, s->name);
+	if (gdfo__fields_check(GDFO_FIELDS_STAGE_STATS, &in->stats, s->op, who) ||
+	    gdfo__fields_check(GDFO_FIELDS_STAGE_KNOBS, &in->knobs, s->op, who))
 		return GDFO_EINVAL;
-	if (s->stats.skew < 1.0)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': stats.skew is %g; it is largest/mean partition and must be >= 1",
-				   id, s->name, s->stats.skew);
-	if (k->partitions < 0 || k->partitions > GDFO_PARTITIONS_MAX)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.partitions is %d; allowed 0 (default) to %d",
-				   id, s->name, k->partitions, GDFO_PARTITIONS_MAX);
-	if (k->join_strategy < 0 || k->join_strategy >= GDFO_JOIN_STRATEGY_COUNT)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.join_strategy %d is not a join strategy",
-				   id, s->name, k->join_strategy);
-	if (k->join_strategy != GDFO_JOIN_AUTO && s->op != GDFO_OP_JOIN)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.join_strategy is set on a %s stage; only joins have one",
-				   id, s->name, op_names[s->op]);
-	if (k->cache < 0 || k->cache >= GDFO_CACHE_LEVEL_COUNT)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.cache %d is not a cache level",
-				   id, s->name, k->cache);
-	if (k->priority < -GDFO_PRIORITY_MAX || k->priority > GDFO_PRIORITY_MAX)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.priority %d is outside +-%d",
-				   id, s->name, k->priority, GDFO_PRIORITY_MAX);
-	if (k->target_file_bytes != 0 && (k->target_file_bytes < (1 << 20) || k->target_file_bytes > (1LL << 50)))
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.target_file_bytes is %lld; allowed 0 (default) or 1 MiB to 1 PiB",
-				   id, s->name, (long long)k->target_file_bytes);
-	if (k->compaction_every < 0 || k->compaction_every > GDFO_COMPACTION_MAX)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.compaction_every is %d; allowed 0 (never) to %d",
-				   id, s->name, k->compaction_every, GDFO_COMPACTION_MAX);
-	if ((k->target_file_bytes || k->compaction_every) && s->op != GDFO_OP_SINK)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': file sizing knobs are set on a %s stage; only sinks have them",
-				   id, s->name, op_names[s->op]);
-	if (k->reserved)
-		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': knobs.reserved must be 0", id, s->name);
 	if (check_columns(s, "columns_read", s->columns_read, s->n_columns_read) ||
 	    check_columns(s, "columns_written", s->columns_written, s->n_columns_written))
 		return GDFO_EINVAL;
@@ -358,8 +375,9 @@ int gdfo__graph_check_stage(const gdfo_stage *s)
 }
 
 /* Fills d's own fields (not edges) from s; d's old fields are released on success. */
-static int stage_assign(gdfo__stage *d, const gdfo_stage *s)
+static int stage_assign(gdfo__stage *d, const gdfo__stage_in *in)
 {
+	const gdfo_stage *s = &in->stage;
 	char *name = gdfo__strdup(s->name);
 	char **rd = NULL, **wr = NULL;
 
@@ -377,8 +395,8 @@ static int stage_assign(gdfo__stage *d, const gdfo_stage *s)
 	d->op = s->op;
 	d->join_type = s->join_type;
 	d->fused_ops = s->fused_ops;
-	d->stats = s->stats;
-	d->knobs = s->knobs;
+	d->stats = in->stats;
+	d->knobs = in->knobs;
 	d->cols_read = rd;
 	d->n_read = s->n_columns_read;
 	d->cols_written = wr;
@@ -390,14 +408,16 @@ oom:
 	return GDFO_ENOMEM;
 }
 
-int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *s)
+int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *stage)
 {
+	gdfo__stage_in in;
+	const gdfo_stage *s = &in.stage;
 	void *stages;
 	int rc;
 
-	if (!g || !s)
+	if (!g || !stage)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_add_stage: %s is NULL", g ? "stage" : "graph");
-	if ((rc = gdfo__graph_check_stage(s)))
+	if ((rc = gdfo__graph_stage_in(&in, stage, NULL)))
 		return rc;
 	if (gdfo__graph_index(g, s->id) != (size_t)-1)
 		return gdfo__error(GDFO_EEXISTS, "stage id %lld ('%s') is used twice in pipeline '%s'",
@@ -407,7 +427,7 @@ int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *s)
 		return GDFO_ENOMEM;
 	g->stages = stages;
 	memset(&g->stages[g->n], 0, sizeof(g->stages[0]));
-	if (stage_assign(&g->stages[g->n], s))
+	if (stage_assign(&g->stages[g->n], &in))
 		return GDFO_ENOMEM;
 	if (2 * (g->n + 1) + 2 > g->slot_cap) {
 		g->n++;
@@ -426,20 +446,23 @@ int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *s)
 	return 0;
 }
 
-int gdfo_graph_update_stage(gdfo_graph *g, const gdfo_stage *s)
+int gdfo_graph_update_stage(gdfo_graph *g, const gdfo_stage *stage)
 {
+	gdfo__stage_in in;
 	size_t i;
 	int rc;
 
-	if (!g || !s)
+	if (!g || !stage)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_update_stage: %s is NULL", g ? "stage" : "graph");
-	if ((rc = gdfo__graph_check_stage(s)))
+	if ((rc = gdfo__abi_check(stage, GDFO__ABI_STAGE, "gdfo_graph_update_stage")))
 		return rc;
-	i = gdfo__graph_index(g, s->id);
+	i = gdfo__graph_index(g, stage->id);
 	if (i == (size_t)-1)
 		return gdfo__error(GDFO_ENOTFOUND, "pipeline '%s' has no stage %lld", g->name,
-				   (long long)s->id);
-	return stage_assign(&g->stages[i], s);
+				   (long long)stage->id);
+	if ((rc = gdfo__graph_stage_in(&in, stage, &g->stages[i])))
+		return rc;
+	return stage_assign(&g->stages[i], &in);
 }
 
 size_t gdfo_graph_stage_count(const gdfo_graph *g)
@@ -447,30 +470,37 @@ size_t gdfo_graph_stage_count(const gdfo_graph *g)
 	return g ? g->n : 0;
 }
 
-int gdfo_graph_stage_at(const gdfo_graph *g, size_t index, gdfo_stage *out)
+void gdfo__graph_stage_view(gdfo_stage *out, const gdfo__stage *s)
 {
-	const gdfo__stage *s;
-
-	if (!g || !out)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_stage_at: %s is NULL", g ? "out" : "graph");
-	if (index >= g->n)
-		return gdfo__error(GDFO_ERANGE, "stage index %zu is out of range (pipeline '%s' has %zu stages)",
-				   index, g->name, g->n);
-	s = &g->stages[index];
 	memset(out, 0, sizeof(*out));
-	out->version = GDFO_STAGE_VERSION;
+	out->version = gdfo__abi_latest(GDFO__ABI_STAGE);
 	out->id = s->id;
 	out->name = s->name;
 	out->op = s->op;
 	out->join_type = s->join_type;
 	out->fused_ops = s->fused_ops;
-	out->stats = s->stats;
-	out->knobs = s->knobs;
+	out->stats = &s->stats;
+	out->knobs = &s->knobs;
 	out->columns_read = (const char *const *)s->cols_read;
 	out->n_columns_read = s->n_read;
 	out->columns_written = (const char *const *)s->cols_written;
 	out->n_columns_written = s->n_written;
-	return 0;
+}
+
+int gdfo_graph_stage_at(gdfo_stage *out, const gdfo_graph *g, size_t index)
+{
+	gdfo_stage view;
+	int rc;
+
+	if (!g || !out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_stage_at: %s is NULL", g ? "out" : "graph");
+	if ((rc = gdfo__abi_check(out, GDFO__ABI_STAGE, "gdfo_graph_stage_at")))
+		return rc;
+	if (index >= g->n)
+		return gdfo__error(GDFO_ERANGE, "stage index %zu is out of range (pipeline '%s' has %zu stages)",
+				   index, g->name, g->n);
+	gdfo__graph_stage_view(&view, &g->stages[index]);
+	return gdfo__abi_out(out, &view, GDFO__ABI_STAGE, "gdfo_graph_stage_at");
 }
 
 int gdfo_graph_find(size_t *out, const gdfo_graph *g, int64_t id)
@@ -656,68 +686,62 @@ int gdfo_graph_add_edge(gdfo_graph *g, int64_t parent_id, int64_t child_id)
 
 /* ---- graph-level knobs and cluster ---------------------------------------- */
 
+static int check_graph_fields(const gdfo_graph *g)
+{
+	char who[GDFO__NAME_MAX + 16];
+
+	snprintf(who, sizeof(who), "pipeline '%s'", g->name);
+	if (gdfo__fields_check(GDFO_FIELDS_GRAPH_KNOBS, &g->knobs, -1, who) ||
+	    gdfo__fields_check(GDFO_FIELDS_CLUSTER, &g->cluster, -1, who))
+		return GDFO_EINVAL;
+	return 0;
+}
+
 int gdfo_graph_get_knobs(gdfo_graph_knobs *out, const gdfo_graph *g)
 {
-	if (!out || !g)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_get_knobs: %s is NULL", g ? "out" : "graph");
-	*out = g->knobs;
-	return 0;
+	if (!g)
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_get_knobs: graph is NULL");
+	return gdfo__abi_out(out, &g->knobs, GDFO__ABI_GRAPH_KNOBS, "gdfo_graph_get_knobs");
 }
 
-static int check_knobs(const gdfo_graph_knobs *k)
+int gdfo_graph_set_knobs(gdfo_graph *g, const gdfo_graph_knobs *knobs)
 {
-	if (k->executors < 0 || k->executors > 100000)
-		return gdfo__error(GDFO_EINVAL, "knobs.executors is %d; allowed 0 (default) to 100000", k->executors);
-	if (k->cores_per_executor < 0 || k->cores_per_executor > 1024)
-		return gdfo__error(GDFO_EINVAL, "knobs.cores_per_executor is %d; allowed 0 (default) to 1024",
-				   k->cores_per_executor);
-	if (k->memory_per_executor_bytes != 0 &&
-	    (k->memory_per_executor_bytes < (64LL << 20) || k->memory_per_executor_bytes > (1LL << 44)))
-		return gdfo__error(GDFO_EINVAL, "knobs.memory_per_executor_bytes is %lld; allowed 0 (default) or 64 MiB to 16 TiB",
-				   (long long)k->memory_per_executor_bytes);
-	return 0;
-}
+	char who[GDFO__NAME_MAX + 16];
+	gdfo_graph_knobs k;
+	int rc;
 
-int gdfo_graph_set_knobs(gdfo_graph *g, const gdfo_graph_knobs *k)
-{
-	if (!g || !k)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_set_knobs: %s is NULL", g ? "knobs" : "graph");
-	if (check_knobs(k))
-		return gdfo__error_prefix(GDFO_EINVAL, "pipeline '%s'", g->name);
-	g->knobs = *k;
+	if (!g)
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_set_knobs: graph is NULL");
+	if ((rc = gdfo__abi_in(&k, knobs, &g->knobs, GDFO__ABI_GRAPH_KNOBS, "gdfo_graph_set_knobs")))
+		return rc;
+	snprintf(who, sizeof(who), "pipeline '%s'", g->name);
+	if ((rc = gdfo__fields_check(GDFO_FIELDS_GRAPH_KNOBS, &k, -1, who)))
+		return rc;
+	g->knobs = k;
 	return 0;
 }
 
 int gdfo_graph_get_cluster(gdfo_cluster *out, const gdfo_graph *g)
 {
-	if (!out || !g)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_get_cluster: %s is NULL", g ? "out" : "graph");
-	*out = g->cluster;
-	return 0;
+	if (!g)
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_get_cluster: graph is NULL");
+	return gdfo__abi_out(out, &g->cluster, GDFO__ABI_CLUSTER, "gdfo_graph_get_cluster");
 }
 
-static int check_cluster(const gdfo_cluster *c)
+int gdfo_graph_set_cluster(gdfo_graph *g, const gdfo_cluster *cluster)
 {
-	if (c->executors_available < 0 || c->executors_available > 100000)
-		return gdfo__error(GDFO_EINVAL, "cluster.executors_available is %d; allowed 0 (unknown) to 100000",
-				   c->executors_available);
-	if (c->reserved)
-		return gdfo__error(GDFO_EINVAL, "cluster.reserved must be 0");
-	if (!isfinite(c->price_per_executor_s) || c->price_per_executor_s < 0)
-		return gdfo__error(GDFO_EINVAL, "cluster.price_per_executor_s is %g; it must be finite and >= 0",
-				   c->price_per_executor_s);
-	if (!isfinite(c->slo_ms) || c->slo_ms < 0)
-		return gdfo__error(GDFO_EINVAL, "cluster.slo_ms is %g; it must be finite and >= 0", c->slo_ms);
-	return 0;
-}
+	char who[GDFO__NAME_MAX + 16];
+	gdfo_cluster c;
+	int rc;
 
-int gdfo_graph_set_cluster(gdfo_graph *g, const gdfo_cluster *c)
-{
-	if (!g || !c)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_set_cluster: %s is NULL", g ? "cluster" : "graph");
-	if (check_cluster(c))
-		return gdfo__error_prefix(GDFO_EINVAL, "pipeline '%s'", g->name);
-	g->cluster = *c;
+	if (!g)
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_set_cluster: graph is NULL");
+	if ((rc = gdfo__abi_in(&c, cluster, &g->cluster, GDFO__ABI_CLUSTER, "gdfo_graph_set_cluster")))
+		return rc;
+	snprintf(who, sizeof(who), "pipeline '%s'", g->name);
+	if ((rc = gdfo__fields_check(GDFO_FIELDS_CLUSTER, &c, -1, who)))
+		return rc;
+	g->cluster = c;
 	return 0;
 }
 
@@ -755,12 +779,15 @@ static size_t heap_pop(size_t *h, size_t *n)
 	return top;
 }
 
-int gdfo_graph_topo_order(const gdfo_graph *g, size_t *order)
+int gdfo_graph_topo_order(size_t *order, size_t capacity, const gdfo_graph *g)
 {
 	size_t *indeg, *heap, nheap = 0, done = 0, i, k;
 
 	if (!g || !order)
-		return gdfo__error(GDFO_EINVAL, "gdfo_graph_topo_order: %s is NULL", g ? "order" : "graph");
+		return gdfo__error(GDFO_EINVAL, "gdfo_graph_topo_order: %s is NULL", g ? "out" : "graph");
+	if (capacity < g->n)
+		return gdfo__error(GDFO_ERANGE, "gdfo_graph_topo_order: capacity %zu is less than the %zu stages of pipeline '%s'",
+				   capacity, g->n, g->name);
 	if (g->n == 0)
 		return 0;
 	indeg = gdfo__malloc(g->n * sizeof(*indeg));
@@ -806,13 +833,14 @@ int gdfo_graph_validate(const gdfo_graph *g)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_validate: graph is NULL");
 	if (g->n == 0)
 		return gdfo__error(GDFO_EINVAL, "pipeline '%s' has no stages", g->name);
-	if (check_knobs(&g->knobs) || check_cluster(&g->cluster))
-		return gdfo__error_prefix(GDFO_EINVAL, "pipeline '%s'", g->name);
+	if (check_graph_fields(g))
+		return GDFO_EINVAL;
 	for (i = 0; i < g->n; i++) {
+		gdfo__stage_in in;
 		gdfo_stage view;
 		const gdfo__stage *s = &g->stages[i];
-		gdfo_graph_stage_at(g, i, &view);
-		if ((rc = gdfo__graph_check_stage(&view)))
+		gdfo__graph_stage_view(&view, s);
+		if ((rc = gdfo__graph_stage_in(&in, &view, NULL)))
 			return rc;
 		if (s->op == GDFO_OP_SOURCE && s->n_parents)
 			return gdfo__error(GDFO_EINVAL, "stage %lld '%s' is a source but has %zu parent(s)",
@@ -827,7 +855,7 @@ int gdfo_graph_validate(const gdfo_graph *g)
 	order = gdfo__malloc(g->n * sizeof(*order));
 	if (!order)
 		return GDFO_ENOMEM;
-	rc = gdfo_graph_topo_order(g, order);
+	rc = gdfo_graph_topo_order(order, g->n, g);
 	free(order);
 	return rc;
 }
@@ -873,7 +901,7 @@ int gdfo_graph_fingerprint(uint64_t *out, const gdfo_graph *g)
 		free(h);
 		return GDFO_ENOMEM;
 	}
-	if ((rc = gdfo_graph_topo_order(g, order))) {
+	if ((rc = gdfo_graph_topo_order(order, g->n, g))) {
 		free(order);
 		free(h);
 		return rc;

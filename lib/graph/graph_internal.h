@@ -37,8 +37,25 @@ struct gdfo_graph {
 	size_t slot_cap;    /* power of two, > 2 * n */
 };
 
-/* Checks one stage's own fields; the message names the stage and field. */
-int gdfo__graph_check_stage(const gdfo_stage *stage);
+/* A caller's stage resolved to the library's latest struct versions. */
+typedef struct gdfo__stage_in {
+	gdfo_stage stage; /* stats and knobs point at the two below */
+	gdfo_stage_stats stats;
+	gdfo_stage_knobs knobs;
+} gdfo__stage_in;
+
+/*
+ * Resolves and checks one stage's own fields (the message names the
+ * stage and field). NULL stats or knobs take current's (update) or the
+ * defaults (current NULL).
+ */
+int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *stage, const gdfo__stage *current);
+
+/* Initializes stage, stats and knobs to their defaults and points stage at the two. */
+void gdfo__stage_defaults(gdfo_stage *stage, gdfo_stage_stats *stats, gdfo_stage_knobs *knobs);
+
+/* A latest-version public view of s; pointers borrowed from s. */
+void gdfo__graph_stage_view(gdfo_stage *out, const gdfo__stage *s);
 
 /* Index of id, or (size_t)-1. */
 size_t gdfo__graph_index(const gdfo_graph *g, int64_t id);

@@ -5,34 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "graph/telemetry_internal.h"
 
 int gdfo_stage_telemetry_init(gdfo_stage_telemetry *t, unsigned int version)
 {
-	if (!t)
-		return gdfo__error(GDFO_EINVAL, "stage telemetry is NULL");
-	if (version != GDFO_STAGE_TELEMETRY_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_stage_telemetry version %u is not supported (this library knows %d)",
-				   version, GDFO_STAGE_TELEMETRY_VERSION);
-	t->version = version;
-	t->stage_id = 0;
-	t->duration_ms = t->tasks = t->task_ms_median = t->task_ms_max = GDFO_UNKNOWN;
-	t->shuffle_read_bytes = t->shuffle_write_bytes = t->spill_bytes = GDFO_UNKNOWN;
-	t->peak_memory_bytes = t->cpu_ms = t->failures = GDFO_UNKNOWN;
-	return 0;
+	gdfo_stage_telemetry d;
+
+	memset(&d, 0, sizeof(d));
+	d.duration_ms = d.tasks = d.task_ms_median = d.task_ms_max = GDFO_UNKNOWN;
+	d.shuffle_read_bytes = d.shuffle_write_bytes = d.spill_bytes = GDFO_UNKNOWN;
+	d.peak_memory_bytes = d.cpu_ms = d.failures = GDFO_UNKNOWN;
+	return gdfo__abi_init(t, version, &d, GDFO__ABI_STAGE_TELEMETRY, "gdfo_stage_telemetry_init");
 }
 
 int gdfo_run_telemetry_init(gdfo_run_telemetry *t, unsigned int version)
 {
-	if (!t)
-		return gdfo__error(GDFO_EINVAL, "run telemetry is NULL");
-	if (version != GDFO_RUN_TELEMETRY_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_run_telemetry version %u is not supported (this library knows %d)",
-				   version, GDFO_RUN_TELEMETRY_VERSION);
-	t->version = version;
-	t->success = 1;
-	t->latency_ms = t->records = t->throughput = t->cost = GDFO_UNKNOWN;
-	return 0;
+	gdfo_run_telemetry d;
+
+	memset(&d, 0, sizeof(d));
+	d.success = 1;
+	d.latency_ms = d.records = d.throughput = d.cost = GDFO_UNKNOWN;
+	return gdfo__abi_init(t, version, &d, GDFO__ABI_RUN_TELEMETRY, "gdfo_run_telemetry_init");
 }
 
 /* A measurement is GDFO_UNKNOWN or finite and >= 0. */
@@ -99,13 +93,17 @@ void gdfo_telemetry_free(gdfo_telemetry *t)
 	free(t);
 }
 
-int gdfo_telemetry_set_run(gdfo_telemetry *t, const gdfo_run_telemetry *run)
+int gdfo_telemetry_set_run(gdfo_telemetry *t, const gdfo_run_telemetry *caller)
 {
-	if (!t || !run)
+	gdfo_run_telemetry full;
+	const gdfo_run_telemetry *run = &full;
+	int rc;
+
+	if (!t || !caller)
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_set_run: %s is NULL", t ? "run" : "telemetry");
-	if (run->version != GDFO_RUN_TELEMETRY_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_run_telemetry version %u is not supported; call gdfo_run_telemetry_init",
-				   run->version);
+	gdfo_run_telemetry_init(&full, GDFO_RUN_TELEMETRY_VERSION);
+	if ((rc = gdfo__abi_in(&full, caller, &full, GDFO__ABI_RUN_TELEMETRY, "gdfo_telemetry_set_run")))
+		return rc;
 	if (run->success != 0 && run->success != 1)
 		return gdfo__error(GDFO_EINVAL, "run: success is %d; it must be 0 or 1", run->success);
 	if (check_fields(run, gdfo__run_telemetry_fields, "run"))
@@ -118,21 +116,23 @@ int gdfo_telemetry_get_run(gdfo_run_telemetry *out, const gdfo_telemetry *t)
 {
 	if (!out || !t)
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_get_run: %s is NULL", t ? "out" : "telemetry");
-	*out = t->run;
-	return 0;
+	return gdfo__abi_out(out, &t->run, GDFO__ABI_RUN_TELEMETRY, "gdfo_telemetry_get_run");
 }
 
-int gdfo_telemetry_set_stage(gdfo_telemetry *t, const gdfo_stage_telemetry *s)
+int gdfo_telemetry_set_stage(gdfo_telemetry *t, const gdfo_stage_telemetry *caller)
 {
 	char where[64];
 	size_t i;
 	void *p;
+	gdfo_stage_telemetry full;
+	const gdfo_stage_telemetry *s = &full;
+	int rc;
 
-	if (!t || !s)
+	if (!t || !caller)
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_set_stage: %s is NULL", t ? "stage" : "telemetry");
-	if (s->version != GDFO_STAGE_TELEMETRY_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_stage_telemetry version %u is not supported; call gdfo_stage_telemetry_init",
-				   s->version);
+	gdfo_stage_telemetry_init(&full, GDFO_STAGE_TELEMETRY_VERSION);
+	if ((rc = gdfo__abi_in(&full, caller, &full, GDFO__ABI_STAGE_TELEMETRY, "gdfo_telemetry_set_stage")))
+		return rc;
 	if (s->stage_id < 0)
 		return gdfo__error(GDFO_EINVAL, "stage telemetry: stage_id %lld is negative", (long long)s->stage_id);
 	snprintf(where, sizeof(where), "telemetry of stage %lld", (long long)s->stage_id);
@@ -163,8 +163,7 @@ int gdfo_telemetry_stage_at(gdfo_stage_telemetry *out, const gdfo_telemetry *t, 
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_stage_at: %s is NULL", t ? "out" : "telemetry");
 	if (index >= t->n)
 		return gdfo__error(GDFO_ERANGE, "telemetry stage index %zu is out of range (%zu records)", index, t->n);
-	*out = t->stages[index];
-	return 0;
+	return gdfo__abi_out(out, &t->stages[index], GDFO__ABI_STAGE_TELEMETRY, "gdfo_telemetry_stage_at");
 }
 
 int gdfo_telemetry_find(gdfo_stage_telemetry *out, const gdfo_telemetry *t, int64_t stage_id)
@@ -175,8 +174,7 @@ int gdfo_telemetry_find(gdfo_stage_telemetry *out, const gdfo_telemetry *t, int6
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_find: %s is NULL", t ? "out" : "telemetry");
 	for (i = 0; i < t->n; i++) {
 		if (t->stages[i].stage_id == stage_id) {
-			*out = t->stages[i];
-			return 0;
+			return gdfo__abi_out(out, &t->stages[i], GDFO__ABI_STAGE_TELEMETRY, "gdfo_telemetry_find");
 		}
 	}
 	return gdfo__error(GDFO_ENOTFOUND, "no telemetry for stage %lld", (long long)stage_id);

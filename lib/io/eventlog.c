@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/abi.h"
 #include "io/ingest_internal.h"
 
 /* Events this file handles. */
@@ -1285,24 +1286,17 @@ int gdfo__eventlog_line(void *user, const char *line, size_t len)
 
 int gdfo_ingest_options_init(gdfo_ingest_options *opts, unsigned int version)
 {
-	if (!opts)
-		return gdfo__error(GDFO_EINVAL, "gdfo_ingest_options_init: opts is NULL");
-	if (version != GDFO_INGEST_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_ingest_options version %u is not supported (this library knows %d)",
-				   version, GDFO_INGEST_OPTIONS_VERSION);
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
-	opts->max_line_bytes = GDFO_INGEST_MAX_LINE_DEFAULT;
-	opts->progress_every_bytes = (uint64_t)16 << 20;
-	return 0;
+	gdfo_ingest_options d;
+	memset(&d, 0, sizeof(d));
+	d.max_line_bytes = GDFO_INGEST_MAX_LINE_DEFAULT;
+	d.progress_every_bytes = (uint64_t)16 << 20;
+	return gdfo__abi_init(opts, version, &d, GDFO__ABI_INGEST_OPTIONS, "gdfo_ingest_options_init");
 }
 
 static int check_options(const gdfo_ingest_options *o)
 {
-	if (o->version != GDFO_INGEST_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION,
-				   "gdfo_ingest_options version %u is not supported (this library knows %d); call gdfo_ingest_options_init",
-				   o->version, GDFO_INGEST_OPTIONS_VERSION);
+	if (gdfo__abi_check(o, GDFO__ABI_INGEST_OPTIONS, "gdfo_eventlog_read"))
+		return GDFO_EVERSION;
 	if (o->reserved)
 		return gdfo__error(GDFO_EINVAL, "gdfo_ingest_options.reserved must be 0");
 	if (o->name && (!o->name[0] || strlen(o->name) > 255))
@@ -1316,16 +1310,16 @@ static int read_common(gdfo_eventlog **out, gdfo__line_reader *rd, const gdfo_in
 	gdfo_eventlog *log;
 	int rc;
 
-	if (!opts) {
-		gdfo_ingest_options_init(&defaults, GDFO_INGEST_OPTIONS_VERSION);
-		opts = &defaults;
-	}
+	gdfo_ingest_options_init(&defaults, GDFO_INGEST_OPTIONS_VERSION);
+	if (opts && (rc = gdfo__abi_in(&defaults, opts, &defaults, GDFO__ABI_INGEST_OPTIONS, "gdfo_eventlog_read")))
+		return rc;
+	opts = &defaults;
 	if ((rc = check_options(opts)))
 		return rc;
 	log = gdfo__calloc(1, sizeof(*log));
 	if (!log)
 		return GDFO_ENOMEM;
-	log->sum.version = GDFO_EVENTLOG_SUMMARY_VERSION;
+	log->sum.version = gdfo__abi_latest(GDFO__ABI_EVENTLOG_SUMMARY);
 	log->first_submit = log->last_complete = -1;
 	log->max_line = opts->max_line_bytes ? opts->max_line_bytes : GDFO_INGEST_MAX_LINE_DEFAULT;
 	if (opts->name && !(log->name = gdfo__strdup(opts->name))) {
@@ -1454,17 +1448,15 @@ void gdfo_eventlog_free(gdfo_eventlog *log)
 
 int gdfo_eventlog_get_summary(gdfo_eventlog_summary *out, const gdfo_eventlog *log)
 {
+	gdfo_eventlog_summary full;
+
 	if (!out || !log)
 		return gdfo__error(GDFO_EINVAL, "gdfo_eventlog_get_summary: %s is NULL", out ? "log" : "out");
-	if (out->version != GDFO_EVENTLOG_SUMMARY_VERSION)
-		return gdfo__error(GDFO_EVERSION,
-				   "gdfo_eventlog_summary version %u is not supported (this library knows %d); set out->version",
-				   out->version, GDFO_EVENTLOG_SUMMARY_VERSION);
-	*out = log->sum;
-	out->spark_version = log->spark_version ? log->spark_version : "";
-	out->app_name = log->app_name ? log->app_name : "";
-	out->app_id = log->app_id ? log->app_id : "";
-	return 0;
+	full = log->sum;
+	full.spark_version = log->spark_version ? log->spark_version : "";
+	full.app_name = log->app_name ? log->app_name : "";
+	full.app_id = log->app_id ? log->app_id : "";
+	return gdfo__abi_out(out, &full, GDFO__ABI_EVENTLOG_SUMMARY, "gdfo_eventlog_get_summary");
 }
 
 int gdfo_eventlog_summary_json(char **out, const gdfo_eventlog *log)
@@ -1540,17 +1532,19 @@ size_t gdfo_eventlog_executor_event_count(const gdfo_eventlog *log)
 int gdfo_eventlog_executor_event_at(gdfo_executor_event *out, const gdfo_eventlog *log, size_t index)
 {
 	const gdfo__ev_exec *e;
+	gdfo_executor_event full;
+
 	if (!out || !log)
 		return gdfo__error(GDFO_EINVAL, "gdfo_eventlog_executor_event_at: %s is NULL", out ? "log" : "out");
 	if (index >= log->n_execs)
 		return gdfo__error(GDFO_ERANGE, "executor event index %zu is out of range (the log has %zu)", index,
 				   log->n_execs);
 	e = &log->execs[index];
-	memset(out, 0, sizeof(*out));
-	out->timestamp_ms = e->ts;
-	out->executor_id = e->id;
-	out->added = e->added;
-	out->cores = e->cores;
-	out->live = e->live;
-	return 0;
+	memset(&full, 0, sizeof(full));
+	full.timestamp_ms = e->ts;
+	full.executor_id = e->id;
+	full.added = e->added;
+	full.cores = e->cores;
+	full.live = e->live;
+	return gdfo__abi_out(out, &full, GDFO__ABI_EXECUTOR_EVENT, "gdfo_eventlog_executor_event_at");
 }

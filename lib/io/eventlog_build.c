@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/graph_internal.h"
 #include "io/ingest_internal.h"
 
 typedef int (*include_fn)(const gdfo__ev_stage *s);
@@ -382,11 +383,13 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 	for (k = 0; k < d.n; k++) {
 		const gdfo__ev_stage *s = &log->stages[d.order[k]];
 		gdfo_stage st;
+		gdfo_stage_stats stats;
+		gdfo_stage_knobs sk;
 		char name[256];
 		double rows_in = (double)(s->input_records + s->shuffle_records_read);
 		double rows_out = (double)(s->shuffle_records_written + s->output_records);
 
-		gdfo_stage_init(&st, GDFO_STAGE_VERSION);
+		gdfo__stage_defaults(&st, &stats, &sk);
 		stage_name(name, sizeof(name), s);
 		st.id = s->id;
 		st.name = name;
@@ -394,13 +397,13 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 		if (st.op == GDFO_OP_JOIN && d.n_parents[d.order[k]] < 2)
 			st.op = GDFO_OP_PROJECT;
 		st.fused_ops = s->op_bits | (1u << st.op);
-		st.stats.rows_in = rows_in > 0 ? rows_in : 0;
-		st.stats.bytes_in = s->ok_read_bytes_sum > 0 ? s->ok_read_bytes_sum : 0;
+		stats.rows_in = rows_in > 0 ? rows_in : 0;
+		stats.bytes_in = s->ok_read_bytes_sum > 0 ? s->ok_read_bytes_sum : 0;
 		if (rows_in > 0 && rows_out > 0)
-			st.stats.selectivity = rows_out / rows_in;
+			stats.selectivity = rows_out / rows_in;
 		if (s->ok_read_bytes_sum > 0 && s->ok_tasks > 0) {
 			double mean = s->ok_read_bytes_sum / (double)s->ok_tasks;
-			st.stats.skew = s->ok_read_bytes_max / mean;
+			stats.skew = s->ok_read_bytes_max / mean;
 		} else if (s->n_task_ms > 0) {
 			double sum = 0, mx = 0;
 			for (i = 0; i < s->n_task_ms; i++) {
@@ -409,14 +412,14 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 					mx = s->task_ms[i];
 			}
 			if (sum > 0)
-				st.stats.skew = mx / (sum / (double)s->n_task_ms);
+				stats.skew = mx / (sum / (double)s->n_task_ms);
 		}
-		if (!(st.stats.skew >= 1.0) || !isfinite(st.stats.skew))
-			st.stats.skew = 1.0;
+		if (!(stats.skew >= 1.0) || !isfinite(stats.skew))
+			stats.skew = 1.0;
 		if (s->has_cpu && s->cpu_ns > 0 && rows_in > 0)
-			st.stats.cpu_ns_per_row = (double)s->cpu_ns / rows_in;
+			stats.cpu_ns_per_row = (double)s->cpu_ns / rows_in;
 		if (s->num_tasks > 0)
-			st.knobs.partitions = s->num_tasks > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : (int32_t)s->num_tasks;
+			sk.partitions = s->num_tasks > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : (int32_t)s->num_tasks;
 		if ((rc = gdfo_graph_add_stage(g, &st)))
 			goto fail;
 	}
@@ -428,6 +431,7 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 				goto fail;
 		}
 	}
+	gdfo_graph_knobs_init(&knobs, GDFO_GRAPH_KNOBS_VERSION);
 	gdfo_graph_get_knobs(&knobs, g);
 	knobs.executors = profile_executors(log);
 	knobs.cores_per_executor = profile_cores(log);

@@ -5,24 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/fields.h"
 #include "graph/graph_internal.h"
 #include "io/json_io.h"
 #include "io/json_util.h"
 
 #define WHAT "pipeline JSON"
-
-static const char *const stat_keys[] = {
-	"rows_in", "bytes_in", "selectivity", "key_cardinality", "skew", "cpu_ns_per_row", NULL,
-};
-static const char *const knob_keys[] = {
-	"partitions", "join_strategy", "cache", "priority", "target_file_bytes", "compaction_every", NULL,
-};
-static const char *const graph_knob_keys[] = {
-	"executors", "cores_per_executor", "memory_per_executor_bytes", NULL,
-};
-static const char *const cluster_keys[] = {
-	"executors_available", "price_per_executor_s", "slo_ms", NULL,
-};
 
 /* Reads an array of non-empty strings; *out is a malloc'd array of borrowed pointers. */
 static int read_strings(const char ***out, size_t *n, const cJSON *obj, const char *key,
@@ -56,61 +44,112 @@ static int read_strings(const char ***out, size_t *n, const cJSON *obj, const ch
 	return 0;
 }
 
-int gdfo__json_read_graph_knobs(gdfo_graph_knobs *k, const cJSON *root, const char *path)
-{
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "knobs");
-	char p[GDFO__PATH_MAX];
-	int64_t v;
+static int add_string(cJSON *obj, const char *key, const char *v);
 
-	memset(k, 0, sizeof(*k));
+/*
+ * Reads the members of the object at key of parent (path) named in field
+ * set into s, a full struct of the set holding its defaults. A missing or
+ * null object leaves s as it is; unknown members are refused.
+ */
+static int read_fields(void *s, int set, const cJSON *parent, const char *key, const char *path)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+	const gdfo__field *fields;
+	const char *keys[32];
+	char p[GDFO__PATH_MAX], fp[GDFO__PATH_MAX];
+	size_t n, i;
+
 	if (!o || cJSON_IsNull(o))
 		return 0;
-	gdfo__json_path_key(p, path, "knobs");
-	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, graph_knob_keys, p))
+	gdfo__json_path_key(p, path, key);
+	fields = gdfo__fields(set, &n);
+	for (i = 0; i < n && i + 1 < GDFO__ARRAY_LEN(keys); i++)
+		keys[i] = fields[i].name;
+	keys[i] = NULL;
+	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, keys, p))
 		return GDFO_EFORMAT;
-	if (gdfo__json_int(&v, o, "executors", p, 0, 0, 0, 100000))
-		return GDFO_EFORMAT;
-	k->executors = (int32_t)v;
-	if (gdfo__json_int(&v, o, "cores_per_executor", p, 0, 0, 0, 1024))
-		return GDFO_EFORMAT;
-	k->cores_per_executor = (int32_t)v;
-	if (gdfo__json_int(&v, o, "memory_per_executor_bytes", p, 0, 0, 0, 1LL << 44))
-		return GDFO_EFORMAT;
-	k->memory_per_executor_bytes = v;
+	for (i = 0; i < n; i++) {
+		const gdfo__field *f = &fields[i];
+		double lo = f->zero_ok && f->min > 0 ? 0 : f->min, v;
+		int64_t iv;
+		int32_t ev;
+
+		if (f->type == GDFO_FIELD_ENUM) {
+			if (gdfo__json_enum(&ev, o, f->name, p, 0, (int32_t)f->def, f->value_name, (int)f->max + 1))
+				return GDFO_EFORMAT;
+			v = ev;
+		} else if (f->type == GDFO_FIELD_DOUBLE) {
+			if (gdfo__json_number(&v, o, f->name, p, 0, f->def, lo, f->max))
+				return GDFO_EFORMAT;
+		} else {
+			if (gdfo__json_int(&iv, o, f->name, p, 0, (int64_t)f->def, (int64_t)lo, (int64_t)f->max))
+				return GDFO_EFORMAT;
+			v = (double)iv;
+		}
+		if (v != 0 && v < f->min) {
+			char range[96];
+			gdfo__json_path_key(fp, p, f->name);
+			gdfo__field_range_text(range, sizeof(range), f);
+			return gdfo__error(GDFO_EFORMAT, "%s: %.17g is out of range (allowed %s)", fp, v, range);
+		}
+		gdfo__field_set(s, f, v);
+	}
 	return 0;
+}
+
+/* Adds an object at key holding the fields of set that apply to a stage of op (-1: all). */
+static int write_fields(cJSON *parent, const char *key, int set, const void *s, int op)
+{
+	cJSON *o = cJSON_AddObjectToObject(parent, key);
+	const gdfo__field *fields;
+	size_t n, i;
+	int rc;
+
+	if (!o)
+		return gdfo__json_oom();
+	fields = gdfo__fields(set, &n);
+	for (i = 0; i < n; i++) {
+		const gdfo__field *f = &fields[i];
+		double v = gdfo__field_get(s, f);
+		if (f->only_op >= 0 && op >= 0 && op != f->only_op)
+			continue;
+		if (f->type == GDFO_FIELD_ENUM)
+			rc = add_string(o, f->name, f->value_name((int)v));
+		else
+			rc = gdfo__json_add_number(o, f->name, v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int gdfo__json_read_graph_knobs(gdfo_graph_knobs *k, const cJSON *root, const char *path)
+{
+	gdfo__fields_defaults(GDFO_FIELDS_GRAPH_KNOBS, k);
+	return read_fields(k, GDFO_FIELDS_GRAPH_KNOBS, root, "knobs", path);
 }
 
 int gdfo__json_read_cluster(gdfo_cluster *c, const cJSON *root, const char *path)
 {
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "cluster");
-	char p[GDFO__PATH_MAX];
-	int64_t v;
-
-	memset(c, 0, sizeof(*c));
-	if (!o || cJSON_IsNull(o))
-		return 0;
-	gdfo__json_path_key(p, path, "cluster");
-	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, cluster_keys, p))
-		return GDFO_EFORMAT;
-	if (gdfo__json_int(&v, o, "executors_available", p, 0, 0, 0, 100000))
-		return GDFO_EFORMAT;
-	c->executors_available = (int32_t)v;
-	if (gdfo__json_number(&c->price_per_executor_s, o, "price_per_executor_s", p, 0, 0, 0, 1e12) ||
-	    gdfo__json_number(&c->slo_ms, o, "slo_ms", p, 0, 0, 0, 1e15))
-		return GDFO_EFORMAT;
-	return 0;
+	gdfo__fields_defaults(GDFO_FIELDS_CLUSTER, c);
+	return read_fields(c, GDFO_FIELDS_CLUSTER, root, "cluster", path);
 }
 
-static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const cJSON *js,
+/* Reads one stage into in (its stage points at its stats and knobs). */
+static int read_stage(gdfo__stage_in *in, const char ***rd, const char ***wr, const cJSON *js,
 		      const char *path)
 {
+	gdfo_stage *s = &in->stage;
 	const cJSON *o, *f;
 	char p[GDFO__PATH_MAX];
-	int64_t v;
 	int rc;
 
 	*rd = *wr = NULL;
 	gdfo_stage_init(s, GDFO_STAGE_VERSION);
+	gdfo__fields_defaults(GDFO_FIELDS_STAGE_STATS, &in->stats);
+	gdfo__fields_defaults(GDFO_FIELDS_STAGE_KNOBS, &in->knobs);
+	s->stats = &in->stats;
+	s->knobs = &in->knobs;
 	if (gdfo__json_expect_object(js, path))
 		return GDFO_EFORMAT;
 	if (gdfo__json_int(&s->id, js, "id", path, 1, 0, 0, (int64_t)GDFO__JSON_MAX_INT) ||
@@ -136,40 +175,9 @@ static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const c
 			s->fused_ops |= 1u << k;
 		}
 	}
-	o = cJSON_GetObjectItemCaseSensitive(js, "stats");
-	if (o && !cJSON_IsNull(o)) {
-		gdfo__json_path_key(p, path, "stats");
-		if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, stat_keys, p) ||
-		    gdfo__json_number(&s->stats.rows_in, o, "rows_in", p, 0, 0, 0, DBL_MAX) ||
-		    gdfo__json_number(&s->stats.bytes_in, o, "bytes_in", p, 0, 0, 0, DBL_MAX) ||
-		    gdfo__json_number(&s->stats.selectivity, o, "selectivity", p, 0, 1, 0, DBL_MAX) ||
-		    gdfo__json_number(&s->stats.key_cardinality, o, "key_cardinality", p, 0, 0, 0, DBL_MAX) ||
-		    gdfo__json_number(&s->stats.skew, o, "skew", p, 0, 1, 1, DBL_MAX) ||
-		    gdfo__json_number(&s->stats.cpu_ns_per_row, o, "cpu_ns_per_row", p, 0, 0, 0, DBL_MAX))
-			return GDFO_EFORMAT;
-	}
-	o = cJSON_GetObjectItemCaseSensitive(js, "knobs");
-	if (o && !cJSON_IsNull(o)) {
-		gdfo__json_path_key(p, path, "knobs");
-		if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, knob_keys, p))
-			return GDFO_EFORMAT;
-		if (gdfo__json_int(&v, o, "partitions", p, 0, 0, 0, GDFO_PARTITIONS_MAX))
-			return GDFO_EFORMAT;
-		s->knobs.partitions = (int32_t)v;
-		if (gdfo__json_enum(&s->knobs.join_strategy, o, "join_strategy", p, 0, GDFO_JOIN_AUTO,
-				    gdfo_join_strategy_name, GDFO_JOIN_STRATEGY_COUNT) ||
-		    gdfo__json_enum(&s->knobs.cache, o, "cache", p, 0, GDFO_CACHE_NONE,
-				    gdfo_cache_level_name, GDFO_CACHE_LEVEL_COUNT))
-			return GDFO_EFORMAT;
-		if (gdfo__json_int(&v, o, "priority", p, 0, 0, -GDFO_PRIORITY_MAX, GDFO_PRIORITY_MAX))
-			return GDFO_EFORMAT;
-		s->knobs.priority = (int32_t)v;
-		if (gdfo__json_int(&s->knobs.target_file_bytes, o, "target_file_bytes", p, 0, 0, 0, 1LL << 50))
-			return GDFO_EFORMAT;
-		if (gdfo__json_int(&v, o, "compaction_every", p, 0, 0, 0, GDFO_COMPACTION_MAX))
-			return GDFO_EFORMAT;
-		s->knobs.compaction_every = (int32_t)v;
-	}
+	if ((rc = read_fields(&in->stats, GDFO_FIELDS_STAGE_STATS, js, "stats", path)) ||
+	    (rc = read_fields(&in->knobs, GDFO_FIELDS_STAGE_KNOBS, js, "knobs", path)))
+		return rc;
 	if ((rc = read_strings(rd, &s->n_columns_read, js, "columns_read", path)))
 		return rc;
 	if ((rc = read_strings(wr, &s->n_columns_written, js, "columns_written", path))) {
@@ -213,12 +221,12 @@ int gdfo__json_read_graph(gdfo_graph **out, const cJSON *root, const char *path)
 	gdfo__json_path_key(p, path, "stages");
 	i = 0;
 	cJSON_ArrayForEach(js, stages) {
-		gdfo_stage s;
+		gdfo__stage_in s;
 		const char **rd, **wr;
 		gdfo__json_path_index(sp, p, i++);
 		if ((rc = read_stage(&s, &rd, &wr, js, sp)))
 			goto fail;
-		rc = gdfo_graph_add_stage(g, &s);
+		rc = gdfo_graph_add_stage(g, &s.stage);
 		free(rd);
 		free(wr);
 		if (rc) {
@@ -339,7 +347,7 @@ static int add_string(cJSON *obj, const char *key, const char *v)
 
 static int write_stage(cJSON *arr, const gdfo_graph *g, const gdfo__stage *s)
 {
-	cJSON *o = cJSON_CreateObject(), *st, *kn, *par;
+	cJSON *o = cJSON_CreateObject(), *par;
 	size_t i;
 	int rc = GDFO_ENOMEM;
 
@@ -373,28 +381,8 @@ static int write_stage(cJSON *arr, const gdfo_graph *g, const gdfo__stage *s)
 			}
 		}
 	}
-	if (!(st = cJSON_AddObjectToObject(o, "stats")))
-		return gdfo__json_oom();
-	if ((rc = gdfo__json_add_number(st, "rows_in", s->stats.rows_in)) ||
-	    (rc = gdfo__json_add_number(st, "bytes_in", s->stats.bytes_in)) ||
-	    (rc = gdfo__json_add_number(st, "selectivity", s->stats.selectivity)) ||
-	    (rc = gdfo__json_add_number(st, "key_cardinality", s->stats.key_cardinality)) ||
-	    (rc = gdfo__json_add_number(st, "skew", s->stats.skew)) ||
-	    (rc = gdfo__json_add_number(st, "cpu_ns_per_row", s->stats.cpu_ns_per_row)))
-		return rc;
-	if (!(kn = cJSON_AddObjectToObject(o, "knobs")))
-		return gdfo__json_oom();
-	if ((rc = gdfo__json_add_number(kn, "partitions", s->knobs.partitions)))
-		return rc;
-	if (s->op == GDFO_OP_JOIN &&
-	    (rc = add_string(kn, "join_strategy", gdfo_join_strategy_name(s->knobs.join_strategy))))
-		return rc;
-	if ((rc = add_string(kn, "cache", gdfo_cache_level_name(s->knobs.cache))) ||
-	    (rc = gdfo__json_add_number(kn, "priority", s->knobs.priority)))
-		return rc;
-	if (s->op == GDFO_OP_SINK &&
-	    ((rc = gdfo__json_add_number(kn, "target_file_bytes", (double)s->knobs.target_file_bytes)) ||
-	     (rc = gdfo__json_add_number(kn, "compaction_every", s->knobs.compaction_every))))
+	if ((rc = write_fields(o, "stats", GDFO_FIELDS_STAGE_STATS, &s->stats, s->op)) ||
+	    (rc = write_fields(o, "knobs", GDFO_FIELDS_STAGE_KNOBS, &s->knobs, s->op)))
 		return rc;
 	if ((rc = add_strings(o, "columns_read", s->cols_read, s->n_read)) ||
 	    (rc = add_strings(o, "columns_written", s->cols_written, s->n_written)))
@@ -404,24 +392,17 @@ static int write_stage(cJSON *arr, const gdfo_graph *g, const gdfo__stage *s)
 
 int gdfo__json_write_graph_fields(cJSON *root, const gdfo_graph *g)
 {
-	cJSON *k, *c, *arr;
+	cJSON *arr;
 	size_t i;
 	int rc;
 
 	if ((rc = add_string(root, "name", g->name)))
 		return rc;
-	if (!(k = cJSON_AddObjectToObject(root, "knobs")) ||
-	    !(c = cJSON_AddObjectToObject(root, "cluster")) ||
-	    !(arr = cJSON_AddArrayToObject(root, "stages")))
-		return gdfo__json_oom();
-	if ((rc = gdfo__json_add_number(k, "executors", g->knobs.executors)) ||
-	    (rc = gdfo__json_add_number(k, "cores_per_executor", g->knobs.cores_per_executor)) ||
-	    (rc = gdfo__json_add_number(k, "memory_per_executor_bytes",
-					(double)g->knobs.memory_per_executor_bytes)) ||
-	    (rc = gdfo__json_add_number(c, "executors_available", g->cluster.executors_available)) ||
-	    (rc = gdfo__json_add_number(c, "price_per_executor_s", g->cluster.price_per_executor_s)) ||
-	    (rc = gdfo__json_add_number(c, "slo_ms", g->cluster.slo_ms)))
+	if ((rc = write_fields(root, "knobs", GDFO_FIELDS_GRAPH_KNOBS, &g->knobs, -1)) ||
+	    (rc = write_fields(root, "cluster", GDFO_FIELDS_CLUSTER, &g->cluster, -1)))
 		return rc;
+	if (!(arr = cJSON_AddArrayToObject(root, "stages")))
+		return gdfo__json_oom();
 	for (i = 0; i < g->n; i++)
 		if ((rc = write_stage(arr, g, &g->stages[i])))
 			return rc;

@@ -73,7 +73,7 @@ int gdfo__json_read_telemetry(gdfo_telemetry **out, const cJSON *root, const cha
 						 (int64_t)GDFO__JSON_MAX_INT)) ||
 			    (rc = read_fields(&s, gdfo__stage_telemetry_fields, js, sp)))
 				goto fail;
-			if (gdfo_telemetry_find(&(gdfo_stage_telemetry){0}, t, s.stage_id) == 0) {
+			if (gdfo_telemetry_find(&(gdfo_stage_telemetry){.version = GDFO_STAGE_TELEMETRY_VERSION}, t, s.stage_id) == 0) {
 				rc = gdfo__error(GDFO_EFORMAT, "%s: stage %lld has a second record", sp,
 						 (long long)s.stage_id);
 				goto fail;

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/abi.h"
 #include "io/json_util.h"
 #include "io/profile_internal.h"
 
@@ -78,15 +79,9 @@ static int reserve_one(gdfo_profile *p)
 
 int gdfo_profile_stage_init(gdfo_profile_stage *stage, unsigned int version)
 {
-	if (!stage)
-		return gdfo__error(GDFO_EINVAL, "gdfo_profile_stage_init: stage is NULL");
-	if (version != GDFO_PROFILE_STAGE_VERSION)
-		return gdfo__error(GDFO_EVERSION,
-				   "gdfo_profile_stage version %u is not supported (this library knows %d)",
-				   version, GDFO_PROFILE_STAGE_VERSION);
-	memset(stage, 0, sizeof(*stage));
-	stage->version = version;
-	return 0;
+	gdfo_profile_stage d;
+	memset(&d, 0, sizeof(d));
+	return gdfo__abi_init(stage, version, &d, GDFO__ABI_PROFILE_STAGE, "gdfo_profile_stage_init");
 }
 
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
@@ -227,10 +222,6 @@ static int check_stage(const gdfo_profile_stage *s, const char *where)
 {
 	size_t i, j;
 
-	if (s->version != GDFO_PROFILE_STAGE_VERSION)
-		return gdfo__error(GDFO_EVERSION,
-				   "gdfo_profile_stage version %u is not supported (this library knows %d); call gdfo_profile_stage_init",
-				   s->version, GDFO_PROFILE_STAGE_VERSION);
 	if (s->id < 0 || (double)s->id > MAX_EXACT_INT)
 		return gdfo__error(GDFO_EINVAL, "%sid is %lld; allowed 0 to 2^53-1", where, (long long)s->id);
 	if (s->n_parents && !s->parents)
@@ -349,15 +340,19 @@ oom:
 	return GDFO_ENOMEM;
 }
 
-int gdfo_profile_add_stage(gdfo_profile *p, const gdfo_profile_stage *s)
+int gdfo_profile_add_stage(gdfo_profile *p, const gdfo_profile_stage *stage)
 {
+	gdfo_profile_stage full;
+	const gdfo_profile_stage *s = &full;
 	char where[48];
 	gdfo__profile_stage *d;
 	size_t i;
 	int rc;
 
-	if (!p || !s)
+	if (!p || !stage)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_add_stage: %s is NULL", p ? "stage" : "profile");
+	if ((rc = gdfo__abi_in(&full, stage, NULL, GDFO__ABI_PROFILE_STAGE, "gdfo_profile_add_stage")))
+		return rc;
 	snprintf(where, sizeof(where), "profile stage %lld: ", (long long)s->id);
 	if ((rc = check_stage(s, where)))
 		return rc;
@@ -407,18 +402,18 @@ size_t gdfo_profile_stage_count(const gdfo_profile *p)
 	return p ? p->n : 0;
 }
 
-int gdfo_profile_stage_at(const gdfo_profile *p, size_t index, gdfo_profile_stage *out)
+int gdfo_profile_stage_at(gdfo_profile_stage *caller, const gdfo_profile *p, size_t index)
 {
 	const gdfo__profile_stage *s;
+	gdfo_profile_stage full, *out = &full;
 
-	if (!p || !out)
+	if (!p || !caller)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_stage_at: %s is NULL", p ? "out" : "profile");
 	if (index >= p->n)
 		return gdfo__error(GDFO_ERANGE, "profile stage index %zu is out of range (the profile has %zu stages)",
 				   index, p->n);
 	s = &p->stages[index];
 	memset(out, 0, sizeof(*out));
-	out->version = GDFO_PROFILE_STAGE_VERSION;
 	out->id = s->id;
 	out->parents = s->parents;
 	out->n_parents = s->n_parents;
@@ -432,7 +427,7 @@ int gdfo_profile_stage_at(const gdfo_profile *p, size_t index, gdfo_profile_stag
 	out->shuffle_read_bytes = s->shuffle_read_bytes;
 	out->shuffle_write_bytes = s->shuffle_write_bytes;
 	out->spill_bytes = s->spill_bytes;
-	return 0;
+	return gdfo__abi_out(caller, &full, GDFO__ABI_PROFILE_STAGE, "gdfo_profile_stage_at");
 }
 
 int gdfo_profile_find(size_t *out, const gdfo_profile *p, int64_t id)

@@ -6,30 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "nn/nn_internal.h"
 
 int gdfo_nn_options_init(gdfo_nn_options *opts, unsigned int version)
 {
-	if (!opts)
-		return gdfo__error(GDFO_EINVAL, "gdfo_nn_options_init: opts is NULL");
-	if (version != GDFO_NN_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION,
-				   "gdfo_nn_options_init: version %u is not supported (this library knows %d)",
-				   version, GDFO_NN_OPTIONS_VERSION);
-	memset(opts, 0, sizeof(*opts));
-	opts->version = GDFO_NN_OPTIONS_VERSION;
-	opts->n_features = GDFO_NN_FEATURES;
-	opts->d_model = 64;
-	opts->n_layers = 2;
-	opts->n_heads = 4;
-	opts->sparse_threshold = 256;
-	opts->sparse_hops = 3;
-	opts->n_stage_heads = 1;
-	opts->stage_head_widths[0] = 1;
-	opts->n_pipeline_heads = 1;
-	opts->pipeline_head_widths[0] = 1;
-	opts->seed = 1;
-	return 0;
+	gdfo_nn_options d;
+	memset(&d, 0, sizeof(d));
+	d.n_features = GDFO_NN_FEATURES;
+	d.d_model = 64;
+	d.n_layers = 2;
+	d.n_heads = 4;
+	d.sparse_threshold = 256;
+	d.sparse_hops = 3;
+	d.n_stage_heads = 1;
+	d.stage_head_widths[0] = 1;
+	d.n_pipeline_heads = 1;
+	d.pipeline_head_widths[0] = 1;
+	d.seed = 1;
+	return gdfo__abi_init(opts, version, &d, GDFO__ABI_NN_OPTIONS, "gdfo_nn_options_init");
 }
 
 int gdfo__nn_check_options(const gdfo_nn_options *o)
@@ -38,9 +33,8 @@ int gdfo__nn_check_options(const gdfo_nn_options *o)
 
 	if (!o)
 		return gdfo__error(GDFO_EINVAL, "encoder options are NULL");
-	if (o->version != GDFO_NN_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "encoder options version %u is not supported",
-				   o->version);
+	if (gdfo__abi_check(o, GDFO__ABI_NN_OPTIONS, "encoder options"))
+		return GDFO_EVERSION;
 	if (o->n_features < 1 || o->n_features > 4096)
 		return gdfo__error(GDFO_EINVAL, "encoder options: n_features %u is not in 1..4096",
 				   o->n_features);
@@ -210,8 +204,10 @@ static void init_weights(gdfo_nn_encoder *enc)
 	}
 }
 
-int gdfo_nn_create(gdfo_nn_encoder **out, const gdfo_nn_options *opts)
+int gdfo_nn_create(gdfo_nn_encoder **out, const gdfo_nn_options *options)
 {
+	gdfo_nn_options full;
+	const gdfo_nn_options *opts = &full;
 	gdfo_nn_encoder *enc;
 	uint32_t i;
 	int rc;
@@ -219,7 +215,8 @@ int gdfo_nn_create(gdfo_nn_encoder **out, const gdfo_nn_options *opts)
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_create: out is NULL");
 	*out = NULL;
-	if ((rc = gdfo__nn_check_options(opts)) < 0)
+	if ((rc = gdfo__abi_in(&full, options, NULL, GDFO__ABI_NN_OPTIONS, "gdfo_nn_create")) ||
+	    (rc = gdfo__nn_check_options(opts)) < 0)
 		return rc;
 	enc = gdfo__calloc(1, sizeof(*enc));
 	if (!enc)
@@ -275,8 +272,7 @@ int gdfo_nn_get_options(gdfo_nn_options *out, const gdfo_nn_encoder *enc)
 {
 	if (!out || !enc)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_get_options: NULL argument");
-	*out = enc->opts;
-	return 0;
+	return gdfo__abi_out(out, &enc->opts, GDFO__ABI_NN_OPTIONS, "gdfo_nn_get_options");
 }
 
 size_t gdfo_nn_param_count(const gdfo_nn_encoder *enc)
@@ -352,34 +348,32 @@ int gdfo_nn_zero_grad(gdfo_nn_encoder *enc)
 
 int gdfo_nn_adamw_init(gdfo_nn_adamw *opts, unsigned int version)
 {
-	if (!opts)
-		return gdfo__error(GDFO_EINVAL, "gdfo_nn_adamw_init: opts is NULL");
-	if (version != GDFO_NN_ADAMW_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_nn_adamw_init: version %u is not supported",
-				   version);
-	memset(opts, 0, sizeof(*opts));
-	opts->version = GDFO_NN_ADAMW_VERSION;
-	opts->lr = 1e-3f;
-	opts->beta1 = 0.9f;
-	opts->beta2 = 0.999f;
-	opts->eps = 1e-8f;
-	opts->weight_decay = 0.01f;
-	opts->max_grad_norm = 1.0f;
-	return 0;
+	gdfo_nn_adamw d;
+	memset(&d, 0, sizeof(d));
+	d.lr = 1e-3f;
+	d.beta1 = 0.9f;
+	d.beta2 = 0.999f;
+	d.eps = 1e-8f;
+	d.weight_decay = 0.01f;
+	d.max_grad_norm = 1.0f;
+	return gdfo__abi_init(opts, version, &d, GDFO__ABI_NN_ADAMW, "gdfo_nn_adamw_init");
 }
 
-int gdfo_nn_step(gdfo_nn_encoder *enc, const gdfo_nn_adamw *o, float *out_grad_norm)
+int gdfo_nn_step(gdfo_nn_encoder *enc, const gdfo_nn_adamw *opts, float *out_grad_norm)
 {
+	gdfo_nn_adamw full;
+	const gdfo_nn_adamw *o;
 	double norm2 = 0.0, norm, scale = 1.0, bc1, bc2;
 	size_t i, j;
+	int rc;
 
 	if (out_grad_norm)
 		*out_grad_norm = 0.0f;
-	if (!enc || !o)
+	if (!enc || !opts)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_step: NULL argument");
-	if (o->version != GDFO_NN_ADAMW_VERSION)
-		return gdfo__error(GDFO_EVERSION, "AdamW options version %u is not supported",
-				   o->version);
+	if ((rc = gdfo__abi_in(&full, opts, NULL, GDFO__ABI_NN_ADAMW, "gdfo_nn_step")))
+		return rc;
+	o = &full;
 	if (!(o->lr >= 0.0f) || !(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
 	    !(o->beta2 >= 0.0f && o->beta2 < 1.0f) || !(o->eps > 0.0f) ||
 	    !(o->weight_decay >= 0.0f) || !gdfo__finite(o->lr) || !gdfo__finite(o->weight_decay) ||

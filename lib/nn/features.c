@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "graph/graph_internal.h"
 #include "graph/telemetry_internal.h"
 #include "nn/nn_internal.h"
@@ -79,8 +80,9 @@ static void telemetry_features(float *f, const gdfo_stage_telemetry *t)
 }
 
 int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
-		     const gdfo_telemetry *tel, const double objective[3])
+		     const gdfo_telemetry *tel, const gdfo_objective *objective)
 {
+	gdfo_objective obj;
 	size_t N, i, k, *order = NULL;
 	uint32_t *depth = NULL, *height = NULL;
 	int rc;
@@ -92,11 +94,10 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		return gdfo__error(GDFO_EINVAL,
 				   "gdfo_nn_features: n_rows is %zu but graph '%s' has %zu stages",
 				   n_rows, g->name, N);
-	for (i = 0; i < 3; i++)
-		if (!gdfo__finite(objective[i]) || objective[i] < 0.0)
-			return gdfo__error(GDFO_EINVAL,
-					   "gdfo_nn_features: objective weight w%zu = %g is not finite and >= 0",
-					   i + 1, objective[i]);
+	if ((rc = gdfo_objective_validate(objective)))
+		return gdfo__error_prefix(rc, "gdfo_nn_features");
+	gdfo_objective_init(&obj, GDFO_OBJECTIVE_VERSION);
+	gdfo__abi_in(&obj, objective, &obj, GDFO__ABI_OBJECTIVE, "gdfo_nn_features");
 	if (!N)
 		return 0;
 	order = gdfo__calloc(N, sizeof(size_t));
@@ -106,7 +107,7 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	if ((rc = gdfo_graph_topo_order(g, order)) < 0)
+	if ((rc = gdfo_graph_topo_order(order, g->n, g)) < 0)
 		goto out;
 	/* longest path from a source (depth) and to a sink (height) */
 	for (i = 0; i < N; i++) {
@@ -165,9 +166,9 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		f[F_EXECUTORS] = lg(g->knobs.executors, 10);
 		f[F_CORES] = lg(g->knobs.cores_per_executor, 5);
 		f[F_MEMORY] = lg((double)g->knobs.memory_per_executor_bytes, 30);
-		f[F_OBJECTIVE + 0] = (float)objective[0];
-		f[F_OBJECTIVE + 1] = (float)objective[1];
-		f[F_OBJECTIVE + 2] = (float)objective[2];
+		f[F_OBJECTIVE + 0] = (float)obj.throughput_weight;
+		f[F_OBJECTIVE + 1] = (float)obj.latency_weight;
+		f[F_OBJECTIVE + 2] = (float)obj.cost_weight;
 		f[F_EXECUTORS_AVAILABLE] = lg(g->cluster.executors_available, 10);
 		f[F_PRICE] = lg(g->cluster.price_per_executor_s * 3600.0, 5);
 		f[F_SLO] = lg(g->cluster.slo_ms, 15);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "plan/plan_internal.h"
 
 static const char *const change_kind_names[GDFO_CHANGE_KIND_COUNT] = {
@@ -78,6 +79,7 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source)
 		return GDFO_ENOMEM;
 	}
 	p->graph = graph;
+	p->prediction.version = GDFO_PREDICTION_VERSION;
 	p->prediction.latency_ms = -1;
 	p->prediction.throughput = -1;
 	p->prediction.cost = -1;
@@ -309,32 +311,34 @@ size_t gdfo_plan_change_count(const gdfo_plan *p)
 int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *p, size_t index)
 {
 	const gdfo__change *c;
+	gdfo_change view;
 
 	if (!out || !p)
 		return gdfo__error(GDFO_EINVAL, "gdfo_plan_change_at: %s is NULL", p ? "out" : "plan");
+	if (gdfo__abi_check(out, GDFO__ABI_CHANGE, "gdfo_plan_change_at"))
+		return GDFO_EVERSION;
 	if (index >= p->n_changes)
 		return gdfo__error(GDFO_ERANGE, "change index %zu is out of range (the plan has %zu changes)",
 				   index, p->n_changes);
 	c = &p->changes[index];
-	memset(out, 0, sizeof(*out));
-	out->kind = c->kind;
-	out->stage_ids = c->stage_ids;
-	out->n_stage_ids = c->n_stage_ids;
-	out->what = c->what;
-	out->why = c->why;
-	out->expected_gain = c->expected_gain;
-	out->confidence = c->confidence;
-	out->attended_ids = c->attended_ids;
-	out->n_attended_ids = c->n_attended_ids;
-	return 0;
+	memset(&view, 0, sizeof(view));
+	view.kind = c->kind;
+	view.stage_ids = c->stage_ids;
+	view.n_stage_ids = c->n_stage_ids;
+	view.what = c->what;
+	view.why = c->why;
+	view.expected_gain = c->expected_gain;
+	view.confidence = c->confidence;
+	view.attended_ids = c->attended_ids;
+	view.n_attended_ids = c->n_attended_ids;
+	return gdfo__abi_out(out, &view, GDFO__ABI_CHANGE, "gdfo_plan_change_at");
 }
 
 int gdfo_plan_prediction(gdfo_prediction *out, const gdfo_plan *p)
 {
 	if (!out || !p)
 		return gdfo__error(GDFO_EINVAL, "gdfo_plan_prediction: %s is NULL", p ? "out" : "plan");
-	*out = p->prediction;
-	return 0;
+	return gdfo__abi_out(out, &p->prediction, GDFO__ABI_PREDICTION, "gdfo_plan_prediction");
 }
 
 int gdfo_plan_risk(const gdfo_plan *p)

@@ -219,7 +219,7 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 	const char *source;
 	gdfo_graph *g;
 	gdfo_plan *p;
-	gdfo_prediction pr;
+	gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
 	char cp[GDFO__PATH_MAX];
 	int32_t risk;
 	size_t i = 0;

@@ -374,6 +374,8 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 	size_t nrd = 0, crd = 0, nwr = 0, cwr = 0, *idx = NULL, i, j;
 	gdfo_graph *c = NULL;
 	gdfo_stage fs;
+	gdfo_stage_stats stats;
+	gdfo_stage_knobs knobs;
 	uint32_t bits = 0;
 	double frac = 1.0;
 	int rc;
@@ -423,27 +425,27 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 		}
 	}
 
-	gdfo_stage_init(&fs, GDFO_STAGE_VERSION);
+	gdfo__stage_defaults(&fs, &stats, &knobs);
 	fs.id = g->stages[idx[0]].id;
 	fused_name(name, sizeof(name), g, idx, n);
 	fs.name = name;
-	fs.stats = g->stages[idx[0]].stats;
-	fs.stats.selectivity = 1.0;
-	fs.stats.cpu_ns_per_row = 0;
-	fs.stats.skew = 1.0;
-	fs.knobs = g->stages[idx[0]].knobs;
-	fs.knobs.cache = g->stages[idx[n - 1]].knobs.cache;
-	fs.stats.key_cardinality = g->stages[idx[n - 1]].stats.key_cardinality;
+	stats = g->stages[idx[0]].stats;
+	stats.selectivity = 1.0;
+	stats.cpu_ns_per_row = 0;
+	stats.skew = 1.0;
+	knobs = g->stages[idx[0]].knobs;
+	knobs.cache = g->stages[idx[n - 1]].knobs.cache;
+	stats.key_cardinality = g->stages[idx[n - 1]].stats.key_cardinality;
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[idx[i]];
 		bits |= (1u << s->op) | s->fused_ops;
-		fs.stats.cpu_ns_per_row += s->stats.cpu_ns_per_row * frac;
+		stats.cpu_ns_per_row += s->stats.cpu_ns_per_row * frac;
 		frac *= s->stats.selectivity;
-		fs.stats.selectivity *= s->stats.selectivity;
-		if (s->stats.skew > fs.stats.skew)
-			fs.stats.skew = s->stats.skew;
-		if (s->knobs.priority > fs.knobs.priority)
-			fs.knobs.priority = s->knobs.priority;
+		stats.selectivity *= s->stats.selectivity;
+		if (s->stats.skew > stats.skew)
+			stats.skew = s->stats.skew;
+		if (s->knobs.priority > knobs.priority)
+			knobs.priority = s->knobs.priority;
 		for (j = 0; j < s->n_read; j++) {
 			size_t e;
 			int earlier = 0;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "gdfo/rewrite.h"
 #include "gdfo/rules.h"
 #include "plan/plan_internal.h"
@@ -31,27 +32,22 @@
 
 int gdfo_rules_options_init(gdfo_rules_options *o, unsigned int version)
 {
-	if (!o)
-		return gdfo__error(GDFO_EINVAL, "gdfo_rules_options_init: opts is NULL");
-	if (version != GDFO_RULES_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_rules_options version %u is not supported (this library knows %d)",
-				   version, GDFO_RULES_OPTIONS_VERSION);
-	memset(o, 0, sizeof(*o));
-	o->version = version;
-	o->push_filters = 1;
-	o->fuse_narrow = 1;
-	o->broadcast_joins = 1;
-	o->set_partitions = 1;
-	o->cache_shared = 1;
-	o->set_priorities = 1;
-	o->reorder_joins = 0;
-	o->target_partition_bytes = 128LL << 20;
-	o->min_partition_bytes = 1LL << 20;
-	o->broadcast_max_bytes = 10LL << 20;
-	o->cache_budget_bytes = -1;
-	o->cache_memory_fraction = 0.3;
-	o->partition_change_min = 0.25;
-	return 0;
+	gdfo_rules_options d;
+	memset(&d, 0, sizeof(d));
+	d.push_filters = 1;
+	d.fuse_narrow = 1;
+	d.broadcast_joins = 1;
+	d.set_partitions = 1;
+	d.cache_shared = 1;
+	d.set_priorities = 1;
+	d.reorder_joins = 0;
+	d.target_partition_bytes = 128LL << 20;
+	d.min_partition_bytes = 1LL << 20;
+	d.broadcast_max_bytes = 10LL << 20;
+	d.cache_budget_bytes = -1;
+	d.cache_memory_fraction = 0.3;
+	d.partition_change_min = 0.25;
+	return gdfo__abi_init(o, version, &d, GDFO__ABI_RULES_OPTIONS, "gdfo_rules_options_init");
 }
 
 static int check_options(const gdfo_rules_options *o)
@@ -62,9 +58,6 @@ static int check_options(const gdfo_rules_options *o)
 			       "cache_shared", "set_priorities", "reorder_joins"};
 	size_t i;
 
-	if (o->version != GDFO_RULES_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_rules_options version %u is not supported (this library knows %d); call gdfo_rules_options_init",
-				   o->version, GDFO_RULES_OPTIONS_VERSION);
 	for (i = 0; i < GDFO__ARRAY_LEN(sw); i++)
 		if (*sw[i] != 0 && *sw[i] != 1)
 			return gdfo__error(GDFO_EINVAL, "rules option %s is %d; it must be 0 or 1", names[i], *sw[i]);
@@ -119,7 +112,7 @@ static double graph_work(const gdfo_graph *g)
 	size_t *order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order)), i, k;
 	double *runs = gdfo__malloc((g->n ? g->n : 1) * sizeof(*runs)), w = 0;
 
-	if (!order || !runs || gdfo_graph_topo_order(g, order)) {
+	if (!order || !runs || gdfo_graph_topo_order(order, g->n, g)) {
 		for (i = 0; i < g->n; i++)
 			w += stage_work(&g->stages[i]);
 		free(order);
@@ -199,7 +192,7 @@ static int add_alias(ctx *c, int64_t fused, int64_t last)
  */
 static double measured(const ctx *c, int64_t id, size_t field_offset, int output)
 {
-	gdfo_stage_telemetry st;
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	size_t i;
 	double v;
 
@@ -452,7 +445,7 @@ static int rule_fuse(ctx *c)
 	}
 	while (again) {
 		again = 0;
-		if ((rc = gdfo_graph_topo_order(g, order)))
+		if ((rc = gdfo_graph_topo_order(order, g->n, g)))
 			goto out;
 		for (k = 0; k < g->n && !again; k++) {
 			size_t head = order[k], last = head;
@@ -771,7 +764,7 @@ static int rule_priorities(ctx *c)
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	if ((rc = gdfo_graph_topo_order(g, order)))
+	if ((rc = gdfo_graph_topo_order(order, g->n, g)))
 		goto out;
 	for (i = 0; i < n && all_measured; i++)
 		all_measured = measured(c, g->stages[i].id, M_DURATION, 0) >= 0;
@@ -856,7 +849,7 @@ static int check_telemetry(const gdfo_graph *g, const gdfo_telemetry *t)
 {
 	size_t i, n = gdfo_telemetry_stage_count(t), hits = 0;
 	for (i = 0; i < n; i++) {
-		gdfo_stage_telemetry st;
+		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 		if (gdfo_telemetry_stage_at(&st, t, i) == 0 && gdfo__graph_index(g, st.stage_id) != (size_t)-1)
 			hits++;
 	}
@@ -878,10 +871,10 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	*out = NULL;
 	if (!graph)
 		return gdfo__error(GDFO_EINVAL, "gdfo_optimize_rules: graph is NULL");
-	if (!opts) {
-		gdfo_rules_options_init(&defaults, GDFO_RULES_OPTIONS_VERSION);
-		opts = &defaults;
-	}
+	gdfo_rules_options_init(&defaults, GDFO_RULES_OPTIONS_VERSION);
+	if (opts && (rc = gdfo__abi_in(&defaults, opts, &defaults, GDFO__ABI_RULES_OPTIONS, "gdfo_optimize_rules")))
+		return rc;
+	opts = &defaults;
 	if ((rc = check_options(opts)))
 		return rc;
 	if ((rc = gdfo_graph_validate(graph)))

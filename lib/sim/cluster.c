@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "io/json_util.h"
 #include "sim/sim_internal.h"
 
@@ -82,17 +83,12 @@ static void set(gdfo_sim_cluster *c, const field *f, double v)
 
 int gdfo_sim_cluster_init(gdfo_sim_cluster *c, unsigned int version)
 {
+	gdfo_sim_cluster d;
 	size_t i;
-	if (!c)
-		return gdfo__error(GDFO_EINVAL, "gdfo_sim_cluster_init: cluster is NULL");
-	if (version != GDFO_SIM_CLUSTER_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_sim_cluster_init: version %u is not supported (this library knows %d)",
-				   version, GDFO_SIM_CLUSTER_VERSION);
-	memset(c, 0, sizeof(*c));
-	c->version = GDFO_SIM_CLUSTER_VERSION;
+	memset(&d, 0, sizeof(d));
 	for (i = 0; i < N_FIELDS; i++)
-		set(c, &fields[i], fields[i].def);
-	return 0;
+		set(&d, &fields[i], fields[i].def);
+	return gdfo__abi_init(c, version, &d, GDFO__ABI_SIM_CLUSTER, "gdfo_sim_cluster_init");
 }
 
 int gdfo_sim_cluster_validate(const gdfo_sim_cluster *c)
@@ -100,9 +96,14 @@ int gdfo_sim_cluster_validate(const gdfo_sim_cluster *c)
 	size_t i;
 	if (!c)
 		return gdfo__error(GDFO_EINVAL, "cluster is NULL");
-	if (c->version != GDFO_SIM_CLUSTER_VERSION)
-		return gdfo__error(GDFO_EVERSION, "cluster: version %u is not supported (expected %d)", c->version,
-				   GDFO_SIM_CLUSTER_VERSION);
+	if (c->version != gdfo__abi_latest(GDFO__ABI_SIM_CLUSTER)) {
+		gdfo_sim_cluster full;
+		int rc;
+		gdfo_sim_cluster_init(&full, GDFO_SIM_CLUSTER_VERSION);
+		if ((rc = gdfo__abi_in(&full, c, &full, GDFO__ABI_SIM_CLUSTER, "gdfo_sim_cluster_validate")))
+			return rc;
+		return gdfo_sim_cluster_validate(&full);
+	}
 	for (i = 0; i < N_FIELDS; i++) {
 		double v = get(c, &fields[i]);
 		if (!gdfo__finite(v) || v < fields[i].min || v > fields[i].max)

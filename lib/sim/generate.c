@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "graph/graph_internal.h"
 #include "sim/sim_internal.h"
 
@@ -40,19 +41,15 @@ int gdfo_gen_family_find(int *out, const char *name)
 
 int gdfo_gen_options_init(gdfo_gen_options *o, unsigned int version)
 {
-	if (!o)
-		return gdfo__error(GDFO_EINVAL, "gdfo_gen_options_init: options is NULL");
-	if (version != GDFO_GEN_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_gen_options_init: version %u is not supported (this library knows %d)",
-				   version, GDFO_GEN_OPTIONS_VERSION);
-	memset(o, 0, sizeof(*o));
-	o->version = GDFO_GEN_OPTIONS_VERSION;
-	o->family = GDFO_GEN_RETAIL_ETL;
-	o->seed = 1;
-	o->growth_per_run = 0.05;
-	o->skew_shift_per_run = 0.1;
-	o->drift_column_run = 5;
-	return 0;
+	gdfo_gen_options d;
+
+	memset(&d, 0, sizeof(d));
+	d.family = GDFO_GEN_RETAIL_ETL;
+	d.seed = 1;
+	d.growth_per_run = 0.05;
+	d.skew_shift_per_run = 0.1;
+	d.drift_column_run = 5;
+	return gdfo__abi_init(o, version, &d, GDFO__ABI_GEN_OPTIONS, "gdfo_gen_options_init");
 }
 
 /* ---- builder ----------------------------------------------------------------- */
@@ -105,6 +102,8 @@ static long add(gen *G, const char *name, int op, const long *parents, int np, d
 		size_t ncw, double src_rows, double src_width)
 {
 	gdfo_stage s;
+	gdfo_stage_stats stats;
+	gdfo_stage_knobs knobs;
 	double rows = 0, bytes = 0;
 	int k, rc;
 	size_t idx;
@@ -112,7 +111,7 @@ static long add(gen *G, const char *name, int op, const long *parents, int np, d
 
 	if (G->rc)
 		return -1;
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	gdfo__stage_defaults(&s, &stats, &knobs);
 	s.id = G->next_id++;
 	snprintf(nm, sizeof(nm), "%s", name);
 	s.name = nm;
@@ -128,13 +127,13 @@ static long add(gen *G, const char *name, int op, const long *parents, int np, d
 			bytes += G->rows_out[parents[k]] * G->w_out[parents[k]];
 		}
 	}
-	s.stats.rows_in = rows;
-	s.stats.bytes_in = bytes;
-	s.stats.selectivity = sel;
-	s.stats.cpu_ns_per_row = cpu;
-	s.stats.skew = skew > 1 ? skew + G->skew_add * (skew > 1.2) : 1;
+	stats.rows_in = rows;
+	stats.bytes_in = bytes;
+	stats.selectivity = sel;
+	stats.cpu_ns_per_row = cpu;
+	stats.skew = skew > 1 ? skew + G->skew_add * (skew > 1.2) : 1;
 	if (op == GDFO_OP_AGGREGATE || op == GDFO_OP_JOIN || op == GDFO_OP_WINDOW)
-		s.stats.key_cardinality = floor(rows * (sel < 1 ? sel : 1) * 0.9) + 1;
+		stats.key_cardinality = floor(rows * (sel < 1 ? sel : 1) * 0.9) + 1;
 	s.columns_read = cr;
 	s.n_columns_read = ncr;
 	s.columns_written = cw;
@@ -426,11 +425,13 @@ done:
 	free(layer_start);
 }
 
-int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *o)
+int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *options)
 {
+	gdfo_gen_options opts;
+	const gdfo_gen_options *o = &opts;
 	gen G;
-	gdfo_graph_knobs kn = {0};
-	gdfo_cluster cl = {0};
+	gdfo_graph_knobs kn;
+	gdfo_cluster cl;
 	double scale;
 	char name[96];
 	int rc;
@@ -438,11 +439,8 @@ int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *o)
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_generate: out is NULL");
 	*out = NULL;
-	if (!o)
-		return gdfo__error(GDFO_EINVAL, "gdfo_generate: options is NULL");
-	if (o->version != GDFO_GEN_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "generator options: version %u is not supported (expected %d)",
-				   o->version, GDFO_GEN_OPTIONS_VERSION);
+	if ((rc = gdfo__abi_in(&opts, options, NULL, GDFO__ABI_GEN_OPTIONS, "gdfo_generate")))
+		return rc;
 	if (o->family < 0 || o->family >= GDFO_GEN_FAMILY_COUNT)
 		return gdfo__error(GDFO_EINVAL, "generator options: family %d is not one of 0..%d", o->family,
 				   GDFO_GEN_FAMILY_COUNT - 1);
@@ -477,6 +475,8 @@ int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *o)
 	/* cluster and the host's default blueprint */
 	{
 		static const int cores[] = {2, 4, 8, 16};
+		gdfo_graph_knobs_init(&kn, GDFO_GRAPH_KNOBS_VERSION);
+		gdfo_cluster_init(&cl, GDFO_CLUSTER_VERSION);
 		kn.executors = (int32_t)floor(logU(&G, 2, 64));
 		kn.cores_per_executor = cores[pick(&G, 4)];
 		kn.memory_per_executor_bytes = (int64_t)(kn.cores_per_executor * (int64_t)floor(U(&G, 1, 4.99)) *

@@ -8,16 +8,16 @@
 int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input,
 			  const gdfo_sim_options *opts)
 {
-	gdfo_sim_result base, planned;
-	gdfo_prediction p;
+	gdfo_sim_result base = {.version = GDFO_SIM_RESULT_VERSION}, planned = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_prediction p = {.version = GDFO_PREDICTION_VERSION};
 	int rc;
 
 	if (!sim || !plan || !input)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_predict_plan: %s is NULL",
 				   !sim ? "sim" : !plan ? "plan" : "input");
-	if ((rc = gdfo_sim_run_graph(sim, &base, input, opts)))
+	if ((rc = gdfo_sim_run_graph(&base, sim, input, opts)))
 		return gdfo__error_prefix(rc, "simulating the input pipeline");
-	if ((rc = gdfo_sim_run_graph(sim, &planned, plan->graph, opts)))
+	if ((rc = gdfo_sim_run_graph(&planned, sim, plan->graph, opts)))
 		return gdfo__error_prefix(rc, "simulating the plan");
 	/* A run the model expects to fail has no latency to predict. */
 	p.latency_ms = planned.success ? planned.makespan_ms : -1;

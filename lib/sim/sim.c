@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "graph/graph_internal.h"
 #include "io/profile_internal.h"
 #include "sim/sim_internal.h"
@@ -15,23 +16,18 @@
 
 int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version)
 {
-	if (!o)
-		return gdfo__error(GDFO_EINVAL, "gdfo_sim_options_init: options is NULL");
-	if (version != GDFO_SIM_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "gdfo_sim_options_init: version %u is not supported (this library knows %d)",
-				   version, GDFO_SIM_OPTIONS_VERSION);
-	memset(o, 0, sizeof(*o));
-	o->version = GDFO_SIM_OPTIONS_VERSION;
-	o->mode = GDFO_SIM_DES;
-	o->seed = 1;
-	o->runs = 1;
-	o->replay = GDFO_REPLAY_EXACT;
-	o->straggler_factor = 4;
-	o->max_attempts = 4;
-	o->backlog_timeout_ms = 1000;
-	o->idle_timeout_ms = 60000;
-	o->run_index = -1;
-	return 0;
+	gdfo_sim_options d;
+	memset(&d, 0, sizeof(d));
+	d.mode = GDFO_SIM_DES;
+	d.seed = 1;
+	d.runs = 1;
+	d.replay = GDFO_REPLAY_EXACT;
+	d.straggler_factor = 4;
+	d.max_attempts = 4;
+	d.backlog_timeout_ms = 1000;
+	d.idle_timeout_ms = 60000;
+	d.run_index = -1;
+	return gdfo__abi_init(o, version, &d, GDFO__ABI_SIM_OPTIONS, "gdfo_sim_options_init");
 }
 
 static int bad_opt(const char *field, const char *why)
@@ -43,9 +39,6 @@ static int bad_opt(const char *field, const char *why)
 
 static int check_options(const gdfo_sim_options *o)
 {
-	if (o->version != GDFO_SIM_OPTIONS_VERSION)
-		return gdfo__error(GDFO_EVERSION, "simulation options: version %u is not supported (expected %d)",
-				   o->version, GDFO_SIM_OPTIONS_VERSION);
 	if (o->mode != GDFO_SIM_DES && o->mode != GDFO_SIM_ANALYTIC)
 		return bad_opt("mode", "must be GDFO_SIM_DES (0) or GDFO_SIM_ANALYTIC (1)");
 	if (o->runs < 1 || o->runs > 100000)
@@ -84,20 +77,20 @@ static int check_options(const gdfo_sim_options *o)
 
 int gdfo_sim_create(gdfo_sim **out, const gdfo_sim_cluster *cluster)
 {
+	gdfo_sim_cluster full;
 	gdfo_sim *s;
 	int rc;
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_create: out is NULL");
 	*out = NULL;
-	if (cluster && (rc = gdfo_sim_cluster_validate(cluster)))
+	gdfo_sim_cluster_init(&full, GDFO_SIM_CLUSTER_VERSION);
+	if (cluster && ((rc = gdfo__abi_in(&full, cluster, &full, GDFO__ABI_SIM_CLUSTER, "gdfo_sim_create")) ||
+			(rc = gdfo_sim_cluster_validate(&full))))
 		return rc;
 	s = gdfo__calloc(1, sizeof(*s));
 	if (!s)
 		return GDFO_ENOMEM;
-	if (cluster)
-		s->cluster = *cluster;
-	else
-		gdfo_sim_cluster_init(&s->cluster, GDFO_SIM_CLUSTER_VERSION);
+	s->cluster = full;
 	*out = s;
 	return 0;
 }
@@ -138,8 +131,7 @@ int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim)
 {
 	if (!out || !sim)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_get_cluster: NULL argument");
-	*out = sim->cluster;
-	return 0;
+	return gdfo__abi_out(out, &sim->cluster, GDFO__ABI_SIM_CLUSTER, "gdfo_sim_get_cluster");
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -374,10 +366,9 @@ static void set_result_meta(gdfo_sim *sim, int kind, size_t n_stages, size_t n_j
 	sim->n_jobs_res = n_jobs;
 }
 
-int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
+static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 		       const gdfo_sim_options *opts)
 {
-	gdfo_sim_options defo;
 	gdfo__des_job job;
 	gdfo__des_out d;
 	gdfo__rng rng;
@@ -392,12 +383,6 @@ int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_graph: NULL argument");
 	sim->have_result = 0;
 	if ((rc = check_graph_arg(g, "gdfo_sim_run_graph")))
-		return rc;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = check_options(opts)))
 		return rc;
 	resolve_graph(sim, g, opts, &E, &C, &mem, &price);
 	if ((rc = build_graph_job(sim, g, opts, E, C, mem, &job)))
@@ -499,10 +484,9 @@ int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 
 /* ---- several jobs on one cluster ---------------------------------------------- */
 
-int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const *graphs,
+static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const *graphs,
 		      const double *arrival_ms, size_t n_graphs, const gdfo_sim_options *opts)
 {
-	gdfo_sim_options defo;
 	gdfo__des_job job;
 	gdfo__des_out d;
 	gdfo__rng rng;
@@ -516,12 +500,6 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 	if (!sim || !out || !graphs || n_graphs == 0)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_jobs: NULL argument or no graphs");
 	sim->have_result = 0;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = check_options(opts)))
-		return rc;
 	if (opts->batches > 0)
 		return bad_opt("batches", "is not supported with several jobs");
 	for (j = 0; j < n_graphs; j++) {
@@ -661,10 +639,9 @@ static void list_counts(char *buf, size_t cap, const mpoint *pts, size_t m)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%d", k ? ", " : "", pts[k].e);
 }
 
-int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile *p,
+static int run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile *p,
 			 const gdfo_sim_options *opts)
 {
-	gdfo_sim_options defo;
 	gdfo__des_job job;
 	gdfo__des_out d;
 	gdfo__rng rng;
@@ -680,12 +657,6 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 	if (!sim || !out || !p)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_profile: NULL argument");
 	sim->have_result = 0;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = check_options(opts)))
-		return rc;
 	if (opts->batches > 0)
 		return bad_opt("batches", "applies to pipeline graphs, not profiles");
 	n = p->n;
@@ -920,6 +891,70 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 
 /* ---- results ------------------------------------------------------------------- */
 
+/* ---- the public entry points: caller structs of any known version ---------------- */
+
+/* Zeroes the caller's result (its own version's bytes) and resolves the options. */
+static int begin(gdfo_sim_result *out, gdfo_sim_options *o, const gdfo_sim_options *opts, const char *func)
+{
+	gdfo_sim_result zero;
+	int rc;
+
+	memset(&zero, 0, sizeof(zero));
+	if ((rc = gdfo__abi_out(out, &zero, GDFO__ABI_SIM_RESULT, func)))
+		return rc;
+	gdfo_sim_options_init(o, GDFO_SIM_OPTIONS_VERSION);
+	if (opts && (rc = gdfo__abi_in(o, opts, o, GDFO__ABI_SIM_OPTIONS, func)))
+		return rc;
+	return check_options(o);
+}
+
+static int end(gdfo_sim_result *out, const gdfo_sim_result *full, int rc, const char *func)
+{
+	return rc ? rc : gdfo__abi_out(out, full, GDFO__ABI_SIM_RESULT, func);
+}
+
+int gdfo_sim_run_graph(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_graph *graph,
+		       const gdfo_sim_options *opts)
+{
+	gdfo_sim_result full;
+	gdfo_sim_options o;
+	int rc;
+
+	if (sim)
+		sim->have_result = 0;
+	if ((rc = begin(out, &o, opts, "gdfo_sim_run_graph")))
+		return rc;
+	return end(out, &full, run_graph(sim, &full, graph, &o), "gdfo_sim_run_graph");
+}
+
+int gdfo_sim_run_jobs(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_graph *const *graphs,
+		      const double *arrival_ms, size_t n_graphs, const gdfo_sim_options *opts)
+{
+	gdfo_sim_result full;
+	gdfo_sim_options o;
+	int rc;
+
+	if (sim)
+		sim->have_result = 0;
+	if ((rc = begin(out, &o, opts, "gdfo_sim_run_jobs")))
+		return rc;
+	return end(out, &full, run_jobs(sim, &full, graphs, arrival_ms, n_graphs, &o), "gdfo_sim_run_jobs");
+}
+
+int gdfo_sim_run_profile(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_profile *profile,
+			 const gdfo_sim_options *opts)
+{
+	gdfo_sim_result full;
+	gdfo_sim_options o;
+	int rc;
+
+	if (sim)
+		sim->have_result = 0;
+	if ((rc = begin(out, &o, opts, "gdfo_sim_run_profile")))
+		return rc;
+	return end(out, &full, run_profile(sim, &full, profile, &o), "gdfo_sim_run_profile");
+}
+
 size_t gdfo_sim_stage_count(const gdfo_sim *sim)
 {
 	return sim && sim->have_result ? sim->n_sr : 0;
@@ -932,8 +967,7 @@ int gdfo_sim_stage_at(gdfo_sim_stage_result *out, const gdfo_sim *sim, size_t in
 	if (!sim->have_result || index >= sim->n_sr)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_stage_at: index %zu is out of range (%zu stages)",
 				   index, sim->have_result ? sim->n_sr : 0);
-	*out = sim->sr[index];
-	return 0;
+	return gdfo__abi_out(out, &sim->sr[index], GDFO__ABI_SIM_STAGE_RESULT, "gdfo_sim_stage_at");
 }
 
 size_t gdfo_sim_job_count(const gdfo_sim *sim)

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "core/internal.h"
+#include "gdfo/generate.h"
 #include "gdfo/sim.h"
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ------------------- */
