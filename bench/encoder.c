@@ -110,14 +110,14 @@ static int run(int argc, char **argv)
 {
 	const char *dir = argv[2];
 	size_t N = (size_t)atol(argv[3]), i, reps, r;
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *batch;
 	gdfo_nn_workspace *ws;
 	gdfo_nn_pipeline p;
 	uint32_t *edges, ne = 0, hdr[4];
 	float *feat, *emb;
-	gdfo_nn_outputs out;
+	gdfo_nn_outputs out = {.version = GDFO_NN_OUTPUTS_VERSION};
 	double seconds = argc > 8 ? atof(argv[8]) : 0.4, t0, one, *t, mflop, blas_mflop, gus;
 	char path[1024];
 	FILE *f;

@@ -73,16 +73,16 @@ static int find_root(int *par, int x)
 static double fit_gap(gdfo_sim *sim, const gdfo_profile *p, double target)
 {
 	gdfo_sim_options o;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	double lo = 0, hi = target, mid = 0;
 	int it;
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
-	if (gdfo_sim_run_profile(sim, &r, p, &o) || r.makespan_ms >= target)
+	if (gdfo_sim_run_profile(&r, sim, p, &o) || r.makespan_ms >= target)
 		return -1;
 	for (it = 0; it < 50; it++) {
 		mid = 0.5 * (lo + hi);
 		o.replay_stage_gap_ms = mid;
-		if (gdfo_sim_run_profile(sim, &r, p, &o))
+		if (gdfo_sim_run_profile(&r, sim, p, &o))
 			return -1;
 		if (r.makespan_ms < target)
 			lo = mid;
@@ -97,8 +97,8 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 	gdfo_profile *p, *ser = NULL;
 	gdfo_telemetry *t;
 	gdfo_sim *sim;
-	gdfo_sim_result r, rs;
-	gdfo_run_telemetry run;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION}, rs = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
 	size_t n, i, k, ne = 0;
 	double *err, *tput, meas_sum = 0;
 	size_t nerr = 0, ntput = 0;
@@ -117,10 +117,10 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 	gdfo_telemetry_get_run(&run, t);
 	/* stages alone */
 	for (i = 0; i < n; i++) {
-		gdfo_profile_stage s, one;
+		gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION}, one = {.version = GDFO_PROFILE_STAGE_VERSION};
 		gdfo_profile *q;
-		gdfo_stage_telemetry st;
-		gdfo_profile_stage_at(p, i, &s);
+		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
+		gdfo_profile_stage_at(&s, p, i);
 		ne += s.n_parents;
 		if (gdfo_telemetry_find(&st, t, s.id) || st.duration_ms < 0 || s.n_task_ms == 0)
 			continue;
@@ -128,7 +128,7 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 		one.parents = NULL;
 		one.n_parents = 0;
 		if (gdfo_profile_create(&q, "one", gdfo_profile_executors(p), gdfo_profile_cores_per_executor(p)) ||
-		    gdfo_profile_add_stage(q, &one) || gdfo_sim_run_profile(sim, &r, q, NULL)) {
+		    gdfo_profile_add_stage(q, &one) || gdfo_sim_run_profile(&r, sim, q, NULL)) {
 			fprintf(stderr, "faithfulness: %s\n", gdfo_last_error());
 			return 1;
 		}
@@ -152,7 +152,7 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 		}
 	}
 	/* the DAG as is */
-	if (gdfo_sim_run_profile(sim, &r, p, NULL)) {
+	if (gdfo_sim_run_profile(&r, sim, p, NULL)) {
 		fprintf(stderr, "faithfulness: %s\n", gdfo_last_error());
 		return 1;
 	}
@@ -160,9 +160,9 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 	for (i = 0; i < n; i++)
 		par[i] = (int)i;
 	for (i = 0; i < n; i++) {
-		gdfo_profile_stage s;
+		gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 		size_t pi;
-		gdfo_profile_stage_at(p, i, &s);
+		gdfo_profile_stage_at(&s, p, i);
 		for (k = 0; k < s.n_parents; k++) {
 			gdfo_profile_find(&pi, p, s.parents[k]);
 			par[find_root(par, (int)i)] = find_root(par, (int)pi);
@@ -186,11 +186,11 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 		for (c = 0; c < nc && ok; c++) {
 			ncur = 0;
 			for (i = 0; i < n && ok; i++) {
-				gdfo_profile_stage s;
+				gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 				size_t m = 0;
 				if (find_root(par, (int)i) != comp_order[c])
 					continue;
-				gdfo_profile_stage_at(p, i, &s);
+				gdfo_profile_stage_at(&s, p, i);
 				for (k = 0; k < s.n_parents; k++)
 					pl[m++] = s.parents[k];
 				if (s.n_parents == 0)
@@ -205,7 +205,7 @@ static int spark(const char *name, const char *ppath, const char *tpath)
 			memcpy(prev_ids, cur_ids, ncur * sizeof(int64_t));
 			nprev = ncur;
 		}
-		if (ok && !gdfo_sim_run_profile(sim, &rs, ser, NULL)) {
+		if (ok && !gdfo_sim_run_profile(&rs, sim, ser, NULL)) {
 			serial_ms = rs.makespan_ms;
 			gap = fit_gap(sim, ser, run.latency_ms);
 		}
@@ -242,7 +242,7 @@ static int wf(const char *path)
 	cJSON *root, *w, *spec, *exe, *tasks, *etasks, *mach;
 	gdfo_profile *p;
 	gdfo_sim *sim;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	int n, i, j, cores = 48, added = 0, *done;
 	double makespan, *rt;
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -280,7 +280,7 @@ static int wf(const char *path)
 			cJSON *t = cJSON_GetArrayItem(tasks, i), *ps = cJSON_GetObjectItem(t, "parents");
 			int np = cJSON_GetArraySize(ps), ready = 1, q;
 			int64_t pids[256];
-			gdfo_profile_stage s;
+			gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 			if (done[i])
 				continue;
 			for (q = 0; q < np && q < 256; q++) {
@@ -314,7 +314,7 @@ static int wf(const char *path)
 			return 1;
 		}
 	}
-	if (gdfo_sim_run_profile(sim, &r, p, NULL)) {
+	if (gdfo_sim_run_profile(&r, sim, p, NULL)) {
 		fprintf(stderr, "faithfulness: %s\n", gdfo_last_error());
 		return 1;
 	}

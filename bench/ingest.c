@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	double *t;
 	struct stat st;
 	struct rusage ru;
-	gdfo_eventlog_summary sum;
+	gdfo_eventlog_summary sum = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	double mb;
 
 	if (argc < 2 || reps < 1) {

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	double per = argc > 2 ? atof(argv[2]) : 0.3, rate_a[REPS], rate_d[REPS], rate_g[REPS], t0, t1;
 	gdfo_sim *sim;
 	gdfo_sim_options oa, od;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_graph *g;
 	gdfo_profile *p;
 	long k, iters;
@@ -74,8 +74,8 @@ int main(int argc, char **argv)
 	oa.mode = GDFO_SIM_ANALYTIC;
 	gdfo_sim_options_init(&od, GDFO_SIM_OPTIONS_VERSION);
 	/* warm up: sizes the workspaces */
-	if (gdfo_sim_run_graph(sim, &r, g, &oa) || gdfo_sim_run_profile(sim, &r, p, &od) ||
-	    gdfo_sim_run_graph(sim, &r, g, &od)) {
+	if (gdfo_sim_run_graph(&r, sim, g, &oa) || gdfo_sim_run_profile(&r, sim, p, &od) ||
+	    gdfo_sim_run_graph(&r, sim, g, &od)) {
 		fprintf(stderr, "bench/sim: %s\n", gdfo_last_error());
 		return 1;
 	}
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		t0 = now_s();
 		do {
 			for (k = 0; k < 1000; k++)
-				gdfo_sim_run_graph(sim, &r, g, &oa);
+				gdfo_sim_run_graph(&r, sim, g, &oa);
 			iters += 1000;
 			t1 = now_s();
 		} while (t1 - t0 < per);
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		events = 0;
 		t0 = now_s();
 		do {
-			gdfo_sim_run_profile(sim, &r, p, &od);
+			gdfo_sim_run_profile(&r, sim, p, &od);
 			events += r.task_events;
 			iters++;
 			t1 = now_s();
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		gevents = 0;
 		t0 = now_s();
 		do {
-			gdfo_sim_run_graph(sim, &r, g, &od);
+			gdfo_sim_run_graph(&r, sim, g, &od);
 			gevents += r.task_events;
 			t1 = now_s();
 		} while (t1 - t0 < per);
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	qsort(rate_d, REPS, sizeof(double), cmp);
 	qsort(rate_g, REPS, sizeof(double), cmp);
 	{
-		gdfo_sim_run_profile(sim, &r, p, &od);
+		gdfo_sim_run_profile(&r, sim, p, &od);
 		fprintf(stderr, "%-13s %-28s %14s %14s %14s\n", "bench", "input", "median/s", "min/s", "max/s");
 		fprintf(stderr, "%-13s %-28s %14.0f %14.0f %14.0f  (evaluations; makespan %.0f ms)\n", "sim-analytic",
 			"random 20-stage pipeline", rate_a[REPS / 2], rate_a[0], rate_a[REPS - 1], mk_a);

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	printf("libgdfo %s: %zu change(s) to '%s'\n", gdfo_version_string(),
 	       gdfo_plan_change_count(plan), gdfo_graph_name(g));
 	for (i = 0; i < gdfo_plan_change_count(plan); i++) {
-		gdfo_change c;
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 		gdfo_plan_change_at(&c, plan, i);
 		printf("  [%s] %s\n         because %s\n", gdfo_change_kind_name(c.kind), c.what, c.why);
 	}
@@ -62,8 +62,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (ran[i] || waiting[i])
 				continue;
-			gdfo_graph_stage_at(pg, i, &s);
-			if (best == n || s.knobs.priority > b.knobs.priority) {
+			gdfo_graph_stage_at(&s, pg, i);
+			if (best == n || s.knobs->priority > b.knobs->priority) {
 				best = i;
 				b = s;
 			}
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 				waiting[ch[k]]--;
 		}
 		printf("  %-24s %-9s partitions=%-5d priority=%d\n", b.name, gdfo_op_name(b.op),
-		       b.knobs.partitions, b.knobs.priority);
+		       b.knobs->partitions, b.knobs->priority);
 	}
 	free(waiting);
 	free(ran);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 
 #define MAX_FILES 512
 #define MAX_MESSAGE 1024
@@ -264,7 +265,7 @@ static int check_eventlog(char *report, size_t cap, gdfo_eventlog *log, int rc, 
 {
 	gdfo_graph *g = (gdfo_graph *)1;
 	gdfo_profile *p = (gdfo_profile *)1;
-	gdfo_eventlog_summary sum;
+	gdfo_eventlog_summary sum = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	int bad = 0;
 
 	if (rc < 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 
 static void stage(gdfo_stage *s, int64_t id, const char *name, int op)
 {
@@ -19,7 +20,7 @@ static void stage(gdfo_stage *s, int64_t id, const char *name, int op)
 static gdfo_graph *small_graph(void)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "small"), 0);
 	stage(&s, 1, "orders", GDFO_OP_SOURCE);
@@ -47,10 +48,11 @@ START_TEST(build_and_validate)
 
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	ck_assert_uint_eq(gdfo_graph_stage_count(g), 5);
-	ck_assert_int_eq(gdfo_graph_topo_order(g, order), 0);
+	ck_assert_int_eq(gdfo_graph_topo_order(order, 5, g), 0);
 	for (i = 0; i < 5; i++) {
-		gdfo_stage s;
-		gdfo_graph_stage_at(g, order[i], &s);
+		gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+		gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+		gdfo_graph_stage_at(&s, g, order[i]);
 		pos[s.id] = i;
 	}
 	ck_assert(pos[1] < pos[2] && pos[2] < pos[4] && pos[3] < pos[4] && pos[4] < pos[5]);
@@ -79,29 +81,35 @@ END_TEST
 START_TEST(rejects_bad_stages)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats st = {.version = GDFO_STAGE_STATS_VERSION};
+	gdfo_stage_knobs kn = {.version = GDFO_STAGE_KNOBS_VERSION};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "bad"), 0);
 	stage(&s, 7, "join_orders", GDFO_OP_JOIN);
-	s.stats.rows_in = NAN;
+	gdfo_stage_stats_init(&st, GDFO_STAGE_STATS_VERSION);
+	gdfo_stage_knobs_init(&kn, GDFO_STAGE_KNOBS_VERSION);
+	s.stats = &st;
+	s.knobs = &kn;
+	st.rows_in = NAN;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
 	ck_assert_str_eq(gdfo_last_error(), "stage 7 'join_orders': stats.rows_in is not a finite number");
-	s.stats.rows_in = -3;
+	st.rows_in = -3;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
-	s.stats.rows_in = 10;
-	s.knobs.partitions = -1;
+	st.rows_in = 10;
+	kn.partitions = -1;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
 	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "knobs.partitions"));
-	s.knobs.partitions = 8;
-	s.stats.skew = 0.5;
+	kn.partitions = 8;
+	st.skew = 0.5;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
-	s.stats.skew = 2;
+	st.skew = 2;
 	s.op = 42;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
 	s.op = GDFO_OP_FILTER;
-	s.knobs.join_strategy = GDFO_JOIN_BROADCAST;
+	kn.join_strategy = GDFO_JOIN_BROADCAST;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EINVAL);
-	s.knobs.join_strategy = GDFO_JOIN_AUTO;
+	kn.join_strategy = GDFO_JOIN_AUTO;
 	s.version = 99;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), GDFO_EVERSION);
 	s.version = GDFO_STAGE_VERSION;
@@ -119,14 +127,21 @@ END_TEST
 START_TEST(fingerprint_ignores_stats_and_ids)
 {
 	gdfo_graph *a = small_graph(), *b;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats st = {.version = GDFO_STAGE_STATS_VERSION};
+	gdfo_stage_knobs kn = {.version = GDFO_STAGE_KNOBS_VERSION};
 	uint64_t fa, fb;
 
 	ck_assert_int_eq(gdfo_graph_fingerprint(&fa, a), 0);
 	ck_assert_int_eq(gdfo_graph_clone(&b, a), 0);
-	gdfo_graph_stage_at(b, 0, &s);
-	s.stats.rows_in = 1e9;
-	s.knobs.partitions = 64;
+	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	gdfo_graph_stage_at(&s, b, 0);
+	st = *s.stats;
+	kn = *s.knobs;
+	st.rows_in = 1e9;
+	kn.partitions = 64;
+	s.stats = &st;
+	s.knobs = &kn;
 	ck_assert_int_eq(gdfo_graph_update_stage(b, &s), 0);
 	ck_assert_int_eq(gdfo_graph_fingerprint(&fb, b), 0);
 	ck_assert(fa == fb);
@@ -159,17 +174,17 @@ START_TEST(clone_is_deep)
 {
 	gdfo_graph *a = small_graph(), *b;
 	const char *cols[] = {"order_id", "ts"};
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	const size_t *par;
 	size_t np;
 
-	gdfo_graph_stage_at(a, 1, &s);
+	gdfo_graph_stage_at(&s, a, 1);
 	s.columns_read = cols;
 	s.n_columns_read = 2;
 	ck_assert_int_eq(gdfo_graph_update_stage(a, &s), 0);
 	ck_assert_int_eq(gdfo_graph_clone(&b, a), 0);
 	gdfo_graph_free(a);
-	gdfo_graph_stage_at(b, 1, &s);
+	gdfo_graph_stage_at(&s, b, 1);
 	ck_assert_str_eq(s.name, "recent");
 	ck_assert_uint_eq(s.n_columns_read, 2);
 	ck_assert_str_eq(s.columns_read[1], "ts");
@@ -183,8 +198,8 @@ END_TEST
 START_TEST(telemetry_records)
 {
 	gdfo_telemetry *t;
-	gdfo_stage_telemetry st, got;
-	gdfo_run_telemetry run;
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION}, got = {.version = GDFO_STAGE_TELEMETRY_VERSION};
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
 
 	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
 	gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);

@@ -14,6 +14,7 @@
 #include <zstd.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 #include "io/ingest_internal.h"
 
 static char data_dir[4096];
@@ -45,7 +46,7 @@ static char *slurp(const char *path, size_t *len)
 
 static gdfo_eventlog_summary summary_of(const gdfo_eventlog *log)
 {
-	gdfo_eventlog_summary s;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	memset(&s, 0, sizeof(s));
 	s.version = GDFO_EVENTLOG_SUMMARY_VERSION;
 	ck_assert_int_eq(gdfo_eventlog_get_summary(&s, log), 0);
@@ -90,7 +91,7 @@ static void check_aqeshuffle(const gdfo_eventlog_summary *s)
 START_TEST(real_logs_known_values)
 {
 	gdfo_eventlog *log;
-	gdfo_eventlog_summary s;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	char *json;
 
 	ck_assert_int_eq(gdfo_eventlog_read(&log, path_of("spark-rapids-tools/aqeshuffle_eventlog"), NULL), 0);
@@ -127,7 +128,7 @@ START_TEST(real_logs_known_values)
 	{
 		gdfo_profile *p;
 		gdfo_telemetry *t;
-		gdfo_stage_telemetry st;
+		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 		ck_assert_int_eq(gdfo_eventlog_profile(&p, log), 0);
 		/* the executors seen, not the 900 asked for in the conf */
 		ck_assert_int_eq(gdfo_profile_executors(p), 2);
@@ -167,8 +168,8 @@ END_TEST
 START_TEST(dynamic_allocation_timeline)
 {
 	gdfo_eventlog *log;
-	gdfo_eventlog_summary s;
-	gdfo_executor_event e;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
+	gdfo_executor_event e = {.version = GDFO_EXECUTOR_EVENT_VERSION};
 	gdfo_profile *p;
 	size_t i, n;
 	int max = 0;
@@ -210,11 +211,11 @@ static size_t parent_ids(const gdfo_graph *g, int64_t id, int64_t *out)
 {
 	size_t idx, n, i, j;
 	const size_t *par;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	ck_assert_int_eq(gdfo_graph_find(&idx, g, id), 0);
 	ck_assert_int_eq(gdfo_graph_parents(&par, &n, g, idx), 0);
 	for (i = 0; i < n; i++) {
-		gdfo_graph_stage_at(g, par[i], &s);
+		gdfo_graph_stage_at(&s, g, par[i]);
 		out[i] = s.id;
 	}
 	for (i = 1; i < n; i++)
@@ -231,8 +232,8 @@ START_TEST(skipped_parents_resolved)
 	gdfo_eventlog *log;
 	gdfo_graph *g;
 	gdfo_profile *p;
-	gdfo_profile_stage ps;
-	gdfo_stage st;
+	gdfo_profile_stage ps = {.version = GDFO_PROFILE_STAGE_VERSION};
+	gdfo_stage st = {.version = GDFO_STAGE_VERSION};
 	int64_t par[8];
 	size_t idx;
 
@@ -249,12 +250,12 @@ START_TEST(skipped_parents_resolved)
 	ck_assert_uint_eq(parent_ids(g, 8, par), 1);
 	ck_assert_int_eq(par[0], 4);
 	ck_assert_int_eq(gdfo_graph_find(&idx, g, 4), 0);
-	gdfo_graph_stage_at(g, idx, &st);
+	gdfo_graph_stage_at(&st, g, idx);
 	ck_assert_int_eq(st.op, GDFO_OP_JOIN);
-	ck_assert_int_eq(st.knobs.partitions, 13);
-	ck_assert(st.stats.bytes_in > 1e8);
+	ck_assert_int_eq(st.knobs->partitions, 13);
+	ck_assert(st.stats->bytes_in > 1e8);
 	ck_assert_int_eq(gdfo_graph_find(&idx, g, 0), 0);
-	gdfo_graph_stage_at(g, idx, &st);
+	gdfo_graph_stage_at(&st, g, idx);
 	ck_assert_int_eq(st.op, GDFO_OP_SOURCE);
 	gdfo_graph_free(g);
 
@@ -263,7 +264,7 @@ START_TEST(skipped_parents_resolved)
 	ck_assert_int_eq(gdfo_profile_executors(p), 1);
 	ck_assert_int_eq(gdfo_profile_cores_per_executor(p), 12);
 	ck_assert_int_eq(gdfo_profile_find(&idx, p, 4), 0);
-	ck_assert_int_eq(gdfo_profile_stage_at(p, idx, &ps), 0);
+	ck_assert_int_eq(gdfo_profile_stage_at(&ps, p, idx), 0);
 	ck_assert_uint_eq(ps.n_parents, 2);
 	ck_assert_int_eq(ps.num_tasks, 13);
 	ck_assert_uint_eq(ps.n_task_ms, 13);
@@ -312,13 +313,15 @@ START_TEST(synthetic_log)
 	gdfo_eventlog *log = read_mem(synthetic, strlen(synthetic), 0);
 	gdfo_eventlog_summary s = summary_of(log);
 	gdfo_graph *g;
-	gdfo_graph_knobs k;
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
 	gdfo_telemetry *t;
-	gdfo_stage_telemetry st;
-	gdfo_run_telemetry run;
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
 	gdfo_profile *p;
-	gdfo_profile_stage ps;
-	gdfo_stage gs;
+	gdfo_profile_stage ps = {.version = GDFO_PROFILE_STAGE_VERSION};
+	gdfo_stage gs = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats gs_st;
+	gdfo_stage_knobs gs_kn;
 	int64_t par[4];
 	size_t idx;
 	char *json;
@@ -344,17 +347,17 @@ START_TEST(synthetic_log)
 	ck_assert_uint_eq(parent_ids(g, 2, par), 1);
 	ck_assert_int_eq(par[0], 0); /* through skipped stage 1 */
 	ck_assert_int_eq(gdfo_graph_find(&idx, g, 2), 0);
-	gdfo_graph_stage_at(g, idx, &gs);
+	gdfo_graph_stage_at(&gs, g, idx); tu_own(&gs, &gs_st, &gs_kn);
 	ck_assert_int_eq(gs.op, GDFO_OP_AGGREGATE);
-	ck_assert(gs.stats.bytes_in == 1000);
-	ck_assert(gs.stats.rows_in == 40);
+	ck_assert(gs_st.bytes_in == 1000);
+	ck_assert(gs_st.rows_in == 40);
 	ck_assert_int_eq(gdfo_graph_find(&idx, g, 0), 0);
-	gdfo_graph_stage_at(g, idx, &gs);
+	gdfo_graph_stage_at(&gs, g, idx); tu_own(&gs, &gs_st, &gs_kn);
 	ck_assert_int_eq(gs.op, GDFO_OP_SOURCE);
-	ck_assert(gs.stats.bytes_in == 4000);
-	ck_assert(gs.stats.rows_in == 40);
-	ck_assert(gs.stats.selectivity == 1.0);
-	ck_assert(gs.stats.skew == 1.5); /* 3000 / mean 2000 */
+	ck_assert(gs_st.bytes_in == 4000);
+	ck_assert(gs_st.rows_in == 40);
+	ck_assert(gs_st.selectivity == 1.0);
+	ck_assert(gs_st.skew == 1.5); /* 3000 / mean 2000 */
 	gdfo_graph_get_knobs(&k, g);
 	ck_assert_int_eq(k.executors, 5); /* no executor events: spark.executor.instances */
 	ck_assert_int_eq(k.cores_per_executor, 3);
@@ -379,7 +382,7 @@ START_TEST(synthetic_log)
 
 	ck_assert_int_eq(gdfo_eventlog_profile(&p, log), 0);
 	ck_assert_uint_eq(gdfo_profile_stage_count(p), 2);
-	ck_assert_int_eq(gdfo_profile_stage_at(p, 1, &ps), 0);
+	ck_assert_int_eq(gdfo_profile_stage_at(&ps, p, 1), 0);
 	ck_assert_int_eq(ps.id, 2);
 	ck_assert_uint_eq(ps.n_parents, 1);
 	ck_assert_int_eq(ps.parents[0], 0);
@@ -428,7 +431,7 @@ START_TEST(malformed_lines_counted)
 		"{\"Event\":\"SparkListenerTaskEnd\",\"Task Metrics\":{\"Executor Run Time\":9"; /* 12: cut short */
 	gdfo_eventlog *log = read_mem(text, strlen(text), 0);
 	gdfo_eventlog_summary s = summary_of(log);
-	gdfo_executor_event e;
+	gdfo_executor_event e = {.version = GDFO_EXECUTOR_EVENT_VERSION};
 
 	ck_assert_int_eq(s.malformed_lines, 12);
 	ck_assert_int_eq(s.lines, 20);
@@ -487,7 +490,7 @@ START_TEST(truncated_log)
 	size_t len, cut, k, lines_before = 0, tasks_before = 0;
 	char *text = slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
 	gdfo_eventlog *log;
-	gdfo_eventlog_summary s;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	char *nl;
 
 	/* cut in the middle of line 50 */
@@ -517,7 +520,7 @@ START_TEST(compressed_variants)
 	char *text = slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
 	unsigned char *z;
 	gdfo_eventlog *log;
-	gdfo_eventlog_summary s;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	z_stream zs;
 	char path[] = "/tmp/gdfo_ingest_XXXXXX";
 	int fd;
@@ -636,7 +639,7 @@ START_TEST(api_errors_and_progress)
 		ck_assert_int_eq(gdfo_eventlog_config_at(&k, &v, log, 100000), GDFO_ERANGE);
 	}
 	{
-		gdfo_eventlog_summary s;
+		gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 		s.version = 0;
 		ck_assert_int_eq(gdfo_eventlog_get_summary(&s, log), GDFO_EVERSION);
 	}
@@ -656,8 +659,8 @@ START_TEST(nds_q72_graph_and_profile)
 	gdfo_graph *g;
 	gdfo_profile *p;
 	gdfo_telemetry *t;
-	gdfo_profile_stage ps;
-	gdfo_stage_telemetry st;
+	gdfo_profile_stage ps = {.version = GDFO_PROFILE_STAGE_VERSION};
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	int64_t par[4];
 	size_t idx, total = 0, i;
 
@@ -680,12 +683,12 @@ START_TEST(nds_q72_graph_and_profile)
 	ck_assert_int_eq(gdfo_profile_cores_per_executor(p), 16);
 	ck_assert_uint_eq(gdfo_profile_stage_count(p), 49);
 	for (i = 0; i < gdfo_profile_stage_count(p); i++) {
-		gdfo_profile_stage_at(p, i, &ps);
+		gdfo_profile_stage_at(&ps, p, i);
 		total += ps.n_task_ms;
 	}
 	ck_assert_uint_eq(total, 13504); /* no task failed in this log */
 	ck_assert_int_eq(gdfo_profile_find(&idx, p, 45), 0);
-	gdfo_profile_stage_at(p, idx, &ps);
+	gdfo_profile_stage_at(&ps, p, idx);
 	ck_assert_int_eq(ps.num_tasks, 580);
 	ck_assert_uint_eq(ps.n_task_ms, 580);
 	gdfo_profile_free(p);

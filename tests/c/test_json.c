@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 
 static char *read_all(const char *path)
 {
@@ -57,29 +58,31 @@ END_TEST
 START_TEST(awkward_numbers_round_trip)
 {
 	gdfo_graph *g, *h;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
 	const char *cols[] = {"a\"quoted\"", "b\\slash", "ünï"};
 	char *j;
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "num\nbers"), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 9007199254740991LL;
 	s.name = "x";
-	s.stats.rows_in = 0.1 + 0.2;
-	s.stats.bytes_in = 1.7976931348623157e308;
-	s.stats.selectivity = 5e-324;
-	s.stats.cpu_ns_per_row = 1.0 / 3.0;
+	s_st.rows_in = 0.1 + 0.2;
+	s_st.bytes_in = 1.7976931348623157e308;
+	s_st.selectivity = 5e-324;
+	s_st.cpu_ns_per_row = 1.0 / 3.0;
 	s.columns_written = cols;
 	s.n_columns_written = 3;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_graph_to_json(&j, g), 0);
 	ck_assert_int_eq(gdfo_graph_from_json(&h, j, strlen(j)), 0);
-	gdfo_graph_stage_at(h, 0, &s);
+	gdfo_graph_stage_at(&s, h, 0); tu_own(&s, &s_st, &s_kn);
 	ck_assert(s.id == 9007199254740991LL);
-	ck_assert(s.stats.rows_in == 0.1 + 0.2);
-	ck_assert(s.stats.bytes_in == 1.7976931348623157e308);
-	ck_assert(s.stats.selectivity == 5e-324);
-	ck_assert(s.stats.cpu_ns_per_row == 1.0 / 3.0);
+	ck_assert(s_st.rows_in == 0.1 + 0.2);
+	ck_assert(s_st.bytes_in == 1.7976931348623157e308);
+	ck_assert(s_st.selectivity == 5e-324);
+	ck_assert(s_st.cpu_ns_per_row == 1.0 / 3.0);
 	ck_assert_str_eq(s.columns_written[2], "ünï");
 	ck_assert_str_eq(gdfo_graph_name(h), "num\nbers");
 	gdfo_free(j);
@@ -171,8 +174,8 @@ START_TEST(telemetry_round_trip)
 		"\"cost\":0.25},\"stages\":[{\"stage_id\":3,\"duration_ms\":800,\"tasks\":12,"
 		"\"spill_bytes\":0},{\"stage_id\":4,\"cpu_ms\":99.5}]}";
 	gdfo_telemetry *t, *u;
-	gdfo_run_telemetry run;
-	gdfo_stage_telemetry st;
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	char *j1, *j2;
 
 	ck_assert_msg(gdfo_telemetry_from_json(&t, doc, strlen(doc)) == 0, "%s", gdfo_last_error());

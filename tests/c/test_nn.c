@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "gdfo/nn.h"
+#include "testutil.h"
 #include "nn/nn_internal.h"
 
 /* ---- fixture files ------------------------------------------------------ */
@@ -129,7 +130,7 @@ static double compare(const char *fixture_name, const char *what, const float *g
 static gdfo_nn_encoder *fx_encoder(const fixture *fx)
 {
 	const fx_array *c = fx_need(fx, "config");
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	size_t i, j;
 
@@ -148,7 +149,7 @@ static gdfo_nn_encoder *fx_encoder(const fixture *fx)
 		o.pipeline_head_widths[i] = (uint32_t)c->data[16 + i];
 	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
 	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
-		gdfo_nn_tensor t;
+		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 		char name[80];
 		const fx_array *a;
 		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
@@ -220,8 +221,8 @@ static void check_fixture(const char *name)
 	fx_batch keep;
 	gdfo_nn_batch *batch = fx_make_batch(&fx, enc, &keep);
 	gdfo_nn_workspace *ws;
-	gdfo_nn_outputs out;
-	gdfo_nn_output_grads dg;
+	gdfo_nn_outputs out = {.version = GDFO_NN_OUTPUTS_VERSION};
+	gdfo_nn_output_grads dg = {.version = GDFO_NN_OUTPUT_GRADS_VERSION};
 	float *outs[4] = {0}, *douts[4] = {0}, *feat, *dfeat;
 	size_t sizes[4], b, i, k, S = gdfo_nn_batch_stage_count(batch), B = keep.B;
 	size_t C = enc->C, F = enc->F, step;
@@ -283,7 +284,7 @@ static void check_fixture(const char *name)
 	ck_assert_int_eq(gdfo_nn_zero_grad(enc), 0);
 	ck_assert_int_eq(gdfo_nn_backward(enc, ws, &dg, dfeat), 0);
 	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
-		gdfo_nn_tensor t;
+		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 		char nm[80];
 		gdfo_nn_tensor_at(&t, enc, i);
 		snprintf(nm, sizeof(nm), "grad.%s", t.name);
@@ -316,7 +317,7 @@ static void check_fixture(const char *name)
 	}
 	ck_assert_uint_eq(gdfo_nn_step_count(enc), (uint64_t)settings->data[6]);
 	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
-		gdfo_nn_tensor t;
+		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 		char nm[80];
 		gdfo_nn_tensor_at(&t, enc, i);
 		snprintf(nm, sizeof(nm), "adamw.%s", t.name);
@@ -382,7 +383,7 @@ typedef struct fd_ctx {
 
 static double fd_loss(fd_ctx *c)
 {
-	gdfo_nn_outputs out = {c->o[0], c->o[1], c->o[2], c->o[3]};
+	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, c->o[0], c->o[1], c->o[2], c->o[3]};
 	double loss = 0.0;
 	size_t i, k;
 
@@ -436,9 +437,9 @@ static gdfo_nn_batch *random_batch(const gdfo_nn_encoder *enc, const size_t *siz
 
 static void gradient_check(uint32_t threshold)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	fd_ctx c;
-	gdfo_nn_output_grads dg;
+	gdfo_nn_output_grads dg = {.version = GDFO_NN_OUTPUT_GRADS_VERSION};
 	size_t sizes[2] = {6, 9}, S = 15, B = 2, i, k, checked = 0;
 	float *dfeat;
 	uint64_t seed = 42;
@@ -486,7 +487,7 @@ static void gradient_check(uint32_t threshold)
 
 	/* every tensor (every layer), a few elements each, plus the features */
 	for (i = 0; i <= gdfo_nn_tensor_count(c.enc); i++) {
-		gdfo_nn_tensor t;
+		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 		float *data, *grad;
 		size_t n, pick;
 		if (i < gdfo_nn_tensor_count(c.enc)) {
@@ -539,14 +540,15 @@ END_TEST
 
 START_TEST(sparse_matches_dense_on_kept_pairs)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *dense, *sparse;
 	gdfo_nn_batch *bd, *bs;
 	gdfo_nn_workspace *wd, *wsp;
 	uint32_t edges[2 * 39];
 	gdfo_nn_pipeline p = {40, 39, edges};
 	float feat[40 * GDFO_NN_FEATURES], od[40 * 64], os[40 * 64];
-	gdfo_nn_outputs outd = {od, NULL, NULL, NULL}, outs = {os, NULL, NULL, NULL};
+	gdfo_nn_outputs outd = {GDFO_NN_OUTPUTS_VERSION, od, NULL, NULL, NULL},
+			outs = {GDFO_NN_OUTPUTS_VERSION, os, NULL, NULL, NULL};
 	uint64_t seed = 3;
 	size_t i;
 	double maxd = 0;
@@ -708,7 +710,7 @@ END_TEST
  */
 static void attention_case(size_t N, uint32_t threshold, int keep, size_t C, size_t H)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *bt;
 	gdfo_nn_pipeline p;
@@ -797,7 +799,7 @@ END_TEST
  */
 static void sparse_backward_case(uint32_t d, uint32_t H)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *dense, *sparse;
 	gdfo_nn_batch *bd, *bs;
 	gdfo_nn_workspace *wd, *wsp;
@@ -806,7 +808,7 @@ static void sparse_backward_case(uint32_t d, uint32_t H)
 	float feat[24 * GDFO_NN_FEATURES], dfd[24 * GDFO_NN_FEATURES] = {0},
 					  dfs[24 * GDFO_NN_FEATURES] = {0};
 	float *gs = malloc(24 * d * sizeof(float)), *gp = malloc(d * sizeof(float));
-	gdfo_nn_output_grads g = {gs, gp, NULL, NULL};
+	gdfo_nn_output_grads g = {GDFO_NN_OUTPUT_GRADS_VERSION, gs, gp, NULL, NULL};
 	uint64_t seed = 17 + d + H;
 	double worst = 0, scale = 0;
 	size_t i;
@@ -912,11 +914,11 @@ static void copy_file(const char *from, const char *to)
 
 START_TEST(weights_roundtrip_and_rejects)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *a, *b, *c;
 	const char *path = tmp_path("w"), *bad = tmp_path("bad");
 	float *before;
-	gdfo_nn_tensor t;
+	gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 
 	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
 	o.d_model = 32;
@@ -983,35 +985,37 @@ END_TEST
 START_TEST(features_from_graph)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
 	gdfo_telemetry *t;
-	gdfo_stage_telemetry st;
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	float f[3 * GDFO_NN_FEATURES];
-	double w[3] = {1.0, 0.5, 0.25};
+	gdfo_objective w;
 	gdfo_nn_encoder *enc;
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_batch *batch;
 	const gdfo_graph *gs[1];
 	int r;
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "f"), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 10;
 	s.name = "scan";
 	s.op = GDFO_OP_SOURCE;
-	s.stats.rows_in = 1e6;
-	s.knobs.partitions = 200;
+	s_st.rows_in = 1e6;
+	s_kn.partitions = 200;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	s.id = 11;
 	s.name = "agg";
 	s.op = GDFO_OP_AGGREGATE;
-	s.knobs.partitions = 0;
-	s.knobs.cache = GDFO_CACHE_MEMORY;
+	s_kn.partitions = 0;
+	s_kn.cache = GDFO_CACHE_MEMORY;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	s.id = 12;
 	s.name = "out";
 	s.op = GDFO_OP_SINK;
-	s.knobs.cache = 0;
+	s_kn.cache = 0;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_graph_add_edge(g, 10, 11), 0);
 	ck_assert_int_eq(gdfo_graph_add_edge(g, 11, 12), 0);
@@ -1023,8 +1027,11 @@ START_TEST(features_from_graph)
 	st.task_ms_max = 40;
 	ck_assert_int_eq(gdfo_telemetry_set_stage(t, &st), 0);
 
-	ck_assert_int_eq(gdfo_nn_features(f, 2, g, t, w), GDFO_EINVAL);
-	ck_assert_int_eq(gdfo_nn_features(f, 3, g, t, w), 0);
+	gdfo_objective_init(&w, GDFO_OBJECTIVE_VERSION);
+	w.latency_weight = 0.5;
+	w.cost_weight = 0.25;
+	ck_assert_int_eq(gdfo_nn_features(f, 2, g, t, &w), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_nn_features(f, 3, g, t, &w), 0);
 	ck_assert_float_eq(f[0 * 64 + GDFO_OP_SOURCE], 1.0f);
 	ck_assert_float_eq(f[1 * 64 + GDFO_OP_AGGREGATE], 1.0f);
 	ck_assert_float_eq(f[2 * 64 + GDFO_OP_SINK], 1.0f);
@@ -1067,13 +1074,13 @@ END_TEST
 
 START_TEST(forward_allocates_nothing)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *batch;
 	gdfo_nn_workspace *ws;
 	size_t sizes[2] = {40, 17}, i;
 	float *feat = calloc(57 * GDFO_NN_FEATURES, sizeof(float)), *emb = calloc(57 * 64, sizeof(float));
-	gdfo_nn_outputs out = {emb, NULL, NULL, NULL};
+	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, emb, NULL, NULL, NULL};
 	struct mallinfo2 m0, m1;
 	uint64_t seed = 5;
 
@@ -1112,7 +1119,7 @@ static void *thr_forward(void *p)
 {
 	thr_arg *a = p;
 	gdfo_nn_workspace *ws;
-	gdfo_nn_outputs out = {a->emb, NULL, NULL, NULL};
+	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, a->emb, NULL, NULL, NULL};
 	int i;
 
 	a->rc = gdfo_nn_workspace_create(&ws, a->enc, NULL, 0);
@@ -1124,7 +1131,7 @@ static void *thr_forward(void *p)
 
 START_TEST(concurrent_forwards)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *batch;
 	size_t sizes[1] = {30}, i, n = 30 * 64;
@@ -1163,14 +1170,14 @@ END_TEST
 
 START_TEST(bad_input)
 {
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *batch = (gdfo_nn_batch *)1;
 	gdfo_nn_workspace *ws;
 	uint32_t cyc[] = {0, 1, 1, 2, 2, 0}, oob[] = {0, 5}, self[] = {1, 1};
 	gdfo_nn_pipeline p = {3, 3, cyc};
 	float feat[3 * GDFO_NN_FEATURES] = {0};
-	gdfo_nn_output_grads dg = {0};
+	gdfo_nn_output_grads dg = {.version = GDFO_NN_OUTPUT_GRADS_VERSION};
 
 	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
 	o.d_model = 30; /* not a multiple of 4 heads */

@@ -28,7 +28,7 @@ static gdfo_graph *tiny(void)
 
 static gdfo_change change(int kind, const int64_t *ids, size_t n, const char *what, const char *why)
 {
-	gdfo_change c;
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 	memset(&c, 0, sizeof(c));
 	c.kind = kind;
 	c.stage_ids = ids;
@@ -46,8 +46,8 @@ START_TEST(container)
 {
 	gdfo_graph *g = tiny();
 	gdfo_plan *p;
-	gdfo_change c, got;
-	gdfo_prediction pr;
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION}, got = {.version = GDFO_CHANGE_VERSION};
+	gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
 	int64_t ids[2] = {2, 3};
 	char *text;
 
@@ -120,11 +120,11 @@ END_TEST
 START_TEST(risk_policy)
 {
 	gdfo_graph *base = tiny(), *g;
-	gdfo_graph_knobs k = {10, 4, 4LL << 30};
-	gdfo_cluster cl = {40, 0, 0.0001, 0};
+	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 10, 4, 4LL << 30};
+	gdfo_cluster cl = {GDFO_CLUSTER_VERSION, 40, 0.0001, 0};
 	gdfo_plan *p;
 	int64_t ids[1] = {2};
-	gdfo_change c;
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 
 	ck_assert_int_eq(gdfo_graph_set_knobs(base, &k), 0);
 	ck_assert_int_eq(gdfo_graph_set_cluster(base, &cl), 0);
@@ -172,7 +172,7 @@ static gdfo_plan *full_plan(void)
 {
 	gdfo_graph *g;
 	gdfo_plan *p;
-	gdfo_prediction pr = {1234.5, 98765.4321, 0.07, 1500.25, 0.1};
+	gdfo_prediction pr = {GDFO_PREDICTION_VERSION, 1234.5, 98765.4321, 0.07, 1500.25, 0.1};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "star \"quoted\" \xc3\xa9"), 0);
 	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1.0e8 / 3, 1, 10.5);
@@ -195,7 +195,7 @@ static gdfo_plan *full_plan(void)
 
 static void assert_same_plan(const gdfo_plan *a, const gdfo_plan *b)
 {
-	gdfo_prediction pa, pb;
+	gdfo_prediction pa = {.version = GDFO_PREDICTION_VERSION}, pb = {.version = GDFO_PREDICTION_VERSION};
 	size_t i, k;
 
 	ck_assert_str_eq(gdfo_plan_source(a), gdfo_plan_source(b));
@@ -205,7 +205,7 @@ static void assert_same_plan(const gdfo_plan *a, const gdfo_plan *b)
 	ck_assert(memcmp(&pa, &pb, sizeof(pa)) == 0);
 	ck_assert_uint_eq(gdfo_plan_change_count(a), gdfo_plan_change_count(b));
 	for (i = 0; i < gdfo_plan_change_count(a); i++) {
-		gdfo_change x, y;
+		gdfo_change x = {.version = GDFO_CHANGE_VERSION}, y = {.version = GDFO_CHANGE_VERSION};
 		gdfo_plan_change_at(&x, a, i);
 		gdfo_plan_change_at(&y, b, i);
 		ck_assert_int_eq(x.kind, y.kind);
@@ -221,12 +221,12 @@ static void assert_same_plan(const gdfo_plan *a, const gdfo_plan *b)
 			ck_assert_int_eq(x.attended_ids[k], y.attended_ids[k]);
 	}
 	for (i = 0; i < gdfo_graph_stage_count(gdfo_plan_graph(a)); i++) {
-		gdfo_stage x, y;
-		gdfo_graph_stage_at(gdfo_plan_graph(a), i, &x);
-		gdfo_graph_stage_at(gdfo_plan_graph(b), i, &y);
+		gdfo_stage x = {.version = GDFO_STAGE_VERSION}, y = {.version = GDFO_STAGE_VERSION};
+		gdfo_graph_stage_at(&x, gdfo_plan_graph(a), i);
+		gdfo_graph_stage_at(&y, gdfo_plan_graph(b), i);
 		ck_assert_int_eq(x.id, y.id);
-		ck_assert(memcmp(&x.stats, &y.stats, sizeof(x.stats)) == 0);
-		ck_assert(memcmp(&x.knobs, &y.knobs, sizeof(x.knobs)) == 0);
+		ck_assert(memcmp(x.stats, y.stats, sizeof(*x.stats)) == 0);
+		ck_assert(memcmp(x.knobs, y.knobs, sizeof(*x.knobs)) == 0);
 		ck_assert_uint_eq(x.fused_ops, y.fused_ops);
 	}
 }
@@ -264,7 +264,7 @@ START_TEST(json_round_trip)
 	/* Unknown predictions are omitted and read back as -1. */
 	{
 		gdfo_graph *g = tiny();
-		gdfo_prediction pr;
+		gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
 		ck_assert_int_eq(gdfo__plan_create(&p, g, "learned"), 0);
 		gdfo_graph_free(g);
 		ck_assert_int_eq(gdfo_plan_to_json(&a, p), 0);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 #include "io/profile_internal.h"
 
 static const char example[] =
@@ -33,7 +34,7 @@ static const char example[] =
 START_TEST(parses_design_example)
 {
 	gdfo_profile *p;
-	gdfo_profile_stage s;
+	gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 	size_t idx;
 
 	ck_assert_int_eq(gdfo_profile_from_json(&p, example, strlen(example)), 0);
@@ -43,7 +44,7 @@ START_TEST(parses_design_example)
 	ck_assert_int_eq(gdfo_profile_cores_per_executor(p), 16);
 	ck_assert_uint_eq(gdfo_profile_stage_count(p), 2);
 
-	ck_assert_int_eq(gdfo_profile_stage_at(p, 0, &s), 0);
+	ck_assert_int_eq(gdfo_profile_stage_at(&s, p, 0), 0);
 	ck_assert_int_eq(s.id, 0);
 	ck_assert_uint_eq(s.n_parents, 0);
 	ck_assert_int_eq(s.num_tasks, 580);
@@ -58,7 +59,7 @@ START_TEST(parses_design_example)
 	ck_assert_uint_eq(s.has_bytes, GDFO_PROFILE_INPUT_BYTES | GDFO_PROFILE_SHUFFLE_READ_BYTES |
 						GDFO_PROFILE_SHUFFLE_WRITE_BYTES | GDFO_PROFILE_SPILL_BYTES);
 
-	ck_assert_int_eq(gdfo_profile_stage_at(p, 1, &s), 0);
+	ck_assert_int_eq(gdfo_profile_stage_at(&s, p, 1), 0);
 	ck_assert_int_eq(s.id, 7);
 	ck_assert_uint_eq(s.n_parents, 1);
 	ck_assert_int_eq(s.parents[0], 0);
@@ -70,7 +71,7 @@ START_TEST(parses_design_example)
 	ck_assert_int_eq(gdfo_profile_find(&idx, p, 7), 0);
 	ck_assert_uint_eq(idx, 1);
 	ck_assert_int_eq(gdfo_profile_find(&idx, p, 3), GDFO_ENOTFOUND);
-	ck_assert_int_eq(gdfo_profile_stage_at(p, 2, &s), GDFO_ERANGE);
+	ck_assert_int_eq(gdfo_profile_stage_at(&s, p, 2), GDFO_ERANGE);
 	/* the internal view the simulator reads */
 	ck_assert_uint_eq(p->stages[1].parent_idx[0], 0);
 	gdfo_profile_free(p);
@@ -86,9 +87,9 @@ static void assert_same(const gdfo_profile *a, const gdfo_profile *b)
 	ck_assert_int_eq(gdfo_profile_cores_per_executor(a), gdfo_profile_cores_per_executor(b));
 	ck_assert_uint_eq(gdfo_profile_stage_count(a), gdfo_profile_stage_count(b));
 	for (i = 0; i < gdfo_profile_stage_count(a); i++) {
-		gdfo_profile_stage x, y;
-		ck_assert_int_eq(gdfo_profile_stage_at(a, i, &x), 0);
-		ck_assert_int_eq(gdfo_profile_stage_at(b, i, &y), 0);
+		gdfo_profile_stage x = {.version = GDFO_PROFILE_STAGE_VERSION}, y = {.version = GDFO_PROFILE_STAGE_VERSION};
+		ck_assert_int_eq(gdfo_profile_stage_at(&x, a, i), 0);
+		ck_assert_int_eq(gdfo_profile_stage_at(&y, b, i), 0);
 		ck_assert_int_eq(x.id, y.id);
 		ck_assert_int_eq(x.num_tasks, y.num_tasks);
 		ck_assert_uint_eq(x.n_parents, y.n_parents);
@@ -115,7 +116,7 @@ static void assert_same(const gdfo_profile *a, const gdfo_profile *b)
 START_TEST(builder_and_round_trip)
 {
 	gdfo_profile *p, *q;
-	gdfo_profile_stage s;
+	gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 	gdfo_profile_measurement m[2];
 	const double t0[] = {1, 2.5, 1e-300, 123456.789, 0.1 + 0.2, 4503599627370497.0};
 	const double m10[] = {3, 4}, m3[] = {7};
@@ -269,8 +270,8 @@ START_TEST(reader_errors_name_the_path)
 	ck_assert_int_eq(gdfo_profile_from_json(&p, d, strlen(d)), 0);
 	ck_assert_str_eq(gdfo_profile_name(p), "job");
 	{
-		gdfo_profile_stage s;
-		gdfo_profile_stage_at(p, 0, &s);
+		gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
+		gdfo_profile_stage_at(&s, p, 0);
 		ck_assert_int_eq(s.num_tasks, 3);
 		ck_assert_uint_eq(s.has_bytes, 0);
 	}

@@ -49,7 +49,7 @@ static void assert_unchanged(const gdfo_graph *g, const char *before)
 START_TEST(push_below_project)
 {
 	gdfo_graph *g = project_graph("b", "c");
-	gdfo_stage f, p;
+	gdfo_stage f = {.version = GDFO_STAGE_VERSION}, p = {.version = GDFO_STAGE_VERSION};
 
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 3, -1) == 0, "%s", gdfo_last_error());
 	ck_assert_str_eq(tu_parents_of(g, 3), "1");
@@ -58,10 +58,10 @@ START_TEST(push_below_project)
 	f = tu_get(g, 3);
 	p = tu_get(g, 2);
 	/* The filter now reads what the project read; the project a quarter of it. */
-	ck_assert_double_eq(f.stats.rows_in, 1000);
-	ck_assert_double_eq(f.stats.bytes_in, 100000);
-	ck_assert_double_eq(p.stats.rows_in, 250);
-	ck_assert_double_eq(p.stats.bytes_in, 25000);
+	ck_assert_double_eq(f.stats->rows_in, 1000);
+	ck_assert_double_eq(f.stats->bytes_in, 100000);
+	ck_assert_double_eq(p.stats->rows_in, 250);
+	ck_assert_double_eq(p.stats->bytes_in, 25000);
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	gdfo_graph_free(g);
 }
@@ -146,7 +146,7 @@ static gdfo_graph *join_graph(int type, const char *filter_reads)
 START_TEST(push_below_join)
 {
 	gdfo_graph *g = join_graph(GDFO_JOIN_INNER, "status");
-	gdfo_stage f, j;
+	gdfo_stage f = {.version = GDFO_STAGE_VERSION}, j = {.version = GDFO_STAGE_VERSION};
 
 	ck_assert_msg(gdfo_rewrite_push_filter(g, 4, -1) == 0, "%s", gdfo_last_error());
 	/* The filter sits on the left input and the left input stays left. */
@@ -155,11 +155,11 @@ START_TEST(push_below_join)
 	ck_assert_str_eq(tu_parents_of(g, 5), "3");
 	f = tu_get(g, 4);
 	j = tu_get(g, 3);
-	ck_assert_double_eq(f.stats.rows_in, 1e6);
-	ck_assert_double_eq(f.stats.bytes_in, 1e8);
-	ck_assert_double_eq_tol(j.stats.rows_in, 0.51e6, 1e-6);
+	ck_assert_double_eq(f.stats->rows_in, 1e6);
+	ck_assert_double_eq(f.stats->bytes_in, 1e8);
+	ck_assert_double_eq_tol(j.stats->rows_in, 0.51e6, 1e-6);
 	/* Output rows of the join shrink by the filter's selectivity. */
-	ck_assert_double_eq_tol(j.stats.rows_in * j.stats.selectivity, 1.01e6 * 0.99 * 0.5, 1e-3);
+	ck_assert_double_eq_tol(j.stats->rows_in * j.stats->selectivity, 1.01e6 * 0.99 * 0.5, 1e-3);
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	gdfo_graph_free(g);
 
@@ -267,7 +267,7 @@ START_TEST(fuse_chain)
 {
 	gdfo_graph *g = chain_graph();
 	int64_t ids[3] = {2, 3, 4};
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	size_t i;
 
 	ck_assert_msg(gdfo_rewrite_fuse(g, ids, 3) == 0, "%s", gdfo_last_error());
@@ -276,10 +276,10 @@ START_TEST(fuse_chain)
 	ck_assert_str_eq(s.name, "f+p+u");
 	ck_assert_int_eq(s.op, GDFO_OP_UDF);
 	ck_assert_uint_eq(s.fused_ops, (1u << GDFO_OP_FILTER) | (1u << GDFO_OP_PROJECT) | (1u << GDFO_OP_UDF));
-	ck_assert_double_eq_tol(s.stats.selectivity, 0.4, 1e-12);
+	ck_assert_double_eq_tol(s.stats->selectivity, 0.4, 1e-12);
 	/* 10 + 0.5 * 20 + 0.5 * 1 * 100 ns per input row */
-	ck_assert_double_eq_tol(s.stats.cpu_ns_per_row, 70, 1e-9);
-	ck_assert_double_eq(s.stats.rows_in, 1000);
+	ck_assert_double_eq_tol(s.stats->cpu_ns_per_row, 70, 1e-9);
+	ck_assert_double_eq(s.stats->rows_in, 1000);
 	/* Reads: a, b (c is produced inside the chain); writes c, d. */
 	ck_assert_uint_eq(s.n_columns_read, 2);
 	ck_assert_str_eq(s.columns_read[0], "a");
@@ -323,7 +323,9 @@ START_TEST(fuse_illegal)
 	gdfo_graph *g = chain_graph();
 	char *before = dump(g);
 	int64_t bad_op[2] = {1, 2}, gap[2] = {2, 4}, dup[2] = {2, 2}, ok[2] = {3, 4};
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
 
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, bad_op, 2), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
@@ -337,13 +339,15 @@ START_TEST(fuse_illegal)
 
 	/* A repartition inside the chain is a shuffle. */
 	s = tu_get(g, 4);
-	s.knobs.partitions = 64;
+	tu_own(&s, &s_st, &s_kn);
+	s_kn.partitions = 64;
 	ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, ok, 2), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "cannot fuse stages 3..4: stage 4 'u' sets knobs.partitions to 64, a repartition (a shuffle) inside the chain");
 	s = tu_get(g, 4); /* the update freed the old view's column arrays */
-	s.knobs.partitions = 0;
+	tu_own(&s, &s_st, &s_kn);
+	s_kn.partitions = 0;
 	ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 
 	/* A second consumer in the middle of the chain. */
@@ -370,7 +374,7 @@ START_TEST(cache_rules)
 	tu_add_stage(g, 6, "tap", GDFO_OP_SINK, "", "", 1, 1, 1, 1);
 	tu_edge(g, 3, 6);
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 3, GDFO_CACHE_MEMORY), 0);
-	ck_assert_int_eq(tu_get(g, 3).knobs.cache, GDFO_CACHE_MEMORY);
+	ck_assert_int_eq(tu_get(g, 3).knobs->cache, GDFO_CACHE_MEMORY);
 	ck_assert_int_eq(gdfo_rewrite_cache(g, 2, GDFO_CACHE_NONE), 0);
 	gdfo_graph_free(g);
 }
@@ -383,7 +387,7 @@ START_TEST(join_strategy_rules)
 
 	/* customers: 1e6 bytes x 1 -> under 10 MiB. */
 	ck_assert_msg(gdfo_rewrite_join_strategy(g, 3, GDFO_JOIN_BROADCAST, bound, -1) == 0, "%s", gdfo_last_error());
-	ck_assert_int_eq(tu_get(g, 3).knobs.join_strategy, GDFO_JOIN_BROADCAST);
+	ck_assert_int_eq(tu_get(g, 3).knobs->join_strategy, GDFO_JOIN_BROADCAST);
 	/* A measured size overrides the estimate. */
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 3, GDFO_JOIN_BROADCAST, bound, 2e7), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
@@ -394,7 +398,7 @@ START_TEST(join_strategy_rules)
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 3, 9, bound, -1), GDFO_EINVAL);
 	ck_assert_int_eq(gdfo_rewrite_join_strategy(g, 4, GDFO_JOIN_SHUFFLE_HASH, bound, -1), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(), "cannot set join strategy shuffle_hash on stage 4 'f': it is a filter, not a join");
-	ck_assert_int_eq(tu_get(g, 3).knobs.join_strategy, GDFO_JOIN_SORT_MERGE);
+	ck_assert_int_eq(tu_get(g, 3).knobs->join_strategy, GDFO_JOIN_SORT_MERGE);
 	gdfo_graph_free(g);
 
 	/* A right join may only broadcast its left input (orders, 100 MB). */
@@ -438,7 +442,7 @@ START_TEST(partitions_rules)
 	tu_edge(g, 2, 3);
 	tu_edge(g, 3, 4);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 2, 64), 0);
-	ck_assert_int_eq(tu_get(g, 2).knobs.partitions, 64);
+	ck_assert_int_eq(tu_get(g, 2).knobs->partitions, 64);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 1, 8), 0);
 	ck_assert_int_eq(gdfo_rewrite_partitions(g, 4, 16), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(),
@@ -477,7 +481,7 @@ static gdfo_graph *star_graph(const char *upper_keys, const char *products_cols)
 START_TEST(reorder_joins)
 {
 	gdfo_graph *g = star_graph("prod_id", "prod_id,category");
-	gdfo_stage u, l;
+	gdfo_stage u = {.version = GDFO_STAGE_VERSION}, l = {.version = GDFO_STAGE_VERSION};
 
 	ck_assert_msg(gdfo_rewrite_reorder_joins(g, 5) == 0, "%s", gdfo_last_error());
 	/* ju now joins orders with products; jl joins that with customers. */
@@ -490,9 +494,9 @@ START_TEST(reorder_joins)
 	ck_assert_str_eq(u.columns_read[0], "prod_id");
 	ck_assert_str_eq(l.columns_read[0], "cust_id");
 	/* products keeps 1 % of rows: the intermediate is 1e4 rows, the final output unchanged. */
-	ck_assert_double_eq_tol(u.stats.rows_in, 1e6 + 1e3, 1e-6);
-	ck_assert_double_eq_tol(u.stats.rows_in * u.stats.selectivity, 1e4, 1e-6);
-	ck_assert_double_eq_tol(l.stats.rows_in * l.stats.selectivity, 1e4, 1e-6);
+	ck_assert_double_eq_tol(u.stats->rows_in, 1e6 + 1e3, 1e-6);
+	ck_assert_double_eq_tol(u.stats->rows_in * u.stats->selectivity, 1e4, 1e-6);
+	ck_assert_double_eq_tol(l.stats->rows_in * l.stats->selectivity, 1e4, 1e-6);
 	ck_assert_int_eq(gdfo_graph_validate(g), 0);
 	/* And back: the reorder is its own inverse on the shape. */
 	ck_assert_msg(gdfo_rewrite_reorder_joins(g, 4) == 0, "%s", gdfo_last_error());

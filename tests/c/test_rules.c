@@ -17,7 +17,7 @@
 static gdfo_graph *retail(void)
 {
 	gdfo_graph *g;
-	gdfo_graph_knobs k = {8, 4, 8LL << 30};
+	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 8, 4, 8LL << 30};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "retail_etl"), 0);
 	ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
@@ -56,7 +56,7 @@ static size_t count_kind(const gdfo_plan *p, int kind)
 {
 	size_t i, n = 0;
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
-		gdfo_change c;
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 		ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
 		n += c.kind == kind;
 	}
@@ -70,7 +70,7 @@ static void assert_explained(const gdfo_plan *p)
 	size_t i, k, idx;
 
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
-		gdfo_change c;
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 		ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
 		ck_assert_ptr_nonnull(gdfo_change_kind_name(c.kind));
 		ck_assert(c.what && strlen(c.what) > 10);
@@ -90,9 +90,9 @@ START_TEST(retail_plan)
 	gdfo_graph *g = retail();
 	char *before, *after;
 	gdfo_plan *p;
-	gdfo_prediction pr;
+	gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
 	const gdfo_graph *pg;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 
 	ck_assert_int_eq(gdfo_graph_to_json(&before, g), 0);
 	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
@@ -118,25 +118,25 @@ START_TEST(retail_plan)
 
 	/* products (8 MB) is broadcast; customers (400 MB) is not. */
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1);
-	ck_assert_int_eq(tu_get(pg, 7).knobs.join_strategy, GDFO_JOIN_BROADCAST);
-	ck_assert_int_eq(tu_get(pg, 5).knobs.join_strategy, GDFO_JOIN_AUTO);
+	ck_assert_int_eq(tu_get(pg, 7).knobs->join_strategy, GDFO_JOIN_BROADCAST);
+	ck_assert_int_eq(tu_get(pg, 5).knobs->join_strategy, GDFO_JOIN_AUTO);
 
 	/* join_products feeds two aggregates; 5.4 GB fits 0.3 x 8 x 8 GiB. */
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_CACHE), 1);
-	ck_assert_int_eq(tu_get(pg, 7).knobs.cache, GDFO_CACHE_MEMORY);
+	ck_assert_int_eq(tu_get(pg, 7).knobs->cache, GDFO_CACHE_MEMORY);
 
 	/* orders: 6e9 bytes / 128 MiB -> 45 partitions, rounded up to two whole
 	 * waves of the 32 cores -> 64; products: all 32 cores but >= 1 MiB each -> 8. */
-	ck_assert_int_eq(tu_get(pg, 0).knobs.partitions, 64);
-	ck_assert_int_eq(tu_get(pg, 2).knobs.partitions, 8);
-	ck_assert_int_eq(tu_get(pg, 1).knobs.partitions, 32);
+	ck_assert_int_eq(tu_get(pg, 0).knobs->partitions, 64);
+	ck_assert_int_eq(tu_get(pg, 2).knobs->partitions, 8);
+	ck_assert_int_eq(tu_get(pg, 1).knobs->partitions, 32);
 	/* The broadcast join keeps its streamed input's partitions. */
-	ck_assert_int_eq(tu_get(pg, 7).knobs.partitions, 0);
+	ck_assert_int_eq(tu_get(pg, 7).knobs->partitions, 0);
 
 	/* Critical path first: the orders branch outranks customers and products. */
-	ck_assert_int_gt(tu_get(pg, 0).knobs.priority, tu_get(pg, 1).knobs.priority);
-	ck_assert_int_gt(tu_get(pg, 1).knobs.priority, tu_get(pg, 2).knobs.priority);
-	ck_assert_int_gt(tu_get(pg, 10).knobs.priority, tu_get(pg, 9).knobs.priority);
+	ck_assert_int_gt(tu_get(pg, 0).knobs->priority, tu_get(pg, 1).knobs->priority);
+	ck_assert_int_gt(tu_get(pg, 1).knobs->priority, tu_get(pg, 2).knobs->priority);
+	ck_assert_int_gt(tu_get(pg, 10).knobs->priority, tu_get(pg, 9).knobs->priority);
 	ck_assert_uint_gt(count_kind(p, GDFO_CHANGE_PRIORITY), 0);
 
 	/* Structural rewrites, no resource change: medium. No cost model: predictions unknown. */
@@ -159,7 +159,7 @@ START_TEST(second_pass_changes_nothing)
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, NULL), 0);
 	ck_assert_msg(gdfo_optimize_rules(&q, gdfo_plan_graph(p), NULL, NULL) == 0, "%s", gdfo_last_error());
 	for (i = 0; i < gdfo_plan_change_count(q); i++) {
-		gdfo_change c;
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 		gdfo_plan_change_at(&c, q, i);
 		ck_abort_msg("second pass changed something: %s", c.what);
 	}
@@ -215,7 +215,7 @@ START_TEST(options)
 	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
 	o.cache_budget_bytes = 0;
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
-	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 7).knobs.cache, GDFO_CACHE_DISK);
+	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 7).knobs->cache, GDFO_CACHE_DISK);
 	gdfo_plan_free(p);
 
 	/* Everything off: no change at all, low risk. */
@@ -259,7 +259,7 @@ END_TEST
 
 static void measure(gdfo_telemetry *t, int64_t id, double shuffle_read, double shuffle_write, double ms)
 {
-	gdfo_stage_telemetry st;
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
 	st.stage_id = id;
 	st.shuffle_read_bytes = shuffle_read;
@@ -273,7 +273,7 @@ START_TEST(telemetry_preferred)
 	gdfo_graph *g = retail();
 	gdfo_telemetry *t;
 	gdfo_plan *p;
-	gdfo_change c;
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 	size_t i;
 	int found = 0;
 
@@ -284,7 +284,7 @@ START_TEST(telemetry_preferred)
 	measure(t, 3, 2.0 * (1 << 30), GDFO_UNKNOWN, 60000);
 	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
-	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 3).knobs.partitions, 32); /* 16 by size, raised to 32 cores */
+	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 3).knobs->partitions, 32); /* 16 by size, raised to 32 cores */
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
 		gdfo_plan_change_at(&c, p, i);
 		if (c.kind == GDFO_CHANGE_PARTITIONS && c.stage_ids[0] == 3) {
@@ -377,7 +377,7 @@ START_TEST(no_statistics)
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_PARTITIONS), 0);
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
-		gdfo_change c;
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 		gdfo_plan_change_at(&c, p, i);
 		ck_assert_double_eq(c.expected_gain, 0);
 		ck_assert_double_eq(c.confidence, 0.2);

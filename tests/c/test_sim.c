@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gdfo/gdfo.h"
+#include "testutil.h"
 
 #define EPS 1e-6
 
@@ -46,14 +47,16 @@ START_TEST(bounds_on_random_graphs)
 	for (seed = 1; seed <= 150; seed++) {
 		gdfo_graph *g = gen(GDFO_GEN_RANDOM, seed, 4 + (int)(seed % 30), 1e8 * (double)(1 + seed % 50));
 		gdfo_sim_options o;
-		gdfo_sim_result r;
+		gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 		size_t i, n = gdfo_graph_stage_count(g);
 		/* random priorities on some graphs */
 		if (seed % 3 == 0)
 			for (i = 0; i < n; i++) {
-				gdfo_stage s;
-				gdfo_graph_stage_at(g, i, &s);
-				s.knobs.priority = (int32_t)((seed * 7 + i * 13) % 5);
+				gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+				gdfo_stage_stats s_st;
+				gdfo_stage_knobs s_kn;
+				gdfo_graph_stage_at(&s, g, i); tu_own(&s, &s_st, &s_kn);
+				s_kn.priority = (int32_t)((seed * 7 + i * 13) % 5);
 				ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 			}
 		gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
@@ -64,12 +67,12 @@ START_TEST(bounds_on_random_graphs)
 		o.max_attempts = 20;
 		o.executors = 1 + (int32_t)(seed % 9);
 		o.cores_per_executor = 1 + (int32_t)(seed % 4);
-		ck_assert_msg(gdfo_sim_run_graph(sim, &r, g, &o) == 0, "%s", gdfo_last_error());
+		ck_assert_msg(gdfo_sim_run_graph(&r, sim, g, &o) == 0, "%s", gdfo_last_error());
 		ck_assert(r.success);
 		check_bounds(&r, "des", seed);
 		/* the fluid model is not a list schedule: only the lower bounds hold */
 		o.mode = GDFO_SIM_ANALYTIC;
-		ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), 0);
+		ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), 0);
 		ck_assert(r.makespan_ms >= fmax(r.critical_path_ms,
 						r.work_ms / ((double)r.executors * r.cores_per_executor)) * (1 - 1e-9));
 		gdfo_graph_free(g);
@@ -86,7 +89,7 @@ static gdfo_profile *random_profile(uint64_t seed, int32_t E, int32_t C)
 	int n = 3 + (int)(seed % 25), i, k;
 	ck_assert_int_eq(gdfo_profile_create(&p, "rand", E, C), 0);
 	for (i = 0; i < n; i++) {
-		gdfo_profile_stage s;
+		gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 		int64_t par[3];
 		double t[64];
 		int np = 0, nt;
@@ -128,14 +131,14 @@ START_TEST(bounds_on_random_profiles)
 		int32_t E = 1 + (int32_t)(seed % 6), C = 1 + (int32_t)(seed % 5);
 		gdfo_profile *p = random_profile(seed, E, C);
 		gdfo_sim_options o;
-		gdfo_sim_result r;
+		gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 		gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 		o.seed = seed;
 		o.noise_sigma = (seed % 3) * 0.5;
 		o.failure_prob = seed % 4 == 0 ? 0.1 : 0;
 		o.max_attempts = 30;
 		o.replay_stage_gap_ms = (seed % 5) * 3.0;
-		ck_assert_msg(gdfo_sim_run_profile(sim, &r, p, &o) == 0, "%s", gdfo_last_error());
+		ck_assert_msg(gdfo_sim_run_profile(&r, sim, p, &o) == 0, "%s", gdfo_last_error());
 		ck_assert(r.success);
 		check_bounds(&r, "profile", seed);
 		gdfo_profile_free(p);
@@ -149,7 +152,7 @@ START_TEST(deterministic_for_a_seed)
 	gdfo_sim *sim;
 	gdfo_graph *g = gen(GDFO_GEN_TPCDS, 5, 0, 5e9);
 	gdfo_sim_options o;
-	gdfo_sim_result a, b, c;
+	gdfo_sim_result a = {.version = GDFO_SIM_RESULT_VERSION}, b = {.version = GDFO_SIM_RESULT_VERSION}, c = {.version = GDFO_SIM_RESULT_VERSION};
 	char *ja, *jb;
 	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
@@ -158,14 +161,14 @@ START_TEST(deterministic_for_a_seed)
 	o.failure_prob = 0.01;
 	o.runs = 5;
 	o.seed = 42;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, &o), 0);
 	ck_assert_int_eq(gdfo_sim_result_to_json(&ja, sim), 0);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, g, &o), 0);
 	ck_assert_int_eq(gdfo_sim_result_to_json(&jb, sim), 0);
 	ck_assert_str_eq(ja, jb);
 	ck_assert(a.makespan_ms == b.makespan_ms);
 	o.seed = 43;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &c, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&c, sim, g, &o), 0);
 	ck_assert(c.makespan_ms != a.makespan_ms);
 	ck_assert(a.makespan_ms_p95 >= a.makespan_ms * 0.5);
 	gdfo_free(ja);
@@ -180,15 +183,17 @@ static void scale_sources(gdfo_graph *g, double f, int32_t parts)
 {
 	size_t i, n = gdfo_graph_stage_count(g);
 	for (i = 0; i < n; i++) {
-		gdfo_stage s;
-		gdfo_graph_stage_at(g, i, &s);
+		gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+		gdfo_stage_stats s_st;
+		gdfo_stage_knobs s_kn;
+		gdfo_graph_stage_at(&s, g, i); tu_own(&s, &s_st, &s_kn);
 		if (s.op == GDFO_OP_SOURCE) {
-			s.stats.rows_in *= f;
-			s.stats.bytes_in *= f;
+			s_st.rows_in *= f;
+			s_st.bytes_in *= f;
 		}
-		s.knobs.partitions = parts;
+		s_kn.partitions = parts;
 		if (s.op == GDFO_OP_JOIN)
-			s.knobs.join_strategy = GDFO_JOIN_SORT_MERGE;
+			s_kn.join_strategy = GDFO_JOIN_SORT_MERGE;
 		ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
 	}
 }
@@ -202,7 +207,7 @@ START_TEST(more_data_never_faster)
 		int family = (int)(seed % GDFO_GEN_FAMILY_COUNT);
 		gdfo_graph *g = gen(family, seed, 12, 2e9);
 		gdfo_sim_options o;
-		gdfo_sim_result r0, r1;
+		gdfo_sim_result r0 = {.version = GDFO_SIM_RESULT_VERSION}, r1 = {.version = GDFO_SIM_RESULT_VERSION};
 		int mode;
 		for (mode = 0; mode < 2; mode++) {
 			double prev = 0;
@@ -213,7 +218,7 @@ START_TEST(more_data_never_faster)
 			gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 			o.mode = mode;
 			for (step = 0; step < 4; step++) {
-				ck_assert_int_eq(gdfo_sim_run_graph(sim, step ? &r1 : &r0, h, &o), 0);
+				ck_assert_int_eq(gdfo_sim_run_graph(step ? &r1 : &r0, sim, h, &o), 0);
 				{
 					double m = step ? r1.makespan_ms : r0.makespan_ms;
 					ck_assert_msg(m >= prev * (1 - 1e-9), "%s seed %llu step %d: %.3f ms < %.3f ms with less data",
@@ -236,7 +241,7 @@ static gdfo_profile *hand_profile(void)
 	static const double a[] = {3, 1, 2}, b[] = {4}, c[] = {1, 1};
 	static const int64_t pa[] = {0};
 	gdfo_profile *p;
-	gdfo_profile_stage s;
+	gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 	ck_assert_int_eq(gdfo_profile_create(&p, "hand", 2, 1), 0);
 	gdfo_profile_stage_init(&s, GDFO_PROFILE_STAGE_VERSION);
 	s.id = 0;
@@ -265,15 +270,15 @@ START_TEST(exact_replay_hand_computed)
 {
 	gdfo_sim *sim;
 	gdfo_profile *p = hand_profile();
-	gdfo_sim_result r;
-	gdfo_sim_stage_result s;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_stage_result s = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
 	gdfo_sim_options o;
 	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
 	/*
 	 * 2 cores. t=0: A0 (3) and A1 (1). t=1: A2 (2) until 3. t=3: A is done;
 	 * C (earlier in FIFO order than B) takes both cores until 4; B runs 4..8.
 	 */
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, NULL), 0);
 	ck_assert(fabs(r.makespan_ms - 8) < EPS);
 	ck_assert(fabs(r.work_ms - 12) < EPS);
 	ck_assert(fabs(r.critical_path_ms - 7) < EPS);
@@ -291,18 +296,18 @@ START_TEST(exact_replay_hand_computed)
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.replay = GDFO_REPLAY_SAMPLED; /* the only count measured is 2: nearest */
 	o.executors = 1;
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	ck_assert(r.work_ms > 0);
 	ck_assert(fabs(r.makespan_ms - r.work_ms) < EPS);
 	/* exact replay at a count that was not measured */
 	o.replay = GDFO_REPLAY_EXACT;
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), GDFO_ENOTFOUND);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), GDFO_ENOTFOUND);
 	ck_assert_msg(strstr(gdfo_last_error(), "no task durations measured at 1 executors (measured: 2)") != NULL,
 		      "%s", gdfo_last_error());
 	/* a stage gap delays every stage after its parents */
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.replay_stage_gap_ms = 10;
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	/* A and C ready at 10: A0,A1 at 10; A2 11..13; C 13..14 both; B ready 23, 23..27 */
 	ck_assert(fabs(r.makespan_ms - 27) < EPS);
 	gdfo_profile_free(p);
@@ -315,10 +320,10 @@ START_TEST(sampled_replay_interpolates)
 	static const double t2[] = {10, 10}, t4[] = {20, 20};
 	gdfo_profile_measurement m[2] = {{2, 0, t2, 2}, {4, 0, t4, 2}};
 	gdfo_profile *p;
-	gdfo_profile_stage s;
+	gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 	gdfo_sim *sim;
 	gdfo_sim_options o;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	ck_assert_int_eq(gdfo_profile_create(&p, "interp", 2, 1), 0);
 	gdfo_profile_stage_init(&s, GDFO_PROFILE_STAGE_VERSION);
 	s.id = 0;
@@ -330,19 +335,19 @@ START_TEST(sampled_replay_interpolates)
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.replay = GDFO_REPLAY_SAMPLED;
 	o.executors = 3; /* halfway: 15 ms per task; 3 tasks on 3 cores */
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	ck_assert(fabs(r.makespan_ms - 15) < EPS);
 	ck_assert(fabs(r.work_ms - 45) < EPS);
 	o.executors = 8; /* above the range: nearest (4) */
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	ck_assert(fabs(r.makespan_ms - 20) < EPS);
 	o.executors = 1; /* below: nearest (2): 3 tasks of 10 on one core */
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	ck_assert(fabs(r.makespan_ms - 30) < EPS);
 	/* exact at 4 uses the by-executors list */
 	o.replay = GDFO_REPLAY_EXACT;
 	o.executors = 4;
-	ck_assert_int_eq(gdfo_sim_run_profile(sim, &r, p, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_profile(&r, sim, p, &o), 0);
 	ck_assert(fabs(r.makespan_ms - 20) < EPS && r.task_events == 2);
 	gdfo_profile_free(p);
 	gdfo_sim_free(sim);
@@ -368,17 +373,19 @@ static void bare_cluster(gdfo_sim_cluster *c)
 static gdfo_graph *one_source(double bytes, double skew, int32_t parts)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
-	gdfo_graph_knobs k = {2, 2, 0};
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
+	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 2, 2, 0};
 	ck_assert_int_eq(gdfo_graph_create(&g, "one"), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 0;
 	s.name = "scan";
 	s.op = GDFO_OP_SOURCE;
-	s.stats.rows_in = 1000;
-	s.stats.bytes_in = bytes;
-	s.stats.skew = skew;
-	s.knobs.partitions = parts;
+	s_st.rows_in = 1000;
+	s_st.bytes_in = bytes;
+	s_st.skew = skew;
+	s_kn.partitions = parts;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
 	return g;
@@ -386,16 +393,16 @@ static gdfo_graph *one_source(double bytes, double skew, int32_t parts)
 
 START_TEST(closed_form_scan)
 {
-	gdfo_sim_cluster c;
+	gdfo_sim_cluster c = {.version = GDFO_SIM_CLUSTER_VERSION};
 	gdfo_sim *sim;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_sim_options o;
 	gdfo_graph *g;
 	bare_cluster(&c);
 	ck_assert_int_eq(gdfo_sim_create(&sim, &c), 0);
 	/* 8 MB in 8 tasks at 1 MB/s per core on 2x2 cores: two waves of 1 s */
 	g = one_source(8e6, 1, 8);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
 	ck_assert_msg(fabs(r.makespan_ms - 2000) < 1e-3, "%.9f", r.makespan_ms);
 	ck_assert(fabs(r.work_ms - 8000) < 1e-3);
 	ck_assert(fabs(r.critical_path_ms - 1000) < 1e-3);
@@ -403,18 +410,18 @@ START_TEST(closed_form_scan)
 	ck_assert(fabs(r.utilization - 1) < 1e-9);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.mode = GDFO_SIM_ANALYTIC;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), 0);
 	ck_assert(fabs(r.makespan_ms - 2000) < 1e-3);
 	gdfo_graph_free(g);
 	/* skew 2: task 4 (the middle) takes 2 s, the other 7 share 6 s */
 	g = one_source(8e6, 2, 8);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
 	ck_assert_msg(fabs(r.makespan_ms - (6000.0 / 7 + 2000)) < 1e-3, "%.9f", r.makespan_ms);
 	ck_assert(fabs(r.critical_path_ms - 2000) < 1e-3);
 	gdfo_graph_free(g);
 	/* default partitions: one task per 128 MiB split */
 	g = one_source(3 * 134217728.0, 1, 0);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
 	ck_assert(r.task_events == 3);
 	ck_assert(fabs(r.makespan_ms - 134217728.0 * 1000 * (1 / 1e6 + 1 / 1e13)) < 1e-6);
 	gdfo_graph_free(g);
@@ -426,28 +433,30 @@ END_TEST
 static gdfo_graph *join_graph(int pushed, int strategy, double dim_bytes)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
 	ck_assert_int_eq(gdfo_graph_create(&g, pushed ? "pushed" : "plain"), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 1; s.name = "facts"; s.op = GDFO_OP_SOURCE;
-	s.stats.rows_in = 1e8; s.stats.bytes_in = 1e10;
+	s_st.rows_in = 1e8; s_st.bytes_in = 1e10;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 2; s.name = "dim"; s.op = GDFO_OP_SOURCE;
-	s.stats.rows_in = dim_bytes / 100; s.stats.bytes_in = dim_bytes;
+	s_st.rows_in = dim_bytes / 100; s_st.bytes_in = dim_bytes;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 3; s.name = "join"; s.op = GDFO_OP_JOIN;
-	s.stats.rows_in = 1e8 + dim_bytes / 100; s.stats.bytes_in = 1e10 + dim_bytes; s.stats.selectivity = 0.99;
-	s.knobs.join_strategy = strategy;
+	s_st.rows_in = 1e8 + dim_bytes / 100; s_st.bytes_in = 1e10 + dim_bytes; s_st.selectivity = 0.99;
+	s_kn.join_strategy = strategy;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 4; s.name = "recent"; s.op = GDFO_OP_FILTER;
-	s.stats.rows_in = 1e8; s.stats.bytes_in = 1e10; s.stats.selectivity = 0.1; /* stale after a pushdown */
+	s_st.rows_in = 1e8; s_st.bytes_in = 1e10; s_st.selectivity = 0.1; /* stale after a pushdown */
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	tu_init(&s, &s_st, &s_kn);
 	s.id = 5; s.name = "write"; s.op = GDFO_OP_SINK;
-	s.stats.rows_in = 1e7; s.stats.bytes_in = 1e9;
+	s_st.rows_in = 1e7; s_st.bytes_in = 1e9;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	if (pushed) {
 		ck_assert_int_eq(gdfo_graph_add_edge(g, 1, 4), 0);
@@ -466,16 +475,16 @@ static gdfo_graph *join_graph(int pushed, int strategy, double dim_bytes)
 START_TEST(rewrites_show_up)
 {
 	gdfo_sim *sim;
-	gdfo_sim_result a, b;
-	gdfo_sim_stage_result st;
+	gdfo_sim_result a = {.version = GDFO_SIM_RESULT_VERSION}, b = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_stage_result st = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
 	gdfo_graph *g, *h;
 	size_t idx;
 	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
 	/* pushdown: the join reads a tenth of the facts */
 	g = join_graph(0, GDFO_JOIN_SORT_MERGE, 1e6);
 	h = join_graph(1, GDFO_JOIN_SORT_MERGE, 1e6);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, NULL), 0);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, h, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
 	ck_assert_int_eq(gdfo_graph_find(&idx, h, 3), 0);
 	ck_assert_int_eq(gdfo_sim_stage_at(&st, sim, idx), 0);
 	ck_assert(st.rows_in < 1.1e7);
@@ -484,19 +493,19 @@ START_TEST(rewrites_show_up)
 	gdfo_graph_free(h);
 	/* broadcast of a small side beats sort-merge */
 	h = join_graph(0, GDFO_JOIN_BROADCAST, 1e6);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, h, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
 	ck_assert_msg(b.makespan_ms < a.makespan_ms, "broadcast %.0f vs sort-merge %.0f", b.makespan_ms, a.makespan_ms);
 	ck_assert(b.shuffle_bytes < a.shuffle_bytes);
 	gdfo_graph_free(h);
 	/* AUTO picks broadcast under the threshold */
 	h = join_graph(0, GDFO_JOIN_AUTO, 1e6);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, h, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
 	ck_assert_int_eq(gdfo_sim_stage_at(&st, sim, 2), 0);
 	ck_assert_int_eq(st.join_strategy, GDFO_JOIN_BROADCAST);
 	gdfo_graph_free(h);
 	/* a broadcast past the hard limit fails the run */
 	h = join_graph(0, GDFO_JOIN_BROADCAST, 9e9);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, h, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
 	ck_assert_int_eq(b.success, 0);
 	ck_assert_int_eq(b.failed_stage_id, 3);
 	gdfo_graph_free(h);
@@ -509,22 +518,24 @@ END_TEST
 static gdfo_graph *two_consumers(int cache, int64_t mem)
 {
 	gdfo_graph *g;
-	gdfo_stage s;
-	gdfo_graph_knobs k = {4, 4, mem};
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats s_st;
+	gdfo_stage_knobs s_kn;
+	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 4, 4, mem};
 	int i;
 	ck_assert_int_eq(gdfo_graph_create(&g, "fanout"), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
-	s.id = 0; s.name = "src"; s.op = GDFO_OP_SOURCE; s.stats.rows_in = 1e8; s.stats.bytes_in = 2e10;
+	tu_init(&s, &s_st, &s_kn);
+	s.id = 0; s.name = "src"; s.op = GDFO_OP_SOURCE; s_st.rows_in = 1e8; s_st.bytes_in = 2e10;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
-	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
-	s.id = 1; s.name = "parse"; s.op = GDFO_OP_UDF; s.stats.rows_in = 1e8; s.stats.bytes_in = 2e10;
-	s.stats.cpu_ns_per_row = 2000; s.stats.selectivity = 0.5; s.knobs.cache = cache;
+	tu_init(&s, &s_st, &s_kn);
+	s.id = 1; s.name = "parse"; s.op = GDFO_OP_UDF; s_st.rows_in = 1e8; s_st.bytes_in = 2e10;
+	s_st.cpu_ns_per_row = 2000; s_st.selectivity = 0.5; s_kn.cache = cache;
 	ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 	ck_assert_int_eq(gdfo_graph_add_edge(g, 0, 1), 0);
 	for (i = 0; i < 2; i++) {
-		gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+		tu_init(&s, &s_st, &s_kn);
 		s.id = 2 + i; s.name = i ? "agg_b" : "agg_a"; s.op = i ? GDFO_OP_FILTER : GDFO_OP_PROJECT;
-		s.stats.rows_in = 5e7; s.stats.bytes_in = 1e10; s.stats.selectivity = 0.5;
+		s_st.rows_in = 5e7; s_st.bytes_in = 1e10; s_st.selectivity = 0.5;
 		ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 		ck_assert_int_eq(gdfo_graph_add_edge(g, 1, 2 + i), 0);
 	}
@@ -535,17 +546,17 @@ static gdfo_graph *two_consumers(int cache, int64_t mem)
 START_TEST(cache_and_spill)
 {
 	gdfo_sim *sim;
-	gdfo_sim_result a, b, c;
-	gdfo_sim_stage_result st;
+	gdfo_sim_result a = {.version = GDFO_SIM_RESULT_VERSION}, b = {.version = GDFO_SIM_RESULT_VERSION}, c = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_stage_result st = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
 	gdfo_graph *g;
 	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
 	g = two_consumers(GDFO_CACHE_NONE, 0);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, NULL), 0);
 	ck_assert_int_eq(gdfo_sim_stage_at(&st, sim, 1), 0);
 	ck_assert(st.executions == 2);       /* recomputed for its second consumer */
 	gdfo_graph_free(g);
 	g = two_consumers(GDFO_CACHE_MEMORY, 64LL << 30);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, g, NULL), 0);
 	ck_assert_int_eq(gdfo_sim_stage_at(&st, sim, 1), 0);
 	ck_assert(st.executions == 1 && st.cache_bytes > 0);
 	ck_assert_msg(b.work_ms < a.work_ms && b.makespan_ms < a.makespan_ms, "cached %.0f vs %.0f", b.makespan_ms,
@@ -553,26 +564,28 @@ START_TEST(cache_and_spill)
 	gdfo_graph_free(g);
 	/* a cache that does not fit is partly evicted and recomputed */
 	g = two_consumers(GDFO_CACHE_MEMORY, 256LL << 20);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &c, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&c, sim, g, NULL), 0);
 	ck_assert_int_eq(gdfo_sim_stage_at(&st, sim, 1), 0);
 	ck_assert(st.executions > 1.5 && st.executions <= 2);
 	gdfo_graph_free(g);
 	/* spill: a sort with 1 partition on a small executor */
 	{
-		gdfo_stage s;
-		gdfo_graph_knobs k = {1, 1, 256LL << 20};
+		gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+		gdfo_stage_stats s_st;
+		gdfo_stage_knobs s_kn;
+		gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 1, 1, 256LL << 20};
 		g = one_source(4e9, 1, 8);
-		gdfo_stage_init(&s, GDFO_STAGE_VERSION);
-		s.id = 1; s.name = "sort"; s.op = GDFO_OP_SORT; s.stats.rows_in = 1000; s.stats.bytes_in = 4e9;
-		s.knobs.partitions = 2;
+		tu_init(&s, &s_st, &s_kn);
+		s.id = 1; s.name = "sort"; s.op = GDFO_OP_SORT; s_st.rows_in = 1000; s_st.bytes_in = 4e9;
+		s_kn.partitions = 2;
 		ck_assert_int_eq(gdfo_graph_add_stage(g, &s), 0);
 		ck_assert_int_eq(gdfo_graph_add_edge(g, 0, 1), 0);
 		ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
-		ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, NULL), 0);
+		ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, NULL), 0);
 		ck_assert(a.spill_bytes > 1e9);
-		s.knobs.partitions = 200;
+		s_kn.partitions = 200;
 		ck_assert_int_eq(gdfo_graph_update_stage(g, &s), 0);
-		ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, g, NULL), 0);
+		ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, g, NULL), 0);
 		ck_assert(b.spill_bytes == 0);
 		gdfo_graph_free(g);
 	}
@@ -583,14 +596,14 @@ END_TEST
 START_TEST(jobs_batches_dynamic)
 {
 	gdfo_sim *sim;
-	gdfo_sim_result a, b;
+	gdfo_sim_result a = {.version = GDFO_SIM_RESULT_VERSION}, b = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_sim_options o;
 	gdfo_graph *g = gen(GDFO_GEN_IOT_STREAMING, 3, 0, 2e8);
 	const gdfo_graph *jobs[3];
 	double arr[3] = {0, 1000, 500000}, e0, e1, e2, x;
 	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
 	jobs[0] = jobs[1] = jobs[2] = g;
-	ck_assert_int_eq(gdfo_sim_run_jobs(sim, &a, jobs, arr, 3, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_jobs(&a, sim, jobs, arr, 3, NULL), 0);
 	ck_assert_uint_eq(gdfo_sim_job_count(sim), 3);
 	ck_assert_uint_eq(gdfo_sim_stage_count(sim), 3 * gdfo_graph_stage_count(g));
 	ck_assert_int_eq(gdfo_sim_job_result(&x, &e0, sim, 0), 0);
@@ -599,26 +612,26 @@ START_TEST(jobs_batches_dynamic)
 	ck_assert_int_eq(gdfo_sim_job_result(&x, &e2, sim, 2), 0);
 	ck_assert(e2 > 500000 && fabs(a.makespan_ms - e2) < EPS);
 	/* micro-batches: a short interval builds a backlog, a long one does not */
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, g, NULL), 0);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.batches = 20;
 	o.batch_interval_ms = b.makespan_ms * 3;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, &o), 0);
 	ck_assert(a.backlog_batches == 0 && a.batch_latency_ms_max < 2 * b.makespan_ms);
 	o.batch_interval_ms = b.makespan_ms / 3;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, &o), 0);
 	ck_assert(a.backlog_batches > 5 && a.batch_latency_ms_max > 5 * b.makespan_ms);
 	/* dynamic allocation finishes and never pays for more executors than static */
 	gdfo_graph_free(g);
 	g = gen(GDFO_GEN_TPCDS, 9, 0, 2e10);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.executors = 16;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &b, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, g, &o), 0);
 	o.dynamic_allocation = 1;
 	o.min_executors = 1;
 	o.max_executors = 16;
 	o.idle_timeout_ms = 2000;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &a, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&a, sim, g, &o), 0);
 	ck_assert(a.success);
 	ck_assert_msg(a.executor_seconds <= b.executor_seconds + 1e-6, "dyn %.1f static %.1f", a.executor_seconds,
 		      b.executor_seconds);
@@ -651,13 +664,13 @@ START_TEST(generator_families)
 		n = gdfo_graph_stage_count(a);
 		ck_assert_uint_eq(n, gdfo_graph_stage_count(c));
 		for (i = 0; i < n; i++) {
-			gdfo_stage s, t;
+			gdfo_stage s = {.version = GDFO_STAGE_VERSION}, t = {.version = GDFO_STAGE_VERSION};
 			size_t k;
-			gdfo_graph_stage_at(a, i, &s);
-			gdfo_graph_stage_at(c, i, &t);
+			gdfo_graph_stage_at(&s, a, i);
+			gdfo_graph_stage_at(&t, c, i);
 			if (s.op == GDFO_OP_SOURCE) {
-				bytes0 += s.stats.bytes_in;
-				bytes3 += t.stats.bytes_in;
+				bytes0 += s.stats->bytes_in;
+				bytes3 += t.stats->bytes_in;
 				for (k = 0; k < t.n_columns_written; k++)
 					found_col |= !strcmp(t.columns_written[k], "drift_new_col");
 			}
@@ -682,9 +695,9 @@ END_TEST
 
 START_TEST(bad_inputs)
 {
-	gdfo_sim_cluster c;
+	gdfo_sim_cluster c = {.version = GDFO_SIM_CLUSTER_VERSION};
 	gdfo_sim_options o;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_sim *sim;
 	gdfo_graph *g;
 	char *js;
@@ -710,7 +723,7 @@ START_TEST(bad_inputs)
 	/* round trip */
 	ck_assert_int_eq(gdfo_sim_cluster_to_json(&js, &c), 0);
 	{
-		gdfo_sim_cluster d;
+		gdfo_sim_cluster d = {.version = GDFO_SIM_CLUSTER_VERSION};
 		ck_assert_int_eq(gdfo_sim_cluster_from_json(&d, js, strlen(js)), 0);
 		ck_assert(memcmp(&c, &d, sizeof(c)) == 0);
 	}
@@ -724,20 +737,20 @@ START_TEST(bad_inputs)
 	g = one_source(1e6, 1, 1);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.noise_sigma = NAN;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), GDFO_EINVAL);
 	ck_assert(strstr(gdfo_last_error(), "noise_sigma") != NULL);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.runs = 0;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), GDFO_EINVAL);
 	ck_assert(strstr(gdfo_last_error(), "runs") != NULL);
 	o.runs = 1;
 	o.version = 99;
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), GDFO_EVERSION);
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, NULL, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), GDFO_EVERSION);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, NULL, NULL), GDFO_EINVAL);
 	ck_assert_int_eq(gdfo_sim_result_to_json(&js, sim), GDFO_EINVAL); /* failed calls leave no result */
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.batches = 3; /* no interval and no slo */
-	ck_assert_int_eq(gdfo_sim_run_graph(sim, &r, g, &o), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), GDFO_EINVAL);
 	ck_assert(strstr(gdfo_last_error(), "interval") != NULL);
 	ck_assert_int_eq(gdfo_sim_options_init(&o, 7), GDFO_EVERSION);
 	gdfo_graph_free(g);

@@ -22,23 +22,43 @@ static size_t split_cols(const char **out, char *buf, size_t bufsize, size_t cap
 void tu_add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
 		  const char *wr, double rows, double bytes, double sel, double cpu)
 {
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats st = {.version = GDFO_STAGE_STATS_VERSION};
 	const char *r[16], *w[16];
 	char rb[512], wb[512];
 
 	ck_assert_int_eq(gdfo_stage_init(&s, GDFO_STAGE_VERSION), 0);
+	ck_assert_int_eq(gdfo_stage_stats_init(&st, GDFO_STAGE_STATS_VERSION), 0);
+	s.stats = &st;
 	s.id = id;
 	s.name = name;
 	s.op = op;
-	s.stats.rows_in = rows;
-	s.stats.bytes_in = bytes;
-	s.stats.selectivity = sel;
-	s.stats.cpu_ns_per_row = cpu;
+	st.rows_in = rows;
+	st.bytes_in = bytes;
+	st.selectivity = sel;
+	st.cpu_ns_per_row = cpu;
 	s.n_columns_read = split_cols(r, rb, sizeof(rb), 16, rd);
 	s.columns_read = r;
 	s.n_columns_written = split_cols(w, wb, sizeof(wb), 16, wr);
 	s.columns_written = w;
 	ck_assert_msg(gdfo_graph_add_stage(g, &s) == 0, "%s", gdfo_last_error());
+}
+
+void tu_init(gdfo_stage *s, gdfo_stage_stats *st, gdfo_stage_knobs *kn)
+{
+	ck_assert_int_eq(gdfo_stage_init(s, GDFO_STAGE_VERSION), 0);
+	ck_assert_int_eq(gdfo_stage_stats_init(st, GDFO_STAGE_STATS_VERSION), 0);
+	ck_assert_int_eq(gdfo_stage_knobs_init(kn, GDFO_STAGE_KNOBS_VERSION), 0);
+	s->stats = st;
+	s->knobs = kn;
+}
+
+void tu_own(gdfo_stage *s, gdfo_stage_stats *st, gdfo_stage_knobs *kn)
+{
+	*st = *s->stats;
+	*kn = *s->knobs;
+	s->stats = st;
+	s->knobs = kn;
 }
 
 void tu_edge(gdfo_graph *g, int64_t parent, int64_t child)
@@ -48,11 +68,12 @@ void tu_edge(gdfo_graph *g, int64_t parent, int64_t child)
 
 gdfo_stage tu_get(const gdfo_graph *g, int64_t id)
 {
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	size_t i;
 
 	ck_assert_msg(gdfo_graph_find(&i, g, id) == 0, "stage %lld missing", (long long)id);
-	gdfo_graph_stage_at(g, i, &s);
+	gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+	ck_assert_int_eq(gdfo_graph_stage_at(&s, g, i), 0);
 	return s;
 }
 
@@ -66,8 +87,9 @@ const char *tu_parents_of(const gdfo_graph *g, int64_t id)
 	ck_assert_int_eq(gdfo_graph_parents(&p, &n, g, idx), 0);
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
-		gdfo_stage s;
-		gdfo_graph_stage_at(g, p[i], &s);
+		gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+		gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+		gdfo_graph_stage_at(&s, g, p[i]);
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "",
 					(long long)s.id);
 	}

@@ -11,6 +11,15 @@
 void tu_add_stage(gdfo_graph *g, int64_t id, const char *name, int op, const char *rd,
 		  const char *wr, double rows, double bytes, double sel, double cpu);
 
+/*
+ * For tests that fill a stage by hand: tu_init initializes stage, stats
+ * and knobs and points the stage at the two; tu_own copies a stage's
+ * borrowed stats and knobs (from gdfo_graph_stage_at) into st and kn and
+ * points the stage at them, so they can be changed and passed back.
+ */
+void tu_init(gdfo_stage *s, gdfo_stage_stats *st, gdfo_stage_knobs *kn);
+void tu_own(gdfo_stage *s, gdfo_stage_stats *st, gdfo_stage_knobs *kn);
+
 /* Adds parent -> child; fails the running test if refused. */
 void tu_edge(gdfo_graph *g, int64_t parent, int64_t child);
 
