@@ -58,7 +58,9 @@ int main(int argc, char **argv)
 	printf("execution order:\n");
 	while (done < n) {
 		size_t best = n;
-		gdfo_stage s, b = {0};
+		gdfo_stage s, b;
+		gdfo_stage_init(&s, GDFO_STAGE_VERSION);
+		b = s;
 		for (i = 0; i < n; i++) {
 			if (ran[i] || waiting[i])
 				continue;
