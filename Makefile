@@ -54,7 +54,7 @@ JAVA_TEST_SRCS := $(sort $(shell find tests/java -name '*.java' 2>/dev/null))
 JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
 
-.PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
+.PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
 	asan bench test-install install uninstall clean jvm
 
 all: lib cli
@@ -101,7 +101,7 @@ $(BUILD)/bench/encoder: BENCH_LDFLAGS := -Wl,--wrap=cblas_sgemm
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-c test-python test-java test-install
+test: all check-symbols check-headers test-abi test-c test-python test-java test-install
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -116,6 +116,32 @@ test-install: all
 	@grep -q "execution order" $(BUILD)/mini_scheduler.out
 	@rm -f examples/c/mini_scheduler
 	@echo "test-install: installed tree builds and runs examples/c/mini_scheduler"
+
+# The struct-growth test (tests/abi/client.c): a client built against the
+# frozen 0.2 headers runs against this library and against one whose every
+# versioned struct has grown by a field (-DGDFO_TEST_STRUCT_GROWTH).
+ABI_BUILD := $(BUILD)/abi-growth
+ABI_OBJS := $(LIB_SRCS:%.c=$(ABI_BUILD)/obj/%.o)
+ABI_CLIENT := $(BUILD)/tests/abi_client
+
+-include $(ABI_OBJS:.o=.d)
+
+$(ABI_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DGDFO_TEST_STRUCT_GROWTH -MMD -MP -c $< -o $@
+
+$(ABI_BUILD)/$(SONAME): $(ABI_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+
+$(ABI_CLIENT): tests/abi/client.c $(wildcard tests/abi/include-0.2/gdfo/*.h) $(SHLIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Itests/abi/include-0.2 -o $@ $< \
+		-L$(BUILD) -lgdfo $(LDFLAGS_ALL)
+
+test-abi: $(ABI_CLIENT) $(ABI_BUILD)/$(SONAME)
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(ABI_CLIENT)
+	LD_LIBRARY_PATH=$(CURDIR)/$(ABI_BUILD) $(ABI_CLIENT)
+	@echo "test-abi: the 0.2 client works against this library and against grown structs"
 
 test-c: $(TEST_BINS) $(CLI)
 	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)

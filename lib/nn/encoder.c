@@ -294,6 +294,7 @@ size_t gdfo_nn_tensor_count(const gdfo_nn_encoder *enc)
 int gdfo_nn_tensor_at(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, size_t index)
 {
 	const gdfo__nn_view *v;
+	gdfo_nn_tensor t;
 
 	if (!out || !enc)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_tensor_at: NULL argument");
@@ -301,14 +302,14 @@ int gdfo_nn_tensor_at(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, size_t in
 		return gdfo__error(GDFO_ERANGE, "tensor index %zu is out of range (the encoder has %zu)",
 				   index, enc->n_views);
 	v = &enc->views[index];
-	memset(out, 0, sizeof(*out));
-	out->name = v->name;
-	out->rows = v->rows;
-	out->cols = v->cols;
-	out->data = enc->params + v->offset;
-	out->grad = enc->grads ? enc->grads + v->offset : NULL;
-	out->decay = v->decay;
-	return 0;
+	memset(&t, 0, sizeof(t));
+	t.name = v->name;
+	t.rows = v->rows;
+	t.cols = v->cols;
+	t.data = enc->params + v->offset;
+	t.grad = enc->grads ? enc->grads + v->offset : NULL;
+	t.decay = v->decay;
+	return gdfo__abi_out(out, &t, GDFO__ABI_NN_TENSOR, "gdfo_nn_tensor_at");
 }
 
 int gdfo_nn_tensor_find(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, const char *name)

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "nn/nn_internal.h"
 
 #define ALIGN16(n) (((n) + 15) & ~(size_t)15)
@@ -348,6 +349,8 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 
 	if (!ws || !batch || !features)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_forward: NULL argument");
+	if (out && (rc = gdfo__abi_check(out, GDFO__ABI_NN_OUTPUTS, "gdfo_nn_forward")))
+		return rc;
 	enc = ws->enc;
 	P = &enc->p;
 	if ((rc = ws_reserve(ws, batch)) < 0)
@@ -449,6 +452,8 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 
 	if (!enc || !ws || !grads)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_backward: NULL argument");
+	if ((rc = gdfo__abi_check(grads, GDFO__ABI_NN_OUTPUT_GRADS, "gdfo_nn_backward")))
+		return rc;
 	if (ws->enc != enc)
 		return gdfo__error(GDFO_EINVAL, "gdfo_nn_backward: the workspace belongs to another encoder");
 	if (!(ws->flags & GDFO_NN_TRAINING))

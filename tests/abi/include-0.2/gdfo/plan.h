@@ -1,0 +1,136 @@
+/*
+ * Plans: what an optimizer returns. A plan holds the rewritten pipeline
+ * graph (with its knobs, priorities and resource blueprint), the
+ * predicted latency, throughput and cost, one rationale per change, and
+ * a risk level saying whether a human should approve it.
+ *
+ * Getters fill caller structs whose string and array pointers are
+ * borrowed until the plan is freed or mutated.
+ * Thread safety: concurrent reads are safe; mutation needs exclusive access.
+ */
+#ifndef GDFO_PLAN_H
+#define GDFO_PLAN_H
+
+#include "common.h"
+#include "graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kinds of change a plan makes. Append-only. */
+typedef enum gdfo_change_kind {
+	GDFO_CHANGE_PUSH_FILTER = 0,   /* a filter moved below a project or join */
+	GDFO_CHANGE_FUSE = 1,          /* a chain of narrow stages became one stage */
+	GDFO_CHANGE_CACHE = 2,         /* a stage's output is cached for its consumers */
+	GDFO_CHANGE_JOIN_STRATEGY = 3, /* a join's strategy was chosen */
+	GDFO_CHANGE_PARTITIONS = 4,    /* a stage's partition count was set */
+	GDFO_CHANGE_REORDER_JOINS = 5, /* two commutative inner joins swapped inputs */
+	GDFO_CHANGE_PRIORITY = 6,      /* a stage's scheduling priority was set */
+	GDFO_CHANGE_RESOURCES = 7,     /* executors, cores or memory changed */
+	GDFO_CHANGE_FILE_SIZING = 8    /* a sink's target file size or compaction changed */
+} gdfo_change_kind;
+#define GDFO_CHANGE_KIND_COUNT 9
+
+/* Risk of applying a plan without review. Append-only. */
+typedef enum gdfo_risk {
+	GDFO_RISK_LOW = 0,
+	GDFO_RISK_MEDIUM = 1,
+	GDFO_RISK_HIGH = 2   /* needs human approval */
+} gdfo_risk;
+
+/*
+ * One change and why it was made. stage_ids lists the stages it touches
+ * (ids in the plan's graph; a fused stage keeps the id of the chain's
+ * first stage). attended_ids lists the stages whose statistics drove the
+ * decision. expected_gain is the predicted fractional latency reduction
+ * (0.1 = 10 % faster; negative when the change trades latency for cost),
+ * confidence is in [0, 1].
+ */
+#define GDFO_CHANGE_VERSION (1 + GDFO__GROWTH)
+
+typedef struct gdfo_change {
+	uint32_t version;           /* GDFO_CHANGE_VERSION */
+	int32_t kind;               /* gdfo_change_kind */
+	const int64_t *stage_ids;
+	size_t n_stage_ids;
+	const char *what;           /* "stage 4 'filter_recent' moved below join 3" */
+	const char *why;            /* "reads only orders columns; cuts join input 60 %" */
+	double expected_gain;
+	double confidence;
+	const int64_t *attended_ids;
+	size_t n_attended_ids;
+	GDFO__GROWTH_FIELD
+} gdfo_change;
+
+#define GDFO_PREDICTION_VERSION (1 + GDFO__GROWTH)
+
+/* Predicted outcome of running the plan. Unknown values are -1. */
+typedef struct gdfo_prediction {
+	uint32_t version;    /* GDFO_PREDICTION_VERSION */
+	double latency_ms;
+	double throughput;   /* records per second */
+	double cost;         /* currency units */
+	double baseline_latency_ms; /* the same prediction for the input pipeline */
+	double baseline_cost;
+	GDFO__GROWTH_FIELD
+} gdfo_prediction;
+
+typedef struct gdfo_plan gdfo_plan;
+
+GDFO_API void gdfo_plan_free(gdfo_plan *plan);
+
+/* The rewritten graph; borrowed, lives as long as the plan. NULL if plan is NULL. Thread-safe. */
+/* Frees a plan and everything it owns. NULL does nothing. */
+GDFO_API const gdfo_graph *gdfo_plan_graph(const gdfo_plan *plan);
+
+/* Name of the optimizer that made the plan ("rules", "learned"); borrowed, lives as long as the plan. NULL if plan is NULL. */
+GDFO_API const char *gdfo_plan_source(const gdfo_plan *plan);
+
+/* Number of changes (0 for NULL). */
+GDFO_API size_t gdfo_plan_change_count(const gdfo_plan *plan);
+
+/*
+ * Fills the fields of out->version (set it first, GDFO_CHANGE_VERSION)
+ * with change index (0..count-1, the order the optimizer made them);
+ * strings and arrays are borrowed until the plan is freed or mutated.
+ * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION, GDFO_ERANGE (index).
+ */
+GDFO_API int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+
+/*
+ * Fills the fields of out->version (set it first, GDFO_PREDICTION_VERSION)
+ * with the plan's predictions; all -1 when none were made.
+ * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION.
+ */
+GDFO_API int gdfo_plan_prediction(gdfo_prediction *out, const gdfo_plan *plan);
+
+/* gdfo_risk of the plan (GDFO_RISK_LOW for NULL). */
+GDFO_API int gdfo_plan_risk(const gdfo_plan *plan);
+
+/* Names of enum values ("push_filter", "high"); NULL if out of range. Static, thread-safe. */
+GDFO_API const char *gdfo_change_kind_name(int kind);
+GDFO_API const char *gdfo_risk_name(int risk);
+
+/*
+ * Plan JSON ("format": "gdfo-plan/1", docs/formats.md): the graph in
+ * pipeline form plus changes, prediction and risk. Same conventions as
+ * the pipeline JSON functions.
+ */
+GDFO_API int gdfo_plan_from_json(gdfo_plan **out, const char *json, size_t len);
+GDFO_API int gdfo_plan_to_json(char **out, const gdfo_plan *plan);
+GDFO_API int gdfo_plan_load(gdfo_plan **out, const char *path);
+GDFO_API int gdfo_plan_save(const gdfo_plan *plan, const char *path);
+
+/*
+ * A human-readable account of the plan: each change with what, why,
+ * expected gain and confidence, and the predictions against the input
+ * pipeline. Caller frees with gdfo_free. Errors: GDFO_EINVAL, GDFO_ENOMEM.
+ */
+GDFO_API int gdfo_plan_explain(char **out, const gdfo_plan *plan);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
