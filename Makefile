@@ -31,7 +31,10 @@ ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(CFL
 	-fPIC -fvisibility=hidden -DGDFO_BUILDING -Iinclude -Ilib $(DEP_CFLAGS) $(SANFLAGS)
 LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
 
-SONAME := libgdfo.so.$(VERSION_MAJOR)
+# The soname names the ABI (docs/developing.md, "Versions and the soname"):
+# libgdfo.so.0.MINOR while the major version is 0, libgdfo.so.MAJOR from 1.0.
+SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJOR))
+SONAME := libgdfo.so.$(SOVERSION)
 SHLIB := $(BUILD)/libgdfo.so.$(VERSION)
 STLIB := $(BUILD)/libgdfo.a
 CLI := $(BUILD)/gdfo
