@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_write.h"
 #include "graph/graph_internal.h"
 #include "io/profile_internal.h"
 #include "sim/sim_internal.h"
@@ -961,19 +962,19 @@ int gdfo_sim_job_result(double *arrival_ms, double *end_ms, const gdfo_sim *sim,
 	return 0;
 }
 
-static int jnum(gdfo__buf *b, const char *key, double v, int comma)
+/* , "key": number (ten significant digits); NaN and infinity fail the document. */
+static void jnum(gdfo__jsonw *w, const char *key, double v)
 {
-	if (!gdfo__finite(v))
-		v = 0;
-	return gdfo__buf_printf(b, "%s\"%s\": %.10g", comma ? ", " : "", key, v);
+	gdfo__jsonw_raw(w, ", \"%s\": ", key);
+	gdfo__jsonw_number(w, v, 10, key);
 }
 
 int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim)
 {
-	gdfo__buf b = {0};
+	gdfo__jsonw w = {0};
 	const gdfo_sim_result *r;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -982,78 +983,77 @@ int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim)
 	if (!sim->have_result)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_result_to_json: no simulation has run on this handle");
 	r = &sim->result;
-	rc |= gdfo__buf_printf(&b, "{\"success\": %s, \"runs\": %d, \"failed_stage_id\": %lld, \"executors\": %d, \"cores_per_executor\": %d",
-			       r->success ? "true" : "false", r->runs, (long long)r->failed_stage_id, r->executors,
-			       r->cores_per_executor);
-	rc |= jnum(&b, "makespan_ms", r->makespan_ms, 1);
-	rc |= jnum(&b, "makespan_ms_p95", r->makespan_ms_p95, 1);
-	rc |= jnum(&b, "work_ms", r->work_ms, 1);
-	rc |= jnum(&b, "critical_path_ms", r->critical_path_ms, 1);
-	rc |= jnum(&b, "stage_ms_p95", r->stage_ms_p95, 1);
-	rc |= jnum(&b, "records", r->records, 1);
-	rc |= jnum(&b, "throughput", r->throughput, 1);
-	rc |= jnum(&b, "cost", r->cost, 1);
-	rc |= jnum(&b, "compute_cost", r->compute_cost, 1);
-	rc |= jnum(&b, "storage_cost", r->storage_cost, 1);
-	rc |= jnum(&b, "executor_seconds", r->executor_seconds, 1);
-	rc |= jnum(&b, "spill_bytes", r->spill_bytes, 1);
-	rc |= jnum(&b, "shuffle_bytes", r->shuffle_bytes, 1);
-	rc |= jnum(&b, "utilization", r->utilization, 1);
-	rc |= jnum(&b, "task_events", r->task_events, 1);
+	gdfo__jsonw_raw(&w, "{\"success\": %s, \"runs\": %d, \"failed_stage_id\": %lld, \"executors\": %d, \"cores_per_executor\": %d",
+			r->success ? "true" : "false", r->runs, (long long)r->failed_stage_id, r->executors,
+			r->cores_per_executor);
+	jnum(&w, "makespan_ms", r->makespan_ms);
+	jnum(&w, "makespan_ms_p95", r->makespan_ms_p95);
+	jnum(&w, "work_ms", r->work_ms);
+	jnum(&w, "critical_path_ms", r->critical_path_ms);
+	jnum(&w, "stage_ms_p95", r->stage_ms_p95);
+	jnum(&w, "records", r->records);
+	jnum(&w, "throughput", r->throughput);
+	jnum(&w, "cost", r->cost);
+	jnum(&w, "compute_cost", r->compute_cost);
+	jnum(&w, "storage_cost", r->storage_cost);
+	jnum(&w, "executor_seconds", r->executor_seconds);
+	jnum(&w, "spill_bytes", r->spill_bytes);
+	jnum(&w, "shuffle_bytes", r->shuffle_bytes);
+	jnum(&w, "utilization", r->utilization);
+	jnum(&w, "task_events", r->task_events);
 	if (r->batches > 0) {
-		rc |= gdfo__buf_printf(&b, ", \"batches\": %d", r->batches);
-		rc |= jnum(&b, "batch_interval_ms", r->batch_interval_ms, 1);
-		rc |= jnum(&b, "batch_latency_ms_mean", r->batch_latency_ms_mean, 1);
-		rc |= jnum(&b, "batch_latency_ms_p95", r->batch_latency_ms_p95, 1);
-		rc |= jnum(&b, "batch_latency_ms_max", r->batch_latency_ms_max, 1);
-		rc |= jnum(&b, "backlog_batches", r->backlog_batches, 1);
+		gdfo__jsonw_raw(&w, ", \"batches\": %d", r->batches);
+		jnum(&w, "batch_interval_ms", r->batch_interval_ms);
+		jnum(&w, "batch_latency_ms_mean", r->batch_latency_ms_mean);
+		jnum(&w, "batch_latency_ms_p95", r->batch_latency_ms_p95);
+		jnum(&w, "batch_latency_ms_max", r->batch_latency_ms_max);
+		jnum(&w, "backlog_batches", r->backlog_batches);
 	}
 	if (sim->kind == 1) {
-		rc |= gdfo__buf_puts(&b, ", \"jobs\": [");
+		gdfo__jsonw_raw(&w, ", \"jobs\": [");
 		for (i = 0; i < sim->n_jobs_res; i++) {
-			rc |= gdfo__buf_printf(&b, "%s{\"job\": %zu", i ? ", " : "", i);
-			rc |= jnum(&b, "arrival_ms", sim->res_arrival[i], 1);
-			rc |= jnum(&b, "end_ms", sim->res_end[i], 1);
-			rc |= jnum(&b, "latency_ms", sim->res_end[i] - sim->res_arrival[i], 1);
-			rc |= gdfo__buf_puts(&b, "}");
+			gdfo__jsonw_raw(&w, "%s{\"job\": %zu", i ? ", " : "", i);
+			jnum(&w, "arrival_ms", sim->res_arrival[i]);
+			jnum(&w, "end_ms", sim->res_end[i]);
+			jnum(&w, "latency_ms", sim->res_end[i] - sim->res_arrival[i]);
+			gdfo__jsonw_raw(&w, "}");
 		}
-		rc |= gdfo__buf_puts(&b, "]");
+		gdfo__jsonw_raw(&w, "]");
 	}
-	rc |= gdfo__buf_puts(&b, ", \"stages\": [");
+	gdfo__jsonw_raw(&w, ", \"stages\": [");
 	for (i = 0; i < sim->n_sr; i++) {
 		const gdfo_sim_stage_result *s = &sim->sr[i];
-		rc |= gdfo__buf_printf(&b, "%s\n  {\"id\": %lld", i ? "," : "", (long long)s->id);
+		gdfo__jsonw_raw(&w, "%s\n  {\"id\": %lld", i ? "," : "", (long long)s->id);
 		if (sim->kind == 1)
-			rc |= gdfo__buf_printf(&b, ", \"job\": %d", s->job);
-		if (sim->kind != 2 && s->join_strategy)
-			rc |= gdfo__buf_printf(&b, ", \"join_strategy\": \"%s\"",
-					       gdfo_join_strategy_name(s->join_strategy));
-		rc |= jnum(&b, "tasks", s->tasks, 1);
-		rc |= jnum(&b, "start_ms", s->start_ms, 1);
-		rc |= jnum(&b, "end_ms", s->end_ms, 1);
-		rc |= jnum(&b, "duration_ms", s->duration_ms, 1);
-		rc |= jnum(&b, "work_ms", s->work_ms, 1);
-		rc |= jnum(&b, "task_ms_max", s->task_ms_max, 1);
-		if (sim->kind != 2) {
-			rc |= jnum(&b, "rows_in", s->rows_in, 1);
-			rc |= jnum(&b, "rows_out", s->rows_out, 1);
-			rc |= jnum(&b, "bytes_in", s->bytes_in, 1);
-			rc |= jnum(&b, "bytes_out", s->bytes_out, 1);
-			rc |= jnum(&b, "cache_bytes", s->cache_bytes, 1);
-			rc |= jnum(&b, "files_written", s->files_written, 1);
-			rc |= jnum(&b, "executions", s->executions, 1);
-		} else {
-			rc |= jnum(&b, "input_bytes", s->bytes_in, 1);
+			gdfo__jsonw_raw(&w, ", \"job\": %d", s->job);
+		if (sim->kind != 2 && s->join_strategy) {
+			gdfo__jsonw_raw(&w, ", \"join_strategy\": ");
+			gdfo__jsonw_string(&w, gdfo_join_strategy_name(s->join_strategy));
 		}
-		rc |= jnum(&b, "shuffle_read_bytes", s->shuffle_read_bytes, 1);
-		rc |= jnum(&b, "shuffle_write_bytes", s->shuffle_write_bytes, 1);
-		rc |= jnum(&b, "spill_bytes", s->spill_bytes, 1);
-		rc |= gdfo__buf_puts(&b, "}");
+		jnum(&w, "tasks", s->tasks);
+		jnum(&w, "start_ms", s->start_ms);
+		jnum(&w, "end_ms", s->end_ms);
+		jnum(&w, "duration_ms", s->duration_ms);
+		jnum(&w, "work_ms", s->work_ms);
+		jnum(&w, "task_ms_max", s->task_ms_max);
+		if (sim->kind != 2) {
+			jnum(&w, "rows_in", s->rows_in);
+			jnum(&w, "rows_out", s->rows_out);
+			jnum(&w, "bytes_in", s->bytes_in);
+			jnum(&w, "bytes_out", s->bytes_out);
+			jnum(&w, "cache_bytes", s->cache_bytes);
+			jnum(&w, "files_written", s->files_written);
+			jnum(&w, "executions", s->executions);
+		} else {
+			jnum(&w, "input_bytes", s->bytes_in);
+		}
+		jnum(&w, "shuffle_read_bytes", s->shuffle_read_bytes);
+		jnum(&w, "shuffle_write_bytes", s->shuffle_write_bytes);
+		jnum(&w, "spill_bytes", s->spill_bytes);
+		gdfo__jsonw_raw(&w, "}");
 	}
-	rc |= gdfo__buf_puts(&b, "]}\n");
-	if (rc) {
-		gdfo__buf_free(&b);
-		return GDFO_ENOMEM;
-	}
-	return gdfo__buf_detach(&b, out);
+	gdfo__jsonw_raw(&w, "]}\n");
+	if ((rc = gdfo__jsonw_finish(&w, out)))
+		return gdfo__error_prefix(rc, "simulation result");
+	return 0;
 }
