@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/json_write.h"
+#include "core/topo.h"
 #include "graph/graph_internal.h"
 #include "io/profile_internal.h"
 #include "sim/sim_internal.h"
@@ -662,6 +663,18 @@ static void list_counts(char *buf, size_t cap, const mpoint *pts, size_t m)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%d", k ? ", " : "", pts[k].e);
 }
 
+/* gdfo__topo callbacks over the child lists in sim->ds / sim->children. */
+static size_t des_n_children(const void *sim, size_t v)
+{
+	return ((const gdfo_sim *)sim)->ds[v].n_children;
+}
+
+static size_t des_child(const void *sim, size_t v, size_t k)
+{
+	const gdfo_sim *s = sim;
+	return s->children[s->ds[v].child_off + k];
+}
+
 int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile *p,
 			 const gdfo_sim_options *opts)
 {
@@ -670,7 +683,7 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 	gdfo__des_out d;
 	gdfo__rng rng;
 	int32_t E, C;
-	size_t n, ne = 0, i, k, head, tail, total_sorted = 0, max_pts = 2;
+	size_t n, ne = 0, i, k, head, total_sorted = 0, max_pts = 2;
 	uint64_t total = 0;
 	double exec_ms = 0, in_bytes = 0;
 	mpoint *pts = NULL;
@@ -702,11 +715,6 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 	if ((rc = reserve_stages(sim, n, ne, 1)) || (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
 		return rc;
 	/* topological order (file order need not be one) */
-	for (i = 0, tail = 0; i < n; i++) {
-		sim->indeg[i] = p->stages[i].n_parents;
-		if (!sim->indeg[i])
-			sim->topo[tail++] = i;
-	}
 	{
 		/* build child adjacency: offsets in pos (reused), entries in children */
 		size_t *cnt = sim->pos;
@@ -726,15 +734,8 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 				size_t q = p->stages[i].parent_idx[k];
 				sim->children[sim->ds[q].child_off + sim->ds[q].n_children++] = (uint32_t)i;
 			}
-		for (head = 0; head < tail; head++) {
-			size_t s = sim->topo[head];
-			for (k = 0; k < sim->ds[s].n_children; k++) {
-				uint32_t c = sim->children[sim->ds[s].child_off + k];
-				if (--sim->indeg[c] == 0)
-					sim->topo[tail++] = c;
-			}
-		}
-		if (tail != n)
+		gdfo__topo t = {n, sim, des_n_children, des_child, GDFO__TOPO_FIFO, 0};
+		if (gdfo__topo_order(sim->topo, sim->indeg, &t) != n)
 			return gdfo__error(GDFO_ECYCLE, "profile '%s' has a cycle", p->name);
 	}
 	/* DES stages in topological order: pos = profile index -> DES index */
