@@ -72,7 +72,37 @@ int gdfo__file_write_atomic(const char *path, const void *data, size_t len);
 /* gdfo__file_write_atomic of a NUL-terminated text, which it then frees. */
 int gdfo__file_write_text(const char *path, char *text);
 
-/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+/*
+ * The length of the one well-formed UTF-8 sequence at p (p < end, *p >=
+ * 0x80), or 0 when it is not one: overlong forms, surrogates and code
+ * points above U+10FFFF are refused. Inline for the event-log scanner's
+ * string loop.
+ */
+static inline size_t gdfo__utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n = (size_t)(end - p);
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/* 1 when s[0..n) is well-formed UTF-8 (gdfo__utf8_seq for every non-ASCII sequence). */
 int gdfo__utf8_valid(const char *s, size_t n);
 
 /* 1 when x is a finite double (not NaN, not +-inf). */

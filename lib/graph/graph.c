@@ -98,50 +98,19 @@ int gdfo_cluster_init(gdfo_cluster *out, unsigned int version)
 
 /* ---- the id index ------------------------------------------------------ */
 
-static size_t hash_id(int64_t id)
+/* Re-numbers the id index after stages moved (cannot fail: see gdfo__idmap_clear). */
+static void index_renumber(gdfo_graph *g)
 {
-	uint64_t x = (uint64_t)id;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x;
-}
+	size_t i;
 
-static int index_rebuild(gdfo_graph *g, size_t want)
-{
-	size_t cap = 16, i;
-	size_t *slots;
-
-	while (cap < 2 * want + 2)
-		cap *= 2;
-	slots = gdfo__calloc(cap, sizeof(*slots));
-	if (!slots)
-		return GDFO_ENOMEM;
-	for (i = 0; i < g->n; i++) {
-		size_t h = hash_id(g->stages[i].id) & (cap - 1);
-		while (slots[h])
-			h = (h + 1) & (cap - 1);
-		slots[h] = i + 1;
-	}
-	free(g->slots);
-	g->slots = slots;
-	g->slot_cap = cap;
-	return 0;
+	gdfo__idmap_clear(&g->ids);
+	for (i = 0; i < g->n; i++)
+		gdfo__idmap_put(&g->ids, g->stages[i].id, i);
 }
 
 size_t gdfo__graph_index(const gdfo_graph *g, int64_t id)
 {
-	size_t h;
-
-	if (!g->slot_cap)
-		return (size_t)-1;
-	h = hash_id(id) & (g->slot_cap - 1);
-	while (g->slots[h]) {
-		if (g->stages[g->slots[h] - 1].id == id)
-			return g->slots[h] - 1;
-		h = (h + 1) & (g->slot_cap - 1);
-	}
-	return (size_t)-1;
+	return gdfo__idmap_get(&g->ids, id);
 }
 
 /* ---- create, free, clone ----------------------------------------------- */
@@ -208,7 +177,7 @@ void gdfo_graph_free(gdfo_graph *g)
 	for (i = 0; i < g->n; i++)
 		stage_release(&g->stages[i]);
 	free(g->stages);
-	free(g->slots);
+	gdfo__idmap_free(&g->ids);
 	free(g->name);
 	free(g);
 }
@@ -290,8 +259,9 @@ int gdfo_graph_clone(gdfo_graph **out, const gdfo_graph *g)
 			goto oom;
 		d->n_children = d->cap_children = s->n_children;
 	}
-	if (index_rebuild(c, c->n))
+	if (gdfo__idmap_reserve(&c->ids, c->n))
 		goto oom;
+	index_renumber(c);
 	*out = c;
 	return 0;
 oom:
@@ -429,20 +399,11 @@ int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *stage)
 	memset(&g->stages[g->n], 0, sizeof(g->stages[0]));
 	if (stage_assign(&g->stages[g->n], &in))
 		return GDFO_ENOMEM;
-	if (2 * (g->n + 1) + 2 > g->slot_cap) {
-		g->n++;
-		if (index_rebuild(g, g->n)) {
-			g->n--;
-			stage_release(&g->stages[g->n]);
-			return GDFO_ENOMEM;
-		}
-	} else {
-		size_t h = hash_id(s->id) & (g->slot_cap - 1);
-		while (g->slots[h])
-			h = (h + 1) & (g->slot_cap - 1);
-		g->slots[h] = g->n + 1;
-		g->n++;
+	if (gdfo__idmap_put(&g->ids, s->id, g->n)) {
+		stage_release(&g->stages[g->n]);
+		return GDFO_ENOMEM;
 	}
+	g->n++;
 	return 0;
 }
 
@@ -607,17 +568,7 @@ void gdfo__graph_remove(gdfo_graph *g, size_t index)
 			if (s->children[k] > index)
 				s->children[k]--;
 	}
-	/* Shrinking never needs more slots, so the rebuild cannot fail for lack
-	 * of a larger table; on ENOMEM keep the old table, rebuilt in place. */
-	if (index_rebuild(g, g->n)) {
-		memset(g->slots, 0, g->slot_cap * sizeof(*g->slots));
-		for (i = 0; i < g->n; i++) {
-			size_t h = hash_id(g->stages[i].id) & (g->slot_cap - 1);
-			while (g->slots[h])
-				h = (h + 1) & (g->slot_cap - 1);
-			g->slots[h] = i + 1;
-		}
-	}
+	index_renumber(g);
 }
 
 /* 1 when target is reachable from start following child edges. */
@@ -747,41 +698,26 @@ int gdfo_graph_set_cluster(gdfo_graph *g, const gdfo_cluster *cluster)
 
 /* ---- order, validation, fingerprint --------------------------------------- */
 
-/*
- * Kahn's algorithm with a min-heap on insertion index so the order is
- * deterministic. On a cycle returns GDFO_ECYCLE naming a stage on it.
- */
-static void heap_push(size_t *h, size_t *n, size_t v)
+static size_t stage_n_children(const void *g, size_t v)
 {
-	size_t i = (*n)++;
-	while (i > 0 && h[(i - 1) / 2] > v) {
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = v;
+	return ((const gdfo_graph *)g)->stages[v].n_children;
 }
 
-static size_t heap_pop(size_t *h, size_t *n)
+static size_t stage_child(const void *g, size_t v, size_t k)
 {
-	size_t top = h[0], last = h[--(*n)], i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= *n)
-			break;
-		if (c + 1 < *n && h[c + 1] < h[c])
-			c++;
-		if (last <= h[c])
-			break;
-		h[i] = h[c];
-		i = c;
-	}
-	h[i] = last;
-	return top;
+	return ((const gdfo_graph *)g)->stages[v].children[k];
 }
 
+size_t gdfo__graph_topo(size_t *order, size_t *work, const gdfo_graph *g, int tie)
+{
+	gdfo__topo t = {g->n, g, stage_n_children, stage_child, tie, 0};
+	return gdfo__topo_order(order, work, &t);
+}
+
+/* Ties go to the smallest index, so the order is deterministic. */
 int gdfo_graph_topo_order(size_t *order, size_t capacity, const gdfo_graph *g)
 {
-	size_t *indeg, *heap, nheap = 0, done = 0, i, k;
+	size_t *work, i;
 
 	if (!g || !order)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_topo_order: %s is NULL", g ? "out" : "graph");
@@ -790,37 +726,17 @@ int gdfo_graph_topo_order(size_t *order, size_t capacity, const gdfo_graph *g)
 				   capacity, g->n, g->name);
 	if (g->n == 0)
 		return 0;
-	indeg = gdfo__malloc(g->n * sizeof(*indeg));
-	heap = gdfo__malloc(g->n * sizeof(*heap));
-	if (!indeg || !heap) {
-		free(indeg);
-		free(heap);
+	work = gdfo__malloc(2 * g->n * sizeof(*work));
+	if (!work)
 		return GDFO_ENOMEM;
-	}
-	for (i = 0; i < g->n; i++) {
-		indeg[i] = g->stages[i].n_parents;
-		if (!indeg[i])
-			heap_push(heap, &nheap, i);
-	}
-	while (nheap) {
-		size_t v = heap_pop(heap, &nheap);
-		order[done++] = v;
-		for (k = 0; k < g->stages[v].n_children; k++) {
-			size_t c = g->stages[v].children[k];
-			if (--indeg[c] == 0)
-				heap_push(heap, &nheap, c);
-		}
-	}
-	if (done < g->n) {
-		for (i = 0; i < g->n && indeg[i] == 0; i++)
+	if (gdfo__graph_topo(order, work, g, GDFO__TOPO_SMALLEST) < g->n) {
+		for (i = 0; i < g->n && work[i] == 0; i++)
 			;
-		free(indeg);
-		free(heap);
+		free(work);
 		return gdfo__error(GDFO_ECYCLE, "pipeline '%s' has a cycle through stage %lld '%s'",
 				   g->name, (long long)g->stages[i].id, g->stages[i].name);
 	}
-	free(indeg);
-	free(heap);
+	free(work);
 	return 0;
 }
 

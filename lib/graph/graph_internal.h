@@ -6,7 +6,9 @@
 #ifndef GDFO_GRAPH_INTERNAL_H
 #define GDFO_GRAPH_INTERNAL_H
 
+#include "core/idmap.h"
 #include "core/internal.h"
+#include "core/topo.h"
 #include "gdfo/graph.h"
 
 typedef struct gdfo__stage {
@@ -33,8 +35,7 @@ struct gdfo_graph {
 	size_t n, cap;
 	gdfo_graph_knobs knobs;
 	gdfo_cluster cluster;
-	size_t *slots;      /* open-addressing id index: index + 1, 0 = empty */
-	size_t slot_cap;    /* power of two, > 2 * n */
+	gdfo__idmap ids;    /* stage id -> index */
 };
 
 /* A caller's stage resolved to the library's latest struct versions. */
@@ -59,6 +60,13 @@ void gdfo__graph_stage_view(gdfo_stage *out, const gdfo__stage *s);
 
 /* Index of id, or (size_t)-1. */
 size_t gdfo__graph_index(const gdfo_graph *g, int64_t id);
+
+/*
+ * gdfo__topo_order over g's child lists with tie (GDFO__TOPO_FIFO or
+ * GDFO__TOPO_SMALLEST); work holds n (FIFO) or 2 * n entries. Returns the
+ * count placed (< n on a cycle).
+ */
+size_t gdfo__graph_topo(size_t *order, size_t *work, const gdfo_graph *g, int tie);
 
 /*
  * Adds an edge between stage indices without the cycle check (bulk

@@ -115,54 +115,18 @@ static int get_int(gdfo__js *j, int64_t *v, int *has)
 
 /* ---- the stage table --------------------------------------------------------- */
 
-static size_t hash_id(int64_t id)
-{
-	uint64_t x = (uint64_t)id;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x;
-}
-
-static void stage_slot_put(gdfo_eventlog *log, size_t index)
-{
-	size_t h = hash_id(log->stages[index].id) & (log->slot_cap - 1);
-	while (log->slots[h])
-		h = (h + 1) & (log->slot_cap - 1);
-	log->slots[h] = index + 1;
-}
-
 gdfo__ev_stage *gdfo__eventlog_stage(gdfo_eventlog *log, int64_t id, int create)
 {
 	gdfo__ev_stage *s;
-	size_t h;
+	size_t i = gdfo__idmap_get(&log->ids, id);
 
-	if (log->slot_cap) {
-		h = hash_id(id) & (log->slot_cap - 1);
-		while (log->slots[h]) {
-			if (log->stages[log->slots[h] - 1].id == id)
-				return &log->stages[log->slots[h] - 1];
-			h = (h + 1) & (log->slot_cap - 1);
-		}
-	}
+	if (i != (size_t)-1)
+		return &log->stages[i];
 	if (!create)
 		return NULL;
-	if (gdfo__grow((void **)&log->stages, &log->cap_stages, log->n_stages + 1, sizeof(*log->stages)))
+	if (gdfo__grow((void **)&log->stages, &log->cap_stages, log->n_stages + 1, sizeof(*log->stages)) ||
+	    gdfo__idmap_put(&log->ids, id, log->n_stages))
 		return NULL;
-	if (log->slot_cap < 2 * (log->n_stages + 1) + 2) {
-		size_t cap = log->slot_cap ? log->slot_cap * 2 : 64, i;
-		size_t *slots;
-		while (cap < 2 * (log->n_stages + 1) + 2)
-			cap *= 2;
-		slots = gdfo__calloc(cap, sizeof(*slots));
-		if (!slots)
-			return NULL;
-		free(log->slots);
-		log->slots = slots;
-		log->slot_cap = cap;
-		for (i = 0; i < log->n_stages; i++)
-			stage_slot_put(log, i);
-	}
 	s = &log->stages[log->n_stages];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
@@ -171,7 +135,6 @@ gdfo__ev_stage *gdfo__eventlog_stage(gdfo_eventlog *log, int64_t id, int create)
 	s->sql_exec = -1;
 	s->submit_ms = s->complete_ms = -1;
 	s->first_launch = s->last_finish = -1;
-	stage_slot_put(log, log->n_stages);
 	log->n_stages++;
 	return s;
 }
@@ -1428,7 +1391,7 @@ void gdfo_eventlog_free(gdfo_eventlog *log)
 		free(log->stages[i].task_ms);
 	}
 	free(log->stages);
-	free(log->slots);
+	gdfo__idmap_free(&log->ids);
 	for (i = 0; i < log->n_execs; i++)
 		free(log->execs[i].id);
 	free(log->execs);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/topo.h"
 #include "graph/graph_internal.h"
 #include "io/ingest_internal.h"
 
@@ -93,13 +94,89 @@ static int push_unique(size_t **v, size_t *n, size_t *cap, size_t x)
 	return 0;
 }
 
+/* The DAG over included stages numbered by rank of id, for gdfo__topo. */
+typedef struct ranked {
+	const dag *d;
+	const size_t *by_id; /* rank -> stage index */
+	const size_t *rank;  /* stage index -> rank */
+} ranked;
+
+static size_t ranked_n_parents(const void *u, size_t r)
+{
+	const ranked *x = u;
+	return x->d->n_parents[x->by_id[r]];
+}
+
+static size_t ranked_parent(const void *u, size_t r, size_t k)
+{
+	const ranked *x = u;
+	return x->rank[x->d->parents[x->by_id[r]][k]];
+}
+
+/*
+ * Orders the included stages, smallest id first among the ready ones;
+ * stages left on a cycle are placed smallest id first and lose their
+ * edges from parents not yet placed. by_id is scratch of n entries.
+ */
+static int order_dag(dag *d, const gdfo_eventlog *log, include_fn incl, size_t *by_id)
+{
+	size_t n = log->n_stages, m = 0, i, k, *rank, *order;
+	id_idx *pairs;
+	gdfo__topo_csr csr = {0};
+	ranked x;
+	gdfo__topo t = {0, &csr, gdfo__topo_csr_n_children, gdfo__topo_csr_child, GDFO__TOPO_SMALLEST, 1};
+	int rc = GDFO_ENOMEM;
+
+	pairs = gdfo__malloc((n ? n : 1) * sizeof(*pairs));
+	rank = gdfo__malloc((n ? n : 1) * sizeof(*rank));
+	order = gdfo__malloc((n ? 3 * n : 1) * sizeof(*order));
+	if (!pairs || !rank || !order)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (incl(&log->stages[i])) {
+			pairs[m].id = log->stages[i].id;
+			pairs[m++].idx = i;
+		}
+	qsort(pairs, m, sizeof(*pairs), cmp_id_idx);
+	for (i = 0; i < m; i++) {
+		by_id[i] = pairs[i].idx;
+		rank[pairs[i].idx] = i;
+	}
+	x = (ranked){d, by_id, rank};
+	if (gdfo__topo_csr_from_parents(&csr, m, ranked_n_parents, ranked_parent, &x))
+		goto out;
+	t.n = m;
+	gdfo__topo_order(order, order + m, &t);
+	for (i = 0; i < m; i++) {
+		size_t s = by_id[order[i]];
+		d->order[i] = s;
+		rank[s] = i; /* now: stage index -> position in the order */
+	}
+	for (i = 0; i < m; i++) {
+		size_t s = d->order[i];
+		for (k = 0; k < d->n_parents[s];) {
+			if (rank[d->parents[s][k]] > i)
+				d->parents[s][k] = d->parents[s][--d->n_parents[s]];
+			else
+				k++;
+		}
+	}
+	d->n = m;
+	rc = 0;
+out:
+	free(pairs);
+	free(rank);
+	free(order);
+	gdfo__topo_csr_free(&csr);
+	return rc;
+}
+
 static int build_dag(dag *d, const gdfo_eventlog *log, include_fn incl)
 {
 	size_t n = log->n_stages, i, k;
 	size_t *stack = NULL, n_stack = 0, cap_stack = 0;
 	unsigned *seen = NULL;
-	size_t *pending = NULL, *by_id = NULL;
-	id_idx *pairs = NULL;
+	size_t *by_id = NULL;
 	unsigned gen = 0;
 	int rc = 0;
 
@@ -108,9 +185,8 @@ static int build_dag(dag *d, const gdfo_eventlog *log, include_fn incl)
 	d->n_parents = gdfo__calloc(n ? n : 1, sizeof(*d->n_parents));
 	d->order = gdfo__malloc((n ? n : 1) * sizeof(*d->order));
 	seen = gdfo__calloc(n ? n : 1, sizeof(*seen));
-	pending = gdfo__calloc(n ? n : 1, sizeof(*pending));
 	by_id = gdfo__malloc((n ? n : 1) * sizeof(*by_id));
-	if (!d->parents || !d->n_parents || !d->order || !seen || !pending || !by_id) {
+	if (!d->parents || !d->n_parents || !d->order || !seen || !by_id) {
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
@@ -167,66 +243,12 @@ static int build_dag(dag *d, const gdfo_eventlog *log, include_fn incl)
 			}
 		}
 	}
-	/* Kahn over included stages, smallest id first; leftover stages (on a cycle) lose their open edges. */
-	{
-		size_t m = 0, done = 0;
-		unsigned char *placed = gdfo__calloc(n ? n : 1, 1);
-		if (!placed) {
-			rc = GDFO_ENOMEM;
-			goto out;
-		}
-		pairs = gdfo__malloc((n ? n : 1) * sizeof(*pairs));
-		if (!pairs) {
-			free(placed);
-			rc = GDFO_ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			if (incl(&log->stages[i])) {
-				pairs[m].id = log->stages[i].id;
-				pairs[m++].idx = i;
-			}
-		qsort(pairs, m, sizeof(*pairs), cmp_id_idx);
-		for (i = 0; i < m; i++)
-			by_id[i] = pairs[i].idx;
-		while (done < m) {
-			size_t pick = (size_t)-1;
-			for (i = 0; i < m; i++) {
-				size_t s = by_id[i];
-				if (placed[s])
-					continue;
-				for (k = 0; k < d->n_parents[s]; k++)
-					if (!placed[d->parents[s][k]])
-						break;
-				if (k == d->n_parents[s]) {
-					pick = s;
-					break;
-				}
-			}
-			if (pick == (size_t)-1) {
-				/* a cycle: take the smallest unplaced stage and keep only placed parents */
-				for (i = 0; i < m && placed[by_id[i]]; i++)
-					;
-				pick = by_id[i];
-				for (k = 0; k < d->n_parents[pick];) {
-					if (!placed[d->parents[pick][k]])
-						d->parents[pick][k] = d->parents[pick][--d->n_parents[pick]];
-					else
-						k++;
-				}
-			}
-			placed[pick] = 1;
-			d->order[done++] = pick;
-		}
-		d->n = m;
-		free(placed);
-	}
+	if ((rc = order_dag(d, log, incl, by_id)))
+		goto out;
 out:
 	free(stack);
 	free(seen);
-	free(pending);
 	free(by_id);
-	free(pairs);
 	if (rc)
 		dag_free(d, n);
 	return rc;

@@ -27,33 +27,6 @@ static const unsigned char hexval[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-/* Validates one UTF-8 sequence starting at p (first byte >= 0x80); returns its length or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n = (size_t)(end - p);
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f; /* no encoded surrogates */
-		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /* Cursor at the opening quote. Leaves it after the closing quote. */
 static int scan_string(gdfo__js *j, int *esc)
 {
@@ -97,7 +70,7 @@ static int scan_string(gdfo__js *j, int *esc)
 		if (*p < 0x20)
 			return -1;
 		{
-			size_t n = utf8_seq(p, end);
+			size_t n = gdfo__utf8_seq(p, end);
 			if (!n)
 				return -1;
 			p += n;

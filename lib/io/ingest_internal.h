@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "core/idmap.h"
 #include "core/internal.h"
 #include "gdfo/ingest.h"
 
@@ -156,8 +157,7 @@ struct gdfo_eventlog {
 	int have_start, have_end;
 	gdfo__ev_stage *stages;
 	size_t n_stages, cap_stages;
-	size_t *slots;            /* stage id index: index + 1 */
-	size_t slot_cap;
+	gdfo__idmap ids;          /* stage id -> index */
 	gdfo__ev_exec *execs;
 	size_t n_execs, cap_execs;
 	char **live;              /* executor ids alive now */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_write.h"
 #include "io/json_util.h"
 
 int gdfo__json_oom(void)
@@ -332,26 +333,15 @@ int gdfo__json_array(const cJSON **out, const cJSON *obj, const char *key, const
 /*
  * cJSON prints doubles with 15 significant digits and accepts the result
  * when it is only approximately equal, which breaks exact round trips:
- * print the shortest form that reads back as the identical double.
+ * the number goes in as raw text from the one formatter.
  */
 cJSON *gdfo__json_create_number(double v)
 {
-	char buf[40];
-	int prec;
+	char buf[GDFO__JSON_NUMBER_MAX];
 
 	if (!isfinite(v))
 		return NULL;
-	if (v == 0)
-		return cJSON_CreateRaw(signbit(v) ? "-0.0" : "0");
-	if (fabs(v) < 9007199254740992.0 && v == floor(v)) {
-		snprintf(buf, sizeof(buf), "%.0f", v);
-		return cJSON_CreateRaw(buf);
-	}
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
+	gdfo__json_format_number(buf, v, 0, "a number");
 	return cJSON_CreateRaw(buf);
 }
 

@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 
 #include "core/abi.h"
+#include "core/json_write.h"
+#include "core/topo.h"
 #include "io/json_util.h"
 #include "io/profile_internal.h"
 
@@ -20,36 +22,9 @@
 
 /* ---- id index ------------------------------------------------------------ */
 
-static size_t hash_id(int64_t id)
-{
-	uint64_t x = (uint64_t)id;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x;
-}
-
 size_t gdfo__profile_index(const gdfo_profile *p, int64_t id)
 {
-	size_t h;
-
-	if (!p->slot_cap)
-		return (size_t)-1;
-	h = hash_id(id) & (p->slot_cap - 1);
-	while (p->slots[h]) {
-		if (p->stages[p->slots[h] - 1].id == id)
-			return p->slots[h] - 1;
-		h = (h + 1) & (p->slot_cap - 1);
-	}
-	return (size_t)-1;
-}
-
-static void index_put(gdfo_profile *p, size_t index)
-{
-	size_t h = hash_id(p->stages[index].id) & (p->slot_cap - 1);
-	while (p->slots[h])
-		h = (h + 1) & (p->slot_cap - 1);
-	p->slots[h] = index + 1;
+	return gdfo__idmap_get(&p->ids, id);
 }
 
 /* Makes room for one more stage in the array and the index. */
@@ -57,22 +32,7 @@ static int reserve_one(gdfo_profile *p)
 {
 	if (gdfo__grow((void **)&p->stages, &p->cap, p->n + 1, sizeof(*p->stages)))
 		return GDFO_ENOMEM;
-	if (p->slot_cap < 2 * (p->n + 1) + 2) {
-		size_t cap = p->slot_cap ? p->slot_cap : 16, i;
-		size_t *slots, *old = p->slots, old_cap = p->slot_cap;
-		while (cap < 2 * (p->n + 1) + 2)
-			cap *= 2;
-		slots = gdfo__calloc(cap, sizeof(*slots));
-		if (!slots)
-			return GDFO_ENOMEM;
-		p->slots = slots;
-		p->slot_cap = cap;
-		for (i = 0; i < p->n; i++)
-			index_put(p, i);
-		(void)old_cap;
-		free(old);
-	}
-	return 0;
+	return gdfo__idmap_reserve(&p->ids, p->n + 1);
 }
 
 /* ---- create, free --------------------------------------------------------- */
@@ -84,39 +44,10 @@ int gdfo_profile_stage_init(gdfo_profile_stage *stage, unsigned int version)
 	return gdfo__abi_init(stage, version, &d, GDFO__ABI_PROFILE_STAGE, "gdfo_profile_stage_init");
 }
 
-/* 1 when s is valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-static int utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned c = *s;
-		size_t n, k;
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-		else
-			return 0;
-		if (s[1] < lo || s[1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if ((s[k] & 0xc0) != 0x80)
-				return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 static int check_header(const char *name, int32_t executors, int32_t cores, const char *where)
 {
 	size_t n = strlen(name);
-	if (!utf8_valid((const unsigned char *)name))
+	if (!gdfo__utf8_valid(name, n))
 		return gdfo__error(GDFO_EINVAL, "%sname is not valid UTF-8", where);
 	if (n == 0)
 		return gdfo__error(GDFO_EINVAL, "%sname is empty", where);
@@ -178,7 +109,7 @@ void gdfo_profile_free(gdfo_profile *p)
 	for (i = 0; i < p->n; i++)
 		stage_release(&p->stages[i]);
 	free(p->stages);
-	free(p->slots);
+	gdfo__idmap_free(&p->ids);
 	free(p->name);
 	free(p);
 }
@@ -370,7 +301,7 @@ int gdfo_profile_add_stage(gdfo_profile *p, const gdfo_profile_stage *stage)
 		return GDFO_ENOMEM;
 	for (i = 0; i < d->n_parents; i++)
 		d->parent_idx[i] = gdfo__profile_index(p, d->parents[i]);
-	index_put(p, p->n);
+	(void)gdfo__idmap_put(&p->ids, d->id, p->n); /* reserved: cannot fail */
 	p->n++;
 	return 0;
 }
@@ -654,58 +585,38 @@ static int parse_stage(parsed_stage *ps, const cJSON *js, size_t si)
 	return 0;
 }
 
-/* Kahn's algorithm over parent_idx; names a stage on a cycle if there is one. */
+static size_t stage_n_parents(const void *p, size_t v)
+{
+	return ((const gdfo_profile *)p)->stages[v].n_parents;
+}
+
+static size_t stage_parent(const void *p, size_t v, size_t k)
+{
+	return ((const gdfo_profile *)p)->stages[v].parent_idx[k];
+}
+
+/* GDFO_ECYCLE unless the parents form a DAG; the message names a stage on a cycle. */
 static int check_acyclic(const gdfo_profile *p)
 {
-	size_t *pending = NULL, *queue = NULL, *child_start = NULL, *children = NULL;
-	size_t i, k, head = 0, tail = 0, edges = 0, done = 0;
+	gdfo__topo_csr csr;
+	gdfo__topo t = {p->n, &csr, gdfo__topo_csr_n_children, gdfo__topo_csr_child, GDFO__TOPO_FIFO, 0};
+	size_t *order, *pending, s, k, steps;
 	int rc = 0;
 
 	if (p->n == 0)
 		return 0;
-	for (i = 0; i < p->n; i++)
-		edges += p->stages[i].n_parents;
-	pending = gdfo__calloc(p->n, sizeof(*pending));
-	queue = gdfo__malloc(p->n * sizeof(*queue));
-	child_start = gdfo__calloc(p->n + 1, sizeof(*child_start));
-	children = gdfo__malloc((edges ? edges : 1) * sizeof(*children));
-	if (!pending || !queue || !child_start || !children) {
-		rc = GDFO_ENOMEM;
-		goto out;
+	if (gdfo__topo_csr_from_parents(&csr, p->n, stage_n_parents, stage_parent, p))
+		return GDFO_ENOMEM;
+	order = gdfo__malloc(2 * p->n * sizeof(*order));
+	if (!order) {
+		gdfo__topo_csr_free(&csr);
+		return GDFO_ENOMEM;
 	}
-	for (i = 0; i < p->n; i++)
-		for (k = 0; k < p->stages[i].n_parents; k++)
-			child_start[p->stages[i].parent_idx[k] + 1]++;
-	for (i = 0; i < p->n; i++)
-		child_start[i + 1] += child_start[i];
-	{
-		size_t *fill = pending; /* reuse as a cursor before counting */
-		for (i = 0; i < p->n; i++)
-			fill[i] = child_start[i];
-		for (i = 0; i < p->n; i++)
-			for (k = 0; k < p->stages[i].n_parents; k++)
-				children[fill[p->stages[i].parent_idx[k]]++] = i;
-	}
-	for (i = 0; i < p->n; i++) {
-		pending[i] = p->stages[i].n_parents;
-		if (!pending[i])
-			queue[tail++] = i;
-	}
-	while (head < tail) {
-		size_t s = queue[head++];
-		done++;
-		for (k = child_start[s]; k < child_start[s + 1]; k++)
-			if (--pending[children[k]] == 0)
-				queue[tail++] = children[k];
-	}
-	if (done < p->n) {
+	pending = order + p->n;
+	if (gdfo__topo_order(order, pending, &t) < p->n) {
 		/* Walk parents among unfinished stages until one repeats: it is on a cycle. */
-		size_t s = (size_t)-1, steps;
-		for (i = 0; i < p->n; i++)
-			if (pending[i]) {
-				s = i;
-				break;
-			}
+		for (s = 0; !pending[s]; s++)
+			;
 		for (steps = 0; steps < p->n; steps++) {
 			for (k = 0; k < p->stages[s].n_parents; k++)
 				if (pending[p->stages[s].parent_idx[k]]) {
@@ -716,11 +627,8 @@ static int check_acyclic(const gdfo_profile *p)
 		rc = gdfo__error(GDFO_ECYCLE, "profile: stages[%zu] (id %lld) is on a cycle of parents", s,
 				 (long long)p->stages[s].id);
 	}
-out:
-	free(pending);
-	free(queue);
-	free(child_start);
-	free(children);
+	free(order);
+	gdfo__topo_csr_free(&csr);
 	return rc;
 }
 
@@ -795,7 +703,7 @@ static int parse_doc(gdfo_profile **out, const cJSON *doc)
 					 (long long)ps.s.id, gdfo__profile_index(p, ps.s.id));
 		if (!rc && !(rc = reserve_one(p))) {
 			if (!(rc = stage_copy_in(&p->stages[p->n], &ps.s))) {
-				index_put(p, p->n);
+				(void)gdfo__idmap_put(&p->ids, p->stages[p->n].id, p->n); /* reserved */
 				p->n++;
 			}
 		}
@@ -844,53 +752,22 @@ int gdfo_profile_from_json(gdfo_profile **out, const char *json, size_t len)
 
 /* ---- JSON writing ------------------------------------------------------------- */
 
-/* The shortest decimal that reads back as exactly v (v finite). */
-static int put_number(gdfo__buf *b, double v)
-{
-	char tmp[40];
-	int prec;
-
-	if (v == floor(v) && fabs(v) < 1e15)
-		return gdfo__buf_printf(b, "%.0f", v);
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	return gdfo__buf_puts(b, tmp);
-}
-
-static int put_durations(gdfo__buf *b, const double *v, size_t n)
+static void put_durations(gdfo__jsonw *w, const double *v, size_t n)
 {
 	size_t i;
-	int rc = gdfo__buf_puts(b, "[");
-	for (i = 0; i < n && !rc; i++) {
-		if (i)
-			rc = gdfo__buf_puts(b, ", ");
-		if (!rc)
-			rc = put_number(b, v[i]);
-	}
-	return rc ? rc : gdfo__buf_puts(b, "]");
-}
 
-static int put_string(gdfo__buf *b, const char *s)
-{
-	int rc = gdfo__buf_puts(b, "\"");
-	for (; *s && !rc; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			rc = gdfo__buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			rc = gdfo__buf_printf(b, "\\u%04x", c);
-		else
-			rc = gdfo__buf_put(b, (const char *)&c, 1);
+	gdfo__jsonw_raw(w, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			gdfo__jsonw_raw(w, ", ");
+		gdfo__jsonw_number(w, v[i], 0, "a task duration");
 	}
-	return rc ? rc : gdfo__buf_puts(b, "\"");
+	gdfo__jsonw_raw(w, "]");
 }
 
 int gdfo_profile_to_json(char **out, const gdfo_profile *p)
 {
-	gdfo__buf b = {0};
+	gdfo__jsonw w = {0};
 	size_t i, k;
 	int rc;
 
@@ -899,55 +776,45 @@ int gdfo_profile_to_json(char **out, const gdfo_profile *p)
 	*out = NULL;
 	if (!p)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_to_json: profile is NULL");
-	rc = gdfo__buf_printf(&b, "{\n  \"format\": \"%s\",\n  \"name\": ", GDFO_PROFILE_FORMAT);
-	if (!rc)
-		rc = put_string(&b, p->name);
-	if (!rc)
-		rc = gdfo__buf_printf(&b, ",\n  \"time_unit\": \"ms\",\n  \"executors\": %d, \"cores_per_executor\": %d,\n  \"stages\": [",
-				      (int)p->executors, (int)p->cores_per_executor);
-	for (i = 0; i < p->n && !rc; i++) {
+	gdfo__jsonw_raw(&w, "{\n  \"format\": \"%s\",\n  \"name\": ", GDFO_PROFILE_FORMAT);
+	gdfo__jsonw_string(&w, p->name);
+	gdfo__jsonw_raw(&w, ",\n  \"time_unit\": \"ms\",\n  \"executors\": %d, \"cores_per_executor\": %d,\n  \"stages\": [",
+			(int)p->executors, (int)p->cores_per_executor);
+	for (i = 0; i < p->n; i++) {
 		const gdfo__profile_stage *s = &p->stages[i];
-		rc = gdfo__buf_printf(&b, "%s\n    {\"id\": %lld, \"parents\": [", i ? "," : "", (long long)s->id);
-		for (k = 0; k < s->n_parents && !rc; k++)
-			rc = gdfo__buf_printf(&b, "%s%lld", k ? ", " : "", (long long)s->parents[k]);
-		if (!rc)
-			rc = gdfo__buf_printf(&b, "], \"num_tasks\": %lld", (long long)s->num_tasks);
-		if (!rc && s->n_task_ms) {
-			rc = gdfo__buf_puts(&b, ",\n     \"task_ms\": ");
-			if (!rc)
-				rc = put_durations(&b, s->task_ms, s->n_task_ms);
+		gdfo__jsonw_raw(&w, "%s\n    {\"id\": %lld, \"parents\": [", i ? "," : "", (long long)s->id);
+		for (k = 0; k < s->n_parents; k++)
+			gdfo__jsonw_raw(&w, "%s%lld", k ? ", " : "", (long long)s->parents[k]);
+		gdfo__jsonw_raw(&w, "], \"num_tasks\": %lld", (long long)s->num_tasks);
+		if (s->n_task_ms) {
+			gdfo__jsonw_raw(&w, ",\n     \"task_ms\": ");
+			put_durations(&w, s->task_ms, s->n_task_ms);
 		}
-		if (!rc && s->n_by_exec) {
-			rc = gdfo__buf_puts(&b, ",\n     \"task_ms_by_executors\": {");
-			for (k = 0; k < s->n_by_exec && !rc; k++) {
-				rc = gdfo__buf_printf(&b, "%s\"%d\": ", k ? ", " : "", (int)s->by_exec[k].executors);
-				if (!rc)
-					rc = put_durations(&b, s->by_exec[k].task_ms, s->by_exec[k].n_task_ms);
+		if (s->n_by_exec) {
+			gdfo__jsonw_raw(&w, ",\n     \"task_ms_by_executors\": {");
+			for (k = 0; k < s->n_by_exec; k++) {
+				gdfo__jsonw_raw(&w, "%s\"%d\": ", k ? ", " : "", (int)s->by_exec[k].executors);
+				put_durations(&w, s->by_exec[k].task_ms, s->by_exec[k].n_task_ms);
 			}
-			if (!rc)
-				rc = gdfo__buf_puts(&b, "}");
+			gdfo__jsonw_raw(&w, "}");
 		}
-		if (!rc && s->has_bytes) {
+		if (s->has_bytes) {
 			const int64_t vals[4] = {s->input_bytes, s->shuffle_read_bytes, s->shuffle_write_bytes,
 						 s->spill_bytes};
 			const char *sep = ",\n     ";
-			for (k = 0; k < GDFO__ARRAY_LEN(byte_fields) && !rc; k++) {
+			for (k = 0; k < GDFO__ARRAY_LEN(byte_fields); k++) {
 				if (!(s->has_bytes & byte_fields[k].bit))
 					continue;
-				rc = gdfo__buf_printf(&b, "%s\"%s\": %lld", sep, byte_fields[k].name, (long long)vals[k]);
+				gdfo__jsonw_raw(&w, "%s\"%s\": %lld", sep, byte_fields[k].name, (long long)vals[k]);
 				sep = ", ";
 			}
 		}
-		if (!rc)
-			rc = gdfo__buf_puts(&b, "}");
+		gdfo__jsonw_raw(&w, "}");
 	}
-	if (!rc)
-		rc = gdfo__buf_puts(&b, p->n ? "\n  ]\n}\n" : "]\n}\n");
-	if (rc) {
-		gdfo__buf_free(&b);
-		return gdfo__error(GDFO_ENOMEM, "out of memory writing job profile '%s'", p->name);
-	}
-	return gdfo__buf_detach(&b, out);
+	gdfo__jsonw_raw(&w, p->n ? "\n  ]\n}\n" : "]\n}\n");
+	if ((rc = gdfo__jsonw_finish(&w, out)))
+		return gdfo__error_prefix(rc, "writing job profile '%s'", p->name);
+	return 0;
 }
 
 int gdfo_profile_load(gdfo_profile **out, const char *path)

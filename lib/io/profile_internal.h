@@ -12,6 +12,7 @@
 #ifndef GDFO_PROFILE_INTERNAL_H
 #define GDFO_PROFILE_INTERNAL_H
 
+#include "core/idmap.h"
 #include "core/internal.h"
 #include "gdfo/profile.h"
 
@@ -45,8 +46,7 @@ struct gdfo_profile {
 	int32_t cores_per_executor;
 	gdfo__profile_stage *stages;
 	size_t n, cap;
-	size_t *slots;    /* open-addressing id index: index + 1, 0 = empty */
-	size_t slot_cap;  /* power of two, > 2 * n */
+	gdfo__idmap ids;  /* stage id -> index */
 };
 
 /* Index of the stage with id, or (size_t)-1. */

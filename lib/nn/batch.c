@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "core/topo.h"
 #include "graph/graph_internal.h"
 #include "nn/nn_internal.h"
 
@@ -20,6 +21,16 @@ static void adj_free(adj *a)
 	free(a->pidx);
 	free(a->cstart);
 	free(a->cidx);
+}
+
+static size_t adj_n_children(const void *a, size_t v)
+{
+	return ((const adj *)a)->cstart[v + 1] - ((const adj *)a)->cstart[v];
+}
+
+static size_t adj_child(const void *a, size_t v, size_t k)
+{
+	return ((const adj *)a)->cidx[((const adj *)a)->cstart[v] + k];
 }
 
 static int adj_build(adj *a, const gdfo_nn_pipeline *p, size_t pi)
@@ -66,25 +77,19 @@ static int adj_build(adj *a, const gdfo_nn_pipeline *p, size_t pi)
 		a->pidx[a->pstart[v] + pfill[v]++] = u;
 		a->cidx[a->cstart[u] + cfill[u]++] = v;
 	}
-	/* cycle check (Kahn): reuse pfill as remaining in-degree */
+	free(pfill);
+	free(cfill);
+	/* cycle check */
 	{
-		size_t head = 0, tail = 0, i, seen = 0;
-		uint32_t *queue = cfill;
-		for (i = 0; i < N; i++) {
-			pfill[i] = a->pstart[i + 1] - a->pstart[i];
-			if (!pfill[i])
-				queue[tail++] = (uint32_t)i;
+		gdfo__topo t = {N, a, adj_n_children, adj_child, GDFO__TOPO_FIFO, 0};
+		size_t *work = gdfo__malloc(2 * (N ? N : 1) * sizeof(*work));
+		if (!work) {
+			adj_free(a);
+			return GDFO_ENOMEM;
 		}
-		while (head < tail) {
-			uint32_t u = queue[head++];
-			seen++;
-			for (i = a->cstart[u]; i < a->cstart[u + 1]; i++)
-				if (--pfill[a->cidx[i]] == 0)
-					queue[tail++] = a->cidx[i];
-		}
-		free(pfill);
-		free(cfill);
-		if (seen != N) {
+		e = gdfo__topo_order(work, work + N, &t);
+		free(work);
+		if (e != N) {
 			adj_free(a);
 			return gdfo__error(GDFO_ECYCLE, "pipeline %zu: the edges form a cycle", pi);
 		}

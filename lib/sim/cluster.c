@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/abi.h"
+#include "core/json_write.h"
 #include "io/json_util.h"
 #include "sim/sim_internal.h"
 
@@ -193,7 +194,7 @@ int gdfo_sim_cluster_load(gdfo_sim_cluster *out, const char *path)
 
 int gdfo_sim_cluster_to_json(char **out, const gdfo_sim_cluster *c)
 {
-	gdfo__buf b = {0};
+	gdfo__jsonw w = {0};
 	size_t i;
 	int rc;
 	if (out)
@@ -202,18 +203,11 @@ int gdfo_sim_cluster_to_json(char **out, const gdfo_sim_cluster *c)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_cluster_to_json: out is NULL");
 	if ((rc = gdfo_sim_cluster_validate(c)))
 		return rc;
-	rc = gdfo__buf_printf(&b, "{\n  \"format\": \"%s\"", GDFO_SIM_CLUSTER_FORMAT);
-	for (i = 0; i < N_FIELDS && !rc; i++) {
-		if (fields[i].type == F_DBL)
-			rc = gdfo__buf_printf(&b, ",\n  \"%s\": %.17g", fields[i].name, get(c, &fields[i]));
-		else
-			rc = gdfo__buf_printf(&b, ",\n  \"%s\": %.0f", fields[i].name, get(c, &fields[i]));
+	gdfo__jsonw_raw(&w, "{\n  \"format\": \"%s\"", GDFO_SIM_CLUSTER_FORMAT);
+	for (i = 0; i < N_FIELDS; i++) {
+		gdfo__jsonw_raw(&w, ",\n  \"%s\": ", fields[i].name);
+		gdfo__jsonw_number(&w, get(c, &fields[i]), fields[i].type == F_DBL ? 17 : 0, fields[i].name);
 	}
-	if (!rc)
-		rc = gdfo__buf_puts(&b, "\n}\n");
-	if (rc) {
-		gdfo__buf_free(&b);
-		return GDFO_ENOMEM;
-	}
-	return gdfo__buf_detach(&b, out);
+	gdfo__jsonw_raw(&w, "\n}\n");
+	return gdfo__jsonw_finish(&w, out);
 }

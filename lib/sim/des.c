@@ -76,9 +76,6 @@ int gdfo__sim_reserve(void **p, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-#define RESERVE(sim, field, capf, n) \
-	gdfo__sim_reserve((void **)&(sim)->field, &(sim)->capf, (n), sizeof(*(sim)->field))
-
 /* ---- events --------------------------------------------------------------- */
 
 enum {

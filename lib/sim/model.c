@@ -17,19 +17,7 @@
 
 int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg)
 {
-	size_t n = g->n, head = 0, tail = 0, i, k;
-	for (i = 0; i < n; i++) {
-		indeg[i] = g->stages[i].n_parents;
-		if (indeg[i] == 0)
-			topo[tail++] = i;
-	}
-	while (head < tail) {
-		const gdfo__stage *s = &g->stages[topo[head++]];
-		for (k = 0; k < s->n_children; k++)
-			if (--indeg[s->children[k]] == 0)
-				topo[tail++] = s->children[k];
-	}
-	if (tail != n)
+	if (gdfo__graph_topo(topo, indeg, g, GDFO__TOPO_FIFO) != g->n)
 		return gdfo__error(GDFO_ECYCLE, "pipeline '%s' has a cycle", g->name);
 	return 0;
 }

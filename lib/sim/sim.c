@@ -1,18 +1,16 @@
 /*
- * The simulator's public API: options, the handle, graph / jobs / profile
- * runs, results and their JSON.
+ * The simulator's public API: options, the handle, graph and multi-job
+ * runs, the run bookkeeping they share with profile replay (replay.c),
+ * results and their JSON.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/abi.h"
+#include "core/json_write.h"
 #include "graph/graph_internal.h"
-#include "io/profile_internal.h"
 #include "sim/sim_internal.h"
-
-#define RESERVE(sim, field, capf, n) \
-	gdfo__sim_reserve((void **)&(sim)->field, &(sim)->capf, (n), sizeof(*(sim)->field))
 
 int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version)
 {
@@ -30,48 +28,48 @@ int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version)
 	return gdfo__abi_init(o, version, &d, GDFO__ABI_SIM_OPTIONS, "gdfo_sim_options_init");
 }
 
-static int bad_opt(const char *field, const char *why)
+int gdfo__sim_bad_option(const char *field, const char *why)
 {
 	return gdfo__error(GDFO_EINVAL, "simulation options: %s %s", field, why);
 }
 
 #define FIN_RANGE(v, lo, hi) (gdfo__finite(v) && (v) >= (lo) && (v) <= (hi))
 
-static int check_options(const gdfo_sim_options *o)
+int gdfo__sim_check_options(const gdfo_sim_options *o)
 {
 	if (o->mode != GDFO_SIM_DES && o->mode != GDFO_SIM_ANALYTIC)
-		return bad_opt("mode", "must be GDFO_SIM_DES (0) or GDFO_SIM_ANALYTIC (1)");
+		return gdfo__sim_bad_option("mode", "must be GDFO_SIM_DES (0) or GDFO_SIM_ANALYTIC (1)");
 	if (o->runs < 1 || o->runs > 100000)
-		return bad_opt("runs", "must be in 1..100000");
+		return gdfo__sim_bad_option("runs", "must be in 1..100000");
 	if (o->replay != GDFO_REPLAY_EXACT && o->replay != GDFO_REPLAY_SAMPLED)
-		return bad_opt("replay", "must be GDFO_REPLAY_EXACT (0) or GDFO_REPLAY_SAMPLED (1)");
+		return gdfo__sim_bad_option("replay", "must be GDFO_REPLAY_EXACT (0) or GDFO_REPLAY_SAMPLED (1)");
 	if (o->executors < 0 || o->executors > 100000)
-		return bad_opt("executors", "must be in 0..100000");
+		return gdfo__sim_bad_option("executors", "must be in 0..100000");
 	if (o->cores_per_executor < 0 || o->cores_per_executor > 1024)
-		return bad_opt("cores_per_executor", "must be in 0..1024");
+		return gdfo__sim_bad_option("cores_per_executor", "must be in 0..1024");
 	if (!FIN_RANGE(o->noise_sigma, 0, 3))
-		return bad_opt("noise_sigma", "must be in 0..3");
+		return gdfo__sim_bad_option("noise_sigma", "must be in 0..3");
 	if (!FIN_RANGE(o->straggler_prob, 0, 1))
-		return bad_opt("straggler_prob", "must be in 0..1");
+		return gdfo__sim_bad_option("straggler_prob", "must be in 0..1");
 	if (!FIN_RANGE(o->straggler_factor, 1, 1e6))
-		return bad_opt("straggler_factor", "must be in 1..1e6");
+		return gdfo__sim_bad_option("straggler_factor", "must be in 1..1e6");
 	if (!FIN_RANGE(o->failure_prob, 0, 0.99))
-		return bad_opt("failure_prob", "must be in 0..0.99");
+		return gdfo__sim_bad_option("failure_prob", "must be in 0..0.99");
 	if (o->max_attempts < 1 || o->max_attempts > 100)
-		return bad_opt("max_attempts", "must be in 1..100");
+		return gdfo__sim_bad_option("max_attempts", "must be in 1..100");
 	if (o->min_executors < 0 || o->max_executors < 0 || o->max_executors > 100000 ||
 	    o->min_executors > 100000)
-		return bad_opt("min_executors/max_executors", "must be in 0..100000");
+		return gdfo__sim_bad_option("min_executors/max_executors", "must be in 0..100000");
 	if (!FIN_RANGE(o->backlog_timeout_ms, 0, 1e12) || !FIN_RANGE(o->idle_timeout_ms, 0, 1e12))
-		return bad_opt("backlog_timeout_ms/idle_timeout_ms", "must be finite and >= 0");
+		return gdfo__sim_bad_option("backlog_timeout_ms/idle_timeout_ms", "must be finite and >= 0");
 	if (o->run_index < -1)
-		return bad_opt("run_index", "must be -1 or >= 0");
+		return gdfo__sim_bad_option("run_index", "must be -1 or >= 0");
 	if (o->batches < 0 || o->batches > 1000000)
-		return bad_opt("batches", "must be in 0..1000000");
+		return gdfo__sim_bad_option("batches", "must be in 0..1000000");
 	if (!FIN_RANGE(o->batch_interval_ms, 0, 1e15))
-		return bad_opt("batch_interval_ms", "must be finite and >= 0");
+		return gdfo__sim_bad_option("batch_interval_ms", "must be finite and >= 0");
 	if (!FIN_RANGE(o->replay_stage_gap_ms, 0, 1e12))
-		return bad_opt("replay_stage_gap_ms", "must be finite and >= 0");
+		return gdfo__sim_bad_option("replay_stage_gap_ms", "must be finite and >= 0");
 	return 0;
 }
 
@@ -136,14 +134,14 @@ int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
+int gdfo__sim_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
 /* The q-quantile of v[0..n) (sorted in place), linear interpolation. */
-static double quantile_sorted(const double *v, size_t n, double q)
+double gdfo__sim_quantile_sorted(const double *v, size_t n, double q)
 {
 	double p, f;
 	size_t i;
@@ -161,11 +159,11 @@ static double p95(double *v, size_t n)
 {
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return quantile_sorted(v, n, 0.95);
+	qsort(v, n, sizeof(*v), gdfo__sim_cmp_double);
+	return gdfo__sim_quantile_sorted(v, n, 0.95);
 }
 
-static uint64_t run_seed(uint64_t seed, uint64_t r)
+uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r)
 {
 	uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (r + 1);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -188,7 +186,7 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 }
 
 /* Sizes every per-stage workspace for n stages in n_jobs jobs. */
-static int reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs)
+int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs)
 {
 	int rc;
 	if ((rc = RESERVE(sim, ms, ms_cap, n)) || (rc = RESERVE(sim, topo, topo_cap, n)) ||
@@ -202,7 +200,7 @@ static int reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs
 	return 0;
 }
 
-static void stage_acc_reset(gdfo_sim *sim, size_t n)
+void gdfo__sim_acc_reset(gdfo_sim *sim, size_t n)
 {
 	memset(sim->sr, 0, n * sizeof(*sim->sr));
 }
@@ -239,7 +237,7 @@ static void stage_acc_finish(gdfo_sim *sim, size_t n, int runs)
 }
 
 /* Adds simulated run r to the sums in out and to the executor time. */
-static void run_add(gdfo_sim *sim, const gdfo__des_job *job, const gdfo__des_out *d, int r,
+void gdfo__sim_run_add(gdfo_sim *sim, const gdfo__des_job *job, const gdfo__des_out *d, int r,
 		    gdfo_sim_result *out, double *exec_ms)
 {
 	stage_acc_add(sim, job, sim->topo);
@@ -251,8 +249,8 @@ static void run_add(gdfo_sim *sim, const gdfo__des_job *job, const gdfo__des_out
 	*exec_ms += d->executor_ms;
 }
 
-/* Turns the sums of run_add over runs into means, with the makespan's p95. */
-static void runs_mean(gdfo_sim *sim, size_t n, int runs, gdfo_sim_result *out, double *exec_ms)
+/* Turns the sums of gdfo__sim_run_add over runs into means, with the makespan's p95. */
+void gdfo__sim_runs_mean(gdfo_sim *sim, size_t n, int runs, gdfo_sim_result *out, double *exec_ms)
 {
 	out->makespan_ms /= runs;
 	out->work_ms /= runs;
@@ -262,7 +260,7 @@ static void runs_mean(gdfo_sim *sim, size_t n, int runs, gdfo_sim_result *out, d
 	stage_acc_finish(sim, n, runs);
 }
 
-static void stage_p95(gdfo_sim *sim, size_t n, gdfo_sim_result *res)
+void gdfo__sim_stage_p95(gdfo_sim *sim, size_t n, gdfo_sim_result *res)
 {
 	size_t k;
 	for (k = 0; k < n; k++)
@@ -302,7 +300,7 @@ static void stage_model_fields(gdfo_sim *sim, const gdfo_graph *g, const gdfo__m
 	(void)sim;
 }
 
-static void finish_totals(gdfo_sim *sim, gdfo_sim_result *res, double price, double storage_bytes,
+void gdfo__sim_finish_totals(gdfo_sim *sim, gdfo_sim_result *res, double price, double storage_bytes,
 			  double read_core_s, double exec_ms_total, int32_t C)
 {
 	res->executor_seconds = exec_ms_total / 1000.0;
@@ -324,7 +322,7 @@ static int build_graph_job(gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_op
 	int rc;
 	for (i = 0; i < n; i++)
 		ne += g->stages[i].n_children;
-	if ((rc = reserve_stages(sim, n, ne, 1)))
+	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, 1)))
 		return rc;
 	if ((rc = gdfo__model_topo(g, sim->topo, sim->indeg)))
 		return rc;
@@ -358,7 +356,7 @@ static int check_graph_arg(const gdfo_graph *g, const char *fn)
 	return 0;
 }
 
-static void set_result_meta(gdfo_sim *sim, int kind, size_t n_stages, size_t n_jobs)
+void gdfo__sim_set_result(gdfo_sim *sim, int kind, size_t n_stages, size_t n_jobs)
 {
 	sim->have_result = 1;
 	sim->kind = kind;
@@ -390,7 +388,7 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	n = g->n;
 	if ((rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
 		return rc;
-	stage_acc_reset(sim, n);
+	gdfo__sim_acc_reset(sim, n);
 	out->success = 1;
 	out->failed_stage_id = -1;
 	out->executors = E;
@@ -407,7 +405,7 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 		for (r = 0; r < runs; r++) {
 			double prev_end = 0, last_arrival = (double)(nb - 1) * interval;
 			size_t b, waiting = 0;
-			gdfo__rng_seed(&rng, run_seed(opts->seed, (uint64_t)r));
+			gdfo__rng_seed(&rng, gdfo__sim_run_seed(opts->seed, (uint64_t)r));
 			for (b = 0; b < nb; b++) {
 				double arrival = (double)b * interval, start, lat;
 				job.startup_ms = b == 0 ? sim->cluster.executor_start_ms : 0;
@@ -454,17 +452,17 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 			if (opts->mode == GDFO_SIM_ANALYTIC) {
 				gdfo__fluid_run(sim, &job, &d);
 			} else {
-				gdfo__rng_seed(&rng, run_seed(opts->seed, (uint64_t)r));
+				gdfo__rng_seed(&rng, gdfo__sim_run_seed(opts->seed, (uint64_t)r));
 				if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
 					return rc;
 			}
-			run_add(sim, &job, &d, r, out, &exec_ms);
+			gdfo__sim_run_add(sim, &job, &d, r, out, &exec_ms);
 			if (!d.success && out->success) {
 				out->success = 0;
 				out->failed_stage_id = g->stages[sim->topo[d.failed_stage]].id;
 			}
 		}
-		runs_mean(sim, n, runs, out, &exec_ms);
+		gdfo__sim_runs_mean(sim, n, runs, out, &exec_ms);
 	}
 	out->runs = runs;
 	stage_model_fields(sim, g, sim->ms, sim->sr, 0, out, &storage, &read_core_s);
@@ -473,12 +471,12 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 		storage *= opts->batches;
 		read_core_s *= opts->batches;
 	}
-	stage_p95(sim, n, out);
-	finish_totals(sim, out, price, storage, read_core_s, exec_ms, C);
+	gdfo__sim_stage_p95(sim, n, out);
+	gdfo__sim_finish_totals(sim, out, price, storage, read_core_s, exec_ms, C);
 	if (opts->batches > 0)
 		out->throughput = out->records / ((exec_ms / E) / 1000.0);
 	sim->result = *out;
-	set_result_meta(sim, 0, n, 1);
+	gdfo__sim_set_result(sim, 0, n, 1);
 	return 0;
 }
 
@@ -501,7 +499,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_jobs: NULL argument or no graphs");
 	sim->have_result = 0;
 	if (opts->batches > 0)
-		return bad_opt("batches", "is not supported with several jobs");
+		return gdfo__sim_bad_option("batches", "is not supported with several jobs");
 	for (j = 0; j < n_graphs; j++) {
 		char what[64];
 		snprintf(what, sizeof(what), "gdfo_sim_run_jobs: job %zu", j);
@@ -516,7 +514,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 	if (n > 0x7fffffff || n_graphs > 0x7fffffff)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: too many stages");
 	resolve_graph(sim, graphs[0], opts, &E, &C, &mem, &price);
-	if ((rc = reserve_stages(sim, n, ne, n_graphs)) || (rc = RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
+	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
 	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
 		return rc;
@@ -550,7 +548,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 		job.total_tasks += sim->ds[i].n_tasks;
 	if (job.total_tasks > 0x7fffffffULL)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: more than 2^31 tasks");
-	stage_acc_reset(sim, n);
+	gdfo__sim_acc_reset(sim, n);
 	for (j = 0; j < n_graphs; j++)
 		sim->res_end[j] = 0;
 	out->success = 1;
@@ -558,10 +556,10 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 	out->executors = E;
 	out->cores_per_executor = C;
 	for (r = 0; r < opts->runs; r++) {
-		gdfo__rng_seed(&rng, run_seed(opts->seed, (uint64_t)r));
+		gdfo__rng_seed(&rng, gdfo__sim_run_seed(opts->seed, (uint64_t)r));
 		if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
 			return rc;
-		run_add(sim, &job, &d, r, out, &exec_ms);
+		gdfo__sim_run_add(sim, &job, &d, r, out, &exec_ms);
 		if (!d.success && out->success) {
 			size_t slot = sim->topo[d.failed_stage], jj = sim->ds[d.failed_stage].job, base = 0;
 			for (i = 0; i < jj; i++)
@@ -573,7 +571,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 			sim->res_end[j] += sim->job_end[j];
 	}
 	out->runs = opts->runs;
-	runs_mean(sim, n, opts->runs, out, &exec_ms);
+	gdfo__sim_runs_mean(sim, n, opts->runs, out, &exec_ms);
 	for (j = 0, off = 0; j < n_graphs; j++) {
 		sim->res_arrival[j] = sim->job_arrival[j];
 		sim->res_end[j] /= opts->runs;
@@ -581,311 +579,10 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 				   &read_core_s);
 		off += graphs[j]->n;
 	}
-	stage_p95(sim, n, out);
-	finish_totals(sim, out, price, storage, read_core_s, exec_ms, C);
+	gdfo__sim_stage_p95(sim, n, out);
+	gdfo__sim_finish_totals(sim, out, price, storage, read_core_s, exec_ms, C);
 	sim->result = *out;
-	set_result_meta(sim, 1, n, n_graphs);
-	return 0;
-}
-
-/* ---- profiles ------------------------------------------------------------------- */
-
-/* The measurement of stage s at executors E, or NULL. */
-static const double *measured_at(const gdfo_profile *p, const gdfo__profile_stage *s, int32_t E, size_t *n)
-{
-	size_t k;
-	if (E == p->executors && s->n_task_ms > 0) {
-		*n = s->n_task_ms;
-		return s->task_ms;
-	}
-	for (k = 0; k < s->n_by_exec; k++)
-		if (s->by_exec[k].executors == E) {
-			*n = s->by_exec[k].n_task_ms;
-			return s->by_exec[k].task_ms;
-		}
-	return NULL;
-}
-
-/* Measured points of a stage, sorted by executors: (count, list). */
-typedef struct mpoint {
-	int32_t e;
-	const double *v;
-	size_t n;
-} mpoint;
-
-static size_t stage_points(const gdfo_profile *p, const gdfo__profile_stage *s, mpoint *pts)
-{
-	size_t k, m = 0;
-	int own = s->n_task_ms > 0;
-	for (k = 0; k < s->n_by_exec; k++) {
-		if (own && s->by_exec[k].executors > p->executors) {
-			pts[m++] = (mpoint){p->executors, s->task_ms, s->n_task_ms};
-			own = 0;
-		}
-		if (s->n_task_ms > 0 && s->by_exec[k].executors == p->executors)
-			continue; /* task_ms wins at the profile's own count */
-		pts[m++] = (mpoint){s->by_exec[k].executors, s->by_exec[k].task_ms, s->by_exec[k].n_task_ms};
-	}
-	if (own)
-		pts[m++] = (mpoint){p->executors, s->task_ms, s->n_task_ms};
-	return m;
-}
-
-static void list_counts(char *buf, size_t cap, const mpoint *pts, size_t m)
-{
-	size_t k, len = 0;
-	buf[0] = '\0';
-	for (k = 0; k < m && len + 16 < cap; k++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%d", k ? ", " : "", pts[k].e);
-}
-
-static int run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile *p,
-			 const gdfo_sim_options *opts)
-{
-	gdfo__des_job job;
-	gdfo__des_out d;
-	gdfo__rng rng;
-	int32_t E, C;
-	size_t n, ne = 0, i, k, head, tail, total_sorted = 0, max_pts = 2;
-	uint64_t total = 0;
-	double exec_ms = 0, in_bytes = 0;
-	mpoint *pts = NULL;
-	int rc = 0, r;
-
-	if (out)
-		memset(out, 0, sizeof(*out));
-	if (!sim || !out || !p)
-		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_profile: NULL argument");
-	sim->have_result = 0;
-	if (opts->batches > 0)
-		return bad_opt("batches", "applies to pipeline graphs, not profiles");
-	n = p->n;
-	if (n == 0)
-		return gdfo__error(GDFO_EINVAL, "profile '%s' has no stages", p->name);
-	E = opts->executors > 0 ? opts->executors : p->executors;
-	C = opts->cores_per_executor > 0 ? opts->cores_per_executor : p->cores_per_executor;
-	for (i = 0; i < n; i++) {
-		ne += p->stages[i].n_parents;
-		if (p->stages[i].n_by_exec + 1 > max_pts)
-			max_pts = p->stages[i].n_by_exec + 1;
-	}
-	if ((rc = reserve_stages(sim, n, ne, 1)) || (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
-		return rc;
-	/* topological order (file order need not be one) */
-	for (i = 0, tail = 0; i < n; i++) {
-		sim->indeg[i] = p->stages[i].n_parents;
-		if (!sim->indeg[i])
-			sim->topo[tail++] = i;
-	}
-	{
-		/* build child adjacency: offsets in pos (reused), entries in children */
-		size_t *cnt = sim->pos;
-		for (i = 0; i < n; i++)
-			cnt[i] = 0;
-		for (i = 0; i < n; i++)
-			for (k = 0; k < p->stages[i].n_parents; k++)
-				cnt[p->stages[i].parent_idx[k]]++;
-		/* exclusive prefix sums into ds[].child_off (by profile index for now) */
-		for (i = 0, head = 0; i < n; i++) {
-			sim->ds[i].child_off = (uint32_t)head;
-			sim->ds[i].n_children = 0;
-			head += cnt[i];
-		}
-		for (i = 0; i < n; i++)
-			for (k = 0; k < p->stages[i].n_parents; k++) {
-				size_t q = p->stages[i].parent_idx[k];
-				sim->children[sim->ds[q].child_off + sim->ds[q].n_children++] = (uint32_t)i;
-			}
-		for (head = 0; head < tail; head++) {
-			size_t s = sim->topo[head];
-			for (k = 0; k < sim->ds[s].n_children; k++) {
-				uint32_t c = sim->children[sim->ds[s].child_off + k];
-				if (--sim->indeg[c] == 0)
-					sim->topo[tail++] = c;
-			}
-		}
-		if (tail != n)
-			return gdfo__error(GDFO_ECYCLE, "profile '%s' has a cycle", p->name);
-	}
-	/* DES stages in topological order: pos = profile index -> DES index */
-	for (i = 0; i < n; i++)
-		sim->pos[sim->topo[i]] = i;
-	/* children were built by profile index in sim->children; rebuild in DES order into a copy */
-	{
-		uint32_t *tmpc;
-		size_t *offs = (size_t *)sim->indeg; /* n entries free again */
-		if ((rc = RESERVE(sim, stack, stack_cap, ne)))
-			return rc;
-		tmpc = sim->stack;
-		for (i = 0; i < n; i++) {
-			offs[i] = sim->ds[i].child_off;
-			sim->tmp[i] = (double)sim->ds[i].n_children;
-		}
-		memcpy(tmpc, sim->children, ne * sizeof(*tmpc));
-		for (i = 0, head = 0; i < n; i++) {
-			size_t s = sim->topo[i], m = (size_t)sim->tmp[s];
-			gdfo__des_stage *dd = &sim->ds[i];
-			memset(dd, 0, sizeof(*dd));
-			dd->child_off = (uint32_t)head;
-			dd->n_children = (uint32_t)m;
-			for (k = 0; k < m; k++)
-				sim->children[head++] = (uint32_t)sim->pos[tmpc[offs[s] + k]];
-		}
-	}
-	pts = gdfo__malloc(max_pts * sizeof(*pts));
-	if (!pts)
-		return GDFO_ENOMEM;
-	/* per-stage task lists */
-	for (i = 0; i < n; i++) {
-		const gdfo__profile_stage *s = &p->stages[sim->topo[i]];
-		gdfo__des_stage *dd = &sim->ds[i];
-		dd->n_parents = (uint32_t)s->n_parents;
-		dd->order = (uint32_t)i;
-		dd->setup_ms = opts->replay_stage_gap_ms;
-		if (opts->replay == GDFO_REPLAY_EXACT) {
-			size_t m;
-			const double *v = measured_at(p, s, E, &m);
-			if (!v) {
-				char buf[200];
-				size_t np = stage_points(p, s, pts);
-				list_counts(buf, sizeof(buf), pts, np);
-				free(pts);
-				return gdfo__error(GDFO_ENOTFOUND, "profile '%s': stage %lld has no task durations measured at %d executors (measured: %s); use sampled replay",
-						   p->name, (long long)s->id, E, buf);
-			}
-			dd->dur = v;
-			dd->n_tasks = (uint32_t)m;
-		} else {
-			size_t np = stage_points(p, s, pts), nearest = 0;
-			for (k = 0; k < np; k++) {
-				total_sorted += pts[k].n;
-				if (labs((long)pts[k].e - E) < labs((long)pts[nearest].e - E))
-					nearest = k;
-			}
-			dd->n_tasks = (uint32_t)(s->num_tasks > 0 ? (size_t)s->num_tasks : pts[nearest].n);
-		}
-		total += dd->n_tasks;
-		if (s->has_bytes & GDFO_PROFILE_INPUT_BYTES)
-			in_bytes += (double)s->input_bytes;
-	}
-	if (total > 0x7fffffffULL) {
-		free(pts);
-		return gdfo__error(GDFO_ERANGE, "profile '%s': %llu tasks is more than the simulator's 2^31",
-				   p->name, (unsigned long long)total);
-	}
-	if (opts->replay == GDFO_REPLAY_SAMPLED &&
-	    ((rc = RESERVE(sim, sorted, sorted_cap, total_sorted)) || (rc = RESERVE(sim, dur, dur_cap, total)))) {
-		free(pts);
-		return rc;
-	}
-	if (opts->replay == GDFO_REPLAY_SAMPLED) {
-		/* sorted copies of every measured list, in stage then point order */
-		size_t so = 0, doff = 0;
-		for (i = 0; i < n; i++) {
-			const gdfo__profile_stage *s = &p->stages[sim->topo[i]];
-			size_t np = stage_points(p, s, pts);
-			for (k = 0; k < np; k++) {
-				memcpy(sim->sorted + so, pts[k].v, pts[k].n * sizeof(double));
-				qsort(sim->sorted + so, pts[k].n, sizeof(double), cmp_double);
-				so += pts[k].n;
-			}
-			sim->ds[i].dur = sim->dur + doff;
-			doff += sim->ds[i].n_tasks;
-		}
-	}
-	memset(&job, 0, sizeof(job));
-	job.stages = sim->ds;
-	job.n_stages = n;
-	job.children = sim->children;
-	job.job_arrival = sim->job_arrival;
-	job.job_end = sim->job_end;
-	job.job_arrival[0] = 0;
-	job.n_jobs = 1;
-	job.executors = E;
-	job.cores = C;
-	job.startup_ms = 0;
-	job.total_tasks = total;
-	stage_acc_reset(sim, n);
-	out->success = 1;
-	out->failed_stage_id = -1;
-	out->executors = E;
-	out->cores_per_executor = C;
-	for (r = 0; r < opts->runs; r++) {
-		gdfo__rng_seed(&rng, run_seed(opts->seed, (uint64_t)r));
-		if (opts->replay == GDFO_REPLAY_SAMPLED) {
-			size_t so = 0;
-			for (i = 0; i < n; i++) {
-				const gdfo__profile_stage *s = &p->stages[sim->topo[i]];
-				size_t np = stage_points(p, s, pts), lo = 0, hi = 0, t;
-				double w = 0;
-				size_t soff[2] = {0, 0}, q;
-				/* bracket E */
-				if (E <= pts[0].e) {
-					lo = hi = 0;
-				} else if (E >= pts[np - 1].e) {
-					lo = hi = np - 1;
-				} else {
-					for (k = 0; k + 1 < np; k++)
-						if (pts[k].e <= E && E <= pts[k + 1].e) {
-							lo = k;
-							hi = k + 1;
-							break;
-						}
-					w = (double)(E - pts[lo].e) / (double)(pts[hi].e - pts[lo].e);
-				}
-				q = so;
-				for (k = 0; k < np; k++) {
-					if (k == lo)
-						soff[0] = q;
-					if (k == hi)
-						soff[1] = q;
-					q += pts[k].n;
-				}
-				for (t = 0; t < sim->ds[i].n_tasks; t++) {
-					double u = gdfo__rng_uniform(&rng);
-					double a = quantile_sorted(sim->sorted + soff[0], pts[lo].n, u);
-					double b = quantile_sorted(sim->sorted + soff[1], pts[hi].n, u);
-					((double *)sim->ds[i].dur)[t] = (1 - w) * a + w * b;
-				}
-				so = q;
-			}
-		}
-		if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d))) {
-			free(pts);
-			return rc;
-		}
-		run_add(sim, &job, &d, r, out, &exec_ms);
-		if (!d.success && out->success) {
-			out->success = 0;
-			out->failed_stage_id = p->stages[sim->topo[d.failed_stage]].id;
-		}
-	}
-	free(pts);
-	out->runs = opts->runs;
-	runs_mean(sim, n, opts->runs, out, &exec_ms);
-	for (i = 0; i < n; i++) {
-		const gdfo__profile_stage *s = &p->stages[i];
-		gdfo_sim_stage_result *rr = &sim->sr[i];
-		rr->id = s->id;
-		rr->executions = 1;
-		if (s->has_bytes & GDFO_PROFILE_INPUT_BYTES)
-			rr->bytes_in = (double)s->input_bytes;
-		if (s->has_bytes & GDFO_PROFILE_SHUFFLE_READ_BYTES)
-			rr->shuffle_read_bytes = (double)s->shuffle_read_bytes;
-		if (s->has_bytes & GDFO_PROFILE_SHUFFLE_WRITE_BYTES) {
-			rr->shuffle_write_bytes = (double)s->shuffle_write_bytes;
-			out->shuffle_bytes += (double)s->shuffle_write_bytes;
-		}
-		if (s->has_bytes & GDFO_PROFILE_SPILL_BYTES) {
-			rr->spill_bytes = (double)s->spill_bytes;
-			out->spill_bytes += (double)s->spill_bytes;
-		}
-	}
-	(void)in_bytes;
-	stage_p95(sim, n, out);
-	finish_totals(sim, out, sim->cluster.price_per_executor_s, 0, 0, exec_ms, C);
-	sim->result = *out;
-	set_result_meta(sim, 2, n, 1);
+	gdfo__sim_set_result(sim, 1, n, n_graphs);
 	return 0;
 }
 
@@ -905,7 +602,7 @@ static int begin(gdfo_sim_result *out, gdfo_sim_options *o, const gdfo_sim_optio
 	gdfo_sim_options_init(o, GDFO_SIM_OPTIONS_VERSION);
 	if (opts && (rc = gdfo__abi_in(o, opts, o, GDFO__ABI_SIM_OPTIONS, func)))
 		return rc;
-	return check_options(o);
+	return gdfo__sim_check_options(o);
 }
 
 static int end(gdfo_sim_result *out, const gdfo_sim_result *full, int rc, const char *func)
@@ -952,7 +649,7 @@ int gdfo_sim_run_profile(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_profile
 		sim->have_result = 0;
 	if ((rc = begin(out, &o, opts, "gdfo_sim_run_profile")))
 		return rc;
-	return end(out, &full, run_profile(sim, &full, profile, &o), "gdfo_sim_run_profile");
+	return end(out, &full, gdfo__sim_run_profile(sim, &full, profile, &o), "gdfo_sim_run_profile");
 }
 
 size_t gdfo_sim_stage_count(const gdfo_sim *sim)
@@ -995,19 +692,19 @@ int gdfo_sim_job_result(double *arrival_ms, double *end_ms, const gdfo_sim *sim,
 	return 0;
 }
 
-static int jnum(gdfo__buf *b, const char *key, double v, int comma)
+/* , "key": number (ten significant digits); NaN and infinity fail the document. */
+static void jnum(gdfo__jsonw *w, const char *key, double v)
 {
-	if (!gdfo__finite(v))
-		v = 0;
-	return gdfo__buf_printf(b, "%s\"%s\": %.10g", comma ? ", " : "", key, v);
+	gdfo__jsonw_raw(w, ", \"%s\": ", key);
+	gdfo__jsonw_number(w, v, 10, key);
 }
 
 int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim)
 {
-	gdfo__buf b = {0};
+	gdfo__jsonw w = {0};
 	const gdfo_sim_result *r;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (out)
 		*out = NULL;
@@ -1016,78 +713,77 @@ int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim)
 	if (!sim->have_result)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_result_to_json: no simulation has run on this handle");
 	r = &sim->result;
-	rc |= gdfo__buf_printf(&b, "{\"success\": %s, \"runs\": %d, \"failed_stage_id\": %lld, \"executors\": %d, \"cores_per_executor\": %d",
-			       r->success ? "true" : "false", r->runs, (long long)r->failed_stage_id, r->executors,
-			       r->cores_per_executor);
-	rc |= jnum(&b, "makespan_ms", r->makespan_ms, 1);
-	rc |= jnum(&b, "makespan_ms_p95", r->makespan_ms_p95, 1);
-	rc |= jnum(&b, "work_ms", r->work_ms, 1);
-	rc |= jnum(&b, "critical_path_ms", r->critical_path_ms, 1);
-	rc |= jnum(&b, "stage_ms_p95", r->stage_ms_p95, 1);
-	rc |= jnum(&b, "records", r->records, 1);
-	rc |= jnum(&b, "throughput", r->throughput, 1);
-	rc |= jnum(&b, "cost", r->cost, 1);
-	rc |= jnum(&b, "compute_cost", r->compute_cost, 1);
-	rc |= jnum(&b, "storage_cost", r->storage_cost, 1);
-	rc |= jnum(&b, "executor_seconds", r->executor_seconds, 1);
-	rc |= jnum(&b, "spill_bytes", r->spill_bytes, 1);
-	rc |= jnum(&b, "shuffle_bytes", r->shuffle_bytes, 1);
-	rc |= jnum(&b, "utilization", r->utilization, 1);
-	rc |= jnum(&b, "task_events", r->task_events, 1);
+	gdfo__jsonw_raw(&w, "{\"success\": %s, \"runs\": %d, \"failed_stage_id\": %lld, \"executors\": %d, \"cores_per_executor\": %d",
+			r->success ? "true" : "false", r->runs, (long long)r->failed_stage_id, r->executors,
+			r->cores_per_executor);
+	jnum(&w, "makespan_ms", r->makespan_ms);
+	jnum(&w, "makespan_ms_p95", r->makespan_ms_p95);
+	jnum(&w, "work_ms", r->work_ms);
+	jnum(&w, "critical_path_ms", r->critical_path_ms);
+	jnum(&w, "stage_ms_p95", r->stage_ms_p95);
+	jnum(&w, "records", r->records);
+	jnum(&w, "throughput", r->throughput);
+	jnum(&w, "cost", r->cost);
+	jnum(&w, "compute_cost", r->compute_cost);
+	jnum(&w, "storage_cost", r->storage_cost);
+	jnum(&w, "executor_seconds", r->executor_seconds);
+	jnum(&w, "spill_bytes", r->spill_bytes);
+	jnum(&w, "shuffle_bytes", r->shuffle_bytes);
+	jnum(&w, "utilization", r->utilization);
+	jnum(&w, "task_events", r->task_events);
 	if (r->batches > 0) {
-		rc |= gdfo__buf_printf(&b, ", \"batches\": %d", r->batches);
-		rc |= jnum(&b, "batch_interval_ms", r->batch_interval_ms, 1);
-		rc |= jnum(&b, "batch_latency_ms_mean", r->batch_latency_ms_mean, 1);
-		rc |= jnum(&b, "batch_latency_ms_p95", r->batch_latency_ms_p95, 1);
-		rc |= jnum(&b, "batch_latency_ms_max", r->batch_latency_ms_max, 1);
-		rc |= jnum(&b, "backlog_batches", r->backlog_batches, 1);
+		gdfo__jsonw_raw(&w, ", \"batches\": %d", r->batches);
+		jnum(&w, "batch_interval_ms", r->batch_interval_ms);
+		jnum(&w, "batch_latency_ms_mean", r->batch_latency_ms_mean);
+		jnum(&w, "batch_latency_ms_p95", r->batch_latency_ms_p95);
+		jnum(&w, "batch_latency_ms_max", r->batch_latency_ms_max);
+		jnum(&w, "backlog_batches", r->backlog_batches);
 	}
 	if (sim->kind == 1) {
-		rc |= gdfo__buf_puts(&b, ", \"jobs\": [");
+		gdfo__jsonw_raw(&w, ", \"jobs\": [");
 		for (i = 0; i < sim->n_jobs_res; i++) {
-			rc |= gdfo__buf_printf(&b, "%s{\"job\": %zu", i ? ", " : "", i);
-			rc |= jnum(&b, "arrival_ms", sim->res_arrival[i], 1);
-			rc |= jnum(&b, "end_ms", sim->res_end[i], 1);
-			rc |= jnum(&b, "latency_ms", sim->res_end[i] - sim->res_arrival[i], 1);
-			rc |= gdfo__buf_puts(&b, "}");
+			gdfo__jsonw_raw(&w, "%s{\"job\": %zu", i ? ", " : "", i);
+			jnum(&w, "arrival_ms", sim->res_arrival[i]);
+			jnum(&w, "end_ms", sim->res_end[i]);
+			jnum(&w, "latency_ms", sim->res_end[i] - sim->res_arrival[i]);
+			gdfo__jsonw_raw(&w, "}");
 		}
-		rc |= gdfo__buf_puts(&b, "]");
+		gdfo__jsonw_raw(&w, "]");
 	}
-	rc |= gdfo__buf_puts(&b, ", \"stages\": [");
+	gdfo__jsonw_raw(&w, ", \"stages\": [");
 	for (i = 0; i < sim->n_sr; i++) {
 		const gdfo_sim_stage_result *s = &sim->sr[i];
-		rc |= gdfo__buf_printf(&b, "%s\n  {\"id\": %lld", i ? "," : "", (long long)s->id);
+		gdfo__jsonw_raw(&w, "%s\n  {\"id\": %lld", i ? "," : "", (long long)s->id);
 		if (sim->kind == 1)
-			rc |= gdfo__buf_printf(&b, ", \"job\": %d", s->job);
-		if (sim->kind != 2 && s->join_strategy)
-			rc |= gdfo__buf_printf(&b, ", \"join_strategy\": \"%s\"",
-					       gdfo_join_strategy_name(s->join_strategy));
-		rc |= jnum(&b, "tasks", s->tasks, 1);
-		rc |= jnum(&b, "start_ms", s->start_ms, 1);
-		rc |= jnum(&b, "end_ms", s->end_ms, 1);
-		rc |= jnum(&b, "duration_ms", s->duration_ms, 1);
-		rc |= jnum(&b, "work_ms", s->work_ms, 1);
-		rc |= jnum(&b, "task_ms_max", s->task_ms_max, 1);
-		if (sim->kind != 2) {
-			rc |= jnum(&b, "rows_in", s->rows_in, 1);
-			rc |= jnum(&b, "rows_out", s->rows_out, 1);
-			rc |= jnum(&b, "bytes_in", s->bytes_in, 1);
-			rc |= jnum(&b, "bytes_out", s->bytes_out, 1);
-			rc |= jnum(&b, "cache_bytes", s->cache_bytes, 1);
-			rc |= jnum(&b, "files_written", s->files_written, 1);
-			rc |= jnum(&b, "executions", s->executions, 1);
-		} else {
-			rc |= jnum(&b, "input_bytes", s->bytes_in, 1);
+			gdfo__jsonw_raw(&w, ", \"job\": %d", s->job);
+		if (sim->kind != 2 && s->join_strategy) {
+			gdfo__jsonw_raw(&w, ", \"join_strategy\": ");
+			gdfo__jsonw_string(&w, gdfo_join_strategy_name(s->join_strategy));
 		}
-		rc |= jnum(&b, "shuffle_read_bytes", s->shuffle_read_bytes, 1);
-		rc |= jnum(&b, "shuffle_write_bytes", s->shuffle_write_bytes, 1);
-		rc |= jnum(&b, "spill_bytes", s->spill_bytes, 1);
-		rc |= gdfo__buf_puts(&b, "}");
+		jnum(&w, "tasks", s->tasks);
+		jnum(&w, "start_ms", s->start_ms);
+		jnum(&w, "end_ms", s->end_ms);
+		jnum(&w, "duration_ms", s->duration_ms);
+		jnum(&w, "work_ms", s->work_ms);
+		jnum(&w, "task_ms_max", s->task_ms_max);
+		if (sim->kind != 2) {
+			jnum(&w, "rows_in", s->rows_in);
+			jnum(&w, "rows_out", s->rows_out);
+			jnum(&w, "bytes_in", s->bytes_in);
+			jnum(&w, "bytes_out", s->bytes_out);
+			jnum(&w, "cache_bytes", s->cache_bytes);
+			jnum(&w, "files_written", s->files_written);
+			jnum(&w, "executions", s->executions);
+		} else {
+			jnum(&w, "input_bytes", s->bytes_in);
+		}
+		jnum(&w, "shuffle_read_bytes", s->shuffle_read_bytes);
+		jnum(&w, "shuffle_write_bytes", s->shuffle_write_bytes);
+		jnum(&w, "spill_bytes", s->spill_bytes);
+		gdfo__jsonw_raw(&w, "}");
 	}
-	rc |= gdfo__buf_puts(&b, "]}\n");
-	if (rc) {
-		gdfo__buf_free(&b);
-		return GDFO_ENOMEM;
-	}
-	return gdfo__buf_detach(&b, out);
+	gdfo__jsonw_raw(&w, "]}\n");
+	if ((rc = gdfo__jsonw_finish(&w, out)))
+		return gdfo__error_prefix(rc, "simulation result");
+	return 0;
 }

@@ -128,6 +128,42 @@ struct gdfo_sim {
 
 /* Grows a workspace array to hold n elements; never shrinks. */
 int gdfo__sim_reserve(void **p, size_t *cap, size_t n, size_t elem);
+/* RESERVE(sim, field, capf, n): gdfo__sim_reserve of one workspace field of the handle. */
+#define RESERVE(sim, field, capf, n) \
+	gdfo__sim_reserve((void **)&(sim)->field, &(sim)->capf, (n), sizeof(*(sim)->field))
+
+/* ---- what graph, multi-job and profile runs share (sim.c) -------------------- */
+
+/* GDFO_EINVAL "simulation options: <field> <why>". */
+int gdfo__sim_bad_option(const char *field, const char *why);
+/* Checks every option's range. Errors: GDFO_EVERSION, GDFO_EINVAL. */
+int gdfo__sim_check_options(const gdfo_sim_options *o);
+
+/* gdfo_sim_run_profile on full (latest-version) structs; opts already checked. */
+int gdfo__sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile *p,
+			  const gdfo_sim_options *opts);
+/* Sizes every per-stage workspace for n stages and n_edges edges in n_jobs jobs. */
+int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs);
+/* qsort comparator of doubles, ascending. */
+int gdfo__sim_cmp_double(const void *a, const void *b);
+/* The q-quantile of sorted v[0..n), linear interpolation (0 when n is 0). */
+double gdfo__sim_quantile_sorted(const double *v, size_t n, double q);
+/* The RNG seed of run r (splitmix64 of seed and r). */
+uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r);
+/* Zeroes the per-stage result sums of n stages. */
+void gdfo__sim_acc_reset(gdfo_sim *sim, size_t n);
+/* Adds simulated run r to the sums in out and to the executor time. */
+void gdfo__sim_run_add(gdfo_sim *sim, const gdfo__des_job *job, const gdfo__des_out *d, int r,
+		       gdfo_sim_result *out, double *exec_ms);
+/* Turns the sums of gdfo__sim_run_add over runs into means, with the makespan's p95. */
+void gdfo__sim_runs_mean(gdfo_sim *sim, size_t n, int runs, gdfo_sim_result *out, double *exec_ms);
+/* The p95 of the n stages' mean durations into res->stage_ms_p95. */
+void gdfo__sim_stage_p95(gdfo_sim *sim, size_t n, gdfo_sim_result *res);
+/* Executor seconds, costs, throughput and utilization from the means. */
+void gdfo__sim_finish_totals(gdfo_sim *sim, gdfo_sim_result *res, double price, double storage_bytes,
+			     double read_core_s, double exec_ms_total, int32_t C);
+/* Marks the handle's result valid: kind 0 graph, 1 jobs, 2 profile. */
+void gdfo__sim_set_result(gdfo_sim *sim, int kind, size_t n_stages, size_t n_jobs);
 
 /*
  * Runs the DES on job (stages' run state is reset first). Noise, stragglers,
