@@ -8,8 +8,8 @@
  * next to the work of a row). No target_clones: GCC gives clones and their
  * ifunc resolvers default visibility, so they escaped -fvisibility=hidden
  * into libgdfo.so's dynamic symbols. The bias fill has a hand-written
- * AVX2 version chosen the same way. AVX-512 is not used: on the CPUs
- * measured it did not pay for these short rows (docs/encoder.md).
+ * AVX2 version chosen the same way. There is no AVX-512 version: add one
+ * only where a measurement shows it pays (docs/encoder.md).
  * lib/nn/reference.c holds a plain version of each kernel, and
  * tests/c/test_nn.c compares them.
  *
