@@ -3,6 +3,7 @@
  * table of named views, initialization, and the AdamW step.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,97 +69,149 @@ int gdfo__nn_check_options(const gdfo_nn_options *o)
 	return 0;
 }
 
-static void add_view(gdfo_nn_encoder *enc, const char *name, size_t rows, size_t cols, int decay)
-{
-	gdfo__nn_view *v = &enc->views[enc->n_views++];
+/*
+ * The encoder's tensors, in checkpoint order: the one list from which the
+ * names, the layout of the parameter block (and so of the gradients, the
+ * AdamW moments and the weights file), the binding of gdfo__nn_params and
+ * the initialization all come. Per-layer rows repeat for every layer, as
+ * "layers.<l>.<name>", where their block of rows stands. A tensor with an
+ * empty shape (a head of width 0) does not exist and its pointer is NULL.
+ */
+enum dim { ONE, F, C, C2, C3, C4, H, REL, WS, WP };
+enum init { ZERO, ONES, NORMAL, NORMAL_RESID };
 
-	snprintf(v->name, sizeof(v->name), "%s", name);
+typedef struct tensor_spec {
+	const char *name;
+	int layer;     /* 1: a member of gdfo__nn_layer, repeated per layer */
+	size_t field;  /* offset of its pointer in gdfo__nn_params or gdfo__nn_layer */
+	enum dim rows, cols;
+	int decay;     /* AdamW weight decay applies */
+	enum init init;
+} tensor_spec;
+
+#define TOP(f) 0, offsetof(gdfo__nn_params, f)
+#define LAYER(f) 1, offsetof(gdfo__nn_layer, f)
+
+static const tensor_spec tensor_specs[] = {
+	{"in_w", TOP(in_w), F, C, 1, NORMAL},
+	{"in_b", TOP(in_b), ONE, C, 0, ZERO},
+	{"token", TOP(token), ONE, C, 0, NORMAL},
+	{"ln1_g", LAYER(ln1_g), ONE, C, 0, ONES},
+	{"ln1_b", LAYER(ln1_b), ONE, C, 0, ZERO},
+	{"qkv_w", LAYER(qkv_w), C, C3, 1, NORMAL},
+	{"qkv_b", LAYER(qkv_b), ONE, C3, 0, ZERO},
+	{"rel_bias", LAYER(rel_bias), H, REL, 0, ZERO},
+	{"proj_w", LAYER(proj_w), C, C, 1, NORMAL_RESID},
+	{"proj_b", LAYER(proj_b), ONE, C, 0, ZERO},
+	{"ln2_g", LAYER(ln2_g), ONE, C, 0, ONES},
+	{"ln2_b", LAYER(ln2_b), ONE, C, 0, ZERO},
+	{"fc_w", LAYER(fc_w), C, C4, 1, NORMAL},
+	{"fc_b", LAYER(fc_b), ONE, C4, 0, ZERO},
+	{"fc2_w", LAYER(fc2_w), C4, C, 1, NORMAL_RESID},
+	{"fc2_b", LAYER(fc2_b), ONE, C, 0, ZERO},
+	{"lnf_g", TOP(lnf_g), ONE, C, 0, ONES},
+	{"lnf_b", TOP(lnf_b), ONE, C, 0, ZERO},
+	{"stage_head_w", TOP(sh_w), C, WS, 1, NORMAL},
+	{"stage_head_b", TOP(sh_b), ONE, WS, 0, ZERO},
+	{"pipeline_head_w", TOP(ph_w), C2, WP, 1, NORMAL},
+	{"pipeline_head_b", TOP(ph_b), ONE, WP, 0, ZERO},
+};
+
+#undef TOP
+#undef LAYER
+
+#define N_SPECS (sizeof(tensor_specs) / sizeof(tensor_specs[0]))
+
+static size_t count_specs(int layer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < N_SPECS; i++)
+		n += tensor_specs[i].layer == layer;
+	return n;
+}
+
+static size_t dim_size(const gdfo_nn_encoder *enc, enum dim d)
+{
+	switch (d) {
+	case ONE: return 1;
+	case F: return enc->F;
+	case C: return enc->C;
+	case C2: return 2 * enc->C;
+	case C3: return 3 * enc->C;
+	case C4: return 4 * enc->C;
+	case H: return enc->H;
+	case REL: return GDFO_NN_RELATIONS;
+	case WS: return enc->Ws;
+	case WP: return enc->Wp;
+	}
+	return 0;
+}
+
+static void add_view(gdfo_nn_encoder *enc, const tensor_spec *t, size_t layer)
+{
+	gdfo__nn_view *v;
+	size_t rows = dim_size(enc, t->rows), cols = dim_size(enc, t->cols);
+
+	if (!rows || !cols)
+		return;
+	v = &enc->views[enc->n_views++];
+	if (t->layer)
+		snprintf(v->name, sizeof(v->name), "layers.%zu.%s", layer, t->name);
+	else
+		snprintf(v->name, sizeof(v->name), "%s", t->name);
 	v->rows = rows;
 	v->cols = cols;
 	v->offset = enc->n_params;
-	v->decay = decay;
+	v->decay = t->decay;
+	v->init = (int)t->init;
+	v->layer = t->layer ? (int)layer : -1;
+	v->field = t->field;
 	/* 16-float alignment keeps every matrix 64-byte aligned for BLAS */
 	enc->n_params += (rows * cols + 15) & ~(size_t)15;
 }
 
 int gdfo__nn_layout(gdfo_nn_encoder *enc)
 {
-	size_t C = enc->C, l;
-	char name[40];
-	static const char *const layer_names[] = {
-		"ln1_g", "ln1_b", "qkv_w", "qkv_b", "rel_bias", "proj_w", "proj_b",
-		"ln2_g", "ln2_b", "fc_w", "fc_b", "fc2_w", "fc2_b"
-	};
+	size_t i, j, l;
 
-	enc->views = gdfo__calloc(9 + 13 * enc->L, sizeof(*enc->views));
+	/* every pointer of the parameter structs has its row in the table */
+	_Static_assert(sizeof(gdfo__nn_layer) == 13 * sizeof(float *), "gdfo__nn_layer changed");
+	_Static_assert(sizeof(gdfo__nn_params) == 9 * sizeof(float *) + sizeof(gdfo__nn_layer *),
+		       "gdfo__nn_params changed");
+	enc->views = gdfo__calloc(count_specs(0) + count_specs(1) * enc->L, sizeof(*enc->views));
 	if (!enc->views)
 		return GDFO_ENOMEM;
 	enc->n_views = 0;
 	enc->n_params = 0;
-	add_view(enc, "in_w", enc->F, C, 1);
-	add_view(enc, "in_b", 1, C, 0);
-	add_view(enc, "token", 1, C, 0);
-	for (l = 0; l < enc->L; l++) {
-		size_t shapes[13][2] = {
-			{1, C}, {1, C}, {C, 3 * C}, {1, 3 * C}, {enc->H, GDFO_NN_RELATIONS},
-			{C, C}, {1, C}, {1, C}, {1, C}, {C, 4 * C}, {1, 4 * C}, {4 * C, C}, {1, C}
-		};
-		size_t k;
-		for (k = 0; k < 13; k++) {
-			int decay = shapes[k][0] > 1 && k != 4;
-			snprintf(name, sizeof(name), "layers.%zu.%s", l, layer_names[k]);
-			add_view(enc, name, shapes[k][0], shapes[k][1], decay);
+	for (i = 0; i < N_SPECS; i++) {
+		if (!tensor_specs[i].layer) {
+			add_view(enc, &tensor_specs[i], 0);
+			continue;
 		}
-	}
-	add_view(enc, "lnf_g", 1, C, 0);
-	add_view(enc, "lnf_b", 1, C, 0);
-	if (enc->Ws) {
-		add_view(enc, "stage_head_w", C, enc->Ws, 1);
-		add_view(enc, "stage_head_b", 1, enc->Ws, 0);
-	}
-	if (enc->Wp) {
-		add_view(enc, "pipeline_head_w", 2 * C, enc->Wp, 1);
-		add_view(enc, "pipeline_head_b", 1, enc->Wp, 0);
+		/* the block of per-layer rows, layer by layer */
+		for (l = 0; l < enc->L; l++)
+			for (j = i; j < N_SPECS && tensor_specs[j].layer; j++)
+				add_view(enc, &tensor_specs[j], l);
+		while (i + 1 < N_SPECS && tensor_specs[i + 1].layer)
+			i++;
 	}
 	return 0;
 }
 
 void gdfo__nn_bind(const gdfo_nn_encoder *enc, gdfo__nn_params *p, float *base)
 {
-	size_t i = 0, l;
-	const gdfo__nn_view *v = enc->views;
 	gdfo__nn_layer *layers = p->layers;
+	size_t i;
 
 	memset(p, 0, sizeof(*p));
+	memset(layers, 0, enc->L * sizeof(*layers));
 	p->layers = layers;
-	p->in_w = base + v[i++].offset;
-	p->in_b = base + v[i++].offset;
-	p->token = base + v[i++].offset;
-	for (l = 0; l < enc->L; l++) {
-		gdfo__nn_layer *y = &p->layers[l];
-		y->ln1_g = base + v[i++].offset;
-		y->ln1_b = base + v[i++].offset;
-		y->qkv_w = base + v[i++].offset;
-		y->qkv_b = base + v[i++].offset;
-		y->rel_bias = base + v[i++].offset;
-		y->proj_w = base + v[i++].offset;
-		y->proj_b = base + v[i++].offset;
-		y->ln2_g = base + v[i++].offset;
-		y->ln2_b = base + v[i++].offset;
-		y->fc_w = base + v[i++].offset;
-		y->fc_b = base + v[i++].offset;
-		y->fc2_w = base + v[i++].offset;
-		y->fc2_b = base + v[i++].offset;
-	}
-	p->lnf_g = base + v[i++].offset;
-	p->lnf_b = base + v[i++].offset;
-	if (enc->Ws) {
-		p->sh_w = base + v[i++].offset;
-		p->sh_b = base + v[i++].offset;
-	}
-	if (enc->Wp) {
-		p->ph_w = base + v[i++].offset;
-		p->ph_b = base + v[i++].offset;
+	for (i = 0; i < enc->n_views; i++) {
+		const gdfo__nn_view *v = &enc->views[i];
+		char *owner = v->layer < 0 ? (char *)p : (char *)&layers[v->layer];
+		float *at = base + v->offset;
+		memcpy(owner + v->field, &at, sizeof(at));
 	}
 }
 
@@ -189,18 +242,13 @@ static void init_weights(gdfo_nn_encoder *enc)
 		const gdfo__nn_view *v = &enc->views[i];
 		float *w = enc->params + v->offset;
 		size_t n = v->rows * v->cols;
-		const char *base = strrchr(v->name, '.');
-		base = base ? base + 1 : v->name;
-		if (!strcmp(base, "ln1_g") || !strcmp(base, "ln2_g") || !strcmp(base, "lnf_g")) {
+		double std = v->init == NORMAL_RESID ? 0.02 * resid : 0.02;
+		if (v->init == ONES)
 			for (j = 0; j < n; j++)
 				w[j] = 1.0f;
-		} else if (v->decay || !strcmp(base, "token")) {
-			double std = 0.02;
-			if (!strcmp(base, "proj_w") || !strcmp(base, "fc2_w"))
-				std *= resid;
+		else if (v->init == NORMAL || v->init == NORMAL_RESID)
 			for (j = 0; j < n; j++)
 				w[j] = (float)(std * next_normal(&s));
-		}
 	}
 }
 
@@ -310,6 +358,20 @@ int gdfo_nn_tensor_at(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, size_t in
 	t.grad = enc->grads ? enc->grads + v->offset : NULL;
 	t.decay = v->decay;
 	return gdfo__abi_out(out, &t, GDFO__ABI_NN_TENSOR, "gdfo_nn_tensor_at");
+}
+
+int gdfo_nn_tensor_data(float **out, gdfo_nn_encoder *enc, size_t index)
+{
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_tensor_data: out is NULL");
+	*out = NULL;
+	if (!enc)
+		return gdfo__error(GDFO_EINVAL, "gdfo_nn_tensor_data: enc is NULL");
+	if (index >= enc->n_views)
+		return gdfo__error(GDFO_ERANGE, "tensor index %zu is out of range (the encoder has %zu)",
+				   index, enc->n_views);
+	*out = enc->params + enc->views[index].offset;
+	return 0;
 }
 
 int gdfo_nn_tensor_find(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, const char *name)

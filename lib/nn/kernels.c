@@ -2,35 +2,63 @@
  * The encoder's elementwise and row kernels (relation-bias fill, softmax,
  * LayerNorm, GELU, the sparse path's per-query attention), written so that
  * GCC vectorizes them: fixed 8-lane partial sums for reductions and
- * branch-free bodies. On x86-64 each is compiled twice (x86-64-v3, i.e.
- * AVX2+FMA, and baseline) and picked at load time; the bias fill has an
- * AVX2 version chosen at run time. lib/nn/reference.c holds a plain version
- * of each, and tests/c/test_nn.c compares them.
+ * branch-free bodies. On x86-64 each body is compiled twice, for AVX2+FMA
+ * and for the baseline, into static functions; the gdfo__nn_* entry point
+ * picks one with a CPU check on every call (a load and a branch, nothing
+ * next to the work of a row). No target_clones: GCC gives clones and their
+ * ifunc resolvers default visibility, so they escaped -fvisibility=hidden
+ * into libgdfo.so's dynamic symbols. The bias fill has a hand-written
+ * AVX2 version chosen the same way. There is no AVX-512 version: add one
+ * only where a measurement shows it pays (docs/encoder.md).
+ * lib/nn/reference.c holds a plain version of each kernel, and
+ * tests/c/test_nn.c compares them.
  *
- * Three math flags apply to this file only: -ffinite-math-only and
- * -fno-signed-zeros, which let "a > b ? a : b" become a vector max, and
- * -ffp-contract=fast, which lets a * b + c become one FMA. The inputs are
+ * Three math flags apply to this file only (set for kernels.o in the
+ * Makefile): -ffinite-math-only and -fno-signed-zeros, which let
+ * "a > b ? a : b" become a vector max, and -ffp-contract=fast, which lets
+ * a * b + c become one FMA; with -fvect-cost-model=dynamic. The inputs are
  * finite (features are checked, weights are checked on load). There is no
  * reassociation: every sum is computed in the order written, lane by lane,
  * so results are deterministic for a given build and CPU.
  *
  * Dimension letters: N rows, C columns, H heads, D = C / H.
  */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("-fvect-cost-model=dynamic", "-ffinite-math-only", "-fno-signed-zeros", "-ffp-contract=fast")
-#endif
-
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(GDFO_NN_NO_CLONES)
-#define KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define GDFO_NN_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+
+static int have_avx2_fma(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/*
+ * Defines gdfo__nn_<name>(params) running the always-inline body
+ * <name>(args), compiled once for AVX2+FMA and once for the baseline.
+ */
+#define DISPATCH(name, params, args)                         \
+	AVX2 static void name##_avx2 params { name args; }   \
+	static void name##_base params { name args; }         \
+	void gdfo__nn_##name params                           \
+	{                                                     \
+		if (have_avx2_fma())                          \
+			name##_avx2 args;                     \
+		else                                          \
+			name##_base args;                     \
+	}
 #else
-#define KERNEL
+#define DISPATCH(name, params, args) \
+	void gdfo__nn_##name params { name args; }
 #endif
+
+#define INLINE static inline __attribute__((always_inline))
 
 #define LANES 8
 
@@ -40,7 +68,7 @@
 #define UNROLL8
 #endif
 
-static inline __attribute__((always_inline)) float lanes_sum(const float *s)
+INLINE float lanes_sum(const float *s)
 {
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
@@ -51,7 +79,7 @@ static inline __attribute__((always_inline)) float lanes_sum(const float *s)
  * Taylor polynomial (relative error below 2e-8 on that interval) evaluated
  * in Estrin's scheme, whose dependency chain is half as long as Horner's.
  */
-static inline __attribute__((always_inline)) float lanes_max(const float *s)
+INLINE float lanes_max(const float *s)
 {
 	float a = s[0] > s[1] ? s[0] : s[1], b = s[2] > s[3] ? s[2] : s[3];
 	float c = s[4] > s[5] ? s[4] : s[5], d = s[6] > s[7] ? s[6] : s[7];
@@ -61,7 +89,7 @@ static inline __attribute__((always_inline)) float lanes_max(const float *s)
 	return a > c ? a : c;
 }
 
-static inline __attribute__((always_inline)) float exp_fast(float x)
+INLINE float exp_fast(float x)
 {
 	float t, n, r, r2, r4, p01, p23, p45, p6, f;
 	int32_t e;
@@ -92,10 +120,7 @@ static inline __attribute__((always_inline)) float exp_fast(float x)
  * of 8 entries is two vpermps and a blend, five times faster than a scalar
  * gather (which compilers do not vectorize well); elsewhere the plain loop.
  */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define GDFO_NN_AVX2_FILL 1
-
+#ifdef GDFO_NN_X86
 __attribute__((target("avx2"))) static size_t bias_fill_avx2(float *restrict out,
 							    const uint8_t *restrict rel,
 							    const float *restrict table, size_t n)
@@ -119,7 +144,7 @@ void gdfo__nn_bias_fill(float *restrict out, const uint8_t *restrict rel,
 			const float *restrict bias, size_t n)
 {
 	size_t j = 0;
-#ifdef GDFO_NN_AVX2_FILL
+#ifdef GDFO_NN_X86
 	float table[16] = {0};
 
 	_Static_assert(GDFO_NN_RELATIONS <= 16, "relation table must fit two 8-lane vectors");
@@ -138,7 +163,7 @@ void gdfo__nn_bias_fill(float *restrict out, const uint8_t *restrict rel,
  * float coefficients, about 2 ulp), evaluated in Estrin's scheme. Below
  * -126 it returns about 2^-126 rather than 0.
  */
-static inline __attribute__((always_inline)) float exp2_nonpositive(float x)
+INLINE float exp2_nonpositive(float x)
 {
 	float n, r, r2, f, s;
 	uint32_t u;
@@ -154,7 +179,7 @@ static inline __attribute__((always_inline)) float exp2_nonpositive(float x)
 	return f * s;
 }
 
-static inline __attribute__((always_inline)) void softmax_base2(float *restrict row, size_t n)
+INLINE void softmax_base2(float *restrict row, size_t n)
 {
 	float mx[LANES], s[LANES], m, inv;
 	size_t j, l;
@@ -188,10 +213,7 @@ static inline __attribute__((always_inline)) void softmax_base2(float *restrict 
  * log2(e), which callers fold into their scale and bias): the range
  * reduction of 2^x is then one subtraction.
  */
-KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
-{
-	softmax_base2(row, n);
-}
+DISPATCH(softmax_base2, (float *restrict row, size_t n), (row, n))
 
 /*
  * Calls CALL(width) with the head width D as a compile-time constant for
@@ -209,8 +231,7 @@ KERNEL void gdfo__nn_softmax_base2(float *restrict row, size_t n)
 	} while (0)
 
 /* a . b over one head's D values (D a constant where the caller is specialised) */
-static inline __attribute__((always_inline)) float head_dot(const float *restrict a,
-							    const float *restrict b, size_t D)
+INLINE float head_dot(const float *restrict a, const float *restrict b, size_t D)
 {
 	float s[LANES] = {0};
 	size_t k, l;
@@ -224,7 +245,7 @@ static inline __attribute__((always_inline)) float head_dot(const float *restric
 	return lanes_sum(s);
 }
 
-static inline __attribute__((always_inline)) void
+INLINE void
 sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restrict q,
 	   const float *restrict qkv, const uint32_t *restrict idx, const uint8_t *restrict rel,
 	   const float *restrict bias2, float scale2, size_t n, size_t C, size_t H, size_t D)
@@ -262,20 +283,26 @@ sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restr
  * in base 2. Common head widths get a copy with the width fixed at compile
  * time, so the short per-head loops unroll completely.
  */
-KERNEL void gdfo__nn_sparse_attention_row(float *restrict out, float *restrict P, size_t ps,
-					  const float *restrict q, const float *restrict qkv,
-					  const uint32_t *restrict idx, const uint8_t *restrict rel,
-					  const float *restrict bias2, float scale2, size_t n,
-					  size_t C, size_t H)
+INLINE void sparse_attention_row(float *restrict out, float *restrict P, size_t ps,
+				 const float *restrict q, const float *restrict qkv,
+				 const uint32_t *restrict idx, const uint8_t *restrict rel,
+				 const float *restrict bias2, float scale2, size_t n, size_t C,
+				 size_t H)
 {
 #define ROW(width) sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, width)
 	BY_HEAD_WIDTH(C / H, ROW);
 #undef ROW
 }
 
+DISPATCH(sparse_attention_row,
+	 (float *restrict out, float *restrict P, size_t ps, const float *restrict q,
+	  const float *restrict qkv, const uint32_t *restrict idx, const uint8_t *restrict rel,
+	  const float *restrict bias2, float scale2, size_t n, size_t C, size_t H),
+	 (out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H))
+
 /* out (N, C) = x (N, C) + bias (C) */
-KERNEL void gdfo__nn_rows_plus(float *restrict out, const float *restrict x,
-			       const float *restrict bias, size_t N, size_t C)
+INLINE void rows_plus(float *restrict out, const float *restrict x, const float *restrict bias,
+		      size_t N, size_t C)
 {
 	size_t i, j;
 
@@ -284,9 +311,14 @@ KERNEL void gdfo__nn_rows_plus(float *restrict out, const float *restrict x,
 			out[i * C + j] = x[i * C + j] + bias[j];
 }
 
+DISPATCH(rows_plus,
+	 (float *restrict out, const float *restrict x, const float *restrict bias, size_t N,
+	  size_t C),
+	 (out, x, bias, N, C))
+
 /* acc (C) += column sums of x (N, C) with row stride ld */
-KERNEL void gdfo__nn_colsum_add(float *restrict acc, const float *restrict x, size_t ld,
-				size_t N, size_t C)
+INLINE void colsum_add(float *restrict acc, const float *restrict x, size_t ld, size_t N,
+		       size_t C)
 {
 	size_t i, j;
 
@@ -295,10 +327,12 @@ KERNEL void gdfo__nn_colsum_add(float *restrict acc, const float *restrict x, si
 			acc[j] += x[i * ld + j];
 }
 
-KERNEL void gdfo__nn_layernorm_forward(float *restrict out, float *restrict mean,
-				       float *restrict rstd, const float *restrict inp,
-				       const float *restrict g, const float *restrict b, size_t N,
-				       size_t C)
+DISPATCH(colsum_add, (float *restrict acc, const float *restrict x, size_t ld, size_t N, size_t C),
+	 (acc, x, ld, N, C))
+
+INLINE void layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd,
+			      const float *restrict inp, const float *restrict g,
+			      const float *restrict b, size_t N, size_t C)
 {
 	size_t i, j, l;
 
@@ -326,11 +360,16 @@ KERNEL void gdfo__nn_layernorm_forward(float *restrict out, float *restrict mean
 	}
 }
 
-KERNEL void gdfo__nn_layernorm_backward(float *restrict dinp, float *restrict dg,
-					float *restrict db, const float *restrict dout,
-					const float *restrict inp, const float *restrict g,
-					const float *restrict mean, const float *restrict rstd,
-					size_t N, size_t C)
+DISPATCH(layernorm_forward,
+	 (float *restrict out, float *restrict mean, float *restrict rstd,
+	  const float *restrict inp, const float *restrict g, const float *restrict b, size_t N,
+	  size_t C),
+	 (out, mean, rstd, inp, g, b, N, C))
+
+INLINE void layernorm_backward(float *restrict dinp, float *restrict dg, float *restrict db,
+			       const float *restrict dout, const float *restrict inp,
+			       const float *restrict g, const float *restrict mean,
+			       const float *restrict rstd, size_t N, size_t C)
 {
 	size_t i, j, l;
 
@@ -360,6 +399,12 @@ KERNEL void gdfo__nn_layernorm_backward(float *restrict dinp, float *restrict dg
 	}
 }
 
+DISPATCH(layernorm_backward,
+	 (float *restrict dinp, float *restrict dg, float *restrict db, const float *restrict dout,
+	  const float *restrict inp, const float *restrict g, const float *restrict mean,
+	  const float *restrict rstd, size_t N, size_t C),
+	 (dinp, dg, db, dout, inp, g, mean, rstd, N, C))
+
 #define GELU_K 0.7978845608028654f /* sqrt(2 / pi) */
 
 /*
@@ -367,7 +412,7 @@ KERNEL void gdfo__nn_layernorm_backward(float *restrict dinp, float *restrict dg
  * u = sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + tanh u) = 1 / (1 + e^(-2u)),
  * which has no cancellation for negative x.
  */
-KERNEL void gdfo__nn_gelu_forward(float *restrict out, const float *restrict inp, size_t n)
+INLINE void gelu_forward(float *restrict out, const float *restrict inp, size_t n)
 {
 	size_t i;
 
@@ -378,8 +423,10 @@ KERNEL void gdfo__nn_gelu_forward(float *restrict out, const float *restrict inp
 	}
 }
 
+DISPATCH(gelu_forward, (float *restrict out, const float *restrict inp, size_t n), (out, inp, n))
+
 /* d = d * gelu'(inp) in place; with s = sigmoid(2u), gelu' = s + 2 x s (1 - s) u'. */
-KERNEL void gdfo__nn_gelu_backward(float *restrict d, const float *restrict inp, size_t n)
+INLINE void gelu_backward(float *restrict d, const float *restrict inp, size_t n)
 {
 	size_t i;
 
@@ -392,10 +439,10 @@ KERNEL void gdfo__nn_gelu_backward(float *restrict d, const float *restrict inp,
 	}
 }
 
+DISPATCH(gelu_backward, (float *restrict d, const float *restrict inp, size_t n), (d, inp, n))
+
 /* Softmax backward on a row: d = p * (d - sum(p * d)). */
-static inline __attribute__((always_inline)) void softmax_backward(float *restrict d,
-								   const float *restrict p,
-								   size_t n)
+INLINE void softmax_backward(float *restrict d, const float *restrict p, size_t n)
 {
 	float s[LANES] = {0}, t;
 	size_t j, l;
@@ -410,12 +457,9 @@ static inline __attribute__((always_inline)) void softmax_backward(float *restri
 		d[j] = p[j] * (d[j] - t);
 }
 
-KERNEL void gdfo__nn_softmax_backward(float *restrict d, const float *restrict p, size_t n)
-{
-	softmax_backward(d, p, n);
-}
+DISPATCH(softmax_backward, (float *restrict d, const float *restrict p, size_t n), (d, p, n))
 
-static inline __attribute__((always_inline)) void
+INLINE void
 sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *restrict dS,
 		    const float *restrict dO, const float *restrict qkv, const float *restrict P,
 		    size_t ps, size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel,
@@ -455,17 +499,22 @@ sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *rest
  * forward; scale = 1 / sqrt(C / H) in natural units (the probabilities do
  * not depend on the base the forward used).
  */
-KERNEL void gdfo__nn_sparse_attention_row_backward(float *restrict dqkv,
-						   float *restrict drel_bias,
-						   float *restrict dS, const float *restrict dO,
-						   const float *restrict qkv,
-						   const float *restrict P, size_t ps, size_t i,
-						   const uint32_t *restrict idx,
-						   const uint8_t *restrict rel, float scale,
-						   size_t n, size_t C, size_t H)
+INLINE void sparse_attention_row_backward(float *restrict dqkv, float *restrict drel_bias,
+					  float *restrict dS, const float *restrict dO,
+					  const float *restrict qkv, const float *restrict P,
+					  size_t ps, size_t i, const uint32_t *restrict idx,
+					  const uint8_t *restrict rel, float scale, size_t n,
+					  size_t C, size_t H)
 {
 #define ROW(width) \
 	sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, width)
 	BY_HEAD_WIDTH(C / H, ROW);
 #undef ROW
 }
+
+DISPATCH(sparse_attention_row_backward,
+	 (float *restrict dqkv, float *restrict drel_bias, float *restrict dS,
+	  const float *restrict dO, const float *restrict qkv, const float *restrict P, size_t ps,
+	  size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel, float scale,
+	  size_t n, size_t C, size_t H),
+	 (dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H))

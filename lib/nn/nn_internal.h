@@ -17,13 +17,22 @@
 #define GDFO__NN_MAX_TENSORS 512
 #define GDFO__NN_MAX_ATT_HEADS 64 /* n_heads limit of the options */
 
+/*
+ * One tensor of an encoder, expanded from the table in encoder.c: its
+ * name, shape, place in the parameter block, and where gdfo__nn_bind puts
+ * its pointer.
+ */
 typedef struct gdfo__nn_view {
 	char name[40];
 	size_t rows, cols;
 	size_t offset; /* in floats from the block's start */
 	int decay;
+	int init;      /* encoder.c's enum init */
+	int layer;     /* -1 for a member of gdfo__nn_params, else its layer */
+	size_t field;  /* offset of the pointer in gdfo__nn_params or gdfo__nn_layer */
 } gdfo__nn_view;
 
+/* Named views of one block (parameters or gradients); encoder.c's table says what each is. */
 typedef struct gdfo__nn_layer {
 	float *ln1_g, *ln1_b;   /* (C) */
 	float *qkv_w, *qkv_b;   /* (C, 3C), (3C) */

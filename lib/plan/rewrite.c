@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdfo/rewrite.h"
 #include "plan/plan_internal.h"
 
 #define NARROW_BITS ((1u << GDFO_OP_FILTER) | (1u << GDFO_OP_PROJECT) | (1u << GDFO_OP_UDF))

@@ -152,12 +152,14 @@ static gdfo_nn_encoder *fx_encoder(const fixture *fx)
 		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 		char name[80];
 		const fx_array *a;
+		float *w;
 		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
+		ck_assert_int_eq(gdfo_nn_tensor_data(&w, enc, i), 0);
 		snprintf(name, sizeof(name), "param.%s", t.name);
 		a = fx_need(fx, name);
 		ck_assert_uint_eq(a->n, t.rows * t.cols);
 		for (j = 0; j < a->n; j++)
-			t.data[j] = (float)a->data[j];
+			w[j] = (float)a->data[j];
 	}
 	return enc;
 }
@@ -488,11 +490,12 @@ static void gradient_check(uint32_t threshold)
 	/* every tensor (every layer), a few elements each, plus the features */
 	for (i = 0; i <= gdfo_nn_tensor_count(c.enc); i++) {
 		gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
-		float *data, *grad;
+		float *data;
+		const float *grad;
 		size_t n, pick;
 		if (i < gdfo_nn_tensor_count(c.enc)) {
 			gdfo_nn_tensor_at(&t, c.enc, i);
-			data = t.data;
+			gdfo_nn_tensor_data(&data, c.enc, i);
 			grad = t.grad;
 			n = t.rows * t.cols;
 		} else {
@@ -912,12 +915,110 @@ static void copy_file(const char *from, const char *to)
 	fclose(b);
 }
 
+static size_t tensor_index(const gdfo_nn_encoder *enc, const char *name)
+{
+	size_t i;
+	gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
+
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
+		if (!strcmp(t.name, name))
+			return i;
+	}
+	ck_abort_msg("no tensor %s", name);
+	return 0;
+}
+
+/*
+ * The tensor table as the header documents it: names in checkpoint order,
+ * shapes, decay, initial values, heads only when their width is not 0;
+ * views laid out back to back in one block, 16-float aligned.
+ */
+START_TEST(tensor_table)
+{
+	static const char *const layer[13] = {"ln1_g", "ln1_b", "qkv_w", "qkv_b", "rel_bias",
+					      "proj_w", "proj_b", "ln2_g", "ln2_b", "fc_w",
+					      "fc_b", "fc2_w", "fc2_b"};
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
+	gdfo_nn_encoder *enc;
+	gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
+	char want[64];
+	size_t C = 24, i, j, l, next = 0;
+	float *w;
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.d_model = (uint32_t)C;
+	o.n_heads = 3;
+	o.n_layers = 2;
+	o.n_stage_heads = 0;
+	o.pipeline_head_widths[0] = 3;
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	ck_assert_uint_eq(gdfo_nn_tensor_count(enc), 3 + 2 * 13 + 2 + 2);
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		size_t rows = 1, cols = C, n;
+		int decay = 0, init; /* 0 zeros, 1 ones, 2 random */
+		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
+		if (i < 3) {
+			snprintf(want, sizeof(want), "%s", (const char *[]){"in_w", "in_b", "token"}[i]);
+		} else if (i < 3 + 26) {
+			l = (i - 3) / 13;
+			snprintf(want, sizeof(want), "layers.%zu.%s", l, layer[(i - 3) % 13]);
+		} else {
+			snprintf(want, sizeof(want), "%s",
+				 (const char *[]){"lnf_g", "lnf_b", "pipeline_head_w",
+						  "pipeline_head_b"}[i - 29]);
+		}
+		ck_assert_str_eq(t.name, want);
+		if (!strcmp(want, "in_w"))
+			rows = GDFO_NN_FEATURES;
+		else if (strstr(want, "qkv_"))
+			rows = strstr(want, "_w") ? C : 1, cols = 3 * C;
+		else if (strstr(want, "rel_bias"))
+			rows = 3, cols = GDFO_NN_RELATIONS;
+		else if (strstr(want, "proj_w"))
+			rows = C;
+		else if (strstr(want, ".fc_"))
+			rows = strstr(want, "_w") ? C : 1, cols = 4 * C;
+		else if (strstr(want, "fc2_w"))
+			rows = 4 * C;
+		else if (strstr(want, "pipeline_head"))
+			rows = strstr(want, "_w") ? 2 * C : 1, cols = 3;
+		decay = strstr(want, "_w") != NULL;
+		init = strstr(want, "_g") ? 1 : decay || !strcmp(want, "token") ? 2 : 0;
+		ck_assert_msg(t.rows == rows && t.cols == cols, "%s is %zux%zu, want %zux%zu", want,
+			      t.rows, t.cols, rows, cols);
+		ck_assert_msg(t.decay == decay, "%s decay %d", want, t.decay);
+		ck_assert_ptr_null(t.grad);
+		n = t.rows * t.cols;
+		for (j = 0; j < n; j++)
+			if (init == 2 ? t.data[j] == 0.0f : t.data[j] != (float)init)
+				break;
+		ck_assert_msg(j == n, "%s[%zu] = %g is not its initial value", want, j, t.data[j]);
+		ck_assert_ptr_eq(t.data, enc->params + next);
+		next += (n + 15) & ~(size_t)15;
+		ck_assert_int_eq(gdfo_nn_tensor_data(&w, enc, i), 0);
+		ck_assert_ptr_eq(w, t.data);
+	}
+	ck_assert_uint_eq(next, enc->n_params);
+	ck_assert_int_eq(gdfo_nn_tensor_data(&w, enc, i), GDFO_ERANGE);
+	ck_assert_ptr_null(w);
+	ck_assert_int_eq(gdfo_nn_tensor_data(&w, NULL, 0), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_nn_tensor_data(NULL, enc, 0), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_nn_zero_grad(enc), 0);
+	for (i = 0; i < gdfo_nn_tensor_count(enc); i++) {
+		ck_assert_int_eq(gdfo_nn_tensor_at(&t, enc, i), 0);
+		ck_assert_ptr_eq(t.grad, enc->grads + (t.data - enc->params));
+	}
+	gdfo_nn_free(enc);
+}
+END_TEST
+
 START_TEST(weights_roundtrip_and_rejects)
 {
 	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	gdfo_nn_encoder *a, *b, *c;
 	const char *path = tmp_path("w"), *bad = tmp_path("bad");
-	float *before;
+	float *before, *w;
 	gdfo_nn_tensor t = {.version = GDFO_NN_TENSOR_VERSION};
 
 	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
@@ -941,7 +1042,9 @@ START_TEST(weights_roundtrip_and_rejects)
 
 	before = malloc(c->n_params * sizeof(float));
 	ck_assert_int_eq(gdfo_nn_tensor_find(&t, c, "layers.1.fc_w"), 0);
-	t.data[0] += 1.0f; /* make c differ so "untouched" is observable */
+	ck_assert_int_eq(gdfo_nn_tensor_data(&w, c, tensor_index(c, "layers.1.fc_w")), 0);
+	ck_assert_ptr_eq(w, t.data);
+	w[0] += 1.0f; /* make c differ so "untouched" is observable */
 	memcpy(before, c->params, c->n_params * sizeof(float));
 
 	copy_file(path, bad);
@@ -986,8 +1089,8 @@ START_TEST(features_from_graph)
 {
 	gdfo_graph *g;
 	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
-	gdfo_stage_stats s_st;
-	gdfo_stage_knobs s_kn;
+	gdfo_stage_stats s_st = {.version = GDFO_STAGE_STATS_VERSION};
+	gdfo_stage_knobs s_kn = {.version = GDFO_STAGE_KNOBS_VERSION};
 	gdfo_telemetry *t;
 	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 	float f[3 * GDFO_NN_FEATURES];
@@ -1248,6 +1351,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, kernels_match_reference);
 	tcase_add_test(tc, attention_matches_reference);
 	tcase_add_test(tc, sparse_backward_matches_dense);
+	tcase_add_test(tc, tensor_table);
 	tcase_add_test(tc, weights_roundtrip_and_rejects);
 	tcase_add_test(tc, features_from_graph);
 	tcase_add_test(tc, forward_allocates_nothing);
