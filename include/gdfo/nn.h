@@ -226,6 +226,7 @@ GDFO_API int gdfo_nn_batch_create(gdfo_nn_batch **out, const gdfo_nn_encoder *en
 GDFO_API int gdfo_nn_batch_from_graphs(gdfo_nn_batch **out, const gdfo_nn_encoder *enc,
 				       const gdfo_graph *const *graphs, size_t count);
 
+/* Frees a batch. NULL does nothing. */
 GDFO_API void gdfo_nn_batch_free(gdfo_nn_batch *batch);
 /* S and B of a batch (0 for NULL). */
 GDFO_API size_t gdfo_nn_batch_stage_count(const gdfo_nn_batch *batch);
@@ -323,6 +324,7 @@ typedef struct gdfo_nn_adamw {
 	GDFO__GROWTH_FIELD
 } gdfo_nn_adamw;
 
+/* Fills *opts with the defaults above. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. Thread-safe. */
 GDFO_API int gdfo_nn_adamw_init(gdfo_nn_adamw *opts, unsigned int version);
 
 /*

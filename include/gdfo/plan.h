@@ -78,10 +78,10 @@ typedef struct gdfo_prediction {
 
 typedef struct gdfo_plan gdfo_plan;
 
+/* Frees a plan and everything it owns. NULL does nothing. */
 GDFO_API void gdfo_plan_free(gdfo_plan *plan);
 
 /* The rewritten graph; borrowed, lives as long as the plan. NULL if plan is NULL. Thread-safe. */
-/* Frees a plan and everything it owns. NULL does nothing. */
 GDFO_API const gdfo_graph *gdfo_plan_graph(const gdfo_plan *plan);
 
 /* Name of the optimizer that made the plan ("rules", "learned"); borrowed, lives as long as the plan. NULL if plan is NULL. */

@@ -59,7 +59,12 @@ typedef struct gdfo_telemetry gdfo_telemetry;
 GDFO_API int gdfo_telemetry_create(gdfo_telemetry **out);
 GDFO_API void gdfo_telemetry_free(gdfo_telemetry *telemetry);
 
-/* Errors: GDFO_EINVAL (a field is negative other than GDFO_UNKNOWN, or not finite; named). */
+/*
+ * The run's record. set copies the fields of run->version (newer fields
+ * stay unknown); get fills the fields of out->version (set it first).
+ * Errors: GDFO_EINVAL (NULL, or a field negative other than GDFO_UNKNOWN,
+ * or not finite; named), GDFO_EVERSION.
+ */
 GDFO_API int gdfo_telemetry_set_run(gdfo_telemetry *telemetry, const gdfo_run_telemetry *run);
 GDFO_API int gdfo_telemetry_get_run(gdfo_run_telemetry *out, const gdfo_telemetry *telemetry);
 
@@ -68,11 +73,15 @@ GDFO_API int gdfo_telemetry_get_run(gdfo_run_telemetry *out, const gdfo_telemetr
  * same stage. Errors: GDFO_EINVAL (bad field, named), GDFO_EVERSION, GDFO_ENOMEM.
  */
 GDFO_API int gdfo_telemetry_set_stage(gdfo_telemetry *telemetry, const gdfo_stage_telemetry *stage);
+/* Number of stage records (0 for NULL). */
 GDFO_API size_t gdfo_telemetry_stage_count(const gdfo_telemetry *telemetry);
-/* Errors: GDFO_EINVAL, GDFO_ERANGE. */
+/*
+ * Fill the fields of out->version (set it first) with the record at index
+ * (insertion order) or the record of stage_id.
+ * Errors: GDFO_EINVAL, GDFO_EVERSION, GDFO_ERANGE (index), GDFO_ENOTFOUND (stage_id).
+ */
 GDFO_API int gdfo_telemetry_stage_at(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry,
 				     size_t index);
-/* Errors: GDFO_EINVAL, GDFO_ENOTFOUND. */
 GDFO_API int gdfo_telemetry_find(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry,
 				 int64_t stage_id);
 
