@@ -197,7 +197,7 @@ check-headers:
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c test-abi
 
 # ---- benchmarks, examples, install -----------------------------------------
 
