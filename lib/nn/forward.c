@@ -1,11 +1,11 @@
 /*
  * The encoder's forward and backward passes over BLAS (llm.c style: one
  * function per layer and direction; backward functions ADD into the
- * gradients they are given).
+ * gradients they are given; gdfo_nn_forward and gdfo_nn_backward are
+ * sequences of kernel calls).
  *
- * Dimension letters: R token rows of the batch, T tokens of a pipeline,
- * C model width, H heads, D = C / H, F features, E attention entries of a
- * pipeline per head, W head width.
+ * Dimension letters as fixed in nn_internal.h (B, S, R, T, N, C, H, D, F,
+ * E, K, M, Ws, Wp, REL).
  */
 #include <cblas.h>
 #include <math.h>
@@ -42,8 +42,12 @@ struct gdfo_nn_workspace {
 	float *pool;      /* (B, 2C) */
 	float *hs;        /* (R, Ws) */
 	/* backward scratch (training only) */
-	float *dres, *dln, *dqkv, *datty, *dfch; /* (R, C), (R, C), (R, 3C), (R, C), (R, 4C) */
-	float *dS;        /* (Emax) */
+	float *dres;      /* (R, C) gradient at the residual stream */
+	float *dln;       /* (R, C) at a LayerNorm's output */
+	float *dqkv;      /* (R, 3C) */
+	float *datty;     /* (R, C) */
+	float *dfch, *dfchg; /* (R, 4C) before and after GELU */
+	float *dP, *dS;   /* (Emax) attention probabilities and scores of one pipeline and head */
 	float *dpool;     /* (B, 2C) */
 	float *dhs;       /* (R, Ws) */
 	const gdfo_nn_batch *batch; /* of the last forward */
@@ -112,6 +116,8 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 		TAKE(ws->dqkv, 3 * R * C);
 		TAKE(ws->datty, R * C);
 		TAKE(ws->dfch, 4 * R * C);
+		TAKE(ws->dfchg, 4 * R * C);
+		TAKE(ws->dP, Emax);
 		TAKE(ws->dS, Emax);
 		TAKE(ws->dpool, B * 2 * C);
 		TAKE(ws->dhs, R * enc->Ws);
@@ -195,9 +201,8 @@ void gdfo_nn_workspace_free(gdfo_nn_workspace *ws)
 
 /* ---- kernels ----------------------------------------------------------- */
 
-/* out = in W + bias for rows of in (N, K), W (K, M), out (N, M) with leading dims. */
-static void matmul_bias(float *out, size_t ldo, const float *in, size_t ldi, const float *w,
-			const float *bias, size_t N, size_t K, size_t M)
+void gdfo__nn_matmul_forward(float *out, size_t ldo, const float *inp, size_t ldi,
+			     const float *weight, const float *bias, size_t N, size_t K, size_t M)
 {
 	size_t i;
 
@@ -211,32 +216,206 @@ static void matmul_bias(float *out, size_t ldo, const float *in, size_t ldi, con
 	}
 	if (K)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)M, (int)K, 1.0f,
-			    in, (int)ldi, w, (int)M, 1.0f, out, (int)ldo);
+			    inp, (int)ldi, weight, (int)M, 1.0f, out, (int)ldo);
 }
 
-/*
- * Backward of out = in W + bias: dW (K, M) += in^T dout, dbias (M) +=
- * colsum(dout), din (N, K) (+)= dout W^T (beta 0 overwrites, 1 adds).
- */
-static void matmul_backward(float *din, float din_beta, float *dw, float *dbias,
-			    const float *dout, size_t ldd, const float *in, size_t ldi,
-			    const float *w, size_t N, size_t K, size_t M)
+void gdfo__nn_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+			      size_t ldd, const float *inp, size_t ldi, const float *weight,
+			      size_t N, size_t K, size_t M)
 {
 	if (!N)
 		return;
-	if (dw && K)
+	if (dweight && K)
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)M, (int)N, 1.0f,
-			    in, (int)ldi, dout, (int)ldd, 1.0f, dw, (int)M);
+			    inp, (int)ldi, dout, (int)ldd, 1.0f, dweight, (int)M);
 	if (dbias)
 		gdfo__nn_colsum_add(dbias, dout, ldd, N, M);
-	if (din && K)
+	if (dinp && K)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)K, (int)M, 1.0f,
-			    dout, (int)ldd, w, (int)M, din_beta, din, (int)K);
+			    dout, (int)ldd, weight, (int)M, 1.0f, dinp, (int)K);
 }
 
 /*
- * Multi-head attention of one pipeline. qkv (T, 3C) rows of the pipeline,
- * out (T, C), att (H, E) probabilities; when keep is 0 (inference) the
+ * A residual product: out = res + inp weight + bias. Its backward is
+ * gdfo__nn_matmul_backward for the product; the gradient at out passes
+ * to res unchanged, so the backward keeps one buffer for both.
+ */
+static void residual_matmul_forward(float *out,          // (N, M)
+				    const float *res,    // (N, M)
+				    const float *inp,    // (N, K)
+				    const float *weight, // (K, M)
+				    const float *bias,   // (M)
+				    size_t N, size_t K, size_t M)
+{
+	gdfo__nn_rows_plus(out, res, bias, N, M);
+	if (N && K)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)M, (int)K, 1.0f,
+			    inp, (int)K, weight, (int)M, 1.0f, out, (int)M);
+}
+
+/*
+ * The input tokens: for each pipeline its learned token, then its stages'
+ * features projected to C.
+ */
+static void embed_forward(float *x0,            // (R, C)
+			  const float *feat,    // (S, F)
+			  const float *token,   // (C)
+			  const float *in_w,    // (F, C)
+			  const float *in_b,    // (C)
+			  const gdfo_nn_batch *batch, size_t C, size_t F)
+{
+	size_t b;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		memcpy(x0 + pp->row * C, token, C * sizeof(float));
+		gdfo__nn_matmul_forward(x0 + (pp->row + 1) * C, C, feat + pp->stage * F, F, in_w,
+					in_b, pp->T - 1, F, C);
+	}
+}
+
+static void embed_backward(float *dtoken,        // (C)
+			   float *din_w,         // (F, C)
+			   float *din_b,         // (C)
+			   float *dfeat,         // (S, F) or NULL
+			   const float *dx0,     // (R, C)
+			   const float *feat,    // (S, F)
+			   const float *in_w,    // (F, C)
+			   const gdfo_nn_batch *batch, size_t C, size_t F)
+{
+	size_t b, j;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		for (j = 0; j < C; j++)
+			dtoken[j] += dx0[pp->row * C + j];
+		gdfo__nn_matmul_backward(dfeat ? dfeat + pp->stage * F : NULL, din_w, din_b,
+					 dx0 + (pp->row + 1) * C, C, feat + pp->stage * F, F, in_w,
+					 pp->T - 1, F, C);
+	}
+}
+
+/* The pooled pipeline representation: [its token's row, mean of its stage rows]. */
+static void pool_forward(float *pool,       // (B, 2C)
+			 const float *inp,  // (R, C)
+			 const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b, i, j;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		float *out = pool + b * 2 * C, inv = 1.0f / (float)(pp->T - 1);
+		memcpy(out, inp + pp->row * C, C * sizeof(float));
+		memset(out + C, 0, C * sizeof(float));
+		for (i = 1; i < pp->T; i++)
+			for (j = 0; j < C; j++)
+				out[C + j] += inp[(pp->row + i) * C + j];
+		for (j = 0; j < C; j++)
+			out[C + j] *= inv;
+	}
+}
+
+static void pool_backward(float *dinp,        // (R, C)
+			  const float *dpool, // (B, 2C)
+			  const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b, i, j;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		const float *dp = dpool + b * 2 * C;
+		float inv = 1.0f / (float)(pp->T - 1);
+		for (j = 0; j < C; j++)
+			dinp[pp->row * C + j] += dp[j];
+		for (i = 1; i < pp->T; i++)
+			for (j = 0; j < C; j++)
+				dinp[(pp->row + i) * C + j] += dp[C + j] * inv;
+	}
+}
+
+/* The stage rows of the token rows (each pipeline's rows after its token). */
+static void stage_rows_forward(float *out,       // (S, C)
+			       const float *inp, // (R, C)
+			       const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		memcpy(out + pp->stage * C, inp + (pp->row + 1) * C, (pp->T - 1) * C * sizeof(float));
+	}
+}
+
+static void stage_rows_backward(float *dinp,       // (R, C)
+				const float *dout, // (S, C)
+				const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b, i;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		for (i = 0; i < (pp->T - 1) * C; i++)
+			dinp[(pp->row + 1) * C + i] += dout[pp->stage * C + i];
+	}
+}
+
+/* A product of the stage rows of the token rows: out = stage rows of inp, times w, plus bias. */
+static void stage_matmul_forward(float *out,          // (S, M)
+				 const float *inp,    // (R, C)
+				 const float *weight, // (C, M)
+				 const float *bias,   // (M)
+				 const gdfo_nn_batch *batch, size_t C, size_t M)
+{
+	size_t b;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		gdfo__nn_matmul_forward(out + pp->stage * M, M, inp + (pp->row + 1) * C, C, weight,
+					bias, pp->T - 1, C, M);
+	}
+}
+
+static void stage_matmul_backward(float *dinp,          // (R, C)
+				  float *dweight,       // (C, M)
+				  float *dbias,         // (M)
+				  const float *dout,    // (S, M)
+				  const float *inp,     // (R, C)
+				  const float *weight,  // (C, M)
+				  const gdfo_nn_batch *batch, size_t C, size_t M)
+{
+	size_t b;
+
+	for (b = 0; b < batch->B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		gdfo__nn_matmul_backward(dinp + (pp->row + 1) * C, dweight, dbias, dout + pp->stage * M,
+					 M, inp + (pp->row + 1) * C, C, weight, pp->T - 1, C, M);
+	}
+}
+
+/* The pipeline tokens' rows of the token rows. */
+static void token_rows_forward(float *out,       // (B, C)
+			       const float *inp, // (R, C)
+			       const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b;
+
+	for (b = 0; b < batch->B; b++)
+		memcpy(out + b * C, inp + batch->pipes[b].row * C, C * sizeof(float));
+}
+
+static void token_rows_backward(float *dinp,       // (R, C)
+				const float *dout, // (B, C)
+				const gdfo_nn_batch *batch, size_t C)
+{
+	size_t b, j;
+
+	for (b = 0; b < batch->B; b++)
+		for (j = 0; j < C; j++)
+			dinp[batch->pipes[b].row * C + j] += dout[b * C + j];
+}
+
+/*
+ * Multi-head attention of one pipeline; when keep is 0 (inference) the
  * dense path reuses the start of att for every block instead of keeping all
  * of them, so the block stays in cache.
  */
@@ -287,22 +466,24 @@ void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *q
 }
 
 /*
- * Backward of gdfo__nn_attention_forward: dqkv (T, 3C) (must be zeroed by the
- * caller; written for this pipeline's rows), drel_bias (H, RELATIONS) +=,
- * from dout (T, C). dS is (H * E) scratch.
+ * Backward of gdfo__nn_attention_forward, ADDING into dqkv and drel_bias;
+ * dP and dS are scratch for one head.
  */
-static void attention_backward(float *dqkv, float *drel_bias, float *dS, const float *dout,
-			       const float *qkv, const float *att, const gdfo__nn_pipe *pp,
-			       size_t C, size_t H)
+static void attention_backward(float *dqkv,            // (T, 3C)
+			       float *drel_bias,       // (H, REL)
+			       float *dP,              // (E) scratch
+			       float *dS,              // (E) scratch
+			       const float *dout,      // (T, C)
+			       const float *qkv,       // (T, 3C)
+			       const float *att,       // (H, E)
+			       const gdfo__nn_pipe *pp, size_t C, size_t H)
 {
-	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, j;
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i;
 	float scale = 1.0f / sqrtf((float)D);
 
 	if (!pp->sparse) {
 		for (h = 0; h < H; h++) {
 			const float *P = att + h * pp->E;
-			float *dP = dS;
-			float *db = drel_bias + h * GDFO_NN_RELATIONS;
 			/* dP (T, T) = dO_h V_h^T */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)D,
 				    1.0f, dout + h * D, (int)C, qkv + 2 * C + h * D, (int)C3, 0.0f,
@@ -311,26 +492,25 @@ static void attention_backward(float *dqkv, float *drel_bias, float *dS, const f
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)D, (int)T,
 				    1.0f, P, (int)T, dout + h * D, (int)C, 1.0f,
 				    dqkv + 2 * C + h * D, (int)C3);
+			memset(dS, 0, T * T * sizeof(float));
 			for (i = 0; i < T; i++) {
-				float *d = dP + i * T;
-				const uint8_t *rel = pp->rel + i * T;
-				gdfo__nn_softmax_backward(d, P + i * T, T);
-				for (j = 0; j < T; j++)
-					db[rel[j]] += d[j];
+				gdfo__nn_softmax_backward(dS + i * T, dP + i * T, P + i * T, T);
+				gdfo__nn_bias_fill_backward(drel_bias + h * GDFO_NN_RELATIONS, dS + i * T,
+							    pp->rel + i * T, T);
 			}
 			/* dQ_h += scale dS K_h; dK_h += scale dS^T Q_h */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)D, (int)T,
-				    scale, dP, (int)T, qkv + C + h * D, (int)C3, 1.0f, dqkv + h * D,
+				    scale, dS, (int)T, qkv + C + h * D, (int)C3, 1.0f, dqkv + h * D,
 				    (int)C3);
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)D, (int)T,
-				    scale, dP, (int)T, qkv + h * D, (int)C3, 1.0f,
+				    scale, dS, (int)T, qkv + h * D, (int)C3, 1.0f,
 				    dqkv + C + h * D, (int)C3);
 		}
 		return;
 	}
 	for (i = 0; i < T; i++) {
 		size_t e0 = pp->nb_start[i], e1 = pp->nb_start[i + 1];
-		gdfo__nn_sparse_attention_row_backward(dqkv, drel_bias, dS, dout + i * C, qkv,
+		gdfo__nn_sparse_attention_row_backward(dqkv, drel_bias, dP, dS, dout + i * C, qkv,
 						       att + e0, pp->E, i, pp->nb_idx + e0,
 						       pp->nb_rel + e0, scale, e1 - e0, C, H);
 	}
@@ -343,7 +523,8 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 {
 	const gdfo_nn_encoder *enc;
 	const gdfo__nn_params *P;
-	size_t R, C, H, F, b, i, j, l;
+	size_t R, C, H, F, b, i, l;
+	int keep;
 	const float *x;
 	int rc;
 
@@ -360,6 +541,7 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 	C = enc->C;
 	H = enc->H;
 	F = enc->F;
+	keep = !!(ws->flags & GDFO_NN_TRAINING);
 	for (i = 0; i < batch->S * F; i++)
 		if (!isfinite(features[i]))
 			return gdfo__error(GDFO_EINVAL,
@@ -367,75 +549,36 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 					   i % F);
 	memcpy(ws->feat, features, batch->S * F * sizeof(float));
 
-	/* input projection; the pipeline token is a learned vector */
-	for (b = 0; b < batch->B; b++) {
-		const gdfo__nn_pipe *pp = &batch->pipes[b];
-		memcpy(ws->x0 + pp->row * C, P->token, C * sizeof(float));
-		matmul_bias(ws->x0 + (pp->row + 1) * C, C, ws->feat + pp->stage * F, F, P->in_w,
-			    P->in_b, pp->T - 1, F, C);
-	}
+	embed_forward(ws->x0, ws->feat, P->token, P->in_w, P->in_b, batch, C, F);
 	x = ws->x0;
 	for (l = 0; l < enc->L; l++) {
 		const gdfo__nn_layer *w = &P->layers[l];
-		ws_layer *y = &ws->layers[(ws->flags & GDFO_NN_TRAINING) ? l : 0];
+		ws_layer *y = &ws->layers[keep ? l : 0];
 		gdfo__nn_layernorm_forward(y->ln1, y->ln1_mean, y->ln1_rstd, x, w->ln1_g, w->ln1_b, R, C);
-		matmul_bias(y->qkv, 3 * C, y->ln1, C, w->qkv_w, w->qkv_b, R, C, 3 * C);
+		gdfo__nn_matmul_forward(y->qkv, 3 * C, y->ln1, C, w->qkv_w, w->qkv_b, R, C, 3 * C);
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			int keep = !!(ws->flags & GDFO_NN_TRAINING);
-			float *att = keep ? y->att + H * pp->att : y->att;
-			gdfo__nn_attention_forward(y->atty + pp->row * C, att, keep,
-						   y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
+			gdfo__nn_attention_forward(y->atty + pp->row * C, keep ? y->att + H * pp->att : y->att,
+						   keep, y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
 		}
-		/* res1 = x + atty Wp + bp */
-		gdfo__nn_rows_plus(y->res1, x, w->proj_b, R, C);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)C, 1.0f,
-			    y->atty, (int)C, w->proj_w, (int)C, 1.0f, y->res1, (int)C);
+		residual_matmul_forward(y->res1, x, y->atty, w->proj_w, w->proj_b, R, C, C);
 		gdfo__nn_layernorm_forward(y->ln2, y->ln2_mean, y->ln2_rstd, y->res1, w->ln2_g, w->ln2_b, R, C);
-		matmul_bias(y->fch, 4 * C, y->ln2, C, w->fc_w, w->fc_b, R, C, 4 * C);
+		gdfo__nn_matmul_forward(y->fch, 4 * C, y->ln2, C, w->fc_w, w->fc_b, R, C, 4 * C);
 		gdfo__nn_gelu_forward(y->fchg, y->fch, R * 4 * C);
-		gdfo__nn_rows_plus(y->res2, y->res1, w->fc2_b, R, C);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)R, (int)C, (int)(4 * C),
-			    1.0f, y->fchg, (int)(4 * C), w->fc2_w, (int)C, 1.0f, y->res2, (int)C);
+		residual_matmul_forward(y->res2, y->res1, y->fchg, w->fc2_w, w->fc2_b, R, 4 * C, C);
 		x = y->res2;
 	}
 	gdfo__nn_layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, x, P->lnf_g, P->lnf_b, R, C);
-
-	/* pooled pipeline representation: [token, mean of stages] */
-	for (b = 0; b < batch->B; b++) {
-		const gdfo__nn_pipe *pp = &batch->pipes[b];
-		float *pool = ws->pool + b * 2 * C, inv = 1.0f / (float)(pp->T - 1);
-		memcpy(pool, ws->lnf + pp->row * C, C * sizeof(float));
-		memset(pool + C, 0, C * sizeof(float));
-		for (i = 1; i < pp->T; i++)
-			for (j = 0; j < C; j++)
-				pool[C + j] += ws->lnf[(pp->row + i) * C + j];
-		for (j = 0; j < C; j++)
-			pool[C + j] *= inv;
-	}
-	if (out) {
-		for (b = 0; b < batch->B; b++) {
-			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			if (out->stage_embeddings)
-				memcpy(out->stage_embeddings + pp->stage * C, ws->lnf + (pp->row + 1) * C,
-				       (pp->T - 1) * C * sizeof(float));
-			if (out->pipeline_embeddings)
-				memcpy(out->pipeline_embeddings + b * C, ws->lnf + pp->row * C,
-				       C * sizeof(float));
-		}
-		if (out->stage_heads && enc->Ws) {
-			size_t W = enc->Ws;
-			for (b = 0; b < batch->B; b++) {
-				const gdfo__nn_pipe *pp = &batch->pipes[b];
-				matmul_bias(out->stage_heads + pp->stage * W, W,
-					    ws->lnf + (pp->row + 1) * C, C, P->sh_w, P->sh_b, pp->T - 1,
-					    C, W);
-			}
-		}
-		if (out->pipeline_heads && enc->Wp)
-			matmul_bias(out->pipeline_heads, enc->Wp, ws->pool, 2 * C, P->ph_w, P->ph_b,
-				    batch->B, 2 * C, enc->Wp);
-	}
+	pool_forward(ws->pool, ws->lnf, batch, C);
+	if (out && out->stage_embeddings)
+		stage_rows_forward(out->stage_embeddings, ws->lnf, batch, C);
+	if (out && out->pipeline_embeddings)
+		token_rows_forward(out->pipeline_embeddings, ws->lnf, batch, C);
+	if (out && out->stage_heads && enc->Ws)
+		stage_matmul_forward(out->stage_heads, ws->lnf, P->sh_w, P->sh_b, batch, C, enc->Ws);
+	if (out && out->pipeline_heads && enc->Wp)
+		gdfo__nn_matmul_forward(out->pipeline_heads, enc->Wp, ws->pool, 2 * C, P->ph_w, P->ph_b,
+					batch->B, 2 * C, enc->Wp);
 	ws->batch = batch;
 	return 0;
 }
@@ -447,7 +590,7 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 {
 	const gdfo_nn_batch *batch;
 	gdfo__nn_params *P, *G;
-	size_t R, C, H, F, b, i, j, l;
+	size_t R, C, H, F, b, l;
 	int rc;
 
 	if (!enc || !ws || !grads)
@@ -471,82 +614,59 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 	H = enc->H;
 	F = enc->F;
 
-	/* gradient at the final LayerNorm's output, in dln */
+	/* the gradient at the final LayerNorm's output, in dln, from every output */
 	memset(ws->dln, 0, R * C * sizeof(float));
-	for (b = 0; b < batch->B; b++) {
-		const gdfo__nn_pipe *pp = &batch->pipes[b];
-		if (grads->stage_embeddings)
-			for (i = 0; i < (pp->T - 1) * C; i++)
-				ws->dln[(pp->row + 1) * C + i] += grads->stage_embeddings[pp->stage * C + i];
-		if (grads->pipeline_embeddings)
-			for (j = 0; j < C; j++)
-				ws->dln[pp->row * C + j] += grads->pipeline_embeddings[b * C + j];
-	}
-	if (grads->stage_heads && enc->Ws) {
-		size_t W = enc->Ws;
-		for (b = 0; b < batch->B; b++) {
-			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			matmul_backward(ws->dln + (pp->row + 1) * C, 1.0f, G->sh_w, G->sh_b,
-					grads->stage_heads + pp->stage * W, W,
-					ws->lnf + (pp->row + 1) * C, C, P->sh_w, pp->T - 1, C, W);
-		}
-	}
+	if (grads->stage_embeddings)
+		stage_rows_backward(ws->dln, grads->stage_embeddings, batch, C);
+	if (grads->pipeline_embeddings)
+		token_rows_backward(ws->dln, grads->pipeline_embeddings, batch, C);
+	if (grads->stage_heads && enc->Ws)
+		stage_matmul_backward(ws->dln, G->sh_w, G->sh_b, grads->stage_heads, ws->lnf, P->sh_w,
+				      batch, C, enc->Ws);
 	if (grads->pipeline_heads && enc->Wp) {
-		matmul_backward(ws->dpool, 0.0f, G->ph_w, G->ph_b, grads->pipeline_heads, enc->Wp,
-				ws->pool, 2 * C, P->ph_w, batch->B, 2 * C, enc->Wp);
-		for (b = 0; b < batch->B; b++) {
-			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			const float *dp = ws->dpool + b * 2 * C;
-			float inv = 1.0f / (float)(pp->T - 1);
-			for (j = 0; j < C; j++)
-				ws->dln[pp->row * C + j] += dp[j];
-			for (i = 1; i < pp->T; i++)
-				for (j = 0; j < C; j++)
-					ws->dln[(pp->row + i) * C + j] += dp[C + j] * inv;
-		}
+		memset(ws->dpool, 0, batch->B * 2 * C * sizeof(float));
+		gdfo__nn_matmul_backward(ws->dpool, G->ph_w, G->ph_b, grads->pipeline_heads, enc->Wp,
+					 ws->pool, 2 * C, P->ph_w, batch->B, 2 * C, enc->Wp);
+		pool_backward(ws->dln, ws->dpool, batch, C);
 	}
 	memset(ws->dres, 0, R * C * sizeof(float));
 	gdfo__nn_layernorm_backward(ws->dres, G->lnf_g, G->lnf_b, ws->dln,
-			   enc->L ? ws->layers[enc->L - 1].res2 : ws->x0, P->lnf_g, ws->lnf_mean,
-			   ws->lnf_rstd, R, C);
+				    enc->L ? ws->layers[enc->L - 1].res2 : ws->x0, P->lnf_g,
+				    ws->lnf_mean, ws->lnf_rstd, R, C);
 
+	/* dres is the gradient at res2, and (the residual passing it on) at res1 and x */
 	for (l = enc->L; l-- > 0;) {
 		const gdfo__nn_layer *w = &P->layers[l];
 		gdfo__nn_layer *gw = &G->layers[l];
 		ws_layer *y = &ws->layers[l];
 		const float *x = l ? ws->layers[l - 1].res2 : ws->x0;
-		/* res2 = res1 + fchg W2 + b2 */
-		matmul_backward(ws->dfch, 0.0f, gw->fc2_w, gw->fc2_b, ws->dres, C, y->fchg, 4 * C,
-				w->fc2_w, R, 4 * C, C);
-		gdfo__nn_gelu_backward(ws->dfch, y->fch, R * 4 * C);
-		matmul_backward(ws->dln, 0.0f, gw->fc_w, gw->fc_b, ws->dfch, 4 * C, y->ln2, C,
-				w->fc_w, R, C, 4 * C);
+		memset(ws->dfchg, 0, R * 4 * C * sizeof(float));
+		gdfo__nn_matmul_backward(ws->dfchg, gw->fc2_w, gw->fc2_b, ws->dres, C, y->fchg, 4 * C,
+					 w->fc2_w, R, 4 * C, C);
+		memset(ws->dfch, 0, R * 4 * C * sizeof(float));
+		gdfo__nn_gelu_backward(ws->dfch, ws->dfchg, y->fch, R * 4 * C);
+		memset(ws->dln, 0, R * C * sizeof(float));
+		gdfo__nn_matmul_backward(ws->dln, gw->fc_w, gw->fc_b, ws->dfch, 4 * C, y->ln2, C,
+					 w->fc_w, R, C, 4 * C);
 		gdfo__nn_layernorm_backward(ws->dres, gw->ln2_g, gw->ln2_b, ws->dln, y->res1, w->ln2_g,
-				   y->ln2_mean, y->ln2_rstd, R, C);
-		/* res1 = x + atty Wp + bp */
-		matmul_backward(ws->datty, 0.0f, gw->proj_w, gw->proj_b, ws->dres, C, y->atty, C,
-				w->proj_w, R, C, C);
+					    y->ln2_mean, y->ln2_rstd, R, C);
+		memset(ws->datty, 0, R * C * sizeof(float));
+		gdfo__nn_matmul_backward(ws->datty, gw->proj_w, gw->proj_b, ws->dres, C, y->atty, C,
+					 w->proj_w, R, C, C);
 		memset(ws->dqkv, 0, R * 3 * C * sizeof(float));
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
-			attention_backward(ws->dqkv + pp->row * 3 * C, gw->rel_bias, ws->dS,
+			attention_backward(ws->dqkv + pp->row * 3 * C, gw->rel_bias, ws->dP, ws->dS,
 					   ws->datty + pp->row * C, y->qkv + pp->row * 3 * C,
 					   y->att + H * pp->att, pp, C, H);
 		}
-		matmul_backward(ws->dln, 0.0f, gw->qkv_w, gw->qkv_b, ws->dqkv, 3 * C, y->ln1, C,
-				w->qkv_w, R, C, 3 * C);
+		memset(ws->dln, 0, R * C * sizeof(float));
+		gdfo__nn_matmul_backward(ws->dln, gw->qkv_w, gw->qkv_b, ws->dqkv, 3 * C, y->ln1, C,
+					 w->qkv_w, R, C, 3 * C);
 		gdfo__nn_layernorm_backward(ws->dres, gw->ln1_g, gw->ln1_b, ws->dln, x, w->ln1_g,
-				   y->ln1_mean, y->ln1_rstd, R, C);
+					    y->ln1_mean, y->ln1_rstd, R, C);
 	}
-
-	/* input projection and token */
-	for (b = 0; b < batch->B; b++) {
-		const gdfo__nn_pipe *pp = &batch->pipes[b];
-		for (j = 0; j < C; j++)
-			G->token[j] += ws->dres[pp->row * C + j];
-		matmul_backward(d_features ? d_features + pp->stage * F : NULL, 1.0f, G->in_w,
-				G->in_b, ws->dres + (pp->row + 1) * C, C, ws->feat + pp->stage * F, F,
-				P->in_w, pp->T - 1, F, C);
-	}
+	embed_backward(G->token, G->in_w, G->in_b, d_features, ws->dres, ws->feat, P->in_w, batch,
+		       C, F);
 	return 0;
 }

@@ -21,7 +21,10 @@
  * reassociation: every sum is computed in the order written, lane by lane,
  * so results are deterministic for a given build and CPU.
  *
- * Dimension letters: N rows, C columns, H heads, D = C / H.
+ * Dimension letters as fixed in nn_internal.h (N rows, C columns, n entries
+ * of a row, H heads, D = C / H, T tokens, REL relations); the shapes of
+ * each kernel's arguments are on its body below and its declaration there.
+ * A backward kernel ADDS into the gradients it writes.
  */
 #include <float.h>
 #include <math.h>
@@ -68,18 +71,12 @@ static int have_avx2_fma(void)
 #define UNROLL8
 #endif
 
-INLINE float lanes_sum(const float *s)
+INLINE float lanes_sum(const float *s) // (LANES)
 {
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
-/*
- * e^x, clamped to [-87, 88] (finite results; far below -87 it returns
- * about 1e-38 rather than 0): x = n ln2 + r with |r| <= ln2 / 2, e^r by its degree-6
- * Taylor polynomial (relative error below 2e-8 on that interval) evaluated
- * in Estrin's scheme, whose dependency chain is half as long as Horner's.
- */
-INLINE float lanes_max(const float *s)
+INLINE float lanes_max(const float *s) // (LANES)
 {
 	float a = s[0] > s[1] ? s[0] : s[1], b = s[2] > s[3] ? s[2] : s[3];
 	float c = s[4] > s[5] ? s[4] : s[5], d = s[6] > s[7] ? s[6] : s[7];
@@ -89,6 +86,12 @@ INLINE float lanes_max(const float *s)
 	return a > c ? a : c;
 }
 
+/*
+ * e^x, clamped to [-87, 88] (finite results; far below -87 it returns
+ * about 1e-38 rather than 0): x = n ln2 + r with |r| <= ln2 / 2, e^r by its degree-6
+ * Taylor polynomial (relative error below 2e-8 on that interval) evaluated
+ * in Estrin's scheme, whose dependency chain is half as long as Horner's.
+ */
 INLINE float exp_fast(float x)
 {
 	float t, n, r, r2, r4, p01, p23, p45, p6, f;
@@ -121,9 +124,10 @@ INLINE float exp_fast(float x)
  * gather (which compilers do not vectorize well); elsewhere the plain loop.
  */
 #ifdef GDFO_NN_X86
-__attribute__((target("avx2"))) static size_t bias_fill_avx2(float *restrict out,
-							    const uint8_t *restrict rel,
-							    const float *restrict table, size_t n)
+__attribute__((target("avx2"))) static size_t bias_fill_avx2(float *restrict out,         // (n)
+							    const uint8_t *restrict rel, // (n)
+							    const float *restrict table, // (16)
+							    size_t n)
 {
 	__m256 lo = _mm256_loadu_ps(table), hi = _mm256_loadu_ps(table + 8);
 	__m256i seven = _mm256_set1_epi32(7);
@@ -140,8 +144,10 @@ __attribute__((target("avx2"))) static size_t bias_fill_avx2(float *restrict out
 }
 #endif
 
-void gdfo__nn_bias_fill(float *restrict out, const uint8_t *restrict rel,
-			const float *restrict bias, size_t n)
+void gdfo__nn_bias_fill(float *restrict out,         // (n)
+			const uint8_t *restrict rel, // (n)
+			const float *restrict bias,  // (REL)
+			size_t n)
 {
 	size_t j = 0;
 #ifdef GDFO_NN_X86
@@ -155,6 +161,17 @@ void gdfo__nn_bias_fill(float *restrict out, const uint8_t *restrict rel,
 #endif
 	for (; j < n; j++)
 		out[j] = bias[rel[j]];
+}
+
+void gdfo__nn_bias_fill_backward(float *restrict dbias,      // (REL)
+				 const float *restrict dout,  // (n)
+				 const uint8_t *restrict rel, // (n)
+				 size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		dbias[rel[j]] += dout[j];
 }
 
 /*
@@ -179,7 +196,8 @@ INLINE float exp2_nonpositive(float x)
 	return f * s;
 }
 
-INLINE void softmax_base2(float *restrict row, size_t n)
+INLINE void softmax_base2(float *restrict row, // (n)
+			  size_t n)
 {
 	float mx[LANES], s[LANES], m, inv;
 	size_t j, l;
@@ -231,7 +249,9 @@ DISPATCH(softmax_base2, (float *restrict row, size_t n), (row, n))
 	} while (0)
 
 /* a . b over one head's D values (D a constant where the caller is specialised) */
-INLINE float head_dot(const float *restrict a, const float *restrict b, size_t D)
+INLINE float head_dot(const float *restrict a, // (D)
+		      const float *restrict b, // (D)
+		      size_t D)
 {
 	float s[LANES] = {0};
 	size_t k, l;
@@ -245,10 +265,15 @@ INLINE float head_dot(const float *restrict a, const float *restrict b, size_t D
 	return lanes_sum(s);
 }
 
-INLINE void
-sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restrict q,
-	   const float *restrict qkv, const uint32_t *restrict idx, const uint8_t *restrict rel,
-	   const float *restrict bias2, float scale2, size_t n, size_t C, size_t H, size_t D)
+INLINE void sparse_row(float *restrict out,          // (C)
+		       float *restrict P,            // (H, n), row stride ps
+		       size_t ps,
+		       const float *restrict q,      // (C)
+		       const float *restrict qkv,    // (T, 3C)
+		       const uint32_t *restrict idx, // (n)
+		       const uint8_t *restrict rel,  // (n)
+		       const float *restrict bias2,  // (H, REL)
+		       float scale2, size_t n, size_t C, size_t H, size_t D)
 {
 	size_t C3 = 3 * C, e, h, k;
 
@@ -283,11 +308,15 @@ sparse_row(float *restrict out, float *restrict P, size_t ps, const float *restr
  * in base 2. Common head widths get a copy with the width fixed at compile
  * time, so the short per-head loops unroll completely.
  */
-INLINE void sparse_attention_row(float *restrict out, float *restrict P, size_t ps,
-				 const float *restrict q, const float *restrict qkv,
-				 const uint32_t *restrict idx, const uint8_t *restrict rel,
-				 const float *restrict bias2, float scale2, size_t n, size_t C,
-				 size_t H)
+INLINE void sparse_attention_row(float *restrict out,          // (C)
+				 float *restrict P,            // (H, n), row stride ps
+				 size_t ps,
+				 const float *restrict q,      // (C)
+				 const float *restrict qkv,    // (T, 3C)
+				 const uint32_t *restrict idx, // (n)
+				 const uint8_t *restrict rel,  // (n)
+				 const float *restrict bias2,  // (H, REL)
+				 float scale2, size_t n, size_t C, size_t H)
 {
 #define ROW(width) sparse_row(out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H, width)
 	BY_HEAD_WIDTH(C / H, ROW);
@@ -301,7 +330,9 @@ DISPATCH(sparse_attention_row,
 	 (out, P, ps, q, qkv, idx, rel, bias2, scale2, n, C, H))
 
 /* out (N, C) = x (N, C) + bias (C) */
-INLINE void rows_plus(float *restrict out, const float *restrict x, const float *restrict bias,
+INLINE void rows_plus(float *restrict out,        // (N, C)
+		      const float *restrict x,    // (N, C)
+		      const float *restrict bias, // (C)
 		      size_t N, size_t C)
 {
 	size_t i, j;
@@ -317,8 +348,9 @@ DISPATCH(rows_plus,
 	 (out, x, bias, N, C))
 
 /* acc (C) += column sums of x (N, C) with row stride ld */
-INLINE void colsum_add(float *restrict acc, const float *restrict x, size_t ld, size_t N,
-		       size_t C)
+INLINE void colsum_add(float *restrict acc,     // (C)
+		       const float *restrict x, // (N, C), row stride ld
+		       size_t ld, size_t N, size_t C)
 {
 	size_t i, j;
 
@@ -330,9 +362,13 @@ INLINE void colsum_add(float *restrict acc, const float *restrict x, size_t ld, 
 DISPATCH(colsum_add, (float *restrict acc, const float *restrict x, size_t ld, size_t N, size_t C),
 	 (acc, x, ld, N, C))
 
-INLINE void layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd,
-			      const float *restrict inp, const float *restrict g,
-			      const float *restrict b, size_t N, size_t C)
+INLINE void layernorm_forward(float *restrict out,       // (N, C)
+			      float *restrict mean,      // (N)
+			      float *restrict rstd,      // (N)
+			      const float *restrict inp, // (N, C)
+			      const float *restrict g,   // (C)
+			      const float *restrict b,   // (C)
+			      size_t N, size_t C)
 {
 	size_t i, j, l;
 
@@ -366,10 +402,15 @@ DISPATCH(layernorm_forward,
 	  size_t C),
 	 (out, mean, rstd, inp, g, b, N, C))
 
-INLINE void layernorm_backward(float *restrict dinp, float *restrict dg, float *restrict db,
-			       const float *restrict dout, const float *restrict inp,
-			       const float *restrict g, const float *restrict mean,
-			       const float *restrict rstd, size_t N, size_t C)
+INLINE void layernorm_backward(float *restrict dinp,       // (N, C)
+			       float *restrict dg,         // (C)
+			       float *restrict db,         // (C)
+			       const float *restrict dout, // (N, C)
+			       const float *restrict inp,  // (N, C)
+			       const float *restrict g,    // (C)
+			       const float *restrict mean, // (N)
+			       const float *restrict rstd, // (N)
+			       size_t N, size_t C)
 {
 	size_t i, j, l;
 
@@ -412,7 +453,9 @@ DISPATCH(layernorm_backward,
  * u = sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + tanh u) = 1 / (1 + e^(-2u)),
  * which has no cancellation for negative x.
  */
-INLINE void gelu_forward(float *restrict out, const float *restrict inp, size_t n)
+INLINE void gelu_forward(float *restrict out,       // (n)
+			 const float *restrict inp, // (n)
+			 size_t n)
 {
 	size_t i;
 
@@ -425,8 +468,11 @@ INLINE void gelu_forward(float *restrict out, const float *restrict inp, size_t 
 
 DISPATCH(gelu_forward, (float *restrict out, const float *restrict inp, size_t n), (out, inp, n))
 
-/* d = d * gelu'(inp) in place; with s = sigmoid(2u), gelu' = s + 2 x s (1 - s) u'. */
-INLINE void gelu_backward(float *restrict d, const float *restrict inp, size_t n)
+/* dinp += dout * gelu'(inp); with s = sigmoid(2u), gelu' = s + 2 x s (1 - s) u'. */
+INLINE void gelu_backward(float *restrict dinp,       // (n)
+			  const float *restrict dout, // (n)
+			  const float *restrict inp,  // (n)
+			  size_t n)
 {
 	size_t i;
 
@@ -435,35 +481,48 @@ INLINE void gelu_backward(float *restrict d, const float *restrict inp, size_t n
 		float u = GELU_K * (x + 0.044715f * x * x * x);
 		float s = 1.0f / (1.0f + exp_fast(-2.0f * u));
 		float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-		d[i] *= s + 2.0f * x * s * (1.0f - s) * du;
+		dinp[i] += dout[i] * (s + 2.0f * x * s * (1.0f - s) * du);
 	}
 }
 
-DISPATCH(gelu_backward, (float *restrict d, const float *restrict inp, size_t n), (d, inp, n))
+DISPATCH(gelu_backward,
+	 (float *restrict dinp, const float *restrict dout, const float *restrict inp, size_t n),
+	 (dinp, dout, inp, n))
 
-/* Softmax backward on a row: d = p * (d - sum(p * d)). */
-INLINE void softmax_backward(float *restrict d, const float *restrict p, size_t n)
+/* Softmax backward on a row: dinp += p * (dout - sum(p * dout)). */
+INLINE void softmax_backward(float *restrict dinp,       // (n)
+			     const float *restrict dout, // (n)
+			     const float *restrict p,    // (n)
+			     size_t n)
 {
 	float s[LANES] = {0}, t;
 	size_t j, l;
 
 	for (j = 0; j + LANES <= n; j += LANES)
 		for (l = 0; l < LANES; l++)
-			s[l] += p[j + l] * d[j + l];
+			s[l] += p[j + l] * dout[j + l];
 	for (; j < n; j++)
-		s[0] += p[j] * d[j];
+		s[0] += p[j] * dout[j];
 	t = lanes_sum(s);
 	for (j = 0; j < n; j++)
-		d[j] = p[j] * (d[j] - t);
+		dinp[j] += p[j] * (dout[j] - t);
 }
 
-DISPATCH(softmax_backward, (float *restrict d, const float *restrict p, size_t n), (d, p, n))
+DISPATCH(softmax_backward,
+	 (float *restrict dinp, const float *restrict dout, const float *restrict p, size_t n),
+	 (dinp, dout, p, n))
 
-INLINE void
-sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *restrict dS,
-		    const float *restrict dO, const float *restrict qkv, const float *restrict P,
-		    size_t ps, size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel,
-		    float scale, size_t n, size_t C, size_t H, size_t D)
+INLINE void sparse_row_backward(float *restrict dqkv,         // (T, 3C)
+				float *restrict drel_bias,    // (H, REL)
+				float *restrict dP,           // (n) scratch
+				float *restrict dS,           // (n) scratch
+				const float *restrict dO,     // (C)
+				const float *restrict qkv,    // (T, 3C)
+				const float *restrict P,      // (H, n), row stride ps
+				size_t ps, size_t i,
+				const uint32_t *restrict idx, // (n)
+				const uint8_t *restrict rel,  // (n)
+				float scale, size_t n, size_t C, size_t H, size_t D)
 {
 	size_t C3 = 3 * C, e, h, k;
 	const float *q = qkv + i * C3;
@@ -471,9 +530,11 @@ sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *rest
 	for (h = 0; h < H; h++) {
 		const float *Ph = P + h * ps, *dOh = dO + h * D, *qh = q + h * D;
 		float *db = drel_bias + h * GDFO_NN_RELATIONS, *dqh = dqkv + i * C3 + h * D;
-		for (e = 0; e < n; e++)
-			dS[e] = head_dot(dOh, qkv + (size_t)idx[e] * C3 + 2 * C + h * D, D);
-		softmax_backward(dS, Ph, n);
+		for (e = 0; e < n; e++) {
+			dP[e] = head_dot(dOh, qkv + (size_t)idx[e] * C3 + 2 * C + h * D, D);
+			dS[e] = 0.0f;
+		}
+		softmax_backward(dS, dP, Ph, n);
 		for (e = 0; e < n; e++) {
 			size_t kj = idx[e];
 			const float *kk = qkv + kj * C3 + C + h * D;
@@ -493,28 +554,33 @@ sparse_row_backward(float *restrict dqkv, float *restrict drel_bias, float *rest
 
 /*
  * Backward of gdfo__nn_sparse_attention_row for query i: ADDS into dqkv
- * (rows of the pipeline, (T, 3C): the query's Q part, its keys' K and V
- * parts) and drel_bias (H, GDFO_NN_RELATIONS); dS (n) scratch; dO (C) the
- * gradient at the query's output; P (H, ps) the probabilities kept by the
- * forward; scale = 1 / sqrt(C / H) in natural units (the probabilities do
- * not depend on the base the forward used).
+ * (the query's Q part, its keys' K and V parts) and drel_bias; dP and dS
+ * are scratch; dO the gradient at the query's output; P the probabilities
+ * kept by the forward; scale = 1 / sqrt(C / H) in natural units (the
+ * probabilities do not depend on the base the forward used).
  */
-INLINE void sparse_attention_row_backward(float *restrict dqkv, float *restrict drel_bias,
-					  float *restrict dS, const float *restrict dO,
-					  const float *restrict qkv, const float *restrict P,
-					  size_t ps, size_t i, const uint32_t *restrict idx,
-					  const uint8_t *restrict rel, float scale, size_t n,
-					  size_t C, size_t H)
+INLINE void sparse_attention_row_backward(float *restrict dqkv,         // (T, 3C)
+					  float *restrict drel_bias,    // (H, REL)
+					  float *restrict dP,           // (n) scratch
+					  float *restrict dS,           // (n) scratch
+					  const float *restrict dO,     // (C)
+					  const float *restrict qkv,    // (T, 3C)
+					  const float *restrict P,      // (H, n), row stride ps
+					  size_t ps, size_t i,
+					  const uint32_t *restrict idx, // (n)
+					  const uint8_t *restrict rel,  // (n)
+					  float scale, size_t n, size_t C, size_t H)
 {
 #define ROW(width) \
-	sparse_row_backward(dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H, width)
+	sparse_row_backward(dqkv, drel_bias, dP, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, \
+			    H, width)
 	BY_HEAD_WIDTH(C / H, ROW);
 #undef ROW
 }
 
 DISPATCH(sparse_attention_row_backward,
-	 (float *restrict dqkv, float *restrict drel_bias, float *restrict dS,
+	 (float *restrict dqkv, float *restrict drel_bias, float *restrict dP, float *restrict dS,
 	  const float *restrict dO, const float *restrict qkv, const float *restrict P, size_t ps,
 	  size_t i, const uint32_t *restrict idx, const uint8_t *restrict rel, float scale,
 	  size_t n, size_t C, size_t H),
-	 (dqkv, drel_bias, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H))
+	 (dqkv, drel_bias, dP, dS, dO, qkv, P, ps, i, idx, rel, scale, n, C, H))

@@ -1,10 +1,22 @@
 /*
- * The graph encoder's representation, shared by the files of lib/nn and the tests.
+ * The graph encoder's representation and kernels, shared by the files of
+ * lib/nn and the tests.
  *
- * Dimension letters (shape comments): R token rows of a batch (S stages +
- * B pipeline tokens), T tokens of one pipeline (its stages + 1), C = d_model,
- * H heads, D = C / H, F features, E attention entries of one pipeline per
- * head (T*T dense, neighbourhood pairs sparse).
+ * Dimension letters, the one set every shape comment in lib/nn uses:
+ *   B pipelines of a batch, S stages of a batch, R = S + B token rows of a
+ *   batch, T tokens of one pipeline (its stages + 1), N rows handed to a
+ *   kernel (R, T or part of them), L layers, C = d_model, H heads,
+ *   D = C / H, F features, E attention entries of one pipeline per head
+ *   (T*T dense, neighbourhood pairs sparse), n entries of one row or of one
+ *   query's neighbourhood, K and M the inner and output widths of a matrix
+ *   product, Ws and Wp the summed stage and pipeline head widths,
+ *   REL = GDFO_NN_RELATIONS.
+ * A shape with a stride says so: "(N, C), row stride ld".
+ *
+ * Kernels follow llm.c: one function per layer and direction; arguments
+ * are outputs, saved-for-backward, inputs, weights, sizes; a backward
+ * kernel takes the gradients it writes first and ADDS into them (callers
+ * zero a gradient buffer before its first use).
  */
 #ifndef GDFO_NN_INTERNAL_H
 #define GDFO_NN_INTERNAL_H
@@ -96,55 +108,159 @@ int gdfo__nn_check_options(const gdfo_nn_options *o);
 /* Allocates and zeroes the gradient block if missing. */
 int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
 
-/* Kernels (kernels.c); shapes: N rows, C columns, n elements. */
-/* out (n) = bias[rel[j]]; rel values below GDFO_NN_RELATIONS */
-void gdfo__nn_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n);
-/* softmax of scores given in base 2 (natural scores times GDFO__NN_LOG2E) */
+/* ---- kernels.c: row and elementwise kernels, AVX2+FMA or baseline ---- */
+
+/* out[j] = bias[rel[j]]; rel values below REL */
+void gdfo__nn_bias_fill(float *out,         // (n)
+			const uint8_t *rel, // (n)
+			const float *bias,  // (REL)
+			size_t n);
+/* backward of the bias fill: dbias[rel[j]] += dout[j] */
+void gdfo__nn_bias_fill_backward(float *dbias,       // (REL)
+				 const float *dout,  // (n)
+				 const uint8_t *rel, // (n)
+				 size_t n);
+/* softmax of scores given in base 2 (natural scores times GDFO__NN_LOG2E), in place */
 #define GDFO__NN_LOG2E 1.44269504088896341f
-void gdfo__nn_softmax_base2(float *row, size_t n);
-/* one query's sparse attention over its n neighbours, all heads (kernels.c) */
-void gdfo__nn_sparse_attention_row(float *out, float *P, size_t ps, const float *q,
-				   const float *qkv, const uint32_t *idx, const uint8_t *rel,
-				   const float *bias2, float scale2, size_t n, size_t C, size_t H);
-/* its backward for query i (kernels.c); ADDS into dqkv and drel_bias */
-void gdfo__nn_sparse_attention_row_backward(float *dqkv, float *drel_bias, float *dS,
-					    const float *dO, const float *qkv, const float *P,
-					    size_t ps, size_t i, const uint32_t *idx,
-					    const uint8_t *rel, float scale, size_t n, size_t C,
-					    size_t H);
-void gdfo__nn_softmax_backward(float *d, const float *p, size_t n);
-void gdfo__nn_rows_plus(float *out, const float *x, const float *bias, size_t N, size_t C);
-void gdfo__nn_colsum_add(float *acc, const float *x, size_t ld, size_t N, size_t C);
-void gdfo__nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-				const float *g, const float *b, size_t N, size_t C);
-void gdfo__nn_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
-				 const float *inp, const float *g, const float *mean,
-				 const float *rstd, size_t N, size_t C);
-void gdfo__nn_gelu_forward(float *out, const float *inp, size_t n);
-void gdfo__nn_gelu_backward(float *d, const float *inp, size_t n);
-
+void gdfo__nn_softmax_base2(float *row, // (n)
+			    size_t n);
+/* dinp += p * (dout - sum(p * dout)), the backward of a softmax with output p */
+void gdfo__nn_softmax_backward(float *dinp,       // (n)
+			       const float *dout, // (n)
+			       const float *p,    // (n)
+			       size_t n);
 /*
- * Attention of one pipeline (forward.c): out (T, C) from qkv (T, 3C);
- * att (H, E) probabilities, kept when keep is 1, else scratch reused by
- * every block of queries.
+ * One query's sparse attention over its n neighbours, all heads; P holds
+ * entry e of head h at P[h * ps + e]; bias2 and scale2 in base 2.
  */
-void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *qkv,
-				const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H);
+void gdfo__nn_sparse_attention_row(float *out,         // (C)
+				   float *P,           // (H, n), row stride ps
+				   size_t ps,
+				   const float *q,     // (C) the query's Q part
+				   const float *qkv,   // (T, 3C) the pipeline's rows
+				   const uint32_t *idx, // (n) key tokens
+				   const uint8_t *rel, // (n)
+				   const float *bias2, // (H, REL)
+				   float scale2, size_t n, size_t C, size_t H);
+/* its backward for query i; ADDS into dqkv and drel_bias */
+void gdfo__nn_sparse_attention_row_backward(float *dqkv,        // (T, 3C)
+					    float *drel_bias,   // (H, REL)
+					    float *dP,          // (n) scratch
+					    float *dS,          // (n) scratch
+					    const float *dout,  // (C) the query's output gradient
+					    const float *qkv,   // (T, 3C)
+					    const float *P,     // (H, n), row stride ps
+					    size_t ps, size_t i,
+					    const uint32_t *idx, // (n)
+					    const uint8_t *rel, // (n)
+					    float scale, size_t n, size_t C, size_t H);
+/* out = inp + bias, row by row */
+void gdfo__nn_rows_plus(float *out,        // (N, C)
+			const float *inp,  // (N, C)
+			const float *bias, // (C)
+			size_t N, size_t C);
+/* acc += the column sums of x */
+void gdfo__nn_colsum_add(float *acc,     // (C)
+			 const float *x, // (N, C), row stride ld
+			 size_t ld, size_t N, size_t C);
+void gdfo__nn_layernorm_forward(float *out,        // (N, C)
+				float *mean,       // (N)
+				float *rstd,       // (N)
+				const float *inp,  // (N, C)
+				const float *g,    // (C)
+				const float *b,    // (C)
+				size_t N, size_t C);
+void gdfo__nn_layernorm_backward(float *dinp,       // (N, C)
+				 float *dg,         // (C)
+				 float *db,         // (C)
+				 const float *dout, // (N, C)
+				 const float *inp,  // (N, C)
+				 const float *g,    // (C)
+				 const float *mean, // (N)
+				 const float *rstd, // (N)
+				 size_t N, size_t C);
+void gdfo__nn_gelu_forward(float *out,       // (n)
+			   const float *inp, // (n)
+			   size_t n);
+void gdfo__nn_gelu_backward(float *dinp,       // (n)
+			    const float *dout, // (n)
+			    const float *inp,  // (n)
+			    size_t n);
 
-/* Plain reference versions in double precision (reference.c), for the tests. */
+/* ---- forward.c: products over BLAS and attention ---- */
+
+/* out = inp weight + bias (bias may be NULL) */
+void gdfo__nn_matmul_forward(float *out,          // (N, M), row stride ldo
+			     size_t ldo,
+			     const float *inp,    // (N, K), row stride ldi
+			     size_t ldi,
+			     const float *weight, // (K, M)
+			     const float *bias,   // (M) or NULL
+			     size_t N, size_t K, size_t M);
+/*
+ * Backward of gdfo__nn_matmul_forward, ADDING: dinp += dout weight^T,
+ * dweight += inp^T dout, dbias += colsum(dout); any of them may be NULL.
+ */
+void gdfo__nn_matmul_backward(float *dinp,          // (N, K)
+			      float *dweight,       // (K, M)
+			      float *dbias,         // (M)
+			      const float *dout,    // (N, M), row stride ldd
+			      size_t ldd,
+			      const float *inp,     // (N, K), row stride ldi
+			      size_t ldi,
+			      const float *weight,  // (K, M)
+			      size_t N, size_t K, size_t M);
+/*
+ * Attention of one pipeline from its qkv rows; att keeps the probabilities
+ * when keep is 1, else is scratch reused by every block of queries.
+ */
+void gdfo__nn_attention_forward(float *out,            // (T, C)
+				float *att,            // (H, E)
+				int keep,
+				const float *qkv,      // (T, 3C)
+				const gdfo__nn_pipe *pp,
+				const float *rel_bias, // (H, REL)
+				size_t C, size_t H);
+
+/* ---- reference.c: plain versions in double precision, for the tests ---- */
 #define GDFO_NN_REF_MAX_HEAD 4096
-void gdfo__nn_ref_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n);
-void gdfo__nn_ref_softmax(float *row, size_t n);
-void gdfo__nn_ref_softmax_backward(float *d, const float *p, size_t n);
-void gdfo__nn_ref_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-				    const float *g, const float *b, size_t N, size_t C);
-void gdfo__nn_ref_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
-				     const float *inp, const float *g, const float *mean,
-				     const float *rstd, size_t N, size_t C);
-void gdfo__nn_ref_gelu_forward(float *out, const float *inp, size_t n);
-void gdfo__nn_ref_gelu_backward(float *d, const float *inp, size_t n);
-void gdfo__nn_ref_attention(float *out, const float *qkv, const gdfo__nn_pipe *pp,
-			    const float *rel_bias, size_t C, size_t H);
-
+void gdfo__nn_ref_bias_fill(float *out,         // (n)
+			    const uint8_t *rel, // (n)
+			    const float *bias,  // (REL)
+			    size_t n);
+void gdfo__nn_ref_softmax(float *row, // (n)
+			  size_t n);
+void gdfo__nn_ref_softmax_backward(float *dinp,       // (n)
+				   const float *dout, // (n)
+				   const float *p,    // (n)
+				   size_t n);
+void gdfo__nn_ref_layernorm_forward(float *out,       // (N, C)
+				    float *mean,      // (N)
+				    float *rstd,      // (N)
+				    const float *inp, // (N, C)
+				    const float *g,   // (C)
+				    const float *b,   // (C)
+				    size_t N, size_t C);
+void gdfo__nn_ref_layernorm_backward(float *dinp,       // (N, C)
+				     float *dg,         // (C)
+				     float *db,         // (C)
+				     const float *dout, // (N, C)
+				     const float *inp,  // (N, C)
+				     const float *g,    // (C)
+				     const float *mean, // (N)
+				     const float *rstd, // (N)
+				     size_t N, size_t C);
+void gdfo__nn_ref_gelu_forward(float *out,       // (n)
+			       const float *inp, // (n)
+			       size_t n);
+void gdfo__nn_ref_gelu_backward(float *dinp,       // (n)
+				const float *dout, // (n)
+				const float *inp,  // (n)
+				size_t n);
+void gdfo__nn_ref_attention(float *out,            // (T, C)
+			    const float *qkv,      // (T, 3C)
+			    const gdfo__nn_pipe *pp,
+			    const float *rel_bias, // (H, REL)
+			    size_t C, size_t H);
 
 #endif

@@ -5,15 +5,20 @@
  * and meant to be read; tests/c/test_nn.c compares every fast kernel with
  * its reference here.
  *
- * Dimension letters as in nn_internal.h: N rows, C columns, T tokens of a
- * pipeline, H heads, D = C / H, E attention entries per head.
+ * Dimension letters as fixed in nn_internal.h (N rows, C columns, n
+ * entries of a row, T tokens of a pipeline, H heads, D = C / H, REL
+ * relations). Backward versions ADD into their gradients, as the fast
+ * kernels do.
  */
 #include <math.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
 
-void gdfo__nn_ref_bias_fill(float *out, const uint8_t *rel, const float *bias, size_t n)
+void gdfo__nn_ref_bias_fill(float *out,         // (n)
+			    const uint8_t *rel, // (n)
+			    const float *bias,  // (REL)
+			    size_t n)
 {
 	size_t j;
 
@@ -21,7 +26,8 @@ void gdfo__nn_ref_bias_fill(float *out, const uint8_t *rel, const float *bias, s
 		out[j] = bias[rel[j]];
 }
 
-void gdfo__nn_ref_softmax(float *row, size_t n)
+void gdfo__nn_ref_softmax(float *row, // (n)
+			  size_t n)
 {
 	double m = -INFINITY, s = 0.0;
 	size_t j;
@@ -34,20 +40,27 @@ void gdfo__nn_ref_softmax(float *row, size_t n)
 		row[j] = (float)(exp((double)row[j] - m) / s);
 }
 
-void gdfo__nn_ref_softmax_backward(float *d, const float *p, size_t n)
+void gdfo__nn_ref_softmax_backward(float *dinp,       // (n)
+				   const float *dout, // (n)
+				   const float *p,    // (n)
+				   size_t n)
 {
 	double t = 0.0;
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		t += (double)p[j] * d[j];
+		t += (double)p[j] * dout[j];
 	for (j = 0; j < n; j++)
-		d[j] = (float)(p[j] * (d[j] - t));
+		dinp[j] = (float)(dinp[j] + p[j] * (dout[j] - t));
 }
 
-/* out (N, C), mean (N), rstd (N), inp (N, C), g (C), b (C) */
-void gdfo__nn_ref_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-				    const float *g, const float *b, size_t N, size_t C)
+void gdfo__nn_ref_layernorm_forward(float *out,       // (N, C)
+				    float *mean,      // (N)
+				    float *rstd,      // (N)
+				    const float *inp, // (N, C)
+				    const float *g,   // (C)
+				    const float *b,   // (C)
+				    size_t N, size_t C)
 {
 	size_t i, j;
 
@@ -67,10 +80,15 @@ void gdfo__nn_ref_layernorm_forward(float *out, float *mean, float *rstd, const 
 	}
 }
 
-/* dinp (N, C) +=, dg (C) +=, db (C) +=; dout, inp (N, C); g (C); mean, rstd (N) */
-void gdfo__nn_ref_layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
-				     const float *inp, const float *g, const float *mean,
-				     const float *rstd, size_t N, size_t C)
+void gdfo__nn_ref_layernorm_backward(float *dinp,       // (N, C)
+				     float *dg,         // (C)
+				     float *db,         // (C)
+				     const float *dout, // (N, C)
+				     const float *inp,  // (N, C)
+				     const float *g,    // (C)
+				     const float *mean, // (N)
+				     const float *rstd, // (N)
+				     size_t N, size_t C)
 {
 	size_t i, j;
 
@@ -95,7 +113,9 @@ void gdfo__nn_ref_layernorm_backward(float *dinp, float *dg, float *db, const fl
 
 #define GELU_K 0.7978845608028654 /* sqrt(2 / pi) */
 
-void gdfo__nn_ref_gelu_forward(float *out, const float *inp, size_t n)
+void gdfo__nn_ref_gelu_forward(float *out,       // (n)
+			       const float *inp, // (n)
+			       size_t n)
 {
 	size_t i;
 
@@ -105,7 +125,10 @@ void gdfo__nn_ref_gelu_forward(float *out, const float *inp, size_t n)
 	}
 }
 
-void gdfo__nn_ref_gelu_backward(float *d, const float *inp, size_t n)
+void gdfo__nn_ref_gelu_backward(float *dinp,       // (n)
+				const float *dout, // (n)
+				const float *inp,  // (n)
+				size_t n)
 {
 	size_t i;
 
@@ -113,17 +136,19 @@ void gdfo__nn_ref_gelu_backward(float *d, const float *inp, size_t n)
 		double x = inp[i], t = tanh(GELU_K * (x + 0.044715 * x * x * x));
 		double grad = 0.5 * (1.0 + t) +
 			      0.5 * x * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * 0.044715 * x * x);
-		d[i] = (float)(d[i] * grad);
+		dinp[i] = (float)(dinp[i] + dout[i] * grad);
 	}
 }
 
 /*
- * Attention of one pipeline: out (T, C) from qkv (T, 3C) rows of the
- * pipeline; rel_bias (H, GDFO_NN_RELATIONS). Dense pipelines attend to every
- * token, sparse ones to their neighbourhood lists.
+ * Attention of one pipeline from its qkv rows. Dense pipelines attend to
+ * every token, sparse ones to their neighbourhood lists.
  */
-void gdfo__nn_ref_attention(float *out, const float *qkv, const gdfo__nn_pipe *pp,
-			    const float *rel_bias, size_t C, size_t H)
+void gdfo__nn_ref_attention(float *out,            // (T, C)
+			    const float *qkv,      // (T, 3C)
+			    const gdfo__nn_pipe *pp,
+			    const float *rel_bias, // (H, REL)
+			    size_t C, size_t H)
 {
 	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e, k;
 	double scale = 1.0 / sqrt((double)D);

@@ -616,7 +616,7 @@ START_TEST(kernels_match_reference)
 		size_t n = kernel_lengths[li];
 		float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
 		float *x = malloc(n * sizeof(float)), *p = malloc(n * sizeof(float));
-		float g[GDFO_NN_RELATIONS];
+		float *d = malloc(n * sizeof(float)), g[GDFO_NN_RELATIONS];
 		uint8_t *rel = malloc(n);
 		for (j = 0; j < GDFO_NN_RELATIONS; j++)
 			g[j] = 3.0f * frand(&seed);
@@ -638,10 +638,13 @@ START_TEST(kernels_match_reference)
 		for (j = 0; j < n; j++)
 			worst[0] = fmax(worst[0], fabs((double)a[j] - b[j]));
 		memcpy(p, b, n * sizeof(float));
-		for (j = 0; j < n; j++)
-			a[j] = b[j] = frand(&seed);
-		gdfo__nn_softmax_backward(a, p, n);
-		gdfo__nn_ref_softmax_backward(b, p, n);
+		/* onto zeros (backward_kernels_add checks that they add) */
+		for (j = 0; j < n; j++) {
+			a[j] = b[j] = 0.0f;
+			d[j] = frand(&seed);
+		}
+		gdfo__nn_softmax_backward(a, d, p, n);
+		gdfo__nn_ref_softmax_backward(b, d, p, n);
 		for (j = 0; j < n; j++)
 			worst[1] = fmax(worst[1], fabs((double)a[j] - b[j]));
 		/* GELU forward and backward */
@@ -649,10 +652,12 @@ START_TEST(kernels_match_reference)
 		gdfo__nn_ref_gelu_forward(b, x, n);
 		for (j = 0; j < n; j++)
 			worst[2] = fmax(worst[2], rel_diff(a[j], b[j]));
-		for (j = 0; j < n; j++)
-			a[j] = b[j] = frand(&seed);
-		gdfo__nn_gelu_backward(a, x, n);
-		gdfo__nn_ref_gelu_backward(b, x, n);
+		for (j = 0; j < n; j++) {
+			a[j] = b[j] = 0.0f;
+			d[j] = frand(&seed);
+		}
+		gdfo__nn_gelu_backward(a, d, x, n);
+		gdfo__nn_ref_gelu_backward(b, d, x, n);
 		for (j = 0; j < n; j++)
 			worst[3] = fmax(worst[3], rel_diff(a[j], b[j]));
 		/* LayerNorm over one row of n columns, forward and backward */
@@ -692,6 +697,7 @@ START_TEST(kernels_match_reference)
 		free(b);
 		free(x);
 		free(p);
+		free(d);
 		free(rel);
 	}
 	printf("nn kernels vs reference: softmax %.1e, softmax' %.1e, gelu %.1e (rel), gelu' %.1e (rel), "
@@ -703,6 +709,71 @@ START_TEST(kernels_match_reference)
 	ck_assert_msg(worst[3] < 2e-5, "gelu backward differs by %g (relative)", worst[3]);
 	ck_assert_msg(worst[4] < 1e-5, "layernorm differs by %g", worst[4]);
 	ck_assert_msg(worst[5] < 1e-4, "layernorm backward differs by %g", worst[5]);
+}
+END_TEST
+
+/*
+ * Backward kernels ADD into their gradients (STYLE.md): each runs once onto
+ * zeros and once onto ones; the second result must be the first plus one.
+ */
+static void expect_added(const char *what, const float *zero, const float *one, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		ck_assert_msg(fabs((one[j] - 1.0f) - zero[j]) <= 1e-5 * fmax(1.0, fabs(zero[j])),
+			      "%s overwrites its gradient instead of adding: [%zu] %g onto 0, %g onto 1",
+			      what, j, zero[j], one[j]);
+}
+
+START_TEST(backward_kernels_add)
+{
+	enum { N = 5, K = 7, M = 9, n = N * M };
+	uint64_t seed = 5;
+	float dout[n], inp[N * K], w[K * M], p[n], mean[N], rstd[N], g[M], ln[n];
+	float g0[3][N * K + K * M + M], g1[3][N * K + K * M + M], rb0[GDFO_NN_RELATIONS] = {0},
+	      rb1[GDFO_NN_RELATIONS];
+	uint8_t rel[n];
+	size_t j, v;
+
+	for (j = 0; j < n; j++) {
+		dout[j] = frand(&seed);
+		p[j] = 0.5f + 0.5f * frand(&seed);
+		rel[j] = (uint8_t)(j % GDFO_NN_RELATIONS);
+	}
+	for (j = 0; j < N * K; j++)
+		inp[j] = frand(&seed);
+	for (j = 0; j < K * M; j++)
+		w[j] = frand(&seed);
+	for (j = 0; j < M; j++)
+		g[j] = 1.0f + 0.5f * frand(&seed);
+	for (v = 0; v < 2; v++) {
+		float (*gr)[N * K + K * M + M] = v ? g1 : g0;
+		float *rb = v ? rb1 : rb0;
+		for (j = 0; j < 3 * (N * K + K * M + M); j++)
+			gr[j / (N * K + K * M + M)][j % (N * K + K * M + M)] = (float)v;
+		for (j = 0; j < GDFO_NN_RELATIONS; j++)
+			rb[j] = (float)v;
+		gdfo__nn_softmax_backward(gr[0], dout, p, n);
+		gdfo__nn_gelu_backward(gr[1], dout, inp, N * K);
+		gdfo__nn_matmul_backward(gr[2], gr[2] + N * K, gr[2] + N * K + K * M, dout, M, inp, K,
+					 w, N, K, M);
+		gdfo__nn_bias_fill_backward(rb, dout, rel, n);
+	}
+	expect_added("softmax_backward", g0[0], g1[0], n);
+	expect_added("gelu_backward", g0[1], g1[1], N * K);
+	expect_added("matmul_backward", g0[2], g1[2], N * K + K * M + M);
+	expect_added("bias_fill_backward", rb0, rb1, GDFO_NN_RELATIONS);
+	/* LayerNorm over (N, M) */
+	gdfo__nn_layernorm_forward(ln, mean, rstd, dout, g, g, N, M);
+	for (v = 0; v < 2; v++) {
+		float (*gr)[N * K + K * M + M] = v ? g1 : g0;
+		for (j = 0; j < n + 2 * M; j++)
+			gr[0][j] = (float)v;
+		gdfo__nn_layernorm_backward(gr[0], gr[0] + n, gr[0] + n + M, p, dout, g, mean, rstd, N,
+					    M);
+	}
+	expect_added("layernorm_backward", g0[0], g1[0], n + 2 * M);
 }
 END_TEST
 
@@ -1349,6 +1420,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, finite_differences_sparse);
 	tcase_add_test(tc, sparse_matches_dense_on_kept_pairs);
 	tcase_add_test(tc, kernels_match_reference);
+	tcase_add_test(tc, backward_kernels_add);
 	tcase_add_test(tc, attention_matches_reference);
 	tcase_add_test(tc, sparse_backward_matches_dense);
 	tcase_add_test(tc, tensor_table);
