@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/internal.h"
 
 void *gdfo__malloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = gdfo__alloc_raw(n);
 	if (!p)
 		gdfo__error(GDFO_ENOMEM, "out of memory allocating %zu bytes", n);
 	return p;
@@ -23,7 +24,7 @@ void *gdfo__malloc(size_t n)
 
 void *gdfo__calloc(size_t count, size_t size)
 {
-	void *p = calloc(count ? count : 1, size ? size : 1);
+	void *p = gdfo__alloc_raw_calloc(count, size);
 	if (!p)
 		gdfo__error(GDFO_ENOMEM, "out of memory allocating %zu x %zu bytes", count, size);
 	return p;
@@ -31,7 +32,7 @@ void *gdfo__calloc(size_t count, size_t size)
 
 void *gdfo__realloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = gdfo__alloc_raw_realloc(p, n);
 	if (!q)
 		gdfo__error(GDFO_ENOMEM, "out of memory growing to %zu bytes", n);
 	return q;

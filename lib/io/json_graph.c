@@ -61,12 +61,15 @@ int gdfo__json_read_graph_knobs(gdfo_graph_knobs *k, const cJSON *root, const ch
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "knobs");
 	char p[GDFO__PATH_MAX];
 	int64_t v;
+	int rc;
 
 	memset(k, 0, sizeof(*k));
 	if (!o || cJSON_IsNull(o))
 		return 0;
 	gdfo__json_path_key(p, path, "knobs");
-	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, graph_knob_keys, p))
+	if ((rc = gdfo__json_expect_object(o, p)))
+		return rc; /* GDFO_ENOMEM on a wide object */
+	if (gdfo__json_only_keys(o, graph_knob_keys, p))
 		return GDFO_EFORMAT;
 	if (gdfo__json_int(&v, o, "executors", p, 0, 0, 0, 100000))
 		return GDFO_EFORMAT;
@@ -85,12 +88,15 @@ int gdfo__json_read_cluster(gdfo_cluster *c, const cJSON *root, const char *path
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "cluster");
 	char p[GDFO__PATH_MAX];
 	int64_t v;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (!o || cJSON_IsNull(o))
 		return 0;
 	gdfo__json_path_key(p, path, "cluster");
-	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, cluster_keys, p))
+	if ((rc = gdfo__json_expect_object(o, p)))
+		return rc;
+	if (gdfo__json_only_keys(o, cluster_keys, p))
 		return GDFO_EFORMAT;
 	if (gdfo__json_int(&v, o, "executors_available", p, 0, 0, 0, 100000))
 		return GDFO_EFORMAT;
@@ -111,8 +117,8 @@ static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const c
 
 	*rd = *wr = NULL;
 	gdfo_stage_init(s, GDFO_STAGE_VERSION);
-	if (gdfo__json_expect_object(js, path))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(js, path)))
+		return rc;
 	if (gdfo__json_int(&s->id, js, "id", path, 1, 0, 0, (int64_t)GDFO__JSON_MAX_INT) ||
 	    gdfo__json_string(&s->name, js, "name", path, 1, NULL) ||
 	    gdfo__json_enum(&s->op, js, "op", path, 1, 0, gdfo_op_name, GDFO_OP_COUNT) ||
@@ -139,7 +145,9 @@ static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const c
 	o = cJSON_GetObjectItemCaseSensitive(js, "stats");
 	if (o && !cJSON_IsNull(o)) {
 		gdfo__json_path_key(p, path, "stats");
-		if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, stat_keys, p) ||
+		if ((rc = gdfo__json_expect_object(o, p)))
+			return rc;
+		if (gdfo__json_only_keys(o, stat_keys, p) ||
 		    gdfo__json_number(&s->stats.rows_in, o, "rows_in", p, 0, 0, 0, DBL_MAX) ||
 		    gdfo__json_number(&s->stats.bytes_in, o, "bytes_in", p, 0, 0, 0, DBL_MAX) ||
 		    gdfo__json_number(&s->stats.selectivity, o, "selectivity", p, 0, 1, 0, DBL_MAX) ||
@@ -151,7 +159,9 @@ static int read_stage(gdfo_stage *s, const char ***rd, const char ***wr, const c
 	o = cJSON_GetObjectItemCaseSensitive(js, "knobs");
 	if (o && !cJSON_IsNull(o)) {
 		gdfo__json_path_key(p, path, "knobs");
-		if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, knob_keys, p))
+		if ((rc = gdfo__json_expect_object(o, p)))
+			return rc;
+		if (gdfo__json_only_keys(o, knob_keys, p))
 			return GDFO_EFORMAT;
 		if (gdfo__json_int(&v, o, "partitions", p, 0, 0, 0, GDFO_PARTITIONS_MAX))
 			return GDFO_EFORMAT;
@@ -194,8 +204,8 @@ int gdfo__json_read_graph(gdfo_graph **out, const cJSON *root, const char *path)
 	int rc;
 
 	*out = NULL;
-	if (gdfo__json_expect_object(root, path && *path ? path : "$"))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(root, path && *path ? path : "$")))
+		return rc;
 	if ((rc = gdfo__json_string(&name, root, "name", path, 0, "pipeline")))
 		return rc;
 	if (!name[0] || strlen(name) > GDFO__NAME_MAX) {

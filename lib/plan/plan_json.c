@@ -246,8 +246,9 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 	p->risk = risk;
 	pred = cJSON_GetObjectItemCaseSensitive(root, "prediction");
 	if (pred && !cJSON_IsNull(pred)) {
-		if (gdfo__json_expect_object(pred, "prediction") ||
-		    gdfo__json_only_keys(pred, prediction_keys, "prediction")) {
+		if ((rc = gdfo__json_expect_object(pred, "prediction")))
+			goto fail;
+		if (gdfo__json_only_keys(pred, prediction_keys, "prediction")) {
 			rc = GDFO_EFORMAT;
 			goto fail;
 		}
