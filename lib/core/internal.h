@@ -64,6 +64,13 @@ int gdfo__buf_detach(gdfo__buf *b, char **out);
 int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes);
 
 /*
+ * gdfo__file_read for JSON text (lib/core/textread.c): a regular file over
+ * max_bytes is refused from its size before any byte is read, other files
+ * by counting; a NUL byte ends the read with GDFO_EFORMAT (binary data).
+ */
+int gdfo__file_read_text(char **out, size_t *len, const char *path, size_t max_bytes);
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync of the directory. On failure path is
  * untouched and the temporary file is removed.

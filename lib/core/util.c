@@ -145,6 +145,14 @@ int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes)
 	f = fopen(path, "rb");
 	if (!f)
 		return gdfo__error(GDFO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	{
+		struct stat st; /* refuse from the size, before reading */
+		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
+			fclose(f);
+			return gdfo__error(GDFO_ERANGE, "'%s' is larger than the %zu-byte limit (%lld bytes)",
+					   path, max_bytes, (long long)st.st_size);
+		}
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > max_bytes) {
 			fclose(f);

@@ -20,6 +20,15 @@
 
 #define CHUNK ((size_t)1 << 20)
 
+/*
+ * Bounds on hostile input (docs/ingest.md, "Limits"): the reader gives up
+ * when the first NO_EVENT_BUDGET bytes hold no event (/dev/urandom), when
+ * one line runs past twice the line limit without a newline (/dev/zero
+ * after a valid start), and after TOTAL_BUDGET bytes of decompressed text.
+ */
+#define NO_EVENT_BUDGET ((uint64_t)64 << 20)
+#define TOTAL_BUDGET ((uint64_t)256 << 30)
+
 static void *zstd_alloc(void *opaque, size_t n)
 {
 	(void)opaque;
@@ -39,6 +48,7 @@ typedef struct splitter {
 	gdfo__buf line;     /* the start of a line that spans chunks */
 	uint64_t pending;   /* bytes of the current line seen so far (overlong lines) */
 	int overlong;       /* the current line passed max_line */
+	uint64_t fed;       /* decompressed bytes so far */
 } splitter;
 
 /* Feeds decompressed bytes; whole lines go to fn. */
@@ -47,6 +57,13 @@ static int split_feed(splitter *s, const char *data, size_t len)
 	const char *p = data, *end = data + len;
 	int rc;
 
+	if (s->r->events && *s->r->events == 0 && s->fed >= NO_EVENT_BUDGET)
+		return gdfo__error(GDFO_EFORMAT, "%s: no Spark event in the first %llu MiB; not an event log",
+				   s->r->what, (unsigned long long)(NO_EVENT_BUDGET >> 20));
+	if (len > TOTAL_BUDGET - s->fed)
+		return gdfo__error(GDFO_ERANGE, "%s: more than %llu GiB of event-log text; refused",
+				   s->r->what, (unsigned long long)(TOTAL_BUDGET >> 30));
+	s->fed += len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
@@ -66,6 +83,9 @@ static int split_feed(splitter *s, const char *data, size_t len)
 				return GDFO_ENOMEM;
 			s->pending += n;
 		}
+		if (s->overlong && s->pending - s->r->max_line > s->r->max_line)
+			return gdfo__error(GDFO_EFORMAT, "%s: a line is longer than %llu bytes (twice the line limit); not an event log",
+					   s->r->what, (unsigned long long)(2 * s->r->max_line));
 		if (!nl)
 			break;
 		if (s->overlong) {
@@ -141,7 +161,7 @@ static void report(gdfo__line_reader *r, uint64_t pos, uint64_t *next)
 
 int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 {
-	splitter s = {r, fn, user, {0}, 0, 0};
+	splitter s = {r, fn, user, {0}, 0, 0, 0};
 	unsigned char *in = NULL, *out = NULL;
 	size_t got = 0;
 	uint64_t pos = 0, next_report;

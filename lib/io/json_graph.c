@@ -314,7 +314,7 @@ int gdfo_graph_load(gdfo_graph **out, const char *path)
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_load: out is NULL");
 	*out = NULL;
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_graph_from_json(out, text, len);
 	free(text);

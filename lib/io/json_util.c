@@ -71,7 +71,7 @@ int gdfo__json_load(cJSON **out, const char *path, const char *what)
 	int rc;
 
 	*out = NULL;
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo__json_parse(out, text, len, what);
 	free(text);

@@ -966,7 +966,7 @@ int gdfo_profile_load(gdfo_profile **out, const char *path)
 	*out = NULL;
 	if (!path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_load: path is NULL");
-	if ((rc = gdfo__file_read(&data, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&data, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_profile_from_json(out, data, len);
 	free(data);

@@ -304,7 +304,7 @@ int gdfo_plan_load(gdfo_plan **out, const char *path)
 	*out = NULL;
 	if (!path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_plan_load: path is NULL");
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_plan_from_json(out, text, len);
 	free(text);
