@@ -58,7 +58,7 @@ JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm
+	asan bench test-install install uninstall clean jvm test-alloc alloc-sweep
 
 all: lib cli
 
@@ -108,9 +108,23 @@ $(BUILD)/bench/%: bench/%.c $(STLIB)
 # the encoder bench times the library's BLAS calls through a linker wrapper
 $(BUILD)/bench/encoder: BENCH_LDFLAGS := -Wl,--wrap=cblas_sgemm
 
+# The CLI with the allocation test hook armed from the environment
+# (tests/alloc/failalloc_main.c): tools/gdfo.c's main is renamed.
+FAILALLOC := $(BUILD)/tests/gdfo-failalloc
+ALLOC_SAMPLE ?= 40
+
+$(BUILD)/obj/tests/alloc/gdfo_cli.o: tools/gdfo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Dmain=gdfo__cli_main -c $< -o $@
+
+$(FAILALLOC): tests/alloc/failalloc_main.c $(BUILD)/obj/tests/alloc/gdfo_cli.o \
+		$(filter-out $(BUILD)/obj/tools/gdfo.o,$(CLI_OBJS)) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS_ALL) $(DEP_LIBS)
+
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-abi test-c test-python test-java test-install
+test: all check-symbols check-headers test-abi test-c test-alloc test-python test-java test-install
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -159,6 +173,14 @@ test-python: $(SHLIB) $(CLI)
 	GDFO_LIBRARY=$(CURDIR)/$(BUILD)/libgdfo.so GDFO_CLI=$(CURDIR)/$(CLI) \
 		PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
 
+# Allocation failure: a sample of the failure points of each CLI call in
+# `make test`; every point in `make alloc-sweep` and `make asan`.
+test-alloc: $(FAILALLOC)
+	$(PYTHON) tests/alloc/sweep.py --cli $(FAILALLOC) --sample $(ALLOC_SAMPLE)
+
+alloc-sweep: $(FAILALLOC)
+	$(PYTHON) tests/alloc/sweep.py --cli $(FAILALLOC) --sample 0
+
 jvm: $(JNILIB) $(BUILD)/jvm/classes/.stamp
 
 $(BUILD)/jvm/classes/.stamp: $(JAVA_SRCS)
@@ -197,7 +219,7 @@ check-headers:
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c test-abi
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c test-abi alloc-sweep
 
 # ---- benchmarks, examples, install -----------------------------------------
 

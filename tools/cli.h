@@ -19,6 +19,14 @@ int gdfo__cli_fail(const char *cmd, int status);
 /* 1 when argv holds --help or -h. */
 int gdfo__cli_wants_help(int argc, char **argv);
 
+/*
+ * s for an error message: at most GDFO__CLI_QUOTE_MAX bytes of it, with
+ * "..." when cut, so that a huge argument is not repeated whole. The
+ * result lives in one of two static buffers (two quotes per message).
+ */
+#define GDFO__CLI_QUOTE_MAX 64
+const char *gdfo__cli_quote(const char *s);
+
 int gdfo__cli_generate(int argc, char **argv);
 int gdfo__cli_ingest(int argc, char **argv);
 int gdfo__cli_inspect(int argc, char **argv);

@@ -32,6 +32,19 @@ int gdfo__cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+const char *gdfo__cli_quote(const char *s)
+{
+	static char buf[2][GDFO__CLI_QUOTE_MAX + 4];
+	static int which;
+	char *b = buf[which ^= 1];
+
+	if (strlen(s) <= GDFO__CLI_QUOTE_MAX)
+		return s;
+	memcpy(b, s, GDFO__CLI_QUOTE_MAX);
+	strcpy(b + GDFO__CLI_QUOTE_MAX, "...");
+	return b;
+}
+
 int gdfo__cli_version(int argc, char **argv)
 {
 	if (gdfo__cli_wants_help(argc, argv)) {

@@ -26,7 +26,7 @@ static const char generate_help[] =
 
 static int bad(const char *opt, const char *v)
 {
-	fprintf(stderr, "gdfo generate: invalid value '%s' for %s (see 'gdfo generate --help')\n", v, opt);
+	fprintf(stderr, "gdfo generate: invalid value '%s' for %s (see 'gdfo generate --help')\n", gdfo__cli_quote(v), opt);
 	return GDFO__EXIT_USAGE;
 }
 
@@ -47,14 +47,14 @@ int gdfo__cli_generate(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (a[0] != '-') {
 			if (family) {
-				fprintf(stderr, "gdfo generate: more than one family given ('%s', '%s')\n", family, a);
+				fprintf(stderr, "gdfo generate: more than one family given ('%s', '%s')\n", gdfo__cli_quote(family), gdfo__cli_quote(a));
 				return GDFO__EXIT_USAGE;
 			}
 			family = a;
 			continue;
 		}
 		if (!v) {
-			fprintf(stderr, "gdfo generate: option %s needs a value (see 'gdfo generate --help')\n", a);
+			fprintf(stderr, "gdfo generate: option %s needs a value (see 'gdfo generate --help')\n", gdfo__cli_quote(a));
 			return GDFO__EXIT_USAGE;
 		}
 		errno = 0;
@@ -90,7 +90,7 @@ int gdfo__cli_generate(int argc, char **argv)
 		} else if (!strcmp(a, "--out")) {
 			outp = v;
 		} else {
-			fprintf(stderr, "gdfo generate: unknown option '%s' (see 'gdfo generate --help')\n", a);
+			fprintf(stderr, "gdfo generate: unknown option '%s' (see 'gdfo generate --help')\n", gdfo__cli_quote(a));
 			return GDFO__EXIT_USAGE;
 		}
 		i++;

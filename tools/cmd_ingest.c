@@ -98,7 +98,7 @@ int gdfo__cli_ingest(int argc, char **argv)
 			what = TELEMETRY, modes++;
 		else if (!strcmp(a, "-o") || !strcmp(a, "--name")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "gdfo ingest: %s needs a value\n", a);
+				fprintf(stderr, "gdfo ingest: %s needs a value\n", gdfo__cli_quote(a));
 				return GDFO__EXIT_USAGE;
 			}
 			if (a[1] == 'o')
@@ -106,7 +106,7 @@ int gdfo__cli_ingest(int argc, char **argv)
 			else
 				name = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "gdfo ingest: unknown option '%s' (try 'gdfo ingest --help')\n", a);
+			fprintf(stderr, "gdfo ingest: unknown option '%s' (try 'gdfo ingest --help')\n", gdfo__cli_quote(a));
 			return GDFO__EXIT_USAGE;
 		} else if (!path)
 			path = a;

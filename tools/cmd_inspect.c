@@ -30,7 +30,7 @@ int gdfo__cli_inspect(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "gdfo inspect: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "gdfo inspect: unknown option '%s'\n", gdfo__cli_quote(argv[i]));
 			return GDFO__EXIT_USAGE;
 		} else if (!path)
 			path = argv[i];

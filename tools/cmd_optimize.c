@@ -65,7 +65,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 			else
 				tpath = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "gdfo optimize: unknown option '%s' (try 'gdfo optimize --help')\n", argv[i]);
+			fprintf(stderr, "gdfo optimize: unknown option '%s' (try 'gdfo optimize --help')\n", gdfo__cli_quote(argv[i]));
 			return GDFO__EXIT_USAGE;
 		} else if (!path) {
 			path = argv[i];

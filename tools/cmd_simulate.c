@@ -75,7 +75,7 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "gdfo simulate: ");
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, gdfo__cli_quote(arg));
 	fprintf(stderr, " (see 'gdfo simulate --help')\n");
 	return GDFO__EXIT_USAGE;
 }

@@ -46,6 +46,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "gdfo: unknown command '%s' (try 'gdfo --help')\n", argv[1]);
+	fprintf(stderr, "gdfo: unknown command '%s' (try 'gdfo --help')\n", gdfo__cli_quote(argv[1]));
 	return 2;
 }

@@ -64,9 +64,19 @@ int gdfo__buf_detach(gdfo__buf *b, char **out);
 int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes);
 
 /*
- * Writes data to path atomically: a temporary file in the same directory,
- * fsync, rename over path, fsync of the directory. On failure path is
- * untouched and the temporary file is removed.
+ * gdfo__file_read for JSON text (lib/core/textread.c): a regular file over
+ * max_bytes is refused from its size before any byte is read, other files
+ * by counting; a NUL byte ends the read with GDFO_EFORMAT (binary data).
+ */
+int gdfo__file_read_text(char **out, size_t *len, const char *path, size_t max_bytes);
+
+/*
+ * Writes data to path atomically (lib/core/atomic.c): a temporary file
+ * "<path>.gdfo-tmp.<pid>.<n>" in the same directory, fsync, rename over
+ * path, fsync of the directory. Keeps an existing file's permission bits
+ * (a new file gets 0666 & ~umask), writes through a symlink to its target,
+ * and removes temporary files of path left by dead processes. On failure
+ * path is untouched and the temporary file is removed.
  */
 int gdfo__file_write_atomic(const char *path, const void *data, size_t len);
 /* gdfo__file_write_atomic of a NUL-terminated text, which it then frees. */

@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/internal.h"
 
 void *gdfo__malloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = gdfo__alloc_raw(n);
 	if (!p)
 		gdfo__error(GDFO_ENOMEM, "out of memory allocating %zu bytes", n);
 	return p;
@@ -23,7 +24,7 @@ void *gdfo__malloc(size_t n)
 
 void *gdfo__calloc(size_t count, size_t size)
 {
-	void *p = calloc(count ? count : 1, size ? size : 1);
+	void *p = gdfo__alloc_raw_calloc(count, size);
 	if (!p)
 		gdfo__error(GDFO_ENOMEM, "out of memory allocating %zu x %zu bytes", count, size);
 	return p;
@@ -31,7 +32,7 @@ void *gdfo__calloc(size_t count, size_t size)
 
 void *gdfo__realloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = gdfo__alloc_raw_realloc(p, n);
 	if (!q)
 		gdfo__error(GDFO_ENOMEM, "out of memory growing to %zu bytes", n);
 	return q;
@@ -144,6 +145,14 @@ int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes)
 	f = fopen(path, "rb");
 	if (!f)
 		return gdfo__error(GDFO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	{
+		struct stat st; /* refuse from the size, before reading */
+		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes) {
+			fclose(f);
+			return gdfo__error(GDFO_ERANGE, "'%s' is larger than the %zu-byte limit (%lld bytes)",
+					   path, max_bytes, (long long)st.st_size);
+		}
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > max_bytes) {
 			fclose(f);
@@ -167,78 +176,6 @@ int gdfo__file_read(char **out, size_t *len, const char *path, size_t max_bytes)
 	if (len)
 		*len = b.len;
 	return gdfo__buf_detach(&b, out);
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof(dir))
-			return 0;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return 0; /* best effort: the rename already happened */
-	fsync(fd);
-	close(fd);
-	return 0;
-}
-
-int gdfo__file_write_atomic(const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd;
-
-	if (!path || !*path)
-		return gdfo__error(GDFO_EINVAL, "output path is empty");
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return gdfo__error(GDFO_EINVAL, "output path '%s' is too long", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return gdfo__error(GDFO_EIO, "cannot create a temporary file next to '%s': %s",
-				   path, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return gdfo__error(GDFO_EIO, "cannot write '%s': %s", tmp, strerror(e));
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return gdfo__error(GDFO_EIO, "cannot sync '%s': %s", tmp, strerror(e));
-	}
-	if (close(fd) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return gdfo__error(GDFO_EIO, "cannot close '%s': %s", tmp, strerror(e));
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return gdfo__error(GDFO_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
-				   strerror(e));
-	}
-	return fsync_dir_of(path);
 }
 
 int gdfo__file_write_text(const char *path, char *text)

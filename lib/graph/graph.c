@@ -154,6 +154,8 @@ int gdfo_graph_create(gdfo_graph **out, const char *name)
 static void free_strlist(char **items, size_t n)
 {
 	size_t i;
+	if (!items)
+		return; /* a copy that failed: nothing was kept */
 	for (i = 0; i < n; i++)
 		free(items[i]);
 	free(items);

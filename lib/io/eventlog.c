@@ -1290,6 +1290,7 @@ static int read_common(gdfo_eventlog **out, gdfo__line_reader *rd, const gdfo_in
 		return GDFO_ENOMEM;
 	}
 	rd->max_line = log->max_line;
+	rd->events = &log->sum.events;
 	rd->progress = opts->progress;
 	rd->progress_user = opts->progress_user;
 	rd->progress_every = opts->progress_every_bytes ? opts->progress_every_bytes : (uint64_t)16 << 20;

@@ -10,11 +10,36 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDCtx_advanced: allocate through the seam */
 #include <zstd.h>
+#include <zstd_errors.h>
+
+#include "core/alloc.h"
 
 #include "io/ingest_internal.h"
 
 #define CHUNK ((size_t)1 << 20)
+
+/*
+ * Bounds on hostile input (docs/ingest.md, "Limits"): the reader gives up
+ * when the first NO_EVENT_BUDGET bytes hold no event (/dev/urandom), when
+ * one line runs past twice the line limit without a newline (/dev/zero
+ * after a valid start), and after TOTAL_BUDGET bytes of decompressed text.
+ */
+#define NO_EVENT_BUDGET ((uint64_t)64 << 20)
+#define TOTAL_BUDGET ((uint64_t)256 << 30)
+
+static void *zstd_alloc(void *opaque, size_t n)
+{
+	(void)opaque;
+	return gdfo__alloc_raw(n);
+}
+
+static void zstd_free(void *opaque, void *p)
+{
+	(void)opaque;
+	free(p);
+}
 
 typedef struct splitter {
 	gdfo__line_reader *r;
@@ -23,6 +48,7 @@ typedef struct splitter {
 	gdfo__buf line;     /* the start of a line that spans chunks */
 	uint64_t pending;   /* bytes of the current line seen so far (overlong lines) */
 	int overlong;       /* the current line passed max_line */
+	uint64_t fed;       /* decompressed bytes so far */
 } splitter;
 
 /* Feeds decompressed bytes; whole lines go to fn. */
@@ -31,6 +57,13 @@ static int split_feed(splitter *s, const char *data, size_t len)
 	const char *p = data, *end = data + len;
 	int rc;
 
+	if (s->r->events && *s->r->events == 0 && s->fed >= NO_EVENT_BUDGET)
+		return gdfo__error(GDFO_EFORMAT, "%s: no Spark event in the first %llu MiB; not an event log",
+				   s->r->what, (unsigned long long)(NO_EVENT_BUDGET >> 20));
+	if (len > TOTAL_BUDGET - s->fed)
+		return gdfo__error(GDFO_ERANGE, "%s: more than %llu GiB of event-log text; refused",
+				   s->r->what, (unsigned long long)(TOTAL_BUDGET >> 30));
+	s->fed += len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
@@ -50,6 +83,9 @@ static int split_feed(splitter *s, const char *data, size_t len)
 				return GDFO_ENOMEM;
 			s->pending += n;
 		}
+		if (s->overlong && s->pending - s->r->max_line > s->r->max_line)
+			return gdfo__error(GDFO_EFORMAT, "%s: a line is longer than %llu bytes (twice the line limit); not an event log",
+					   s->r->what, (unsigned long long)(2 * s->r->max_line));
 		if (!nl)
 			break;
 		if (s->overlong) {
@@ -106,6 +142,15 @@ static int source_read(gdfo__line_reader *r, unsigned char *buf, size_t cap, siz
 	}
 }
 
+/* A zstd error: out of memory when the decoder could not allocate, else corrupt data. */
+static int zstd_fail(gdfo__line_reader *r, size_t err, uint64_t near)
+{
+	if (ZSTD_getErrorCode(err) == ZSTD_error_memory_allocation)
+		return gdfo__error(GDFO_ENOMEM, "%s: out of memory in the zstd decoder", r->what);
+	return gdfo__error(GDFO_EFORMAT, "%s: zstd data is corrupt near byte %llu: %s", r->what,
+			   (unsigned long long)near, ZSTD_getErrorName(err));
+}
+
 static void report(gdfo__line_reader *r, uint64_t pos, uint64_t *next)
 {
 	if (r->progress && pos >= *next) {
@@ -116,7 +161,7 @@ static void report(gdfo__line_reader *r, uint64_t pos, uint64_t *next)
 
 int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 {
-	splitter s = {r, fn, user, {0}, 0, 0};
+	splitter s = {r, fn, user, {0}, 0, 0, 0};
 	unsigned char *in = NULL, *out = NULL;
 	size_t got = 0;
 	uint64_t pos = 0, next_report;
@@ -158,9 +203,10 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 	} else if (r->codec == GDFO_CODEC_ZSTD) {
 		size_t last = 0;
 		uint64_t consumed = 0;
-		zd = ZSTD_createDCtx();
+		ZSTD_customMem mem = {zstd_alloc, zstd_free, NULL};
+		zd = ZSTD_createDCtx_advanced(mem);
 		if (!zd) {
-			rc = gdfo__error(GDFO_ENOMEM, "%s: cannot create a zstd decoder", r->what);
+			rc = gdfo__error(GDFO_ENOMEM, "%s: out of memory creating a zstd decoder", r->what);
 			goto done;
 		}
 		while (got) {
@@ -169,9 +215,7 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 				ZSTD_outBuffer ob = {out, CHUNK, 0};
 				last = ZSTD_decompressStream(zd, &ob, &ib);
 				if (ZSTD_isError(last)) {
-					rc = gdfo__error(GDFO_EFORMAT, "%s: zstd data is corrupt near byte %llu: %s",
-							 r->what, (unsigned long long)(consumed + ib.pos),
-							 ZSTD_getErrorName(last));
+					rc = zstd_fail(r, last, consumed + ib.pos);
 					goto done;
 				}
 				if (ob.pos && (rc = split_feed(&s, (const char *)out, ob.pos)))
@@ -185,8 +229,7 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 					break;
 				last = ZSTD_decompressStream(zd, &ob, &none);
 				if (ZSTD_isError(last)) {
-					rc = gdfo__error(GDFO_EFORMAT, "%s: zstd data is corrupt: %s", r->what,
-							 ZSTD_getErrorName(last));
+					rc = zstd_fail(r, last, consumed + got);
 					goto done;
 				}
 				if (!ob.pos)
@@ -204,8 +247,10 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 	} else {
 		int zr = Z_OK;
 		memset(&zs, 0, sizeof(zs));
-		if (inflateInit2(&zs, 15 + 32) != Z_OK) {
-			rc = gdfo__error(GDFO_ENOMEM, "%s: cannot create a gzip decoder", r->what);
+		zs.zalloc = gdfo__zalloc;
+		zs.zfree = gdfo__zfree;
+		if (inflateInit2(&zs, 15 + 32) != Z_OK) { /* Z_MEM_ERROR: the only failure here */
+			rc = gdfo__error(GDFO_ENOMEM, "%s: out of memory creating a gzip decoder", r->what);
 			goto done;
 		}
 		zs_live = 1;
@@ -217,9 +262,12 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 				zs.avail_out = (uInt)CHUNK;
 				zr = inflate(&zs, Z_NO_FLUSH);
 				if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_MEM_ERROR || zr == Z_STREAM_ERROR) {
-					rc = gdfo__error(zr == Z_MEM_ERROR ? GDFO_ENOMEM : GDFO_EFORMAT,
-							 "%s: gzip data is corrupt near byte %llu: %s", r->what,
-							 (unsigned long long)zs.total_in, zs.msg ? zs.msg : "inflate failed");
+					if (zr == Z_MEM_ERROR)
+						rc = gdfo__error(GDFO_ENOMEM, "%s: out of memory in the gzip decoder", r->what);
+					else
+						rc = gdfo__error(GDFO_EFORMAT, "%s: gzip data is corrupt near byte %llu: %s",
+								 r->what, (unsigned long long)zs.total_in,
+								 zs.msg ? zs.msg : "inflate failed");
 					goto done;
 				}
 				if (CHUNK - zs.avail_out &&

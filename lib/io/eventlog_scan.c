@@ -429,7 +429,7 @@ long gdfo__jstr_decode(const gdfo__jstr *s, char *buf, size_t cap)
 	}
 	if (s->n + 1 > cap) {
 		/* may still fit after decoding; decode into a heap copy */
-		char *tmp = malloc(s->n + 1);
+		char *tmp = gdfo__malloc(s->n + 1);
 		if (!tmp)
 			return -1;
 		k = decode(s, tmp);

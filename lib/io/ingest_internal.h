@@ -98,6 +98,7 @@ typedef struct gdfo__line_reader {
 	void *progress_user;
 	uint64_t progress_every;
 	uint64_t total_bytes;          /* 0 unknown */
+	const int64_t *events;         /* events recognised so far; NULL: no no-event budget */
 	/* results */
 	int codec;                     /* gdfo_ingest_codec */
 	int truncated;

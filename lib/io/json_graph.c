@@ -58,6 +58,7 @@ static int read_fields(void *s, int set, const cJSON *parent, const char *key, c
 	const char *keys[32];
 	char p[GDFO__PATH_MAX], fp[GDFO__PATH_MAX];
 	size_t n, i;
+	int rc;
 
 	if (!o || cJSON_IsNull(o))
 		return 0;
@@ -66,7 +67,9 @@ static int read_fields(void *s, int set, const cJSON *parent, const char *key, c
 	for (i = 0; i < n && i + 1 < GDFO__ARRAY_LEN(keys); i++)
 		keys[i] = fields[i].name;
 	keys[i] = NULL;
-	if (gdfo__json_expect_object(o, p) || gdfo__json_only_keys(o, keys, p))
+	if ((rc = gdfo__json_expect_object(o, p)))
+		return rc; /* GDFO_ENOMEM on a wide object */
+	if (gdfo__json_only_keys(o, keys, p))
 		return GDFO_EFORMAT;
 	for (i = 0; i < n; i++) {
 		const gdfo__field *f = &fields[i];
@@ -150,8 +153,8 @@ static int read_stage(gdfo__stage_in *in, const char ***rd, const char ***wr, co
 	gdfo__fields_defaults(GDFO_FIELDS_STAGE_KNOBS, &in->knobs);
 	s->stats = &in->stats;
 	s->knobs = &in->knobs;
-	if (gdfo__json_expect_object(js, path))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(js, path)))
+		return rc;
 	if (gdfo__json_int(&s->id, js, "id", path, 1, 0, 0, (int64_t)GDFO__JSON_MAX_INT) ||
 	    gdfo__json_string(&s->name, js, "name", path, 1, NULL) ||
 	    gdfo__json_enum(&s->op, js, "op", path, 1, 0, gdfo_op_name, GDFO_OP_COUNT) ||
@@ -202,8 +205,8 @@ int gdfo__json_read_graph(gdfo_graph **out, const cJSON *root, const char *path)
 	int rc;
 
 	*out = NULL;
-	if (gdfo__json_expect_object(root, path && *path ? path : "$"))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(root, path && *path ? path : "$")))
+		return rc;
 	if ((rc = gdfo__json_string(&name, root, "name", path, 0, "pipeline")))
 		return rc;
 	if (!name[0] || strlen(name) > GDFO__NAME_MAX) {
@@ -312,7 +315,7 @@ int gdfo_graph_load(gdfo_graph **out, const char *path)
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_load: out is NULL");
 	*out = NULL;
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_graph_from_json(out, text, len);
 	free(text);

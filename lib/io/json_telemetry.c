@@ -115,7 +115,7 @@ int gdfo_telemetry_load(gdfo_telemetry **out, const char *path)
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_load: out is NULL");
 	*out = NULL;
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_telemetry_from_json(out, text, len);
 	free(text);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/json_write.h"
+#include "core/alloc.h"
 #include "io/json_util.h"
 
 int gdfo__json_oom(void)
@@ -17,6 +18,7 @@ int gdfo__json_oom(void)
 int gdfo__json_parse(cJSON **out, const char *json, size_t len, const char *what)
 {
 	const char *end = NULL;
+	unsigned long failures = gdfo__alloc_failures();
 	cJSON *root;
 
 	*out = NULL;
@@ -30,6 +32,8 @@ int gdfo__json_parse(cJSON **out, const char *json, size_t len, const char *what
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root) {
 		size_t off, line = 1, col = 1, i;
+		if (gdfo__alloc_failures() != failures)
+			return gdfo__error(GDFO_ENOMEM, "%s: out of memory parsing JSON", what);
 		end = cJSON_GetErrorPtr();
 		off = (end && end >= json && end <= json + len) ? (size_t)(end - json) : 0;
 		for (i = 0; i < off; i++) {
@@ -68,7 +72,7 @@ int gdfo__json_load(cJSON **out, const char *path, const char *what)
 	int rc;
 
 	*out = NULL;
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo__json_parse(out, text, len, what);
 	free(text);
@@ -81,11 +85,12 @@ int gdfo__json_check_format(const cJSON *root, const char *family, const char *w
 {
 	const cJSON *f;
 	size_t n = strlen(family);
+	int rc;
 
 	if (!cJSON_IsObject(root))
 		return gdfo__error(GDFO_EFORMAT, "%s: the document is not a JSON object", what);
-	if (gdfo__json_expect_object(root, "$"))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(root, "$")))
+		return rc;
 	f = cJSON_GetObjectItemCaseSensitive(root, "format");
 	if (!f)
 		return gdfo__error(GDFO_EFORMAT, "%s: \"format\" is missing (expected \"%s/1\")", what, family);

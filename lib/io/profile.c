@@ -458,8 +458,8 @@ static int parse_stage(parsed_stage *ps, const cJSON *js, size_t si)
 	if (!cJSON_IsObject(js))
 		return gdfo__error(GDFO_EFORMAT, "profile: %s must be an object", path);
 	snprintf(sub, sizeof(sub), "profile: %s", path);
-	if (gdfo__json_expect_object(js, sub))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(js, sub)))
+		return rc;
 
 	it = cJSON_GetObjectItemCaseSensitive(js, "id");
 	snprintf(sub, sizeof(sub), "%s.id", path);
@@ -643,8 +643,8 @@ static int parse_doc(gdfo_profile **out, const cJSON *doc)
 
 	if (!cJSON_IsObject(doc))
 		return gdfo__error(GDFO_EFORMAT, "profile: the document must be a JSON object");
-	if (gdfo__json_expect_object(doc, "profile"))
-		return GDFO_EFORMAT;
+	if ((rc = gdfo__json_expect_object(doc, "profile")))
+		return rc;
 	it = cJSON_GetObjectItemCaseSensitive(doc, "format");
 	if (!it)
 		return gdfo__error(GDFO_EFORMAT, "profile: format is missing (expected \"%s\")", GDFO_PROFILE_FORMAT);
@@ -828,7 +828,7 @@ int gdfo_profile_load(gdfo_profile **out, const char *path)
 	*out = NULL;
 	if (!path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_profile_load: path is NULL");
-	if ((rc = gdfo__file_read(&data, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&data, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_profile_from_json(out, data, len);
 	free(data);

@@ -273,6 +273,34 @@ out:
 	return rc;
 }
 
+/*
+ * The fewest bytes a file with configuration o can have: header, a table
+ * entry of at least 17 bytes per tensor, the tensors' floats (the shapes
+ * of gdfo__nn_layout), the CRC. Checked before the encoder is allocated,
+ * so that a small file cannot claim gigabytes.
+ */
+static uint64_t min_file_bytes(const gdfo_nn_options *o)
+{
+	uint64_t C = o->d_model, L = o->n_layers, ws = 0, wp = 0, floats, tensors = 5 + 13 * L;
+	uint32_t i;
+
+	for (i = 0; i < o->n_stage_heads; i++)
+		ws += o->stage_head_widths[i];
+	for (i = 0; i < o->n_pipeline_heads; i++)
+		wp += o->pipeline_head_widths[i];
+	floats = (uint64_t)o->n_features * C + 4 * C +
+		 L * (12 * C * C + 13 * C + (uint64_t)o->n_heads * GDFO_NN_RELATIONS);
+	if (ws) {
+		floats += C * ws + ws;
+		tensors += 2;
+	}
+	if (wp) {
+		floats += 2 * C * wp + wp;
+		tensors += 2;
+	}
+	return 16 + 4 * CONFIG_U32 + 12 + 17 * tensors + 4 * floats + 4;
+}
+
 int gdfo_nn_load(gdfo_nn_encoder **out, const char *path)
 {
 	char *buf = NULL;
@@ -292,6 +320,12 @@ int gdfo_nn_load(gdfo_nn_encoder **out, const char *path)
 		goto out;
 	if ((rc = gdfo__nn_check_options(&o)) < 0) {
 		rc = gdfo__error_prefix(GDFO_EFORMAT, "'%s'", path);
+		goto out;
+	}
+	if (min_file_bytes(&o) > len) {
+		rc = gdfo__error(GDFO_EFORMAT,
+				 "'%s' is %zu bytes, too small for the configuration it claims (d_model %u, %u layers: at least %llu bytes)",
+				 path, len, o.d_model, o.n_layers, (unsigned long long)min_file_bytes(&o));
 		goto out;
 	}
 	if ((rc = gdfo_nn_create(&enc, &o)) < 0)

@@ -246,8 +246,9 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 	p->risk = risk;
 	pred = cJSON_GetObjectItemCaseSensitive(root, "prediction");
 	if (pred && !cJSON_IsNull(pred)) {
-		if (gdfo__json_expect_object(pred, "prediction") ||
-		    gdfo__json_only_keys(pred, prediction_keys, "prediction")) {
+		if ((rc = gdfo__json_expect_object(pred, "prediction")))
+			goto fail;
+		if (gdfo__json_only_keys(pred, prediction_keys, "prediction")) {
 			rc = GDFO_EFORMAT;
 			goto fail;
 		}
@@ -303,7 +304,7 @@ int gdfo_plan_load(gdfo_plan **out, const char *path)
 	*out = NULL;
 	if (!path)
 		return gdfo__error(GDFO_EINVAL, "gdfo_plan_load: path is NULL");
-	if ((rc = gdfo__file_read(&text, &len, path, GDFO__JSON_MAX_BYTES)))
+	if ((rc = gdfo__file_read_text(&text, &len, path, GDFO__JSON_MAX_BYTES)))
 		return rc;
 	rc = gdfo_plan_from_json(out, text, len);
 	free(text);

@@ -284,15 +284,20 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 				continue;
 			if (first == (size_t)-1)
 				first = k;
-			if (check_join_side(g, f, t, k, pre) == 0 &&
+			/* only GDFO_EILLEGAL rules a side out: out of memory is no answer */
+			if ((rc = check_join_side(g, f, t, k, pre)) && rc != GDFO_EILLEGAL)
+				return rc;
+			if (rc == 0 &&
 			    (best == (size_t)-1 || gdfo__stage_out_bytes(&g->stages[T->parents[k]]) >
 							    gdfo__stage_out_bytes(&g->stages[T->parents[best]])))
 				best = k;
 		}
 		if (first == (size_t)-1)
 			return illegal(pre, "no input of the join has every column the filter reads");
-		if (best == (size_t)-1)
-			return check_join_side(g, f, t, first, pre);
+		if (best == (size_t)-1) {
+			rc = check_join_side(g, f, t, first, pre);
+			return rc ? rc : gdfo__error(GDFO_EINTERNAL, "%s: join side %zu accepted on a second look", pre, first);
+		}
 		x = T->parents[best];
 	}
 

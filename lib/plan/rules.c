@@ -105,19 +105,19 @@ static double stage_work(const gdfo__stage *s)
 /*
  * Work of the whole pipeline, counting recomputation: an uncached stage
  * runs once per path to the pipeline's ends (every consumer pulls it
- * again), a cached one once. Falls back to one run each when memory is short.
+ * again), a cached one once.
  */
-static double graph_work(const gdfo_graph *g)
+static int graph_work(double *out, const gdfo_graph *g)
 {
 	size_t *order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order)), i, k;
 	double *runs = gdfo__malloc((g->n ? g->n : 1) * sizeof(*runs)), w = 0;
+	int rc = 0;
 
-	if (!order || !runs || gdfo_graph_topo_order(order, g->n, g)) {
-		for (i = 0; i < g->n; i++)
-			w += stage_work(&g->stages[i]);
+	/* no fallback: a gain computed on another model would be a wrong answer */
+	if (!order || !runs || (rc = gdfo_graph_topo_order(order, g->n, g))) {
 		free(order);
 		free(runs);
-		return w;
+		return rc ? rc : GDFO_ENOMEM;
 	}
 	for (k = g->n; k-- > 0;) {
 		const gdfo__stage *s = &g->stages[order[k]];
@@ -131,7 +131,8 @@ static double graph_work(const gdfo_graph *g)
 	}
 	free(order);
 	free(runs);
-	return w;
+	*out = w;
+	return 0;
 }
 
 static double gain_of(const ctx *c, double work_removed)
@@ -141,6 +142,17 @@ static double gain_of(const ctx *c, double work_removed)
 		return 0;
 	gain = work_removed / c->base_work;
 	return gain > 1 ? 1 : (gain < -1e6 ? -1e6 : gain);
+}
+
+/* The gain of the changes made since the pipeline's work was before. */
+static int gain_since(double *out, const ctx *c, double before)
+{
+	double after;
+	int rc = graph_work(&after, c->g);
+
+	if (!rc)
+		*out = gain_of(c, before - after);
+	return rc;
 }
 
 static int mark_stale(ctx *c, int64_t id)
@@ -276,7 +288,7 @@ static int rule_push_filters(ctx *c)
 			const gdfo__stage *f = &g->stages[i];
 			size_t t, side;
 			int64_t fid, tid, sid;
-			double before, fsel;
+			double before, gain, fsel;
 			char what[700], why[900], cols[300];
 			int top;
 
@@ -288,7 +300,8 @@ static int rule_push_filters(ctx *c)
 			fid = f->id;
 			tid = g->stages[t].id;
 			fsel = f->stats.selectivity;
-			before = graph_work(g);
+			if ((rc = graph_work(&before, g)))
+				return rc;
 			rc = gdfo_rewrite_push_filter(g, fid, -1);
 			if (rc == GDFO_EILLEGAL)
 				continue;
@@ -314,8 +327,8 @@ static int rule_push_filters(ctx *c)
 					 cols, 100.0 * fsel);
 			{
 				int64_t ids[2] = {fid, tid}, att[3] = {fid, tid, sid};
-				if ((rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3,
-						 gain_of(c, before - graph_work(g)), stats_conf(f), what, why)))
+				if ((rc = gain_since(&gain, c, before)) ||
+				    (rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3, gain, stats_conf(f), what, why)))
 					return rc;
 			}
 			if ((rc = mark_stale(c, fid)) || (rc = mark_stale(c, tid)))
@@ -337,7 +350,7 @@ static int rule_reorder_joins(ctx *c)
 	for (i = 0; i < g->n; i++) {
 		const gdfo__stage *u = &g->stages[i];
 		gdfo_graph *trial, tmp;
-		double outL, est, before;
+		double outL, est, before, gain;
 		int64_t uid, lid, ids[2], att[4];
 		char what[700], why[700];
 
@@ -372,7 +385,10 @@ static int rule_reorder_joins(ctx *c)
 		att[1] = lid;
 		att[2] = trial->stages[trial->stages[tu].parents[0]].id;
 		att[3] = trial->stages[trial->stages[tu].parents[1]].id;
-		before = graph_work(g);
+		if ((rc = graph_work(&before, g))) {
+			gdfo_graph_free(trial);
+			return rc;
+		}
 		tmp = *g;
 		*g = *trial;
 		*trial = tmp;
@@ -385,8 +401,8 @@ static int rule_reorder_joins(ctx *c)
 			 (long long)att[3], (long long)lid);
 		snprintf(why, sizeof(why), "both are inner joins and the keys of %lld come only from the inputs it now joins; the intermediate result is estimated at %.3g rows instead of %.3g (keys assumed independent)",
 			 (long long)uid, est, outL);
-		if ((rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain_of(c, before - graph_work(g)),
-				 CONF_UNKNOWN, what, why)))
+		if ((rc = gain_since(&gain, c, before)) ||
+		    (rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain, CONF_UNKNOWN, what, why)))
 			return rc;
 		if ((rc = mark_stale(c, uid)) || (rc = mark_stale(c, lid)))
 			return rc;
@@ -451,7 +467,7 @@ static int rule_fuse(ctx *c)
 			size_t head = order[k], last = head;
 			const gdfo__stage *h = &g->stages[head];
 			char what[900], why[700], names[600];
-			double before, inter = 0;
+			double before, gain, inter = 0;
 			int pos = 0;
 
 			if (!gdfo__stage_is_narrow(h))
@@ -476,7 +492,8 @@ static int rule_fuse(ctx *c)
 				pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0,
 						"%s%lld '%s'", i ? ", " : "", (long long)ids[i], g->stages[si].name);
 			}
-			before = graph_work(g);
+			if ((rc = graph_work(&before, g)))
+				goto out;
 			rc = gdfo_rewrite_fuse(g, ids, n);
 			if (rc == GDFO_EILLEGAL)
 				continue;
@@ -489,7 +506,8 @@ static int rule_fuse(ctx *c)
 				snprintf(why, sizeof(why), "a chain of %zu narrow stages with one consumer each and no shuffle between them runs as one pass; %s of intermediate data (estimated) is no longer handed from stage to stage",
 					 n, b);
 			}
-			if ((rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain_of(c, before - graph_work(g)),
+			if ((rc = gain_since(&gain, c, before)) ||
+			    (rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
 					 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
 				goto out;
 			if ((rc = add_alias(c, ids[0], ids[n - 1])))
@@ -655,14 +673,20 @@ static int cmp_cand(const void *a, const void *b)
 }
 
 /* Work the pipeline saves when stage i is cached (recomputations avoided). */
-static double cache_saving(gdfo_graph *g, size_t i)
+static int cache_saving(double *out, gdfo_graph *g, size_t i)
 {
 	int32_t old = g->stages[i].knobs.cache;
-	double before = graph_work(g), after;
+	double before, after;
+	int rc;
+
+	if ((rc = graph_work(&before, g)))
+		return rc;
 	g->stages[i].knobs.cache = GDFO_CACHE_MEMORY;
-	after = graph_work(g);
+	rc = graph_work(&after, g);
 	g->stages[i].knobs.cache = old;
-	return before - after;
+	if (!rc)
+		*out = before - after;
+	return rc;
 }
 
 static int rule_cache(ctx *c)
@@ -690,15 +714,19 @@ static int rule_cache(ctx *c)
 			continue;
 		cs[n].idx = i;
 		cs[n].size = out_bytes(c, i, &cs[n].measured);
-		cs[n].saved = cache_saving(g, i);
+		if ((rc = cache_saving(&cs[n].saved, g, i)))
+			goto out;
 		n++;
 	}
 	qsort(cs, n, sizeof(*cs), cmp_cand);
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[cs[i].idx];
 		int level;
-		double cost = 0, saved = cache_saving(g, cs[i].idx); /* again: earlier caches change it */
+		double cost = 0, saved;
 		char what[400], why[800], b1[32], b2[32];
+
+		if ((rc = cache_saving(&saved, g, cs[i].idx))) /* again: earlier caches change it */
+			goto out;
 
 		if (saved <= 0)
 			continue;
@@ -888,7 +916,8 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	c.base = graph;
 	c.t = t;
 	c.o = opts;
-	c.base_work = graph_work(graph);
+	if ((rc = graph_work(&c.base_work, graph)))
+		goto fail;
 
 	if ((opts->push_filters && (rc = rule_push_filters(&c))) ||
 	    (opts->reorder_joins && (rc = rule_reorder_joins(&c))) ||
@@ -899,6 +928,8 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	    (opts->set_priorities && (rc = rule_priorities(&c))))
 		goto fail;
 	if ((rc = gdfo_graph_validate(c.g))) {
+		if (rc == GDFO_ENOMEM)
+			goto fail;
 		rc = gdfo__error_prefix(GDFO_EINTERNAL, "the rule-based optimizer produced an invalid graph (a bug; please report it)");
 		goto fail;
 	}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Allocation-failure sweep over the gdfo CLI.
+
+For each call below, runs it once normally through gdfo-failalloc (the CLI
+with the allocation test hook, tests/alloc/failalloc_main.c) to learn its
+output and how many allocations it makes (K), then once for each N in
+1..K (or a sample) with the N-th allocation failing, and requires:
+
+  - no signal (and, in a sanitizer build, no sanitizer report);
+  - exit 0 only with stdout and any output file byte-identical to the
+    normal run;
+  - otherwise exit 1, and standard error one line that says out of memory
+    (not exit 2 "not valid JSON": out of memory is not bad input).
+
+  sweep.py --cli build/tests/gdfo-failalloc [--sample S] [--jobs J]
+
+--sample S runs at most S failure points per call, spread evenly and
+always including the first ones (0: all). The exit status is 1 when any
+run broke a rule; each finding is printed on one line with the call and N.
+"""
+import argparse
+import concurrent.futures
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def calls(tmp, data_dir):
+    ex = os.path.join(ROOT, "examples")
+    good = os.path.join(ROOT, "tests", "bad", "good")
+    c = []
+    for p in sorted(os.listdir(os.path.join(ex, "pipelines"))):
+        pp = os.path.join(ex, "pipelines", p)
+        c.append(("optimize " + p, ["optimize", "--rules", pp]))
+    retail = os.path.join(ex, "pipelines", "retail_etl.json")
+    c.append(("optimize -o", ["optimize", "--rules", "--telemetry", os.path.join(good, "telemetry.json"),
+                              "--cluster", os.path.join(ex, "clusters", "dataproc-8x16.json"),
+                              "-o", "{out}", retail]))
+    c.append(("optimize --explain", ["optimize", "--explain", retail]))
+    c.append(("inspect", ["inspect", retail]))
+    c.append(("inspect --json", ["inspect", "--json", retail]))
+    c.append(("simulate pipeline", ["simulate", "--pipeline", retail, "--runs", "2", "--noise", "0.1"]))
+    c.append(("simulate analytic", ["simulate", "--pipeline", retail, "--mode", "analytic"]))
+    c.append(("simulate plan", ["simulate", "--plan", os.path.join(good, "plan.json"),
+                                "--cluster", os.path.join(ex, "clusters", "default.json")]))
+    c.append(("simulate profile", ["simulate", "--profile", os.path.join(good, "profile.json")]))
+    c.append(("simulate profile sampled", ["simulate", "--profile", os.path.join(good, "profile.json"),
+                                           "--replay", "sampled", "--executors", "4"]))
+    log = os.path.join(data_dir, "spark-events", "dr-elephant", "event_log_1")
+    if os.path.exists(log):
+        plain = os.path.join(tmp, "event_log")
+        shutil.copyfile(log, plain)
+        with open(plain, "rb") as f, gzip.open(plain + ".gz", "wb") as g:
+            g.write(f.read())
+        logs = [("plain", plain), ("gz", plain + ".gz")]
+        if shutil.which("zstd"):
+            subprocess.run(["zstd", "-q", "-f", plain, "-o", plain + ".zstd"], check=True)
+            logs.append(("zstd", plain + ".zstd"))
+        for name, path in logs:
+            for what in ("--summary", "--profile", "--pipeline", "--telemetry"):
+                c.append(("ingest %s %s" % (what, name), ["ingest", what, path]))
+        c.append(("ingest -o", ["ingest", "--pipeline", "-o", "{out}", plain]))
+    else:
+        print("sweep: %s missing, ingest not swept" % log)
+    return c
+
+
+def run(cli, argv, fail_at, tmp, tag):
+    out = os.path.join(tmp, "out-%s-%d" % (tag, fail_at))
+    cnt = os.path.join(tmp, "cnt-%s-%d" % (tag, fail_at))
+    args = [a.replace("{out}", out) for a in argv]
+    env = dict(os.environ, GDFO_FAIL_ALLOC=str(fail_at), GDFO_ALLOC_COUNT=cnt)
+    p = subprocess.run([cli] + args, env=env, capture_output=True, timeout=300)
+    count = None
+    if os.path.exists(cnt):
+        with open(cnt) as f:
+            count = int(f.read())
+        os.unlink(cnt)
+    written = None
+    if os.path.exists(out):
+        with open(out, "rb") as f:
+            written = f.read()
+        os.unlink(out)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace"), written, count
+
+
+def check(name, n, base, got):
+    rc, out, err, written, _ = got
+    lines = err.splitlines()
+    if rc < 0:
+        return "%s N=%d: killed by signal %d: %s" % (name, n, -rc, err[-300:])
+    if any(s in err for s in ("Sanitizer", "runtime error:", "LeakSanitizer")):
+        return "%s N=%d: sanitizer report: %s" % (name, n, err[:300])
+    if rc == 0:
+        if out != base[1] or written != base[3]:
+            return "%s N=%d: exit 0 with output different from the normal run" % (name, n)
+        return None
+    if rc != 1:
+        return "%s N=%d: exit %d (out of memory must exit 1): %s" % (name, n, rc, err.strip()[:200])
+    if len(lines) != 1 or "out of memory" not in lines[0]:
+        return "%s N=%d: stderr is not one out-of-memory line: %r" % (name, n, err[:200])
+    if written is not None and base[3] is not None and written != base[3]:
+        return "%s N=%d: failed run left a different output file" % (name, n)
+    return None
+
+
+def points(k, sample):
+    if sample <= 0 or k <= sample:
+        return list(range(1, k + 1))
+    head = min(sample // 4, k)
+    pts = set(range(1, head + 1))
+    rest = sample - head
+    step = (k - head) / float(rest)
+    for i in range(rest):
+        pts.add(head + 1 + int(i * step))
+    pts.add(k)
+    return sorted(pts)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--sample", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--data-dir", default=os.environ.get("GDFO_SHARED_DATA") or
+                    os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    cli = os.path.abspath(a.cli)
+    findings = []
+    total = 0
+    with tempfile.TemporaryDirectory(prefix="gdfo-sweep-") as tmp:
+        todo = [c for c in calls(tmp, a.data_dir) if a.only in c[0]]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            for ci, (name, argv) in enumerate(todo):
+                base = run(cli, argv, 0, tmp, "c%d" % ci)
+                if base[0] != 0:
+                    findings.append("%s: the normal run failed (exit %d): %s" % (name, base[0], base[2].strip()))
+                    continue
+                k = base[4]
+                pts = points(k, a.sample)
+                futs = {pool.submit(run, cli, argv, n, tmp, "c%d" % ci): n for n in pts}
+                bad = 0
+                for f in concurrent.futures.as_completed(futs):
+                    n = futs[f]
+                    msg = check(name, n, base, f.result())
+                    if msg:
+                        bad += 1
+                        findings.append(msg)
+                total += len(pts)
+                print("sweep: %-28s %5d allocations, %4d failure points run, %d findings" %
+                      (name, k, len(pts), bad))
+    for m in sorted(findings):
+        print("FINDING: " + m)
+    print("sweep: %d runs, %d findings" % (total, len(findings)))
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
