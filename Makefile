@@ -53,6 +53,7 @@ JAVA_SRCS := $(sort $(shell find bindings/jvm/src/main -name '*.java' 2>/dev/nul
 JAVA_TEST_SRCS := $(sort $(shell find tests/java -name '*.java' 2>/dev/null))
 JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
+LAYOUT := $(BUILD)/tests/struct_layout
 
 .PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
 	asan bench test-install install uninstall clean jvm
@@ -120,9 +121,16 @@ test-install: all
 test-c: $(TEST_BINS) $(CLI)
 	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)
 
-test-python: $(SHLIB) $(CLI)
+test-python: $(SHLIB) $(CLI) $(LAYOUT)
 	GDFO_LIBRARY=$(CURDIR)/$(BUILD)/libgdfo.so GDFO_CLI=$(CURDIR)/$(CLI) \
-		PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
+		GDFO_LAYOUT=$(CURDIR)/$(LAYOUT) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
+
+# The C layout of every public struct as JSON, for tests/python/test_layout.py:
+# generated from the preprocessed headers, compiled against include/gdfo.
+$(LAYOUT): tests/python/c_layout.py $(PUBLIC_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -Iinclude include/gdfo/gdfo.h | $(PYTHON) tests/python/c_layout.py > $@.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -o $@ $@.c
 
 jvm: $(JNILIB) $(BUILD)/jvm/classes/.stamp
 
