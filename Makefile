@@ -54,9 +54,10 @@ JAVA_TEST_SRCS := $(sort $(shell find tests/java -name '*.java' 2>/dev/null))
 JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
 LAYOUT := $(BUILD)/tests/struct_layout
+JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm
+	asan bench test-install install uninstall clean jvm jar check-jni
 
 all: lib cli
 
@@ -132,26 +133,47 @@ $(LAYOUT): tests/python/c_layout.py $(PUBLIC_HEADERS)
 	$(CC) -E -P -Iinclude include/gdfo/gdfo.h | $(PYTHON) tests/python/c_layout.py > $@.c
 	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -o $@ $@.c
 
-jvm: $(JNILIB) $(BUILD)/jvm/classes/.stamp
+# `make jvm`: the classes, build/jvm/gdfo.jar and build/libgdfo_jni.so.
+jvm: $(JNILIB) $(JAR)
+
+jar: $(JAR)
+
+$(JAR): $(BUILD)/jvm/classes/.stamp
+	@printf 'Implementation-Title: libgdfo Java binding (org.gdfo)\nImplementation-Version: %s\n' \
+		'$(VERSION)' > $(BUILD)/jvm/MANIFEST.MF
+	@rm -f $@
+	$(JAVA_HOME)/bin/jar --create --file $@ --manifest $(BUILD)/jvm/MANIFEST.MF -C $(BUILD)/jvm/classes org
 
 $(BUILD)/jvm/classes/.stamp: $(JAVA_SRCS)
+	@rm -rf $(BUILD)/jvm/classes $(BUILD)/jvm/include
 	@mkdir -p $(BUILD)/jvm/classes $(BUILD)/jvm/include
 	$(JAVA_HOME)/bin/javac --release 17 -Xlint:all -Werror -d $(BUILD)/jvm/classes \
 		-h $(BUILD)/jvm/include $(JAVA_SRCS)
 	@touch $@
 
-$(JNILIB): $(JNI_SRCS) $(BUILD)/jvm/classes/.stamp $(SHLIB)
+$(JNILIB): $(JNI_SRCS) $(wildcard bindings/jvm/native/*.h) $(BUILD)/jvm/classes/.stamp $(SHLIB)
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/jvm/include -I$(JAVA_HOME)/include -I$(JAVA_HOME)/include/linux \
 		-shared -o $@ $(JNI_SRCS) -L$(BUILD) -lgdfo -Wl,-rpath,'$$ORIGIN' $(LDFLAGS_ALL)
 
-test-java: jvm
-	@mkdir -p $(BUILD)/jvm/test-classes
+# The JUnit suites run against the jar, as a user's program would.
+test-java: jvm check-jni
+	@rm -rf $(BUILD)/jvm/test-classes && mkdir -p $(BUILD)/jvm/test-classes
 	$(JAVA_HOME)/bin/javac --release 17 -d $(BUILD)/jvm/test-classes \
-		-cp $(BUILD)/jvm/classes:$(JUNIT_JAR) $(JAVA_TEST_SRCS)
-	GDFO_CLI=$(CURDIR)/$(CLI) $(JAVA_HOME)/bin/java -Djava.library.path=$(BUILD) \
+		-cp $(JAR):$(JUNIT_JAR) $(JAVA_TEST_SRCS)
+	GDFO_CLI=$(CURDIR)/$(CLI) GDFO_JAR=$(CURDIR)/$(JAR) GDFO_BUILD=$(CURDIR)/$(BUILD) \
+		$(JAVA_HOME)/bin/java -Djava.library.path=$(BUILD) \
 		-jar $(JUNIT_JAR) --disable-banner --fail-if-no-tests \
-		-cp $(BUILD)/jvm/classes:$(BUILD)/jvm/test-classes --scan-classpath \
+		-cp $(JAR):$(BUILD)/jvm/test-classes --scan-classpath \
 		--details=summary --disable-ansi-colors
+
+# Every native method javac declared is defined in libgdfo_jni.so, which
+# exports nothing else (a missing one would only fail when first called).
+check-jni: $(JNILIB)
+	@nm -D --defined-only $(JNILIB) | awk '{print $$3}' | grep -v '^_' | sort > $(BUILD)/jvm/jni.defined; \
+	grep -ho 'Java_org_gdfo_[A-Za-z0-9_]*' $(BUILD)/jvm/include/*.h | sort -u > $(BUILD)/jvm/jni.declared; \
+	if ! diff -u $(BUILD)/jvm/jni.declared $(BUILD)/jvm/jni.defined; then \
+		echo "check-jni: native methods declared (-) and symbols exported (+) by $(JNILIB) differ"; exit 1; fi; \
+	echo "check-jni: $$(wc -l < $(BUILD)/jvm/jni.declared) native methods, all defined, nothing else exported"
 
 # Only gdfo_* may be exported from the shared library.
 check-symbols: $(SHLIB)

@@ -5,10 +5,12 @@ import java.util.List;
 
 /**
  * A pipeline graph (include/gdfo/graph.h). Create one with
- * {@link #fromJson(String)} or {@link #load(String)}; close it (try-with-resources)
- * to free the native memory. Reads may run on several threads at once.
+ * {@link #fromJson(String)}, {@link #load(String)} or {@link #create(String)}
+ * followed by {@link #addStage(StageSpec)} and {@link #addEdge(long, long)};
+ * close it (try-with-resources) to free the native memory. Reads may run on
+ * several threads at once; mutations wait for them.
  */
-public final class Graph extends NativeHandle {
+public final class Graph extends NativeHandle implements Iterable<Stage> {
     static final String[] OPS = {"source", "filter", "project", "join", "aggregate", "sort", "window",
         "union", "udf", "sink"};
 
@@ -19,6 +21,53 @@ public final class Graph extends NativeHandle {
     @Override
     void free(long handle) {
         nFree(handle);
+    }
+
+    /** An empty graph (gdfo_graph_create); name null means "pipeline". */
+    public static Graph create(String name) {
+        Gdfo.load();
+        return new Graph(nCreate(name == null ? null : Gdfo.utf8(name, "name")));
+    }
+
+    /**
+     * Copies a stage into the graph (gdfo_graph_add_stage): checked on its own
+     * (id, name, operator, statistics, knobs, columns); edges are added with
+     * {@link #addEdge}. Throws GdfoException (EINVAL naming the stage and field,
+     * EEXISTS for a duplicate id); on failure the graph is unchanged.
+     */
+    public void addStage(StageSpec stage) {
+        putStage(stage, false);
+    }
+
+    /** Replaces the stage with the same id (gdfo_graph_update_stage); its edges stay. ENOTFOUND if none. */
+    public void updateStage(StageSpec stage) {
+        putStage(stage, true);
+    }
+
+    private void putStage(StageSpec stage, boolean update) {
+        if (stage == null) {
+            throw new NullPointerException("stage is null");
+        }
+        synchronized (stage) {
+            long s = stage.ptr();
+            write(h -> {
+                nPutStage(h, s, update);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Adds the edge parent -> child (gdfo_graph_add_edge); the order of a
+     * stage's parents is kept (a join's first parent is its left side).
+     * Throws GdfoException: ENOTFOUND (either id missing), EEXISTS (edge
+     * present), EINVAL (self edge), ECYCLE (the edge would close a cycle).
+     */
+    public void addEdge(long parentId, long childId) {
+        write(h -> {
+            nAddEdge(h, parentId, childId);
+            return null;
+        });
     }
 
     /** Parses and validates a gdfo-pipeline/1 document. */
@@ -77,6 +126,12 @@ public final class Graph extends NativeHandle {
         return read(Graph::nTopoOrder);
     }
 
+    /** The stages (copies taken when iteration starts), in insertion order. */
+    @Override
+    public java.util.Iterator<Stage> iterator() {
+        return stages().iterator();
+    }
+
     /** Copies of every stage, in insertion order. */
     public List<Stage> stages() {
         return read(h -> {
@@ -89,14 +144,36 @@ public final class Graph extends NativeHandle {
         });
     }
 
-    /** Resource blueprint: {executors, coresPerExecutor, memoryPerExecutorBytes}. */
-    public long[] knobs() {
+    /** The resource blueprint (gdfo_graph_get_knobs). */
+    public GraphKnobs knobs() {
         return read(Graph::nKnobs);
     }
 
-    /** Cluster context: {executorsAvailable, pricePerExecutorSecond, sloMs}. */
-    public double[] cluster() {
+    /** Sets the resource blueprint; GdfoException(EINVAL) names a field out of range. */
+    public void setKnobs(GraphKnobs knobs) {
+        if (knobs == null) {
+            throw new NullPointerException("knobs is null");
+        }
+        write(h -> {
+            nSetKnobs(h, knobs.executors(), knobs.coresPerExecutor(), knobs.memoryPerExecutorBytes());
+            return null;
+        });
+    }
+
+    /** The cluster the pipeline runs on (gdfo_graph_get_cluster). */
+    public Cluster cluster() {
         return read(Graph::nCluster);
+    }
+
+    /** Sets the cluster; GdfoException(EINVAL) names a field out of range. */
+    public void setCluster(Cluster cluster) {
+        if (cluster == null) {
+            throw new NullPointerException("cluster is null");
+        }
+        write(h -> {
+            nSetCluster(h, cluster.executorsAvailable(), cluster.pricePerExecutorSecond(), cluster.sloMs());
+            return null;
+        });
     }
 
     private static Stage stageAt(long h, int i) {
@@ -140,6 +217,13 @@ public final class Graph extends NativeHandle {
         return isClosed() ? "Graph(closed)" : "Graph(" + name() + ", " + stageCount() + " stages)";
     }
 
+    static native long nCreate(byte[] name);
+
+    /* gdfo_graph_add_stage, or gdfo_graph_update_stage when update, of a StageSpec's stage. */
+    static native void nPutStage(long h, long stageSpec, boolean update);
+
+    static native void nAddEdge(long h, long parentId, long childId);
+
     static native long nFromJson(byte[] json);
 
     static native long nLoad(byte[] path);
@@ -170,9 +254,14 @@ public final class Graph extends NativeHandle {
 
     static native long[] nStageNeighbours(long h, int index, boolean children);
 
-    static native long[] nKnobs(long h);
+    static native GraphKnobs nKnobs(long h);
 
-    static native double[] nCluster(long h);
+    /* Reads the knobs, sets these three named fields, writes them back. */
+    static native void nSetKnobs(long h, int executors, int coresPerExecutor, long memoryPerExecutorBytes);
+
+    static native Cluster nCluster(long h);
+
+    static native void nSetCluster(long h, int executorsAvailable, double pricePerExecutorSecond, double sloMs);
 
     /* Name of an enum value: kind 0 op, 1 join type, 2 join strategy, 3 cache level,
        4 change kind, 5 risk. */

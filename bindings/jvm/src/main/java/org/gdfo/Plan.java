@@ -8,7 +8,7 @@ import java.util.List;
  * explained change per modification, predictions and a risk level. Plans
  * come from {@link Rules#optimize}, {@link #fromJson(String)} or {@link #load(String)}.
  */
-public final class Plan extends NativeHandle {
+public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
     /** One change: kind by name ("push_filter"), stage ids, what and why. */
     public record Change(String kind, long[] stageIds, String what, String why, double expectedGain,
             double confidence, long[] attendedIds) {
@@ -70,6 +70,18 @@ public final class Plan extends NativeHandle {
         return new Graph(read(Plan::nGraph));
     }
 
+    /** The changes (copies taken when iteration starts), in order. */
+    @Override
+    public java.util.Iterator<Change> iterator() {
+        return changes().iterator();
+    }
+
+    /** The number of changes. */
+    public int changeCount() {
+        return read(Plan::nChangeCount);
+    }
+
+    /** Copies of the changes, in order. */
     public List<Change> changes() {
         return read(h -> {
             int n = nChangeCount(h);
@@ -86,10 +98,7 @@ public final class Plan extends NativeHandle {
     }
 
     public Prediction prediction() {
-        return read(h -> {
-            double[] v = nPrediction(h);
-            return new Prediction(v[0], v[1], v[2], v[3], v[4]);
-        });
+        return read(Plan::nPrediction);
     }
 
     static native long nFromJson(byte[] json);
@@ -119,5 +128,5 @@ public final class Plan extends NativeHandle {
 
     static native byte[] nChangeText(long h, int index, boolean why);
 
-    static native double[] nPrediction(long h);
+    static native Prediction nPrediction(long h);
 }
