@@ -122,7 +122,8 @@ test-install: all
 test-c: $(TEST_BINS) $(CLI)
 	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)
 
-test-python: $(SHLIB) $(CLI) $(LAYOUT)
+# test_docs.py also compiles the Java blocks of the docs against the jar.
+test-python: $(SHLIB) $(CLI) $(LAYOUT) jvm
 	GDFO_LIBRARY=$(CURDIR)/$(BUILD)/libgdfo.so GDFO_CLI=$(CURDIR)/$(CLI) \
 		GDFO_LAYOUT=$(CURDIR)/$(LAYOUT) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
 
