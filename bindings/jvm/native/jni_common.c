@@ -67,19 +67,6 @@ int gdfo__jni_check_handle(JNIEnv *env, jlong h)
 	return 0;
 }
 
-int gdfo__jni_check_array(JNIEnv *env, jarray a, jsize min_len, const char *what)
-{
-	if (!a) {
-		gdfo__jni_throw(env, GDFO_EINVAL, what);
-		return 1;
-	}
-	if ((*env)->GetArrayLength(env, a) < min_len) {
-		gdfo__jni_throw(env, GDFO_EINVAL, "output array is too short");
-		return 1;
-	}
-	return 0;
-}
-
 int gdfo__jni_check_index(JNIEnv *env, jint index, const char *what)
 {
 	char msg[64];
@@ -223,6 +210,74 @@ int gdfo__jni_get_boolean(JNIEnv *env, jobject obj, const char *name, int32_t *o
 		return 1;
 	*out = (*env)->CallBooleanMethod(env, obj, m) ? 1 : 0;
 	return (*env)->ExceptionCheck(env) ? 1 : 0;
+}
+
+static jfieldID field_id(JNIEnv *env, jobject obj, const char *name, const char *sig)
+{
+	jclass cls;
+	jfieldID f;
+
+	if (!obj) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "holder object is null");
+		return NULL;
+	}
+	cls = (*env)->GetObjectClass(env, obj);
+	f = (*env)->GetFieldID(env, cls, name, sig);
+	(*env)->DeleteLocalRef(env, cls);
+	return f;
+}
+
+int gdfo__jni_set_long(JNIEnv *env, jobject obj, const char *field, int64_t v)
+{
+	jfieldID f = field_id(env, obj, field, "J");
+
+	if (!f)
+		return 1;
+	(*env)->SetLongField(env, obj, f, (jlong)v);
+	return 0;
+}
+
+int gdfo__jni_set_int(JNIEnv *env, jobject obj, const char *field, int32_t v)
+{
+	jfieldID f = field_id(env, obj, field, "I");
+
+	if (!f)
+		return 1;
+	(*env)->SetIntField(env, obj, f, (jint)v);
+	return 0;
+}
+
+int gdfo__jni_set_double(JNIEnv *env, jobject obj, const char *field, double v)
+{
+	jfieldID f = field_id(env, obj, field, "D");
+
+	if (!f)
+		return 1;
+	(*env)->SetDoubleField(env, obj, f, (jdouble)v);
+	return 0;
+}
+
+int gdfo__jni_set_object(JNIEnv *env, jobject obj, const char *field, const char *sig, jobject v)
+{
+	jfieldID f;
+
+	if (!v && (*env)->ExceptionCheck(env))
+		return 1;
+	f = field_id(env, obj, field, sig);
+	if (f)
+		(*env)->SetObjectField(env, obj, f, v);
+	if (v)
+		(*env)->DeleteLocalRef(env, v);
+	return f ? 0 : 1;
+}
+
+jdoubleArray gdfo__jni_double_array(JNIEnv *env, const double *v, size_t n)
+{
+	jdoubleArray a;
+
+	if ((a = (*env)->NewDoubleArray(env, (jsize)n)) && n)
+		(*env)->SetDoubleArrayRegion(env, a, 0, (jsize)n, (const jdouble *)v);
+	return a;
 }
 
 jlong gdfo__jni_parse(JNIEnv *env, jbyteArray json, int (*fn)(void **, const char *, size_t))

@@ -12,9 +12,12 @@
  *    refused with GDFO_EINVAL / the library's GDFO_ERANGE, never a crash.
  *  - Input structs (gdfo_rules_options, gdfo_stage) live on the C side,
  *    owned by a Java options object that holds their pointer; Java sets
- *    them one named field at a time (RocksJava's options objects). C structs
- *    are only ever touched through named fields, so their layout never
- *    reaches Java.
+ *    them one named field at a time (RocksJava's options objects). Records
+ *    Java passes in are read through their accessors by name; results are
+ *    Java records built through their constructors, or package-private
+ *    holder objects filled field by field by name. C structs are only ever
+ *    touched through named fields, and no positional array crosses, so
+ *    neither side depends on the other's field order.
  */
 #ifndef GDFO_JNI_COMMON_H
 #define GDFO_JNI_COMMON_H
@@ -39,9 +42,6 @@ int gdfo__jni_fail(JNIEnv *env, int rc);
 
 /* Refuses a 0 handle (GDFO_EINVAL); returns 1 if it threw. */
 int gdfo__jni_check_handle(JNIEnv *env, jlong h);
-
-/* Refuses a NULL array (GDFO_EINVAL, what) or one shorter than min_len; returns 1 if it threw. */
-int gdfo__jni_check_array(JNIEnv *env, jarray a, jsize min_len, const char *what);
 
 /* Refuses a negative index (GDFO_ERANGE, "<what> index is negative"); returns 1 if it threw. */
 int gdfo__jni_check_index(JNIEnv *env, jint index, const char *what);
@@ -72,6 +72,19 @@ jobject gdfo__jni_new(JNIEnv *env, const char *name, const char *sig, ...);
 int gdfo__jni_get_double(JNIEnv *env, jobject obj, const char *accessor, double *out);
 int gdfo__jni_get_long(JNIEnv *env, jobject obj, const char *accessor, int64_t *out);
 int gdfo__jni_get_boolean(JNIEnv *env, jobject obj, const char *accessor, int32_t *out);
+
+/*
+ * Sets a field of a Java object by name (package-private holder classes the
+ * Java side turns into public records): "J", "I", "D", or an object
+ * signature ("[B", "[J", "[D"). Return 1 after throwing (no such field).
+ */
+int gdfo__jni_set_long(JNIEnv *env, jobject obj, const char *field, int64_t v);
+int gdfo__jni_set_int(JNIEnv *env, jobject obj, const char *field, int32_t v);
+int gdfo__jni_set_double(JNIEnv *env, jobject obj, const char *field, double v);
+/* Sets the field to v and deletes the local reference v (NULL v: returns 1 if an exception is pending, else sets null). */
+int gdfo__jni_set_object(JNIEnv *env, jobject obj, const char *field, const char *sig, jobject v);
+
+jdoubleArray gdfo__jni_double_array(JNIEnv *env, const double *v, size_t n);
 
 /* The load / parse / to-JSON / save shapes every handle class shares. */
 jlong gdfo__jni_parse(JNIEnv *env, jbyteArray json, int (*fn)(void **, const char *, size_t));

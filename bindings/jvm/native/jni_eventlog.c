@@ -48,31 +48,30 @@ JNIEXPORT void JNICALL Java_org_gdfo_EventLog_nFree(JNIEnv *env, jclass cls, jlo
 	gdfo_eventlog_free(PTR(h));
 }
 
-JNIEXPORT jlongArray JNICALL Java_org_gdfo_EventLog_nSummary(JNIEnv *env, jclass cls, jlong h)
+/* Fills an EventLog.SummaryFields holder field by field, by name. */
+JNIEXPORT void JNICALL Java_org_gdfo_EventLog_nSummary(JNIEnv *env, jclass cls, jlong h, jobject out)
 {
 	gdfo_eventlog_summary s;
-	int64_t v[14];
 
 	if (gdfo__jni_check_handle(env, h))
-		return NULL;
+		return;
 	s.version = GDFO_EVENTLOG_SUMMARY_VERSION;
 	if (gdfo__jni_fail(env, gdfo_eventlog_get_summary(&s, PTR(h))))
-		return NULL;
-	v[0] = s.stages_completed;
-	v[1] = s.stages_failed;
-	v[2] = s.tasks;
-	v[3] = s.tasks_failed;
-	v[4] = s.executor_run_ms;
-	v[5] = s.shuffle_write_bytes;
-	v[6] = s.shuffle_read_bytes;
-	v[7] = s.memory_spill_bytes;
-	v[8] = s.disk_spill_bytes;
-	v[9] = s.executors_added;
-	v[10] = s.executors_removed;
-	v[11] = s.malformed_lines;
-	v[12] = s.has_app_duration ? s.app_duration_ms : -1;
-	v[13] = s.has_app_duration ? 1 : 0;
-	return gdfo__jni_long_array(env, v, 14);
+		return;
+	(void)(gdfo__jni_set_long(env, out, "stagesCompleted", s.stages_completed) ||
+	       gdfo__jni_set_long(env, out, "stagesFailed", s.stages_failed) ||
+	       gdfo__jni_set_long(env, out, "tasks", s.tasks) ||
+	       gdfo__jni_set_long(env, out, "tasksFailed", s.tasks_failed) ||
+	       gdfo__jni_set_long(env, out, "executorRunMs", s.executor_run_ms) ||
+	       gdfo__jni_set_long(env, out, "shuffleWriteBytes", s.shuffle_write_bytes) ||
+	       gdfo__jni_set_long(env, out, "shuffleReadBytes", s.shuffle_read_bytes) ||
+	       gdfo__jni_set_long(env, out, "memorySpillBytes", s.memory_spill_bytes) ||
+	       gdfo__jni_set_long(env, out, "diskSpillBytes", s.disk_spill_bytes) ||
+	       gdfo__jni_set_long(env, out, "executorsAdded", s.executors_added) ||
+	       gdfo__jni_set_long(env, out, "executorsRemoved", s.executors_removed) ||
+	       gdfo__jni_set_long(env, out, "malformedLines", s.malformed_lines) ||
+	       gdfo__jni_set_long(env, out, "appDurationMs", s.has_app_duration ? s.app_duration_ms : -1) ||
+	       gdfo__jni_set_int(env, out, "hasAppDuration", s.has_app_duration ? 1 : 0));
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_gdfo_EventLog_nSummaryJson(JNIEnv *env, jclass cls, jlong h)

@@ -133,51 +133,35 @@ JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nTopoOrder(JNIEnv *env, jclass 
 	return a;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Graph_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index,
-							  jdoubleArray stats, jlongArray ints)
-{
-	gdfo_stage s;
-	jdouble st[6];
-	jlong in[10];
-
-	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_array(env, stats, 6, "stats array is null") ||
-	    gdfo__jni_check_array(env, ints, 10, "ints array is null"))
-		return NULL;
-	if (gdfo__jni_check_index(env, index, "stage"))
-		return NULL;
-	if (gdfo__jni_fail(env, gdfo_graph_stage_at(PTR(h), (size_t)index, &s)))
-		return NULL;
-	st[0] = s.stats.rows_in;
-	st[1] = s.stats.bytes_in;
-	st[2] = s.stats.selectivity;
-	st[3] = s.stats.key_cardinality;
-	st[4] = s.stats.skew;
-	st[5] = s.stats.cpu_ns_per_row;
-	in[0] = s.id;
-	in[1] = s.op;
-	in[2] = s.join_type;
-	in[3] = s.fused_ops;
-	in[4] = s.knobs.partitions;
-	in[5] = s.knobs.join_strategy;
-	in[6] = s.knobs.cache;
-	in[7] = s.knobs.priority;
-	in[8] = s.knobs.target_file_bytes;
-	in[9] = s.knobs.compaction_every;
-	(*env)->SetDoubleArrayRegion(env, stats, 0, 6, st);
-	(*env)->SetLongArrayRegion(env, ints, 0, 10, in);
-	return gdfo__jni_bytes(env, s.name);
-}
-
-JNIEXPORT jobjectArray JNICALL Java_org_gdfo_Graph_nStageColumns(JNIEnv *env, jclass cls, jlong h,
-								 jint index, jboolean written)
+/* Fills a Graph.StageFields holder field by field, by name. */
+JNIEXPORT void JNICALL Java_org_gdfo_Graph_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
 	gdfo_stage s;
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "stage") ||
 	    gdfo__jni_fail(env, gdfo_graph_stage_at(PTR(h), (size_t)index, &s)))
-		return NULL;
-	return written ? gdfo__jni_string_array(env, s.columns_written, s.n_columns_written)
-		       : gdfo__jni_string_array(env, s.columns_read, s.n_columns_read);
+		return;
+	(void)(gdfo__jni_set_long(env, out, "id", s.id) ||
+	       gdfo__jni_set_object(env, out, "name", "[B", gdfo__jni_bytes(env, s.name)) ||
+	       gdfo__jni_set_int(env, out, "op", s.op) ||
+	       gdfo__jni_set_int(env, out, "joinType", s.join_type) ||
+	       gdfo__jni_set_int(env, out, "fusedOps", (int32_t)s.fused_ops) ||
+	       gdfo__jni_set_double(env, out, "rowsIn", s.stats.rows_in) ||
+	       gdfo__jni_set_double(env, out, "bytesIn", s.stats.bytes_in) ||
+	       gdfo__jni_set_double(env, out, "selectivity", s.stats.selectivity) ||
+	       gdfo__jni_set_double(env, out, "keyCardinality", s.stats.key_cardinality) ||
+	       gdfo__jni_set_double(env, out, "skew", s.stats.skew) ||
+	       gdfo__jni_set_double(env, out, "cpuNsPerRow", s.stats.cpu_ns_per_row) ||
+	       gdfo__jni_set_int(env, out, "partitions", s.knobs.partitions) ||
+	       gdfo__jni_set_int(env, out, "joinStrategy", s.knobs.join_strategy) ||
+	       gdfo__jni_set_int(env, out, "cache", s.knobs.cache) ||
+	       gdfo__jni_set_int(env, out, "priority", s.knobs.priority) ||
+	       gdfo__jni_set_long(env, out, "targetFileBytes", s.knobs.target_file_bytes) ||
+	       gdfo__jni_set_int(env, out, "compactionEvery", s.knobs.compaction_every) ||
+	       gdfo__jni_set_object(env, out, "columnsRead", "[[B",
+				    gdfo__jni_string_array(env, s.columns_read, s.n_columns_read)) ||
+	       gdfo__jni_set_object(env, out, "columnsWritten", "[[B",
+				    gdfo__jni_string_array(env, s.columns_written, s.n_columns_written)));
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nStageNeighbours(JNIEnv *env, jclass cls, jlong h,

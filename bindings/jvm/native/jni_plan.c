@@ -70,48 +70,23 @@ JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nChangeCount(JNIEnv *env, jclass cls, 
 	return (jint)gdfo_plan_change_count(PTR(h));
 }
 
-static int change_at(JNIEnv *env, gdfo_change *c, jlong h, jint index)
-{
-	if (gdfo__jni_check_handle(env, h))
-		return 1;
-	if (gdfo__jni_check_index(env, index, "change"))
-		return 1;
-	return gdfo__jni_fail(env, gdfo_plan_change_at(c, PTR(h), (size_t)index));
-}
-
-JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlong h, jint index,
-						    jdoubleArray num)
-{
-	gdfo_change c;
-	jdouble v[2];
-
-	if (gdfo__jni_check_array(env, num, 2, "num array is null") || change_at(env, &c, h, index))
-		return 0;
-	v[0] = c.expected_gain;
-	v[1] = c.confidence;
-	(*env)->SetDoubleArrayRegion(env, num, 0, 2, v);
-	return c.kind;
-}
-
-JNIEXPORT jlongArray JNICALL Java_org_gdfo_Plan_nChangeIds(JNIEnv *env, jclass cls, jlong h, jint index,
-							   jboolean attended)
+/* Fills a Plan.ChangeFields holder field by field, by name. */
+JNIEXPORT void JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
 	gdfo_change c;
 
-	if (change_at(env, &c, h, index))
-		return NULL;
-	return attended ? gdfo__jni_long_array(env, c.attended_ids, c.n_attended_ids)
-			: gdfo__jni_long_array(env, c.stage_ids, c.n_stage_ids);
-}
-
-JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nChangeText(JNIEnv *env, jclass cls, jlong h, jint index,
-							    jboolean why)
-{
-	gdfo_change c;
-
-	if (change_at(env, &c, h, index))
-		return NULL;
-	return gdfo__jni_bytes(env, why ? c.why : c.what);
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "change") ||
+	    gdfo__jni_fail(env, gdfo_plan_change_at(&c, PTR(h), (size_t)index)))
+		return;
+	(void)(gdfo__jni_set_int(env, out, "kind", c.kind) ||
+	       gdfo__jni_set_object(env, out, "stageIds", "[J",
+				    gdfo__jni_long_array(env, c.stage_ids, c.n_stage_ids)) ||
+	       gdfo__jni_set_object(env, out, "what", "[B", gdfo__jni_bytes(env, c.what)) ||
+	       gdfo__jni_set_object(env, out, "why", "[B", gdfo__jni_bytes(env, c.why)) ||
+	       gdfo__jni_set_double(env, out, "expectedGain", c.expected_gain) ||
+	       gdfo__jni_set_double(env, out, "confidence", c.confidence) ||
+	       gdfo__jni_set_object(env, out, "attendedIds", "[J",
+				    gdfo__jni_long_array(env, c.attended_ids, c.n_attended_ids)));
 }
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls, jlong h)

@@ -41,18 +41,14 @@ JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Profile_nName(JNIEnv *env, jclass cls
 	return gdfo__jni_bytes(env, gdfo_profile_name(PTR(h)));
 }
 
-JNIEXPORT jintArray JNICALL Java_org_gdfo_Profile_nShape(JNIEnv *env, jclass cls, jlong h)
+JNIEXPORT jint JNICALL Java_org_gdfo_Profile_nExecutors(JNIEnv *env, jclass cls, jlong h)
 {
-	jint v[2];
-	jintArray a;
+	return gdfo__jni_check_handle(env, h) ? 0 : gdfo_profile_executors(PTR(h));
+}
 
-	if (gdfo__jni_check_handle(env, h))
-		return NULL;
-	v[0] = gdfo_profile_executors(PTR(h));
-	v[1] = gdfo_profile_cores_per_executor(PTR(h));
-	if ((a = (*env)->NewIntArray(env, 2)))
-		(*env)->SetIntArrayRegion(env, a, 0, 2, v);
-	return a;
+JNIEXPORT jint JNICALL Java_org_gdfo_Profile_nCoresPerExecutor(JNIEnv *env, jclass cls, jlong h)
+{
+	return gdfo__jni_check_handle(env, h) ? 0 : gdfo_profile_cores_per_executor(PTR(h));
 }
 
 JNIEXPORT jint JNICALL Java_org_gdfo_Profile_nStageCount(JNIEnv *env, jclass cls, jlong h)
@@ -62,43 +58,18 @@ JNIEXPORT jint JNICALL Java_org_gdfo_Profile_nStageCount(JNIEnv *env, jclass cls
 	return (jint)gdfo_profile_stage_count(PTR(h));
 }
 
-static int profile_stage(JNIEnv *env, gdfo_profile_stage *s, jlong h, jint index)
-{
-	if (gdfo__jni_check_handle(env, h))
-		return 1;
-	if (gdfo__jni_check_index(env, index, "stage"))
-		return 1;
-	return gdfo__jni_fail(env, gdfo_profile_stage_at(PTR(h), (size_t)index, s));
-}
-
-JNIEXPORT jlongArray JNICALL Java_org_gdfo_Profile_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index,
-							    jlongArray id_tasks)
+/* Fills a Profile.StageFields holder field by field, by name. */
+JNIEXPORT void JNICALL Java_org_gdfo_Profile_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
 	gdfo_profile_stage s;
-	jlong v[2];
 
-	if (gdfo__jni_check_array(env, id_tasks, 2, "idTasks array is null") || profile_stage(env, &s, h, index))
-		return NULL;
-	v[0] = s.id;
-	v[1] = s.num_tasks;
-	(*env)->SetLongArrayRegion(env, id_tasks, 0, 2, v);
-	return gdfo__jni_long_array(env, s.parents, s.n_parents);
-}
-
-JNIEXPORT jdoubleArray JNICALL Java_org_gdfo_Profile_nStageTaskMs(JNIEnv *env, jclass cls, jlong h,
-								  jint index)
-{
-	gdfo_profile_stage s;
-	jdoubleArray a;
-	size_t i;
-
-	if (profile_stage(env, &s, h, index))
-		return NULL;
-	if (!(a = (*env)->NewDoubleArray(env, (jsize)s.n_task_ms)))
-		return NULL;
-	for (i = 0; i < s.n_task_ms; i++) {
-		jdouble d = s.task_ms[i];
-		(*env)->SetDoubleArrayRegion(env, a, (jsize)i, 1, &d);
-	}
-	return a;
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "stage"))
+		return;
+	s.version = GDFO_PROFILE_STAGE_VERSION;
+	if (gdfo__jni_fail(env, gdfo_profile_stage_at(PTR(h), (size_t)index, &s)))
+		return;
+	(void)(gdfo__jni_set_long(env, out, "id", s.id) ||
+	       gdfo__jni_set_long(env, out, "numTasks", s.num_tasks) ||
+	       gdfo__jni_set_object(env, out, "parents", "[J", gdfo__jni_long_array(env, s.parents, s.n_parents)) ||
+	       gdfo__jni_set_object(env, out, "taskMs", "[D", gdfo__jni_double_array(env, s.task_ms, s.n_task_ms)));
 }

@@ -176,23 +176,44 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
         });
     }
 
+    /* What nStageAt fills, one field at a time by name (the C side never sees an order). */
+    static final class StageFields {
+        long id;
+        byte[] name;
+        int op;
+        int joinType;
+        int fusedOps;
+        double rowsIn;
+        double bytesIn;
+        double selectivity;
+        double keyCardinality;
+        double skew;
+        double cpuNsPerRow;
+        int partitions;
+        int joinStrategy;
+        int cache;
+        int priority;
+        long targetFileBytes;
+        int compactionEvery;
+        byte[][] columnsRead;
+        byte[][] columnsWritten;
+    }
+
     private static Stage stageAt(long h, int i) {
-        double[] stats = new double[6];
-        long[] ints = new long[10];
-        String name = Gdfo.str(nStageAt(h, i, stats, ints));
-        int op = (int) ints[1];
+        StageFields f = new StageFields();
+        nStageAt(h, i, f);
         List<String> fused = new ArrayList<>();
         for (int k = 0; k < OPS.length; k++) {
-            if ((ints[3] & (1L << k)) != 0) {
+            if ((f.fusedOps & (1 << k)) != 0) {
                 fused.add(OPS[k]);
             }
         }
-        return new Stage(ints[0], name, Gdfo.str(nEnumName(0, op)),
-                op == 3 ? Gdfo.str(nEnumName(1, (int) ints[2])) : null, List.copyOf(fused),
-                stats[0], stats[1], stats[2], stats[3], stats[4], stats[5],
-                (int) ints[4], Gdfo.str(nEnumName(2, (int) ints[5])), Gdfo.str(nEnumName(3, (int) ints[6])),
-                (int) ints[7], ints[8], (int) ints[9],
-                strings(nStageColumns(h, i, false)), strings(nStageColumns(h, i, true)),
+        return new Stage(f.id, Gdfo.str(f.name), Gdfo.str(nEnumName(0, f.op)),
+                f.op == 3 ? Gdfo.str(nEnumName(1, f.joinType)) : null, List.copyOf(fused),
+                f.rowsIn, f.bytesIn, f.selectivity, f.keyCardinality, f.skew, f.cpuNsPerRow,
+                f.partitions, Gdfo.str(nEnumName(2, f.joinStrategy)), Gdfo.str(nEnumName(3, f.cache)),
+                f.priority, f.targetFileBytes, f.compactionEvery,
+                strings(f.columnsRead), strings(f.columnsWritten),
                 ids(nStageNeighbours(h, i, false)), ids(nStageNeighbours(h, i, true)));
     }
 
@@ -246,11 +267,7 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
 
     static native long[] nTopoOrder(long h);
 
-    /* Fills stats (6) and ints {id, op, join_type, fused_ops, partitions, join_strategy,
-       cache, priority, target_file_bytes, compaction_every}; returns the name. */
-    static native byte[] nStageAt(long h, int index, double[] stats, long[] ints);
-
-    static native byte[][] nStageColumns(long h, int index, boolean written);
+    static native void nStageAt(long h, int index, StageFields out);
 
     static native long[] nStageNeighbours(long h, int index, boolean children);
 

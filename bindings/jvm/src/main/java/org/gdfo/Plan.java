@@ -19,6 +19,17 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
             double baselineCost) {
     }
 
+    /* What nChangeAt fills, one field at a time by name. */
+    static final class ChangeFields {
+        int kind;
+        long[] stageIds;
+        byte[] what;
+        byte[] why;
+        double expectedGain;
+        double confidence;
+        long[] attendedIds;
+    }
+
     Plan(long handle) {
         super(handle, "Plan");
     }
@@ -87,11 +98,10 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
             int n = nChangeCount(h);
             List<Change> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                double[] num = new double[2];
-                int kind = nChangeAt(h, i, num);
-                out.add(new Change(Gdfo.str(Graph.nEnumName(4, kind)), nChangeIds(h, i, false),
-                        Gdfo.str(nChangeText(h, i, false)), Gdfo.str(nChangeText(h, i, true)),
-                        num[0], num[1], nChangeIds(h, i, true)));
+                ChangeFields f = new ChangeFields();
+                nChangeAt(h, i, f);
+                out.add(new Change(Gdfo.str(Graph.nEnumName(4, f.kind)), f.stageIds, Gdfo.str(f.what),
+                        Gdfo.str(f.why), f.expectedGain, f.confidence, f.attendedIds));
             }
             return out;
         });
@@ -121,12 +131,7 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
 
     static native int nChangeCount(long h);
 
-    /* Returns the kind; fills num {expected_gain, confidence}. */
-    static native int nChangeAt(long h, int index, double[] num);
-
-    static native long[] nChangeIds(long h, int index, boolean attended);
-
-    static native byte[] nChangeText(long h, int index, boolean why);
+    static native void nChangeAt(long h, int index, ChangeFields out);
 
     static native Prediction nPrediction(long h);
 }
