@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
@@ -180,11 +180,11 @@ class Graph(Handle):
             op=_enum_name(_lib.op_name, s.op),
             join_type=_enum_name(_lib.join_type_name, s.join_type) if s.op == 3 else None,
             fused_ops=[OPS[k] for k in range(len(OPS)) if s.fused_ops & (1 << k)],
-            stats=StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
-                             st.skew, st.cpu_ns_per_row),
-            knobs=StageKnobs(kn.partitions, _enum_name(_lib.join_strategy_name, kn.join_strategy),
-                             _enum_name(_lib.cache_level_name, kn.cache), kn.priority,
-                             kn.target_file_bytes, kn.compaction_every),
+            stats=StageStats(**{f.name: getattr(st, f.name) for f in fields(StageStats)}),
+            knobs=StageKnobs(**{f.name: getattr(kn, f.name) for f in fields(StageKnobs)
+                                if f.name not in ("join_strategy", "cache")},
+                             join_strategy=_enum_name(_lib.join_strategy_name, kn.join_strategy),
+                             cache=_enum_name(_lib.cache_level_name, kn.cache)),
             columns_read=_strings(s.columns_read, s.n_columns_read),
             columns_written=_strings(s.columns_written, s.n_columns_written),
             parents=self._neighbours(_lib.graph_parents, g, index, ids),
@@ -220,14 +220,18 @@ class Graph(Handle):
         for op in stage.fused_ops:
             fused |= 1 << _enum_value(OPS, op, "fused op")
         s.fused_ops = fused
-        st = stage.stats
-        s.stats = _lib.StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
-                                  st.skew, st.cpu_ns_per_row)
+        # Field by field by name over the gdfo_stage_init defaults: C fields
+        # this binding does not know keep their defaults.
+        for f in fields(StageStats):
+            setattr(s.stats, f.name, getattr(stage.stats, f.name))
         kn = stage.knobs
-        s.knobs = _lib.StageKnobs(kn.partitions,
-                                  _enum_value(JOIN_STRATEGIES, kn.join_strategy, "join_strategy"),
-                                  _enum_value(CACHE_LEVELS, kn.cache, "cache"), kn.priority,
-                                  kn.target_file_bytes, kn.compaction_every, 0)
+        for f in fields(StageKnobs):
+            v = getattr(kn, f.name)
+            if f.name == "join_strategy":
+                v = _enum_value(JOIN_STRATEGIES, v, "join_strategy")
+            elif f.name == "cache":
+                v = _enum_value(CACHE_LEVELS, v, "cache")
+            setattr(s.knobs, f.name, v)
         keep = [name]
         for attr in ("columns_read", "columns_written"):
             cols = [to_bytes(c, attr) for c in getattr(stage, attr)]
@@ -264,13 +268,17 @@ class Graph(Handle):
         k = _lib.GraphKnobs()
         with self._read() as g:
             check(_lib.graph_get_knobs(ctypes.byref(k), g))
-        return GraphKnobs(k.executors, k.cores_per_executor, k.memory_per_executor_bytes)
+        return GraphKnobs(**{f.name: getattr(k, f.name) for f in fields(GraphKnobs)})
 
     @knobs.setter
     def knobs(self, v: GraphKnobs) -> None:
         require(v, GraphKnobs, "knobs")
-        k = _lib.GraphKnobs(v.executors, v.cores_per_executor, v.memory_per_executor_bytes)
+        # Starts from the graph's knobs so C fields this binding does not know keep their values.
+        k = _lib.GraphKnobs()
         with self._write() as g:
+            check(_lib.graph_get_knobs(ctypes.byref(k), g))
+            for f in fields(GraphKnobs):
+                setattr(k, f.name, getattr(v, f.name))
             check(_lib.graph_set_knobs(g, ctypes.byref(k)))
 
     @property
@@ -278,13 +286,16 @@ class Graph(Handle):
         c = _lib.Cluster()
         with self._read() as g:
             check(_lib.graph_get_cluster(ctypes.byref(c), g))
-        return Cluster(c.executors_available, c.price_per_executor_s, c.slo_ms)
+        return Cluster(**{f.name: getattr(c, f.name) for f in fields(Cluster)})
 
     @cluster.setter
     def cluster(self, v: Cluster) -> None:
         require(v, Cluster, "cluster")
-        c = _lib.Cluster(v.executors_available, 0, v.price_per_executor_s, v.slo_ms)
+        c = _lib.Cluster()
         with self._write() as g:
+            check(_lib.graph_get_cluster(ctypes.byref(c), g))
+            for f in fields(Cluster):
+                setattr(c, f.name, getattr(v, f.name))
             check(_lib.graph_set_cluster(g, ctypes.byref(c)))
 
     def __repr__(self) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterator, List, NoReturn, Optional
 
 from . import _lib
@@ -127,7 +127,7 @@ class Plan(Handle):
         pr = _lib.Prediction()
         with self._read() as p:
             check(_lib.plan_prediction(ctypes.byref(pr), p))
-        return Prediction(*[_opt(getattr(pr, k)) for k, _ in _lib.Prediction._fields_])
+        return Prediction(**{f.name: _opt(getattr(pr, f.name)) for f in fields(Prediction)})
 
     def __repr__(self) -> str:
         if self.closed:

@@ -118,8 +118,9 @@ class Profile(Handle):
         for k, (ex, ms) in enumerate(stage.task_ms_by_executors.items()):
             arr = (ctypes.c_double * max(len(ms), 1))(*ms)
             keep.append(arr)
-            meas[k] = _lib.ProfileMeasurement(ex, 0, ctypes.cast(arr, ctypes.POINTER(ctypes.c_double)),
-                                              len(ms))
+            meas[k] = _lib.ProfileMeasurement(executors=ex,
+                                              task_ms=ctypes.cast(arr, ctypes.POINTER(ctypes.c_double)),
+                                              n_task_ms=len(ms))
         s.by_executors = ctypes.cast(meas, ctypes.POINTER(_lib.ProfileMeasurement))
         s.n_by_executors = len(stage.task_ms_by_executors)
         for name, bit in _BYTES:
