@@ -56,9 +56,11 @@ JAVA_SRCS := $(sort $(shell find bindings/jvm/src/main -name '*.java' 2>/dev/nul
 JAVA_TEST_SRCS := $(sort $(shell find tests/java -name '*.java' 2>/dev/null))
 JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
+LAYOUT := $(BUILD)/tests/struct_layout
+JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm test-alloc alloc-sweep
+	asan bench test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep
 
 all: lib cli
 
@@ -169,9 +171,10 @@ test-abi: $(ABI_CLIENT) $(ABI_BUILD)/$(SONAME)
 test-c: $(TEST_BINS) $(CLI)
 	@GDFO_CLI=$(CLI) sh tests/run_c.sh $(TEST_BINS)
 
-test-python: $(SHLIB) $(CLI)
+# test_docs.py also compiles the Java blocks of the docs against the jar.
+test-python: $(SHLIB) $(CLI) $(LAYOUT) jvm
 	GDFO_LIBRARY=$(CURDIR)/$(BUILD)/libgdfo.so GDFO_CLI=$(CURDIR)/$(CLI) \
-		PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
+		GDFO_LAYOUT=$(CURDIR)/$(LAYOUT) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q tests/python
 
 # Allocation failure: a sample of the failure points of each CLI call in
 # `make test`; every point in `make alloc-sweep` and `make asan`.
@@ -181,26 +184,54 @@ test-alloc: $(FAILALLOC)
 alloc-sweep: $(FAILALLOC)
 	$(PYTHON) tests/alloc/sweep.py --cli $(FAILALLOC) --sample 0
 
-jvm: $(JNILIB) $(BUILD)/jvm/classes/.stamp
+# The C layout of every public struct as JSON, for tests/python/test_layout.py:
+# generated from the preprocessed headers, compiled against include/gdfo.
+$(LAYOUT): tests/python/c_layout.py $(PUBLIC_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -Iinclude include/gdfo/gdfo.h | $(PYTHON) tests/python/c_layout.py > $@.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -o $@ $@.c
+
+# `make jvm`: the classes, build/jvm/gdfo.jar and build/libgdfo_jni.so.
+jvm: $(JNILIB) $(JAR)
+
+jar: $(JAR)
+
+$(JAR): $(BUILD)/jvm/classes/.stamp
+	@printf 'Implementation-Title: libgdfo Java binding (org.gdfo)\nImplementation-Version: %s\n' \
+		'$(VERSION)' > $(BUILD)/jvm/MANIFEST.MF
+	@rm -f $@
+	$(JAVA_HOME)/bin/jar --create --file $@ --manifest $(BUILD)/jvm/MANIFEST.MF -C $(BUILD)/jvm/classes org
 
 $(BUILD)/jvm/classes/.stamp: $(JAVA_SRCS)
+	@rm -rf $(BUILD)/jvm/classes $(BUILD)/jvm/include
 	@mkdir -p $(BUILD)/jvm/classes $(BUILD)/jvm/include
 	$(JAVA_HOME)/bin/javac --release 17 -Xlint:all -Werror -d $(BUILD)/jvm/classes \
 		-h $(BUILD)/jvm/include $(JAVA_SRCS)
 	@touch $@
 
-$(JNILIB): $(JNI_SRCS) $(BUILD)/jvm/classes/.stamp $(SHLIB)
+$(JNILIB): $(JNI_SRCS) $(wildcard bindings/jvm/native/*.h) $(BUILD)/jvm/classes/.stamp $(SHLIB)
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/jvm/include -I$(JAVA_HOME)/include -I$(JAVA_HOME)/include/linux \
 		-shared -o $@ $(JNI_SRCS) -L$(BUILD) -lgdfo -Wl,-rpath,'$$ORIGIN' $(LDFLAGS_ALL)
 
-test-java: jvm
-	@mkdir -p $(BUILD)/jvm/test-classes
+# The JUnit suites run against the jar, as a user's program would.
+test-java: jvm check-jni
+	@rm -rf $(BUILD)/jvm/test-classes && mkdir -p $(BUILD)/jvm/test-classes
 	$(JAVA_HOME)/bin/javac --release 17 -d $(BUILD)/jvm/test-classes \
-		-cp $(BUILD)/jvm/classes:$(JUNIT_JAR) $(JAVA_TEST_SRCS)
-	GDFO_CLI=$(CURDIR)/$(CLI) $(JAVA_HOME)/bin/java -Djava.library.path=$(BUILD) \
+		-cp $(JAR):$(JUNIT_JAR) $(JAVA_TEST_SRCS)
+	GDFO_CLI=$(CURDIR)/$(CLI) GDFO_JAR=$(CURDIR)/$(JAR) GDFO_BUILD=$(CURDIR)/$(BUILD) \
+		$(JAVA_HOME)/bin/java -Djava.library.path=$(BUILD) \
 		-jar $(JUNIT_JAR) --disable-banner --fail-if-no-tests \
-		-cp $(BUILD)/jvm/classes:$(BUILD)/jvm/test-classes --scan-classpath \
+		-cp $(JAR):$(BUILD)/jvm/test-classes --scan-classpath \
 		--details=summary --disable-ansi-colors
+
+# Every native method javac declared is defined in libgdfo_jni.so, which
+# exports nothing else (a missing one would only fail when first called).
+check-jni: $(JNILIB)
+	@nm -D --defined-only $(JNILIB) | awk '{print $$3}' | grep -v '^_' | sort > $(BUILD)/jvm/jni.defined; \
+	grep -ho 'Java_org_gdfo_[A-Za-z0-9_]*' $(BUILD)/jvm/include/*.h | sort -u > $(BUILD)/jvm/jni.declared; \
+	if ! diff -u $(BUILD)/jvm/jni.declared $(BUILD)/jvm/jni.defined; then \
+		echo "check-jni: native methods declared (-) and symbols exported (+) by $(JNILIB) differ"; exit 1; fi; \
+	echo "check-jni: $$(wc -l < $(BUILD)/jvm/jni.declared) native methods, all defined, nothing else exported"
 
 # libgdfo.so exports exactly the GDFO_API functions of the public headers;
 # libgdfo.a defines no global symbol outside gdfo_/gdfo__ (tests/check_symbols.sh).

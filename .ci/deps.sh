@@ -4,7 +4,8 @@
 #   bash .ci/deps.sh --bench  also what `make bench` compares against (PyTorch, Optuna)
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev libcjson-dev check libzstd-dev zlib1g-dev
-      zstd python3 python3-pytest python3-numpy default-jdk-headless junit5)
+      zstd python3 python3-pytest python3-numpy python3-pip python3-setuptools python3-wheel
+      python3-venv default-jdk-headless junit5)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(python3-torch python3-optuna)
 fi

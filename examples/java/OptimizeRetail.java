@@ -9,8 +9,8 @@ import org.gdfo.Rules;
  * Optimizes the retail ETL pipeline with libgdfo's rule-based optimizer.
  * From the project root, after `make jvm`:
  *
- *   javac -cp build/jvm/classes -d build/examples examples/java/OptimizeRetail.java
- *   java -Djava.library.path=build -cp build/jvm/classes:build/examples OptimizeRetail
+ *   javac -cp build/jvm/gdfo.jar -d build/examples examples/java/OptimizeRetail.java
+ *   java -Djava.library.path=build -cp build/jvm/gdfo.jar:build/examples OptimizeRetail
  */
 public final class OptimizeRetail {
     public static void main(String[] args) {

@@ -7,13 +7,18 @@
 
 The shared library is found through GDFO_LIBRARY, then next to this package,
 then as the system's libgdfo.so.0 (see gdfo._lib). Failures raise GdfoError
-with .status, .status_name and the library's one-line message. Objects that
-own library memory (Graph, Telemetry, Plan, Profile) are context managers;
-close() frees them early and is safe to call twice.
+with .status, .status_name and the library's one-line message (a file that
+does not exist: GdfoFileNotFoundError, also a FileNotFoundError). Objects that
+own library memory (Graph, Telemetry, Plan, Profile, EventLog) are context
+managers; close() frees them early and is safe to call twice. Graph, Plan,
+Telemetry and Profile iterate over copies of their stages or changes.
 """
+from typing import Tuple
+
 from . import _lib
 from .errors import (ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL, EIO,
-                     ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError, last_error)
+                     ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError,
+                     GdfoFileNotFoundError, last_error)
 from ._lib import LibraryNotFound
 from .graph import Cluster, Graph, GraphKnobs, Stage, StageKnobs, StageStats
 from .telemetry import RunTelemetry, StageTelemetry, Telemetry
@@ -22,23 +27,23 @@ from .profile import Profile, ProfileStage
 from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
 
-__version__ = "%d.%d.%d" % _lib.BINDING_VERSION
+from ._version import __version__
 
 #: The path of the loaded libgdfo.
-library_path = _lib.path
+library_path: str = _lib.path
 
 
-def version():
+def version() -> Tuple[int, int, int]:
     """The run-time library version as a (major, minor, patch) tuple."""
     return _lib.RUNTIME_VERSION
 
 
-def version_string():
+def version_string() -> str:
     """The run-time library version as "MAJOR.MINOR.PATCH"."""
     return _lib.version_string().decode("ascii")
 
 
-def status_name(status):
+def status_name(status: int) -> str:
     """The symbolic name of a status code ("GDFO_EFORMAT")."""
     return _lib.status_name(status).decode("ascii")
 
@@ -48,7 +53,7 @@ __all__ = [
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
     "optimize_rules", "default_rules_options", "EventLog", "ExecutorEvent", "ingest_summary",
-    "GdfoError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
+    "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",
     "EVERSION", "ECHECKSUM", "EILLEGAL", "EINTERNAL", "EUNSUPPORTED",

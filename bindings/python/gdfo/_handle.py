@@ -7,15 +7,26 @@ headers allow concurrent reads), mutating calls and close() wait for
 exclusive access. close() is idempotent; using a closed handle raises
 GdfoError(EINVAL).
 """
+from __future__ import annotations
+
 import ctypes
+import os
 import threading
 from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional, Type, TypeVar, Union
 
 from . import _lib
-from .errors import EINVAL, GdfoError, check
+from .errors import EINVAL, GdfoError, check, check_read
+
+#: What a path argument may be: str, bytes or any os.PathLike.
+StrPath = Union[str, bytes, os.PathLike]
+#: What a text argument may be (str is encoded as UTF-8).
+Text = Union[str, bytes, bytearray, memoryview]
+
+H = TypeVar("H", bound="Handle")
 
 
-def take_string(ptr):
+def take_string(ptr: Any) -> str:
     """Copies a library-allocated NUL-terminated string out and frees it."""
     try:
         return ctypes.string_at(ptr).decode("utf-8", "replace")
@@ -23,7 +34,7 @@ def take_string(ptr):
         _lib.free(ptr)
 
 
-def to_bytes(text, what):
+def to_bytes(text: Any, what: str) -> bytes:
     """str (encoded as UTF-8), bytes, bytearray or memoryview to bytes."""
     if isinstance(text, str):
         return text.encode("utf-8")
@@ -32,45 +43,60 @@ def to_bytes(text, what):
     raise TypeError("%s must be str or bytes, not %s" % (what, type(text).__name__))
 
 
-def to_path(path):
+def to_path(path: Any) -> bytes:
     """A filesystem path (str, bytes or os.PathLike) as bytes for the C API."""
-    import os
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError("path must be str, bytes or os.PathLike, not %s" % type(path).__name__)
     p = os.fsencode(path)
     if b"\0" in p:
         raise GdfoError(EINVAL, "path %r contains a NUL byte" % (path,))
     return p
 
 
+def require(obj: Any, cls: type, what: str) -> None:
+    """TypeError unless obj is a cls (a str where a Graph is expected, say)."""
+    if not isinstance(obj, cls):
+        raise TypeError("%s must be a gdfo.%s, not %s" % (what, cls.__name__, type(obj).__name__))
+
+
 class Handle:
     """Base of Graph, Telemetry, Plan and Profile: owns one C pointer."""
 
-    _free = None          # the C *_free function, set by subclasses
+    _free: Callable[[Any], None]   # the C *_free function, set by subclasses
     _kind = "handle"
 
-    def __init__(self, ptr):
+    def __init__(self, ptr: Optional[int]) -> None:
         self._ptr = ptr
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
         self._writer = False
 
     @classmethod
-    def _wrap(cls, ptr):
+    def _wrap(cls: Type[H], ptr: Optional[int]) -> H:
         obj = cls.__new__(cls)
         Handle.__init__(obj, ptr)
         return obj
 
     @classmethod
-    def _make(cls, fn, *args):
+    def _make(cls: Type[H], fn: Callable[..., int], *args: Any) -> H:
         """Calls fn(&out, *args) and wraps the new handle."""
         out = ctypes.c_void_p()
         check(fn(ctypes.byref(out), *args))
         return cls._wrap(out.value)
 
-    def _closed(self):
+    @classmethod
+    def _load(cls: Type[H], fn: Callable[..., int], path: StrPath) -> H:
+        """Calls fn(&out, path); a missing file is GdfoFileNotFoundError."""
+        p = to_path(path)
+        out = ctypes.c_void_p()
+        check_read(fn(ctypes.byref(out), p), p)
+        return cls._wrap(out.value)
+
+    def _closed(self) -> GdfoError:
         return GdfoError(EINVAL, "this %s is closed" % self._kind)
 
     @contextmanager
-    def _read(self):
+    def _read(self) -> Iterator[int]:
         with self._cond:
             if not self._ptr:
                 raise self._closed()
@@ -87,7 +113,7 @@ class Handle:
                 self._cond.notify_all()
 
     @contextmanager
-    def _write(self):
+    def _write(self) -> Iterator[int]:
         with self._cond:
             while self._writer or self._readers:
                 self._cond.wait()
@@ -102,10 +128,10 @@ class Handle:
                 self._cond.notify_all()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return not self._ptr
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C object. Safe to call twice and from several threads."""
         cond = getattr(self, "_cond", None)
         if cond is None:
@@ -117,13 +143,13 @@ class Handle:
         if ptr:
             type(self)._free(ptr)
 
-    def __enter__(self):
+    def __enter__(self: H) -> H:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:

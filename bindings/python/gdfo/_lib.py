@@ -1,11 +1,16 @@
 """The one place that loads libgdfo and declares its C functions (ctypes).
 
-Search order for the shared library:
-  1. the GDFO_LIBRARY environment variable (a path to libgdfo.so*),
+Search order for the shared library (the first that loads wins):
+  1. the GDFO_LIBRARY environment variable (a path to libgdfo.so*); when it
+     is set nothing else is tried,
   2. next to this package (gdfo/libgdfo.so.0, gdfo/libgdfo.so), as a wheel or
      a copied build would place it,
-  3. the system's libgdfo.so.0 (the dynamic linker's path: ld.so.cache,
-     LD_LIBRARY_PATH).
+  3. the system's libgdfo.so.0 through the dynamic linker (ld.so.cache after
+     ldconfig, LD_LIBRARY_PATH), then ctypes.util.find_library("gdfo"),
+  4. the standard directories `make install` and distributions use
+     (/usr/local/lib, /usr/lib and their multiarch and lib64 variants), so
+     `make install PREFIX=/usr/local` works before ldconfig has run.
+If none loads, importing gdfo raises LibraryNotFound saying what to set.
 
 Every C function is declared once below with argtypes and restype, its C
 prototype in the comment above it. A function the loaded library does not
@@ -18,13 +23,17 @@ caller are received as c_void_p (not c_char_p, which would lose the pointer),
 copied out with string_at and released with gdfo_free.
 """
 import ctypes
+import ctypes.util
 import os
+import sysconfig
 from ctypes import (POINTER, Structure, c_char_p, c_double, c_int, c_int32, c_int64,
                     c_size_t, c_uint32, c_uint64, c_void_p)
 
+from ._version import __version__
+
 # The libgdfo version this binding was written against (include/gdfo/version.h).
 # The run-time major version must match: the soname changes only with it.
-BINDING_VERSION = (0, 1, 0)
+BINDING_VERSION = tuple(int(x) for x in __version__.split("."))
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,26 +42,46 @@ class LibraryNotFound(ImportError):
     """libgdfo could not be loaded, or its major version does not match."""
 
 
+def _system_dirs():
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    out = []
+    for prefix in ("/usr/local", "/usr"):
+        if multiarch:
+            out.append(os.path.join(prefix, "lib", multiarch))
+        out += [os.path.join(prefix, "lib64"), os.path.join(prefix, "lib")]
+    return out
+
+
 def _load():
+    soname = "libgdfo.so.%d" % BINDING_VERSION[0]
     env = os.environ.get("GDFO_LIBRARY")
     if env:
         try:
             return ctypes.CDLL(env), env
         except OSError as e:
-            raise LibraryNotFound("GDFO_LIBRARY=%s cannot be loaded: %s" % (env, e)) from None
+            raise LibraryNotFound("GDFO_LIBRARY=%s cannot be loaded: %s; set GDFO_LIBRARY to the "
+                                  "path of %s (a build has it as build/libgdfo.so)"
+                                  % (env, e, soname)) from None
     tried = []
-    for name in ("libgdfo.so.%d" % BINDING_VERSION[0], "libgdfo.so"):
-        path = os.path.join(_HERE, name)
-        if os.path.exists(path):
-            return ctypes.CDLL(path), path
-        tried.append(path)
-    name = "libgdfo.so.%d" % BINDING_VERSION[0]
-    try:
-        return ctypes.CDLL(name), name
-    except OSError as e:
-        tried.append("%s (%s)" % (name, e))
-    raise LibraryNotFound("libgdfo not found; set GDFO_LIBRARY to the path of libgdfo.so. Tried: "
-                          + "; ".join(tried))
+    candidates = [os.path.join(_HERE, n) for n in (soname, "libgdfo.so")]
+    candidates.append(soname)                           # ld.so.cache, LD_LIBRARY_PATH
+    found = ctypes.util.find_library("gdfo")
+    if found and found != soname:
+        candidates.append(found)
+    candidates += [os.path.join(d, soname) for d in _system_dirs()]
+    for c in candidates:
+        if os.sep in c and not os.path.exists(c):
+            tried.append(c)
+            continue
+        try:
+            return ctypes.CDLL(c), c
+        except OSError as e:
+            tried.append("%s (%s)" % (c, e))
+    raise LibraryNotFound(
+        "libgdfo not found: set GDFO_LIBRARY to the path of %s (after `make`, "
+        "GDFO_LIBRARY=$PWD/build/libgdfo.so), or install it system-wide (`make install` "
+        "then `ldconfig`), or add its directory to LD_LIBRARY_PATH. Tried: %s"
+        % (soname, "; ".join(tried)))
 
 
 lib, path = _load()

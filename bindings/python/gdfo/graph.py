@@ -1,10 +1,12 @@
 """Pipeline graphs (include/gdfo/graph.h)."""
+from __future__ import annotations
+
 import ctypes
-from dataclasses import dataclass, field
-from typing import List, Optional
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
-from ._handle import Handle, take_string, to_bytes, to_path
+from ._handle import Handle, StrPath, Text, require, take_string, to_bytes, to_path
 from .errors import check
 
 OPS = ("source", "filter", "project", "join", "aggregate", "sort", "window", "union", "udf",
@@ -14,13 +16,13 @@ JOIN_TYPES = ("inner", "left", "right", "full", "semi", "anti")
 CACHE_LEVELS = ("none", "memory", "disk")
 
 
-def _enum_name(fn, value):
+def _enum_name(fn: Callable[[int], Optional[bytes]], value: int) -> str:
     s = fn(value)
     return s.decode("ascii") if s is not None else str(value)
 
 
-def _enum_value(names, value, what):
-    if isinstance(value, int):
+def _enum_value(names: Sequence[str], value: Union[str, int], what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     try:
         return names.index(value)
@@ -28,7 +30,7 @@ def _enum_value(names, value, what):
         raise ValueError("%s %r is not one of %s" % (what, value, ", ".join(names))) from None
 
 
-def _strings(ptr, n):
+def _strings(ptr: Any, n: int) -> List[str]:
     return [ptr[i].decode("utf-8", "replace") for i in range(n)]
 
 
@@ -86,64 +88,65 @@ class Graph(Handle):
     """A pipeline graph. Use as a context manager or call close().
 
     Build one with Graph.from_json(text), Graph.load(path) or Graph(name)
-    followed by add_stage/add_edge.
+    followed by add_stage/add_edge. Iterating gives copies of the stages in
+    insertion order (as stages()); len() is the stage count.
     """
     _free = _lib.graph_free
     _kind = "Graph"
 
-    def __init__(self, name=None):
+    def __init__(self, name: Optional[str] = None) -> None:
         out = ctypes.c_void_p()
         check(_lib.graph_create(ctypes.byref(out),
                                 None if name is None else to_bytes(name, "name")))
         super().__init__(out.value)
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: Text) -> "Graph":
         """Parses and validates a gdfo-pipeline/1 document (str or bytes)."""
         data = to_bytes(text, "text")
         return cls._make(_lib.graph_from_json, data, len(data))
 
     @classmethod
-    def load(cls, path):
-        """Reads and validates a gdfo-pipeline/1 file."""
-        return cls._make(_lib.graph_load, to_path(path))
+    def load(cls, path: StrPath) -> "Graph":
+        """Reads and validates a gdfo-pipeline/1 file (GdfoFileNotFoundError if missing)."""
+        return cls._load(_lib.graph_load, path)
 
-    def to_json(self):
+    def to_json(self) -> str:
         out = ctypes.c_void_p()
         with self._read() as g:
             check(_lib.graph_to_json(ctypes.byref(out), g))
         return take_string(out)
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         with self._read() as g:
             check(_lib.graph_save(g, to_path(path)))
 
-    def clone(self):
+    def clone(self) -> "Graph":
         with self._read() as g:
             return Graph._make(_lib.graph_clone, g)
 
     @property
-    def name(self):
+    def name(self) -> str:
         with self._read() as g:
             return _lib.graph_name(g).decode("utf-8", "replace")
 
-    def __len__(self):
+    def __len__(self) -> int:
         with self._read() as g:
             return _lib.graph_stage_count(g)
 
-    def validate(self):
+    def validate(self) -> None:
         """Raises GdfoError (EINVAL, ECYCLE) naming the stage and field at fault."""
         with self._read() as g:
             check(_lib.graph_validate(g))
 
-    def fingerprint(self):
+    def fingerprint(self) -> int:
         """The 64-bit shape fingerprint as an int (stable as statistics drift)."""
         out = ctypes.c_uint64()
         with self._read() as g:
             check(_lib.graph_fingerprint(ctypes.byref(out), g))
         return out.value
 
-    def _index_ids(self, g):
+    def _index_ids(self, g: int) -> List[int]:
         n = _lib.graph_stage_count(g)
         ids = []
         s = _lib.Stage()
@@ -152,7 +155,7 @@ class Graph(Handle):
             ids.append(s.id)
         return ids
 
-    def topo_order(self):
+    def topo_order(self) -> List[int]:
         """Stage ids, parents before children (ties by insertion order)."""
         with self._read() as g:
             n = _lib.graph_stage_count(g)
@@ -161,13 +164,13 @@ class Graph(Handle):
             ids = self._index_ids(g)
             return [ids[order[i]] for i in range(n)]
 
-    def _neighbours(self, fn, g, index, ids):
+    def _neighbours(self, fn: Callable[..., int], g: int, index: int, ids: List[int]) -> List[int]:
         arr = ctypes.POINTER(ctypes.c_size_t)()
         count = ctypes.c_size_t()
         check(fn(ctypes.byref(arr), ctypes.byref(count), g, index))
         return [ids[arr[i]] for i in range(count.value)]
 
-    def _stage(self, g, index, ids):
+    def _stage(self, g: int, index: int, ids: List[int]) -> Stage:
         s = _lib.Stage()
         check(_lib.graph_stage_at(g, index, ctypes.byref(s)))
         st = s.stats
@@ -177,30 +180,35 @@ class Graph(Handle):
             op=_enum_name(_lib.op_name, s.op),
             join_type=_enum_name(_lib.join_type_name, s.join_type) if s.op == 3 else None,
             fused_ops=[OPS[k] for k in range(len(OPS)) if s.fused_ops & (1 << k)],
-            stats=StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
-                             st.skew, st.cpu_ns_per_row),
-            knobs=StageKnobs(kn.partitions, _enum_name(_lib.join_strategy_name, kn.join_strategy),
-                             _enum_name(_lib.cache_level_name, kn.cache), kn.priority,
-                             kn.target_file_bytes, kn.compaction_every),
+            stats=StageStats(**{f.name: getattr(st, f.name) for f in fields(StageStats)}),
+            knobs=StageKnobs(**{f.name: getattr(kn, f.name) for f in fields(StageKnobs)
+                                if f.name not in ("join_strategy", "cache")},
+                             join_strategy=_enum_name(_lib.join_strategy_name, kn.join_strategy),
+                             cache=_enum_name(_lib.cache_level_name, kn.cache)),
             columns_read=_strings(s.columns_read, s.n_columns_read),
             columns_written=_strings(s.columns_written, s.n_columns_written),
             parents=self._neighbours(_lib.graph_parents, g, index, ids),
             children=self._neighbours(_lib.graph_children, g, index, ids))
 
-    def stages(self):
+    def stages(self) -> List[Stage]:
         """Copies of every stage, in insertion order."""
         with self._read() as g:
             ids = self._index_ids(g)
             return [self._stage(g, i, ids) for i in range(len(ids))]
 
-    def stage(self, stage_id):
+    def __iter__(self) -> Iterator[Stage]:
+        """The stages (copies taken when iteration starts), in insertion order."""
+        return iter(self.stages())
+
+    def stage(self, stage_id: int) -> Stage:
         """A copy of the stage with this id; GdfoError(ENOTFOUND) if none."""
         with self._read() as g:
             idx = ctypes.c_size_t()
             check(_lib.graph_find(ctypes.byref(idx), g, stage_id))
             return self._stage(g, idx.value, self._index_ids(g))
 
-    def _c_stage(self, stage):
+    def _c_stage(self, stage: Stage) -> Tuple[Any, List[Any]]:
+        require(stage, Stage, "stage")
         s = _lib.Stage()
         check(_lib.stage_init(ctypes.byref(s), _lib.GDFO_STAGE_VERSION))
         s.id = stage.id
@@ -212,14 +220,18 @@ class Graph(Handle):
         for op in stage.fused_ops:
             fused |= 1 << _enum_value(OPS, op, "fused op")
         s.fused_ops = fused
-        st = stage.stats
-        s.stats = _lib.StageStats(st.rows_in, st.bytes_in, st.selectivity, st.key_cardinality,
-                                  st.skew, st.cpu_ns_per_row)
+        # Field by field by name over the gdfo_stage_init defaults: C fields
+        # this binding does not know keep their defaults.
+        for f in fields(StageStats):
+            setattr(s.stats, f.name, getattr(stage.stats, f.name))
         kn = stage.knobs
-        s.knobs = _lib.StageKnobs(kn.partitions,
-                                  _enum_value(JOIN_STRATEGIES, kn.join_strategy, "join_strategy"),
-                                  _enum_value(CACHE_LEVELS, kn.cache, "cache"), kn.priority,
-                                  kn.target_file_bytes, kn.compaction_every, 0)
+        for f in fields(StageKnobs):
+            v = getattr(kn, f.name)
+            if f.name == "join_strategy":
+                v = _enum_value(JOIN_STRATEGIES, v, "join_strategy")
+            elif f.name == "cache":
+                v = _enum_value(CACHE_LEVELS, v, "cache")
+            setattr(s.knobs, f.name, v)
         keep = [name]
         for attr in ("columns_read", "columns_written"):
             cols = [to_bytes(c, attr) for c in getattr(stage, attr)]
@@ -229,51 +241,64 @@ class Graph(Handle):
             setattr(s, "n_" + attr, len(cols))
         return s, keep   # keep holds the buffers alive during the call
 
-    def add_stage(self, stage):
+    def add_stage(self, stage: Stage) -> None:
         """Copies a Stage into the graph (its parents/children are ignored: use add_edge)."""
         s, keep = self._c_stage(stage)
         with self._write() as g:
             check(_lib.graph_add_stage(g, ctypes.byref(s)))
         del keep
 
-    def update_stage(self, stage):
+    def update_stage(self, stage: Stage) -> None:
         """Replaces the stage with stage.id (statistics, knobs, name, op, columns)."""
         s, keep = self._c_stage(stage)
         with self._write() as g:
             check(_lib.graph_update_stage(g, ctypes.byref(s)))
         del keep
 
-    def add_edge(self, parent_id, child_id):
+    def add_edge(self, parent_id: int, child_id: int) -> None:
+        """Adds parent -> child; a stage's first parent is a join's left side."""
+        for what, v in (("parent_id", parent_id), ("child_id", child_id)):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TypeError("%s must be an int, not %s" % (what, type(v).__name__))
         with self._write() as g:
             check(_lib.graph_add_edge(g, parent_id, child_id))
 
     @property
-    def knobs(self):
+    def knobs(self) -> GraphKnobs:
         k = _lib.GraphKnobs()
         with self._read() as g:
             check(_lib.graph_get_knobs(ctypes.byref(k), g))
-        return GraphKnobs(k.executors, k.cores_per_executor, k.memory_per_executor_bytes)
+        return GraphKnobs(**{f.name: getattr(k, f.name) for f in fields(GraphKnobs)})
 
     @knobs.setter
-    def knobs(self, v):
-        k = _lib.GraphKnobs(v.executors, v.cores_per_executor, v.memory_per_executor_bytes)
+    def knobs(self, v: GraphKnobs) -> None:
+        require(v, GraphKnobs, "knobs")
+        # Starts from the graph's knobs so C fields this binding does not know keep their values.
+        k = _lib.GraphKnobs()
         with self._write() as g:
+            check(_lib.graph_get_knobs(ctypes.byref(k), g))
+            for f in fields(GraphKnobs):
+                setattr(k, f.name, getattr(v, f.name))
             check(_lib.graph_set_knobs(g, ctypes.byref(k)))
 
     @property
-    def cluster(self):
+    def cluster(self) -> Cluster:
         c = _lib.Cluster()
         with self._read() as g:
             check(_lib.graph_get_cluster(ctypes.byref(c), g))
-        return Cluster(c.executors_available, c.price_per_executor_s, c.slo_ms)
+        return Cluster(**{f.name: getattr(c, f.name) for f in fields(Cluster)})
 
     @cluster.setter
-    def cluster(self, v):
-        c = _lib.Cluster(v.executors_available, 0, v.price_per_executor_s, v.slo_ms)
+    def cluster(self, v: Cluster) -> None:
+        require(v, Cluster, "cluster")
+        c = _lib.Cluster()
         with self._write() as g:
+            check(_lib.graph_get_cluster(ctypes.byref(c), g))
+            for f in fields(Cluster):
+                setattr(c, f.name, getattr(v, f.name))
             check(_lib.graph_set_cluster(g, ctypes.byref(c)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<gdfo.Graph closed>"
         return "<gdfo.Graph %r, %d stages>" % (self.name, len(self))

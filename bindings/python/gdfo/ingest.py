@@ -1,11 +1,14 @@
 """Spark event-log ingestion (include/gdfo/ingest.h)."""
+from __future__ import annotations
+
 import ctypes
 import json
 from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Tuple
 
 from . import _lib
-from ._handle import Handle, take_string, to_bytes, to_path
-from .errors import check
+from ._handle import Handle, StrPath, Text, take_string, to_bytes, to_path
+from .errors import check, check_read
 from .graph import Graph
 from .profile import Profile
 from .telemetry import Telemetry
@@ -22,7 +25,11 @@ class ExecutorEvent:
     live: int                # executors alive after this event
 
 
-def _options(name, max_line_bytes, progress):
+Progress = Callable[[int, int], Any]
+
+
+def _options(name: Optional[str], max_line_bytes: Optional[int],
+             progress: Optional[Progress]) -> Tuple[Any, List[Any]]:
     o = _lib.IngestOptions()
     check(_lib.ingest_options_init(ctypes.byref(o), _lib.GDFO_INGEST_OPTIONS_VERSION))
     keep = []
@@ -59,11 +66,13 @@ class EventLog(Handle):
     _free = _lib.eventlog_free
     _kind = "EventLog"
 
-    def __init__(self):
+    def __init__(self) -> NoReturn:
         raise TypeError("use EventLog.read(path) or EventLog.from_bytes(data)")
 
     @classmethod
-    def _open(cls, fn, args, name, max_line_bytes, progress):
+    def _open(cls, fn: Callable[..., int], args: Tuple[Any, ...], name: Optional[str],
+              max_line_bytes: Optional[int], progress: Optional[Progress],
+              path: Optional[bytes] = None) -> "EventLog":
         o, keep = _options(name, max_line_bytes, progress)
         out = ctypes.c_void_p()
         rc = fn(ctypes.byref(out), *args, ctypes.byref(o))
@@ -71,28 +80,34 @@ class EventLog(Handle):
             if out.value:
                 _lib.eventlog_free(out.value)
             raise keep[-1][0]
+        if path is not None:
+            check_read(rc, path)
         check(rc)
         return cls._wrap(out.value)
 
     @classmethod
-    def read(cls, path, name=None, max_line_bytes=None, progress=None):
-        """Reads the log at path. progress(bytes_done, bytes_total) is called as it goes."""
-        return cls._open(_lib.eventlog_read, (to_path(path),), name, max_line_bytes, progress)
+    def read(cls, path: StrPath, name: Optional[str] = None, max_line_bytes: Optional[int] = None,
+             progress: Optional[Progress] = None) -> "EventLog":
+        """Reads the log at path (GdfoFileNotFoundError if missing).
+        progress(bytes_done, bytes_total) is called as it goes."""
+        p = to_path(path)
+        return cls._open(_lib.eventlog_read, (p,), name, max_line_bytes, progress, p)
 
     @classmethod
-    def from_bytes(cls, data, name=None, max_line_bytes=None):
+    def from_bytes(cls, data: Text, name: Optional[str] = None,
+                   max_line_bytes: Optional[int] = None) -> "EventLog":
         """Reads a log held in memory (plain or compressed)."""
         data = to_bytes(data, "data")
         return cls._open(_lib.eventlog_read_memory, (data, len(data)), name, max_line_bytes, None)
 
-    def summary(self):
+    def summary(self) -> Dict[str, Optional[int]]:
         """The `gdfo ingest --summary` object as a dict (app_duration_ms None if unknown)."""
         out = ctypes.c_void_p()
         with self._read() as log:
             check(_lib.eventlog_summary_json(ctypes.byref(out), log))
         return json.loads(take_string(out))
 
-    def details(self):
+    def details(self) -> Dict[str, Any]:
         """Every field of gdfo_eventlog_summary as a dict (codec by name)."""
         s = _lib.EventlogSummary()
         s.version = _lib.GDFO_EVENTLOG_SUMMARY_VERSION
@@ -109,21 +124,21 @@ class EventLog(Handle):
             d["app_duration_ms"] = None
         return d
 
-    def graph(self):
+    def graph(self) -> Graph:
         """A new Graph of the completed stages (GdfoError ENOTFOUND if there is none)."""
         with self._read() as log:
             return Graph._make(_lib.eventlog_graph, log)
 
-    def telemetry(self):
+    def telemetry(self) -> Telemetry:
         with self._read() as log:
             return Telemetry._make(_lib.eventlog_telemetry, log)
 
-    def profile(self):
+    def profile(self) -> Profile:
         """A new job Profile (GdfoError ENOTFOUND if no stage has a successful task)."""
         with self._read() as log:
             return Profile._make(_lib.eventlog_profile, log)
 
-    def config(self):
+    def config(self) -> Dict[str, str]:
         """The Spark properties of the last EnvironmentUpdate, in file order."""
         out = {}
         k, v = ctypes.c_char_p(), ctypes.c_char_p()
@@ -133,7 +148,7 @@ class EventLog(Handle):
                 out[k.value.decode("utf-8", "replace")] = v.value.decode("utf-8", "replace")
         return out
 
-    def executor_events(self):
+    def executor_events(self) -> List[ExecutorEvent]:
         out = []
         e = _lib.ExecutorEvent()
         with self._read() as log:
@@ -144,7 +159,7 @@ class EventLog(Handle):
         return out
 
 
-def ingest_summary(path, **kw):
+def ingest_summary(path: StrPath, **kw: Any) -> Dict[str, Optional[int]]:
     """Reads the event log at path and returns its summary dict (as `gdfo ingest --summary`)."""
     with EventLog.read(path, **kw) as log:
         return log.summary()

@@ -1,10 +1,12 @@
 """Plans (include/gdfo/plan.h): what an optimizer returns."""
+from __future__ import annotations
+
 import ctypes
-from dataclasses import dataclass, field
-from typing import List, Optional
+from dataclasses import dataclass, field, fields
+from typing import Callable, Iterator, List, NoReturn, Optional
 
 from . import _lib
-from ._handle import Handle, take_string, to_bytes, to_path
+from ._handle import Handle, StrPath, Text, take_string, to_bytes, to_path
 from .errors import check
 from .graph import Graph
 
@@ -31,44 +33,48 @@ class Prediction:
     baseline_cost: Optional[float]
 
 
-def _opt(v):
+def _opt(v: float) -> Optional[float]:
     return None if v == -1.0 else v
 
 
-def _name(fn, v):
+def _name(fn: Callable[[int], Optional[bytes]], v: int) -> str:
     s = fn(v)
     return s.decode("ascii") if s is not None else str(v)
 
 
 class Plan(Handle):
-    """An optimized plan. Use as a context manager or call close()."""
+    """An optimized plan. Use as a context manager or call close().
+
+    Iterating gives its changes in order (as changes()); len() is their count.
+    """
     _free = _lib.plan_free
     _kind = "Plan"
 
-    def __init__(self):
+    def __init__(self) -> NoReturn:
         raise TypeError("plans come from gdfo.optimize_rules(), Plan.from_json() or Plan.load()")
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: Text) -> "Plan":
         """Parses a gdfo-plan/1 document (str or bytes)."""
         data = to_bytes(text, "text")
         return cls._make(_lib.plan_from_json, data, len(data))
 
     @classmethod
-    def load(cls, path):
-        return cls._make(_lib.plan_load, to_path(path))
+    def load(cls, path: StrPath) -> "Plan":
+        """Reads a gdfo-plan/1 file (GdfoFileNotFoundError if missing)."""
+        return cls._load(_lib.plan_load, path)
 
-    def to_json(self):
+    def to_json(self) -> str:
         out = ctypes.c_void_p()
         with self._read() as p:
             check(_lib.plan_to_json(ctypes.byref(out), p))
         return take_string(out)
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         with self._read() as p:
             check(_lib.plan_save(p, to_path(path)))
 
-    def explain(self):
+    def explain(self) -> str:
         """A human-readable account of every change and the predictions."""
         out = ctypes.c_void_p()
         with self._read() as p:
@@ -76,23 +82,24 @@ class Plan(Handle):
         return take_string(out)
 
     @property
-    def source(self):
+    def source(self) -> str:
         """The optimizer that made the plan ("rules", "learned")."""
         with self._read() as p:
             return _lib.plan_source(p).decode("utf-8", "replace")
 
     @property
-    def risk(self):
+    def risk(self) -> str:
         """"low", "medium" or "high" (high needs human approval)."""
         with self._read() as p:
             return _name(_lib.risk_name, _lib.plan_risk(p))
 
-    def graph(self):
+    def graph(self) -> Graph:
         """A copy of the rewritten graph (an independent Graph to close)."""
         with self._read() as p:
             return Graph._make(_lib.graph_clone, _lib.plan_graph(p))
 
-    def changes(self):
+    def changes(self) -> List[Change]:
+        """Copies of the plan's changes, in order."""
         out = []
         c = _lib.Change()
         with self._read() as p:
@@ -107,14 +114,22 @@ class Plan(Handle):
                     attended_ids=[c.attended_ids[k] for k in range(c.n_attended_ids)]))
         return out
 
+    def __len__(self) -> int:
+        with self._read() as p:
+            return _lib.plan_change_count(p)
+
+    def __iter__(self) -> Iterator[Change]:
+        """The changes (copies taken when iteration starts), in order."""
+        return iter(self.changes())
+
     @property
-    def prediction(self):
+    def prediction(self) -> Prediction:
         pr = _lib.Prediction()
         with self._read() as p:
             check(_lib.plan_prediction(ctypes.byref(pr), p))
-        return Prediction(*[_opt(getattr(pr, k)) for k, _ in _lib.Prediction._fields_])
+        return Prediction(**{f.name: _opt(getattr(pr, f.name)) for f in fields(Prediction)})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<gdfo.Plan closed>"
         return "<gdfo.Plan from %s, %d changes, risk %s>" % (self.source, len(self.changes()),

@@ -1,10 +1,12 @@
 """Job profiles (include/gdfo/profile.h, "gdfo-job-profile/1")."""
+from __future__ import annotations
+
 import ctypes
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from . import _lib
-from ._handle import Handle, take_string, to_bytes, to_path
+from ._handle import Handle, StrPath, Text, require, take_string, to_bytes, to_path
 from .errors import check
 
 _BYTES = (("input_bytes", 0x1), ("shuffle_read_bytes", 0x2), ("shuffle_write_bytes", 0x4),
@@ -26,55 +28,59 @@ class ProfileStage:
 
 
 class Profile(Handle):
-    """Measured per-stage task durations of a job. Context manager or close()."""
+    """Measured per-stage task durations of a job. Context manager or close().
+
+    Iterating gives the stages (as stages()); len() is their count.
+    """
     _free = _lib.profile_free
     _kind = "Profile"
 
-    def __init__(self, name, executors, cores_per_executor):
+    def __init__(self, name: str, executors: int, cores_per_executor: int) -> None:
         out = ctypes.c_void_p()
         check(_lib.profile_create(ctypes.byref(out), to_bytes(name, "name"), executors,
                                   cores_per_executor))
         super().__init__(out.value)
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: Text) -> "Profile":
         data = to_bytes(text, "text")
         return cls._make(_lib.profile_from_json, data, len(data))
 
     @classmethod
-    def load(cls, path):
-        return cls._make(_lib.profile_load, to_path(path))
+    def load(cls, path: StrPath) -> "Profile":
+        """Reads a gdfo-job-profile/1 file (GdfoFileNotFoundError if missing)."""
+        return cls._load(_lib.profile_load, path)
 
-    def to_json(self):
+    def to_json(self) -> str:
         out = ctypes.c_void_p()
         with self._read() as p:
             check(_lib.profile_to_json(ctypes.byref(out), p))
         return take_string(out)
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         with self._read() as p:
             check(_lib.profile_save(p, to_path(path)))
 
     @property
-    def name(self):
+    def name(self) -> str:
         with self._read() as p:
             return _lib.profile_name(p).decode("utf-8", "replace")
 
     @property
-    def executors(self):
+    def executors(self) -> int:
         with self._read() as p:
             return _lib.profile_executors(p)
 
     @property
-    def cores_per_executor(self):
+    def cores_per_executor(self) -> int:
         with self._read() as p:
             return _lib.profile_cores_per_executor(p)
 
-    def __len__(self):
+    def __len__(self) -> int:
         with self._read() as p:
             return _lib.profile_stage_count(p)
 
-    def stages(self):
+    def stages(self) -> List[ProfileStage]:
         out = []
         s = _lib.ProfileStage()
         with self._read() as p:
@@ -93,8 +99,12 @@ class Profile(Handle):
                 out.append(st)
         return out
 
-    def add_stage(self, stage):
+    def __iter__(self) -> Iterator[ProfileStage]:
+        return iter(self.stages())
+
+    def add_stage(self, stage: ProfileStage) -> None:
         """Appends a copy of a ProfileStage; its parents must already be present."""
+        require(stage, ProfileStage, "stage")
         s = _lib.ProfileStage()
         check(_lib.profile_stage_init(ctypes.byref(s), _lib.GDFO_PROFILE_STAGE_VERSION))
         s.id = stage.id
@@ -108,8 +118,9 @@ class Profile(Handle):
         for k, (ex, ms) in enumerate(stage.task_ms_by_executors.items()):
             arr = (ctypes.c_double * max(len(ms), 1))(*ms)
             keep.append(arr)
-            meas[k] = _lib.ProfileMeasurement(ex, 0, ctypes.cast(arr, ctypes.POINTER(ctypes.c_double)),
-                                              len(ms))
+            meas[k] = _lib.ProfileMeasurement(executors=ex,
+                                              task_ms=ctypes.cast(arr, ctypes.POINTER(ctypes.c_double)),
+                                              n_task_ms=len(ms))
         s.by_executors = ctypes.cast(meas, ctypes.POINTER(_lib.ProfileMeasurement))
         s.n_by_executors = len(stage.task_ms_by_executors)
         for name, bit in _BYTES:

@@ -1,10 +1,16 @@
 """The rule-based optimizer (include/gdfo/rules.h)."""
+from __future__ import annotations
+
 import ctypes
 from contextlib import ExitStack
+from typing import Dict, Optional, Union
 
 from . import _lib
+from ._handle import require
 from .errors import check
+from .graph import Graph
 from .plan import Plan
+from .telemetry import Telemetry
 
 # Option names and the Python types they take; defaults come from the C side
 # (gdfo_rules_options_init), so they cannot drift from the library's.
@@ -16,32 +22,42 @@ _FLOATS = ("cache_memory_fraction", "partition_change_min")
 OPTIONS = _SWITCHES + _INTS + _FLOATS
 
 
-def default_options():
+def default_options() -> Dict[str, Union[bool, int, float]]:
     """The library's default options as a dict."""
     o = _lib.RulesOptions()
     check(_lib.rules_options_init(ctypes.byref(o), _lib.GDFO_RULES_OPTIONS_VERSION))
     return {k: (bool(getattr(o, k)) if k in _SWITCHES else getattr(o, k)) for k in OPTIONS}
 
 
-def optimize_rules(graph, telemetry=None, **options):
+def optimize_rules(graph: Graph, telemetry: Optional[Telemetry] = None,
+                   **options: Union[bool, int, float]) -> Plan:
     """Optimizes graph with the rules; returns a new Plan (source "rules").
 
     telemetry (optional) is a previous run of the same pipeline. Keyword
     options are the fields of gdfo_rules_options (see OPTIONS), e.g.
     optimize_rules(g, broadcast_max_bytes=64 << 20, reorder_joins=True).
-    The graph is not modified. Raises GdfoError (EINVAL for an invalid
-    graph or option, naming it).
+    The graph is not modified. Switches take only bool, sizes only int
+    (not bool), fractions int or float: anything else is a TypeError, as is
+    a graph that is not a Graph. Raises GdfoError (EINVAL for an invalid
+    graph or an option out of range, naming it).
     """
+    require(graph, Graph, "graph")
+    if telemetry is not None:
+        require(telemetry, Telemetry, "telemetry")
     o = _lib.RulesOptions()
     check(_lib.rules_options_init(ctypes.byref(o), _lib.GDFO_RULES_OPTIONS_VERSION))
     for k, v in options.items():
         if k in _SWITCHES:
+            if not isinstance(v, bool):
+                raise TypeError("option %s must be a bool, not %s" % (k, type(v).__name__))
             setattr(o, k, 1 if v else 0)
         elif k in _INTS:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise TypeError("option %s must be an int, not %s" % (k, type(v).__name__))
             setattr(o, k, v)
         elif k in _FLOATS:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError("option %s must be a float, not %s" % (k, type(v).__name__))
             setattr(o, k, float(v))
         else:
             raise TypeError("optimize_rules() got an unknown option %r (options: %s)"

@@ -2,22 +2,24 @@
 
 A measurement the C side marks as not taken (GDFO_UNKNOWN, -1) is None here.
 """
+from __future__ import annotations
+
 import ctypes
 from dataclasses import dataclass, fields
-from typing import Optional
+from typing import Any, Iterator, List, Optional
 
 from . import _lib
-from ._handle import Handle, take_string, to_bytes, to_path
+from ._handle import Handle, StrPath, Text, require, take_string, to_bytes, to_path
 from .errors import check
 
 UNKNOWN = -1.0
 
 
-def _opt(v):
+def _opt(v: float) -> Optional[float]:
     return None if v == UNKNOWN else v
 
 
-def _c(v):
+def _c(v: Optional[float]) -> float:
     return UNKNOWN if v is None else float(v)
 
 
@@ -49,49 +51,56 @@ _STAGE_FIELDS = [f.name for f in fields(StageTelemetry) if f.name != "stage_id"]
 _RUN_FIELDS = [f.name for f in fields(RunTelemetry) if f.name != "success"]
 
 
-def _stage_from_c(t):
+def _stage_from_c(t: Any) -> StageTelemetry:
     return StageTelemetry(t.stage_id, *[_opt(getattr(t, k)) for k in _STAGE_FIELDS])
 
 
 class Telemetry(Handle):
-    """What one run measured. Use as a context manager or call close()."""
+    """What one run measured. Use as a context manager or call close().
+
+    Iterating gives the stage records (as stages()); len() is their count.
+    """
     _free = _lib.telemetry_free
     _kind = "Telemetry"
 
-    def __init__(self):
+    def __init__(self) -> None:
         out = ctypes.c_void_p()
         check(_lib.telemetry_create(ctypes.byref(out)))
         super().__init__(out.value)
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: Text) -> "Telemetry":
         """Parses a gdfo-telemetry/1 document (str or bytes)."""
         data = to_bytes(text, "text")
         return cls._make(_lib.telemetry_from_json, data, len(data))
 
     @classmethod
-    def load(cls, path):
-        return cls._make(_lib.telemetry_load, to_path(path))
+    def load(cls, path: StrPath) -> "Telemetry":
+        """Reads a gdfo-telemetry/1 file (GdfoFileNotFoundError if missing)."""
+        return cls._load(_lib.telemetry_load, path)
 
-    def to_json(self):
+    def to_json(self) -> str:
         out = ctypes.c_void_p()
         with self._read() as t:
             check(_lib.telemetry_to_json(ctypes.byref(out), t))
         return take_string(out)
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         with self._read() as t:
             check(_lib.telemetry_save(t, to_path(path)))
 
     @property
-    def run(self):
+    def run(self) -> RunTelemetry:
         r = _lib.RunTelemetry()
         with self._read() as t:
             check(_lib.telemetry_get_run(ctypes.byref(r), t))
         return RunTelemetry(bool(r.success), *[_opt(getattr(r, k)) for k in _RUN_FIELDS])
 
     @run.setter
-    def run(self, v):
+    def run(self, v: RunTelemetry) -> None:
+        require(v, RunTelemetry, "run")
+        if not isinstance(v.success, bool):
+            raise TypeError("run.success must be a bool, not %s" % type(v.success).__name__)
         r = _lib.RunTelemetry()
         check(_lib.run_telemetry_init(ctypes.byref(r), _lib.GDFO_RUN_TELEMETRY_VERSION))
         r.success = 1 if v.success else 0
@@ -100,8 +109,9 @@ class Telemetry(Handle):
         with self._write() as t:
             check(_lib.telemetry_set_run(t, ctypes.byref(r)))
 
-    def set_stage(self, stage):
+    def set_stage(self, stage: StageTelemetry) -> None:
         """Adds or replaces the record of stage.stage_id."""
+        require(stage, StageTelemetry, "stage")
         s = _lib.StageTelemetry()
         check(_lib.stage_telemetry_init(ctypes.byref(s), _lib.GDFO_STAGE_TELEMETRY_VERSION))
         s.stage_id = stage.stage_id
@@ -110,11 +120,11 @@ class Telemetry(Handle):
         with self._write() as t:
             check(_lib.telemetry_set_stage(t, ctypes.byref(s)))
 
-    def __len__(self):
+    def __len__(self) -> int:
         with self._read() as t:
             return _lib.telemetry_stage_count(t)
 
-    def stages(self):
+    def stages(self) -> List[StageTelemetry]:
         out = []
         s = _lib.StageTelemetry()
         with self._read() as t:
@@ -123,7 +133,10 @@ class Telemetry(Handle):
                 out.append(_stage_from_c(s))
         return out
 
-    def stage(self, stage_id):
+    def __iter__(self) -> Iterator[StageTelemetry]:
+        return iter(self.stages())
+
+    def stage(self, stage_id: int) -> StageTelemetry:
         """The record of one stage; GdfoError(ENOTFOUND) if there is none."""
         s = _lib.StageTelemetry()
         with self._read() as t:

@@ -58,8 +58,9 @@ class GraphTest {
                     assertTrue(pos.get(p) < pos.get(s.id()));
                 }
             }
-            assertArrayEquals(new long[] {8, 4, 8589934592L}, g.knobs());
-            assertEquals(32.0, g.cluster()[0]);
+            assertEquals(new GraphKnobs(8, 4, 8589934592L), g.knobs());
+            assertEquals(8, g.knobs().executors());
+            assertEquals(32, g.cluster().executorsAvailable());
         }
     }
 

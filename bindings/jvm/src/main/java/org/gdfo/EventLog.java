@@ -44,16 +44,45 @@ public final class EventLog extends NativeHandle {
         return new EventLog(nReadMemory(data));
     }
 
+    /* What nSummary fills, one field at a time by name. */
+    static final class SummaryFields {
+        long stagesCompleted;
+        long stagesFailed;
+        long tasks;
+        long tasksFailed;
+        long executorRunMs;
+        long shuffleWriteBytes;
+        long shuffleReadBytes;
+        long memorySpillBytes;
+        long diskSpillBytes;
+        long executorsAdded;
+        long executorsRemoved;
+        long malformedLines;
+        long appDurationMs;
+        int hasAppDuration;
+    }
+
     /** The summary counts, keyed as {@link #SUMMARY_KEYS}; app_duration_ms is null when unknown. */
     public Map<String, Long> summary() {
-        long[] v = read(EventLog::nSummary);
+        SummaryFields f = new SummaryFields();
+        read(h -> {
+            nSummary(h, f);
+            return null;
+        });
         Map<String, Long> out = new LinkedHashMap<>();
-        for (int i = 0; i < SUMMARY_KEYS.length; i++) {
-            out.put(SUMMARY_KEYS[i], v[i]);
-        }
-        if (v[SUMMARY_KEYS.length] == 0) {
-            out.put("app_duration_ms", null);
-        }
+        out.put("stages_completed", f.stagesCompleted);
+        out.put("stages_failed", f.stagesFailed);
+        out.put("tasks", f.tasks);
+        out.put("tasks_failed", f.tasksFailed);
+        out.put("executor_run_ms", f.executorRunMs);
+        out.put("shuffle_write_bytes", f.shuffleWriteBytes);
+        out.put("shuffle_read_bytes", f.shuffleReadBytes);
+        out.put("memory_spill_bytes", f.memorySpillBytes);
+        out.put("disk_spill_bytes", f.diskSpillBytes);
+        out.put("executors_added", f.executorsAdded);
+        out.put("executors_removed", f.executorsRemoved);
+        out.put("malformed_lines", f.malformedLines);
+        out.put("app_duration_ms", f.hasAppDuration != 0 ? f.appDurationMs : null);
         return Collections.unmodifiableMap(out);
     }
 
@@ -89,8 +118,7 @@ public final class EventLog extends NativeHandle {
 
     static native void nFree(long h);
 
-    /* The 13 summary values then has_app_duration (0 or 1). */
-    static native long[] nSummary(long h);
+    static native void nSummary(long h, SummaryFields out);
 
     static native byte[] nSummaryJson(long h);
 

@@ -4,10 +4,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Entry point of the libgdfo Java binding: loads the JNI glue
- * ({@code libgdfo_jni.so}, through {@code System.loadLibrary("gdfo_jni")}, so
- * it must be on {@code java.library.path}), which links {@code libgdfo.so.0}.
- * Loading checks that the run-time major version is the one this binding was
- * written for.
+ * {@code libgdfo_jni.so}, which links {@code libgdfo.so.0}. The glue is
+ * found, in this order, at the path in the system property
+ * {@value #LIBRARY_PROPERTY}, at the path in the environment variable
+ * {@value #LIBRARY_ENV}, else by {@code System.loadLibrary("gdfo_jni")} on
+ * {@code java.library.path} (run with {@code -Djava.library.path=DIR}, DIR
+ * holding {@code libgdfo_jni.so}; {@code make jvm} builds it in
+ * {@code build/}). If it cannot be loaded, the {@code UnsatisfiedLinkError}
+ * says which of these to set. Loading checks that the run-time major
+ * version is the one this binding was written for.
  */
 public final class Gdfo {
     /** The libgdfo major version this binding was written against (include/gdfo/version.h). */
@@ -28,10 +33,15 @@ public final class Gdfo {
     public static final int EINTERNAL = -12;
     public static final int EUNSUPPORTED = -13;
 
+    /** System property naming the path of libgdfo_jni.so (wins over everything else). */
+    public static final String LIBRARY_PROPERTY = "gdfo.jni.library";
+    /** Environment variable naming the path of libgdfo_jni.so. */
+    public static final String LIBRARY_ENV = "GDFO_JNI_LIBRARY";
+
     private static final int[] VERSION;
 
     static {
-        System.loadLibrary("gdfo_jni");
+        loadGlue();
         VERSION = nVersion();
         if (VERSION[0] != BINDING_VERSION_MAJOR) {
             throw new UnsatisfiedLinkError("libgdfo " + VERSION[0] + "." + VERSION[1] + "." + VERSION[2]
@@ -40,6 +50,38 @@ public final class Gdfo {
     }
 
     private Gdfo() {
+    }
+
+    private static void loadGlue() {
+        String path = System.getProperty(LIBRARY_PROPERTY);
+        String from = "-D" + LIBRARY_PROPERTY;
+        if (path == null || path.isEmpty()) {
+            path = System.getenv(LIBRARY_ENV);
+            from = LIBRARY_ENV;
+        }
+        try {
+            if (path != null && !path.isEmpty()) {
+                System.load(java.nio.file.Path.of(path).toAbsolutePath().toString());
+            } else {
+                System.loadLibrary("gdfo_jni");
+            }
+        } catch (UnsatisfiedLinkError e) {
+            String msg = String.valueOf(e.getMessage());
+            String how;
+            if (path != null && !path.isEmpty()) {
+                how = from + "=" + path + " cannot be loaded (" + msg + "); set it to the path of libgdfo_jni.so";
+            } else if (msg.contains("gdfo_jni in java.library.path")) {
+                how = "libgdfo_jni.so is not on java.library.path (" + System.getProperty("java.library.path")
+                        + "): run with -Djava.library.path=DIR where DIR holds libgdfo_jni.so (`make jvm` builds"
+                        + " it in build/), or set " + LIBRARY_ENV + " or -D" + LIBRARY_PROPERTY + " to its path";
+            } else {
+                how = "libgdfo_jni.so was found but cannot be loaded (" + msg + "); it needs libgdfo.so.0"
+                        + " beside it or on the system linker's path";
+            }
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError("cannot load the libgdfo JNI glue: " + how);
+            err.initCause(e);
+            throw err;
+        }
     }
 
     /** Makes sure the native library is loaded (every class calls it first). */

@@ -5,10 +5,12 @@ import java.util.List;
 
 /**
  * A pipeline graph (include/gdfo/graph.h). Create one with
- * {@link #fromJson(String)} or {@link #load(String)}; close it (try-with-resources)
- * to free the native memory. Reads may run on several threads at once.
+ * {@link #fromJson(String)}, {@link #load(String)} or {@link #create(String)}
+ * followed by {@link #addStage(StageSpec)} and {@link #addEdge(long, long)};
+ * close it (try-with-resources) to free the native memory. Reads may run on
+ * several threads at once; mutations wait for them.
  */
-public final class Graph extends NativeHandle {
+public final class Graph extends NativeHandle implements Iterable<Stage> {
     static final String[] OPS = {"source", "filter", "project", "join", "aggregate", "sort", "window",
         "union", "udf", "sink"};
 
@@ -19,6 +21,53 @@ public final class Graph extends NativeHandle {
     @Override
     void free(long handle) {
         nFree(handle);
+    }
+
+    /** An empty graph (gdfo_graph_create); name null means "pipeline". */
+    public static Graph create(String name) {
+        Gdfo.load();
+        return new Graph(nCreate(name == null ? null : Gdfo.utf8(name, "name")));
+    }
+
+    /**
+     * Copies a stage into the graph (gdfo_graph_add_stage): checked on its own
+     * (id, name, operator, statistics, knobs, columns); edges are added with
+     * {@link #addEdge}. Throws GdfoException (EINVAL naming the stage and field,
+     * EEXISTS for a duplicate id); on failure the graph is unchanged.
+     */
+    public void addStage(StageSpec stage) {
+        putStage(stage, false);
+    }
+
+    /** Replaces the stage with the same id (gdfo_graph_update_stage); its edges stay. ENOTFOUND if none. */
+    public void updateStage(StageSpec stage) {
+        putStage(stage, true);
+    }
+
+    private void putStage(StageSpec stage, boolean update) {
+        if (stage == null) {
+            throw new NullPointerException("stage is null");
+        }
+        synchronized (stage) {
+            long s = stage.ptr();
+            write(h -> {
+                nPutStage(h, s, update);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Adds the edge parent -> child (gdfo_graph_add_edge); the order of a
+     * stage's parents is kept (a join's first parent is its left side).
+     * Throws GdfoException: ENOTFOUND (either id missing), EEXISTS (edge
+     * present), EINVAL (self edge), ECYCLE (the edge would close a cycle).
+     */
+    public void addEdge(long parentId, long childId) {
+        write(h -> {
+            nAddEdge(h, parentId, childId);
+            return null;
+        });
     }
 
     /** Parses and validates a gdfo-pipeline/1 document. */
@@ -77,6 +126,12 @@ public final class Graph extends NativeHandle {
         return read(Graph::nTopoOrder);
     }
 
+    /** The stages (copies taken when iteration starts), in insertion order. */
+    @Override
+    public java.util.Iterator<Stage> iterator() {
+        return stages().iterator();
+    }
+
     /** Copies of every stage, in insertion order. */
     public List<Stage> stages() {
         return read(h -> {
@@ -89,33 +144,76 @@ public final class Graph extends NativeHandle {
         });
     }
 
-    /** Resource blueprint: {executors, coresPerExecutor, memoryPerExecutorBytes}. */
-    public long[] knobs() {
+    /** The resource blueprint (gdfo_graph_get_knobs). */
+    public GraphKnobs knobs() {
         return read(Graph::nKnobs);
     }
 
-    /** Cluster context: {executorsAvailable, pricePerExecutorSecond, sloMs}. */
-    public double[] cluster() {
+    /** Sets the resource blueprint; GdfoException(EINVAL) names a field out of range. */
+    public void setKnobs(GraphKnobs knobs) {
+        if (knobs == null) {
+            throw new NullPointerException("knobs is null");
+        }
+        write(h -> {
+            nSetKnobs(h, knobs.executors(), knobs.coresPerExecutor(), knobs.memoryPerExecutorBytes());
+            return null;
+        });
+    }
+
+    /** The cluster the pipeline runs on (gdfo_graph_get_cluster). */
+    public Cluster cluster() {
         return read(Graph::nCluster);
     }
 
+    /** Sets the cluster; GdfoException(EINVAL) names a field out of range. */
+    public void setCluster(Cluster cluster) {
+        if (cluster == null) {
+            throw new NullPointerException("cluster is null");
+        }
+        write(h -> {
+            nSetCluster(h, cluster.executorsAvailable(), cluster.pricePerExecutorSecond(), cluster.sloMs());
+            return null;
+        });
+    }
+
+    /* What nStageAt fills, one field at a time by name (the C side never sees an order). */
+    static final class StageFields {
+        long id;
+        byte[] name;
+        int op;
+        int joinType;
+        int fusedOps;
+        double rowsIn;
+        double bytesIn;
+        double selectivity;
+        double keyCardinality;
+        double skew;
+        double cpuNsPerRow;
+        int partitions;
+        int joinStrategy;
+        int cache;
+        int priority;
+        long targetFileBytes;
+        int compactionEvery;
+        byte[][] columnsRead;
+        byte[][] columnsWritten;
+    }
+
     private static Stage stageAt(long h, int i) {
-        double[] stats = new double[6];
-        long[] ints = new long[10];
-        String name = Gdfo.str(nStageAt(h, i, stats, ints));
-        int op = (int) ints[1];
+        StageFields f = new StageFields();
+        nStageAt(h, i, f);
         List<String> fused = new ArrayList<>();
         for (int k = 0; k < OPS.length; k++) {
-            if ((ints[3] & (1L << k)) != 0) {
+            if ((f.fusedOps & (1 << k)) != 0) {
                 fused.add(OPS[k]);
             }
         }
-        return new Stage(ints[0], name, Gdfo.str(nEnumName(0, op)),
-                op == 3 ? Gdfo.str(nEnumName(1, (int) ints[2])) : null, List.copyOf(fused),
-                stats[0], stats[1], stats[2], stats[3], stats[4], stats[5],
-                (int) ints[4], Gdfo.str(nEnumName(2, (int) ints[5])), Gdfo.str(nEnumName(3, (int) ints[6])),
-                (int) ints[7], ints[8], (int) ints[9],
-                strings(nStageColumns(h, i, false)), strings(nStageColumns(h, i, true)),
+        return new Stage(f.id, Gdfo.str(f.name), Gdfo.str(nEnumName(0, f.op)),
+                f.op == 3 ? Gdfo.str(nEnumName(1, f.joinType)) : null, List.copyOf(fused),
+                f.rowsIn, f.bytesIn, f.selectivity, f.keyCardinality, f.skew, f.cpuNsPerRow,
+                f.partitions, Gdfo.str(nEnumName(2, f.joinStrategy)), Gdfo.str(nEnumName(3, f.cache)),
+                f.priority, f.targetFileBytes, f.compactionEvery,
+                strings(f.columnsRead), strings(f.columnsWritten),
                 ids(nStageNeighbours(h, i, false)), ids(nStageNeighbours(h, i, true)));
     }
 
@@ -140,6 +238,13 @@ public final class Graph extends NativeHandle {
         return isClosed() ? "Graph(closed)" : "Graph(" + name() + ", " + stageCount() + " stages)";
     }
 
+    static native long nCreate(byte[] name);
+
+    /* gdfo_graph_add_stage, or gdfo_graph_update_stage when update, of a StageSpec's stage. */
+    static native void nPutStage(long h, long stageSpec, boolean update);
+
+    static native void nAddEdge(long h, long parentId, long childId);
+
     static native long nFromJson(byte[] json);
 
     static native long nLoad(byte[] path);
@@ -162,17 +267,18 @@ public final class Graph extends NativeHandle {
 
     static native long[] nTopoOrder(long h);
 
-    /* Fills stats (6) and ints {id, op, join_type, fused_ops, partitions, join_strategy,
-       cache, priority, target_file_bytes, compaction_every}; returns the name. */
-    static native byte[] nStageAt(long h, int index, double[] stats, long[] ints);
-
-    static native byte[][] nStageColumns(long h, int index, boolean written);
+    static native void nStageAt(long h, int index, StageFields out);
 
     static native long[] nStageNeighbours(long h, int index, boolean children);
 
-    static native long[] nKnobs(long h);
+    static native GraphKnobs nKnobs(long h);
 
-    static native double[] nCluster(long h);
+    /* Reads the knobs, sets these three named fields, writes them back. */
+    static native void nSetKnobs(long h, int executors, int coresPerExecutor, long memoryPerExecutorBytes);
+
+    static native Cluster nCluster(long h);
+
+    static native void nSetCluster(long h, int executorsAvailable, double pricePerExecutorSecond, double sloMs);
 
     /* Name of an enum value: kind 0 op, 1 join type, 2 join strategy, 3 cache level,
        4 change kind, 5 risk. */

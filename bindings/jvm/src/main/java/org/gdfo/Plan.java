@@ -8,7 +8,7 @@ import java.util.List;
  * explained change per modification, predictions and a risk level. Plans
  * come from {@link Rules#optimize}, {@link #fromJson(String)} or {@link #load(String)}.
  */
-public final class Plan extends NativeHandle {
+public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
     /** One change: kind by name ("push_filter"), stage ids, what and why. */
     public record Change(String kind, long[] stageIds, String what, String why, double expectedGain,
             double confidence, long[] attendedIds) {
@@ -17,6 +17,17 @@ public final class Plan extends NativeHandle {
     /** Predicted outcome; -1 where the optimizer had no estimate. */
     public record Prediction(double latencyMs, double throughput, double cost, double baselineLatencyMs,
             double baselineCost) {
+    }
+
+    /* What nChangeAt fills, one field at a time by name. */
+    static final class ChangeFields {
+        int kind;
+        long[] stageIds;
+        byte[] what;
+        byte[] why;
+        double expectedGain;
+        double confidence;
+        long[] attendedIds;
     }
 
     Plan(long handle) {
@@ -70,26 +81,34 @@ public final class Plan extends NativeHandle {
         return new Graph(read(Plan::nGraph));
     }
 
+    /** The changes (copies taken when iteration starts), in order. */
+    @Override
+    public java.util.Iterator<Change> iterator() {
+        return changes().iterator();
+    }
+
+    /** The number of changes. */
+    public int changeCount() {
+        return read(Plan::nChangeCount);
+    }
+
+    /** Copies of the changes, in order. */
     public List<Change> changes() {
         return read(h -> {
             int n = nChangeCount(h);
             List<Change> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                double[] num = new double[2];
-                int kind = nChangeAt(h, i, num);
-                out.add(new Change(Gdfo.str(Graph.nEnumName(4, kind)), nChangeIds(h, i, false),
-                        Gdfo.str(nChangeText(h, i, false)), Gdfo.str(nChangeText(h, i, true)),
-                        num[0], num[1], nChangeIds(h, i, true)));
+                ChangeFields f = new ChangeFields();
+                nChangeAt(h, i, f);
+                out.add(new Change(Gdfo.str(Graph.nEnumName(4, f.kind)), f.stageIds, Gdfo.str(f.what),
+                        Gdfo.str(f.why), f.expectedGain, f.confidence, f.attendedIds));
             }
             return out;
         });
     }
 
     public Prediction prediction() {
-        return read(h -> {
-            double[] v = nPrediction(h);
-            return new Prediction(v[0], v[1], v[2], v[3], v[4]);
-        });
+        return read(Plan::nPrediction);
     }
 
     static native long nFromJson(byte[] json);
@@ -112,12 +131,7 @@ public final class Plan extends NativeHandle {
 
     static native int nChangeCount(long h);
 
-    /* Returns the kind; fills num {expected_gain, confidence}. */
-    static native int nChangeAt(long h, int index, double[] num);
+    static native void nChangeAt(long h, int index, ChangeFields out);
 
-    static native long[] nChangeIds(long h, int index, boolean attended);
-
-    static native byte[] nChangeText(long h, int index, boolean why);
-
-    static native double[] nPrediction(long h);
+    static native Prediction nPrediction(long h);
 }

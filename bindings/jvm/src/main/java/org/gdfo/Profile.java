@@ -44,9 +44,27 @@ public final class Profile extends NativeHandle {
         return read(h -> Gdfo.str(nName(h)));
     }
 
-    /** {executors, coresPerExecutor} the profile was measured at. */
+    /** The executor count the profile was measured at. */
+    public int executors() {
+        return read(Profile::nExecutors);
+    }
+
+    /** The cores per executor the profile was measured at. */
+    public int coresPerExecutor() {
+        return read(Profile::nCoresPerExecutor);
+    }
+
+    /** {executors(), coresPerExecutor()}. */
     public int[] shape() {
-        return read(Profile::nShape);
+        return read(h -> new int[] {nExecutors(h), nCoresPerExecutor(h)});
+    }
+
+    /* What nStageAt fills, one field at a time by name. */
+    static final class StageFields {
+        long id;
+        long numTasks;
+        long[] parents;
+        double[] taskMs;
     }
 
     public List<StageRecord> stages() {
@@ -54,9 +72,9 @@ public final class Profile extends NativeHandle {
             int n = nStageCount(h);
             List<StageRecord> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                long[] idTasks = new long[2];
-                long[] parents = nStageAt(h, i, idTasks);
-                out.add(new StageRecord(idTasks[0], parents, idTasks[1], nStageTaskMs(h, i)));
+                StageFields f = new StageFields();
+                nStageAt(h, i, f);
+                out.add(new StageRecord(f.id, f.parents, f.numTasks, f.taskMs));
             }
             return out;
         });
@@ -74,12 +92,11 @@ public final class Profile extends NativeHandle {
 
     static native byte[] nName(long h);
 
-    static native int[] nShape(long h);
+    static native int nExecutors(long h);
+
+    static native int nCoresPerExecutor(long h);
 
     static native int nStageCount(long h);
 
-    /* Fills {id, num_tasks}; returns the parent ids. */
-    static native long[] nStageAt(long h, int index, long[] idTasks);
-
-    static native double[] nStageTaskMs(long h, int index);
+    static native void nStageAt(long h, int index, StageFields out);
 }

@@ -1,97 +1,172 @@
 package org.gdfo;
 
 /**
- * The rule-based optimizer (include/gdfo/rules.h). Options start at the
- * library's defaults, read from C, and are copied into a gdfo_rules_options
- * on the C side, so their layout cannot drift from the header.
+ * The rule-based optimizer (include/gdfo/rules.h).
  */
 public final class Rules {
     private Rules() {
     }
 
-    /** Options of gdfo_rules_options; setters return this for chaining. */
-    public static final class Options {
-        /* Same order as the C glue: switches, sizes, fractions. */
-        final int[] switches = new int[7];
-        final long[] sizes = new long[4];
-        final double[] fractions = new double[2];
-
+    /**
+     * A gdfo_rules_options held on the C side (RocksJava's options objects):
+     * created with the library's defaults ({@code gdfo_rules_options_init}),
+     * each setter writes one named field of the C struct, each getter reads
+     * one. Values are checked by {@link Rules#optimize}, which names an
+     * option out of range. Setters return this for chaining. Closing is
+     * optional (a Cleaner frees an unreachable one); see NativeOptions.
+     */
+    public static final class Options extends NativeOptions {
         /** The library's defaults. */
         public Options() {
+            super(create(), Rules::nOptionsFree, "Rules.Options");
+        }
+
+        private static long create() {
             Gdfo.load();
-            nDefaults(switches, sizes, fractions);
+            return nOptionsCreate();
         }
 
-        private Options sw(int i, boolean on) {
-            switches[i] = on ? 1 : 0;
+        /** Moves filters below projects and joins. Default and range: include/gdfo/rules.h (push_filters). */
+        public synchronized Options pushFilters(boolean v) {
+            nSetPushFilters(ptr(), v);
             return this;
         }
 
-        public Options pushFilters(boolean on) {
-            return sw(0, on);
+        /** The current push_filters. */
+        public synchronized boolean pushFilters() {
+            return nGetPushFilters(ptr());
         }
 
-        public Options fuseNarrow(boolean on) {
-            return sw(1, on);
-        }
-
-        public Options broadcastJoins(boolean on) {
-            return sw(2, on);
-        }
-
-        public Options setPartitions(boolean on) {
-            return sw(3, on);
-        }
-
-        public Options cacheShared(boolean on) {
-            return sw(4, on);
-        }
-
-        public Options setPriorities(boolean on) {
-            return sw(5, on);
-        }
-
-        public Options reorderJoins(boolean on) {
-            return sw(6, on);
-        }
-
-        public Options targetPartitionBytes(long v) {
-            sizes[0] = v;
+        /** Fuses chains of filter/project/udf stages. Default and range: include/gdfo/rules.h (fuse_narrow). */
+        public synchronized Options fuseNarrow(boolean v) {
+            nSetFuseNarrow(ptr(), v);
             return this;
         }
 
-        public Options minPartitionBytes(long v) {
-            sizes[1] = v;
+        /** The current fuse_narrow. */
+        public synchronized boolean fuseNarrow() {
+            return nGetFuseNarrow(ptr());
+        }
+
+        /** Broadcasts join inputs under broadcastMaxBytes. Default and range: include/gdfo/rules.h (broadcast_joins). */
+        public synchronized Options broadcastJoins(boolean v) {
+            nSetBroadcastJoins(ptr(), v);
             return this;
         }
 
-        public Options broadcastMaxBytes(long v) {
-            sizes[2] = v;
+        /** The current broadcast_joins. */
+        public synchronized boolean broadcastJoins() {
+            return nGetBroadcastJoins(ptr());
+        }
+
+        /** Sizes shuffle and scan partitions. Default and range: include/gdfo/rules.h (set_partitions). */
+        public synchronized Options setPartitions(boolean v) {
+            nSetSetPartitions(ptr(), v);
             return this;
         }
 
-        /** -1 derives the budget from the graph's executors and memory. */
-        public Options cacheBudgetBytes(long v) {
-            sizes[3] = v;
+        /** The current set_partitions. */
+        public synchronized boolean setPartitions() {
+            return nGetSetPartitions(ptr());
+        }
+
+        /** Caches stages with two or more consumers. Default and range: include/gdfo/rules.h (cache_shared). */
+        public synchronized Options cacheShared(boolean v) {
+            nSetCacheShared(ptr(), v);
             return this;
         }
 
-        public Options cacheMemoryFraction(double v) {
-            fractions[0] = v;
+        /** The current cache_shared. */
+        public synchronized boolean cacheShared() {
+            return nGetCacheShared(ptr());
+        }
+
+        /** Gives critical-path-first priorities. Default and range: include/gdfo/rules.h (set_priorities). */
+        public synchronized Options setPriorities(boolean v) {
+            nSetSetPriorities(ptr(), v);
             return this;
         }
 
-        public Options partitionChangeMin(double v) {
-            fractions[1] = v;
+        /** The current set_priorities. */
+        public synchronized boolean setPriorities() {
+            return nGetSetPriorities(ptr());
+        }
+
+        /** Runs the more selective of two inner joins first (high-risk plans). Default and range: include/gdfo/rules.h (reorder_joins). */
+        public synchronized Options reorderJoins(boolean v) {
+            nSetReorderJoins(ptr(), v);
             return this;
         }
 
-        public long broadcastMaxBytes() {
-            return sizes[2];
+        /** The current reorder_joins. */
+        public synchronized boolean reorderJoins() {
+            return nGetReorderJoins(ptr());
         }
 
-        public long targetPartitionBytes() {
-            return sizes[0];
+        /** Bytes per partition. Default and range: include/gdfo/rules.h (target_partition_bytes). */
+        public synchronized Options targetPartitionBytes(long v) {
+            nSetTargetPartitionBytes(ptr(), v);
+            return this;
+        }
+
+        /** The current target_partition_bytes. */
+        public synchronized long targetPartitionBytes() {
+            return nGetTargetPartitionBytes(ptr());
+        }
+
+        /** Smallest partition when spreading over all cores. Default and range: include/gdfo/rules.h (min_partition_bytes). */
+        public synchronized Options minPartitionBytes(long v) {
+            nSetMinPartitionBytes(ptr(), v);
+            return this;
+        }
+
+        /** The current min_partition_bytes. */
+        public synchronized long minPartitionBytes() {
+            return nGetMinPartitionBytes(ptr());
+        }
+
+        /** Largest input to broadcast. Default and range: include/gdfo/rules.h (broadcast_max_bytes). */
+        public synchronized Options broadcastMaxBytes(long v) {
+            nSetBroadcastMaxBytes(ptr(), v);
+            return this;
+        }
+
+        /** The current broadcast_max_bytes. */
+        public synchronized long broadcastMaxBytes() {
+            return nGetBroadcastMaxBytes(ptr());
+        }
+
+        /** Memory for cached stages; -1 derives it from the graph's executors and memory, 0 caches on disk only. Default and range: include/gdfo/rules.h (cache_budget_bytes). */
+        public synchronized Options cacheBudgetBytes(long v) {
+            nSetCacheBudgetBytes(ptr(), v);
+            return this;
+        }
+
+        /** The current cache_budget_bytes. */
+        public synchronized long cacheBudgetBytes() {
+            return nGetCacheBudgetBytes(ptr());
+        }
+
+        /** Fraction of executor memory a derived cache budget takes. Default and range: include/gdfo/rules.h (cache_memory_fraction). */
+        public synchronized Options cacheMemoryFraction(double v) {
+            nSetCacheMemoryFraction(ptr(), v);
+            return this;
+        }
+
+        /** The current cache_memory_fraction. */
+        public synchronized double cacheMemoryFraction() {
+            return nGetCacheMemoryFraction(ptr());
+        }
+
+        /** Changes an explicit partition count only when the target differs by this fraction. Default and range: include/gdfo/rules.h (partition_change_min). */
+        public synchronized Options partitionChangeMin(double v) {
+            nSetPartitionChangeMin(ptr(), v);
+            return this;
+        }
+
+        /** The current partition_change_min. */
+        public synchronized double partitionChangeMin() {
+            return nGetPartitionChangeMin(ptr());
         }
     }
 
@@ -110,14 +185,51 @@ public final class Rules {
         if (graph == null) {
             throw new NullPointerException("graph is null");
         }
-        Options o = options != null ? options : new Options();
-        long plan = graph.read(g -> telemetry == null
-                ? nOptimize(g, 0, o.switches, o.sizes, o.fractions)
-                : telemetry.read(t -> nOptimize(g, t, o.switches, o.sizes, o.fractions)));
-        return new Plan(plan);
+        if (options == null) {
+            try (Options o = new Options()) {
+                return optimize(graph, telemetry, o);
+            }
+        }
+        synchronized (options) {
+            long o = options.ptr();
+            long plan = graph.read(g -> telemetry == null
+                    ? nOptimize(g, 0, o)
+                    : telemetry.read(t -> nOptimize(g, t, o)));
+            return new Plan(plan);
+        }
     }
 
-    static native void nDefaults(int[] switches, long[] sizes, double[] fractions);
+    /* A new gdfo_rules_options with the defaults; freed by nOptionsFree. */
+    static native long nOptionsCreate();
 
-    static native long nOptimize(long graph, long telemetry, int[] switches, long[] sizes, double[] fractions);
+    static native void nOptionsFree(long options);
+
+    static native void nSetPushFilters(long options, boolean v);
+    static native boolean nGetPushFilters(long options);
+    static native void nSetFuseNarrow(long options, boolean v);
+    static native boolean nGetFuseNarrow(long options);
+    static native void nSetBroadcastJoins(long options, boolean v);
+    static native boolean nGetBroadcastJoins(long options);
+    static native void nSetSetPartitions(long options, boolean v);
+    static native boolean nGetSetPartitions(long options);
+    static native void nSetCacheShared(long options, boolean v);
+    static native boolean nGetCacheShared(long options);
+    static native void nSetSetPriorities(long options, boolean v);
+    static native boolean nGetSetPriorities(long options);
+    static native void nSetReorderJoins(long options, boolean v);
+    static native boolean nGetReorderJoins(long options);
+    static native void nSetTargetPartitionBytes(long options, long v);
+    static native long nGetTargetPartitionBytes(long options);
+    static native void nSetMinPartitionBytes(long options, long v);
+    static native long nGetMinPartitionBytes(long options);
+    static native void nSetBroadcastMaxBytes(long options, long v);
+    static native long nGetBroadcastMaxBytes(long options);
+    static native void nSetCacheBudgetBytes(long options, long v);
+    static native long nGetCacheBudgetBytes(long options);
+    static native void nSetCacheMemoryFraction(long options, double v);
+    static native double nGetCacheMemoryFraction(long options);
+    static native void nSetPartitionChangeMin(long options, double v);
+    static native double nGetPartitionChangeMin(long options);
+
+    static native long nOptimize(long graph, long telemetry, long options);
 }

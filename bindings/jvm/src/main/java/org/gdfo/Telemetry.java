@@ -14,11 +14,6 @@ public final class Telemetry extends NativeHandle {
     public record StageRecord(long stageId, double durationMs, double tasks, double taskMsMedian,
             double taskMsMax, double shuffleReadBytes, double shuffleWriteBytes, double spillBytes,
             double peakMemoryBytes, double cpuMs, double failures) {
-        double[] values() {
-            return new double[] {durationMs, tasks, taskMsMedian, taskMsMax, shuffleReadBytes,
-                shuffleWriteBytes, spillBytes, peakMemoryBytes, cpuMs, failures};
-        }
-
         /** A record with every measurement unknown but the duration. */
         public static StageRecord ofDuration(long stageId, double durationMs) {
             return new StageRecord(stageId, durationMs, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
@@ -79,10 +74,8 @@ public final class Telemetry extends NativeHandle {
         return read(h -> {
             int n = nStageCount(h);
             List<StageRecord> out = new ArrayList<>(n);
-            double[] v = new double[10];
             for (int i = 0; i < n; i++) {
-                long id = nStageAt(h, i, v);
-                out.add(new StageRecord(id, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]));
+                out.add(nStageAt(h, i));
             }
             return out;
         });
@@ -90,25 +83,25 @@ public final class Telemetry extends NativeHandle {
 
     /** Adds the record of r.stageId(), replacing an earlier one. */
     public void setStage(StageRecord r) {
-        double[] v = r.values();
+        if (r == null) {
+            throw new NullPointerException("record is null");
+        }
         write(h -> {
-            nSetStage(h, r.stageId(), v);
+            nSetStage(h, r);
             return null;
         });
     }
 
     public Run run() {
-        return read(h -> {
-            double[] v = new double[4];
-            boolean ok = nGetRun(h, v);
-            return new Run(ok, v[0], v[1], v[2], v[3]);
-        });
+        return read(Telemetry::nGetRun);
     }
 
     public void setRun(Run r) {
-        double[] v = {r.latencyMs(), r.records(), r.throughput(), r.cost()};
+        if (r == null) {
+            throw new NullPointerException("run is null");
+        }
         write(h -> {
-            nSetRun(h, r.success(), v);
+            nSetRun(h, r);
             return null;
         });
     }
@@ -127,11 +120,13 @@ public final class Telemetry extends NativeHandle {
 
     static native int nStageCount(long h);
 
-    static native long nStageAt(long h, int index, double[] values);
+    /* The C side builds and reads the records through their constructors and
+       accessors by name; no positional arrays. */
+    static native StageRecord nStageAt(long h, int index);
 
-    static native void nSetStage(long h, long stageId, double[] values);
+    static native void nSetStage(long h, StageRecord record);
 
-    static native boolean nGetRun(long h, double[] values);
+    static native Run nGetRun(long h);
 
-    static native void nSetRun(long h, boolean success, double[] values);
+    static native void nSetRun(long h, Run run);
 }

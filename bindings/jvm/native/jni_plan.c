@@ -1,0 +1,100 @@
+/* org.gdfo.Plan: plans, their changes and predictions. */
+#include <stdlib.h>
+
+#include "jni_common.h"
+#include "org_gdfo_Plan.h"
+
+static int plan_parse(void **o, const char *j, size_t n) { return gdfo_plan_from_json((gdfo_plan **)o, j, n); }
+static int plan_load(void **o, const char *p) { return gdfo_plan_load((gdfo_plan **)o, p); }
+static int plan_save(const void *p, const char *path) { return gdfo_plan_save(p, path); }
+static int plan_json(char **o, const void *p) { return gdfo_plan_to_json(o, p); }
+static int plan_explain(char **o, const void *p) { return gdfo_plan_explain(o, p); }
+
+JNIEXPORT jlong JNICALL Java_org_gdfo_Plan_nFromJson(JNIEnv *env, jclass cls, jbyteArray json)
+{
+	return gdfo__jni_parse(env, json, plan_parse);
+}
+
+JNIEXPORT jlong JNICALL Java_org_gdfo_Plan_nLoad(JNIEnv *env, jclass cls, jbyteArray path)
+{
+	return gdfo__jni_load(env, path, plan_load);
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_Plan_nFree(JNIEnv *env, jclass cls, jlong h)
+{
+	gdfo_plan_free(PTR(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nToJson(JNIEnv *env, jclass cls, jlong h)
+{
+	return gdfo__jni_json(env, h, plan_json);
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_Plan_nSave(JNIEnv *env, jclass cls, jlong h, jbyteArray path)
+{
+	gdfo__jni_save(env, h, path, plan_save);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nExplain(JNIEnv *env, jclass cls, jlong h)
+{
+	return gdfo__jni_json(env, h, plan_explain);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nSource(JNIEnv *env, jclass cls, jlong h)
+{
+	if (gdfo__jni_check_handle(env, h))
+		return NULL;
+	return gdfo__jni_bytes(env, gdfo_plan_source(PTR(h)));
+}
+
+JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nRisk(JNIEnv *env, jclass cls, jlong h)
+{
+	if (gdfo__jni_check_handle(env, h))
+		return 0;
+	return gdfo_plan_risk(PTR(h));
+}
+
+JNIEXPORT jlong JNICALL Java_org_gdfo_Plan_nGraph(JNIEnv *env, jclass cls, jlong h)
+{
+	gdfo_graph *out = NULL;
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_graph_clone(&out, gdfo_plan_graph(PTR(h)))))
+		return 0;
+	return HANDLE(out);
+}
+
+JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nChangeCount(JNIEnv *env, jclass cls, jlong h)
+{
+	if (gdfo__jni_check_handle(env, h))
+		return 0;
+	return (jint)gdfo_plan_change_count(PTR(h));
+}
+
+/* Fills a Plan.ChangeFields holder field by field, by name. */
+JNIEXPORT void JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
+{
+	gdfo_change c;
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "change") ||
+	    gdfo__jni_fail(env, gdfo_plan_change_at(&c, PTR(h), (size_t)index)))
+		return;
+	(void)(gdfo__jni_set_int(env, out, "kind", c.kind) ||
+	       gdfo__jni_set_object(env, out, "stageIds", "[J",
+				    gdfo__jni_long_array(env, c.stage_ids, c.n_stage_ids)) ||
+	       gdfo__jni_set_object(env, out, "what", "[B", gdfo__jni_bytes(env, c.what)) ||
+	       gdfo__jni_set_object(env, out, "why", "[B", gdfo__jni_bytes(env, c.why)) ||
+	       gdfo__jni_set_double(env, out, "expectedGain", c.expected_gain) ||
+	       gdfo__jni_set_double(env, out, "confidence", c.confidence) ||
+	       gdfo__jni_set_object(env, out, "attendedIds", "[J",
+				    gdfo__jni_long_array(env, c.attended_ids, c.n_attended_ids)));
+}
+
+JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls, jlong h)
+{
+	gdfo_prediction p;
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_plan_prediction(&p, PTR(h))))
+		return NULL;
+	return gdfo__jni_new(env, "org/gdfo/Plan$Prediction", "(DDDDD)V", p.latency_ms, p.throughput,
+			     p.cost, p.baseline_latency_ms, p.baseline_cost);
+}

@@ -1,0 +1,189 @@
+/*
+ * org.gdfo.StageSpec: a gdfo_stage owned by a Java options object, with the
+ * strings it points to. Graph.addStage passes it to gdfo_graph_add_stage,
+ * which copies what it keeps.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jni_common.h"
+#include "org_gdfo_StageSpec.h"
+
+struct gdfo__jni_stage {
+	gdfo_stage stage;     /* first: the pointer Java holds is also a gdfo_stage * */
+	char *name;
+	char **columns[2];    /* read, written */
+	size_t n_columns[2];
+};
+
+static void free_columns(struct gdfo__jni_stage *s, int which)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_columns[which]; i++)
+		free(s->columns[which][i]);
+	free(s->columns[which]);
+	s->columns[which] = NULL;
+	s->n_columns[which] = 0;
+}
+
+/*
+ * The value of the enum name (gdfo_op_name and friends are the one list of
+ * names); throws GDFO_EINVAL listing the known names.
+ */
+static int enum_value(JNIEnv *env, int32_t *out, const char *(*name_of)(int), jbyteArray name,
+		      const char *what)
+{
+	char *s = gdfo__jni_copy_bytes(env, name, NULL, 1, what);
+	char msg[512];
+	size_t used;
+	int v;
+
+	if (!s)
+		return 1;
+	for (v = 0; name_of(v); v++) {
+		if (strcmp(name_of(v), s) == 0) {
+			free(s);
+			*out = v;
+			return 0;
+		}
+	}
+	used = (size_t)snprintf(msg, sizeof(msg), "%s '%.64s' is not one of", what, s);
+	for (v = 0; name_of(v) && used < sizeof(msg); v++)
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s %s", v ? "," : "", name_of(v));
+	free(s);
+	gdfo__jni_throw(env, GDFO_EINVAL, msg);
+	return 1;
+}
+
+const gdfo_stage *gdfo__jni_stage_spec(jlong spec)
+{
+	return &((struct gdfo__jni_stage *)PTR(spec))->stage;
+}
+
+JNIEXPORT jlong JNICALL Java_org_gdfo_StageSpec_nCreate(JNIEnv *env, jclass cls, jlong id, jbyteArray name,
+							 jbyteArray op)
+{
+	struct gdfo__jni_stage *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		gdfo__jni_throw(env, GDFO_ENOMEM, "out of memory allocating a stage");
+		return 0;
+	}
+	if (gdfo__jni_fail(env, gdfo_stage_init(&s->stage, GDFO_STAGE_VERSION)) ||
+	    !(s->name = gdfo__jni_copy_bytes(env, name, NULL, 1, "name")) ||
+	    enum_value(env, &s->stage.op, gdfo_op_name, op, "op")) {
+		free(s->name);
+		free(s);
+		return 0;
+	}
+	s->stage.id = id;
+	s->stage.name = s->name;
+	return HANDLE(s);
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nFree(JNIEnv *env, jclass cls, jlong spec)
+{
+	struct gdfo__jni_stage *s = PTR(spec);
+
+	if (!s)
+		return;
+	free_columns(s, 0);
+	free_columns(s, 1);
+	free(s->name);
+	free(s);
+}
+
+#define STAGE(spec) (&((struct gdfo__jni_stage *)PTR(spec))->stage)
+
+/* One setter per field. */
+#define NUMBER(Name, field, jtype) \
+	JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSet##Name(JNIEnv *env, jclass cls, jlong spec, jtype v) \
+	{ \
+		if (!gdfo__jni_check_handle(env, spec)) \
+			STAGE(spec)->field = v; \
+	}
+#define ENUM(Name, field, name_of, what) \
+	JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSet##Name(JNIEnv *env, jclass cls, jlong spec, \
+								jbyteArray name) \
+	{ \
+		int32_t v; \
+		if (!gdfo__jni_check_handle(env, spec) && !enum_value(env, &v, name_of, name, what)) \
+			STAGE(spec)->field = v; \
+	}
+
+NUMBER(RowsIn, stats.rows_in, jdouble)
+NUMBER(BytesIn, stats.bytes_in, jdouble)
+NUMBER(Selectivity, stats.selectivity, jdouble)
+NUMBER(KeyCardinality, stats.key_cardinality, jdouble)
+NUMBER(Skew, stats.skew, jdouble)
+NUMBER(CpuNsPerRow, stats.cpu_ns_per_row, jdouble)
+NUMBER(Partitions, knobs.partitions, jint)
+NUMBER(Priority, knobs.priority, jint)
+NUMBER(TargetFileBytes, knobs.target_file_bytes, jlong)
+NUMBER(CompactionEvery, knobs.compaction_every, jint)
+ENUM(JoinType, join_type, gdfo_join_type_name, "joinType")
+ENUM(JoinStrategy, knobs.join_strategy, gdfo_join_strategy_name, "joinStrategy")
+ENUM(Cache, knobs.cache, gdfo_cache_level_name, "cache")
+
+JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSetFusedOps(JNIEnv *env, jclass cls, jlong spec,
+							     jobjectArray names)
+{
+	uint32_t mask = 0;
+	jsize n, i;
+
+	if (gdfo__jni_check_handle(env, spec))
+		return;
+	n = names ? (*env)->GetArrayLength(env, names) : 0;
+	for (i = 0; i < n; i++) {
+		jbyteArray name = (*env)->GetObjectArrayElement(env, names, i);
+		int32_t op;
+		int bad = enum_value(env, &op, gdfo_op_name, name, "fusedOps");
+
+		(*env)->DeleteLocalRef(env, name);
+		if (bad)
+			return;
+		mask |= 1u << op;
+	}
+	STAGE(spec)->fused_ops = mask;
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSetColumns(JNIEnv *env, jclass cls, jlong spec,
+							    jboolean written, jobjectArray columns)
+{
+	struct gdfo__jni_stage *s = PTR(spec);
+	int w = written ? 1 : 0;
+	char **cols;
+	jsize n, i;
+
+	if (gdfo__jni_check_handle(env, spec))
+		return;
+	n = columns ? (*env)->GetArrayLength(env, columns) : 0;
+	if (!(cols = calloc(n ? (size_t)n : 1, sizeof(*cols)))) {
+		gdfo__jni_throw(env, GDFO_ENOMEM, "out of memory copying columns");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		jbyteArray c = (*env)->GetObjectArrayElement(env, columns, i);
+
+		cols[i] = gdfo__jni_copy_bytes(env, c, NULL, 1, written ? "columnsWritten" : "columnsRead");
+		(*env)->DeleteLocalRef(env, c);
+		if (!cols[i]) {
+			while (i > 0)
+				free(cols[--i]);
+			free(cols);
+			return;
+		}
+	}
+	free_columns(s, w);
+	s->columns[w] = cols;
+	s->n_columns[w] = (size_t)n;
+	if (w) {
+		s->stage.columns_written = (const char *const *)cols;
+		s->stage.n_columns_written = (size_t)n;
+	} else {
+		s->stage.columns_read = (const char *const *)cols;
+		s->stage.n_columns_read = (size_t)n;
+	}
+}
