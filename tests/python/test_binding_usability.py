@@ -11,6 +11,7 @@ import pytest
 from conftest import RETAIL, ROOT
 
 import gdfo
+from gdfo import _lib
 
 PKG = os.path.join(ROOT, "bindings", "python")
 
@@ -163,20 +164,20 @@ def test_pip_install_works_offline(installed, tmp_path):
 def test_installed_package_finds_a_library_beside_it(installed, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(installed, site)
-    shutil.copy(os.path.realpath(gdfo.library_path), site / "gdfo" / "libgdfo.so.0")
+    shutil.copy(os.path.realpath(gdfo.library_path), site / "gdfo" / _lib.SONAME)
     r = _python({"PYTHONPATH": str(site)}, "import gdfo; print(gdfo.library_path)", tmp_path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == str(site / "gdfo" / "libgdfo.so.0")
+    assert r.stdout.strip() == str(site / "gdfo" / _lib.SONAME)
 
 
 def test_library_not_found_says_what_to_set(installed, tmp_path):
     r = _python({"PYTHONPATH": str(installed)}, "import gdfo", tmp_path)
     if r.returncode == 0:
-        pytest.skip("a libgdfo.so.0 is installed on this system")
+        pytest.skip("a %s is installed on this system" % _lib.SONAME)
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("gdfo._lib.LibraryNotFound: libgdfo not found: set GDFO_LIBRARY to "
-                           "the path of libgdfo.so.0"), last
-    assert "/usr/local/lib/libgdfo.so.0" in last and "ldconfig" in last
+                           "the path of " + _lib.SONAME), last
+    assert "/usr/local/lib/" + _lib.SONAME in last and "ldconfig" in last
 
 
 def test_bad_gdfo_library_names_the_variable(tmp_path):

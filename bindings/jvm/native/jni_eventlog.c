@@ -51,7 +51,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_EventLog_nFree(JNIEnv *env, jclass cls, jlo
 /* Fills an EventLog.SummaryFields holder field by field, by name. */
 JNIEXPORT void JNICALL Java_org_gdfo_EventLog_nSummary(JNIEnv *env, jclass cls, jlong h, jobject out)
 {
-	gdfo_eventlog_summary s;
+	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 
 	if (gdfo__jni_check_handle(env, h))
 		return;

@@ -105,8 +105,8 @@ JNIEXPORT jlong JNICALL Java_org_gdfo_Graph_nFingerprint(JNIEnv *env, jclass cls
 /* The id of the stage at index (the graph's own order). */
 static int64_t stage_id(const gdfo_graph *g, size_t index)
 {
-	gdfo_stage s;
-	return gdfo_graph_stage_at(g, index, &s) == 0 ? s.id : -1;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
+	return gdfo_graph_stage_at(&s, g, index) == 0 ? s.id : -1;
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nTopoOrder(JNIEnv *env, jclass cls, jlong h)
@@ -123,7 +123,7 @@ JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nTopoOrder(JNIEnv *env, jclass 
 	ids = malloc((n ? n : 1) * sizeof(*ids));
 	if (!order || !ids) {
 		gdfo__jni_throw(env, GDFO_ENOMEM, "out of memory");
-	} else if (!gdfo__jni_fail(env, gdfo_graph_topo_order(g, order))) {
+	} else if (!gdfo__jni_fail(env, gdfo_graph_topo_order(order, n, g))) {
 		for (i = 0; i < n; i++)
 			ids[i] = stage_id(g, order[i]);
 		a = gdfo__jni_long_array(env, ids, n);
@@ -136,28 +136,28 @@ JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nTopoOrder(JNIEnv *env, jclass 
 /* Fills a Graph.StageFields holder field by field, by name. */
 JNIEXPORT void JNICALL Java_org_gdfo_Graph_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
-	gdfo_stage s;
+	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "stage") ||
-	    gdfo__jni_fail(env, gdfo_graph_stage_at(PTR(h), (size_t)index, &s)))
+	    gdfo__jni_fail(env, gdfo_graph_stage_at(&s, PTR(h), (size_t)index)))
 		return;
 	(void)(gdfo__jni_set_long(env, out, "id", s.id) ||
 	       gdfo__jni_set_object(env, out, "name", "[B", gdfo__jni_bytes(env, s.name)) ||
 	       gdfo__jni_set_int(env, out, "op", s.op) ||
 	       gdfo__jni_set_int(env, out, "joinType", s.join_type) ||
 	       gdfo__jni_set_int(env, out, "fusedOps", (int32_t)s.fused_ops) ||
-	       gdfo__jni_set_double(env, out, "rowsIn", s.stats.rows_in) ||
-	       gdfo__jni_set_double(env, out, "bytesIn", s.stats.bytes_in) ||
-	       gdfo__jni_set_double(env, out, "selectivity", s.stats.selectivity) ||
-	       gdfo__jni_set_double(env, out, "keyCardinality", s.stats.key_cardinality) ||
-	       gdfo__jni_set_double(env, out, "skew", s.stats.skew) ||
-	       gdfo__jni_set_double(env, out, "cpuNsPerRow", s.stats.cpu_ns_per_row) ||
-	       gdfo__jni_set_int(env, out, "partitions", s.knobs.partitions) ||
-	       gdfo__jni_set_int(env, out, "joinStrategy", s.knobs.join_strategy) ||
-	       gdfo__jni_set_int(env, out, "cache", s.knobs.cache) ||
-	       gdfo__jni_set_int(env, out, "priority", s.knobs.priority) ||
-	       gdfo__jni_set_long(env, out, "targetFileBytes", s.knobs.target_file_bytes) ||
-	       gdfo__jni_set_int(env, out, "compactionEvery", s.knobs.compaction_every) ||
+	       gdfo__jni_set_double(env, out, "rowsIn", s.stats->rows_in) ||
+	       gdfo__jni_set_double(env, out, "bytesIn", s.stats->bytes_in) ||
+	       gdfo__jni_set_double(env, out, "selectivity", s.stats->selectivity) ||
+	       gdfo__jni_set_double(env, out, "keyCardinality", s.stats->key_cardinality) ||
+	       gdfo__jni_set_double(env, out, "skew", s.stats->skew) ||
+	       gdfo__jni_set_double(env, out, "cpuNsPerRow", s.stats->cpu_ns_per_row) ||
+	       gdfo__jni_set_int(env, out, "partitions", s.knobs->partitions) ||
+	       gdfo__jni_set_int(env, out, "joinStrategy", s.knobs->join_strategy) ||
+	       gdfo__jni_set_int(env, out, "cache", s.knobs->cache) ||
+	       gdfo__jni_set_int(env, out, "priority", s.knobs->priority) ||
+	       gdfo__jni_set_long(env, out, "targetFileBytes", s.knobs->target_file_bytes) ||
+	       gdfo__jni_set_int(env, out, "compactionEvery", s.knobs->compaction_every) ||
 	       gdfo__jni_set_object(env, out, "columnsRead", "[[B",
 				    gdfo__jni_string_array(env, s.columns_read, s.n_columns_read)) ||
 	       gdfo__jni_set_object(env, out, "columnsWritten", "[[B",
@@ -195,7 +195,7 @@ JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nStageNeighbours(JNIEnv *env, j
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Graph_nKnobs(JNIEnv *env, jclass cls, jlong h)
 {
-	gdfo_graph_knobs k;
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_graph_get_knobs(&k, PTR(h))))
 		return NULL;
@@ -207,7 +207,7 @@ JNIEXPORT jobject JNICALL Java_org_gdfo_Graph_nKnobs(JNIEnv *env, jclass cls, jl
 JNIEXPORT void JNICALL Java_org_gdfo_Graph_nSetKnobs(JNIEnv *env, jclass cls, jlong h, jint executors,
 						     jint cores_per_executor, jlong memory_per_executor_bytes)
 {
-	gdfo_graph_knobs k;
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_graph_get_knobs(&k, PTR(h))))
 		return;
@@ -219,7 +219,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_Graph_nSetKnobs(JNIEnv *env, jclass cls, jl
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Graph_nCluster(JNIEnv *env, jclass cls, jlong h)
 {
-	gdfo_cluster c;
+	gdfo_cluster c = {.version = GDFO_CLUSTER_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_graph_get_cluster(&c, PTR(h))))
 		return NULL;
@@ -231,7 +231,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_Graph_nSetCluster(JNIEnv *env, jclass cls, 
 						       jint executors_available, jdouble price_per_executor_s,
 						       jdouble slo_ms)
 {
-	gdfo_cluster c;
+	gdfo_cluster c = {.version = GDFO_CLUSTER_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_graph_get_cluster(&c, PTR(h))))
 		return;

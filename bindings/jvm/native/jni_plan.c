@@ -73,7 +73,7 @@ JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nChangeCount(JNIEnv *env, jclass cls, 
 /* Fills a Plan.ChangeFields holder field by field, by name. */
 JNIEXPORT void JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
-	gdfo_change c;
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "change") ||
 	    gdfo__jni_fail(env, gdfo_plan_change_at(&c, PTR(h), (size_t)index)))
@@ -91,7 +91,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlo
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls, jlong h)
 {
-	gdfo_prediction p;
+	gdfo_prediction p = {.version = GDFO_PREDICTION_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_plan_prediction(&p, PTR(h))))
 		return NULL;

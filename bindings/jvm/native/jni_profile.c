@@ -61,12 +61,12 @@ JNIEXPORT jint JNICALL Java_org_gdfo_Profile_nStageCount(JNIEnv *env, jclass cls
 /* Fills a Profile.StageFields holder field by field, by name. */
 JNIEXPORT void JNICALL Java_org_gdfo_Profile_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index, jobject out)
 {
-	gdfo_profile_stage s;
+	gdfo_profile_stage s = {.version = GDFO_PROFILE_STAGE_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "stage"))
 		return;
 	s.version = GDFO_PROFILE_STAGE_VERSION;
-	if (gdfo__jni_fail(env, gdfo_profile_stage_at(PTR(h), (size_t)index, &s)))
+	if (gdfo__jni_fail(env, gdfo_profile_stage_at(&s, PTR(h), (size_t)index)))
 		return;
 	(void)(gdfo__jni_set_long(env, out, "id", s.id) ||
 	       gdfo__jni_set_long(env, out, "numTasks", s.num_tasks) ||

@@ -12,6 +12,8 @@
 
 struct gdfo__jni_stage {
 	gdfo_stage stage;     /* first: the pointer Java holds is also a gdfo_stage * */
+	gdfo_stage_stats stats; /* stage.stats and stage.knobs point at these */
+	gdfo_stage_knobs knobs;
 	char *name;
 	char **columns[2];    /* read, written */
 	size_t n_columns[2];
@@ -72,6 +74,8 @@ JNIEXPORT jlong JNICALL Java_org_gdfo_StageSpec_nCreate(JNIEnv *env, jclass cls,
 		return 0;
 	}
 	if (gdfo__jni_fail(env, gdfo_stage_init(&s->stage, GDFO_STAGE_VERSION)) ||
+	    gdfo__jni_fail(env, gdfo_stage_stats_init(&s->stats, GDFO_STAGE_STATS_VERSION)) ||
+	    gdfo__jni_fail(env, gdfo_stage_knobs_init(&s->knobs, GDFO_STAGE_KNOBS_VERSION)) ||
 	    !(s->name = gdfo__jni_copy_bytes(env, name, NULL, 1, "name")) ||
 	    enum_value(env, &s->stage.op, gdfo_op_name, op, "op")) {
 		free(s->name);
@@ -80,6 +84,8 @@ JNIEXPORT jlong JNICALL Java_org_gdfo_StageSpec_nCreate(JNIEnv *env, jclass cls,
 	}
 	s->stage.id = id;
 	s->stage.name = s->name;
+	s->stage.stats = &s->stats;
+	s->stage.knobs = &s->knobs;
 	return HANDLE(s);
 }
 
@@ -95,14 +101,15 @@ JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nFree(JNIEnv *env, jclass cls, jl
 	free(s);
 }
 
-#define STAGE(spec) (&((struct gdfo__jni_stage *)PTR(spec))->stage)
+#define SPEC(spec) ((struct gdfo__jni_stage *)PTR(spec))
+#define STAGE(spec) (&SPEC(spec)->stage)
 
 /* One setter per field. */
 #define NUMBER(Name, field, jtype) \
 	JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSet##Name(JNIEnv *env, jclass cls, jlong spec, jtype v) \
 	{ \
 		if (!gdfo__jni_check_handle(env, spec)) \
-			STAGE(spec)->field = v; \
+			SPEC(spec)->field = v; \
 	}
 #define ENUM(Name, field, name_of, what) \
 	JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSet##Name(JNIEnv *env, jclass cls, jlong spec, \
@@ -110,7 +117,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nFree(JNIEnv *env, jclass cls, jl
 	{ \
 		int32_t v; \
 		if (!gdfo__jni_check_handle(env, spec) && !enum_value(env, &v, name_of, name, what)) \
-			STAGE(spec)->field = v; \
+			SPEC(spec)->field = v; \
 	}
 
 NUMBER(RowsIn, stats.rows_in, jdouble)
@@ -123,7 +130,7 @@ NUMBER(Partitions, knobs.partitions, jint)
 NUMBER(Priority, knobs.priority, jint)
 NUMBER(TargetFileBytes, knobs.target_file_bytes, jlong)
 NUMBER(CompactionEvery, knobs.compaction_every, jint)
-ENUM(JoinType, join_type, gdfo_join_type_name, "joinType")
+ENUM(JoinType, stage.join_type, gdfo_join_type_name, "joinType")
 ENUM(JoinStrategy, knobs.join_strategy, gdfo_join_strategy_name, "joinStrategy")
 ENUM(Cache, knobs.cache, gdfo_cache_level_name, "cache")
 

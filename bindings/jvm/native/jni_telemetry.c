@@ -49,7 +49,7 @@ JNIEXPORT jint JNICALL Java_org_gdfo_Telemetry_nStageCount(JNIEnv *env, jclass c
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Telemetry_nStageAt(JNIEnv *env, jclass cls, jlong h, jint index)
 {
-	gdfo_stage_telemetry s;
+	gdfo_stage_telemetry s = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "stage") ||
 	    gdfo__jni_fail(env, gdfo_telemetry_stage_at(&s, PTR(h), (size_t)index)))
@@ -62,7 +62,7 @@ JNIEXPORT jobject JNICALL Java_org_gdfo_Telemetry_nStageAt(JNIEnv *env, jclass c
 /* Filled field by field from the record's accessors, after gdfo_stage_telemetry_init. */
 JNIEXPORT void JNICALL Java_org_gdfo_Telemetry_nSetStage(JNIEnv *env, jclass cls, jlong h, jobject r)
 {
-	gdfo_stage_telemetry s;
+	gdfo_stage_telemetry s = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) ||
 	    gdfo__jni_fail(env, gdfo_stage_telemetry_init(&s, GDFO_STAGE_TELEMETRY_VERSION)))
@@ -84,7 +84,7 @@ JNIEXPORT void JNICALL Java_org_gdfo_Telemetry_nSetStage(JNIEnv *env, jclass cls
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Telemetry_nGetRun(JNIEnv *env, jclass cls, jlong h)
 {
-	gdfo_run_telemetry r;
+	gdfo_run_telemetry r = {.version = GDFO_RUN_TELEMETRY_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_telemetry_get_run(&r, PTR(h))))
 		return NULL;
@@ -94,7 +94,7 @@ JNIEXPORT jobject JNICALL Java_org_gdfo_Telemetry_nGetRun(JNIEnv *env, jclass cl
 
 JNIEXPORT void JNICALL Java_org_gdfo_Telemetry_nSetRun(JNIEnv *env, jclass cls, jlong h, jobject run)
 {
-	gdfo_run_telemetry r;
+	gdfo_run_telemetry r = {.version = GDFO_RUN_TELEMETRY_VERSION};
 
 	if (gdfo__jni_check_handle(env, h) ||
 	    gdfo__jni_fail(env, gdfo_run_telemetry_init(&r, GDFO_RUN_TELEMETRY_VERSION)))

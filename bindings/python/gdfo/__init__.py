@@ -6,7 +6,7 @@
             print(plan.explain())
 
 The shared library is found through GDFO_LIBRARY, then next to this package,
-then as the system's libgdfo.so.0 (see gdfo._lib). Failures raise GdfoError
+then as the system's libgdfo.so.0.2 (see gdfo._lib). Failures raise GdfoError
 with .status, .status_name and the library's one-line message (a file that
 does not exist: GdfoFileNotFoundError, also a FileNotFoundError). Objects that
 own library memory (Graph, Telemetry, Plan, Profile, EventLog) are context

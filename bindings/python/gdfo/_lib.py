@@ -3,9 +3,9 @@
 Search order for the shared library (the first that loads wins):
   1. the GDFO_LIBRARY environment variable (a path to libgdfo.so*); when it
      is set nothing else is tried,
-  2. next to this package (gdfo/libgdfo.so.0, gdfo/libgdfo.so), as a wheel or
+  2. next to this package (gdfo/libgdfo.so.0.2, gdfo/libgdfo.so), as a wheel or
      a copied build would place it,
-  3. the system's libgdfo.so.0 through the dynamic linker (ld.so.cache after
+  3. the system's libgdfo.so.0.2 through the dynamic linker (ld.so.cache after
      ldconfig, LD_LIBRARY_PATH), then ctypes.util.find_library("gdfo"),
   4. the standard directories `make install` and distributions use
      (/usr/local/lib, /usr/lib and their multiarch and lib64 variants), so
@@ -38,6 +38,11 @@ BINDING_VERSION = tuple(int(x) for x in __version__.split("."))
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+# The soname names the ABI: libgdfo.so.0.MINOR while the major is 0, then libgdfo.so.MAJOR.
+SONAME = ("libgdfo.so.0.%d" % BINDING_VERSION[1] if BINDING_VERSION[0] == 0
+          else "libgdfo.so.%d" % BINDING_VERSION[0])
+
+
 class LibraryNotFound(ImportError):
     """libgdfo could not be loaded, or its major version does not match."""
 
@@ -53,7 +58,7 @@ def _system_dirs():
 
 
 def _load():
-    soname = "libgdfo.so.%d" % BINDING_VERSION[0]
+    soname = SONAME
     env = os.environ.get("GDFO_LIBRARY")
     if env:
         try:
@@ -128,9 +133,11 @@ free = _declare("gdfo_free", None, [c_void_p])
 def _check_version():
     ma, mi, pa = c_int(), c_int(), c_int()
     version(ctypes.byref(ma), ctypes.byref(mi), ctypes.byref(pa))
-    if ma.value != BINDING_VERSION[0]:
-        raise LibraryNotFound("%s is libgdfo %d.%d.%d; this binding needs major version %d"
-                              % (path, ma.value, mi.value, pa.value, BINDING_VERSION[0]))
+    if ma.value != BINDING_VERSION[0] or (ma.value == 0 and mi.value != BINDING_VERSION[1]):
+        raise LibraryNotFound("%s is libgdfo %d.%d.%d; this binding needs %s"
+                              % (path, ma.value, mi.value, pa.value,
+                                 "%d.%d.x" % BINDING_VERSION[:2] if BINDING_VERSION[0] == 0
+                                 else "major version %d" % BINDING_VERSION[0]))
     return (ma.value, mi.value, pa.value)
 
 
@@ -139,39 +146,98 @@ RUNTIME_VERSION = _check_version()
 # ----------------------------------------------------------------- graph.h
 
 GDFO_STAGE_VERSION = 1
+GDFO_FIELD_INFO_VERSION = 1
+
+# The field tables (gdfo_field_at): stage statistics, stage knobs, graph knobs,
+# cluster. The ctypes Structures of these four structs and the binding's
+# dataclasses are built from them, so a field added in C needs no change here.
+FIELDS_STAGE_STATS, FIELDS_STAGE_KNOBS, FIELDS_GRAPH_KNOBS, FIELDS_CLUSTER = 0, 1, 2, 3
+FIELD_DOUBLE, FIELD_INT32, FIELD_INT64, FIELD_ENUM = 0, 1, 2, 3
 
 
-class StageStats(Structure):
-    _fields_ = [("rows_in", c_double), ("bytes_in", c_double), ("selectivity", c_double),
-                ("key_cardinality", c_double), ("skew", c_double), ("cpu_ns_per_row", c_double)]
+class FieldInfo(Structure):
+    _fields_ = [("version", c_uint32), ("type", c_int32), ("name", c_char_p), ("offset", c_size_t),
+                ("min", c_double), ("max", c_double), ("default_value", c_double),
+                ("zero_ok", c_int32), ("only_op", c_int32), ("doc", c_char_p)]
 
 
-class StageKnobs(Structure):
-    _fields_ = [("partitions", c_int32), ("join_strategy", c_int32), ("cache", c_int32),
-                ("priority", c_int32), ("target_file_bytes", c_int64),
-                ("compaction_every", c_int32), ("reserved", c_int32)]
+# size_t gdfo_field_count(int set);
+field_count = _declare("gdfo_field_count", c_size_t, [c_int])
+# int gdfo_field_at(gdfo_field_info *out, int set, size_t index);
+field_at = _declare("gdfo_field_at", c_int, [P(FieldInfo), c_int, c_size_t])
+# const char *gdfo_field_value_name(int set, size_t index, int value);
+field_value_name = _declare("gdfo_field_value_name", c_char_p, [c_int, c_size_t, c_int])
+
+
+class Field:
+    """One row of a field table, copied out of the library."""
+    __slots__ = ("name", "type", "offset", "min", "max", "default", "zero_ok", "only_op", "doc",
+                 "values")
+
+    def __init__(self, set_: int, index: int, info: FieldInfo) -> None:
+        self.name = info.name.decode("ascii")
+        self.type = info.type
+        self.offset = info.offset
+        self.min, self.max, self.zero_ok, self.only_op = info.min, info.max, info.zero_ok, info.only_op
+        self.doc = info.doc.decode("utf-8")
+        self.values = None
+        if self.type == FIELD_ENUM:
+            self.values = tuple(field_value_name(set_, index, v).decode("ascii")
+                                for v in range(int(info.min), int(info.max) + 1))
+        self.default = (self.values[int(info.default_value)] if self.values
+                        else int(info.default_value) if self.type != FIELD_DOUBLE
+                        else info.default_value)
+
+
+def field_table(set_: int):
+    out = []
+    info = FieldInfo()
+    for i in range(field_count(set_)):
+        info.version = GDFO_FIELD_INFO_VERSION
+        if field_at(ctypes.byref(info), set_, i) != 0:
+            raise LibraryNotFound("gdfo_field_at(%d, %d) failed" % (set_, i))
+        out.append(Field(set_, i, info))
+    return out
+
+
+_FIELD_CTYPES = {FIELD_DOUBLE: c_double, FIELD_INT32: c_int32, FIELD_INT64: c_int64,
+                 FIELD_ENUM: c_int32}
+
+
+def _table_structure(name: str, set_: int):
+    """A ctypes Structure laid out as the C struct: version, then the fields by offset."""
+    table = sorted(field_table(set_), key=lambda f: f.offset)
+    cls = type(name, (Structure,), {
+        "_fields_": [("version", c_uint32)] + [(f.name, _FIELD_CTYPES[f.type]) for f in table]})
+    for f in table:
+        if getattr(cls, f.name).offset != f.offset:
+            raise LibraryNotFound("%s.%s: the library puts it at offset %d, ctypes at %d"
+                                  % (name, f.name, f.offset, getattr(cls, f.name).offset))
+    return cls
+
+
+GDFO_STAGE_STATS_VERSION = GDFO_STAGE_KNOBS_VERSION = 1
+GDFO_GRAPH_KNOBS_VERSION = GDFO_CLUSTER_VERSION = 1
+StageStats = _table_structure("StageStats", FIELDS_STAGE_STATS)
+StageKnobs = _table_structure("StageKnobs", FIELDS_STAGE_KNOBS)
+GraphKnobs = _table_structure("GraphKnobs", FIELDS_GRAPH_KNOBS)
+Cluster = _table_structure("Cluster", FIELDS_CLUSTER)
 
 
 class Stage(Structure):
-    _fields_ = [("version", c_uint32), ("id", c_int64), ("name", c_char_p), ("op", c_int32),
-                ("join_type", c_int32), ("fused_ops", c_uint32), ("stats", StageStats),
-                ("knobs", StageKnobs),
+    _fields_ = [("version", c_uint32), ("op", c_int32), ("id", c_int64), ("name", c_char_p),
+                ("join_type", c_int32), ("fused_ops", c_uint32),
+                ("stats", P(StageStats)), ("knobs", P(StageKnobs)),
                 ("columns_read", P(c_char_p)), ("n_columns_read", c_size_t),
                 ("columns_written", P(c_char_p)), ("n_columns_written", c_size_t)]
 
 
-class GraphKnobs(Structure):
-    _fields_ = [("executors", c_int32), ("cores_per_executor", c_int32),
-                ("memory_per_executor_bytes", c_int64)]
-
-
-class Cluster(Structure):
-    _fields_ = [("executors_available", c_int32), ("reserved", c_int32),
-                ("price_per_executor_s", c_double), ("slo_ms", c_double)]
-
-
-# int gdfo_stage_init(gdfo_stage *stage, unsigned int version);
+# int gdfo_stage_init(gdfo_stage *out, unsigned int version);
 stage_init = _declare("gdfo_stage_init", c_int, [P(Stage), ctypes.c_uint])
+# int gdfo_stage_stats_init(gdfo_stage_stats *out, unsigned int version);
+stage_stats_init = _declare("gdfo_stage_stats_init", c_int, [P(StageStats), ctypes.c_uint])
+# int gdfo_stage_knobs_init(gdfo_stage_knobs *out, unsigned int version);
+stage_knobs_init = _declare("gdfo_stage_knobs_init", c_int, [P(StageKnobs), ctypes.c_uint])
 # int gdfo_graph_create(gdfo_graph **out, const char *name);
 graph_create = _declare("gdfo_graph_create", c_int, [handle_p, c_char_p])
 # void gdfo_graph_free(gdfo_graph *graph);
@@ -188,8 +254,8 @@ graph_update_stage = _declare("gdfo_graph_update_stage", c_int, [c_void_p, P(Sta
 graph_add_edge = _declare("gdfo_graph_add_edge", c_int, [c_void_p, c_int64, c_int64])
 # size_t gdfo_graph_stage_count(const gdfo_graph *graph);
 graph_stage_count = _declare("gdfo_graph_stage_count", c_size_t, [c_void_p])
-# int gdfo_graph_stage_at(const gdfo_graph *graph, size_t index, gdfo_stage *out);
-graph_stage_at = _declare("gdfo_graph_stage_at", c_int, [c_void_p, c_size_t, P(Stage)])
+# int gdfo_graph_stage_at(gdfo_stage *out, const gdfo_graph *graph, size_t index);
+graph_stage_at = _declare("gdfo_graph_stage_at", c_int, [P(Stage), c_void_p, c_size_t])
 # int gdfo_graph_find(size_t *out, const gdfo_graph *graph, int64_t id);
 graph_find = _declare("gdfo_graph_find", c_int, [P(c_size_t), c_void_p, c_int64])
 # int gdfo_graph_parents(const size_t **out, size_t *count, const gdfo_graph *graph, size_t index);
@@ -208,8 +274,8 @@ graph_get_cluster = _declare("gdfo_graph_get_cluster", c_int, [P(Cluster), c_voi
 graph_set_cluster = _declare("gdfo_graph_set_cluster", c_int, [c_void_p, P(Cluster)])
 # int gdfo_graph_validate(const gdfo_graph *graph);
 graph_validate = _declare("gdfo_graph_validate", c_int, [c_void_p])
-# int gdfo_graph_topo_order(const gdfo_graph *graph, size_t *order);
-graph_topo_order = _declare("gdfo_graph_topo_order", c_int, [c_void_p, P(c_size_t)])
+# int gdfo_graph_topo_order(size_t *out, size_t capacity, const gdfo_graph *graph);
+graph_topo_order = _declare("gdfo_graph_topo_order", c_int, [P(c_size_t), c_size_t, c_void_p])
 # int gdfo_graph_fingerprint(uint64_t *out, const gdfo_graph *graph);
 graph_fingerprint = _declare("gdfo_graph_fingerprint", c_int, [P(c_uint64), c_void_p])
 # const char *gdfo_op_name(int op);
@@ -282,8 +348,11 @@ telemetry_save = _declare("gdfo_telemetry_save", c_int, [c_void_p, c_char_p])
 # ------------------------------------------------------------------ plan.h
 
 
+GDFO_CHANGE_VERSION = GDFO_PREDICTION_VERSION = 1
+
+
 class Change(Structure):
-    _fields_ = [("kind", c_int32), ("reserved", c_int32),
+    _fields_ = [("version", c_uint32), ("kind", c_int32),
                 ("stage_ids", P(c_int64)), ("n_stage_ids", c_size_t),
                 ("what", c_char_p), ("why", c_char_p),
                 ("expected_gain", c_double), ("confidence", c_double),
@@ -291,7 +360,7 @@ class Change(Structure):
 
 
 class Prediction(Structure):
-    _fields_ = [("latency_ms", c_double), ("throughput", c_double), ("cost", c_double),
+    _fields_ = [("version", c_uint32), ("latency_ms", c_double), ("throughput", c_double), ("cost", c_double),
                 ("baseline_latency_ms", c_double), ("baseline_cost", c_double)]
 
 
@@ -361,8 +430,8 @@ profile_executors = _declare("gdfo_profile_executors", c_int32, [c_void_p])
 profile_cores_per_executor = _declare("gdfo_profile_cores_per_executor", c_int32, [c_void_p])
 # size_t gdfo_profile_stage_count(const gdfo_profile *profile);
 profile_stage_count = _declare("gdfo_profile_stage_count", c_size_t, [c_void_p])
-# int gdfo_profile_stage_at(const gdfo_profile *profile, size_t index, gdfo_profile_stage *out);
-profile_stage_at = _declare("gdfo_profile_stage_at", c_int, [c_void_p, c_size_t, P(ProfileStage)])
+# int gdfo_profile_stage_at(gdfo_profile_stage *out, const gdfo_profile *profile, size_t index);
+profile_stage_at = _declare("gdfo_profile_stage_at", c_int, [P(ProfileStage), c_void_p, c_size_t])
 # int gdfo_profile_find(size_t *out, const gdfo_profile *profile, int64_t id);
 profile_find = _declare("gdfo_profile_find", c_int, [P(c_size_t), c_void_p, c_int64])
 # int gdfo_profile_from_json(gdfo_profile **out, const char *json, size_t len);
@@ -428,9 +497,12 @@ class EventlogSummary(Structure):
                 ("app_name", c_char_p), ("app_id", c_char_p)]
 
 
+GDFO_EXECUTOR_EVENT_VERSION = 1
+
+
 class ExecutorEvent(Structure):
-    _fields_ = [("timestamp_ms", c_int64), ("executor_id", c_char_p), ("added", c_int32),
-                ("cores", c_int32), ("live", c_int32), ("reserved", c_int32)]
+    _fields_ = [("version", c_uint32), ("timestamp_ms", c_int64), ("executor_id", c_char_p),
+                ("added", c_int32), ("cores", c_int32), ("live", c_int32)]
 
 
 # int gdfo_ingest_options_init(gdfo_ingest_options *opts, unsigned int version);

@@ -3,4 +3,4 @@
 Read without importing the package by the build (pyproject.toml); a test
 checks it against include/gdfo/version.h.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
@@ -34,24 +34,45 @@ def _strings(ptr: Any, n: int) -> List[str]:
     return [ptr[i].decode("utf-8", "replace") for i in range(n)]
 
 
-@dataclass
-class StageStats:
-    rows_in: float = 0.0
-    bytes_in: float = 0.0
-    selectivity: float = 1.0
-    key_cardinality: float = 0.0
-    skew: float = 1.0
-    cpu_ns_per_row: float = 0.0
+_PY_TYPES = {_lib.FIELD_DOUBLE: float, _lib.FIELD_INT32: int, _lib.FIELD_INT64: int,
+             _lib.FIELD_ENUM: str}
 
 
-@dataclass
-class StageKnobs:
-    partitions: int = 0
-    join_strategy: str = "auto"
-    cache: str = "none"
-    priority: int = 0
-    target_file_bytes: int = 0
-    compaction_every: int = 0
+def _table_dataclass(name: str, set_: int, doc: str) -> Any:
+    """A dataclass with one field per row of a C field table, in the table's order,
+    defaults from the table; enum fields hold their names ("broadcast")."""
+    table = _lib.field_table(set_)
+    cls = make_dataclass(name, [(f.name, _PY_TYPES[f.type], field(default=f.default))
+                                for f in table])
+    cls.__module__ = __name__
+    cls.__doc__ = doc + "\n\n" + "\n".join("%s: %s" % (f.name, f.doc) for f in table)
+    cls._table = table
+    return cls
+
+
+def _from_c(cls: Any, c: Any) -> Any:
+    return cls(**{f.name: f.values[getattr(c, f.name)] if f.values else getattr(c, f.name)
+                  for f in cls._table})
+
+
+def _to_c(v: Any, c: Any) -> None:
+    """Copies a table dataclass into its ctypes struct, field by field by name."""
+    for f in type(v)._table:
+        x = getattr(v, f.name)
+        if f.values:
+            x = _enum_value(f.values, x, f.name)
+        elif isinstance(x, bool) or not isinstance(x, (int, float)) or \
+                (f.type != _lib.FIELD_DOUBLE and not isinstance(x, int)):
+            raise TypeError("%s must be %s, not %s"
+                            % (f.name, "a number" if f.type == _lib.FIELD_DOUBLE else "an int",
+                               type(x).__name__))
+        setattr(c, f.name, x)
+
+
+StageStats = _table_dataclass("StageStats", _lib.FIELDS_STAGE_STATS,
+                              "What is known about a stage's data (gdfo_stage_stats).")
+StageKnobs = _table_dataclass("StageKnobs", _lib.FIELDS_STAGE_KNOBS,
+                              "A stage's knobs; 0 is the engine default (gdfo_stage_knobs).")
 
 
 @dataclass
@@ -70,18 +91,10 @@ class Stage:
     children: List[int] = field(default_factory=list)
 
 
-@dataclass
-class GraphKnobs:
-    executors: int = 0
-    cores_per_executor: int = 0
-    memory_per_executor_bytes: int = 0
-
-
-@dataclass
-class Cluster:
-    executors_available: int = 0
-    price_per_executor_s: float = 0.0
-    slo_ms: float = 0.0
+GraphKnobs = _table_dataclass("GraphKnobs", _lib.FIELDS_GRAPH_KNOBS,
+                              "The resource blueprint; 0 is the engine default (gdfo_graph_knobs).")
+Cluster = _table_dataclass("Cluster", _lib.FIELDS_CLUSTER,
+                           "The cluster a pipeline runs on; 0 is unknown (gdfo_cluster).")
 
 
 class Graph(Handle):
@@ -151,7 +164,8 @@ class Graph(Handle):
         ids = []
         s = _lib.Stage()
         for i in range(n):
-            check(_lib.graph_stage_at(g, i, ctypes.byref(s)))
+            s.version = _lib.GDFO_STAGE_VERSION
+            check(_lib.graph_stage_at(ctypes.byref(s), g, i))
             ids.append(s.id)
         return ids
 
@@ -160,7 +174,7 @@ class Graph(Handle):
         with self._read() as g:
             n = _lib.graph_stage_count(g)
             order = (ctypes.c_size_t * max(n, 1))()
-            check(_lib.graph_topo_order(g, order))
+            check(_lib.graph_topo_order(order, n, g))
             ids = self._index_ids(g)
             return [ids[order[i]] for i in range(n)]
 
@@ -171,20 +185,15 @@ class Graph(Handle):
         return [ids[arr[i]] for i in range(count.value)]
 
     def _stage(self, g: int, index: int, ids: List[int]) -> Stage:
-        s = _lib.Stage()
-        check(_lib.graph_stage_at(g, index, ctypes.byref(s)))
-        st = s.stats
-        kn = s.knobs
+        s = _lib.Stage(version=_lib.GDFO_STAGE_VERSION)
+        check(_lib.graph_stage_at(ctypes.byref(s), g, index))
         return Stage(
             id=s.id, name=s.name.decode("utf-8", "replace"),
             op=_enum_name(_lib.op_name, s.op),
             join_type=_enum_name(_lib.join_type_name, s.join_type) if s.op == 3 else None,
             fused_ops=[OPS[k] for k in range(len(OPS)) if s.fused_ops & (1 << k)],
-            stats=StageStats(**{f.name: getattr(st, f.name) for f in fields(StageStats)}),
-            knobs=StageKnobs(**{f.name: getattr(kn, f.name) for f in fields(StageKnobs)
-                                if f.name not in ("join_strategy", "cache")},
-                             join_strategy=_enum_name(_lib.join_strategy_name, kn.join_strategy),
-                             cache=_enum_name(_lib.cache_level_name, kn.cache)),
+            stats=_from_c(StageStats, s.stats.contents),
+            knobs=_from_c(StageKnobs, s.knobs.contents),
             columns_read=_strings(s.columns_read, s.n_columns_read),
             columns_written=_strings(s.columns_written, s.n_columns_written),
             parents=self._neighbours(_lib.graph_parents, g, index, ids),
@@ -220,19 +229,17 @@ class Graph(Handle):
         for op in stage.fused_ops:
             fused |= 1 << _enum_value(OPS, op, "fused op")
         s.fused_ops = fused
-        # Field by field by name over the gdfo_stage_init defaults: C fields
-        # this binding does not know keep their defaults.
-        for f in fields(StageStats):
-            setattr(s.stats, f.name, getattr(stage.stats, f.name))
-        kn = stage.knobs
-        for f in fields(StageKnobs):
-            v = getattr(kn, f.name)
-            if f.name == "join_strategy":
-                v = _enum_value(JOIN_STRATEGIES, v, "join_strategy")
-            elif f.name == "cache":
-                v = _enum_value(CACHE_LEVELS, v, "cache")
-            setattr(s.knobs, f.name, v)
-        keep = [name]
+        # Field by field by name over the *_init defaults.
+        require(stage.stats, StageStats, "stage.stats")
+        require(stage.knobs, StageKnobs, "stage.knobs")
+        st, kn = _lib.StageStats(), _lib.StageKnobs()
+        check(_lib.stage_stats_init(ctypes.byref(st), _lib.GDFO_STAGE_STATS_VERSION))
+        check(_lib.stage_knobs_init(ctypes.byref(kn), _lib.GDFO_STAGE_KNOBS_VERSION))
+        _to_c(stage.stats, st)
+        _to_c(stage.knobs, kn)
+        s.stats = ctypes.pointer(st)
+        s.knobs = ctypes.pointer(kn)
+        keep = [name, st, kn]
         for attr in ("columns_read", "columns_written"):
             cols = [to_bytes(c, attr) for c in getattr(stage, attr)]
             arr = (ctypes.c_char_p * max(len(cols), 1))(*cols)
@@ -265,37 +272,35 @@ class Graph(Handle):
 
     @property
     def knobs(self) -> GraphKnobs:
-        k = _lib.GraphKnobs()
+        k = _lib.GraphKnobs(version=_lib.GDFO_GRAPH_KNOBS_VERSION)
         with self._read() as g:
             check(_lib.graph_get_knobs(ctypes.byref(k), g))
-        return GraphKnobs(**{f.name: getattr(k, f.name) for f in fields(GraphKnobs)})
+        return _from_c(GraphKnobs, k)
 
     @knobs.setter
     def knobs(self, v: GraphKnobs) -> None:
         require(v, GraphKnobs, "knobs")
         # Starts from the graph's knobs so C fields this binding does not know keep their values.
-        k = _lib.GraphKnobs()
+        k = _lib.GraphKnobs(version=_lib.GDFO_GRAPH_KNOBS_VERSION)
         with self._write() as g:
             check(_lib.graph_get_knobs(ctypes.byref(k), g))
-            for f in fields(GraphKnobs):
-                setattr(k, f.name, getattr(v, f.name))
+            _to_c(v, k)
             check(_lib.graph_set_knobs(g, ctypes.byref(k)))
 
     @property
     def cluster(self) -> Cluster:
-        c = _lib.Cluster()
+        c = _lib.Cluster(version=_lib.GDFO_CLUSTER_VERSION)
         with self._read() as g:
             check(_lib.graph_get_cluster(ctypes.byref(c), g))
-        return Cluster(**{f.name: getattr(c, f.name) for f in fields(Cluster)})
+        return _from_c(Cluster, c)
 
     @cluster.setter
     def cluster(self, v: Cluster) -> None:
         require(v, Cluster, "cluster")
-        c = _lib.Cluster()
+        c = _lib.Cluster(version=_lib.GDFO_CLUSTER_VERSION)
         with self._write() as g:
             check(_lib.graph_get_cluster(ctypes.byref(c), g))
-            for f in fields(Cluster):
-                setattr(c, f.name, getattr(v, f.name))
+            _to_c(v, c)
             check(_lib.graph_set_cluster(g, ctypes.byref(c)))
 
     def __repr__(self) -> str:

@@ -150,7 +150,7 @@ class EventLog(Handle):
 
     def executor_events(self) -> List[ExecutorEvent]:
         out = []
-        e = _lib.ExecutorEvent()
+        e = _lib.ExecutorEvent(version=_lib.GDFO_EXECUTOR_EVENT_VERSION)
         with self._read() as log:
             for i in range(_lib.eventlog_executor_event_count(log)):
                 check(_lib.eventlog_executor_event_at(ctypes.byref(e), log, i))

@@ -101,7 +101,7 @@ class Plan(Handle):
     def changes(self) -> List[Change]:
         """Copies of the plan's changes, in order."""
         out = []
-        c = _lib.Change()
+        c = _lib.Change(version=_lib.GDFO_CHANGE_VERSION)
         with self._read() as p:
             for i in range(_lib.plan_change_count(p)):
                 check(_lib.plan_change_at(ctypes.byref(c), p, i))
@@ -124,7 +124,7 @@ class Plan(Handle):
 
     @property
     def prediction(self) -> Prediction:
-        pr = _lib.Prediction()
+        pr = _lib.Prediction(version=_lib.GDFO_PREDICTION_VERSION)
         with self._read() as p:
             check(_lib.plan_prediction(ctypes.byref(pr), p))
         return Prediction(**{f.name: _opt(getattr(pr, f.name)) for f in fields(Prediction)})

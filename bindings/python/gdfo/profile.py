@@ -82,10 +82,10 @@ class Profile(Handle):
 
     def stages(self) -> List[ProfileStage]:
         out = []
-        s = _lib.ProfileStage()
+        s = _lib.ProfileStage(version=_lib.GDFO_PROFILE_STAGE_VERSION)
         with self._read() as p:
             for i in range(_lib.profile_stage_count(p)):
-                check(_lib.profile_stage_at(p, i, ctypes.byref(s)))
+                check(_lib.profile_stage_at(ctypes.byref(s), p, i))
                 st = ProfileStage(
                     id=s.id, parents=[s.parents[k] for k in range(s.n_parents)],
                     num_tasks=s.num_tasks, task_ms=[s.task_ms[k] for k in range(s.n_task_ms)],

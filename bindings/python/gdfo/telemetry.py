@@ -91,7 +91,7 @@ class Telemetry(Handle):
 
     @property
     def run(self) -> RunTelemetry:
-        r = _lib.RunTelemetry()
+        r = _lib.RunTelemetry(version=_lib.GDFO_RUN_TELEMETRY_VERSION)
         with self._read() as t:
             check(_lib.telemetry_get_run(ctypes.byref(r), t))
         return RunTelemetry(bool(r.success), *[_opt(getattr(r, k)) for k in _RUN_FIELDS])
@@ -101,7 +101,7 @@ class Telemetry(Handle):
         require(v, RunTelemetry, "run")
         if not isinstance(v.success, bool):
             raise TypeError("run.success must be a bool, not %s" % type(v.success).__name__)
-        r = _lib.RunTelemetry()
+        r = _lib.RunTelemetry(version=_lib.GDFO_RUN_TELEMETRY_VERSION)
         check(_lib.run_telemetry_init(ctypes.byref(r), _lib.GDFO_RUN_TELEMETRY_VERSION))
         r.success = 1 if v.success else 0
         for k in _RUN_FIELDS:
@@ -112,7 +112,7 @@ class Telemetry(Handle):
     def set_stage(self, stage: StageTelemetry) -> None:
         """Adds or replaces the record of stage.stage_id."""
         require(stage, StageTelemetry, "stage")
-        s = _lib.StageTelemetry()
+        s = _lib.StageTelemetry(version=_lib.GDFO_STAGE_TELEMETRY_VERSION)
         check(_lib.stage_telemetry_init(ctypes.byref(s), _lib.GDFO_STAGE_TELEMETRY_VERSION))
         s.stage_id = stage.stage_id
         for k in _STAGE_FIELDS:
@@ -126,7 +126,7 @@ class Telemetry(Handle):
 
     def stages(self) -> List[StageTelemetry]:
         out = []
-        s = _lib.StageTelemetry()
+        s = _lib.StageTelemetry(version=_lib.GDFO_STAGE_TELEMETRY_VERSION)
         with self._read() as t:
             for i in range(_lib.telemetry_stage_count(t)):
                 check(_lib.telemetry_stage_at(ctypes.byref(s), t, i))
@@ -138,7 +138,7 @@ class Telemetry(Handle):
 
     def stage(self, stage_id: int) -> StageTelemetry:
         """The record of one stage; GdfoError(ENOTFOUND) if there is none."""
-        s = _lib.StageTelemetry()
+        s = _lib.StageTelemetry(version=_lib.GDFO_STAGE_TELEMETRY_VERSION)
         with self._read() as t:
             check(_lib.telemetry_find(ctypes.byref(s), t, stage_id))
         return _stage_from_c(s)

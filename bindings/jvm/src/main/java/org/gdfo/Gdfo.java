@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Entry point of the libgdfo Java binding: loads the JNI glue
- * {@code libgdfo_jni.so}, which links {@code libgdfo.so.0}. The glue is
+ * {@code libgdfo_jni.so}, which links {@code libgdfo.so.0.2}. The glue is
  * found, in this order, at the path in the system property
  * {@value #LIBRARY_PROPERTY}, at the path in the environment variable
  * {@value #LIBRARY_ENV}, else by {@code System.loadLibrary("gdfo_jni")} on
@@ -75,7 +75,7 @@ public final class Gdfo {
                         + "): run with -Djava.library.path=DIR where DIR holds libgdfo_jni.so (`make jvm` builds"
                         + " it in build/), or set " + LIBRARY_ENV + " or -D" + LIBRARY_PROPERTY + " to its path";
             } else {
-                how = "libgdfo_jni.so was found but cannot be loaded (" + msg + "); it needs libgdfo.so.0"
+                how = "libgdfo_jni.so was found but cannot be loaded (" + msg + "); it needs libgdfo.so.0.2"
                         + " beside it or on the system linker's path";
             }
             UnsatisfiedLinkError err = new UnsatisfiedLinkError("cannot load the libgdfo JNI glue: " + how);
