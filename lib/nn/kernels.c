@@ -59,6 +59,7 @@ static int have_avx512(void)
 /*
  * Defines gdfo__nn_<name>(params) running the always-inline body
  * <name>(args), compiled once for AVX2+FMA and once for the baseline.
+ * params repeat the body's; their shapes are commented on the body.
  */
 #define DISPATCH(name, params, args)                         \
 	AVX2 static void name##_avx2 params { name args; }   \
@@ -508,7 +509,8 @@ INLINE void gelu_forward(float *restrict out,       // (n)
 	}
 }
 
-DISPATCH_AVX512(gelu_forward, (float *restrict out, const float *restrict inp, size_t n), (out, inp, n))
+DISPATCH_AVX512(gelu_forward, (float *restrict out, const float *restrict inp, size_t n),
+		(out, inp, n))
 
 /* dinp += dout * gelu'(inp); with s = sigmoid(2u), gelu' = s + 2 x s (1 - s) u'. */
 INLINE void gelu_backward(float *restrict dinp,       // (n)
