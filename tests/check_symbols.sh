@@ -16,6 +16,7 @@
 #
 # usage: tests/check_symbols.sh SHARED_LIB STATIC_LIB HEADER... (CC from the environment)
 set -u
+export LC_ALL=C # sort and comm must agree on the order
 CC=${CC:-cc}
 so=$1
 a=$2

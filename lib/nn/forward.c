@@ -201,8 +201,13 @@ void gdfo_nn_workspace_free(gdfo_nn_workspace *ws)
 
 /* ---- kernels ----------------------------------------------------------- */
 
-void gdfo__nn_matmul_forward(float *out, size_t ldo, const float *inp, size_t ldi,
-			     const float *weight, const float *bias, size_t N, size_t K, size_t M)
+void gdfo__nn_matmul_forward(float *out,          // (N, M), row stride ldo
+			     size_t ldo,
+			     const float *inp,    // (N, K), row stride ldi
+			     size_t ldi,
+			     const float *weight, // (K, M)
+			     const float *bias,   // (M) or NULL
+			     size_t N, size_t K, size_t M)
 {
 	size_t i;
 
@@ -219,8 +224,14 @@ void gdfo__nn_matmul_forward(float *out, size_t ldo, const float *inp, size_t ld
 			    inp, (int)ldi, weight, (int)M, 1.0f, out, (int)ldo);
 }
 
-void gdfo__nn_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-			      size_t ldd, const float *inp, size_t ldi, const float *weight,
+void gdfo__nn_matmul_backward(float *dinp,         // (N, K) or NULL
+			      float *dweight,      // (K, M) or NULL
+			      float *dbias,        // (M) or NULL
+			      const float *dout,   // (N, M), row stride ldd
+			      size_t ldd,
+			      const float *inp,    // (N, K), row stride ldi
+			      size_t ldi,
+			      const float *weight, // (K, M)
 			      size_t N, size_t K, size_t M)
 {
 	if (!N)
@@ -419,8 +430,13 @@ static void token_rows_backward(float *dinp,       // (R, C)
  * dense path reuses the start of att for every block instead of keeping all
  * of them, so the block stays in cache.
  */
-void gdfo__nn_attention_forward(float *out, float *att, int keep, const float *qkv,
-				const gdfo__nn_pipe *pp, const float *rel_bias, size_t C, size_t H)
+void gdfo__nn_attention_forward(float *out,            // (T, C)
+				float *att,            // (H, E)
+				int keep,
+				const float *qkv,      // (T, 3C)
+				const gdfo__nn_pipe *pp,
+				const float *rel_bias, // (H, REL)
+				size_t C, size_t H)
 {
 	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e;
 	/* scores are computed in base 2: log2(e) folds into the scale and bias */

@@ -8,8 +8,9 @@
  * next to the work of a row). No target_clones: GCC gives clones and their
  * ifunc resolvers default visibility, so they escaped -fvisibility=hidden
  * into libgdfo.so's dynamic symbols. The bias fill has a hand-written
- * AVX2 version chosen the same way. There is no AVX-512 version: add one
- * only where a measurement shows it pays (docs/encoder.md).
+ * AVX2 version chosen the same way. GELU forward and backward also have an
+ * AVX-512 copy (512-bit vectors), the only kernels where it measurably
+ * pays: twice as fast alone, the others within 20 % (docs/encoder.md).
  * lib/nn/reference.c holds a plain version of each kernel, and
  * tests/c/test_nn.c compares them.
  *
@@ -36,15 +37,29 @@
 #include <immintrin.h>
 #define GDFO_NN_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
+#define AVX512 \
+	__attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+
+/* the highest instruction set the kernels may use (tests lower it) */
+static int isa_limit = GDFO__NN_ISA_AVX512;
 
 static int have_avx2_fma(void)
 {
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return isa_limit >= GDFO__NN_ISA_AVX2 && __builtin_cpu_supports("avx2") &&
+	       __builtin_cpu_supports("fma");
+}
+
+static int have_avx512(void)
+{
+	return isa_limit >= GDFO__NN_ISA_AVX512 && have_avx2_fma() &&
+	       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
 }
 
 /*
  * Defines gdfo__nn_<name>(params) running the always-inline body
  * <name>(args), compiled once for AVX2+FMA and once for the baseline.
+ * params repeat the body's; their shapes are commented on the body.
  */
 #define DISPATCH(name, params, args)                         \
 	AVX2 static void name##_avx2 params { name args; }   \
@@ -56,12 +71,40 @@ static int have_avx2_fma(void)
 		else                                          \
 			name##_base args;                     \
 	}
+
+/* The same with a third copy for AVX-512 (512-bit vectors), tried first. */
+#define DISPATCH_AVX512(name, params, args)                  \
+	AVX512 static void name##_avx512 params { name args; } \
+	AVX2 static void name##_avx2 params { name args; }   \
+	static void name##_base params { name args; }         \
+	void gdfo__nn_##name params                           \
+	{                                                     \
+		if (have_avx512())                            \
+			name##_avx512 args;                   \
+		else if (have_avx2_fma())                     \
+			name##_avx2 args;                     \
+		else                                          \
+			name##_base args;                     \
+	}
 #else
 #define DISPATCH(name, params, args) \
 	void gdfo__nn_##name params { name args; }
+#define DISPATCH_AVX512 DISPATCH
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
+
+int gdfo__nn_isa_limit(int level)
+{
+#ifdef GDFO_NN_X86
+	int old = isa_limit;
+
+	isa_limit = level;
+	return old;
+#else
+	return level;
+#endif
+}
 
 #define LANES 8
 
@@ -154,7 +197,7 @@ void gdfo__nn_bias_fill(float *restrict out,         // (n)
 	float table[16] = {0};
 
 	_Static_assert(GDFO_NN_RELATIONS <= 16, "relation table must fit two 8-lane vectors");
-	if (n >= LANES && __builtin_cpu_supports("avx2")) {
+	if (n >= LANES && have_avx2_fma()) {
 		memcpy(table, bias, GDFO_NN_RELATIONS * sizeof(float));
 		j = bias_fill_avx2(out, rel, table, n);
 	}
@@ -466,7 +509,8 @@ INLINE void gelu_forward(float *restrict out,       // (n)
 	}
 }
 
-DISPATCH(gelu_forward, (float *restrict out, const float *restrict inp, size_t n), (out, inp, n))
+DISPATCH_AVX512(gelu_forward, (float *restrict out, const float *restrict inp, size_t n),
+		(out, inp, n))
 
 /* dinp += dout * gelu'(inp); with s = sigmoid(2u), gelu' = s + 2 x s (1 - s) u'. */
 INLINE void gelu_backward(float *restrict dinp,       // (n)
@@ -485,7 +529,7 @@ INLINE void gelu_backward(float *restrict dinp,       // (n)
 	}
 }
 
-DISPATCH(gelu_backward,
+DISPATCH_AVX512(gelu_backward,
 	 (float *restrict dinp, const float *restrict dout, const float *restrict inp, size_t n),
 	 (dinp, dout, inp, n))
 

@@ -108,7 +108,17 @@ int gdfo__nn_check_options(const gdfo_nn_options *o);
 /* Allocates and zeroes the gradient block if missing. */
 int gdfo__nn_ensure_grads(gdfo_nn_encoder *enc);
 
-/* ---- kernels.c: row and elementwise kernels, AVX2+FMA or baseline ---- */
+/* ---- kernels.c: row and elementwise kernels, per CPU (AVX-512, AVX2+FMA or baseline) ---- */
+
+/*
+ * Caps the instruction set the kernels pick (on a CPU that has it) and
+ * returns the previous cap; for the tests, which compare every path with
+ * the reference. Not thread-safe: call with no kernel running.
+ */
+#define GDFO__NN_ISA_BASE 0
+#define GDFO__NN_ISA_AVX2 1   /* AVX2 + FMA */
+#define GDFO__NN_ISA_AVX512 2 /* AVX-512 F, VL, BW, DQ (GELU only) */
+int gdfo__nn_isa_limit(int level);
 
 /* out[j] = bias[rel[j]]; rel values below REL */
 void gdfo__nn_bias_fill(float *out,         // (n)

@@ -606,11 +606,19 @@ static double rel_diff(float a, float b)
 	return fabs((double)a - b) / (fabs((double)b) > 1e-3 ? fabs((double)b) : 1e-3);
 }
 
+/*
+ * Loop tests run once per instruction set the kernels pick from (_i: base,
+ * AVX2+FMA, AVX-512), each capped with gdfo__nn_isa_limit; a CPU without
+ * one runs the next lower path again.
+ */
+static const char *const isa_names[] = {"base", "avx2", "avx512"};
+
 START_TEST(kernels_match_reference)
 {
 	uint64_t seed = 11;
 	double worst[6] = {0};
 	size_t li, j;
+	int old = gdfo__nn_isa_limit(_i);
 
 	for (li = 0; li < N_LENGTHS; li++) {
 		size_t n = kernel_lengths[li];
@@ -700,9 +708,10 @@ START_TEST(kernels_match_reference)
 		free(d);
 		free(rel);
 	}
-	printf("nn kernels vs reference: softmax %.1e, softmax' %.1e, gelu %.1e (rel), gelu' %.1e (rel), "
-	       "layernorm %.1e, layernorm' %.1e\n",
-	       worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]);
+	gdfo__nn_isa_limit(old);
+	printf("nn kernels vs reference (%s): softmax %.1e, softmax' %.1e, gelu %.1e (rel), "
+	       "gelu' %.1e (rel), layernorm %.1e, layernorm' %.1e\n",
+	       isa_names[_i], worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]);
 	ck_assert_msg(worst[0] < 2e-6, "softmax differs from the reference by %g", worst[0]);
 	ck_assert_msg(worst[1] < 2e-6, "softmax backward differs by %g", worst[1]);
 	ck_assert_msg(worst[2] < 2e-5, "gelu differs by %g (relative)", worst[2]);
@@ -728,6 +737,8 @@ static void expect_added(const char *what, const float *zero, const float *one, 
 
 START_TEST(backward_kernels_add)
 {
+	int old = gdfo__nn_isa_limit(_i);
+
 	enum { N = 5, K = 7, M = 9, n = N * M };
 	uint64_t seed = 5;
 	float dout[n], inp[N * K], w[K * M], p[n], mean[N], rstd[N], g[M], ln[n];
@@ -774,6 +785,7 @@ START_TEST(backward_kernels_add)
 					    M);
 	}
 	expect_added("layernorm_backward", g0[0], g1[0], n + 2 * M);
+	gdfo__nn_isa_limit(old);
 }
 END_TEST
 
@@ -850,6 +862,7 @@ START_TEST(attention_matches_reference)
 	/* head widths 4, 8, 16, 32, 64 and 12 (the sparse kernel specialises 8..64) */
 	static const size_t widths[][2] = {{16, 4}, {32, 4}, {64, 4}, {64, 2}, {64, 1}, {48, 4}};
 	size_t k;
+	int old = gdfo__nn_isa_limit(_i);
 
 	/* 300 and 700 tokens take 2 and 5 query blocks of the dense path */
 	attention_case(7, 100000, 0, 32, 4);
@@ -862,6 +875,7 @@ START_TEST(attention_matches_reference)
 		attention_case(300, 256, 0, widths[k][0], widths[k][1]);
 		attention_case(300, 256, 1, widths[k][0], widths[k][1]);
 	}
+	gdfo__nn_isa_limit(old);
 }
 END_TEST
 
@@ -939,11 +953,14 @@ static void sparse_backward_case(uint32_t d, uint32_t H)
 
 START_TEST(sparse_backward_matches_dense)
 {
+	int old = gdfo__nn_isa_limit(_i);
+
 	sparse_backward_case(8, 1);  /* head width 8 */
 	sparse_backward_case(32, 2); /* 16 */
 	sparse_backward_case(64, 2); /* 32 */
 	sparse_backward_case(64, 1); /* 64 */
 	sparse_backward_case(24, 2); /* 12: the general loop */
+	gdfo__nn_isa_limit(old);
 }
 END_TEST
 
@@ -1419,10 +1436,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, finite_differences_dense);
 	tcase_add_test(tc, finite_differences_sparse);
 	tcase_add_test(tc, sparse_matches_dense_on_kept_pairs);
-	tcase_add_test(tc, kernels_match_reference);
-	tcase_add_test(tc, backward_kernels_add);
-	tcase_add_test(tc, attention_matches_reference);
-	tcase_add_test(tc, sparse_backward_matches_dense);
+	tcase_add_loop_test(tc, kernels_match_reference, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
+	tcase_add_loop_test(tc, backward_kernels_add, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
+	tcase_add_loop_test(tc, attention_matches_reference, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
+	tcase_add_loop_test(tc, sparse_backward_matches_dense, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
 	tcase_add_test(tc, tensor_table);
 	tcase_add_test(tc, weights_roundtrip_and_rejects);
 	tcase_add_test(tc, features_from_graph);
