@@ -95,4 +95,11 @@ jbyteArray gdfo__jni_json(JNIEnv *env, jlong h, int (*fn)(char **, const void *)
 /* The gdfo_stage an org.gdfo.StageSpec holds (jni_stage_spec.c); spec is not 0. */
 const gdfo_stage *gdfo__jni_stage_spec(jlong spec);
 
+/*
+ * Sets a StageFields holder's fieldNames, fieldValues, fieldTypes and fieldEnums from
+ * every row of the stats and knobs field tables (gdfo_field_at); 1 with a
+ * Java exception pending on failure.
+ */
+int gdfo__jni_stage_fields(JNIEnv *env, jobject out, const gdfo_stage *s);
+
 #endif

@@ -161,7 +161,8 @@ JNIEXPORT void JNICALL Java_org_gdfo_Graph_nStageAt(JNIEnv *env, jclass cls, jlo
 	       gdfo__jni_set_object(env, out, "columnsRead", "[[B",
 				    gdfo__jni_string_array(env, s.columns_read, s.n_columns_read)) ||
 	       gdfo__jni_set_object(env, out, "columnsWritten", "[[B",
-				    gdfo__jni_string_array(env, s.columns_written, s.n_columns_written)));
+				    gdfo__jni_string_array(env, s.columns_written, s.n_columns_written)) ||
+	       gdfo__jni_stage_fields(env, out, &s));
 }
 
 JNIEXPORT jlongArray JNICALL Java_org_gdfo_Graph_nStageNeighbours(JNIEnv *env, jclass cls, jlong h,

@@ -194,3 +194,128 @@ JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSetColumns(JNIEnv *env, jclass c
 		s->stage.n_columns_read = (size_t)n;
 	}
 }
+
+/* ---- any statistic or knob by its name (the field tables, gdfo_field_at) ---------- */
+
+/* Finds field name in the stats and knobs tables; *base is where that struct lives in s. */
+static int find_field(JNIEnv *env, gdfo_field_info *f, int *set, size_t *index, char **base,
+		      struct gdfo__jni_stage *s, jbyteArray name)
+{
+	static const int sets[2] = {GDFO_FIELDS_STAGE_STATS, GDFO_FIELDS_STAGE_KNOBS};
+	char *n = gdfo__jni_copy_bytes(env, name, NULL, 1, "field");
+	char msg[160];
+	size_t k, i;
+
+	if (!n)
+		return 1;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < gdfo_field_count(sets[k]); i++) {
+			f->version = GDFO_FIELD_INFO_VERSION;
+			if (gdfo_field_at(f, sets[k], i) == 0 && strcmp(f->name, n) == 0) {
+				*set = sets[k];
+				*index = i;
+				*base = k ? (char *)&s->knobs : (char *)&s->stats;
+				free(n);
+				return 0;
+			}
+		}
+	snprintf(msg, sizeof(msg), "'%.64s' is not a stage statistic or knob (see gdfo_field_at)", n);
+	free(n);
+	gdfo__jni_throw(env, GDFO_EINVAL, msg);
+	return 1;
+}
+
+static void store(char *p, int type, double v)
+{
+	switch (type) {
+	case GDFO_FIELD_DOUBLE: memcpy(p, &v, sizeof(v)); break;
+	case GDFO_FIELD_INT64: { int64_t x = (int64_t)v; memcpy(p, &x, sizeof(x)); break; }
+	default: { int32_t x = (int32_t)v; memcpy(p, &x, sizeof(x)); break; }
+	}
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSetField(JNIEnv *env, jclass cls, jlong spec, jbyteArray name,
+							  jdouble v)
+{
+	gdfo_field_info f;
+	size_t index;
+	char *base;
+	int set;
+
+	if (gdfo__jni_check_handle(env, spec) || find_field(env, &f, &set, &index, &base, SPEC(spec), name))
+		return;
+	if (f.type == GDFO_FIELD_ENUM) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "this field takes a value name; use set(String, String)");
+		return;
+	}
+	if (f.type != GDFO_FIELD_DOUBLE && v != (double)(int64_t)v) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "this field takes an integer");
+		return;
+	}
+	store(base + f.offset, f.type, v);
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_StageSpec_nSetFieldName(JNIEnv *env, jclass cls, jlong spec,
+							      jbyteArray name, jbyteArray value)
+{
+	gdfo_field_info f;
+	size_t index;
+	char *base, *v;
+	int set, k;
+
+	if (gdfo__jni_check_handle(env, spec) || find_field(env, &f, &set, &index, &base, SPEC(spec), name))
+		return;
+	if (f.type != GDFO_FIELD_ENUM) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "this field takes a number; use set(String, double)");
+		return;
+	}
+	if (!(v = gdfo__jni_copy_bytes(env, value, NULL, 1, "value")))
+		return;
+	for (k = (int)f.min; k <= (int)f.max; k++)
+		if (strcmp(gdfo_field_value_name(set, index, k), v) == 0) {
+			store(base + f.offset, f.type, k);
+			free(v);
+			return;
+		}
+	free(v);
+	gdfo__jni_throw(env, GDFO_EINVAL, "not one of the field's value names (see gdfo_field_value_name)");
+}
+
+int gdfo__jni_stage_fields(JNIEnv *env, jobject out, const gdfo_stage *s)
+{
+	static const int sets[2] = {GDFO_FIELDS_STAGE_STATS, GDFO_FIELDS_STAGE_KNOBS};
+	const char *names[64], *enums[64];
+	double values[64];
+	int64_t types[64];
+	size_t k, i, n = 0;
+	gdfo_field_info f;
+
+	for (k = 0; k < 2; k++) {
+		const char *base = k ? (const char *)s->knobs : (const char *)s->stats;
+		for (i = 0; i < gdfo_field_count(sets[k]) && n < 64; i++, n++) {
+			f.version = GDFO_FIELD_INFO_VERSION;
+			if (gdfo__jni_fail(env, gdfo_field_at(&f, sets[k], i)))
+				return 1;
+			names[n] = f.name;
+			types[n] = f.type;
+			enums[n] = ""; /* not an enum */
+			if (f.type == GDFO_FIELD_DOUBLE)
+				memcpy(&values[n], base + f.offset, sizeof(double));
+			else if (f.type == GDFO_FIELD_INT64) {
+				int64_t x;
+				memcpy(&x, base + f.offset, sizeof(x));
+				values[n] = (double)x;
+			} else {
+				int32_t x;
+				memcpy(&x, base + f.offset, sizeof(x));
+				values[n] = x;
+				if (f.type == GDFO_FIELD_ENUM)
+					enums[n] = gdfo_field_value_name(sets[k], i, x);
+			}
+		}
+	}
+	return gdfo__jni_set_object(env, out, "fieldNames", "[[B", gdfo__jni_string_array(env, names, n)) ||
+	       gdfo__jni_set_object(env, out, "fieldValues", "[D", gdfo__jni_double_array(env, values, n)) ||
+	       gdfo__jni_set_object(env, out, "fieldTypes", "[J", gdfo__jni_long_array(env, types, n)) ||
+	       gdfo__jni_set_object(env, out, "fieldEnums", "[[B", gdfo__jni_string_array(env, enums, n));
+}

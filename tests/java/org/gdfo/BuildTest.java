@@ -34,6 +34,28 @@ class BuildTest {
     }
 
     @Test
+    void everyStatisticAndKnobByNameFromTheFieldTables() {
+        try (Graph g = Graph.create("by-name")) {
+            g.addStage(new StageSpec(1, "src", "source").set("rows_in", 2e6).set("skew", 3)
+                    .set("partitions", 40).set("cache", "disk"));
+            Stage s = g.stages().get(0);
+            assertEquals(2e6, s.field("rows_in"));
+            assertEquals(3.0, s.field("skew"));
+            assertEquals(40L, s.field("partitions"));
+            assertEquals("disk", s.field("cache"));
+            assertEquals("auto", s.field("join_strategy"));
+            assertEquals(40, s.partitions(), "the named accessors see the same values");
+            assertNull(s.field("no_such_field"));
+            GdfoException e = assertThrows(GdfoException.class,
+                    () -> new StageSpec(2, "x", "filter").set("no_such_field", 1));
+            assertTrue(e.getMessage().contains("'no_such_field' is not a stage statistic or knob"), e.getMessage());
+            assertThrows(GdfoException.class, () -> new StageSpec(2, "x", "filter").set("partitions", 1.5));
+            assertThrows(GdfoException.class, () -> new StageSpec(2, "x", "filter").set("cache", 1));
+            assertThrows(GdfoException.class, () -> new StageSpec(2, "x", "filter").set("cache", "attic"));
+        }
+    }
+
+    @Test
     void buildAPipelineField_by_field() {
         try (Graph g = etl()) {
             g.validate();

@@ -197,6 +197,10 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
         int compactionEvery;
         byte[][] columnsRead;
         byte[][] columnsWritten;
+        byte[][] fieldNames;   /* every statistic and knob, from the C field tables */
+        double[] fieldValues;
+        long[] fieldTypes;     /* gdfo_field_type: 0 double, 1 int32, 2 int64, 3 enum */
+        byte[][] fieldEnums;   /* the value's name for enum fields, else empty */
     }
 
     private static Stage stageAt(long h, int i) {
@@ -214,7 +218,18 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
                 f.partitions, Gdfo.str(nEnumName(2, f.joinStrategy)), Gdfo.str(nEnumName(3, f.cache)),
                 f.priority, f.targetFileBytes, f.compactionEvery,
                 strings(f.columnsRead), strings(f.columnsWritten),
-                ids(nStageNeighbours(h, i, false)), ids(nStageNeighbours(h, i, true)));
+                ids(nStageNeighbours(h, i, false)), ids(nStageNeighbours(h, i, true)), fields(f));
+    }
+
+    private static java.util.Map<String, Object> fields(StageFields f) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < f.fieldNames.length; k++) {
+            long type = f.fieldTypes[k];
+            double v = f.fieldValues[k];
+            out.put(Gdfo.str(f.fieldNames[k]), type == 3 ? (Object) Gdfo.str(f.fieldEnums[k])
+                    : type == 0 ? (Object) v : (Object) (long) v);
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private static List<String> strings(byte[][] arr) {

@@ -90,6 +90,24 @@ public final class StageSpec extends NativeOptions {
         return this;
     }
 
+    /**
+     * Sets any statistic or knob by its C and JSON name ("rows_in",
+     * "partitions"), as listed by the library's field tables, so fields the
+     * library adds later are settable without a change to this class. Throws
+     * GdfoException (EINVAL) for an unknown name, an enum field (use
+     * {@link #set(String, String)}) or a fraction for an integer field.
+     */
+    public synchronized StageSpec set(String field, double value) {
+        nSetField(ptr(), Gdfo.utf8(field, "field"), value);
+        return this;
+    }
+
+    /** Sets an enum knob by its value name ("join_strategy", "broadcast"). */
+    public synchronized StageSpec set(String field, String valueName) {
+        nSetFieldName(ptr(), Gdfo.utf8(field, "field"), Gdfo.utf8(valueName, "valueName"));
+        return this;
+    }
+
     /** Partition count; 0 is the engine default. */
     public synchronized StageSpec partitions(int v) {
         nSetPartitions(ptr(), v);
@@ -172,4 +190,8 @@ public final class StageSpec extends NativeOptions {
     static native void nSetCompactionEvery(long spec, int v);
 
     static native void nSetColumns(long spec, boolean written, byte[][] columns);
+
+    private static native void nSetField(long spec, byte[] field, double value);
+
+    private static native void nSetFieldName(long spec, byte[] field, byte[] valueName);
 }
