@@ -224,6 +224,13 @@ typedef struct gdfo_field_info {
 GDFO_API size_t gdfo_field_count(int set);
 
 /*
+ * The newest version of the set's struct this library knows (0 for an
+ * unknown set). A binding that lays the struct out from the field table
+ * at run time passes this version, so it sees every field. Thread-safe.
+ */
+GDFO_API unsigned int gdfo_field_set_version(int set);
+
+/*
  * Fills *out with field index of set; strings are static. Thread-safe.
  * Errors: GDFO_EINVAL (out NULL or unknown set), GDFO_EVERSION,
  * GDFO_ERANGE (index).

@@ -177,6 +177,11 @@ size_t gdfo_field_count(int set)
 	return set >= 0 && set < GDFO_FIELD_SET_COUNT ? sets[set].n : 0;
 }
 
+unsigned int gdfo_field_set_version(int set)
+{
+	return set >= 0 && set < GDFO_FIELD_SET_COUNT ? gdfo__abi_latest(sets[set].abi) : 0;
+}
+
 int gdfo_field_at(gdfo_field_info *out, int set, size_t index)
 {
 	gdfo_field_info info;

@@ -165,6 +165,8 @@ class FieldInfo(Structure):
 field_count = _declare("gdfo_field_count", c_size_t, [c_int])
 # int gdfo_field_at(gdfo_field_info *out, int set, size_t index);
 field_at = _declare("gdfo_field_at", c_int, [P(FieldInfo), c_int, c_size_t])
+# unsigned int gdfo_field_set_version(int set);
+field_set_version = _declare("gdfo_field_set_version", ctypes.c_uint, [c_int])
 # const char *gdfo_field_value_name(int set, size_t index, int value);
 field_value_name = _declare("gdfo_field_value_name", c_char_p, [c_int, c_size_t, c_int])
 
@@ -216,8 +218,11 @@ def _table_structure(name: str, set_: int):
     return cls
 
 
-GDFO_STAGE_STATS_VERSION = GDFO_STAGE_KNOBS_VERSION = 1
-GDFO_GRAPH_KNOBS_VERSION = GDFO_CLUSTER_VERSION = 1
+# Laid out from the running library's table, so they are its newest versions.
+GDFO_STAGE_STATS_VERSION = field_set_version(FIELDS_STAGE_STATS)
+GDFO_STAGE_KNOBS_VERSION = field_set_version(FIELDS_STAGE_KNOBS)
+GDFO_GRAPH_KNOBS_VERSION = field_set_version(FIELDS_GRAPH_KNOBS)
+GDFO_CLUSTER_VERSION = field_set_version(FIELDS_CLUSTER)
 StageStats = _table_structure("StageStats", FIELDS_STAGE_STATS)
 StageKnobs = _table_structure("StageKnobs", FIELDS_STAGE_KNOBS)
 GraphKnobs = _table_structure("GraphKnobs", FIELDS_GRAPH_KNOBS)
