@@ -285,11 +285,7 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 	if (!sim || !out || !p)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_profile: NULL argument");
 	sim->have_result = 0;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = gdfo__sim_check_options(opts)))
+	if ((rc = gdfo__sim_options_or_default(&opts, &defo)))
 		return rc;
 	if (opts->batches > 0)
 		return gdfo__sim_bad_option("batches", "applies to pipeline graphs, not profiles");
@@ -315,18 +311,8 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 		free(pts);
 		return rc;
 	}
-	memset(&job, 0, sizeof(job));
-	job.stages = sim->ds;
-	job.n_stages = n;
-	job.children = sim->children;
-	job.job_arrival = sim->job_arrival;
-	job.job_end = sim->job_end;
+	gdfo__sim_job_init(&job, sim, n, 1, E, C, 0);
 	job.job_arrival[0] = 0;
-	job.n_jobs = 1;
-	job.executors = E;
-	job.cores = C;
-	job.startup_ms = 0;
-	job.total_tasks = total;
 	gdfo__sim_acc_reset(sim, n);
 	out->success = 1;
 	out->failed_stage_id = -1;

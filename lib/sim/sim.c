@@ -80,6 +80,15 @@ int gdfo__sim_check_options(const gdfo_sim_options *o)
 	return 0;
 }
 
+int gdfo__sim_options_or_default(const gdfo_sim_options **opts, gdfo_sim_options *defaults)
+{
+	if (!*opts) {
+		gdfo_sim_options_init(defaults, GDFO_SIM_OPTIONS_VERSION);
+		*opts = defaults;
+	}
+	return gdfo__sim_check_options(*opts);
+}
+
 int gdfo_sim_create(gdfo_sim **out, const gdfo_sim_cluster *cluster)
 {
 	gdfo_sim *s;
@@ -213,6 +222,25 @@ void gdfo__sim_acc_reset(gdfo_sim *sim, size_t n)
 	memset(sim->sr, 0, n * sizeof(*sim->sr));
 }
 
+void gdfo__sim_job_init(gdfo__des_job *job, gdfo_sim *sim, size_t n, uint32_t n_jobs, int32_t E, int32_t C,
+			double startup_ms)
+{
+	size_t i;
+
+	memset(job, 0, sizeof(*job));
+	job->stages = sim->ds;
+	job->n_stages = n;
+	job->children = sim->children;
+	job->job_arrival = sim->job_arrival;
+	job->job_end = sim->job_end;
+	job->n_jobs = n_jobs;
+	job->executors = E;
+	job->cores = C;
+	job->startup_ms = startup_ms;
+	for (i = 0; i < n; i++)
+		job->total_tasks += sim->ds[i].n_tasks;
+}
+
 /* Adds one run's per-stage figures (DES index k -> result slot map[k]). */
 static void stage_acc_add(gdfo_sim *sim, const gdfo__des_job *job, const size_t *slot)
 {
@@ -336,19 +364,8 @@ static int build_graph_job(gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_op
 		return rc;
 	gdfo__model_build(&sim->cluster, g, sim->ms, sim->topo, sim->pos, sim->ds, 0, sim->children, &nc, 0,
 			  E, C, mem, o);
-	memset(job, 0, sizeof(*job));
-	job->stages = sim->ds;
-	job->n_stages = n;
-	job->children = sim->children;
-	job->job_arrival = sim->job_arrival;
-	job->job_end = sim->job_end;
+	gdfo__sim_job_init(job, sim, n, 1, E, C, sim->cluster.executor_start_ms);
 	job->job_arrival[0] = 0;
-	job->n_jobs = 1;
-	job->executors = E;
-	job->cores = C;
-	job->startup_ms = sim->cluster.executor_start_ms;
-	for (i = 0; i < n; i++)
-		job->total_tasks += sim->ds[i].n_tasks;
 	if (job->total_tasks > 0x7fffffffULL)
 		return gdfo__error(GDFO_ERANGE, "pipeline '%s': %llu tasks is more than the simulator's 2^31",
 				   g->name, (unsigned long long)job->total_tasks);
@@ -391,11 +408,7 @@ int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	sim->have_result = 0;
 	if ((rc = check_graph_arg(g, "gdfo_sim_run_graph")))
 		return rc;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = gdfo__sim_check_options(opts)))
+	if ((rc = gdfo__sim_options_or_default(&opts, &defo)))
 		return rc;
 	resolve_graph(sim, g, opts, &E, &C, &mem, &price);
 	if ((rc = build_graph_job(sim, g, opts, E, C, mem, &job)))
@@ -514,11 +527,7 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 	if (!sim || !out || !graphs || n_graphs == 0)
 		return gdfo__error(GDFO_EINVAL, "gdfo_sim_run_jobs: NULL argument or no graphs");
 	sim->have_result = 0;
-	if (!opts) {
-		gdfo_sim_options_init(&defo, GDFO_SIM_OPTIONS_VERSION);
-		opts = &defo;
-	}
-	if ((rc = gdfo__sim_check_options(opts)))
+	if ((rc = gdfo__sim_options_or_default(&opts, &defo)))
 		return rc;
 	if (opts->batches > 0)
 		return gdfo__sim_bad_option("batches", "is not supported with several jobs");
@@ -540,7 +549,6 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
 	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
 		return rc;
-	memset(&job, 0, sizeof(job));
 	/* each job's stages are contiguous and topologically ordered */
 	for (j = 0, off = 0; j < n_graphs; j++) {
 		const gdfo_graph *g = graphs[j];
@@ -557,17 +565,7 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 			sim->topo[off + i] += off;
 		off += graphs[j]->n;
 	}
-	job.stages = sim->ds;
-	job.n_stages = n;
-	job.children = sim->children;
-	job.job_arrival = sim->job_arrival;
-	job.job_end = sim->job_end;
-	job.n_jobs = (uint32_t)n_graphs;
-	job.executors = E;
-	job.cores = C;
-	job.startup_ms = sim->cluster.executor_start_ms;
-	for (i = 0; i < n; i++)
-		job.total_tasks += sim->ds[i].n_tasks;
+	gdfo__sim_job_init(&job, sim, n, (uint32_t)n_graphs, E, C, sim->cluster.executor_start_ms);
 	if (job.total_tasks > 0x7fffffffULL)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: more than 2^31 tasks");
 	gdfo__sim_acc_reset(sim, n);
