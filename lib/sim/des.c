@@ -539,17 +539,17 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	if (ncores >= (1u << 28))
 		return gdfo__error(GDFO_ERANGE, "simulator: %llu cores is more than the engine's 2^28",
 				   (unsigned long long)ncores);
-	if ((rc = RESERVE(sim, free_cores, free_cap, ncores)) || (rc = RESERVE(sim, core_free, core_cap, ncores)) ||
+	if ((rc = GDFO__SIM_RESERVE(sim, free_cores, free_cap, ncores)) || (rc = GDFO__SIM_RESERVE(sim, core_free, core_cap, ncores)) ||
 	    (rc = gdfo__sim_reserve(&sim->execs, &sim->exec_cap, slots, sizeof(exec))) ||
-	    (rc = RESERVE(sim, runnable, runnable_cap, n)) || (rc = RESERVE(sim, indeg, indeg_cap, n + job->n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, runnable, runnable_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, indeg, indeg_cap, n + job->n_jobs)) ||
 	    (rc = gdfo__sim_reserve(&sim->heap, &sim->heap_cap, ncores + 2 * n + 2 * slots + 8, sizeof(ev))) ||
-	    (rc = RESERVE(sim, stack, stack_cap, n)))
+	    (rc = GDFO__SIM_RESERVE(sim, stack, stack_cap, n)))
 		return rc;
 	if (st.failing) {
 		uint64_t i;
-		if ((rc = RESERVE(sim, acc, acc_cap, job->total_tasks)) ||
-		    (rc = RESERVE(sim, attempts, attempts_cap, job->total_tasks)) ||
-		    (rc = RESERVE(sim, retry_next, retry_next_cap, job->total_tasks)))
+		if ((rc = GDFO__SIM_RESERVE(sim, acc, acc_cap, job->total_tasks)) ||
+		    (rc = GDFO__SIM_RESERVE(sim, attempts, attempts_cap, job->total_tasks)) ||
+		    (rc = GDFO__SIM_RESERVE(sim, retry_next, retry_next_cap, job->total_tasks)))
 			return rc;
 		for (i = 0; i < job->total_tasks; i++) {
 			sim->acc[i] = 0;

@@ -107,7 +107,7 @@ static int replay_order(gdfo_sim *sim, const gdfo_profile *p, size_t ne)
 	for (i = 0; i < n; i++)
 		sim->pos[sim->topo[i]] = i;
 	/* the children were built by profile index; rebuild them in DES order from a copy */
-	if ((rc = RESERVE(sim, stack, stack_cap, ne)))
+	if ((rc = GDFO__SIM_RESERVE(sim, stack, stack_cap, ne)))
 		return rc;
 	tmpc = sim->stack;
 	offs = (size_t *)sim->indeg; /* n entries free again */
@@ -180,7 +180,7 @@ static int replay_sort_measurements(gdfo_sim *sim, const gdfo_profile *p, mpoint
 	size_t so = 0, doff = 0, i, k;
 	int rc;
 
-	if ((rc = RESERVE(sim, sorted, sorted_cap, total_sorted)) || (rc = RESERVE(sim, dur, dur_cap, total)))
+	if ((rc = GDFO__SIM_RESERVE(sim, sorted, sorted_cap, total_sorted)) || (rc = GDFO__SIM_RESERVE(sim, dur, dur_cap, total)))
 		return rc;
 	for (i = 0; i < p->n; i++) {
 		const gdfo__profile_stage *s = &p->stages[sim->topo[i]];
@@ -300,7 +300,7 @@ int gdfo_sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profile
 			max_pts = p->stages[i].n_by_exec + 1;
 	}
 	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, 1)) ||
-	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)) || (rc = replay_order(sim, p, ne)))
+	    (rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)) || (rc = replay_order(sim, p, ne)))
 		return rc;
 	pts = gdfo__malloc(max_pts * sizeof(*pts));
 	if (!pts)

@@ -206,13 +206,13 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs)
 {
 	int rc;
-	if ((rc = RESERVE(sim, ms, ms_cap, n)) || (rc = RESERVE(sim, topo, topo_cap, n)) ||
-	    (rc = RESERVE(sim, pos, pos_cap, n)) || (rc = RESERVE(sim, indeg, indeg_cap, n + n_jobs)) ||
-	    (rc = RESERVE(sim, ds, ds_cap, n)) || (rc = RESERVE(sim, children, children_cap, n_edges)) ||
-	    (rc = RESERVE(sim, job_arrival, job_cap, n_jobs)) ||
-	    (rc = RESERVE(sim, job_end, job_end_cap, n_jobs)) ||
-	    (rc = RESERVE(sim, sr, sr_cap, n)) || (rc = RESERVE(sim, runnable, runnable_cap, n)) ||
-	    (rc = RESERVE(sim, tmp, tmp_cap, n)))
+	if ((rc = GDFO__SIM_RESERVE(sim, ms, ms_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, topo, topo_cap, n)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, pos, pos_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, indeg, indeg_cap, n + n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, ds, ds_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, children, children_cap, n_edges)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, job_arrival, job_cap, n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, job_end, job_end_cap, n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, sr, sr_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, runnable, runnable_cap, n)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, tmp, tmp_cap, n)))
 		return rc;
 	return 0;
 }
@@ -414,7 +414,7 @@ int gdfo_sim_run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	if ((rc = build_graph_job(sim, g, opts, E, C, mem, &job)))
 		return rc;
 	n = g->n;
-	if ((rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
+	if ((rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
 		return rc;
 	gdfo__sim_acc_reset(sim, n);
 	out->success = 1;
@@ -545,9 +545,9 @@ int gdfo_sim_run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *con
 	if (n > 0x7fffffff || n_graphs > 0x7fffffff)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: too many stages");
 	resolve_graph(sim, graphs[0], opts, &E, &C, &mem, &price);
-	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
+	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = GDFO__SIM_RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
-	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
+	    (rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
 		return rc;
 	/* each job's stages are contiguous and topologically ordered */
 	for (j = 0, off = 0; j < n_graphs; j++) {

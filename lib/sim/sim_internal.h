@@ -127,8 +127,8 @@ struct gdfo_sim {
 
 /* Grows a workspace array to hold n elements; never shrinks. */
 int gdfo__sim_reserve(void **p, size_t *cap, size_t n, size_t elem);
-/* RESERVE(sim, field, capf, n): gdfo__sim_reserve of one workspace field of the handle. */
-#define RESERVE(sim, field, capf, n) \
+/* GDFO__SIM_RESERVE(sim, field, capf, n): gdfo__sim_reserve of one workspace field of the handle. */
+#define GDFO__SIM_RESERVE(sim, field, capf, n) \
 	gdfo__sim_reserve((void **)&(sim)->field, &(sim)->capf, (n), sizeof(*(sim)->field))
 
 /* ---- what graph, multi-job and profile runs share (sim.c) -------------------- */
