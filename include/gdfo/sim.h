@@ -286,7 +286,8 @@ GDFO_API int gdfo_sim_job_result(double *arrival_ms, double *end_ms, const gdfo_
 /*
  * The last call's result as one JSON object: the gdfo_sim_result fields,
  * "stages" (per-stage results) and, for run_jobs, "jobs". Caller frees
- * with gdfo_free. Errors: GDFO_EINVAL (NULL, or no call made yet), GDFO_ENOMEM.
+ * with gdfo_free. Errors: GDFO_EINVAL (NULL, or no call made yet), GDFO_ERANGE
+ * (a result is not a finite number; the message names it), GDFO_ENOMEM.
  */
 GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
 

@@ -352,33 +352,6 @@ static void stage_name(char *buf, size_t cap, const gdfo__ev_stage *s)
 	buf[n] = 0;
 }
 
-static int pick_op(uint32_t bits, size_t n_parents)
-{
-#define HAS(op) (bits & (1u << (op)))
-	if (HAS(GDFO_OP_SINK))
-		return GDFO_OP_SINK;
-	if (n_parents == 0)
-		return GDFO_OP_SOURCE;
-	if (n_parents >= 2 && HAS(GDFO_OP_UNION) && !HAS(GDFO_OP_JOIN))
-		return GDFO_OP_UNION;
-	if (n_parents >= 2 && HAS(GDFO_OP_JOIN))
-		return GDFO_OP_JOIN;
-	if (HAS(GDFO_OP_WINDOW))
-		return GDFO_OP_WINDOW;
-	if (HAS(GDFO_OP_AGGREGATE))
-		return GDFO_OP_AGGREGATE;
-	if (HAS(GDFO_OP_SORT))
-		return GDFO_OP_SORT;
-	if (n_parents >= 2)
-		return GDFO_OP_JOIN; /* several shuffle inputs with the operators hidden by codegen */
-	if (HAS(GDFO_OP_FILTER))
-		return GDFO_OP_FILTER;
-	if (HAS(GDFO_OP_UDF))
-		return GDFO_OP_UDF;
-	return GDFO_OP_PROJECT;
-#undef HAS
-}
-
 /* ---- graph ---------------------------------------------------------------------- */
 
 int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
@@ -415,7 +388,7 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 		stage_name(name, sizeof(name), s);
 		st.id = s->id;
 		st.name = name;
-		st.op = pick_op(s->op_bits, d.n_parents[d.order[k]]);
+		st.op = gdfo__eventlog_pick_op(s->op_bits, d.n_parents[d.order[k]]);
 		if (st.op == GDFO_OP_JOIN && d.n_parents[d.order[k]] < 2)
 			st.op = GDFO_OP_PROJECT;
 		st.fused_ops = s->op_bits | (1u << st.op);

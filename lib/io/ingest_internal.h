@@ -1,7 +1,8 @@
 /*
  * Event-log ingestion internals: a validating, allocation-free JSON
  * scanner (eventlog_scan.c), the streaming line reader (eventlog_read.c),
- * and the state built from the events (eventlog.c, eventlog_build.c).
+ * and the state built from the events (eventlog.c, eventlog_events.c,
+ * eventlog_ops.c, eventlog_build.c).
  */
 #ifndef GDFO_INGEST_INTERNAL_H
 #define GDFO_INGEST_INTERNAL_H
@@ -144,13 +145,6 @@ typedef struct gdfo__kv {
 	char *key, *value;
 } gdfo__kv;
 
-/* Operators named in a SQL plan's whole-stage-codegen blocks, per execution. */
-typedef struct gdfo__codegen {
-	int64_t exec_id;
-	int64_t codegen_id;
-	uint32_t op_bits;
-} gdfo__codegen;
-
 struct gdfo_eventlog {
 	gdfo_eventlog_summary sum;
 	char *spark_version, *app_name, *app_id, *name;
@@ -165,15 +159,28 @@ struct gdfo_eventlog {
 	size_t n_live, cap_live;
 	gdfo__kv *conf;
 	size_t n_conf, cap_conf;
-	gdfo__codegen *codegen;
-	size_t n_codegen, cap_codegen;
 	int64_t first_submit, last_complete; /* over stages, -1 unknown */
 	int64_t records_in;
 	uint64_t max_line;
 };
 
-/* Event handling (eventlog.c). */
+/* Reads one line of the log into the gdfo_eventlog user (eventlog_events.c); a gdfo__line_fn. */
 int gdfo__eventlog_line(void *user, const char *line, size_t len);
+
+/* The stage with id, created (fields unknown) when create and missing; NULL on ENOMEM or missing. */
 gdfo__ev_stage *gdfo__eventlog_stage(gdfo_eventlog *log, int64_t id, int create);
+/* Frees n properties and the array. */
+void gdfo__eventlog_conf_free(gdfo__kv *kv, size_t n);
+
+/*
+ * Operator guessing (eventlog_ops.c). op_hint: the operators (1 << gdfo_op)
+ * a Spark SQL plan node, RDD scope name or RDD / stage operation name
+ * suggests; scope_hint: the same for the "name" inside an RDD Scope string.
+ * pick_op: the operator a stage with those hints and n_parents parents is
+ * modelled as.
+ */
+uint32_t gdfo__eventlog_op_hint(const char *s, size_t n);
+uint32_t gdfo__eventlog_scope_hint(const gdfo__jstr *scope);
+int gdfo__eventlog_pick_op(uint32_t bits, size_t n_parents);
 
 #endif

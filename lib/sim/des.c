@@ -475,6 +475,32 @@ static void exec_up(state *st, uint32_t x)
 		push_free(st, c);
 }
 
+double gdfo__des_critical_path(gdfo__des_job *job)
+{
+	size_t k, j, n = job->n_stages;
+	double cp = 0;
+
+	for (k = 0; k < n; k++)
+		job->stages[k].cp_ms = 0;
+	for (k = 0; k < n; k++) {
+		gdfo__des_stage *d = &job->stages[k];
+		double base = job->job_arrival[d->job], end;
+		if (job->startup_ms > base)
+			base = job->startup_ms;
+		if (d->cp_ms < base)
+			d->cp_ms = base;
+		end = d->cp_ms + d->setup_ms + d->max_chain_ms;
+		if (end > cp)
+			cp = end;
+		for (j = 0; j < d->n_children; j++) {
+			gdfo__des_stage *dc = &job->stages[job->children[d->child_off + j]];
+			if (dc->cp_ms < end)
+				dc->cp_ms = end;
+		}
+	}
+	return cp;
+}
+
 int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, gdfo__rng *rng,
 		  gdfo__des_out *out)
 {
@@ -513,17 +539,17 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	if (ncores >= (1u << 28))
 		return gdfo__error(GDFO_ERANGE, "simulator: %llu cores is more than the engine's 2^28",
 				   (unsigned long long)ncores);
-	if ((rc = RESERVE(sim, free_cores, free_cap, ncores)) || (rc = RESERVE(sim, core_free, core_cap, ncores)) ||
+	if ((rc = GDFO__SIM_RESERVE(sim, free_cores, free_cap, ncores)) || (rc = GDFO__SIM_RESERVE(sim, core_free, core_cap, ncores)) ||
 	    (rc = gdfo__sim_reserve(&sim->execs, &sim->exec_cap, slots, sizeof(exec))) ||
-	    (rc = RESERVE(sim, runnable, runnable_cap, n)) || (rc = RESERVE(sim, indeg, indeg_cap, n + job->n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, runnable, runnable_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, indeg, indeg_cap, n + job->n_jobs)) ||
 	    (rc = gdfo__sim_reserve(&sim->heap, &sim->heap_cap, ncores + 2 * n + 2 * slots + 8, sizeof(ev))) ||
-	    (rc = RESERVE(sim, stack, stack_cap, n)))
+	    (rc = GDFO__SIM_RESERVE(sim, stack, stack_cap, n)))
 		return rc;
 	if (st.failing) {
 		uint64_t i;
-		if ((rc = RESERVE(sim, acc, acc_cap, job->total_tasks)) ||
-		    (rc = RESERVE(sim, attempts, attempts_cap, job->total_tasks)) ||
-		    (rc = RESERVE(sim, retry_next, retry_next_cap, job->total_tasks)))
+		if ((rc = GDFO__SIM_RESERVE(sim, acc, acc_cap, job->total_tasks)) ||
+		    (rc = GDFO__SIM_RESERVE(sim, attempts, attempts_cap, job->total_tasks)) ||
+		    (rc = GDFO__SIM_RESERVE(sim, retry_next, retry_next_cap, job->total_tasks)))
 			return rc;
 		for (i = 0; i < job->total_tasks; i++) {
 			sim->acc[i] = 0;
@@ -701,26 +727,7 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 	} else {
 		st.executor_ms = (double)init * out->makespan_ms;
 	}
-	/* critical path: stages are in topological order */
-	for (k = 0; k < n; k++)
-		job->stages[k].cp_ms = 0;
-	for (k = 0; k < n; k++) {
-		gdfo__des_stage *d = &job->stages[k];
-		double base = job->job_arrival[d->job], end;
-		size_t j;
-		if (job->startup_ms > base)
-			base = job->startup_ms;
-		if (d->cp_ms < base)
-			d->cp_ms = base;
-		end = d->cp_ms + d->setup_ms + d->max_chain_ms;
-		if (end > out->critical_path_ms)
-			out->critical_path_ms = end;
-		for (j = 0; j < d->n_children; j++) {
-			gdfo__des_stage *dc = &job->stages[job->children[d->child_off + j]];
-			if (dc->cp_ms < end)
-				dc->cp_ms = end;
-		}
-	}
+	out->critical_path_ms = gdfo__des_critical_path(job);
 	out->executor_ms = st.executor_ms;
 	out->work_ms = st.work_ms;
 	out->task_events = st.task_events;

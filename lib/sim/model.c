@@ -622,26 +622,7 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 				out->makespan_ms = st[k].end_ms;
 	}
 	out->executor_ms = (double)job->executors * out->makespan_ms;
-	/* critical path */
-	for (k = 0; k < n; k++)
-		st[k].cp_ms = 0;
-	for (k = 0; k < n; k++) {
-		gdfo__des_stage *d = &st[k];
-		double base = job->job_arrival[d->job], end;
-		if (job->startup_ms > base)
-			base = job->startup_ms;
-		if (d->cp_ms < base)
-			d->cp_ms = base;
-		end = d->cp_ms + d->setup_ms + d->max_chain_ms;
-		if (end > out->critical_path_ms)
-			out->critical_path_ms = end;
-		for (size_t q = 0; q < d->n_children; q++) {
-			gdfo__des_stage *c = &st[job->children[d->child_off + q]];
-			if (c->cp_ms < end)
-				c->cp_ms = end;
-		}
-		d->work_ms = 0;
-	}
+	out->critical_path_ms = gdfo__des_critical_path(job);
 	/* per-stage work for results: recompute from the task durations */
 	for (k = 0; k < n; k++) {
 		gdfo__des_stage *d = &st[k];

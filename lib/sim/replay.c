@@ -107,7 +107,7 @@ static int replay_order(gdfo_sim *sim, const gdfo_profile *p, size_t ne)
 	for (i = 0; i < n; i++)
 		sim->pos[sim->topo[i]] = i;
 	/* the children were built by profile index; rebuild them in DES order from a copy */
-	if ((rc = RESERVE(sim, stack, stack_cap, ne)))
+	if ((rc = GDFO__SIM_RESERVE(sim, stack, stack_cap, ne)))
 		return rc;
 	tmpc = sim->stack;
 	offs = (size_t *)sim->indeg; /* n entries free again */
@@ -180,7 +180,7 @@ static int replay_sort_measurements(gdfo_sim *sim, const gdfo_profile *p, mpoint
 	size_t so = 0, doff = 0, i, k;
 	int rc;
 
-	if ((rc = RESERVE(sim, sorted, sorted_cap, total_sorted)) || (rc = RESERVE(sim, dur, dur_cap, total)))
+	if ((rc = GDFO__SIM_RESERVE(sim, sorted, sorted_cap, total_sorted)) || (rc = GDFO__SIM_RESERVE(sim, dur, dur_cap, total)))
 		return rc;
 	for (i = 0; i < p->n; i++) {
 		const gdfo__profile_stage *s = &p->stages[sim->topo[i]];
@@ -297,7 +297,7 @@ int gdfo__sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profil
 			max_pts = p->stages[i].n_by_exec + 1;
 	}
 	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, 1)) ||
-	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)) || (rc = replay_order(sim, p, ne)))
+	    (rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)) || (rc = replay_order(sim, p, ne)))
 		return rc;
 	pts = gdfo__malloc(max_pts * sizeof(*pts));
 	if (!pts)
@@ -308,18 +308,8 @@ int gdfo__sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profil
 		free(pts);
 		return rc;
 	}
-	memset(&job, 0, sizeof(job));
-	job.stages = sim->ds;
-	job.n_stages = n;
-	job.children = sim->children;
-	job.job_arrival = sim->job_arrival;
-	job.job_end = sim->job_end;
+	gdfo__sim_job_init(&job, sim, n, 1, E, C, 0);
 	job.job_arrival[0] = 0;
-	job.n_jobs = 1;
-	job.executors = E;
-	job.cores = C;
-	job.startup_ms = 0;
-	job.total_tasks = total;
 	gdfo__sim_acc_reset(sim, n);
 	out->success = 1;
 	out->failed_stage_id = -1;

@@ -189,13 +189,13 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_jobs)
 {
 	int rc;
-	if ((rc = RESERVE(sim, ms, ms_cap, n)) || (rc = RESERVE(sim, topo, topo_cap, n)) ||
-	    (rc = RESERVE(sim, pos, pos_cap, n)) || (rc = RESERVE(sim, indeg, indeg_cap, n + n_jobs)) ||
-	    (rc = RESERVE(sim, ds, ds_cap, n)) || (rc = RESERVE(sim, children, children_cap, n_edges)) ||
-	    (rc = RESERVE(sim, job_arrival, job_cap, n_jobs)) ||
-	    (rc = RESERVE(sim, job_end, job_end_cap, n_jobs)) ||
-	    (rc = RESERVE(sim, sr, sr_cap, n)) || (rc = RESERVE(sim, runnable, runnable_cap, n)) ||
-	    (rc = RESERVE(sim, tmp, tmp_cap, n)))
+	if ((rc = GDFO__SIM_RESERVE(sim, ms, ms_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, topo, topo_cap, n)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, pos, pos_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, indeg, indeg_cap, n + n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, ds, ds_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, children, children_cap, n_edges)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, job_arrival, job_cap, n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, job_end, job_end_cap, n_jobs)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, sr, sr_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, runnable, runnable_cap, n)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, tmp, tmp_cap, n)))
 		return rc;
 	return 0;
 }
@@ -203,6 +203,25 @@ int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_j
 void gdfo__sim_acc_reset(gdfo_sim *sim, size_t n)
 {
 	memset(sim->sr, 0, n * sizeof(*sim->sr));
+}
+
+void gdfo__sim_job_init(gdfo__des_job *job, gdfo_sim *sim, size_t n, uint32_t n_jobs, int32_t E, int32_t C,
+			double startup_ms)
+{
+	size_t i;
+
+	memset(job, 0, sizeof(*job));
+	job->stages = sim->ds;
+	job->n_stages = n;
+	job->children = sim->children;
+	job->job_arrival = sim->job_arrival;
+	job->job_end = sim->job_end;
+	job->n_jobs = n_jobs;
+	job->executors = E;
+	job->cores = C;
+	job->startup_ms = startup_ms;
+	for (i = 0; i < n; i++)
+		job->total_tasks += sim->ds[i].n_tasks;
 }
 
 /* Adds one run's per-stage figures (DES index k -> result slot map[k]). */
@@ -328,19 +347,8 @@ static int build_graph_job(gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_op
 		return rc;
 	gdfo__model_build(&sim->cluster, g, sim->ms, sim->topo, sim->pos, sim->ds, 0, sim->children, &nc, 0,
 			  E, C, mem, o);
-	memset(job, 0, sizeof(*job));
-	job->stages = sim->ds;
-	job->n_stages = n;
-	job->children = sim->children;
-	job->job_arrival = sim->job_arrival;
-	job->job_end = sim->job_end;
+	gdfo__sim_job_init(job, sim, n, 1, E, C, sim->cluster.executor_start_ms);
 	job->job_arrival[0] = 0;
-	job->n_jobs = 1;
-	job->executors = E;
-	job->cores = C;
-	job->startup_ms = sim->cluster.executor_start_ms;
-	for (i = 0; i < n; i++)
-		job->total_tasks += sim->ds[i].n_tasks;
 	if (job->total_tasks > 0x7fffffffULL)
 		return gdfo__error(GDFO_ERANGE, "pipeline '%s': %llu tasks is more than the simulator's 2^31",
 				   g->name, (unsigned long long)job->total_tasks);
@@ -386,7 +394,7 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	if ((rc = build_graph_job(sim, g, opts, E, C, mem, &job)))
 		return rc;
 	n = g->n;
-	if ((rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
+	if ((rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
 		return rc;
 	gdfo__sim_acc_reset(sim, n);
 	out->success = 1;
@@ -514,11 +522,10 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 	if (n > 0x7fffffff || n_graphs > 0x7fffffff)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: too many stages");
 	resolve_graph(sim, graphs[0], opts, &E, &C, &mem, &price);
-	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
+	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = GDFO__SIM_RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
-	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
+	    (rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
 		return rc;
-	memset(&job, 0, sizeof(job));
 	/* each job's stages are contiguous and topologically ordered */
 	for (j = 0, off = 0; j < n_graphs; j++) {
 		const gdfo_graph *g = graphs[j];
@@ -535,17 +542,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 			sim->topo[off + i] += off;
 		off += graphs[j]->n;
 	}
-	job.stages = sim->ds;
-	job.n_stages = n;
-	job.children = sim->children;
-	job.job_arrival = sim->job_arrival;
-	job.job_end = sim->job_end;
-	job.n_jobs = (uint32_t)n_graphs;
-	job.executors = E;
-	job.cores = C;
-	job.startup_ms = sim->cluster.executor_start_ms;
-	for (i = 0; i < n; i++)
-		job.total_tasks += sim->ds[i].n_tasks;
+	gdfo__sim_job_init(&job, sim, n, (uint32_t)n_graphs, E, C, sim->cluster.executor_start_ms);
 	if (job.total_tasks > 0x7fffffffULL)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: more than 2^31 tasks");
 	gdfo__sim_acc_reset(sim, n);

@@ -128,8 +128,8 @@ struct gdfo_sim {
 
 /* Grows a workspace array to hold n elements; never shrinks. */
 int gdfo__sim_reserve(void **p, size_t *cap, size_t n, size_t elem);
-/* RESERVE(sim, field, capf, n): gdfo__sim_reserve of one workspace field of the handle. */
-#define RESERVE(sim, field, capf, n) \
+/* GDFO__SIM_RESERVE(sim, field, capf, n): gdfo__sim_reserve of one workspace field of the handle. */
+#define GDFO__SIM_RESERVE(sim, field, capf, n) \
 	gdfo__sim_reserve((void **)&(sim)->field, &(sim)->capf, (n), sizeof(*(sim)->field))
 
 /* ---- what graph, multi-job and profile runs share (sim.c) -------------------- */
@@ -150,6 +150,13 @@ int gdfo__sim_cmp_double(const void *a, const void *b);
 double gdfo__sim_quantile_sorted(const double *v, size_t n, double q);
 /* The RNG seed of run r (splitmix64 of seed and r). */
 uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r);
+/*
+ * A DES job over the handle's workspaces (ds, children, job_arrival,
+ * job_end): n stages in n_jobs jobs on E executors of C cores, the
+ * initial executors usable at startup_ms; total_tasks summed.
+ */
+void gdfo__sim_job_init(gdfo__des_job *job, gdfo_sim *sim, size_t n, uint32_t n_jobs, int32_t E, int32_t C,
+			double startup_ms);
 /* Zeroes the per-stage result sums of n stages. */
 void gdfo__sim_acc_reset(gdfo_sim *sim, size_t n);
 /* Adds simulated run r to the sums in out and to the executor time. */
@@ -187,6 +194,13 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 
 /* Kahn's order of g into topo (FIFO by insertion index); needs n scratch in indeg. */
 int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg);
+
+/*
+ * The critical path of a job whose stages are in topological order: the
+ * latest end of a chain of setups and longest tasks from each job's
+ * arrival (or the executors' startup). Uses the stages' cp_ms.
+ */
+double gdfo__des_critical_path(gdfo__des_job *job);
 
 /*
  * The stage-level fluid schedule of a DES job built from a model

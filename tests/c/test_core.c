@@ -14,6 +14,7 @@
 #include "core/json_write.h"
 #include "core/topo.h"
 #include "gdfo/gdfo.h"
+#include "sim/sim_internal.h"
 
 /* ---- id map ---------------------------------------------------------------- */
 
@@ -384,6 +385,36 @@ START_TEST(json_writer)
 }
 END_TEST
 
+/* The simulator wrote NaN and infinity as 0; the result JSON now fails instead. */
+START_TEST(sim_result_json_refuses_non_finite)
+{
+	gdfo_gen_options go;
+	gdfo_graph *g;
+	gdfo_sim *sim;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	char *json = NULL;
+
+	ck_assert_int_eq(gdfo_gen_options_init(&go, GDFO_GEN_OPTIONS_VERSION), 0);
+	ck_assert_int_eq(gdfo_generate(&g, &go), 0);
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_result_to_json(&json, sim), 0);
+	ck_assert_ptr_nonnull(json);
+	gdfo_free(json);
+
+	sim->result.utilization = NAN;
+	ck_assert_int_eq(gdfo_sim_result_to_json(&json, sim), GDFO_ERANGE);
+	ck_assert_ptr_null(json);
+	ck_assert_str_eq(gdfo_last_error(), "simulation result: cannot write utilization: nan is not a JSON number");
+	sim->result.utilization = 0.5;
+	sim->sr[0].end_ms = INFINITY;
+	ck_assert_int_eq(gdfo_sim_result_to_json(&json, sim), GDFO_ERANGE);
+	ck_assert_str_eq(gdfo_last_error(), "simulation result: cannot write end_ms: inf is not a JSON number");
+	gdfo_sim_free(sim);
+	gdfo_graph_free(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("core");
@@ -398,6 +429,7 @@ static Suite *suite(void)
 	tcase_add_test(t, utf8_check);
 	tcase_add_test(t, json_numbers);
 	tcase_add_test(t, json_writer);
+	tcase_add_test(t, sim_result_json_refuses_non_finite);
 	suite_add_tcase(s, t);
 	return s;
 }
