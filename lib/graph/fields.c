@@ -14,9 +14,9 @@
 #define NONE (-1)
 
 #define STAT(n, lo, dv, doc) \
-	{#n, GDFO_FIELD_DOUBLE, offsetof(gdfo_stage_stats, n), lo, DBL_MAX, dv, 0, NONE, NULL, doc}
+	{#n, GDFO_FIELD_DOUBLE, offsetof(gdfo_stage_stats, n), lo, DBL_MAX, dv, 0, NONE, NULL, doc, 0, 0}
 
-static const gdfo__field stage_stats[] = {
+static const gdfo__field_desc stage_stats[] = {
 	STAT(rows_in, 0, 0, "rows read from all inputs"),
 	STAT(bytes_in, 0, 0, "bytes read from all inputs"),
 	STAT(selectivity, 0, 1, "rows out / rows in (may exceed 1: explode, join fan-out)"),
@@ -25,45 +25,46 @@ static const gdfo__field stage_stats[] = {
 	STAT(cpu_ns_per_row, 0, 0, "CPU nanoseconds per input row"),
 };
 
-#define KNOB(n, t, lo, hi, zero, op, names, doc) \
-	{#n, t, offsetof(gdfo_stage_knobs, n), lo, hi, 0, zero, op, names, doc}
+#define KNOB(n, t, lo, hi, zero, op, names, feat, scale, doc) \
+	{#n, t, offsetof(gdfo_stage_knobs, n), lo, hi, 0, zero, op, names, doc, GDFO__FEAT_##feat, scale}
 
-/* Order is the JSON order. */
-static const gdfo__field stage_knobs[] = {
-	KNOB(partitions, GDFO_FIELD_INT32, 1, GDFO_PARTITIONS_MAX, 1, NONE, NULL,
+/* Order is the JSON order and the order of the encoder's knob features. */
+static const gdfo__field_desc stage_knobs[] = {
+	KNOB(partitions, GDFO_FIELD_INT32, 1, GDFO_PARTITIONS_MAX, 1, NONE, NULL, LOG_DEFAULT, 10,
 	     "tasks of the stage (shuffle partitions or scan splits)"),
 	KNOB(join_strategy, GDFO_FIELD_ENUM, 0, GDFO_JOIN_STRATEGY_COUNT - 1, 0, GDFO_OP_JOIN,
-	     gdfo_join_strategy_name, "how the join moves its inputs"),
+	     gdfo_join_strategy_name, ONE_HOT, 0, "how the join moves its inputs"),
 	KNOB(cache, GDFO_FIELD_ENUM, 0, GDFO_CACHE_LEVEL_COUNT - 1, 0, NONE, gdfo_cache_level_name,
-	     "where the stage's output is kept for its consumers"),
+	     ONE_HOT, 0, "where the stage's output is kept for its consumers"),
 	KNOB(priority, GDFO_FIELD_INT32, -GDFO_PRIORITY_MAX, GDFO_PRIORITY_MAX, 0, NONE, NULL,
-	     "scheduling priority, higher runs first"),
-	KNOB(target_file_bytes, GDFO_FIELD_INT64, MIB, 1125899906842624.0, 1, GDFO_OP_SINK, NULL,
+	     SIGNED_LOG, 10, "scheduling priority, higher runs first"),
+	KNOB(target_file_bytes, GDFO_FIELD_INT64, MIB, 1125899906842624.0, 1, GDFO_OP_SINK, NULL, LOG, 30,
 	     "target size of the files a sink writes"),
-	KNOB(compaction_every, GDFO_FIELD_INT32, 1, GDFO_COMPACTION_MAX, 1, GDFO_OP_SINK, NULL,
+	KNOB(compaction_every, GDFO_FIELD_INT32, 1, GDFO_COMPACTION_MAX, 1, GDFO_OP_SINK, NULL, LOG, 10,
 	     "compact a sink's table every N runs, 0 = never"),
 };
 
-#define GKNOB(n, t, lo, hi, doc) {#n, t, offsetof(gdfo_graph_knobs, n), lo, hi, 0, 1, NONE, NULL, doc}
+#define GKNOB(n, t, lo, hi, scale, doc) \
+	{#n, t, offsetof(gdfo_graph_knobs, n), lo, hi, 0, 1, NONE, NULL, doc, GDFO__FEAT_LOG, scale}
 
-static const gdfo__field graph_knobs[] = {
-	GKNOB(executors, GDFO_FIELD_INT32, 1, 100000, "executors the pipeline runs on"),
-	GKNOB(cores_per_executor, GDFO_FIELD_INT32, 1, 1024, "cores (task slots) per executor"),
-	GKNOB(memory_per_executor_bytes, GDFO_FIELD_INT64, 64 * MIB, 17592186044416.0,
+static const gdfo__field_desc graph_knobs[] = {
+	GKNOB(executors, GDFO_FIELD_INT32, 1, 100000, 10, "executors the pipeline runs on"),
+	GKNOB(cores_per_executor, GDFO_FIELD_INT32, 1, 1024, 5, "cores (task slots) per executor"),
+	GKNOB(memory_per_executor_bytes, GDFO_FIELD_INT64, 64 * MIB, 17592186044416.0, 30,
 	      "memory per executor"),
 };
 
-static const gdfo__field cluster[] = {
+static const gdfo__field_desc cluster[] = {
 	{"executors_available", GDFO_FIELD_INT32, offsetof(gdfo_cluster, executors_available), 0, 100000, 0,
-	 0, NONE, NULL, "executors the cluster can give, 0 = unknown"},
+	 0, NONE, NULL, "executors the cluster can give, 0 = unknown", 0, 0},
 	{"price_per_executor_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_executor_s), 0, 1e12, 0,
-	 0, NONE, NULL, "currency units per executor-second, 0 = unknown"},
+	 0, NONE, NULL, "currency units per executor-second, 0 = unknown", 0, 0},
 	{"slo_ms", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, slo_ms), 0, 1e15, 0, 0, NONE, NULL,
-	 "end-to-end latency objective, 0 = none"},
+	 "end-to-end latency objective, 0 = none", 0, 0},
 };
 
 static const struct {
-	const gdfo__field *fields;
+	const gdfo__field_desc *fields;
 	size_t n;
 	const char *group;
 	int abi;
@@ -74,7 +75,7 @@ static const struct {
 	[GDFO_FIELDS_CLUSTER] = {cluster, GDFO__ARRAY_LEN(cluster), "cluster", GDFO__ABI_CLUSTER},
 };
 
-const gdfo__field *gdfo__fields(int set, size_t *n)
+const gdfo__field_desc *gdfo__fields(int set, size_t *n)
 {
 	if (set < 0 || set >= GDFO_FIELD_SET_COUNT) {
 		*n = 0;
@@ -89,7 +90,7 @@ const char *gdfo__fields_group(int set)
 	return sets[set].group;
 }
 
-double gdfo__field_get(const void *s, const gdfo__field *f)
+double gdfo__field_get(const void *s, const gdfo__field_desc *f)
 {
 	const char *p = (const char *)s + f->offset;
 	switch (f->type) {
@@ -100,7 +101,7 @@ double gdfo__field_get(const void *s, const gdfo__field *f)
 	}
 }
 
-void gdfo__field_set(void *s, const gdfo__field *f, double v)
+void gdfo__field_set(void *s, const gdfo__field_desc *f, double v)
 {
 	char *p = (char *)s + f->offset;
 	switch (f->type) {
@@ -122,7 +123,7 @@ void gdfo__fields_defaults(int set, void *out)
 		gdfo__field_set(out, &sets[set].fields[i], sets[set].fields[i].def);
 }
 
-void gdfo__field_range_text(char *out, size_t cap, const gdfo__field *f)
+void gdfo__field_range_text(char *out, size_t cap, const gdfo__field_desc *f)
 {
 	const char *zero = f->zero_ok ? "0 (default) or " : "";
 
@@ -132,7 +133,7 @@ void gdfo__field_range_text(char *out, size_t cap, const gdfo__field *f)
 		snprintf(out, cap, "%s%.17g to %.17g", zero, f->min, f->max);
 }
 
-static int check_one(const gdfo__field *f, const void *s, int op, const char *who, const char *group)
+static int check_one(const gdfo__field_desc *f, const void *s, int op, const char *who, const char *group)
 {
 	double v = gdfo__field_get(s, f);
 	char range[96];
@@ -170,6 +171,56 @@ int gdfo__fields_check(int set, const void *s, int op, const char *who)
 	return 0;
 }
 
+/* ---- encoder features ----------------------------------------------------- */
+
+static size_t feature_width(const gdfo__field_desc *f)
+{
+	switch (f->feature) {
+	case GDFO__FEAT_LOG:
+	case GDFO__FEAT_SIGNED_LOG: return 1;
+	case GDFO__FEAT_LOG_DEFAULT: return 2;
+	case GDFO__FEAT_ONE_HOT: return (size_t)(f->max - f->min) + 1;
+	default: return 0;
+	}
+}
+
+size_t gdfo__fields_feature_width(int set)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < sets[set].n; i++)
+		w += feature_width(&sets[set].fields[i]);
+	return w;
+}
+
+void gdfo__fields_features(float *f, int set, const void *s, int op)
+{
+	size_t i;
+
+	for (i = 0; i < sets[set].n; i++) {
+		const gdfo__field_desc *d = &sets[set].fields[i];
+		double v = gdfo__field_get(s, d);
+
+		switch (d->feature) {
+		case GDFO__FEAT_LOG:
+			f[0] = (float)(log1p(v > 0.0 ? v : 0.0) / d->feature_scale);
+			break;
+		case GDFO__FEAT_LOG_DEFAULT:
+			f[0] = (float)(log1p(v > 0.0 ? v : 0.0) / d->feature_scale);
+			f[1] = v == 0;
+			break;
+		case GDFO__FEAT_SIGNED_LOG:
+			f[0] = (float)((v < 0 ? -1.0 : 1.0) * log1p(fabs(v)) / d->feature_scale);
+			break;
+		case GDFO__FEAT_ONE_HOT:
+			if ((d->only_op < 0 || op == d->only_op) && v >= d->min && v <= d->max)
+				f[(size_t)(v - d->min)] = 1.0f;
+			break;
+		}
+		f += feature_width(d);
+	}
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 size_t gdfo_field_count(int set)
@@ -185,7 +236,7 @@ unsigned int gdfo_field_set_version(int set)
 int gdfo_field_at(gdfo_field_info *out, int set, size_t index)
 {
 	gdfo_field_info info;
-	const gdfo__field *f;
+	const gdfo__field_desc *f;
 	int rc;
 
 	if ((rc = gdfo__abi_check(out, GDFO__ABI_FIELD_INFO, "gdfo_field_at")))
@@ -212,7 +263,7 @@ int gdfo_field_at(gdfo_field_info *out, int set, size_t index)
 
 const char *gdfo_field_value_name(int set, size_t index, int value)
 {
-	const gdfo__field *f;
+	const gdfo__field_desc *f;
 
 	if (set < 0 || set >= GDFO_FIELD_SET_COUNT || index >= sets[set].n)
 		return NULL;

@@ -54,7 +54,7 @@ static int add_string(cJSON *obj, const char *key, const char *v);
 static int read_fields(void *s, int set, const cJSON *parent, const char *key, const char *path)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
-	const gdfo__field *fields;
+	const gdfo__field_desc *fields;
 	const char *keys[32];
 	char p[GDFO__PATH_MAX], fp[GDFO__PATH_MAX];
 	size_t n, i;
@@ -72,7 +72,7 @@ static int read_fields(void *s, int set, const cJSON *parent, const char *key, c
 	if (gdfo__json_only_keys(o, keys, p))
 		return GDFO_EFORMAT;
 	for (i = 0; i < n; i++) {
-		const gdfo__field *f = &fields[i];
+		const gdfo__field_desc *f = &fields[i];
 		double lo = f->zero_ok && f->min > 0 ? 0 : f->min, v;
 		int64_t iv;
 		int32_t ev;
@@ -104,7 +104,7 @@ static int read_fields(void *s, int set, const cJSON *parent, const char *key, c
 static int write_fields(cJSON *parent, const char *key, int set, const void *s, int op)
 {
 	cJSON *o = cJSON_AddObjectToObject(parent, key);
-	const gdfo__field *fields;
+	const gdfo__field_desc *fields;
 	size_t n, i;
 	int rc;
 
@@ -112,7 +112,7 @@ static int write_fields(cJSON *parent, const char *key, int set, const void *s, 
 		return gdfo__json_oom();
 	fields = gdfo__fields(set, &n);
 	for (i = 0; i < n; i++) {
-		const gdfo__field *f = &fields[i];
+		const gdfo__field_desc *f = &fields[i];
 		double v = gdfo__field_get(s, f);
 		if (f->only_op >= 0 && op >= 0 && op != f->only_op)
 			continue;

@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "core/abi.h"
+#include "graph/fields.h"
 #include "graph/graph_internal.h"
 #include "graph/telemetry_internal.h"
 #include "nn/nn_internal.h"
 
+/* Fixed columns; the knob blocks come from the field tables (lib/graph/fields.c). */
 enum {
 	F_OP = 0,              /* 10: operator one-hot */
 	F_ROWS_IN = 10,
@@ -22,29 +24,35 @@ enum {
 	F_CPU = 15,
 	F_ROWS_OUT = 16,
 	F_FUSED = 17,
-	F_PARTITIONS = 18,
-	F_PARTITIONS_DEFAULT = 19,
-	F_JOIN_STRATEGY = 20,  /* 4: one-hot, joins only */
-	F_CACHE = 24,          /* 3: one-hot */
-	F_PRIORITY = 27,
-	F_FILE_BYTES = 28,
-	F_COMPACTION = 29,
-	F_TELEMETRY = 30,      /* 10 (value, present) pairs */
-	F_DEPTH = 50,
-	F_HEIGHT = 51,
-	F_IN_DEGREE = 52,
-	F_OUT_DEGREE = 53,
-	F_EXECUTORS = 54,
-	F_CORES = 55,
-	F_MEMORY = 56,
-	F_OBJECTIVE = 57,      /* 3: w1, w2, w3 */
-	F_EXECUTORS_AVAILABLE = 60,
-	F_PRICE = 61,
-	F_SLO = 62,
-	F_INNER_JOIN = 63
+	F_STAGE_KNOBS = 18,    /* the stage knobs' features, in table order */
+	N_TELEMETRY = 20,      /* 10 (value, present) pairs */
+	N_SHAPE = 4,           /* depth, height, in-degree, out-degree */
+	N_OBJECTIVE = 3,       /* w1, w2, w3 */
+	N_CLUSTER = 3          /* executors available, price, SLO; then the inner-join flag */
 };
 
-_Static_assert(F_INNER_JOIN + 1 == GDFO_NN_FEATURES, "feature table and GDFO_NN_FEATURES disagree");
+/* Where each block starts: after the stage knobs every position depends on the tables. */
+typedef struct layout {
+	size_t telemetry, shape, graph_knobs, objective, cluster, inner_join, total;
+} layout;
+
+static void layout_of(layout *L)
+{
+	L->telemetry = F_STAGE_KNOBS + gdfo__fields_feature_width(GDFO_FIELDS_STAGE_KNOBS);
+	L->shape = L->telemetry + N_TELEMETRY;
+	L->graph_knobs = L->shape + N_SHAPE;
+	L->objective = L->graph_knobs + gdfo__fields_feature_width(GDFO_FIELDS_GRAPH_KNOBS);
+	L->cluster = L->objective + N_OBJECTIVE;
+	L->inner_join = L->cluster + N_CLUSTER;
+	L->total = L->inner_join + 1;
+}
+
+size_t gdfo__nn_feature_count(void)
+{
+	layout L;
+	layout_of(&L);
+	return L.total;
+}
 
 static float lg(double x, double scale)
 {
@@ -83,6 +91,7 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		     const gdfo_telemetry *tel, const gdfo_objective *objective)
 {
 	gdfo_objective obj;
+	layout L;
 	size_t N, i, k, *order = NULL;
 	uint32_t *depth = NULL, *height = NULL;
 	int rc;
@@ -94,6 +103,11 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		return gdfo__error(GDFO_EINVAL,
 				   "gdfo_nn_features: n_rows is %zu but graph '%s' has %zu stages",
 				   n_rows, g->name, N);
+	layout_of(&L);
+	if (L.total != GDFO_NN_FEATURES)
+		return gdfo__error(GDFO_EINTERNAL,
+				   "gdfo_nn_features: the field tables give %zu feature columns but GDFO_NN_FEATURES is %d; set it in include/gdfo/nn.h",
+				   L.total, GDFO_NN_FEATURES);
 	if ((rc = gdfo_objective_validate(objective)))
 		return gdfo__error_prefix(rc, "gdfo_nn_features");
 	gdfo_objective_init(&obj, GDFO_OBJECTIVE_VERSION);
@@ -126,7 +140,6 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 	for (i = 0; i < N; i++) {
 		const gdfo__stage *s = &g->stages[i];
 		const gdfo_stage_stats *st = &s->stats;
-		const gdfo_stage_knobs *kn = &s->knobs;
 		float *f = out + i * GDFO_NN_FEATURES;
 		double sel = st->selectivity < 1e-6 ? 1e-6 : (st->selectivity > 1e6 ? 1e6 : st->selectivity);
 		int fused = __builtin_popcount(s->fused_ops);
@@ -141,38 +154,26 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		f[F_CPU] = lg(st->cpu_ns_per_row, 10);
 		f[F_ROWS_OUT] = lg(st->rows_in * st->selectivity, 20);
 		f[F_FUSED] = (float)fused / 10.0f;
-		f[F_PARTITIONS] = lg(kn->partitions, 10);
-		f[F_PARTITIONS_DEFAULT] = kn->partitions == 0;
-		if (s->op == GDFO_OP_JOIN && kn->join_strategy >= 0 &&
-		    kn->join_strategy < GDFO_JOIN_STRATEGY_COUNT)
-			f[F_JOIN_STRATEGY + kn->join_strategy] = 1.0f;
-		if (kn->cache >= 0 && kn->cache < GDFO_CACHE_LEVEL_COUNT)
-			f[F_CACHE + kn->cache] = 1.0f;
-		f[F_PRIORITY] = (float)((kn->priority < 0 ? -1.0 : 1.0) *
-					log1p(fabs((double)kn->priority)) / 10.0);
-		f[F_FILE_BYTES] = lg((double)kn->target_file_bytes, 30);
-		f[F_COMPACTION] = lg(kn->compaction_every, 10);
+		gdfo__fields_features(f + F_STAGE_KNOBS, GDFO_FIELDS_STAGE_KNOBS, &s->knobs, s->op);
 		if (tel) {
 			for (k = 0; k < tel->n; k++)
 				if (tel->stages[k].stage_id == s->id) {
-					telemetry_features(f + F_TELEMETRY, &tel->stages[k]);
+					telemetry_features(f + L.telemetry, &tel->stages[k]);
 					break;
 				}
 		}
-		f[F_DEPTH] = lg(depth[i], 5);
-		f[F_HEIGHT] = lg(height[i], 5);
-		f[F_IN_DEGREE] = lg((double)s->n_parents, 3);
-		f[F_OUT_DEGREE] = lg((double)s->n_children, 3);
-		f[F_EXECUTORS] = lg(g->knobs.executors, 10);
-		f[F_CORES] = lg(g->knobs.cores_per_executor, 5);
-		f[F_MEMORY] = lg((double)g->knobs.memory_per_executor_bytes, 30);
-		f[F_OBJECTIVE + 0] = (float)obj.throughput_weight;
-		f[F_OBJECTIVE + 1] = (float)obj.latency_weight;
-		f[F_OBJECTIVE + 2] = (float)obj.cost_weight;
-		f[F_EXECUTORS_AVAILABLE] = lg(g->cluster.executors_available, 10);
-		f[F_PRICE] = lg(g->cluster.price_per_executor_s * 3600.0, 5);
-		f[F_SLO] = lg(g->cluster.slo_ms, 15);
-		f[F_INNER_JOIN] = s->op == GDFO_OP_JOIN && s->join_type == GDFO_JOIN_INNER;
+		f[L.shape + 0] = lg(depth[i], 5);
+		f[L.shape + 1] = lg(height[i], 5);
+		f[L.shape + 2] = lg((double)s->n_parents, 3);
+		f[L.shape + 3] = lg((double)s->n_children, 3);
+		gdfo__fields_features(f + L.graph_knobs, GDFO_FIELDS_GRAPH_KNOBS, &g->knobs, -1);
+		f[L.objective + 0] = (float)obj.throughput_weight;
+		f[L.objective + 1] = (float)obj.latency_weight;
+		f[L.objective + 2] = (float)obj.cost_weight;
+		f[L.cluster + 0] = lg(g->cluster.executors_available, 10);
+		f[L.cluster + 1] = lg(g->cluster.price_per_executor_s * 3600.0, 5);
+		f[L.cluster + 2] = lg(g->cluster.slo_ms, 15);
+		f[L.inner_join] = s->op == GDFO_OP_JOIN && s->join_type == GDFO_JOIN_INNER;
 	}
 	rc = 0;
 out:

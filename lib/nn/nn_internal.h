@@ -273,4 +273,7 @@ void gdfo__nn_ref_attention(float *out,            // (T, C)
 			    const float *rel_bias, // (H, REL)
 			    size_t C, size_t H);
 
+/* Columns of the feature vector the field tables give (must equal GDFO_NN_FEATURES). */
+size_t gdfo__nn_feature_count(void);
+
 #endif

@@ -1175,6 +1175,8 @@ END_TEST
 
 START_TEST(features_from_graph)
 {
+	/* the knob blocks come from the field tables; their sum is the public width */
+	ck_assert_uint_eq(gdfo__nn_feature_count(), GDFO_NN_FEATURES);
 	gdfo_graph *g;
 	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	gdfo_stage_stats s_st = {.version = GDFO_STAGE_STATS_VERSION};
