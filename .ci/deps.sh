@@ -4,7 +4,8 @@
 #   bash .ci/deps.sh --bench  also what `make bench` compares against (PyTorch, Optuna)
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev libcjson-dev check libzstd-dev zlib1g-dev
-      zstd python3 python3-pytest python3-numpy default-jdk-headless junit5)
+      zstd python3 python3-pytest python3-numpy default-jdk-headless junit5
+      clang libclang-rt-14-dev) # clang: the libFuzzer targets (make fuzz, tests/fuzz/)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(python3-torch python3-optuna)
 fi
