@@ -55,7 +55,7 @@ JUNIT_JAR := /usr/share/java/junit-platform-console-standalone.jar
 JNILIB := $(BUILD)/libgdfo_jni.so
 
 .PHONY: all lib cli test test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm test-alloc alloc-sweep fuzz fuzz-build test-fuzz
+	asan bench test-install install uninstall clean jvm test-alloc alloc-sweep fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
 
@@ -183,9 +183,20 @@ check-headers:
 		echo "check-headers: public headers must not include dependency headers"; exit 1; fi
 	@echo "check-headers: gdfo.h compiles as C99 -pedantic -Werror and as C++; no dependency headers"
 
+# float-cast-overflow is not part of GCC's -fsanitize=undefined (it is of clang's).
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c alloc-sweep
+		SANFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
+		test-c alloc-sweep
+
+# The C suites under ThreadSanitizer, tests/c/test_threads.c among them.
+# OpenBLAS is not instrumented: its own threads are turned off here. GCC 12's
+# TSan crashes under the kernel's full mmap randomisation: setarch -R; and
+# in the ifunc resolvers of target_clones kernels: GDFO_NN_NO_CLONES.
+tsan:
+	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		setarch $$(uname -m) -R $(MAKE) BUILD=build-tsan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -DGDFO_NN_NO_CLONES" SANFLAGS="-fsanitize=thread" test-c
 
 # ---- fuzzing (libFuzzer with Debian's clang; tests/fuzz/) -------------------
 # `make fuzz FUZZ_SECONDS=N` builds the library with clang, ASan and UBSan
@@ -268,4 +279,4 @@ uninstall:
 		$(DESTDIR)$(BINDIR)/gdfo $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan
