@@ -60,7 +60,8 @@ LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep
+	asan bench test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
+	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
 
@@ -126,7 +127,7 @@ $(FAILALLOC): tests/alloc/failalloc_main.c $(BUILD)/obj/tests/alloc/gdfo_cli.o \
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-abi test-c test-alloc test-python test-java test-install
+test: all check-symbols check-headers test-abi test-c test-alloc test-fuzz test-python test-java test-install
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -248,9 +249,73 @@ check-headers:
 		echo "check-headers: public headers must not include dependency headers"; exit 1; fi
 	@echo "check-headers: gdfo.h compiles as C99 -pedantic -Werror and as C++; no dependency headers"
 
+# float-cast-overflow is not part of GCC's -fsanitize=undefined (it is of clang's).
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test-c test-abi alloc-sweep
+		SANFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
+		test-c test-abi alloc-sweep
+
+# The C suites under ThreadSanitizer, tests/c/test_threads.c among them.
+# OpenBLAS is not instrumented: its own threads are turned off here. GCC 12's
+# TSan crashes under the kernel's full mmap randomisation: setarch -R.
+tsan:
+	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		setarch $$(uname -m) -R $(MAKE) BUILD=build-tsan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer" SANFLAGS="-fsanitize=thread" test-c
+
+# ---- fuzzing (libFuzzer with Debian's clang; tests/fuzz/) -------------------
+# `make fuzz FUZZ_SECONDS=N` builds the library with clang, ASan and UBSan
+# into build-fuzz/ and runs each target for N seconds from its committed
+# seeds (plus the bad-input corpus) with its dictionary; any crash, leak,
+# sanitizer report or broken check fails it. New corpus entries go to
+# build-fuzz/corpus/, never into the tree. `make test` runs each target for
+# FUZZ_TEST_SECONDS when clang is installed.
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_TEST_SECONDS ?= 2
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights
+HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+fuzz_seeds_pipeline := examples/pipelines tests/bad/pipeline
+fuzz_seeds_telemetry := tests/bad/telemetry
+fuzz_seeds_plan := tests/bad/plan
+fuzz_seeds_profile := tests/bad/profile
+fuzz_seeds_eventlog := tests/bad/eventlog
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(STLIB) $(LDFLAGS_ALL) $(DEP_LIBS)
+
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts; \
+		case $$t in eventlog) dict=tests/fuzz/eventlog.dict;; weights) dict=;; *) dict=tests/fuzz/json.dict;; esac; \
+		case $$t in pipeline) extra="$(fuzz_seeds_pipeline)";; telemetry) extra="$(fuzz_seeds_telemetry)";; \
+			plan) extra="$(fuzz_seeds_plan)";; profile) extra="$(fuzz_seeds_profile)";; \
+			eventlog) extra="$(fuzz_seeds_eventlog)";; *) extra=;; esac; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-max_len=65536 -print_final_stats=1 $${dict:+-dict=$$dict} \
+			-artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- \
+			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/seeds/$$t $$extra \
+			> $(FUZZ_BUILD)/fuzz-$$t.log 2>&1 \
+			|| { tail -40 $(FUZZ_BUILD)/fuzz-$$t.log; echo "fuzz: $$t FAILED (log: $(FUZZ_BUILD)/fuzz-$$t.log)"; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz-$$t.log | tr '\n' ' '; echo; \
+	done; echo "fuzz: every target ran $(FUZZ_SECONDS) s without a finding"
+
+test-fuzz:
+ifeq ($(HAVE_FUZZ_CC),yes)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+else
+	@echo "test-fuzz: $(FUZZ_CC) not installed (bash .ci/deps.sh), fuzz targets skipped"
+endif
 
 # ---- benchmarks, examples, install -----------------------------------------
 
@@ -279,4 +344,4 @@ uninstall:
 		$(DESTDIR)$(BINDIR)/gdfo $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-tsan

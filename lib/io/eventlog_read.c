@@ -163,7 +163,7 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 {
 	splitter s = {r, fn, user, {0}, 0, 0, 0};
 	unsigned char *in = NULL, *out = NULL;
-	size_t got = 0;
+	size_t got = 0, in_cap;
 	uint64_t pos = 0, next_report;
 	ZSTD_DCtx *zd = NULL;
 	z_stream zs;
@@ -172,16 +172,17 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 	r->codec = GDFO_CODEC_NONE;
 	r->truncated = 0;
 	next_report = r->progress_every;
-	in = gdfo__malloc(CHUNK);
-	out = gdfo__malloc(CHUNK);
-	if (!in || !out) {
+	/* a log in memory smaller than a chunk needs no more (fuzzing, tests) */
+	in_cap = r->fd < 0 && r->mem_len < CHUNK ? (r->mem_len < 4 ? 4 : r->mem_len) : CHUNK;
+	in = gdfo__malloc(in_cap);
+	if (!in) {
 		rc = GDFO_ENOMEM;
 		goto done;
 	}
 	/* Fill at least 4 bytes (or reach the end) to look at the magic number. */
 	while (got < 4) {
 		size_t n;
-		if ((rc = source_read(r, in + got, CHUNK - got, &n, &pos)))
+		if ((rc = source_read(r, in + got, in_cap - got, &n, &pos)))
 			goto done;
 		if (!n)
 			break;
@@ -191,13 +192,17 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 		r->codec = GDFO_CODEC_ZSTD;
 	else if (got >= 2 && in[0] == 0x1f && in[1] == 0x8b)
 		r->codec = GDFO_CODEC_GZIP;
+	if (r->codec != GDFO_CODEC_NONE && !(out = gdfo__malloc(CHUNK))) {
+		rc = GDFO_ENOMEM;
+		goto done;
+	}
 
 	if (r->codec == GDFO_CODEC_NONE) {
 		while (got) {
 			if ((rc = split_feed(&s, (const char *)in, got)))
 				goto done;
 			report(r, pos, &next_report);
-			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+			if ((rc = source_read(r, in, in_cap, &got, &pos)))
 				goto done;
 		}
 	} else if (r->codec == GDFO_CODEC_ZSTD) {
@@ -239,7 +244,7 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 			}
 			consumed += got;
 			report(r, pos, &next_report);
-			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+			if ((rc = source_read(r, in, in_cap, &got, &pos)))
 				goto done;
 		}
 		if (last != 0)
@@ -286,7 +291,7 @@ int gdfo__lines_run(gdfo__line_reader *r, gdfo__line_fn fn, void *user)
 				}
 			}
 			report(r, pos, &next_report);
-			if ((rc = source_read(r, in, CHUNK, &got, &pos)))
+			if ((rc = source_read(r, in, in_cap, &got, &pos)))
 				goto done;
 		}
 		if (zr != Z_STREAM_END)

@@ -254,7 +254,8 @@ int gdfo__json_read_graph(gdfo_graph **out, const cJSON *root, const char *path)
 			size_t par;
 			gdfo__json_path_index(ip, pp, k++);
 			d = pj->valuedouble;
-			if (!cJSON_IsNumber(pj) || d != (double)(int64_t)d || d < 0 || d > GDFO__JSON_MAX_INT) {
+			/* range first: casting inf or 1e300 to int64_t is undefined */
+			if (!cJSON_IsNumber(pj) || !(d >= 0 && d <= GDFO__JSON_MAX_INT) || d != (double)(int64_t)d) {
 				rc = gdfo__error(GDFO_EFORMAT, "%s: expected a stage id (a non-negative integer)", ip);
 				goto fail;
 			}

@@ -212,7 +212,7 @@ START_TEST(eventlog_reader_ends_on_endless_devices)
 	ck_assert_int_eq(rc, GDFO_EFORMAT);
 	ck_assert_ptr_null(log);
 	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "no Spark event in the first 64 MiB"));
-	ck_assert_msg(now_s() - t0 < 10.0, "took %.2f s", now_s() - t0);
+	ck_assert_msg(now_s() - t0 < 30.0, "took %.2f s", now_s() - t0); /* 0.4 s; sanitizers are slower */
 }
 END_TEST
 
