@@ -37,8 +37,12 @@
 #include <immintrin.h>
 #define GDFO_NN_X86 1
 #define AVX2 __attribute__((target("avx2,fma")))
+#if defined(__clang__) /* clang has no prefer-vector-width target option (the fuzz build) */
+#define AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")))
+#else
 #define AVX512 \
 	__attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+#endif
 
 /* the highest instruction set the kernels may use (tests lower it) */
 static int isa_limit = GDFO__NN_ISA_AVX512;
