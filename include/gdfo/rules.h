@@ -63,16 +63,22 @@ GDFO_API int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int vers
  * the risk level (docs/rules.md) and predictions left unknown (-1): the
  * rules have no cost model. The input graph is not modified.
  *
- * telemetry (may be NULL) is a previous run of the same pipeline, keyed
- * by stage id: measured shuffle bytes and durations are preferred to the
- * graph's estimates where they still describe the stage (a stage that a
- * rewrite moved uses estimates). opts may be NULL for the defaults.
+ * telemetry (may be NULL) is a previous run of the same pipeline: a
+ * record is used where its stage id and name match a stage of graph
+ * (unnamed records of telemetry without a fingerprint: by id alone);
+ * measured shuffle bytes and durations are preferred to the graph's
+ * estimates where they still describe the stage (a stage that a rewrite
+ * moved uses estimates). Telemetry whose fingerprint is not the graph's
+ * and of which some records do not match is used where it matches and
+ * the plan notes the rest (gdfo_plan_note_at); docs/rules.md "Telemetry".
+ * opts may be NULL for the defaults.
  *
  * The result graph is validated; a rule that would produce an invalid
  * graph is a bug reported as GDFO_EINTERNAL.
  * Errors: GDFO_EINVAL (out or graph NULL, an option out of range, the
- * graph invalid, telemetry that matches none of the graph's stages; the
- * message names it), GDFO_EVERSION (opts->version), GDFO_ECYCLE,
+ * graph invalid, telemetry none of whose records matches a stage of the
+ * graph by id and name: the message names both fingerprints and the
+ * stages that do not match), GDFO_EVERSION (opts->version), GDFO_ECYCLE,
  * GDFO_ENOMEM, GDFO_EINTERNAL. On failure *out is NULL.
  * The caller frees the plan with gdfo_plan_free.
  * Thread-safe for distinct outputs; graph and telemetry are only read.

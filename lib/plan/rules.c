@@ -95,7 +95,12 @@ typedef struct ctx {
 	size_t n_stale, cap_stale;
 	int64_t (*alias)[2];         /* fused id -> id of the chain's last stage (its output) */
 	size_t n_alias, cap_alias;
+	int fp;                      /* FP_*: the telemetry's fingerprint against the input's */
 } ctx;
+
+enum { FP_NONE, FP_SAME, FP_DIFFERS };
+
+static int record_usable(const gdfo_graph *g, int fp, const gdfo_stage_telemetry *st);
 
 static double stage_work(const gdfo__stage *s)
 {
@@ -216,7 +221,7 @@ static double measured(const ctx *c, int64_t id, size_t field_offset, int output
 				return -1;
 			id = c->alias[i][1];
 		}
-	if (gdfo_telemetry_find(&st, c->t, id))
+	if (gdfo_telemetry_find(&st, c->t, id) || !record_usable(c->base, c->fp, &st))
 		return -1;
 	v = *(const double *)((const char *)&st + field_offset);
 	return v >= 0 ? v : -1;
@@ -873,18 +878,97 @@ out:
 
 /* ---- the optimizer ---------------------------------------------------------------------- */
 
-static int check_telemetry(const gdfo_graph *g, const gdfo_telemetry *t)
+/*
+ * Telemetry belongs to one pipeline (docs/rules.md "Telemetry"). A record
+ * is used when its stage id is in the pipeline and its name is that
+ * stage's name; a record without a name (telemetry written before names
+ * were) only when the telemetry records no fingerprint either.
+ */
+static int fingerprint_state(const gdfo_graph *g, const gdfo_telemetry *t, uint64_t *tfp, uint64_t *gfp)
 {
-	size_t i, n = gdfo_telemetry_stage_count(t), hits = 0;
-	for (i = 0; i < n; i++) {
+	*tfp = *gfp = 0;
+	if (gdfo_telemetry_fingerprint(tfp, t))
+		return FP_NONE;
+	if (gdfo_graph_fingerprint(gfp, g))
+		return FP_DIFFERS;
+	return *tfp == *gfp ? FP_SAME : FP_DIFFERS;
+}
+
+static int record_usable(const gdfo_graph *g, int fp, const gdfo_stage_telemetry *st)
+{
+	size_t i = gdfo__graph_index(g, st->stage_id);
+	if (i == (size_t)-1)
+		return 0;
+	if (!st->name[0])
+		return fp == FP_NONE;
+	return !strcmp(st->name, g->stages[i].name);
+}
+
+/* "stage 3 'x' is 'y' here" / "stage 9 'x' is not in the pipeline", the first few. */
+static int list_unusable(gdfo__buf *b, const gdfo_graph *g, const gdfo_telemetry *t, int fp, size_t *n_bad)
+{
+	size_t i, n = gdfo_telemetry_stage_count(t), shown = 0;
+	int rc = 0;
+
+	*n_bad = 0;
+	for (i = 0; i < n && !rc; i++) {
 		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
-		if (gdfo_telemetry_stage_at(&st, t, i) == 0 && gdfo__graph_index(g, st.stage_id) != (size_t)-1)
-			hits++;
+		size_t k;
+		if (gdfo_telemetry_stage_at(&st, t, i) || record_usable(g, fp, &st))
+			continue;
+		if (++*n_bad > 4)
+			continue;
+		k = gdfo__graph_index(g, st.stage_id);
+		rc = gdfo__buf_printf(b, "%sstage %lld", shown++ ? ", " : "", (long long)st.stage_id);
+		if (!rc && st.name[0])
+			rc = gdfo__buf_printf(b, " '%.40s'", st.name);
+		if (!rc)
+			rc = k == (size_t)-1 ? gdfo__buf_puts(b, " is not in the pipeline")
+			     : st.name[0] ? gdfo__buf_printf(b, " is '%.40s' here", g->stages[k].name)
+					  : gdfo__buf_puts(b, " has no name to match");
 	}
-	if (n && !hits)
-		return gdfo__error(GDFO_EINVAL, "telemetry describes %zu stages, none of them in pipeline '%s'; is it from another pipeline?",
-				   n, g->name);
-	return 0;
+	if (!rc && *n_bad > 4)
+		rc = gdfo__buf_printf(b, " and %zu more", *n_bad - 4);
+	return rc;
+}
+
+static int check_telemetry(ctx *c, const gdfo_graph *g, const gdfo_telemetry *t)
+{
+	size_t n = gdfo_telemetry_stage_count(t), bad;
+	uint64_t tfp, gfp;
+	gdfo__buf b = {0};
+	char fps[192];
+	int rc;
+
+	c->fp = fingerprint_state(g, t, &tfp, &gfp);
+	if (c->fp == FP_SAME || !n)
+		return 0;
+	if ((rc = list_unusable(&b, g, t, c->fp, &bad)))
+		goto out;
+	if (!bad)
+		goto out;
+	if (c->fp == FP_DIFFERS)
+		snprintf(fps, sizeof(fps), "its pipeline fingerprint is %016llx, pipeline '%.60s' has %016llx",
+			 (unsigned long long)tfp, g->name, (unsigned long long)gfp);
+	else
+		snprintf(fps, sizeof(fps), "it records no pipeline fingerprint");
+	if (bad == n) {
+		rc = gdfo__error(GDFO_EINVAL, "telemetry of another pipeline: %s, and none of its %zu stage records matches a stage by id and name (%s)",
+				 fps, n, b.data ? b.data : "");
+		goto out;
+	}
+	gdfo__buf_free(&b);
+	if ((rc = list_unusable(&b, g, t, c->fp, &bad)))
+		goto out;
+	{
+		char note[GDFO__PLAN_TEXT_MAX];
+		snprintf(note, sizeof(note), "telemetry partly matches: %s; %zu of its %zu stage records match a stage by id and name and are used, %zu are not: %s",
+			 fps, n - bad, n, bad, b.data ? b.data : "");
+		rc = gdfo__plan_add_note(c->plan, note);
+	}
+out:
+	gdfo__buf_free(&b);
+	return rc;
 }
 
 int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
@@ -907,11 +991,11 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 		return rc;
 	if ((rc = gdfo_graph_validate(graph)))
 		return rc;
-	if (t && (rc = check_telemetry(graph, t)))
-		return rc;
 	memset(&c, 0, sizeof(c));
 	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
 		return rc;
+	if (t && (rc = check_telemetry(&c, graph, t)))
+		goto fail;
 	c.g = gdfo__plan_graph_mut(c.plan);
 	c.base = graph;
 	c.t = t;

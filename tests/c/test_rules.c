@@ -313,7 +313,89 @@ START_TEST(telemetry_preferred)
 	measure(t, 500, 1, 1, 1);
 	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
 	ck_assert_str_eq(gdfo_last_error(),
-			 "telemetry describes 1 stages, none of them in pipeline 'retail_etl'; is it from another pipeline?");
+			 "telemetry of another pipeline: it records no pipeline fingerprint, and none of its 1 stage records matches a stage by id and name (stage 500 is not in the pipeline)");
+	gdfo_telemetry_free(t);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+static void measure_named(gdfo_telemetry *t, int64_t id, const char *name, double shuffle_write)
+{
+	gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
+	gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
+	st.stage_id = id;
+	snprintf(st.name, sizeof(st.name), "%s", name);
+	st.shuffle_write_bytes = shuffle_write;
+	ck_assert_msg(gdfo_telemetry_set_stage(t, &st) == 0, "%s", gdfo_last_error());
+}
+
+/* Telemetry carries its pipeline's fingerprint and stage names (docs/rules.md "Telemetry"). */
+START_TEST(telemetry_belongs_to_pipeline)
+{
+	gdfo_graph *g = retail();
+	gdfo_telemetry *t, *back;
+	gdfo_plan *p;
+	uint64_t fp, got;
+	char *json;
+	int64_t ids[2] = {1, 2};
+
+	ck_assert_int_eq(gdfo_graph_fingerprint(&fp, g), 0);
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	ck_assert_int_eq(gdfo_telemetry_fingerprint(&got, t), GDFO_ENOTFOUND);
+	ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp), 0);
+	/* products measured at 50 MB: not broadcast although the estimate is 8 MB. */
+	measure_named(t, 2, "products", 5e7);
+	measure_named(t, 3, "dedup_orders", GDFO_UNKNOWN);
+
+	/* The fingerprint and names survive JSON. */
+	ck_assert_int_eq(gdfo_telemetry_to_json(&json, t), 0);
+	ck_assert_int_eq(gdfo_telemetry_from_json(&back, json, strlen(json)), 0);
+	gdfo_free(json);
+	ck_assert_int_eq(gdfo_telemetry_fingerprint(&got, back), 0);
+	ck_assert(got == fp);
+	{
+		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
+		ck_assert_int_eq(gdfo_telemetry_find(&st, back, 2), 0);
+		ck_assert_str_eq(st.name, "products");
+	}
+	gdfo_telemetry_free(back);
+
+	/* Same pipeline: every record used, nothing to report. */
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
+	ck_assert_uint_eq(gdfo_plan_note_count(p), 0);
+	gdfo_plan_free(p);
+
+	/* Another fingerprint (a rewritten pipeline): only records matching by id and name are used. */
+	ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp ^ 1), 0);
+	measure_named(t, 2, "items", 5e7);
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1); /* the 50 MB record is not used */
+	ck_assert_uint_eq(gdfo_plan_note_count(p), 1);
+	ck_assert_ptr_nonnull(strstr(gdfo_plan_note_at(p, 0), "1 of its 2 stage records match a stage by id and name and are used, 1 are not: stage 2 'items' is 'products' here"));
+	gdfo_plan_free(p);
+
+	/* Nothing matches: refused, naming both fingerprints and the names. */
+	measure_named(t, 3, "dedup", GDFO_UNKNOWN);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_ptr_null(p);
+	{
+		char want[512];
+		snprintf(want, sizeof(want), "telemetry of another pipeline: its pipeline fingerprint is %016llx, pipeline 'retail_etl' has %016llx, and none of its 2 stage records matches a stage by id and name (stage 2 'items' is 'products' here, stage 3 'dedup' is 'dedup_orders' here)",
+			 (unsigned long long)(fp ^ 1), (unsigned long long)fp);
+		ck_assert_str_eq(gdfo_last_error(), want);
+	}
+	/* Unnamed records are matched by id only when no fingerprint is recorded. */
+	gdfo_telemetry_free(t);
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp ^ 1), 0);
+	measure(t, ids[0], GDFO_UNKNOWN, 1, 1);
+	measure(t, ids[1], GDFO_UNKNOWN, 1, 1);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_telemetry_clear_fingerprint(t), 0);
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_uint_eq(gdfo_plan_note_count(p), 0);
+	gdfo_plan_free(p);
 	gdfo_telemetry_free(t);
 	gdfo_graph_free(g);
 }
@@ -400,6 +482,7 @@ int main(void)
 	tcase_add_test(tc, example_file);
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, telemetry_preferred);
+	tcase_add_test(tc, telemetry_belongs_to_pipeline);
 	tcase_add_test(tc, reorder_is_high_risk);
 	tcase_add_test(tc, no_statistics);
 	suite_add_tcase(s, tc);
