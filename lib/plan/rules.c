@@ -7,9 +7,13 @@
  * size partitions, cache shared stages, set critical-path priorities.
  * Every modification is recorded as a change with its reason.
  *
- * Gains use one work model (docs/rules.md): a stage costs
- * rows_in x cpu_ns_per_row plus 1 ns per byte read. expected_gain is
- * the work a change removes as a fraction of the input pipeline's total.
+ * With a cluster known, every change group is checked with the simulator
+ * and dropped when the plan is predicted worse with it under the
+ * objective; expected gains are then each group's marginal effect in the
+ * final plan (docs/rules.md "Checked against the model"). Without, gains
+ * use one work model: a stage costs rows_in x cpu_ns_per_row plus 1 ns
+ * per byte read, and expected_gain is the work a change removes as a
+ * fraction of the input pipeline's total.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -903,11 +907,13 @@ static int rule_partitions(ctx *c)
 		else
 			snprintf(what, sizeof(what), "stage %lld '%s' partitions engine default -> %d", (long long)s->id,
 				 s->name, np);
-		snprintf(why, sizeof(why), "it %s %s (%s); %d partition%s of about %s target each%s; the latency effect needs the execution model, so no gain is claimed",
+		snprintf(why, sizeof(why), "it %s %s (%s); %d partition%s of about %s target each%s; %s",
 			 s->op == GDFO_OP_SOURCE ? "scans" : "shuffles", b1,
 			 meas ? "measured shuffle read" : "bytes_in estimate", np, np == 1 ? "" : "s", b2,
 			 cores > 0 && (double)np > ceil(bytes / (double)o->target_partition_bytes)
-				 ? ", rounded up to whole waves of the cluster's cores" : "");
+				 ? ", rounded up to whole waves of the cluster's cores" : "",
+			 c->sim ? "the simulator checks its effect"
+				: "the latency effect needs the execution model, so no gain is claimed");
 		{
 			int64_t ids[1] = {s->id};
 			if ((rc = record(c, GDFO_CHANGE_PARTITIONS, ids, 1, ids, 1, 0.0,
