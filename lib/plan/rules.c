@@ -114,6 +114,8 @@ typedef struct group {
 	kdiff *diffs;      /* knob groups */
 	size_t n_diffs;
 	double gain;       /* its share of the plan's objective gain */
+	score without;     /* the final plan without it, when without_gen == ctx gen */
+	unsigned without_gen;
 } group;
 
 typedef struct ctx {
@@ -143,6 +145,7 @@ typedef struct ctx {
 	size_t n_rejected_groups;
 	int rules_done;              /* RULE_* bits of structural rules applied (for rebuilds) */
 	int rule;                    /* the structural rule running (RULE_*), 0 for knob rules */
+	unsigned gen;                /* 1 + knob groups the look back removed */
 } ctx;
 
 enum { FP_NONE, FP_SAME, FP_DIFFERS };
@@ -1235,6 +1238,12 @@ static int attribute(ctx *c)
 		group *gr = &c->groups[i];
 		gdfo_graph *w;
 		score sc;
+		if (!gr->rule && gr->without_gen == c->gen) {
+			gr->gain = c->cur.r - gr->without.r;
+			sum += gr->gain;
+			sum_abs += fabs(gr->gain);
+			continue;
+		}
 		if (gr->rule)
 			rc = rebuild_without(&w, c, gr->rule);
 		else if (!(rc = gdfo_graph_clone(&w, c->g)))
@@ -1297,8 +1306,11 @@ static int prune(ctx *c)
 		}
 		if (!worse(&c->cur, &sc)) {
 			gdfo_graph_free(w);
+			gr->without = sc; /* still the final plan without it unless a removal follows */
+			gr->without_gen = c->gen;
 			continue;
 		}
+		c->gen++;
 		/* Reject it as if it had just been made on top of the rest: c->g becomes w. */
 		{
 			gdfo_graph tmp = *c->g;
@@ -1505,6 +1517,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	memset(&c, 0, sizeof(c));
 	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
 		return rc;
+	c.gen = 1; /* groups start at without_gen 0: nothing cached */
 	if ((t && (rc = check_telemetry(&c, graph, t))) || (rc = setup_check(&c, graph, opts)))
 		goto fail;
 	c.g = gdfo__plan_graph_mut(c.plan);
