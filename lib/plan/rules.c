@@ -137,7 +137,10 @@ typedef struct ctx {
 	gdfo_objective obj;
 	gdfo_sim_result base_res;    /* the input's prediction */
 	score input, cur;            /* the input's and the plan's so far */
-	gdfo_graph *snap;            /* the plan's graph when the open group began */
+	gdfo_graph *snap;            /* structural groups: the plan's graph when the group began */
+	gdfo_stage_knobs *knob_snap; /* knob groups: every stage's knobs when the group began */
+	size_t cap_knob_snap;
+	int open;                    /* a group is open */
 	size_t mark, stale_mark, alias_mark;
 	int64_t (*alias_snap)[2];
 	group *groups;               /* accepted groups */
@@ -378,10 +381,13 @@ static int group_begin(ctx *c)
 {
 	void *items;
 
+	size_t i;
+
 	if (!c->sim)
 		return 0;
 	gdfo_graph_free(c->snap);
 	c->snap = NULL;
+	c->open = 1;
 	c->mark = c->plan->n_changes;
 	c->stale_mark = c->n_stale;
 	c->alias_mark = c->n_alias;
@@ -393,7 +399,16 @@ static int group_begin(ctx *c)
 		memcpy(items, c->alias, c->n_alias * sizeof(*c->alias));
 		c->alias_snap = items;
 	}
-	return gdfo_graph_clone(&c->snap, c->g);
+	if (c->rule)
+		return gdfo_graph_clone(&c->snap, c->g);
+	/* Knob rules change no structure: the knobs are all there is to go back to. */
+	items = c->knob_snap;
+	if (gdfo__grow(&items, &c->cap_knob_snap, c->g->n ? c->g->n : 1, sizeof(*c->knob_snap)))
+		return GDFO_ENOMEM;
+	c->knob_snap = items;
+	for (i = 0; i < c->g->n; i++)
+		c->knob_snap[i] = c->g->stages[i].knobs;
+	return 0;
 }
 
 static int keep_group(ctx *c, const score *sc)
@@ -407,15 +422,17 @@ static int keep_group(ctx *c, const score *sc)
 	gr.to = c->plan->n_changes;
 	gr.rule = c->rule;
 	if (!c->rule) {
-		/* Knob rules change no structure: stage i is stage i in both. */
-		if (!(gr.diffs = gdfo__malloc(c->g->n * sizeof(*gr.diffs))))
+		size_t n = 0;
+		for (i = 0; i < c->g->n; i++)
+			n += memcmp(&c->knob_snap[i], &c->g->stages[i].knobs, sizeof(c->knob_snap[i])) != 0;
+		if (n && !(gr.diffs = gdfo__malloc(n * sizeof(*gr.diffs))))
 			return GDFO_ENOMEM;
 		for (i = 0; i < c->g->n; i++) {
-			const gdfo__stage *a = &c->snap->stages[i], *b = &c->g->stages[i];
-			if (!memcmp(&a->knobs, &b->knobs, sizeof(a->knobs)))
+			const gdfo__stage *b = &c->g->stages[i];
+			if (!memcmp(&c->knob_snap[i], &b->knobs, sizeof(b->knobs)))
 				continue;
 			gr.diffs[gr.n_diffs].id = b->id;
-			gr.diffs[gr.n_diffs].old = a->knobs;
+			gr.diffs[gr.n_diffs].old = c->knob_snap[i];
 			gr.diffs[gr.n_diffs].now = b->knobs;
 			gr.n_diffs++;
 		}
@@ -469,11 +486,16 @@ static int reject_group(ctx *c, const score *sc)
 		free(c->plan->changes[k].attended_ids);
 	}
 	c->plan->n_changes = c->mark;
-	tmp = *c->g;
-	*c->g = *c->snap;
-	*c->snap = tmp;
-	gdfo_graph_free(c->snap);
-	c->snap = NULL;
+	if (c->snap) {
+		tmp = *c->g;
+		*c->g = *c->snap;
+		*c->snap = tmp;
+		gdfo_graph_free(c->snap);
+		c->snap = NULL;
+	} else {
+		for (k = 0; k < c->g->n; k++)
+			c->g->stages[k].knobs = c->knob_snap[k];
+	}
 	c->n_stale = c->stale_mark;
 	c->n_alias = c->alias_mark;
 	if (c->n_alias)
@@ -494,8 +516,9 @@ static int group_end(ctx *c)
 		apply_renames(c);
 		return 0;
 	}
-	if (!c->snap)
+	if (!c->open)
 		return 0;
+	c->open = 0;
 	if (c->plan->n_changes == c->mark) {
 		c->rules_done |= c->rule;
 		gdfo_graph_free(c->snap);
@@ -1181,6 +1204,7 @@ static void ctx_release(ctx *c)
 	free(c->alias);
 	free(c->alias_snap);
 	free(c->renames);
+	free(c->knob_snap);
 	gdfo_graph_free(c->snap);
 	for (i = 0; i < c->n_groups; i++)
 		free(c->groups[i].diffs);
@@ -1244,14 +1268,16 @@ static int attribute(ctx *c)
 			sum_abs += fabs(gr->gain);
 			continue;
 		}
-		if (gr->rule)
-			rc = rebuild_without(&w, c, gr->rule);
-		else if (!(rc = gdfo_graph_clone(&w, c->g)))
-			apply_diffs(w, gr, 1);
-		if (rc)
-			return rc;
-		rc = predict(&sc, c, w);
-		gdfo_graph_free(w);
+		if (gr->rule) {
+			if ((rc = rebuild_without(&w, c, gr->rule)))
+				return rc;
+			rc = predict(&sc, c, w);
+			gdfo_graph_free(w);
+		} else {
+			apply_diffs(c->g, gr, 1);
+			rc = predict(&sc, c, c->g);
+			apply_diffs(c->g, gr, 0);
+		}
 		if (rc)
 			return rc;
 		gr->gain = c->cur.r - sc.r;
@@ -1291,33 +1317,25 @@ static int prune(ctx *c)
 
 	while (i-- > 0) {
 		group *gr = &c->groups[i];
-		gdfo_graph *w;
 		score sc;
 		size_t n;
 
 		if (gr->rule)
 			continue;
-		if ((rc = gdfo_graph_clone(&w, c->g)))
+		/* In place: knob groups change no structure, and each sets knobs no other group sets. */
+		apply_diffs(c->g, gr, 1);
+		if ((rc = predict(&sc, c, c->g)))
 			return rc;
-		apply_diffs(w, gr, 1);
-		if ((rc = predict(&sc, c, w))) {
-			gdfo_graph_free(w);
-			return rc;
-		}
 		if (!worse(&c->cur, &sc)) {
-			gdfo_graph_free(w);
+			apply_diffs(c->g, gr, 0);
 			gr->without = sc; /* still the final plan without it unless a removal follows */
 			gr->without_gen = c->gen;
 			continue;
 		}
 		c->gen++;
-		/* Reject it as if it had just been made on top of the rest: c->g becomes w. */
+		/* Rejected as if it had just been made on top of the rest; c->g stays without it. */
 		{
-			gdfo_graph tmp = *c->g;
 			score with = c->cur;
-			*c->g = *w;
-			*w = tmp;
-			gdfo_graph_free(w);
 			c->cur = sc;
 			for (k = gr->from; k < gr->to && !rc; k++) {
 				gdfo__change *d = &c->plan->changes[k];
