@@ -108,7 +108,8 @@ GDFO_API int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int vers
  * stages that do not match), GDFO_EVERSION (opts->version), GDFO_ECYCLE,
  * GDFO_ENOMEM, GDFO_EINTERNAL. On failure *out is NULL.
  * The caller frees the plan with gdfo_plan_free.
- * Thread-safe for distinct outputs; graph and telemetry are only read.
+ * Thread-safe for distinct outputs (the check uses a simulator of its
+ * own); graph, telemetry, objective and cluster are only read.
  */
 GDFO_API int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph,
 				 const gdfo_telemetry *telemetry, const gdfo_rules_options *opts);
