@@ -1,4 +1,6 @@
 /* gdfo optimize PIPELINE.json: plan a pipeline with the rule-based optimizer. */
+#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,28 +8,192 @@
 
 static const char optimize_help[] =
 	"usage: gdfo optimize [--rules] [--telemetry T.json] [--cluster C.json] [--no-predict]\n"
+	"                     [--objective SPEC] [--check | --no-check] [RULE OPTIONS]\n"
 	"                     [--explain] [-o PLAN.json] PIPELINE.json\n"
 	"\n"
 	"Reads a gdfo-pipeline/1 document and optimizes it. Prints the plan\n"
 	"(gdfo-plan/1 JSON: rewritten pipeline, every change with its reason,\n"
-	"risk, predictions) on stdout, or a readable account with --explain.\n"
+	"changes considered and rejected, notes, risk, predictions) on stdout, or\n"
+	"a readable account with --explain.\n"
 	"\n"
 	"  --rules            use the rule-based optimizer (the default, and for\n"
 	"                     now the only one): filter push-down, narrow-chain\n"
 	"                     fusion, broadcast joins under 10 MiB, partitions of\n"
 	"                     128 MiB, caching of shared stages, critical-path\n"
 	"                     priorities (docs/rules.md)\n"
-	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run; measured\n"
-	"                     values are preferred to the pipeline's estimates\n"
-	"  --cluster FILE     a gdfo-cluster/1 file for the simulator that predicts\n"
-	"                     the plan's latency, throughput and cost against the\n"
-	"                     input pipeline (default: the built-in cluster model,\n"
-	"                     docs/simulator.md)\n"
+	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run of this\n"
+	"                     pipeline; measured values are preferred to the\n"
+	"                     pipeline's estimates; telemetry of another pipeline\n"
+	"                     is refused (exit 2)\n"
+	"  --cluster FILE     a gdfo-cluster/1 file for the simulator that checks the\n"
+	"                     changes and predicts the plan's latency, throughput and\n"
+	"                     cost against the input pipeline (default: the built-in\n"
+	"                     cluster model, docs/simulator.md)\n"
+	"  --objective SPEC   what 'worse' means for the check, e.g.\n"
+	"                     throughput=1,latency=1,cost=1 (the default); keys\n"
+	"                     throughput, latency, cost (weights; those not named are\n"
+	"                     0 once one is), slo_ms, cost_ceiling, failure_penalty\n"
+	"  --check            check every change group with the simulator and drop\n"
+	"                     the ones predicted worse (default: when a cluster is\n"
+	"                     known: --cluster, or the pipeline's cluster section)\n"
+	"  --no-check         never check (expected gains from the work model)\n"
 	"  --no-predict       leave the predictions unknown (skip the simulation)\n"
 	"  --explain          print the readable account instead of JSON\n"
 	"  -o FILE            also write the plan JSON to FILE (atomically)\n"
 	"\n"
+	"rule options (include/gdfo/rules.h; BYTES takes a K, M, G or T suffix, powers of 1024):\n"
+	"  --no-push-filters, --no-fuse, --no-broadcast, --no-partitions, --no-cache,\n"
+	"  --no-priorities     turn a rule off\n"
+	"  --reorder-joins     turn join reordering on (off by default; high risk)\n"
+	"  --broadcast-max BYTES            largest join input to broadcast (10M)\n"
+	"  --target-partition-bytes BYTES   bytes per partition (128M, >= 1M)\n"
+	"  --min-partition-bytes BYTES      smallest partition when spreading over all\n"
+	"                                   cores (1M)\n"
+	"  --cache-budget BYTES             memory for cached stages; -1 derives it\n"
+	"                                   from the cluster (default), 0 = disk only\n"
+	"  --cache-memory-fraction F        share of executor memory for caches (0.3)\n"
+	"  --partition-change-min F         change an explicit partition count only\n"
+	"                                   when the target differs by this (0.25)\n"
+	"\n"
 	"Exit status: 0 success, 2 bad input or usage, 1 other failure.\n";
+
+/* "128M", "10MiB", "1048576": bytes, powers of 1024; -1 only when allow_minus_one. */
+static int parse_bytes(const char *s, int allow_minus_one, int64_t *out)
+{
+	char *end;
+	double v, m = 1;
+
+	if (allow_minus_one && !strcmp(s, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v < 0)
+		return -1;
+	switch (*end) {
+	case 'K': case 'k': m = 1024.0; end++; break;
+	case 'M': case 'm': m = 1024.0 * 1024; end++; break;
+	case 'G': case 'g': m = 1024.0 * 1024 * 1024; end++; break;
+	case 'T': case 't': m = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (m > 1 && (!strcmp(end, "iB") || !strcmp(end, "B")))
+		end += strlen(end);
+	if (*end || v * m > 9.0e18)
+		return -1;
+	*out = (int64_t)(v * m);
+	return 0;
+}
+
+static int parse_fraction(const char *s, double *out)
+{
+	char *end;
+	*out = strtod(s, &end);
+	return end == s || *end || !isfinite(*out) ? -1 : 0;
+}
+
+/* "throughput=1,latency=1,cost=1": weights not named are 0 once one is named. */
+static int parse_objective(const char *spec, gdfo_objective *o)
+{
+	const char *p = spec;
+	int weights = 0;
+
+	gdfo_objective_init(o, GDFO_OBJECTIVE_VERSION);
+	while (*p) {
+		const char *eq = strchr(p, '='), *comma;
+		char key[32];
+		double v;
+		char *end;
+		size_t n;
+
+		if (!eq || (size_t)(eq - p) >= sizeof(key))
+			return -1;
+		n = (size_t)(eq - p);
+		memcpy(key, p, n);
+		key[n] = 0;
+		v = strtod(eq + 1, &end);
+		comma = end;
+		if (end == eq + 1 || (*comma && *comma != ',') || !isfinite(v))
+			return -1;
+		if (!strcmp(key, "throughput") || !strcmp(key, "latency") || !strcmp(key, "cost")) {
+			if (!weights++)
+				o->throughput_weight = o->latency_weight = o->cost_weight = 0;
+			*(key[0] == 't' ? &o->throughput_weight : key[0] == 'l' ? &o->latency_weight : &o->cost_weight) = v;
+		} else if (!strcmp(key, "slo_ms")) {
+			o->slo_ms = v;
+		} else if (!strcmp(key, "cost_ceiling")) {
+			o->cost_ceiling = v;
+		} else if (!strcmp(key, "failure_penalty")) {
+			o->failure_penalty = v;
+		} else {
+			return -1;
+		}
+		p = *comma ? comma + 1 : comma;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *flag;
+	size_t offset;
+	int32_t value;
+} switches[] = {
+	{"--no-push-filters", offsetof(gdfo_rules_options, push_filters), 0},
+	{"--no-fuse", offsetof(gdfo_rules_options, fuse_narrow), 0},
+	{"--no-broadcast", offsetof(gdfo_rules_options, broadcast_joins), 0},
+	{"--no-partitions", offsetof(gdfo_rules_options, set_partitions), 0},
+	{"--no-cache", offsetof(gdfo_rules_options, cache_shared), 0},
+	{"--no-priorities", offsetof(gdfo_rules_options, set_priorities), 0},
+	{"--reorder-joins", offsetof(gdfo_rules_options, reorder_joins), 1},
+	{"--check", offsetof(gdfo_rules_options, check_changes), 1},
+	{"--no-check", offsetof(gdfo_rules_options, check_changes), 0},
+};
+
+static const struct {
+	const char *flag;
+	size_t offset;
+	int kind; /* 0 bytes, 1 bytes or -1, 2 fraction */
+} valued[] = {
+	{"--broadcast-max", offsetof(gdfo_rules_options, broadcast_max_bytes), 0},
+	{"--target-partition-bytes", offsetof(gdfo_rules_options, target_partition_bytes), 0},
+	{"--min-partition-bytes", offsetof(gdfo_rules_options, min_partition_bytes), 0},
+	{"--cache-budget", offsetof(gdfo_rules_options, cache_budget_bytes), 1},
+	{"--cache-memory-fraction", offsetof(gdfo_rules_options, cache_memory_fraction), 2},
+	{"--partition-change-min", offsetof(gdfo_rules_options, partition_change_min), 2},
+};
+
+/* 1 when argv[*i] is a rule option (consumed, with its value); 0 if not; -1 on a bad value. */
+static int rule_option(gdfo_rules_options *ro, int argc, char **argv, int *i)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(switches) / sizeof(switches[0]); k++)
+		if (!strcmp(argv[*i], switches[k].flag)) {
+			*(int32_t *)((char *)ro + switches[k].offset) = switches[k].value;
+			return 1;
+		}
+	for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+		char *field = (char *)ro + valued[k].offset;
+		const char *v;
+		int bad;
+		if (strcmp(argv[*i], valued[k].flag))
+			continue;
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "gdfo optimize: %s needs a value\n", argv[*i]);
+			return -1;
+		}
+		v = argv[++*i];
+		bad = valued[k].kind == 2 ? parse_fraction(v, (double *)field)
+					  : parse_bytes(v, valued[k].kind == 1, (int64_t *)field);
+		if (bad) {
+			fprintf(stderr, "gdfo optimize: %s '%s' is not %s\n", argv[*i - 1], gdfo__cli_quote(v),
+				valued[k].kind == 2 ? "a number" : "a byte count (e.g. 128M)");
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
 
 int gdfo__cli_optimize(int argc, char **argv)
 {
@@ -39,14 +205,28 @@ int gdfo__cli_optimize(int argc, char **argv)
 	gdfo_telemetry *t = NULL;
 	gdfo_plan *plan = NULL;
 	char *text = NULL;
-	int explain = 0, i, rc, code = 0;
+	int explain = 0, i, rc, code = 0, r;
+	gdfo_rules_options ro;
+	gdfo_objective objective;
+	int have_objective = 0;
 
 	if (gdfo__cli_wants_help(argc, argv)) {
 		fputs(optimize_help, stdout);
 		return 0;
 	}
+	gdfo_rules_options_init(&ro, GDFO_RULES_OPTIONS_VERSION);
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--rules")) {
+		if ((r = rule_option(&ro, argc, argv, &i)) != 0) {
+			if (r < 0)
+				return GDFO__EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--objective")) {
+			if (i + 1 >= argc || parse_objective(argv[i + 1], &objective)) {
+				fprintf(stderr, "gdfo optimize: --objective needs key=value pairs, e.g. throughput=1,latency=1,cost=1 (keys throughput, latency, cost, slo_ms, cost_ceiling, failure_penalty)\n");
+				return GDFO__EXIT_USAGE;
+			}
+			have_objective = 1;
+			i++;
+		} else if (!strcmp(argv[i], "--rules")) {
 			/* the default */
 		} else if (!strcmp(argv[i], "--explain")) {
 			explain = 1;
@@ -88,7 +268,9 @@ int gdfo__cli_optimize(int argc, char **argv)
 		code = gdfo__cli_fail("optimize", rc);
 		goto out;
 	}
-	if ((rc = gdfo_optimize_rules(&plan, g, t, NULL)) ||
+	ro.objective = have_objective ? &objective : NULL;
+	ro.cluster = cpath ? &cluster : NULL;
+	if ((rc = gdfo_optimize_rules(&plan, g, t, &ro)) ||
 	    (predict && ((rc = gdfo_sim_create(&sim, cpath ? &cluster : NULL)) ||
 			 (rc = gdfo_sim_predict_plan(sim, plan, g, NULL)))) ||
 	    (rc = explain ? gdfo_plan_explain(&text, plan) : gdfo_plan_to_json(&text, plan)) ||

@@ -99,6 +99,26 @@ GDFO_API size_t gdfo_plan_change_count(const gdfo_plan *plan);
 GDFO_API int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
 
 /*
+ * Changes the optimizer considered and rejected (gdfo_optimize_rules drops
+ * a change group its simulator check predicts worse under the objective):
+ * what and why as for a change, why ending with the prediction that
+ * rejected it; expected_gain is the predicted effect (negative: worse);
+ * stage ids name stages of the graph the change was tried on, which may
+ * not be in the plan's graph. Same conventions as gdfo_plan_change_at.
+ */
+GDFO_API size_t gdfo_plan_rejected_count(const gdfo_plan *plan);
+GDFO_API int gdfo_plan_rejected_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+
+/*
+ * Notes: one-line remarks the optimizer wants the reader to know (how
+ * the changes were checked, telemetry records that were not used). The
+ * string is borrowed until the plan is freed; NULL when index is out of
+ * range or plan is NULL.
+ */
+GDFO_API size_t gdfo_plan_note_count(const gdfo_plan *plan);
+GDFO_API const char *gdfo_plan_note_at(const gdfo_plan *plan, size_t index);
+
+/*
  * Fills the fields of out->version (set it first, GDFO_PREDICTION_VERSION)
  * with the plan's predictions; all -1 when none were made.
  * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION.

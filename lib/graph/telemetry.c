@@ -138,6 +138,9 @@ int gdfo_telemetry_set_stage(gdfo_telemetry *t, const gdfo_stage_telemetry *call
 	snprintf(where, sizeof(where), "telemetry of stage %lld", (long long)s->stage_id);
 	if (check_fields(s, gdfo__stage_telemetry_fields, where))
 		return GDFO_EINVAL;
+	if (!memchr(s->name, '\0', sizeof(s->name)))
+		return gdfo__error(GDFO_EINVAL, "%s: name is not NUL-terminated within %d bytes", where,
+				   GDFO_TELEMETRY_NAME_MAX);
 	for (i = 0; i < t->n; i++) {
 		if (t->stages[i].stage_id == s->stage_id) {
 			t->stages[i] = *s;
@@ -149,6 +152,34 @@ int gdfo_telemetry_set_stage(gdfo_telemetry *t, const gdfo_stage_telemetry *call
 		return GDFO_ENOMEM;
 	t->stages = p;
 	t->stages[t->n++] = *s;
+	return 0;
+}
+
+int gdfo_telemetry_set_fingerprint(gdfo_telemetry *t, uint64_t fingerprint)
+{
+	if (!t)
+		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_set_fingerprint: telemetry is NULL");
+	t->fingerprint = fingerprint;
+	t->has_fingerprint = 1;
+	return 0;
+}
+
+int gdfo_telemetry_clear_fingerprint(gdfo_telemetry *t)
+{
+	if (!t)
+		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_clear_fingerprint: telemetry is NULL");
+	t->fingerprint = 0;
+	t->has_fingerprint = 0;
+	return 0;
+}
+
+int gdfo_telemetry_fingerprint(uint64_t *out, const gdfo_telemetry *t)
+{
+	if (!out || !t)
+		return gdfo__error(GDFO_EINVAL, "gdfo_telemetry_fingerprint: %s is NULL", t ? "out" : "telemetry");
+	*out = t->has_fingerprint ? t->fingerprint : 0;
+	if (!t->has_fingerprint)
+		return gdfo__error(GDFO_ENOTFOUND, "the telemetry records no pipeline fingerprint");
 	return 0;
 }
 

@@ -11,6 +11,8 @@ struct gdfo_telemetry {
 	gdfo_run_telemetry run;
 	gdfo_stage_telemetry *stages;
 	size_t n, cap;
+	uint64_t fingerprint;  /* of the pipeline measured, when has_fingerprint */
+	int has_fingerprint;
 };
 
 /* Table of the double-valued measurements, shared by checks and JSON. */

@@ -460,7 +460,9 @@ static double known(int64_t v)
 int gdfo_eventlog_telemetry(gdfo_telemetry **out, const gdfo_eventlog *log)
 {
 	gdfo_telemetry *t = NULL;
+	gdfo_graph *g = NULL; /* the pipeline it measured: fingerprint and stage names */
 	gdfo_run_telemetry run;
+	uint64_t fp;
 	dag d;
 	size_t k;
 	int rc;
@@ -470,15 +472,26 @@ int gdfo_eventlog_telemetry(gdfo_telemetry **out, const gdfo_eventlog *log)
 	*out = NULL;
 	if (!log)
 		return gdfo__error(GDFO_EINVAL, "gdfo_eventlog_telemetry: log is NULL");
-	if ((rc = build_dag(&d, log, completed)))
+	/* No completed stage, no pipeline (GDFO_ENOTFOUND): then no fingerprint either. */
+	rc = gdfo_eventlog_graph(&g, log);
+	if ((rc && rc != GDFO_ENOTFOUND) || (g && (rc = gdfo_graph_fingerprint(&fp, g)))) {
+		gdfo_graph_free(g);
 		return rc;
-	if ((rc = gdfo_telemetry_create(&t)))
+	}
+	if ((rc = build_dag(&d, log, completed))) {
+		gdfo_graph_free(g);
+		return rc;
+	}
+	if ((rc = gdfo_telemetry_create(&t)) || (g && (rc = gdfo_telemetry_set_fingerprint(t, fp))))
 		goto fail;
 	for (k = 0; k < d.n; k++) {
 		const gdfo__ev_stage *s = &log->stages[d.order[k]];
 		gdfo_stage_telemetry st;
+		size_t gi = g ? gdfo__graph_index(g, s->id) : (size_t)-1;
 		gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
 		st.stage_id = s->id;
+		if (gi != (size_t)-1)
+			snprintf(st.name, sizeof(st.name), "%s", g->stages[gi].name);
 		if (s->first_launch >= 0 && s->last_finish >= s->first_launch)
 			st.duration_ms = (double)(s->last_finish - s->first_launch);
 		else if (s->submit_ms >= 0 && s->complete_ms >= s->submit_ms)
@@ -508,10 +521,12 @@ int gdfo_eventlog_telemetry(gdfo_telemetry **out, const gdfo_eventlog *log)
 	if ((rc = gdfo_telemetry_set_run(t, &run)))
 		goto fail;
 	dag_free(&d, log->n_stages);
+	gdfo_graph_free(g);
 	*out = t;
 	return 0;
 fail:
 	dag_free(&d, log->n_stages);
+	gdfo_graph_free(g);
 	gdfo_telemetry_free(t);
 	return rc;
 }

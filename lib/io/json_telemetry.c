@@ -3,6 +3,7 @@
  * Measurements that were not taken are omitted (GDFO_UNKNOWN in C).
  */
 #include <float.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,30 @@ static int only_fields(const cJSON *obj, const gdfo__field *fields, const char *
 	return gdfo__json_only_keys(obj, allowed, path);
 }
 
+/* "pipeline_fingerprint": 16 hex digits (a 64-bit value does not fit a JSON number). */
+static int read_fingerprint(gdfo_telemetry *t, const cJSON *root, const char *path)
+{
+	const char *hex = NULL;
+	char p[GDFO__PATH_MAX];
+	uint64_t v = 0;
+	size_t i;
+	int rc;
+
+	gdfo__json_path_key(p, path, "pipeline_fingerprint");
+	if ((rc = gdfo__json_string(&hex, root, "pipeline_fingerprint", path, 0, NULL)) || !hex)
+		return rc;
+	for (i = 0; hex[i]; i++) {
+		char ch = hex[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (d < 0 || i >= 16)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i != 16 || hex[i])
+		return gdfo__error(GDFO_EFORMAT, "%s must be 16 lower-case hex digits (gdfo_graph_fingerprint)", p);
+	return gdfo_telemetry_set_fingerprint(t, v);
+}
+
 int gdfo__json_read_telemetry(gdfo_telemetry **out, const cJSON *root, const char *path)
 {
 	const cJSON *run, *stages, *js;
@@ -59,20 +84,30 @@ int gdfo__json_read_telemetry(gdfo_telemetry **out, const cJSON *root, const cha
 		    (rc = gdfo_telemetry_set_run(t, &r)))
 			goto fail;
 	}
+	if ((rc = read_fingerprint(t, root, path)))
+		goto fail;
 	if ((rc = gdfo__json_array(&stages, root, "stages", path, 1)))
 		goto fail;
 	gdfo__json_path_key(p, path, "stages");
 	if (stages) {
 		cJSON_ArrayForEach(js, stages) {
 			gdfo_stage_telemetry s;
+			const char *name = "";
 			gdfo_stage_telemetry_init(&s, GDFO_STAGE_TELEMETRY_VERSION);
 			gdfo__json_path_index(sp, p, i++);
 			if ((rc = gdfo__json_expect_object(js, sp)) ||
-			    (rc = only_fields(js, gdfo__stage_telemetry_fields, "stage_id", NULL, sp)) ||
+			    (rc = only_fields(js, gdfo__stage_telemetry_fields, "stage_id", "name", sp)) ||
 			    (rc = gdfo__json_int(&s.stage_id, js, "stage_id", sp, 1, 0, 0,
 						 (int64_t)GDFO__JSON_MAX_INT)) ||
+			    (rc = gdfo__json_string(&name, js, "name", sp, 0, "")) ||
 			    (rc = read_fields(&s, gdfo__stage_telemetry_fields, js, sp)))
 				goto fail;
+			if (strlen(name) > GDFO_TELEMETRY_NAME_MAX) {
+				rc = gdfo__error(GDFO_EFORMAT, "%s.name is %zu bytes long; the limit is %d", sp,
+						 strlen(name), GDFO_TELEMETRY_NAME_MAX);
+				goto fail;
+			}
+			memcpy(s.name, name, strlen(name) + 1);
 			if (gdfo_telemetry_find(&(gdfo_stage_telemetry){.version = GDFO_STAGE_TELEMETRY_VERSION}, t, s.stage_id) == 0) {
 				rc = gdfo__error(GDFO_EFORMAT, "%s: stage %lld has a second record", sp,
 						 (long long)s.stage_id);
@@ -149,14 +184,23 @@ int gdfo__json_telemetry_to_cjson(cJSON **out, const gdfo_telemetry *t)
 		goto fail_oom;
 	if ((rc = write_fields(run, &t->run, gdfo__run_telemetry_fields)))
 		goto fail;
+	if (t->has_fingerprint) {
+		char hex[17];
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)t->fingerprint);
+		if (!cJSON_AddStringToObject(root, "pipeline_fingerprint", hex))
+			goto fail_oom;
+	}
 	for (i = 0; i < t->n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			goto fail_oom;
 		}
-		if ((rc = gdfo__json_add_number(o, "stage_id", (double)t->stages[i].stage_id)) ||
-		    (rc = write_fields(o, &t->stages[i], gdfo__stage_telemetry_fields)))
+		if ((rc = gdfo__json_add_number(o, "stage_id", (double)t->stages[i].stage_id)))
+			goto fail;
+		if (t->stages[i].name[0] && !cJSON_AddStringToObject(o, "name", t->stages[i].name))
+			goto fail_oom;
+		if ((rc = write_fields(o, &t->stages[i], gdfo__stage_telemetry_fields)))
 			goto fail;
 	}
 	*out = root;

@@ -124,6 +124,12 @@ void gdfo_plan_free(gdfo_plan *p)
 	for (i = 0; i < p->n_changes; i++)
 		change_release(&p->changes[i]);
 	free(p->changes);
+	for (i = 0; i < p->n_rejected; i++)
+		change_release(&p->rejected[i]);
+	free(p->rejected);
+	for (i = 0; i < p->n_notes; i++)
+		free(p->notes[i]);
+	free(p->notes);
 	free(p->source);
 	gdfo_graph_free(p->graph);
 	free(p);
@@ -163,15 +169,51 @@ static int64_t *copy_ids(const int64_t *ids, size_t n, int *rc)
 	return d;
 }
 
+static int add_change(gdfo__change **list, size_t *n, size_t *cap, const gdfo_change *c);
+
 int gdfo__plan_add_change(gdfo_plan *p, const gdfo_change *c)
+{
+	if (!p || !c)
+		return gdfo__error(GDFO_EINVAL, "gdfo__plan_add_change: %s is NULL", p ? "change" : "plan");
+	return add_change(&p->changes, &p->n_changes, &p->cap_changes, c);
+}
+
+int gdfo__plan_add_rejected(gdfo_plan *p, const gdfo_change *c)
+{
+	if (!p || !c)
+		return gdfo__error(GDFO_EINVAL, "gdfo__plan_add_rejected: %s is NULL", p ? "change" : "plan");
+	return add_change(&p->rejected, &p->n_rejected, &p->cap_rejected, c);
+}
+
+int gdfo__plan_add_note(gdfo_plan *p, const char *note)
+{
+	void *items;
+	char *d;
+	int rc;
+
+	if (!p)
+		return gdfo__error(GDFO_EINVAL, "gdfo__plan_add_note: plan is NULL");
+	if ((rc = check_text(note, "note")))
+		return rc;
+	if (!(d = gdfo__strdup(note)))
+		return GDFO_ENOMEM;
+	items = p->notes;
+	if (gdfo__grow(&items, &p->cap_notes, p->n_notes + 1, sizeof(*p->notes))) {
+		free(d);
+		return GDFO_ENOMEM;
+	}
+	p->notes = items;
+	p->notes[p->n_notes++] = d;
+	return 0;
+}
+
+static int add_change(gdfo__change **list, size_t *n, size_t *cap, const gdfo_change *c)
 {
 	gdfo__change d;
 	void *items;
 	size_t i;
 	int rc;
 
-	if (!p || !c)
-		return gdfo__error(GDFO_EINVAL, "gdfo__plan_add_change: %s is NULL", p ? "change" : "plan");
 	if (c->kind < 0 || c->kind >= GDFO_CHANGE_KIND_COUNT)
 		return gdfo__error(GDFO_EINVAL, "change kind %d is not a gdfo_change_kind", c->kind);
 	if ((rc = check_text(c->what, "what")) || (rc = check_text(c->why, "why")))
@@ -203,11 +245,11 @@ int gdfo__plan_add_change(gdfo_plan *p, const gdfo_change *c)
 	d.n_attended_ids = c->n_attended_ids;
 	if (!(d.what = gdfo__strdup(c->what)) || !(d.why = gdfo__strdup(c->why)))
 		goto oom;
-	items = p->changes;
-	if (gdfo__grow(&items, &p->cap_changes, p->n_changes + 1, sizeof(*p->changes)))
+	items = *list;
+	if (gdfo__grow(&items, cap, *n + 1, sizeof(**list)))
 		goto oom;
-	p->changes = items;
-	p->changes[p->n_changes++] = d;
+	*list = items;
+	(*list)[(*n)++] = d;
 	return 0;
 oom:
 	change_release(&d);
@@ -308,19 +350,50 @@ size_t gdfo_plan_change_count(const gdfo_plan *p)
 	return p ? p->n_changes : 0;
 }
 
+static int change_view(gdfo_change *out, const gdfo__change *list, size_t n, size_t index,
+		       const char *fn, const char *what);
+
 int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *p, size_t index)
+{
+	if (!out || !p)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_change_at: %s is NULL", p ? "out" : "plan");
+	return change_view(out, p->changes, p->n_changes, index, "gdfo_plan_change_at", "changes");
+}
+
+size_t gdfo_plan_rejected_count(const gdfo_plan *p)
+{
+	return p ? p->n_rejected : 0;
+}
+
+int gdfo_plan_rejected_at(gdfo_change *out, const gdfo_plan *p, size_t index)
+{
+	if (!out || !p)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_rejected_at: %s is NULL", p ? "out" : "plan");
+	return change_view(out, p->rejected, p->n_rejected, index, "gdfo_plan_rejected_at", "rejected changes");
+}
+
+size_t gdfo_plan_note_count(const gdfo_plan *p)
+{
+	return p ? p->n_notes : 0;
+}
+
+const char *gdfo_plan_note_at(const gdfo_plan *p, size_t index)
+{
+	return p && index < p->n_notes ? p->notes[index] : NULL;
+}
+
+static int change_view(gdfo_change *out, const gdfo__change *list, size_t n, size_t index,
+		       const char *fn, const char *what)
 {
 	const gdfo__change *c;
 	gdfo_change view;
 
-	if (!out || !p)
-		return gdfo__error(GDFO_EINVAL, "gdfo_plan_change_at: %s is NULL", p ? "out" : "plan");
-	if (gdfo__abi_check(out, GDFO__ABI_CHANGE, "gdfo_plan_change_at"))
+	if (gdfo__abi_check(out, GDFO__ABI_CHANGE, fn))
 		return GDFO_EVERSION;
-	if (index >= p->n_changes)
-		return gdfo__error(GDFO_ERANGE, "change index %zu is out of range (the plan has %zu changes)",
-				   index, p->n_changes);
-	c = &p->changes[index];
+	if (index >= n)
+		return gdfo__error(GDFO_ERANGE, "change index %zu is out of range (the plan has %zu %s)",
+				   index, n, what);
+	c = &list[index];
 	memset(&view, 0, sizeof(view));
 	view.kind = c->kind;
 	view.stage_ids = c->stage_ids;
@@ -331,7 +404,7 @@ int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *p, size_t index)
 	view.confidence = c->confidence;
 	view.attended_ids = c->attended_ids;
 	view.n_attended_ids = c->n_attended_ids;
-	return gdfo__abi_out(out, &view, GDFO__ABI_CHANGE, "gdfo_plan_change_at");
+	return gdfo__abi_out(out, &view, GDFO__ABI_CHANGE, fn);
 }
 
 int gdfo_plan_prediction(gdfo_prediction *out, const gdfo_plan *p)
@@ -419,6 +492,17 @@ int gdfo_plan_explain(char **out, const gdfo_plan *p)
 				rc = gdfo__buf_puts(&b, "\n");
 		}
 	}
+	if (!rc && p->n_rejected)
+		rc = gdfo__buf_printf(&b, "\nconsidered and rejected (%zu):\n", p->n_rejected);
+	for (i = 0; i < p->n_rejected && !rc; i++) {
+		const gdfo__change *c = &p->rejected[i];
+		rc = gdfo__buf_printf(&b, "- [%s] %s\n   why considered and rejected: %s\n   predicted effect: %.1f %%\n",
+				      gdfo_change_kind_name(c->kind), c->what, c->why, 100.0 * c->expected_gain);
+	}
+	if (!rc && p->n_notes)
+		rc = gdfo__buf_puts(&b, "\nnotes:\n");
+	for (i = 0; i < p->n_notes && !rc; i++)
+		rc = gdfo__buf_printf(&b, "- %s\n", p->notes[i]);
 	if (rc) {
 		gdfo__buf_free(&b);
 		return rc;

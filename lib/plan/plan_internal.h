@@ -29,6 +29,10 @@ struct gdfo_plan {
 	size_t n_changes, cap_changes;
 	gdfo_prediction prediction;
 	int32_t risk;          /* gdfo_risk */
+	gdfo__change *rejected; /* considered and rejected (why says by what prediction) */
+	size_t n_rejected, cap_rejected;
+	char **notes;          /* what the optimizer wants the reader to know */
+	size_t n_notes, cap_notes;
 };
 
 /* Longest what/why text a plan accepts (JSON input is checked against it). */
@@ -56,6 +60,15 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source);
  * Errors: GDFO_EINVAL (message names the field), GDFO_ENOMEM.
  */
 int gdfo__plan_add_change(gdfo_plan *plan, const gdfo_change *change);
+
+/*
+ * Appends a change the optimizer considered and rejected; checked like
+ * gdfo__plan_add_change, but its stage ids need not be in the plan's graph.
+ */
+int gdfo__plan_add_rejected(gdfo_plan *plan, const gdfo_change *change);
+
+/* Appends a note (1..GDFO__PLAN_TEXT_MAX bytes). Errors: GDFO_EINVAL, GDFO_ENOMEM. */
+int gdfo__plan_add_note(gdfo_plan *plan, const char *note);
 
 /*
  * Sets the prediction. Each field is -1 (unknown) or finite and >= 0.

@@ -44,6 +44,8 @@ static int add_pred(cJSON *obj, const char *key, double v)
 	return v < 0 ? 0 : gdfo__json_add_number(obj, key, v);
 }
 
+static int add_changes(cJSON *arr, const gdfo__change *list, size_t n);
+
 static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
 {
 	cJSON *root = cJSON_CreateObject(), *pred, *arr, *pipe = NULL;
@@ -65,28 +67,26 @@ static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
 	    (rc = add_pred(pred, "baseline_latency_ms", p->prediction.baseline_latency_ms)) ||
 	    (rc = add_pred(pred, "baseline_cost", p->prediction.baseline_cost)))
 		goto fail;
-	for (i = 0; i < p->n_changes; i++) {
-		const gdfo__change *c = &p->changes[i];
-		cJSON *o = cJSON_CreateObject();
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
+	if ((rc = add_changes(arr, p->changes, p->n_changes)))
+		goto fail;
+	if (p->n_rejected && (!(arr = cJSON_AddArrayToObject(root, "rejected")) ||
+			      (rc = add_changes(arr, p->rejected, p->n_rejected)))) {
+		rc = arr ? rc : gdfo__json_oom();
+		goto fail;
+	}
+	if (p->n_notes) {
+		if (!(arr = cJSON_AddArrayToObject(root, "notes"))) {
 			rc = gdfo__json_oom();
 			goto fail;
 		}
-		if (!cJSON_AddStringToObject(o, "kind", gdfo_change_kind_name(c->kind))) {
-			rc = gdfo__json_oom();
-			goto fail;
+		for (i = 0; i < p->n_notes; i++) {
+			cJSON *v = cJSON_CreateString(p->notes[i]);
+			if (!v || !cJSON_AddItemToArray(arr, v)) {
+				cJSON_Delete(v);
+				rc = gdfo__json_oom();
+				goto fail;
+			}
 		}
-		if ((rc = add_ids(o, "stage_ids", c->stage_ids, c->n_stage_ids)))
-			goto fail;
-		if (!cJSON_AddStringToObject(o, "what", c->what) || !cJSON_AddStringToObject(o, "why", c->why)) {
-			rc = gdfo__json_oom();
-			goto fail;
-		}
-		if ((rc = gdfo__json_add_number(o, "expected_gain", c->expected_gain)) ||
-		    (rc = gdfo__json_add_number(o, "confidence", c->confidence)) ||
-		    (rc = add_ids(o, "attended_ids", c->attended_ids, c->n_attended_ids)))
-			goto fail;
 	}
 	if ((rc = gdfo__json_graph_to_cjson(&pipe, p->graph)))
 		goto fail;
@@ -100,6 +100,32 @@ static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
 fail:
 	cJSON_Delete(root);
 	return rc;
+}
+
+static int add_changes(cJSON *arr, const gdfo__change *list, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const gdfo__change *c = &list[i];
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			return gdfo__json_oom();
+		}
+		if (!cJSON_AddStringToObject(o, "kind", gdfo_change_kind_name(c->kind)))
+			return gdfo__json_oom();
+		if ((rc = add_ids(o, "stage_ids", c->stage_ids, c->n_stage_ids)))
+			return rc;
+		if (!cJSON_AddStringToObject(o, "what", c->what) || !cJSON_AddStringToObject(o, "why", c->why))
+			return gdfo__json_oom();
+		if ((rc = gdfo__json_add_number(o, "expected_gain", c->expected_gain)) ||
+		    (rc = gdfo__json_add_number(o, "confidence", c->confidence)) ||
+		    (rc = add_ids(o, "attended_ids", c->attended_ids, c->n_attended_ids)))
+			return rc;
+	}
+	return 0;
 }
 
 int gdfo_plan_to_json(char **out, const gdfo_plan *p)
@@ -172,7 +198,7 @@ fail:
 	return rc;
 }
 
-static int read_change(gdfo_plan *p, const cJSON *js, const char *path)
+static int read_change(gdfo_plan *p, const cJSON *js, const char *path, int rejected)
 {
 	gdfo_change c;
 	int64_t *ids = NULL, *att = NULL;
@@ -195,7 +221,7 @@ static int read_change(gdfo_plan *p, const cJSON *js, const char *path)
 	    (rc = gdfo__json_number(&c.expected_gain, js, "expected_gain", path, 1, 0, -1e6, 1)) ||
 	    (rc = gdfo__json_number(&c.confidence, js, "confidence", path, 1, 0, 0, 1)))
 		return rc;
-	if ((rc = read_ids(&ids, &c.n_stage_ids, js, "stage_ids", path, p->graph)))
+	if ((rc = read_ids(&ids, &c.n_stage_ids, js, "stage_ids", path, rejected ? NULL : p->graph)))
 		return rc;
 	if ((rc = read_ids(&att, &c.n_attended_ids, js, "attended_ids", path, NULL))) {
 		free(ids);
@@ -203,7 +229,7 @@ static int read_change(gdfo_plan *p, const cJSON *js, const char *path)
 	}
 	c.stage_ids = ids;
 	c.attended_ids = att;
-	rc = gdfo__plan_add_change(p, &c);
+	rc = rejected ? gdfo__plan_add_rejected(p, &c) : gdfo__plan_add_change(p, &c);
 	free(ids);
 	free(att);
 	if (rc) {
@@ -266,7 +292,28 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 		goto fail;
 	cJSON_ArrayForEach(js, changes) {
 		gdfo__json_path_index(cp, "changes", i++);
-		if ((rc = read_change(p, js, cp)))
+		if ((rc = read_change(p, js, cp, 0)))
+			goto fail;
+	}
+	if ((rc = gdfo__json_array(&changes, root, "rejected", "", 0)))
+		goto fail;
+	i = 0;
+	cJSON_ArrayForEach(js, changes) {
+		gdfo__json_path_index(cp, "rejected", i++);
+		if ((rc = read_change(p, js, cp, 1)))
+			goto fail;
+	}
+	if ((rc = gdfo__json_array(&changes, root, "notes", "", 0)))
+		goto fail;
+	i = 0;
+	cJSON_ArrayForEach(js, changes) {
+		gdfo__json_path_index(cp, "notes", i++);
+		if (!cJSON_IsString(js) || !js->valuestring[0] || strlen(js->valuestring) > GDFO__PLAN_TEXT_MAX) {
+			rc = gdfo__error(GDFO_EFORMAT, "%s: expected a note (a string of 1 to %d bytes)", cp,
+					 GDFO__PLAN_TEXT_MAX);
+			goto fail;
+		}
+		if ((rc = gdfo__json_check_utf8(js, cp)) || (rc = gdfo__plan_add_note(p, js->valuestring)))
 			goto fail;
 	}
 	*out = p;

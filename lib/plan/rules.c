@@ -7,9 +7,13 @@
  * size partitions, cache shared stages, set critical-path priorities.
  * Every modification is recorded as a change with its reason.
  *
- * Gains use one work model (docs/rules.md): a stage costs
- * rows_in x cpu_ns_per_row plus 1 ns per byte read. expected_gain is
- * the work a change removes as a fraction of the input pipeline's total.
+ * With a cluster known, every change group is checked with the simulator
+ * and dropped when the plan is predicted worse with it under the
+ * objective; expected gains are then each group's marginal effect in the
+ * final plan (docs/rules.md "Checked against the model"). Without, gains
+ * use one work model: a stage costs rows_in x cpu_ns_per_row plus 1 ns
+ * per byte read, and expected_gain is the work a change removes as a
+ * fraction of the input pipeline's total.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -47,6 +51,7 @@ int gdfo_rules_options_init(gdfo_rules_options *o, unsigned int version)
 	d.cache_budget_bytes = -1;
 	d.cache_memory_fraction = 0.3;
 	d.partition_change_min = 0.25;
+	d.check_changes = -1;
 	return gdfo__abi_init(o, version, &d, GDFO__ABI_RULES_OPTIONS, "gdfo_rules_options_init");
 }
 
@@ -76,6 +81,9 @@ static int check_options(const gdfo_rules_options *o)
 	if (!isfinite(o->cache_memory_fraction) || o->cache_memory_fraction <= 0 || o->cache_memory_fraction > 1)
 		return gdfo__error(GDFO_EINVAL, "rules option cache_memory_fraction is %g; it must be in (0, 1]",
 				   o->cache_memory_fraction);
+	if (o->check_changes < -1 || o->check_changes > 1)
+		return gdfo__error(GDFO_EINVAL, "rules option check_changes is %d; it must be -1 (when a cluster is known), 0 or 1",
+				   o->check_changes);
 	if (!isfinite(o->partition_change_min) || o->partition_change_min < 0)
 		return gdfo__error(GDFO_EINVAL, "rules option partition_change_min is %g; it must be finite and >= 0",
 				   o->partition_change_min);
@@ -83,6 +91,32 @@ static int check_options(const gdfo_rules_options *o)
 }
 
 /* ---- context ------------------------------------------------------------------ */
+
+/* A prediction scored under the objective, relative to the input's. */
+typedef struct score {
+	int ok;          /* the run succeeds */
+	double r;        /* the objective's reward against the input, divided by the weight sum */
+	double latency_ms, cost;
+} score;
+
+/* Structural rules: each is one change group, rebuilt from the input for attribution. */
+enum { RULE_PUSH = 1, RULE_REORDER = 2, RULE_FUSE = 4 };
+
+/* A stage's knobs before and after a knob group (for taking the group out of the final plan). */
+typedef struct kdiff {
+	int64_t id;
+	gdfo_stage_knobs old, now;
+} kdiff;
+
+typedef struct group {
+	size_t from, to;   /* its changes: [from, to) of the plan's */
+	int rule;          /* RULE_* for a structural group, else 0 */
+	kdiff *diffs;      /* knob groups */
+	size_t n_diffs;
+	double gain;       /* its share of the plan's objective gain */
+	score without;     /* the final plan without it, when without_gen == ctx gen */
+	unsigned without_gen;
+} group;
 
 typedef struct ctx {
 	gdfo_plan *plan;
@@ -95,7 +129,31 @@ typedef struct ctx {
 	size_t n_stale, cap_stale;
 	int64_t (*alias)[2];         /* fused id -> id of the chain's last stage (its output) */
 	size_t n_alias, cap_alias;
+	int fp;                      /* FP_*: the telemetry's fingerprint against the input's */
+	int64_t *renames;            /* fused chains awaiting rename_fused: n, id0..id(n-1), ... */
+	size_t n_renames, cap_renames;
+	/* Checking change groups with the simulator (sim NULL: no check). */
+	gdfo_sim *sim;
+	gdfo_objective obj;
+	gdfo_sim_result base_res;    /* the input's prediction */
+	score input, cur;            /* the input's and the plan's so far */
+	gdfo_graph *snap;            /* structural groups: the plan's graph when the group began */
+	gdfo_stage_knobs *knob_snap; /* knob groups: every stage's knobs when the group began */
+	size_t cap_knob_snap;
+	int open;                    /* a group is open */
+	size_t mark, stale_mark, alias_mark;
+	int64_t (*alias_snap)[2];
+	group *groups;               /* accepted groups */
+	size_t n_groups, cap_groups;
+	size_t n_rejected_groups;
+	int rules_done;              /* RULE_* bits of structural rules applied (for rebuilds) */
+	int rule;                    /* the structural rule running (RULE_*), 0 for knob rules */
+	unsigned gen;                /* 1 + knob groups the look back removed */
 } ctx;
+
+enum { FP_NONE, FP_SAME, FP_DIFFERS };
+
+static int record_usable(const gdfo_graph *g, int fp, const gdfo_stage_telemetry *st);
 
 static double stage_work(const gdfo__stage *s)
 {
@@ -216,7 +274,7 @@ static double measured(const ctx *c, int64_t id, size_t field_offset, int output
 				return -1;
 			id = c->alias[i][1];
 		}
-	if (gdfo_telemetry_find(&st, c->t, id))
+	if (gdfo_telemetry_find(&st, c->t, id) || !record_usable(c->base, c->fp, &st))
 		return -1;
 	v = *(const double *)((const char *)&st + field_offset);
 	return v >= 0 ? v : -1;
@@ -271,6 +329,211 @@ static int record(ctx *c, int kind, const int64_t *ids, size_t n_ids, const int6
 static double stats_conf(const gdfo__stage *s)
 {
 	return s->stats.rows_in > 0 || s->stats.bytes_in > 0 ? CONF_ESTIMATED : CONF_UNKNOWN;
+}
+
+/* ---- checking change groups with the simulator (docs/rules.md) ------------------ */
+
+static void apply_renames(ctx *c);
+
+/* The objective's reward of a prediction against the input's, over the weight sum. */
+static double reward(const ctx *c, const gdfo_sim_result *r)
+{
+	const gdfo_objective *o = &c->obj;
+	const gdfo_sim_result *b = &c->base_res;
+	double x = 0, w = o->throughput_weight + o->latency_weight + o->cost_weight;
+
+	if (b->throughput > 0)
+		x += o->throughput_weight * (r->throughput / b->throughput - 1);
+	if (b->makespan_ms > 0)
+		x -= o->latency_weight * (r->makespan_ms / b->makespan_ms - 1);
+	if (b->cost > 0)
+		x -= o->cost_weight * (r->cost / b->cost - 1);
+	if (!r->success || (o->slo_ms > 0 && r->makespan_ms > o->slo_ms) ||
+	    (o->cost_ceiling > 0 && r->cost > o->cost_ceiling))
+		x -= o->failure_penalty;
+	return w > 0 ? x / w : x;
+}
+
+static int predict(score *out, ctx *c, const gdfo_graph *g)
+{
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	int rc;
+
+	if ((rc = gdfo_sim_run_graph(&r, c->sim, g, NULL)))
+		return gdfo__error_prefix(rc, "checking the rules' changes with the simulator");
+	out->ok = r.success;
+	out->r = reward(c, &r);
+	out->latency_ms = r.makespan_ms;
+	out->cost = r.cost;
+	return 0;
+}
+
+/* 1 when a is worse than b: a run that fails is worse than one that succeeds. */
+static int worse(const score *a, const score *b)
+{
+	if (a->ok != b->ok)
+		return a->ok < b->ok;
+	return a->r < b->r;
+}
+
+/* Opens a change group: what to go back to if the model rejects it. */
+static int group_begin(ctx *c)
+{
+	void *items;
+
+	size_t i;
+
+	if (!c->sim)
+		return 0;
+	gdfo_graph_free(c->snap);
+	c->snap = NULL;
+	c->open = 1;
+	c->mark = c->plan->n_changes;
+	c->stale_mark = c->n_stale;
+	c->alias_mark = c->n_alias;
+	free(c->alias_snap);
+	c->alias_snap = NULL;
+	if (c->n_alias) {
+		if (!(items = gdfo__malloc(c->n_alias * sizeof(*c->alias))))
+			return GDFO_ENOMEM;
+		memcpy(items, c->alias, c->n_alias * sizeof(*c->alias));
+		c->alias_snap = items;
+	}
+	if (c->rule)
+		return gdfo_graph_clone(&c->snap, c->g);
+	/* Knob rules change no structure: the knobs are all there is to go back to. */
+	items = c->knob_snap;
+	if (gdfo__grow(&items, &c->cap_knob_snap, c->g->n ? c->g->n : 1, sizeof(*c->knob_snap)))
+		return GDFO_ENOMEM;
+	c->knob_snap = items;
+	for (i = 0; i < c->g->n; i++)
+		c->knob_snap[i] = c->g->stages[i].knobs;
+	return 0;
+}
+
+static int keep_group(ctx *c, const score *sc)
+{
+	group gr;
+	void *items;
+	size_t i;
+
+	memset(&gr, 0, sizeof(gr));
+	gr.from = c->mark;
+	gr.to = c->plan->n_changes;
+	gr.rule = c->rule;
+	if (!c->rule) {
+		size_t n = 0;
+		for (i = 0; i < c->g->n; i++)
+			n += memcmp(&c->knob_snap[i], &c->g->stages[i].knobs, sizeof(c->knob_snap[i])) != 0;
+		if (n && !(gr.diffs = gdfo__malloc(n * sizeof(*gr.diffs))))
+			return GDFO_ENOMEM;
+		for (i = 0; i < c->g->n; i++) {
+			const gdfo__stage *b = &c->g->stages[i];
+			if (!memcmp(&c->knob_snap[i], &b->knobs, sizeof(b->knobs)))
+				continue;
+			gr.diffs[gr.n_diffs].id = b->id;
+			gr.diffs[gr.n_diffs].old = c->knob_snap[i];
+			gr.diffs[gr.n_diffs].now = b->knobs;
+			gr.n_diffs++;
+		}
+	}
+	items = c->groups;
+	if (gdfo__grow(&items, &c->cap_groups, c->n_groups + 1, sizeof(*c->groups))) {
+		free(gr.diffs);
+		return GDFO_ENOMEM;
+	}
+	c->groups = items;
+	c->groups[c->n_groups++] = gr;
+	c->rules_done |= c->rule;
+	c->cur = *sc;
+	return 0;
+}
+
+/* Moves the group's changes to the rejected list and puts the graph back. */
+static int reject_group(ctx *c, const score *sc)
+{
+	gdfo_graph tmp;
+	size_t k;
+	int rc = 0;
+
+	for (k = c->mark; k < c->plan->n_changes && !rc; k++) {
+		gdfo__change *d = &c->plan->changes[k];
+		gdfo_change ch;
+		char why[GDFO__PLAN_TEXT_MAX];
+
+		snprintf(why, sizeof(why), "%s; rejected: with %s the plan is predicted at %.6g ms and cost %.6g, without at %.6g ms and cost %.6g%s",
+			 d->why, c->plan->n_changes - c->mark > 1 ? "this group of changes" : "it",
+			 sc->latency_ms, sc->cost, c->cur.latency_ms, c->cur.cost,
+			 sc->ok ? "" : " (with it the run is predicted to fail)");
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = d->kind;
+		ch.stage_ids = d->stage_ids;
+		ch.n_stage_ids = d->n_stage_ids;
+		ch.attended_ids = d->attended_ids;
+		ch.n_attended_ids = d->n_attended_ids;
+		ch.what = d->what;
+		ch.why = why;
+		ch.expected_gain = sc->ok && c->cur.ok ? fmax(sc->r - c->cur.r, -1e6) : -1;
+		ch.confidence = d->confidence;
+		rc = gdfo__plan_add_rejected(c->plan, &ch);
+	}
+	if (rc)
+		return rc;
+	for (k = c->mark; k < c->plan->n_changes; k++) {
+		free(c->plan->changes[k].stage_ids);
+		free(c->plan->changes[k].what);
+		free(c->plan->changes[k].why);
+		free(c->plan->changes[k].attended_ids);
+	}
+	c->plan->n_changes = c->mark;
+	if (c->snap) {
+		tmp = *c->g;
+		*c->g = *c->snap;
+		*c->snap = tmp;
+		gdfo_graph_free(c->snap);
+		c->snap = NULL;
+	} else {
+		for (k = 0; k < c->g->n; k++)
+			c->g->stages[k].knobs = c->knob_snap[k];
+	}
+	c->n_stale = c->stale_mark;
+	c->n_alias = c->alias_mark;
+	if (c->n_alias)
+		memcpy(c->alias, c->alias_snap, c->n_alias * sizeof(*c->alias));
+	c->n_renames = 0;
+	c->n_rejected_groups++;
+	return 0;
+}
+
+/* Closes the group: kept when the plan is not predicted worse with it. */
+static int group_end(ctx *c)
+{
+	score sc;
+	int rc;
+
+	if (!c->sim) {
+		c->rules_done |= c->rule;
+		apply_renames(c);
+		return 0;
+	}
+	if (!c->open)
+		return 0;
+	c->open = 0;
+	if (c->plan->n_changes == c->mark) {
+		c->rules_done |= c->rule;
+		gdfo_graph_free(c->snap);
+		c->snap = NULL;
+		return 0;
+	}
+	if ((rc = predict(&sc, c, c->g)))
+		return rc;
+	if (worse(&sc, &c->cur))
+		return reject_group(c, &sc);
+	apply_renames(c);
+	rc = keep_group(c, &sc);
+	gdfo_graph_free(c->snap);
+	c->snap = NULL;
+	return rc;
 }
 
 /* ---- rule: push filters down ---------------------------------------------------- */
@@ -448,6 +711,34 @@ static void rename_fused(ctx *c, const int64_t *ids, size_t n)
 	}
 }
 
+/*
+ * The renaming of earlier changes waits until the fuse group is kept: a
+ * rejected group must leave them as they were. Renaming later is the same
+ * as renaming at once, since changes made after a fusion name no member.
+ */
+static int defer_rename(ctx *c, const int64_t *ids, size_t n)
+{
+	void *items = c->renames;
+	if (gdfo__grow(&items, &c->cap_renames, c->n_renames + n + 1, sizeof(*c->renames)))
+		return GDFO_ENOMEM;
+	c->renames = items;
+	c->renames[c->n_renames++] = (int64_t)n;
+	memcpy(c->renames + c->n_renames, ids, n * sizeof(*ids));
+	c->n_renames += n;
+	return 0;
+}
+
+static void apply_renames(ctx *c)
+{
+	size_t i = 0;
+	while (i < c->n_renames) {
+		size_t n = (size_t)c->renames[i];
+		rename_fused(c, c->renames + i + 1, n);
+		i += n + 1;
+	}
+	c->n_renames = 0;
+}
+
 static int rule_fuse(ctx *c)
 {
 	gdfo_graph *g = c->g;
@@ -510,9 +801,8 @@ static int rule_fuse(ctx *c)
 			    (rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
 					 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
 				goto out;
-			if ((rc = add_alias(c, ids[0], ids[n - 1])))
+			if ((rc = add_alias(c, ids[0], ids[n - 1])) || (rc = defer_rename(c, ids, n)))
 				goto out;
-			rename_fused(c, ids, n);
 			again = 1;
 		}
 	}
@@ -547,6 +837,8 @@ static int rule_broadcast(ctx *c)
 		if (bytes <= 0 || bytes > max)
 			continue;
 		other_bytes = out_bytes(c, other, &ometa);
+		if ((rc = group_begin(c)))
+			return rc;
 		rc = gdfo_rewrite_join_strategy(g, j->id, GDFO_JOIN_BROADCAST, max, meas ? bytes : -1);
 		if (rc == GDFO_EILLEGAL)
 			continue;
@@ -565,7 +857,8 @@ static int rule_broadcast(ctx *c)
 			int64_t ids[1] = {j->id}, att[3] = {j->id, g->stages[side].id, g->stages[other].id};
 			if ((rc = record(c, GDFO_CHANGE_JOIN_STRATEGY, ids, 1, att, 3,
 					 gain_of(c, other_bytes * NS_PER_BYTE),
-					 meas ? CONF_MEASURED : stats_conf(&g->stages[side]), what, why)))
+					 meas ? CONF_MEASURED : stats_conf(&g->stages[side]), what, why)) ||
+			    (rc = group_end(c)))
 				return rc;
 		}
 	}
@@ -626,6 +919,8 @@ static int rule_partitions(ctx *c)
 		np = (int32_t)want;
 		if (np == cur || (cur > 0 && fabs((double)np - cur) / cur <= o->partition_change_min))
 			continue;
+		if ((rc = group_begin(c)))
+			return rc;
 		rc = gdfo_rewrite_partitions(g, s->id, np);
 		if (rc == GDFO_EILLEGAL)
 			continue;
@@ -638,15 +933,18 @@ static int rule_partitions(ctx *c)
 		else
 			snprintf(what, sizeof(what), "stage %lld '%s' partitions engine default -> %d", (long long)s->id,
 				 s->name, np);
-		snprintf(why, sizeof(why), "it %s %s (%s); %d partition%s of about %s target each%s; the latency effect needs the execution model, so no gain is claimed",
+		snprintf(why, sizeof(why), "it %s %s (%s); %d partition%s of about %s target each%s; %s",
 			 s->op == GDFO_OP_SOURCE ? "scans" : "shuffles", b1,
 			 meas ? "measured shuffle read" : "bytes_in estimate", np, np == 1 ? "" : "s", b2,
 			 cores > 0 && (double)np > ceil(bytes / (double)o->target_partition_bytes)
-				 ? ", rounded up to whole waves of the cluster's cores" : "");
+				 ? ", rounded up to whole waves of the cluster's cores" : "",
+			 c->sim ? "the simulator checks its effect"
+				: "the latency effect needs the execution model, so no gain is claimed");
 		{
 			int64_t ids[1] = {s->id};
 			if ((rc = record(c, GDFO_CHANGE_PARTITIONS, ids, 1, ids, 1, 0.0,
-					 meas ? CONF_MEASURED : CONF_ESTIMATED, what, why)))
+					 meas ? CONF_MEASURED : CONF_ESTIMATED, what, why)) ||
+			    (rc = group_end(c)))
 				return rc;
 		}
 	}
@@ -739,6 +1037,8 @@ static int rule_cache(ctx *c)
 				continue;
 			level = GDFO_CACHE_DISK;
 		}
+		if ((rc = group_begin(c)))
+			goto out;
 		rc = gdfo_rewrite_cache(g, s->id, level);
 		if (rc == GDFO_EILLEGAL)
 			continue;
@@ -759,9 +1059,13 @@ static int rule_cache(ctx *c)
 				 s->n_children, b1, cs[i].measured ? "measured" : "estimated", b2);
 		{
 			int64_t ids[1] = {s->id};
+			size_t rejected = c->n_rejected_groups;
 			if ((rc = record(c, GDFO_CHANGE_CACHE, ids, 1, ids, 1, gain_of(c, saved - cost),
-					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why)))
+					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why)) ||
+			    (rc = group_end(c)))
 				goto out;
+			if (c->n_rejected_groups != rejected && level == GDFO_CACHE_MEMORY)
+				left += cs[i].size; /* not cached after all */
 		}
 	}
 out:
@@ -871,20 +1175,341 @@ out:
 	return rc;
 }
 
+/* ---- expected gains from the model: marginal effects in the final plan ----------------- */
+
+/* Puts a knob group's values on g (revert 0) or takes them out (revert 1), by stage id. */
+static void apply_diffs(gdfo_graph *g, const group *gr, int revert)
+{
+	size_t i, b;
+
+	for (i = 0; i < gr->n_diffs; i++) {
+		const kdiff *d = &gr->diffs[i];
+		size_t k = gdfo__graph_index(g, d->id);
+		const unsigned char *o = (const unsigned char *)&d->old, *n = (const unsigned char *)&d->now;
+		unsigned char *cur;
+		if (k == (size_t)-1)
+			continue;
+		/* Only the knobs this group set: a later group may have set another of the stage's. */
+		cur = (unsigned char *)&g->stages[k].knobs;
+		for (b = 0; b < sizeof(gdfo_stage_knobs); b++)
+			if (o[b] != n[b])
+				cur[b] = revert ? o[b] : n[b];
+	}
+}
+
+static void ctx_release(ctx *c)
+{
+	size_t i;
+	free(c->stale);
+	free(c->alias);
+	free(c->alias_snap);
+	free(c->renames);
+	free(c->knob_snap);
+	gdfo_graph_free(c->snap);
+	for (i = 0; i < c->n_groups; i++)
+		free(c->groups[i].diffs);
+	free(c->groups);
+	gdfo_sim_free(c->sim);
+}
+
+/*
+ * The final plan without structural rule skip: the other structural rules
+ * that were kept run again on the input, then every kept knob group is put
+ * on the stages that still exist.
+ */
+static int rebuild_without(gdfo_graph **out, const ctx *c, int skip)
+{
+	int keep = c->rules_done & ~skip, rc;
+	size_t i;
+	ctx t;
+
+	memset(&t, 0, sizeof(t));
+	t.base = c->base;
+	t.t = c->t;
+	t.o = c->o;
+	t.fp = c->fp;
+	t.base_work = c->base_work;
+	if ((rc = gdfo__plan_create(&t.plan, c->base, "rules")))
+		return rc;
+	t.g = gdfo__plan_graph_mut(t.plan);
+	if (((keep & RULE_PUSH) && (rc = rule_push_filters(&t))) ||
+	    ((keep & RULE_REORDER) && (rc = rule_reorder_joins(&t))) ||
+	    ((keep & RULE_FUSE) && (rc = rule_fuse(&t))))
+		goto out;
+	for (i = 0; i < c->n_groups; i++)
+		if (!c->groups[i].rule)
+			apply_diffs(t.g, &c->groups[i], 0);
+	rc = gdfo_graph_clone(out, t.g);
+out:
+	ctx_release(&t);
+	gdfo_plan_free(t.plan);
+	return rc;
+}
+
+/*
+ * Each kept group's gain is its marginal effect in the final plan (the
+ * final plan's score minus the score without the group); what the
+ * marginals do not explain (interactions) is shared out in proportion to
+ * their size, so the gains add up to the plan's total (docs/rules.md).
+ */
+static int attribute(ctx *c)
+{
+	double total = c->cur.r - c->input.r, sum = 0, sum_abs = 0, rest;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < c->n_groups; i++) {
+		group *gr = &c->groups[i];
+		gdfo_graph *w;
+		score sc;
+		if (!gr->rule && gr->without_gen == c->gen) {
+			gr->gain = c->cur.r - gr->without.r;
+			sum += gr->gain;
+			sum_abs += fabs(gr->gain);
+			continue;
+		}
+		if (gr->rule) {
+			if ((rc = rebuild_without(&w, c, gr->rule)))
+				return rc;
+			rc = predict(&sc, c, w);
+			gdfo_graph_free(w);
+		} else {
+			apply_diffs(c->g, gr, 1);
+			rc = predict(&sc, c, c->g);
+			apply_diffs(c->g, gr, 0);
+		}
+		if (rc)
+			return rc;
+		gr->gain = c->cur.r - sc.r;
+		sum += gr->gain;
+		sum_abs += fabs(gr->gain);
+	}
+	rest = total - sum;
+	for (i = 0; i < c->n_groups; i++) {
+		group *gr = &c->groups[i];
+		gr->gain += sum_abs > 0 ? rest * fabs(gr->gain) / sum_abs : rest / (double)c->n_groups;
+		for (k = gr->from; k < gr->to; k++) {
+			double g = gr->gain / (double)(gr->to - gr->from);
+			c->plan->changes[k].expected_gain = g > 1 ? 1 : g < -1e6 ? -1e6 : g;
+		}
+	}
+	{
+		char note[GDFO__PLAN_TEXT_MAX];
+		snprintf(note, sizeof(note), "every change group was checked with the simulator (DES, deterministic) under the objective throughput=%g,latency=%g,cost=%g: %zu kept, %zu rejected (listed as rejected); the plan is predicted at %.6g ms and cost %.6g against %.6g ms and %.6g for the input, an objective gain of %+.2f %% (relative changes weighted and divided by the weight sum); each change's expected gain is its group's marginal effect in the final plan, with %+.2f %% of interaction shared out in proportion (docs/rules.md), so they add up to the total",
+			 c->obj.throughput_weight, c->obj.latency_weight, c->obj.cost_weight, c->n_groups,
+			 c->n_rejected_groups, c->cur.latency_ms, c->cur.cost, c->input.latency_ms, c->input.cost,
+			 100.0 * total, 100.0 * rest);
+		return gdfo__plan_add_note(c->plan, note);
+	}
+}
+
+/*
+ * A knob group kept early may hurt once later groups are in (two
+ * partition counts that only pay off together, a priority order made
+ * moot by a cache). One pass from the last knob group to the first takes
+ * out each one whose removal the model predicts strictly better, so no
+ * knob group left has a negative marginal effect when it was checked.
+ */
+static int prune(ctx *c)
+{
+	size_t i = c->n_groups, k;
+	int rc;
+
+	while (i-- > 0) {
+		group *gr = &c->groups[i];
+		score sc;
+		size_t n;
+
+		if (gr->rule)
+			continue;
+		/* In place: knob groups change no structure, and each sets knobs no other group sets. */
+		apply_diffs(c->g, gr, 1);
+		if ((rc = predict(&sc, c, c->g)))
+			return rc;
+		if (!worse(&c->cur, &sc)) {
+			apply_diffs(c->g, gr, 0);
+			gr->without = sc; /* still the final plan without it unless a removal follows */
+			gr->without_gen = c->gen;
+			continue;
+		}
+		c->gen++;
+		/* Rejected as if it had just been made on top of the rest; c->g stays without it. */
+		{
+			score with = c->cur;
+			c->cur = sc;
+			for (k = gr->from; k < gr->to && !rc; k++) {
+				gdfo__change *d = &c->plan->changes[k];
+				gdfo_change ch;
+				char why[GDFO__PLAN_TEXT_MAX];
+				snprintf(why, sizeof(why), "%s; rejected once all changes were made: with %s the plan is predicted at %.6g ms and cost %.6g, without at %.6g ms and cost %.6g",
+					 d->why, gr->to - gr->from > 1 ? "this group of changes" : "it", with.latency_ms,
+					 with.cost, sc.latency_ms, sc.cost);
+				memset(&ch, 0, sizeof(ch));
+				ch.kind = d->kind;
+				ch.stage_ids = d->stage_ids;
+				ch.n_stage_ids = d->n_stage_ids;
+				ch.attended_ids = d->attended_ids;
+				ch.n_attended_ids = d->n_attended_ids;
+				ch.what = d->what;
+				ch.why = why;
+				ch.expected_gain = with.ok && sc.ok ? fmax(with.r - sc.r, -1e6) : -1;
+				ch.confidence = d->confidence;
+				rc = gdfo__plan_add_rejected(c->plan, &ch);
+			}
+			if (rc)
+				return rc;
+		}
+		n = gr->to - gr->from;
+		for (k = gr->from; k < gr->to; k++) {
+			free(c->plan->changes[k].stage_ids);
+			free(c->plan->changes[k].what);
+			free(c->plan->changes[k].why);
+			free(c->plan->changes[k].attended_ids);
+		}
+		memmove(&c->plan->changes[gr->from], &c->plan->changes[gr->to],
+			(c->plan->n_changes - gr->to) * sizeof(*c->plan->changes));
+		c->plan->n_changes -= n;
+		free(gr->diffs);
+		memmove(&c->groups[i], &c->groups[i + 1], (c->n_groups - i - 1) * sizeof(*c->groups));
+		c->n_groups--;
+		for (k = i; k < c->n_groups; k++) {
+			c->groups[k].from -= n;
+			c->groups[k].to -= n;
+		}
+		c->n_rejected_groups++;
+	}
+	return 0;
+}
+
+static int run_group(ctx *c, int rule, int (*fn)(ctx *))
+{
+	int rc;
+	c->rule = rule;
+	if (!(rc = group_begin(c)) && !(rc = fn(c)))
+		rc = group_end(c);
+	c->rule = 0;
+	return rc;
+}
+
+/* The check is on when asked, or when a cluster is known (-1). */
+static int setup_check(ctx *c, const gdfo_graph *g, const gdfo_rules_options *o)
+{
+	const gdfo_cluster *cl = &g->cluster;
+	int known = o->cluster || cl->executors_available > 0 || cl->price_per_executor_s > 0 || cl->slo_ms > 0;
+	int rc;
+
+	gdfo_objective_init(&c->obj, GDFO_OBJECTIVE_VERSION);
+	if (o->objective && ((rc = gdfo_objective_validate(o->objective)) ||
+			     (rc = gdfo__abi_in(&c->obj, o->objective, &c->obj, GDFO__ABI_OBJECTIVE, "gdfo_optimize_rules"))))
+		return gdfo__error_prefix(rc, "rules option objective");
+	if (o->check_changes == 0 || (o->check_changes < 0 && !known))
+		return 0;
+	if ((rc = gdfo_sim_create(&c->sim, o->cluster)))
+		return gdfo__error_prefix(rc, "rules option cluster");
+	c->base_res.version = GDFO_SIM_RESULT_VERSION;
+	if ((rc = gdfo_sim_run_graph(&c->base_res, c->sim, g, NULL)))
+		return gdfo__error_prefix(rc, "checking the rules' changes with the simulator");
+	c->input.ok = c->base_res.success;
+	c->input.r = reward(c, &c->base_res);
+	c->input.latency_ms = c->base_res.makespan_ms;
+	c->input.cost = c->base_res.cost;
+	c->cur = c->input;
+	return 0;
+}
+
 /* ---- the optimizer ---------------------------------------------------------------------- */
 
-static int check_telemetry(const gdfo_graph *g, const gdfo_telemetry *t)
+/*
+ * Telemetry belongs to one pipeline (docs/rules.md "Telemetry"). A record
+ * is used when its stage id is in the pipeline and its name is that
+ * stage's name; a record without a name (telemetry written before names
+ * were) only when the telemetry records no fingerprint either.
+ */
+static int fingerprint_state(const gdfo_graph *g, const gdfo_telemetry *t, uint64_t *tfp, uint64_t *gfp)
 {
-	size_t i, n = gdfo_telemetry_stage_count(t), hits = 0;
-	for (i = 0; i < n; i++) {
+	*tfp = *gfp = 0;
+	if (gdfo_telemetry_fingerprint(tfp, t))
+		return FP_NONE;
+	if (gdfo_graph_fingerprint(gfp, g))
+		return FP_DIFFERS;
+	return *tfp == *gfp ? FP_SAME : FP_DIFFERS;
+}
+
+static int record_usable(const gdfo_graph *g, int fp, const gdfo_stage_telemetry *st)
+{
+	size_t i = gdfo__graph_index(g, st->stage_id);
+	if (i == (size_t)-1)
+		return 0;
+	if (!st->name[0])
+		return fp == FP_NONE;
+	return !strcmp(st->name, g->stages[i].name);
+}
+
+/* "stage 3 'x' is 'y' here" / "stage 9 'x' is not in the pipeline", the first few. */
+static int list_unusable(gdfo__buf *b, const gdfo_graph *g, const gdfo_telemetry *t, int fp, size_t *n_bad)
+{
+	size_t i, n = gdfo_telemetry_stage_count(t), shown = 0;
+	int rc = 0;
+
+	*n_bad = 0;
+	for (i = 0; i < n && !rc; i++) {
 		gdfo_stage_telemetry st = {.version = GDFO_STAGE_TELEMETRY_VERSION};
-		if (gdfo_telemetry_stage_at(&st, t, i) == 0 && gdfo__graph_index(g, st.stage_id) != (size_t)-1)
-			hits++;
+		size_t k;
+		if (gdfo_telemetry_stage_at(&st, t, i) || record_usable(g, fp, &st))
+			continue;
+		if (++*n_bad > 4)
+			continue;
+		k = gdfo__graph_index(g, st.stage_id);
+		rc = gdfo__buf_printf(b, "%sstage %lld", shown++ ? ", " : "", (long long)st.stage_id);
+		if (!rc && st.name[0])
+			rc = gdfo__buf_printf(b, " '%.40s'", st.name);
+		if (!rc)
+			rc = k == (size_t)-1 ? gdfo__buf_puts(b, " is not in the pipeline")
+			     : st.name[0] ? gdfo__buf_printf(b, " is '%.40s' here", g->stages[k].name)
+					  : gdfo__buf_puts(b, " has no name to match");
 	}
-	if (n && !hits)
-		return gdfo__error(GDFO_EINVAL, "telemetry describes %zu stages, none of them in pipeline '%s'; is it from another pipeline?",
-				   n, g->name);
-	return 0;
+	if (!rc && *n_bad > 4)
+		rc = gdfo__buf_printf(b, " and %zu more", *n_bad - 4);
+	return rc;
+}
+
+static int check_telemetry(ctx *c, const gdfo_graph *g, const gdfo_telemetry *t)
+{
+	size_t n = gdfo_telemetry_stage_count(t), bad;
+	uint64_t tfp, gfp;
+	gdfo__buf b = {0};
+	char fps[192];
+	int rc;
+
+	c->fp = fingerprint_state(g, t, &tfp, &gfp);
+	if (c->fp == FP_SAME || !n)
+		return 0;
+	if ((rc = list_unusable(&b, g, t, c->fp, &bad)))
+		goto out;
+	if (!bad)
+		goto out;
+	if (c->fp == FP_DIFFERS)
+		snprintf(fps, sizeof(fps), "its pipeline fingerprint is %016llx, pipeline '%.60s' has %016llx",
+			 (unsigned long long)tfp, g->name, (unsigned long long)gfp);
+	else
+		snprintf(fps, sizeof(fps), "it records no pipeline fingerprint");
+	if (bad == n) {
+		rc = gdfo__error(GDFO_EINVAL, "telemetry of another pipeline: %s, and none of its %zu stage records matches a stage by id and name (%s)",
+				 fps, n, b.data ? b.data : "");
+		goto out;
+	}
+	gdfo__buf_free(&b);
+	if ((rc = list_unusable(&b, g, t, c->fp, &bad)))
+		goto out;
+	{
+		char note[GDFO__PLAN_TEXT_MAX];
+		snprintf(note, sizeof(note), "telemetry partly matches: %s; %zu of its %zu stage records match a stage by id and name and are used, %zu are not: %s",
+			 fps, n - bad, n, bad, b.data ? b.data : "");
+		rc = gdfo__plan_add_note(c->plan, note);
+	}
+out:
+	gdfo__buf_free(&b);
+	return rc;
 }
 
 int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
@@ -907,11 +1532,12 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 		return rc;
 	if ((rc = gdfo_graph_validate(graph)))
 		return rc;
-	if (t && (rc = check_telemetry(graph, t)))
-		return rc;
 	memset(&c, 0, sizeof(c));
 	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
 		return rc;
+	c.gen = 1; /* groups start at without_gen 0: nothing cached */
+	if ((t && (rc = check_telemetry(&c, graph, t))) || (rc = setup_check(&c, graph, opts)))
+		goto fail;
 	c.g = gdfo__plan_graph_mut(c.plan);
 	c.base = graph;
 	c.t = t;
@@ -919,13 +1545,14 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	if ((rc = graph_work(&c.base_work, graph)))
 		goto fail;
 
-	if ((opts->push_filters && (rc = rule_push_filters(&c))) ||
-	    (opts->reorder_joins && (rc = rule_reorder_joins(&c))) ||
-	    (opts->fuse_narrow && (rc = rule_fuse(&c))) ||
+	if ((opts->push_filters && (rc = run_group(&c, RULE_PUSH, rule_push_filters))) ||
+	    (opts->reorder_joins && (rc = run_group(&c, RULE_REORDER, rule_reorder_joins))) ||
+	    (opts->fuse_narrow && (rc = run_group(&c, RULE_FUSE, rule_fuse))) ||
 	    (opts->broadcast_joins && (rc = rule_broadcast(&c))) ||
 	    (opts->set_partitions && (rc = rule_partitions(&c))) ||
 	    (opts->cache_shared && (rc = rule_cache(&c))) ||
-	    (opts->set_priorities && (rc = rule_priorities(&c))))
+	    (opts->set_priorities && (rc = run_group(&c, 0, rule_priorities))) ||
+	    (c.sim && ((rc = prune(&c)) || (rc = attribute(&c)))))
 		goto fail;
 	if ((rc = gdfo_graph_validate(c.g))) {
 		if (rc == GDFO_ENOMEM)
@@ -934,13 +1561,11 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 		goto fail;
 	}
 	gdfo__plan_set_risk(c.plan, gdfo__plan_assess_risk(c.plan, graph));
-	free(c.stale);
-	free(c.alias);
+	ctx_release(&c);
 	*out = c.plan;
 	return 0;
 fail:
-	free(c.stale);
-	free(c.alias);
+	ctx_release(&c);
 	gdfo_plan_free(c.plan);
 	return rc;
 }

@@ -139,6 +139,17 @@ START_TEST(real_logs_known_values)
 		ck_assert(st.cpu_ms == GDFO_UNKNOWN);
 		ck_assert(st.peak_memory_bytes == GDFO_UNKNOWN);
 		ck_assert(st.tasks == 10);
+		/* telemetry belongs to the pipeline ingested from the same log */
+		{
+			gdfo_graph *g;
+			uint64_t gfp, tfp;
+			ck_assert_int_eq(gdfo_eventlog_graph(&g, log), 0);
+			ck_assert_int_eq(gdfo_graph_fingerprint(&gfp, g), 0);
+			ck_assert_int_eq(gdfo_telemetry_fingerprint(&tfp, t), 0);
+			ck_assert(gfp == tfp);
+			ck_assert_str_eq(st.name, tu_get(g, st.stage_id).name);
+			gdfo_graph_free(g);
+		}
 		gdfo_telemetry_free(t);
 	}
 	gdfo_eventlog_free(log);

@@ -48,6 +48,9 @@ typedef struct gdfo_rules_options {
 					   storageFraction 0.5); in (0, 1] */
 	double partition_change_min;    /* change an explicit partition count only when the
 					   target differs from it by this fraction; default 0.25, >= 0 */
+	int32_t check_changes;          /* added to version 1 before 0.2 was released */
+	const void *objective;
+	const void *cluster;
 	GDFO__GROWTH_FIELD
 } gdfo_rules_options;
 

@@ -34,6 +34,7 @@ typedef struct gdfo_stage_telemetry {
 	double peak_memory_bytes; /* largest per-task peak execution memory */
 	double cpu_ms;            /* CPU time summed over tasks */
 	double failures;          /* failed task attempts */
+	char name[255 + 1];       /* added to version 1 before 0.2 was released */
 	GDFO__GROWTH_FIELD
 } gdfo_stage_telemetry;
 
