@@ -311,7 +311,7 @@ class StageTelemetry(Structure):
                 ("tasks", c_double), ("task_ms_median", c_double), ("task_ms_max", c_double),
                 ("shuffle_read_bytes", c_double), ("shuffle_write_bytes", c_double),
                 ("spill_bytes", c_double), ("peak_memory_bytes", c_double), ("cpu_ms", c_double),
-                ("failures", c_double)]
+                ("failures", c_double), ("name", ctypes.c_char * 256)]
 
 
 class RunTelemetry(Structure):
@@ -460,7 +460,8 @@ class RulesOptions(Structure):
                 ("reorder_joins", c_int32), ("target_partition_bytes", c_int64),
                 ("min_partition_bytes", c_int64), ("broadcast_max_bytes", c_int64),
                 ("cache_budget_bytes", c_int64), ("cache_memory_fraction", c_double),
-                ("partition_change_min", c_double)]
+                ("partition_change_min", c_double), ("check_changes", c_int32),
+                ("objective", c_void_p), ("cluster", c_void_p)]
 
 
 # int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int version);
