@@ -18,7 +18,8 @@ static const char optimize_help[] =
 	"                     128 MiB, caching of shared stages, critical-path\n"
 	"                     priorities (docs/rules.md)\n"
 	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run; measured\n"
-	"                     values are preferred to the pipeline's estimates\n"
+	"                     values are preferred to the pipeline's estimates, and\n"
+	"                     the predictions use the model calibrated to it\n"
 	"  --cluster FILE     a gdfo-cluster/1 file for the simulator that predicts\n"
 	"                     the plan's latency, throughput and cost against the\n"
 	"                     input pipeline (default: the built-in cluster model,\n"
@@ -90,6 +91,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 	}
 	if ((rc = gdfo_optimize_rules(&plan, g, t, NULL)) ||
 	    (predict && ((rc = gdfo_sim_create(&sim, cpath ? &cluster : NULL)) ||
+			 (t && (rc = gdfo_sim_calibrate(NULL, sim, g, t, NULL))) ||
 			 (rc = gdfo_sim_predict_plan(sim, plan, g, NULL)))) ||
 	    (rc = explain ? gdfo_plan_explain(&text, plan) : gdfo_plan_to_json(&text, plan)) ||
 	    (opath && (rc = gdfo_plan_save(plan, opath)))) {

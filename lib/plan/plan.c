@@ -85,6 +85,9 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source)
 	p->prediction.cost = -1;
 	p->prediction.baseline_latency_ms = -1;
 	p->prediction.baseline_cost = -1;
+	p->prediction.execution_ms = p->prediction.baseline_execution_ms = -1;
+	p->prediction.overhead_ms = p->prediction.measured_latency_ms = -1;
+	p->prediction.calibrated = p->prediction.stages_calibrated = p->prediction.baseline_stages_calibrated = -1;
 	p->risk = GDFO_RISK_LOW;
 	*out = p;
 	return 0;
@@ -228,8 +231,14 @@ int gdfo__plan_set_prediction(gdfo_plan *p, const gdfo_prediction *pr)
 		return gdfo__error(GDFO_EINVAL, "gdfo__plan_set_prediction: %s is NULL", p ? "prediction" : "plan");
 	if (check_pred(pr->latency_ms, "latency_ms") || check_pred(pr->throughput, "throughput") ||
 	    check_pred(pr->cost, "cost") || check_pred(pr->baseline_latency_ms, "baseline_latency_ms") ||
-	    check_pred(pr->baseline_cost, "baseline_cost"))
+	    check_pred(pr->baseline_cost, "baseline_cost") || check_pred(pr->execution_ms, "execution_ms") ||
+	    check_pred(pr->baseline_execution_ms, "baseline_execution_ms") ||
+	    check_pred(pr->overhead_ms, "overhead_ms") || check_pred(pr->measured_latency_ms, "measured_latency_ms") ||
+	    check_pred(pr->calibrated, "calibrated") || check_pred(pr->stages_calibrated, "stages_calibrated") ||
+	    check_pred(pr->baseline_stages_calibrated, "baseline_stages_calibrated"))
 		return GDFO_EINVAL;
+	if (pr->calibrated > 1)
+		return gdfo__error(GDFO_EINVAL, "prediction.calibrated is %d; it must be -1 (unknown), 0 or 1", pr->calibrated);
 	p->prediction = *pr;
 	return 0;
 }
