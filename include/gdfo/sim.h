@@ -39,7 +39,7 @@ extern "C" {
 /* The format tag of cluster files. */
 #define GDFO_SIM_CLUSTER_FORMAT "gdfo-cluster/1"
 
-#define GDFO_SIM_CLUSTER_VERSION (1 + GDFO__GROWTH)
+#define GDFO_SIM_CLUSTER_VERSION (2 + GDFO__GROWTH) /* 2: price_per_core_s, price_per_gib_s */
 
 /*
  * Cluster parameters of the execution model. Bandwidths are bytes per
@@ -76,10 +76,15 @@ typedef struct gdfo_sim_cluster {
 	double memory_expansion;            /* in-memory bytes per serialized byte of hash tables,
 					       sort buffers and memory caches, >= 1 (2) */
 	double spill_penalty;               /* disk passes per spilled byte (write + read) (2) */
-	double price_per_executor_s;        /* used when the graph's cluster price is 0 (0.0001) */
+	double price_per_executor_s;        /* per executor-second on top of its cores and memory (0;
+					       the pre-0.2 model: this alone, the two below 0) */
 	double storage_price_per_byte;      /* per byte sinks write and disk caches hold (2.3e-11) */
 	double table_reads_per_run;         /* reads of each sink's table per run, for the
 					       small-file read cost (1) */
+	double price_per_core_s;            /* per core-second of an executor (8.7808e-6: GCP N2,
+					       $0.031611 per vCPU-hour) */
+	double price_per_gib_s;             /* per GiB-second of executor memory (1.17694e-6: GCP N2,
+					       $0.004237 per GiB-hour) */
 	GDFO__GROWTH_FIELD
 } gdfo_sim_cluster;
 
@@ -176,7 +181,7 @@ typedef struct gdfo_sim_result {
 	double records;             /* rows read by sources */
 	double throughput;          /* records per second of makespan */
 	double cost;                /* compute + storage */
-	double compute_cost;        /* executor-seconds x price */
+	double compute_cost;        /* executor-seconds x (per executor + cores + GiB prices) */
 	double storage_cost;        /* bytes written and held on disk x storage price,
 				       plus the small-file read cost of sink tables */
 	double executor_seconds;
@@ -240,10 +245,13 @@ GDFO_API int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim);
 /*
  * Simulates one pipeline graph (validated first). opts NULL = defaults.
  * Graph knobs give executors, cores and memory (0: the cluster's), capped
- * by the graph cluster's executors_available when that is known; the
- * graph cluster's price, when > 0, replaces the simulator's.
- * A run that fails (a broadcast over broadcast_max_bytes, a task out of
- * attempts) is not an error: result->success is 0.
+ * by the graph cluster's executors_available when that is known. An
+ * executor-second costs price_per_executor_s + cores x price_per_core_s +
+ * GiB x price_per_gib_s: the graph cluster's prices when any is > 0, else
+ * the simulator's. A broadcast hash table larger than an executor's
+ * execution memory fails the run (Spark's OOM; failed_stage_id names it).
+ * A run that fails (a broadcast over broadcast_max_bytes or executor
+ * memory, a task out of attempts) is not an error: result->success is 0.
  * Errors: GDFO_EINVAL (NULL, bad option named), GDFO_ECYCLE, GDFO_EVERSION,
  * GDFO_ERANGE (more than 2^31 tasks), GDFO_ENOMEM. On error *out is zeroed.
  */

@@ -292,13 +292,9 @@ static void cost_operator(cost *c, gdfo__mstage *m, const gdfo__stage *s, const 
 			c->data += c->big_rows * cl->hash_ns_per_row * 1e-6;
 			c->setup += c->small * 1000.0 / cl->network_bytes_per_s * (1 + ceil(log2(r->E + 1))) +
 				    c->small_rows * cl->hash_ns_per_row * 1e-6;
-			if (c->small > cl->broadcast_max_bytes)
+			/* the hash table is built whole in every executor and cannot spill: Spark's OOM */
+			if (c->small > cl->broadcast_max_bytes || c->small * r->xp > r->exec_mem)
 				m->fails = 1;
-			if (c->small * r->xp > r->exec_mem) {
-				/* the hash table does not fit: every task re-reads it from disk */
-				c->data += T * c->small * r->disk_core;
-				m->spill += c->small * r->E;
-			}
 		} else if (m->strategy == GDFO_JOIN_SHUFFLE_HASH) {
 			double b2 = 0, bmax = 0;
 			for (k = 0; k < s->n_parents; k++) {

@@ -183,8 +183,13 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 	     : g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : sim->cluster.cores_per_executor;
 	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
 						       : (double)sim->cluster.memory_per_executor_bytes;
-	*price = g->cluster.price_per_executor_s > 0 ? g->cluster.price_per_executor_s
-						     : sim->cluster.price_per_executor_s;
+	/* an executor-second: its own price, its cores' and its memory's */
+	if (g->cluster.price_per_executor_s > 0 || g->cluster.price_per_core_s > 0 || g->cluster.price_per_gib_s > 0)
+		*price = g->cluster.price_per_executor_s + *C * g->cluster.price_per_core_s +
+			 *mem / 1073741824.0 * g->cluster.price_per_gib_s;
+	else
+		*price = sim->cluster.price_per_executor_s + *C * sim->cluster.price_per_core_s +
+			 *mem / 1073741824.0 * sim->cluster.price_per_gib_s;
 }
 
 /* Sizes every per-stage workspace for n stages in n_jobs jobs. */
