@@ -260,8 +260,11 @@ GDFO_API int gdfo_sim_run_graph(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_
 
 /*
  * Several graphs on one shared cluster (DES; Decima's setting): graph i
- * arrives at arrival_ms[i] (>= 0; NULL = all at 0). The cluster size is
- * opts->executors, else the first graph's knobs, else the cluster's.
+ * arrives at arrival_ms[i] (>= 0; NULL = all at 0). The shared cluster
+ * does not depend on the order of the graphs: executors, cores and memory
+ * per executor are opts->executors / cores_per_executor when set, else the
+ * largest of the graphs' (each its knob, else the cluster's), priced at the
+ * highest of their prices. The calibration is not applied.
  * Stages of all jobs compete by priority, then by arrival, then by order.
  * Per-job completion: gdfo_sim_job_result. Errors: as run_graph, naming
  * the job.

@@ -255,7 +255,7 @@ static void cost_read(cost *c, gdfo__mstage *m, const gdfo_graph *g, const gdfo_
 				read += b * (r->remote * r->net_core + r->disk_core + r->proc);
 				m->shuffle_read += b;
 			} else if (ps->knobs.cache == GDFO_CACHE_MEMORY)
-				read += b * (p->cache_frac * r->proc + (1 - p->cache_frac) * (r->mat + r->proc));
+				read += b * (r->mat + r->proc); /* a cached block is read like an intermediate */
 			else if (ps->knobs.cache == GDFO_CACHE_DISK)
 				read += b * (r->disk_core + r->proc);
 			else
@@ -322,7 +322,8 @@ static void cost_output(cost *c, gdfo__mstage *m, const gdfo__stage *s, const ra
 		c->data += m->bytes_out * (r->disk_core + r->proc);
 		m->shuffle_write = m->bytes_out;
 	}
-	if (m->local_out && s->knobs.cache == GDFO_CACHE_NONE)
+	/* a memory cache stores its blocks as an intermediate would be written: caching saves recomputation, not I/O */
+	if ((m->local_out && s->knobs.cache == GDFO_CACHE_NONE) || s->knobs.cache == GDFO_CACHE_MEMORY)
 		c->data += m->bytes_out * r->mat;
 	if (s->knobs.cache == GDFO_CACHE_DISK)
 		c->data += m->bytes_out * r->disk_core;

@@ -173,6 +173,16 @@ uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r)
 	return z ^ (z >> 31);
 }
 
+/* The price of an executor-second with C cores and mem bytes: the graph cluster's prices when set, else the simulator's. */
+static double price_of(const gdfo_sim *sim, const gdfo_graph *g, int32_t C, double mem)
+{
+	const gdfo_cluster *gc = &g->cluster;
+	if (gc->price_per_executor_s > 0 || gc->price_per_core_s > 0 || gc->price_per_gib_s > 0)
+		return gc->price_per_executor_s + C * gc->price_per_core_s + mem / 1073741824.0 * gc->price_per_gib_s;
+	return sim->cluster.price_per_executor_s + C * sim->cluster.price_per_core_s +
+	       mem / 1073741824.0 * sim->cluster.price_per_gib_s;
+}
+
 static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_options *o,
 			  int32_t *E, int32_t *C, double *mem, double *price)
 {
@@ -183,13 +193,7 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 	     : g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : sim->cluster.cores_per_executor;
 	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
 						       : (double)sim->cluster.memory_per_executor_bytes;
-	/* an executor-second: its own price, its cores' and its memory's */
-	if (g->cluster.price_per_executor_s > 0 || g->cluster.price_per_core_s > 0 || g->cluster.price_per_gib_s > 0)
-		*price = g->cluster.price_per_executor_s + *C * g->cluster.price_per_core_s +
-			 *mem / 1073741824.0 * g->cluster.price_per_gib_s;
-	else
-		*price = sim->cluster.price_per_executor_s + *C * sim->cluster.price_per_core_s +
-			 *mem / 1073741824.0 * sim->cluster.price_per_gib_s;
+	*price = price_of(sim, g, *C, *mem);
 }
 
 /* Sizes every per-stage workspace for n stages in n_jobs jobs. */
@@ -547,7 +551,22 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 	}
 	if (n > 0x7fffffff || n_graphs > 0x7fffffff)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: too many stages");
+	/*
+	 * One shared cluster whatever the order of the jobs: the largest of
+	 * their blueprints (options override), at the highest of their prices.
+	 */
 	resolve_graph(sim, graphs[0], opts, &E, &C, &mem, &price);
+	for (j = 1; j < n_graphs; j++) {
+		int32_t e2, c2;
+		double m2, p2;
+		resolve_graph(sim, graphs[j], opts, &e2, &c2, &m2, &p2);
+		E = e2 > E ? e2 : E;
+		C = c2 > C ? c2 : C;
+		mem = m2 > mem ? m2 : mem;
+	}
+	for (j = 0, price = 0; j < n_graphs; j++)
+		if (price_of(sim, graphs[j], C, mem) > price)
+			price = price_of(sim, graphs[j], C, mem);
 	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
 	    (rc = RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
