@@ -406,6 +406,17 @@ int gdfo_plan_explain(char **out, const gdfo_plan *p)
 		rc = p->prediction.throughput < 0
 			     ? gdfo__buf_puts(&b, "  throughput  unknown\n")
 			     : gdfo__buf_printf(&b, "  throughput  %.6g records/s\n", p->prediction.throughput);
+	/* the uncalibrated account stays as it was; a calibrated one says what was fitted */
+	if (!rc && p->prediction.calibrated == 1) {
+		rc = put_vs(&b, "execution", p->prediction.execution_ms, p->prediction.baseline_execution_ms, " ms");
+		if (!rc)
+			rc = gdfo__buf_printf(&b, "  calibrated  to telemetry: %d input stages at measured task times; fixed overhead %.6g ms",
+					      p->prediction.baseline_stages_calibrated, p->prediction.overhead_ms);
+		if (!rc)
+			rc = p->prediction.measured_latency_ms >= 0
+				     ? gdfo__buf_printf(&b, " fitted to the measured %.6g ms\n", p->prediction.measured_latency_ms)
+				     : gdfo__buf_puts(&b, " (the model's start-up: no latency was measured)\n");
+	}
 	if (!rc && !p->n_changes)
 		rc = gdfo__buf_puts(&b, "no changes: the input pipeline is kept as it is\n");
 	for (i = 0; i < p->n_changes && !rc; i++) {
