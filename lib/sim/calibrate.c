@@ -143,10 +143,18 @@ static double alone_ms(double T, double tn, double tb, double P, double *heap)
 	return end;
 }
 
-/* Fitted bulk and largest task (ms) of a stage of T model tasks on P cores, from its record. 0: unusable. */
-static int fit_tasks(double *tn, double *tb, const gdfo_stage_telemetry *rec, double T, double P, double *heap)
+/*
+ * Fitted bulk and largest task (ms) of a stage on P cores from its record,
+ * and the task count n they refer to (the measured one, else the model's T).
+ * 0: unusable.
+ */
+static int fit_tasks(double *tn, double *tb, double *n_out, const gdfo_stage_telemetry *rec, double T, double P,
+		     double *heap)
 {
-	double n = rec->tasks > 0 ? rec->tasks : T, D = rec->duration_ms;
+	double n = rec->tasks >= 1 ? floor(rec->tasks) : T, D = rec->duration_ms;
+
+	*n_out = n;
+	T = n;
 
 	if (rec->task_ms_median >= 0 && rec->task_ms_max >= 0) {
 		double mx = rec->task_ms_max > rec->task_ms_median ? rec->task_ms_max : rec->task_ms_median;
@@ -220,7 +228,7 @@ static int calibrate(gdfo_sim *sim, const gdfo_graph *g, const gdfo_telemetry *t
 		gdfo_stage_telemetry rec = {.version = GDFO_STAGE_TELEMETRY_VERSION};
 		size_t gi;
 		const gdfo__mstage *m;
-		double tn, tb, T, F, W, V, Vm;
+		double tn, tb, nt, T, F, W, V, Vm;
 		gdfo__cal_stage *e;
 
 		if ((rc = gdfo_telemetry_stage_at(&rec, t, i)))
@@ -232,10 +240,11 @@ static int calibrate(gdfo_sim *sim, const gdfo_graph *g, const gdfo_telemetry *t
 		}
 		m = &sim->ms[gi];
 		T = m->tasks;
-		if (gdfo__cal_find(cal, rec.stage_id) || !fit_tasks(&tn, &tb, &rec, T, P, heap))
+		if (gdfo__cal_find(cal, rec.stage_id) || !fit_tasks(&tn, &tb, &nt, &rec, T, P, heap))
 			continue;
 		F = m->fixed_ms;
-		W = T > 1 ? (T - 1) * tn + tb : tb;
+		/* the measured work, whatever the model's partition count */
+		W = nt > 1 ? (nt - 1) * tn + tb : tb;
 		V = W - T * F > 0 ? W - T * F : 0;
 		Vm = T > 1 ? (T - 1) * (m->t_norm - F) + (m->t_big - F) : m->t_big - F;
 		if (Vm < 0)

@@ -165,6 +165,29 @@ START_TEST(calibrated_rates_scale_with_the_plan)
 }
 END_TEST
 
+/* The measured work counts, not the model's partition count: 128 measured tasks of 450 ms on 64 partitions. */
+START_TEST(measured_work_whatever_the_partitions)
+{
+	gdfo_graph *g = chain();
+	gdfo_telemetry *t;
+	gdfo_sim *sim;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_stage_result sr;
+
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	add_stage(t, 1, 128, 450, 450, 1800);
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_calibrate(NULL, sim, g, t, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
+	stage_of(sim, 1, &sr);
+	ck_assert_double_eq_tol(sr.work_ms, 128 * 450, 1e-6);
+	ck_assert_double_eq_tol(sr.end_ms - sr.start_ms, 1800, 1e-6);
+	gdfo_sim_free(sim);
+	gdfo_telemetry_free(t);
+	gdfo_graph_free(g);
+}
+END_TEST
+
 START_TEST(nothing_to_calibrate)
 {
 	gdfo_graph *g = chain();
@@ -302,6 +325,7 @@ int main(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, fit_reproduces_the_measurement);
 	tcase_add_test(t, calibrated_rates_scale_with_the_plan);
+	tcase_add_test(t, measured_work_whatever_the_partitions);
 	tcase_add_test(t, nothing_to_calibrate);
 	tcase_add_test(t, prediction_says_what_was_calibrated);
 	tcase_add_loop_test(t, calibrated_logs_match_what_was_measured, 0, (int)(sizeof(logs) / sizeof(logs[0])));
