@@ -322,11 +322,15 @@ GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
  *     changes partitions, volumes or operators of that stage still scales
  *     them; stages with no record get the work-weighted rate of the others;
  *   - one fixed per-run overhead (driver time, executor start-up, planning,
- *     gaps between jobs): the measured run latency minus the calibrated
- *     model's execution of the pipeline (never below 0). It replaces the
- *     cluster's executor_start_ms before the first task.
+ *     gaps between jobs and stages): the measured run latency minus the
+ *     calibrated model's execution of the pipeline (never below 0). It
+ *     replaces executor_start_ms and stage_overhead_ms: a calibrated run is
+ *     scheduled from executors up at 0, stages in the pipeline's order
+ *     (Spark's FIFO by stage id), and the overhead is added to its latency
+ *     and executor time (micro-batches: before the first batch).
  * Afterwards every gdfo_sim_run_graph and gdfo_sim_predict_plan on the
- * handle uses the calibrated model; run_jobs and run_profile do not.
+ * handle uses the calibrated model; run_jobs and run_profile do not. The
+ * handle's last result is then the calibrated run of graph.
  */
 #define GDFO_SIM_CALIBRATION_VERSION (1 + GDFO__GROWTH)
 
