@@ -23,8 +23,9 @@ static const char optimize_help[] =
 	"                     priorities (docs/rules.md)\n"
 	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run of this\n"
 	"                     pipeline; measured values are preferred to the\n"
-	"                     pipeline's estimates; telemetry of another pipeline\n"
-	"                     is refused (exit 2)\n"
+	"                     pipeline's estimates, the predictions use the model\n"
+	"                     calibrated to it; telemetry of another pipeline is\n"
+	"                     refused (exit 2)\n"
 	"  --cluster FILE     a gdfo-cluster/1 file for the simulator that checks the\n"
 	"                     changes and predicts the plan's latency, throughput and\n"
 	"                     cost against the input pipeline (default: the built-in\n"
@@ -272,6 +273,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 	ro.cluster = cpath ? &cluster : NULL;
 	if ((rc = gdfo_optimize_rules(&plan, g, t, &ro)) ||
 	    (predict && ((rc = gdfo_sim_create(&sim, cpath ? &cluster : NULL)) ||
+			 (t && (rc = gdfo_sim_calibrate(NULL, sim, g, t, NULL))) ||
 			 (rc = gdfo_sim_predict_plan(sim, plan, g, NULL)))) ||
 	    (rc = explain ? gdfo_plan_explain(&text, plan) : gdfo_plan_to_json(&text, plan)) ||
 	    (opath && (rc = gdfo_plan_save(plan, opath)))) {

@@ -9,7 +9,8 @@
 #include "cli.h"
 
 static const char simulate_help[] =
-	"usage: gdfo simulate --pipeline P.json [--plan PLAN.json] [--cluster C.json] [OPTIONS]\n"
+	"usage: gdfo simulate --pipeline P.json [--telemetry T.json] [--cluster C.json] [OPTIONS]\n"
+	"       gdfo simulate --plan PLAN.json [--pipeline P.json --telemetry T.json] [OPTIONS]\n"
 	"       gdfo simulate --profile PROFILE.json [--executors E] [--cores C]\n"
 	"                     [--replay exact|sampled] [OPTIONS]\n"
 	"\n"
@@ -18,9 +19,14 @@ static const char simulate_help[] =
 	"makespan_ms (mean over runs), makespan_ms_p95, work_ms, critical_path_ms,\n"
 	"cost, executor_seconds, spill, utilization and per-stage results.\n"
 	"\n"
-	"inputs (exactly one of --pipeline, --plan, --profile):\n"
+	"inputs (exactly one of --pipeline, --plan, --profile; --plan may come with the\n"
+	"--pipeline its telemetry measured):\n"
 	"  --pipeline FILE       a gdfo-pipeline/1 document\n"
 	"  --plan FILE           a gdfo-plan/1 document: its rewritten graph is simulated\n"
+	"  --telemetry FILE      a gdfo-telemetry/1 record of a run of the --pipeline: the\n"
+	"                        model is calibrated to it first (per-stage task times and\n"
+	"                        a fixed per-run overhead, docs/simulator.md); the output\n"
+	"                        then has execution_ms, overhead_ms and \"calibration\"\n"
 	"  --profile FILE        a gdfo-job-profile/1 document, replayed\n"
 	"  --cluster FILE        a gdfo-cluster/1 document (default: built-in constants,\n"
 	"                        see docs/simulator.md and examples/clusters/)\n"
@@ -83,6 +89,8 @@ static int usage_error(const char *fmt, const char *arg)
 int gdfo__cli_simulate(int argc, char **argv)
 {
 	const char *pipeline = NULL, *plan_path = NULL, *profile_path = NULL, *cluster_path = NULL;
+	const char *tel_path = NULL;
+	gdfo_telemetry *tel = NULL;
 	gdfo_sim_options o;
 	gdfo_sim_cluster cl;
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
@@ -109,7 +117,8 @@ int gdfo__cli_simulate(int argc, char **argv)
 		    !strcmp(a, "--replay") || !strcmp(a, "--mode") || !strcmp(a, "--seed") ||
 		    !strcmp(a, "--runs") || !strcmp(a, "--noise") || !strcmp(a, "--stragglers") ||
 		    !strcmp(a, "--failures") || !strcmp(a, "--dynamic") || !strcmp(a, "--batches") ||
-		    !strcmp(a, "--interval-ms") || !strcmp(a, "--run-index") || !strcmp(a, "--stage-gap-ms")) {
+		    !strcmp(a, "--interval-ms") || !strcmp(a, "--run-index") || !strcmp(a, "--stage-gap-ms") ||
+		    !strcmp(a, "--telemetry")) {
 			if (!v)
 				return usage_error("option %s needs a value", a);
 		} else {
@@ -123,6 +132,8 @@ int gdfo__cli_simulate(int argc, char **argv)
 			profile_path = v;
 		else if (!strcmp(a, "--cluster"))
 			cluster_path = v;
+		else if (!strcmp(a, "--telemetry"))
+			tel_path = v;
 		else if (!strcmp(a, "--executors")) {
 			if (parse_int(v, 1, 100000, &n))
 				return usage_error("--executors must be an integer in 1..100000, not '%s'", v);
@@ -201,18 +212,24 @@ int gdfo__cli_simulate(int argc, char **argv)
 		}
 		i += takes;
 	}
-	if (!!pipeline + !!plan_path + !!profile_path != 1)
+	if (tel_path && !pipeline)
+		return usage_error("%s", "--telemetry needs the --pipeline it measured");
+	if (!!(pipeline && !(plan_path && tel_path)) + !!plan_path + !!profile_path != 1)
 		return usage_error("%s", "give exactly one of --pipeline, --plan or --profile");
 	if (cluster_path && (rc = gdfo_sim_cluster_load(&cl, cluster_path)))
 		return gdfo__cli_fail("simulate", rc);
 	if ((rc = gdfo_sim_create(&sim, &cl)))
 		return gdfo__cli_fail("simulate", rc);
-	if (pipeline) {
-		if (!(rc = gdfo_graph_load(&g, pipeline)))
-			rc = gdfo_sim_run_graph(&res, sim, g, &o);
+	if (pipeline && !(rc = gdfo_graph_load(&g, pipeline)) && tel_path &&
+	    !(rc = gdfo_telemetry_load(&tel, tel_path)))
+		rc = gdfo_sim_calibrate(NULL, sim, g, tel, &o);
+	if (rc) {
+		/* reported below */
 	} else if (plan_path) {
 		if (!(rc = gdfo_plan_load(&plan, plan_path)))
 			rc = gdfo_sim_run_graph(&res, sim, gdfo_plan_graph(plan), &o);
+	} else if (pipeline) {
+		rc = gdfo_sim_run_graph(&res, sim, g, &o);
 	} else {
 		if (!(rc = gdfo_profile_load(&prof, profile_path)))
 			rc = gdfo_sim_run_profile(&res, sim, prof, &o);
@@ -225,6 +242,7 @@ int gdfo__cli_simulate(int argc, char **argv)
 		gdfo__cli_fail("simulate", rc);
 	gdfo_free(json);
 	gdfo_graph_free(g);
+	gdfo_telemetry_free(tel);
 	gdfo_plan_free(plan);
 	gdfo_profile_free(prof);
 	gdfo_sim_free(sim);

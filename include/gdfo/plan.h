@@ -65,7 +65,17 @@ typedef struct gdfo_change {
 
 #define GDFO_PREDICTION_VERSION (1 + GDFO__GROWTH)
 
-/* Predicted outcome of running the plan. Unknown values are -1. */
+/*
+ * Predicted outcome of running the plan. Unknown values are -1. A latency
+ * is end to end: its execution part (first task to last, on executors
+ * already up) plus a fixed per-run overhead (driver time, executor
+ * start-up, gaps between jobs) that a plan does not change. calibrated
+ * says whether the model was fitted to telemetry of the pipeline
+ * (gdfo_sim_calibrate): then the overhead was fitted to the measured run
+ * latency (measured_latency_ms) and stages_calibrated of the plan's
+ * stages run at their measured task times; otherwise the overhead is the
+ * model's executor start-up and no stage is calibrated.
+ */
 typedef struct gdfo_prediction {
 	uint32_t version;    /* GDFO_PREDICTION_VERSION */
 	double latency_ms;
@@ -73,6 +83,14 @@ typedef struct gdfo_prediction {
 	double cost;         /* currency units */
 	double baseline_latency_ms; /* the same prediction for the input pipeline */
 	double baseline_cost;
+	double execution_ms;          /* latency_ms without the fixed overhead */
+	double baseline_execution_ms; /* baseline_latency_ms without it */
+	double overhead_ms;           /* the fixed per-run overhead in both latencies */
+	double measured_latency_ms;   /* calibrated: the run latency the overhead was fitted to */
+	int32_t calibrated;           /* 1: the calibrated model; 0: uncalibrated (-1 unknown) */
+	int32_t stages_calibrated;    /* plan stages with measured task times (-1 unknown) */
+	int32_t baseline_stages_calibrated; /* input stages with measured task times (-1 unknown) */
+	int32_t reserved;
 	GDFO__GROWTH_FIELD
 } gdfo_prediction;
 

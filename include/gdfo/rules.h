@@ -54,7 +54,8 @@ typedef struct gdfo_rules_options {
 					   the ones predicted worse under objective (docs/rules.md
 					   "Checked against the model"): -1 (default) when a cluster
 					   is known (cluster below is set, or the graph's cluster
-					   has a field > 0), 1 always (built-in cluster model when
+					   has a field > 0) or telemetry is given (the model is then
+					   calibrated to it), 1 always (built-in cluster model when
 					   cluster is NULL), 0 never (expected gains then come
 					   from the work model) */
 	const gdfo_objective *objective; /* what "worse" means; NULL (default) = the defaults of

@@ -37,16 +37,16 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_STAGE_STATS] = ROW(gdfo_stage_stats, END(gdfo_stage_stats, cpu_ns_per_row)),
 	[GDFO__ABI_STAGE_KNOBS] = ROW(gdfo_stage_knobs, END(gdfo_stage_knobs, target_file_bytes)),
 	[GDFO__ABI_GRAPH_KNOBS] = ROW(gdfo_graph_knobs, END(gdfo_graph_knobs, memory_per_executor_bytes)),
-	[GDFO__ABI_CLUSTER] = ROW(gdfo_cluster, END(gdfo_cluster, slo_ms)),
+	[GDFO__ABI_CLUSTER] = ROW(gdfo_cluster, END(gdfo_cluster, price_per_gib_s)),
 	[GDFO__ABI_STAGE_TELEMETRY] = ROW(gdfo_stage_telemetry, END(gdfo_stage_telemetry, name)),
 	[GDFO__ABI_RUN_TELEMETRY] = ROW(gdfo_run_telemetry, END(gdfo_run_telemetry, cost)),
 	[GDFO__ABI_CHANGE] = ROW(gdfo_change, END(gdfo_change, n_attended_ids)),
-	[GDFO__ABI_PREDICTION] = ROW(gdfo_prediction, END(gdfo_prediction, baseline_cost)),
+	[GDFO__ABI_PREDICTION] = ROW(gdfo_prediction, END(gdfo_prediction, reserved)),
 	[GDFO__ABI_OBJECTIVE] = ROW(gdfo_objective, END(gdfo_objective, failure_penalty)),
 	[GDFO__ABI_RULES_OPTIONS] = ROW(gdfo_rules_options, END(gdfo_rules_options, cluster)),
-	[GDFO__ABI_SIM_CLUSTER] = ROW(gdfo_sim_cluster, END(gdfo_sim_cluster, table_reads_per_run)),
+	[GDFO__ABI_SIM_CLUSTER] = ROW(gdfo_sim_cluster, END(gdfo_sim_cluster, price_per_gib_s)),
 	[GDFO__ABI_SIM_OPTIONS] = ROW(gdfo_sim_options, END(gdfo_sim_options, replay_stage_gap_ms)),
-	[GDFO__ABI_SIM_RESULT] = ROW(gdfo_sim_result, END(gdfo_sim_result, backlog_batches)),
+	[GDFO__ABI_SIM_RESULT] = ROW(gdfo_sim_result, END(gdfo_sim_result, reserved2)),
 	[GDFO__ABI_SIM_STAGE_RESULT] = ROW(gdfo_sim_stage_result, END(gdfo_sim_stage_result, executions)),
 	[GDFO__ABI_GEN_OPTIONS] = ROW(gdfo_gen_options, END(gdfo_gen_options, reserved)),
 	[GDFO__ABI_PROFILE_STAGE] = ROW(gdfo_profile_stage, END(gdfo_profile_stage, spill_bytes)),
@@ -59,6 +59,7 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_NN_OUTPUT_GRADS] = ROW(gdfo_nn_output_grads, END(gdfo_nn_output_grads, pipeline_heads)),
 	[GDFO__ABI_NN_ADAMW] = ROW(gdfo_nn_adamw, END(gdfo_nn_adamw, max_grad_norm)),
 	[GDFO__ABI_FIELD_INFO] = ROW(gdfo_field_info, END(gdfo_field_info, doc)),
+	[GDFO__ABI_SIM_CALIBRATION] = ROW(gdfo_sim_calibration, END(gdfo_sim_calibration, rate)),
 };
 
 const char *gdfo__abi_name(int type)

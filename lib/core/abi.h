@@ -41,6 +41,7 @@ typedef enum gdfo__abi_type {
 	GDFO__ABI_NN_OUTPUT_GRADS,
 	GDFO__ABI_NN_ADAMW,
 	GDFO__ABI_FIELD_INFO,
+	GDFO__ABI_SIM_CALIBRATION,
 	GDFO__ABI_COUNT
 } gdfo__abi_type;
 

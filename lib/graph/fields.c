@@ -61,6 +61,10 @@ static const gdfo__field_desc cluster[] = {
 	 0, NONE, NULL, "currency units per executor-second, 0 = unknown", 0, 0},
 	{"slo_ms", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, slo_ms), 0, 1e15, 0, 0, NONE, NULL,
 	 "end-to-end latency objective, 0 = none", 0, 0},
+	{"price_per_core_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_core_s), 0, 1e12, 0, 0, NONE,
+	 NULL, "currency units per core-second, 0 = unknown", 0, 0},
+	{"price_per_gib_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_gib_s), 0, 1e12, 0, 0, NONE,
+	 NULL, "currency units per GiB-second of executor memory, 0 = unknown", 0, 0},
 };
 
 static const struct {

@@ -171,7 +171,11 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		f[L.objective + 1] = (float)obj.latency_weight;
 		f[L.objective + 2] = (float)obj.cost_weight;
 		f[L.cluster + 0] = lg(g->cluster.executors_available, 10);
-		f[L.cluster + 1] = lg(g->cluster.price_per_executor_s * 3600.0, 5);
+		/* the price of an executor-hour: its own, its cores' and its memory's (docs/simulator.md) */
+		f[L.cluster + 1] = lg((g->cluster.price_per_executor_s +
+				       g->knobs.cores_per_executor * g->cluster.price_per_core_s +
+				       (double)g->knobs.memory_per_executor_bytes / 1073741824.0 *
+					       g->cluster.price_per_gib_s) * 3600.0, 5);
 		f[L.cluster + 2] = lg(g->cluster.slo_ms, 15);
 		f[L.inner_join] = s->op == GDFO_OP_JOIN && s->join_type == GDFO_JOIN_INNER;
 	}

@@ -85,6 +85,9 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source)
 	p->prediction.cost = -1;
 	p->prediction.baseline_latency_ms = -1;
 	p->prediction.baseline_cost = -1;
+	p->prediction.execution_ms = p->prediction.baseline_execution_ms = -1;
+	p->prediction.overhead_ms = p->prediction.measured_latency_ms = -1;
+	p->prediction.calibrated = p->prediction.stages_calibrated = p->prediction.baseline_stages_calibrated = -1;
 	p->risk = GDFO_RISK_LOW;
 	*out = p;
 	return 0;
@@ -270,8 +273,14 @@ int gdfo__plan_set_prediction(gdfo_plan *p, const gdfo_prediction *pr)
 		return gdfo__error(GDFO_EINVAL, "gdfo__plan_set_prediction: %s is NULL", p ? "prediction" : "plan");
 	if (check_pred(pr->latency_ms, "latency_ms") || check_pred(pr->throughput, "throughput") ||
 	    check_pred(pr->cost, "cost") || check_pred(pr->baseline_latency_ms, "baseline_latency_ms") ||
-	    check_pred(pr->baseline_cost, "baseline_cost"))
+	    check_pred(pr->baseline_cost, "baseline_cost") || check_pred(pr->execution_ms, "execution_ms") ||
+	    check_pred(pr->baseline_execution_ms, "baseline_execution_ms") ||
+	    check_pred(pr->overhead_ms, "overhead_ms") || check_pred(pr->measured_latency_ms, "measured_latency_ms") ||
+	    check_pred(pr->calibrated, "calibrated") || check_pred(pr->stages_calibrated, "stages_calibrated") ||
+	    check_pred(pr->baseline_stages_calibrated, "baseline_stages_calibrated"))
 		return GDFO_EINVAL;
+	if (pr->calibrated > 1)
+		return gdfo__error(GDFO_EINVAL, "prediction.calibrated is %d; it must be -1 (unknown), 0 or 1", pr->calibrated);
 	p->prediction = *pr;
 	return 0;
 }
@@ -470,6 +479,17 @@ int gdfo_plan_explain(char **out, const gdfo_plan *p)
 		rc = p->prediction.throughput < 0
 			     ? gdfo__buf_puts(&b, "  throughput  unknown\n")
 			     : gdfo__buf_printf(&b, "  throughput  %.6g records/s\n", p->prediction.throughput);
+	/* the uncalibrated account stays as it was; a calibrated one says what was fitted */
+	if (!rc && p->prediction.calibrated == 1) {
+		rc = put_vs(&b, "execution", p->prediction.execution_ms, p->prediction.baseline_execution_ms, " ms");
+		if (!rc)
+			rc = gdfo__buf_printf(&b, "  calibrated  to telemetry: %d input stages at measured task times; fixed overhead %.6g ms",
+					      p->prediction.baseline_stages_calibrated, p->prediction.overhead_ms);
+		if (!rc)
+			rc = p->prediction.measured_latency_ms >= 0
+				     ? gdfo__buf_printf(&b, " fitted to the measured %.6g ms\n", p->prediction.measured_latency_ms)
+				     : gdfo__buf_puts(&b, " (the model's start-up: no latency was measured)\n");
+	}
 	if (!rc && !p->n_changes)
 		rc = gdfo__buf_puts(&b, "no changes: the input pipeline is kept as it is\n");
 	for (i = 0; i < p->n_changes && !rc; i++) {

@@ -16,8 +16,16 @@ static const char *const change_keys[] = {
 	"kind", "stage_ids", "what", "why", "expected_gain", "confidence", "attended_ids", NULL,
 };
 static const char *const prediction_keys[] = {
-	"latency_ms", "throughput", "cost", "baseline_latency_ms", "baseline_cost", NULL,
+	"latency_ms", "throughput", "cost", "baseline_latency_ms", "baseline_cost", "execution_ms",
+	"baseline_execution_ms", "overhead_ms", "calibration", "stages_calibrated",
+	"baseline_stages_calibrated", "measured_latency_ms", NULL,
 };
+
+/* prediction.calibration: what the model was fitted to. */
+static const char *calibration_name(int v)
+{
+	return v == 0 ? "none" : v == 1 ? "telemetry" : NULL;
+}
 
 /* ---- writer ------------------------------------------------------------------- */
 
@@ -65,7 +73,19 @@ static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
 	    (rc = add_pred(pred, "throughput", p->prediction.throughput)) ||
 	    (rc = add_pred(pred, "cost", p->prediction.cost)) ||
 	    (rc = add_pred(pred, "baseline_latency_ms", p->prediction.baseline_latency_ms)) ||
-	    (rc = add_pred(pred, "baseline_cost", p->prediction.baseline_cost)))
+	    (rc = add_pred(pred, "baseline_cost", p->prediction.baseline_cost)) ||
+	    (rc = add_pred(pred, "execution_ms", p->prediction.execution_ms)) ||
+	    (rc = add_pred(pred, "baseline_execution_ms", p->prediction.baseline_execution_ms)) ||
+	    (rc = add_pred(pred, "overhead_ms", p->prediction.overhead_ms)))
+		goto fail;
+	if (p->prediction.calibrated >= 0 &&
+	    !cJSON_AddStringToObject(pred, "calibration", calibration_name(p->prediction.calibrated))) {
+		rc = gdfo__json_oom();
+		goto fail;
+	}
+	if ((rc = add_pred(pred, "stages_calibrated", p->prediction.stages_calibrated)) ||
+	    (rc = add_pred(pred, "baseline_stages_calibrated", p->prediction.baseline_stages_calibrated)) ||
+	    (rc = add_pred(pred, "measured_latency_ms", p->prediction.measured_latency_ms)))
 		goto fail;
 	if ((rc = add_changes(arr, p->changes, p->n_changes)))
 		goto fail;
@@ -284,8 +304,25 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 		    (rc = gdfo__json_number(&pr.baseline_latency_ms, pred, "baseline_latency_ms", "prediction", 0,
 					    -1, 0, 1e300)) ||
 		    (rc = gdfo__json_number(&pr.baseline_cost, pred, "baseline_cost", "prediction", 0, -1, 0,
-					    1e300)))
+					    1e300)) ||
+		    (rc = gdfo__json_number(&pr.execution_ms, pred, "execution_ms", "prediction", 0, -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.baseline_execution_ms, pred, "baseline_execution_ms", "prediction", 0,
+					    -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.overhead_ms, pred, "overhead_ms", "prediction", 0, -1, 0, 1e300)) ||
+		    (rc = gdfo__json_number(&pr.measured_latency_ms, pred, "measured_latency_ms", "prediction", 0, -1,
+					    0, 1e300)) ||
+		    (rc = gdfo__json_enum(&pr.calibrated, pred, "calibration", "prediction", 0, -1, calibration_name,
+					  2)))
 			goto fail;
+		{
+			int64_t k, k0;
+			if ((rc = gdfo__json_int(&k, pred, "stages_calibrated", "prediction", 0, -1, 0, INT32_MAX)) ||
+			    (rc = gdfo__json_int(&k0, pred, "baseline_stages_calibrated", "prediction", 0, -1, 0,
+						 INT32_MAX)))
+				goto fail;
+			pr.stages_calibrated = (int32_t)k;
+			pr.baseline_stages_calibrated = (int32_t)k0;
+		}
 		p->prediction = pr;
 	}
 	if ((rc = gdfo__json_array(&changes, root, "changes", "", 1)))

@@ -1392,7 +1392,12 @@ static int run_group(ctx *c, int rule, int (*fn)(ctx *))
 }
 
 /* The check is on when asked, or when a cluster is known (-1). */
-static int setup_check(ctx *c, const gdfo_graph *g, const gdfo_rules_options *o)
+/*
+ * The check's simulator: the options' cluster, calibrated to the telemetry
+ * when there is some (the same model `gdfo optimize` then predicts with),
+ * and the input's own run as the baseline.
+ */
+static int setup_check(ctx *c, const gdfo_graph *g, const gdfo_telemetry *t, const gdfo_rules_options *o)
 {
 	const gdfo_cluster *cl = &g->cluster;
 	int known = o->cluster || cl->executors_available > 0 || cl->price_per_executor_s > 0 || cl->slo_ms > 0;
@@ -1402,10 +1407,12 @@ static int setup_check(ctx *c, const gdfo_graph *g, const gdfo_rules_options *o)
 	if (o->objective && ((rc = gdfo_objective_validate(o->objective)) ||
 			     (rc = gdfo__abi_in(&c->obj, o->objective, &c->obj, GDFO__ABI_OBJECTIVE, "gdfo_optimize_rules"))))
 		return gdfo__error_prefix(rc, "rules option objective");
-	if (o->check_changes == 0 || (o->check_changes < 0 && !known))
+	if (o->check_changes == 0 || (o->check_changes < 0 && !known && !t))
 		return 0;
 	if ((rc = gdfo_sim_create(&c->sim, o->cluster)))
 		return gdfo__error_prefix(rc, "rules option cluster");
+	if (t && (rc = gdfo_sim_calibrate(NULL, c->sim, g, t, NULL)) && rc != GDFO_ENOTFOUND)
+		return gdfo__error_prefix(rc, "calibrating the rules' check to the telemetry");
 	c->base_res.version = GDFO_SIM_RESULT_VERSION;
 	if ((rc = gdfo_sim_run_graph(&c->base_res, c->sim, g, NULL)))
 		return gdfo__error_prefix(rc, "checking the rules' changes with the simulator");
@@ -1536,7 +1543,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
 		return rc;
 	c.gen = 1; /* groups start at without_gen 0: nothing cached */
-	if ((t && (rc = check_telemetry(&c, graph, t))) || (rc = setup_check(&c, graph, opts)))
+	if ((t && (rc = check_telemetry(&c, graph, t))) || (rc = setup_check(&c, graph, t, opts)))
 		goto fail;
 	c.g = gdfo__plan_graph_mut(c.plan);
 	c.base = graph;

@@ -55,9 +55,11 @@ static const field fields[] = {
 	D(broadcast_max_bytes, 0, 1e15, 8 * GIB),
 	D(memory_expansion, 1, 1000, 2),
 	D(spill_penalty, 0, 1000, 2),
-	D(price_per_executor_s, 0, 1e9, 0.0001),
+	D(price_per_executor_s, 0, 1e9, 0),
 	D(storage_price_per_byte, 0, 1, 2.3e-11),
 	D(table_reads_per_run, 0, 1e6, 1),
+	D(price_per_core_s, 0, 1e9, 0.031611 / 3600),
+	D(price_per_gib_s, 0, 1e9, 0.004237 / 3600),
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))

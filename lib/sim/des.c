@@ -699,6 +699,14 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, 
 		default:
 			break;
 		}
+		/*
+		 * Stages and executors that become ready at the same instant are
+		 * all in before cores are handed out, so that priority and FIFO
+		 * order, not the heap's order among equal times, decide.
+		 */
+		if ((kind == EV_STAGE_READY || kind == EV_EXEC_READY) && st.hp.n > 0 && st.hp.h[0].t == e.t &&
+		    (EV_KIND(st.hp.h[0].a) == EV_STAGE_READY || EV_KIND(st.hp.h[0].a) == EV_EXEC_READY))
+			continue;
 		dispatch_free(&st);
 		arm_alloc(&st);
 		if (st.stages_left == 0)

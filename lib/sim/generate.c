@@ -482,7 +482,12 @@ int gdfo_generate(gdfo_graph **out, const gdfo_gen_options *options)
 		kn.memory_per_executor_bytes = (int64_t)(kn.cores_per_executor * (int64_t)floor(U(&G, 1, 4.99)) *
 							 1073741824LL);
 		cl.executors_available = kn.executors * 2;
-		cl.price_per_executor_s = U(&G, 0.00005, 0.0003);
+		{
+			/* a cloud's core and memory prices (GCP N2 on demand) times a regional factor */
+			double f = U(&G, 0.5, 3);
+			cl.price_per_core_s = f * 0.031611 / 3600;
+			cl.price_per_gib_s = f * 0.004237 / 3600;
+		}
 		cl.slo_ms = o->family == GDFO_GEN_IOT_STREAMING ? floor(U(&G, 10, 60)) * 1000.0 : 0;
 	}
 	switch (o->family) {

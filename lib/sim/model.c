@@ -255,7 +255,7 @@ static void cost_read(cost *c, gdfo__mstage *m, const gdfo_graph *g, const gdfo_
 				read += b * (r->remote * r->net_core + r->disk_core + r->proc);
 				m->shuffle_read += b;
 			} else if (ps->knobs.cache == GDFO_CACHE_MEMORY)
-				read += b * (p->cache_frac * r->proc + (1 - p->cache_frac) * (r->mat + r->proc));
+				read += b * (r->mat + r->proc); /* a cached block is read like an intermediate */
 			else if (ps->knobs.cache == GDFO_CACHE_DISK)
 				read += b * (r->disk_core + r->proc);
 			else
@@ -292,13 +292,9 @@ static void cost_operator(cost *c, gdfo__mstage *m, const gdfo__stage *s, const 
 			c->data += c->big_rows * cl->hash_ns_per_row * 1e-6;
 			c->setup += c->small * 1000.0 / cl->network_bytes_per_s * (1 + ceil(log2(r->E + 1))) +
 				    c->small_rows * cl->hash_ns_per_row * 1e-6;
-			if (c->small > cl->broadcast_max_bytes)
+			/* the hash table is built whole in every executor and cannot spill: Spark's OOM */
+			if (c->small > cl->broadcast_max_bytes || c->small * r->xp > r->exec_mem)
 				m->fails = 1;
-			if (c->small * r->xp > r->exec_mem) {
-				/* the hash table does not fit: every task re-reads it from disk */
-				c->data += T * c->small * r->disk_core;
-				m->spill += c->small * r->E;
-			}
 		} else if (m->strategy == GDFO_JOIN_SHUFFLE_HASH) {
 			double b2 = 0, bmax = 0;
 			for (k = 0; k < s->n_parents; k++) {
@@ -326,7 +322,8 @@ static void cost_output(cost *c, gdfo__mstage *m, const gdfo__stage *s, const ra
 		c->data += m->bytes_out * (r->disk_core + r->proc);
 		m->shuffle_write = m->bytes_out;
 	}
-	if (m->local_out && s->knobs.cache == GDFO_CACHE_NONE)
+	/* a memory cache stores its blocks as an intermediate would be written: caching saves recomputation, not I/O */
+	if ((m->local_out && s->knobs.cache == GDFO_CACHE_NONE) || s->knobs.cache == GDFO_CACHE_MEMORY)
 		c->data += m->bytes_out * r->mat;
 	if (s->knobs.cache == GDFO_CACHE_DISK)
 		c->data += m->bytes_out * r->disk_core;
@@ -381,8 +378,38 @@ static double cost_task_times(const cost *c, gdfo__mstage *m, const rates *r)
 	m->spill += sp_b + (T - 1) * sp_s;
 	m->t_big = c->fixed + dbig + sp_b * r->cl->spill_penalty * r->disk_core;
 	m->t_norm = c->fixed + dsm + sp_s * r->cl->spill_penalty * r->disk_core;
+	m->fixed_ms = c->fixed;
 	m->setup_ms = c->setup;
 	m->extra_tasks = floor((m->executions - 1) * T + 0.5);
+	return kk;
+}
+
+/*
+ * 5f. Calibration: the stage's variable work (beyond the per-task fixed
+ * part) scaled by the measured rate, or the run-wide rate when the stage
+ * has no record; a record's skew replaces the model's.
+ */
+static double cost_calibrate(gdfo__mstage *m, const gdfo__stage *s, const gdfo__cal *cal, double kk)
+{
+	const gdfo__cal_stage *e = gdfo__cal_find(cal, s->id);
+	double T = m->tasks, F = m->fixed_ms, v, vb;
+
+	v = T > 1 ? (T - 1) * (m->t_norm - F) + (m->t_big - F) : m->t_big - F;
+	if (v < 0)
+		v = 0;
+	if (!e) {
+		m->t_norm = F + (m->t_norm - F) * cal->rate;
+		m->t_big = F + (m->t_big - F) * cal->rate;
+		return kk;
+	}
+	m->calibrated = 1;
+	v = v * e->rate + e->add_ms;
+	kk = e->skew < T ? e->skew : T;
+	if (kk < 1)
+		kk = 1;
+	vb = v / T * kk;
+	m->t_big = F + vb;
+	m->t_norm = T > 1 ? F + (v - vb) / (T - 1) : m->t_big;
 	return kk;
 }
 
@@ -419,7 +446,7 @@ static void des_stage_fill(gdfo__des_stage *d, const gdfo__mstage *m, const gdfo
 void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__mstage *ms,
 		       const size_t *topo, size_t *pos, gdfo__des_stage *ds, uint32_t off,
 		       uint32_t *children, size_t *n_children, uint32_t job, int32_t executors,
-		       int32_t cores, double memory, const gdfo_sim_options *opts)
+		       int32_t cores, double memory, const gdfo_sim_options *opts, const gdfo__cal *cal)
 {
 	size_t n = g->n, t;
 	double cache_used = 0;
@@ -455,14 +482,21 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 	for (t = 0; t < n; t++) {
 		const gdfo__stage *s = &g->stages[topo[t]];
 		gdfo__mstage *m = &ms[topo[t]];
-		cost c = {.T = m->tasks, .fixed = cl->task_launch_ms, .setup = cl->stage_overhead_ms};
+		/* calibrated: the gaps between stages are measured in the run's fixed overhead */
+		cost c = {.T = m->tasks, .fixed = cl->task_launch_ms,
+			  .setup = cal && cal->active ? 0 : cl->stage_overhead_ms};
 		double kk;
 		cost_read(&c, m, g, s, ms, &r);
 		cost_operator(&c, m, s, ms, &r);
 		cost_output(&c, m, s, &r);
 		cost_sink(&c, m, s, &r, opts);
 		kk = cost_task_times(&c, m, &r);
+		if (cal && cal->active)
+			kk = cost_calibrate(m, s, cal, kk);
 		des_stage_fill(&ds[off + t], m, s, kk, job, off, t, pos, children, n_children);
+		/* calibrated: Spark's FIFO order, the pipeline's stage order, as in the measured run */
+		if (cal && cal->active)
+			ds[off + t].order = off + (uint32_t)topo[t];
 	}
 }
 

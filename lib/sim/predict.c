@@ -2,8 +2,8 @@
  * Fills a plan's predictions by simulating its graph and the pipeline it
  * was made from on the same cluster, with the same options.
  */
-#include "gdfo/sim.h"
 #include "plan/plan_internal.h"
+#include "sim/sim_internal.h"
 
 int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input,
 			  const gdfo_sim_options *opts)
@@ -25,5 +25,12 @@ int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *inpu
 	p.cost = planned.success ? planned.cost : -1;
 	p.baseline_latency_ms = base.success ? base.makespan_ms : -1;
 	p.baseline_cost = base.success ? base.cost : -1;
+	p.execution_ms = planned.success ? planned.execution_ms : -1;
+	p.baseline_execution_ms = base.success ? base.execution_ms : -1;
+	p.overhead_ms = planned.overhead_ms;
+	p.calibrated = sim->cal.active;
+	p.measured_latency_ms = sim->cal.active ? sim->cal.info.measured_latency_ms : -1;
+	p.stages_calibrated = planned.stages_calibrated;
+	p.baseline_stages_calibrated = base.stages_calibrated;
 	return gdfo__plan_set_prediction(plan, &p);
 }

@@ -334,7 +334,12 @@ int gdfo__sim_run_profile(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_profil
 	gdfo__sim_runs_mean(sim, n, opts->runs, out, &exec_ms);
 	replay_stage_results(sim, p, out);
 	gdfo__sim_stage_p95(sim, n, out);
-	gdfo__sim_finish_totals(sim, out, sim->cluster.price_per_executor_s, 0, 0, exec_ms, C);
+	/* profiles record no memory: the cluster's is priced */
+	gdfo__sim_finish_totals(sim, out,
+				sim->cluster.price_per_executor_s + C * sim->cluster.price_per_core_s +
+					(double)sim->cluster.memory_per_executor_bytes / 1073741824.0 *
+						sim->cluster.price_per_gib_s,
+				0, 0, exec_ms, C);
 	sim->result = *out;
 	gdfo__sim_set_result(sim, 2, n, 1);
 	return 0;

@@ -89,6 +89,7 @@ int gdfo_sim_create(gdfo_sim **out, const gdfo_sim_cluster *cluster)
 	if (!s)
 		return GDFO_ENOMEM;
 	s->cluster = full;
+	gdfo__cal_reset(&s->cal);
 	*out = s;
 	return 0;
 }
@@ -122,6 +123,7 @@ void gdfo_sim_free(gdfo_sim *s)
 	free(s->sr);
 	free(s->res_arrival);
 	free(s->res_end);
+	gdfo__cal_free(&s->cal);
 	free(s);
 }
 
@@ -171,6 +173,16 @@ uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r)
 	return z ^ (z >> 31);
 }
 
+/* The price of an executor-second with C cores and mem bytes: the graph cluster's prices when set, else the simulator's. */
+static double price_of(const gdfo_sim *sim, const gdfo_graph *g, int32_t C, double mem)
+{
+	const gdfo_cluster *gc = &g->cluster;
+	if (gc->price_per_executor_s > 0 || gc->price_per_core_s > 0 || gc->price_per_gib_s > 0)
+		return gc->price_per_executor_s + C * gc->price_per_core_s + mem / 1073741824.0 * gc->price_per_gib_s;
+	return sim->cluster.price_per_executor_s + C * sim->cluster.price_per_core_s +
+	       mem / 1073741824.0 * sim->cluster.price_per_gib_s;
+}
+
 static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_options *o,
 			  int32_t *E, int32_t *C, double *mem, double *price)
 {
@@ -181,8 +193,7 @@ static void resolve_graph(const gdfo_sim *sim, const gdfo_graph *g, const gdfo_s
 	     : g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : sim->cluster.cores_per_executor;
 	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
 						       : (double)sim->cluster.memory_per_executor_bytes;
-	*price = g->cluster.price_per_executor_s > 0 ? g->cluster.price_per_executor_s
-						     : sim->cluster.price_per_executor_s;
+	*price = price_of(sim, g, *C, *mem);
 }
 
 /* Sizes every per-stage workspace for n stages in n_jobs jobs. */
@@ -346,7 +357,7 @@ static int build_graph_job(gdfo_sim *sim, const gdfo_graph *g, const gdfo_sim_op
 	if ((rc = gdfo__model_topo(g, sim->topo, sim->indeg)))
 		return rc;
 	gdfo__model_build(&sim->cluster, g, sim->ms, sim->topo, sim->pos, sim->ds, 0, sim->children, &nc, 0,
-			  E, C, mem, o);
+			  E, C, mem, o, &sim->cal);
 	gdfo__sim_job_init(job, sim, n, 1, E, C, sim->cluster.executor_start_ms);
 	job->job_arrival[0] = 0;
 	if (job->total_tasks > 0x7fffffffULL)
@@ -379,9 +390,9 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	gdfo__des_out d;
 	gdfo__rng rng;
 	int32_t E, C;
-	double mem, price, storage = 0, read_core_s = 0, exec_ms = 0;
+	double mem, price, storage = 0, read_core_s = 0, exec_ms = 0, overhead, shift = 0;
 	int rc, r, runs;
-	size_t n;
+	size_t n, i;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -394,6 +405,16 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	if ((rc = build_graph_job(sim, g, opts, E, C, mem, &job)))
 		return rc;
 	n = g->n;
+	/*
+	 * Calibrated, the fitted overhead stands for the start-up. A single run
+	 * adds it after the schedule (executors up at 0, as in the measured
+	 * tasks' replay); micro-batches keep it before the first batch.
+	 */
+	if (sim->cal.active) {
+		job.startup_ms = opts->batches > 0 ? sim->cal.overhead_ms : 0;
+		shift = opts->batches > 0 ? 0 : sim->cal.overhead_ms;
+	}
+	overhead = sim->cal.active ? sim->cal.overhead_ms : job.startup_ms;
 	if ((rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs * (opts->batches > 0 ? opts->batches : 1))))
 		return rc;
 	gdfo__sim_acc_reset(sim, n);
@@ -416,7 +437,7 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 			gdfo__rng_seed(&rng, gdfo__sim_run_seed(opts->seed, (uint64_t)r));
 			for (b = 0; b < nb; b++) {
 				double arrival = (double)b * interval, start, lat;
-				job.startup_ms = b == 0 ? sim->cluster.executor_start_ms : 0;
+				job.startup_ms = b == 0 ? overhead : 0;
 				if (opts->mode == GDFO_SIM_ANALYTIC)
 					gdfo__fluid_run(sim, &job, &d);
 				else if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
@@ -471,6 +492,16 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 			}
 		}
 		gdfo__sim_runs_mean(sim, n, runs, out, &exec_ms);
+		if (shift > 0) {
+			out->makespan_ms += shift;
+			out->makespan_ms_p95 += shift;
+			out->critical_path_ms += shift;
+			exec_ms += (double)E * shift;
+			for (i = 0; i < n; i++) {
+				sim->sr[i].start_ms += shift;
+				sim->sr[i].end_ms += shift;
+			}
+		}
 	}
 	out->runs = runs;
 	stage_model_fields(sim, g, sim->ms, sim->sr, 0, out, &storage, &read_core_s);
@@ -483,6 +514,13 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	gdfo__sim_finish_totals(sim, out, price, storage, read_core_s, exec_ms, C);
 	if (opts->batches > 0)
 		out->throughput = out->records / ((exec_ms / E) / 1000.0);
+	/* the start-up (or the calibrated overhead) is in the first run or batch only */
+	out->overhead_ms = overhead;
+	out->execution_ms = out->makespan_ms - overhead / (opts->batches > 0 ? opts->batches : 1);
+	if (out->execution_ms < 0)
+		out->execution_ms = 0;
+	for (i = 0; i < n; i++)
+		out->stages_calibrated += sim->ms[i].calibrated;
 	sim->result = *out;
 	gdfo__sim_set_result(sim, 0, n, 1);
 	return 0;
@@ -521,7 +559,22 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 	}
 	if (n > 0x7fffffff || n_graphs > 0x7fffffff)
 		return gdfo__error(GDFO_ERANGE, "gdfo_sim_run_jobs: too many stages");
+	/*
+	 * One shared cluster whatever the order of the jobs: the largest of
+	 * their blueprints (options override), at the highest of their prices.
+	 */
 	resolve_graph(sim, graphs[0], opts, &E, &C, &mem, &price);
+	for (j = 1; j < n_graphs; j++) {
+		int32_t e2, c2;
+		double m2, p2;
+		resolve_graph(sim, graphs[j], opts, &e2, &c2, &m2, &p2);
+		E = e2 > E ? e2 : E;
+		C = c2 > C ? c2 : C;
+		mem = m2 > mem ? m2 : mem;
+	}
+	for (j = 0, price = 0; j < n_graphs; j++)
+		if (price_of(sim, graphs[j], C, mem) > price)
+			price = price_of(sim, graphs[j], C, mem);
 	if ((rc = gdfo__sim_reserve_stages(sim, n, ne, n_graphs)) || (rc = GDFO__SIM_RESERVE(sim, res_arrival, res_job_cap, n_graphs)) ||
 	    (rc = gdfo__sim_reserve((void **)&sim->res_end, &sim->res_end_cap, n_graphs, sizeof(double))) ||
 	    (rc = GDFO__SIM_RESERVE(sim, run_ms, run_ms_cap, (size_t)opts->runs)))
@@ -532,7 +585,7 @@ static int run_jobs(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *const
 		if ((rc = gdfo__model_topo(g, sim->topo + off, sim->indeg)))
 			return gdfo__error_prefix(rc, "job %zu", j);
 		gdfo__model_build(&sim->cluster, g, sim->ms + off, sim->topo + off, sim->pos + off, sim->ds,
-				  (uint32_t)off, sim->children, &nc, (uint32_t)j, E, C, mem, opts);
+				  (uint32_t)off, sim->children, &nc, (uint32_t)j, E, C, mem, opts, NULL);
 		sim->job_arrival[j] = arrival_ms ? arrival_ms[j] : 0;
 		off += g->n;
 	}
@@ -728,6 +781,12 @@ int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim)
 	jnum(&w, "shuffle_bytes", r->shuffle_bytes);
 	jnum(&w, "utilization", r->utilization);
 	jnum(&w, "task_events", r->task_events);
+	if (sim->kind == 0 && sim->cal.active) {
+		jnum(&w, "execution_ms", r->execution_ms);
+		jnum(&w, "overhead_ms", r->overhead_ms);
+		gdfo__jsonw_raw(&w, ", \"stages_calibrated\": %d, \"calibration\": ", r->stages_calibrated);
+		gdfo__cal_json(&w, &sim->cal);
+	}
 	if (r->batches > 0) {
 		gdfo__jsonw_raw(&w, ", \"batches\": %d", r->batches);
 		jnum(&w, "batch_interval_ms", r->batch_interval_ms);

@@ -90,7 +90,40 @@ typedef struct gdfo__mstage {
 	double t_norm, t_big, t_comp, setup_ms;
 	double extra_tasks;
 	double storage_bytes, read_overhead_core_s;
+	double fixed_ms;          /* per-task fixed part of t_norm / t_big (launch, files) */
+	int32_t calibrated;       /* its task times come from a calibration record */
 } gdfo__mstage;
+
+/* ---- calibration from telemetry (calibrate.c) ------------------------------ */
+
+/*
+ * What telemetry fixed for one stage id. Its variable task work (task time
+ * beyond the per-task fixed costs) is rate x the model's + add_ms (add_ms
+ * only where the model saw no volume to scale); its largest task carries
+ * skew x the mean variable work.
+ */
+typedef struct gdfo__cal_stage {
+	int64_t id;
+	double rate, add_ms, skew;
+	double measured_ms, model_ms; /* the stage's fitted and uncalibrated task work at calibration */
+} gdfo__cal_stage;
+
+typedef struct gdfo__cal {
+	gdfo__cal_stage *st; size_t n, cap; /* sorted by id */
+	double rate;              /* stages without a record: the work-weighted rate of those with one */
+	double overhead_ms;       /* fixed per-run overhead; replaces executor_start_ms */
+	int active;
+	gdfo_sim_calibration info;
+} gdfo__cal;
+
+/* Uncalibrated, keeping the record array; free releases it. */
+void gdfo__cal_reset(gdfo__cal *cal);
+void gdfo__cal_free(gdfo__cal *cal);
+/* The calibration as a JSON object (no newline). */
+struct gdfo__jsonw;
+void gdfo__cal_json(struct gdfo__jsonw *w, const gdfo__cal *cal);
+/* The record of stage id, or NULL. */
+const gdfo__cal_stage *gdfo__cal_find(const gdfo__cal *cal, int64_t id);
 
 /* ---- the handle ---------------------------------------------------------- */
 
@@ -124,6 +157,9 @@ struct gdfo_sim {
 	size_t n_jobs_res;
 	double *res_arrival, *res_end; size_t res_job_cap, res_end_cap;
 	int kind; /* 0 graph, 1 jobs, 2 profile */
+	gdfo__cal cal;            /* calibration of graph runs (gdfo_sim_calibrate) */
+	double last_overhead_ms;  /* the fixed overhead inside the last graph run's makespan */
+	int last_calibrated;      /* stages of the last graph run that had a calibration record */
 };
 
 /* Grows a workspace array to hold n elements; never shrinks. */
@@ -190,7 +226,7 @@ int gdfo__des_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *opt
 void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__mstage *ms,
 		       const size_t *topo, size_t *pos, gdfo__des_stage *ds, uint32_t off,
 		       uint32_t *children, size_t *n_children, uint32_t job, int32_t executors,
-		       int32_t cores, double memory, const gdfo_sim_options *opts);
+		       int32_t cores, double memory, const gdfo_sim_options *opts, const gdfo__cal *cal);
 
 /* Kahn's order of g into topo (FIFO by insertion index); needs n scratch in indeg. */
 int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg);

@@ -121,7 +121,8 @@ START_TEST(risk_policy)
 {
 	gdfo_graph *base = tiny(), *g;
 	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 10, 4, 4LL << 30};
-	gdfo_cluster cl = {GDFO_CLUSTER_VERSION, 40, 0.0001, 0};
+	gdfo_cluster cl = {.version = GDFO_CLUSTER_VERSION, .executors_available = 40,
+			   .price_per_executor_s = 0.0001};
 	gdfo_plan *p;
 	int64_t ids[1] = {2};
 	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
@@ -172,7 +173,8 @@ static gdfo_plan *full_plan(void)
 {
 	gdfo_graph *g;
 	gdfo_plan *p;
-	gdfo_prediction pr = {GDFO_PREDICTION_VERSION, 1234.5, 98765.4321, 0.07, 1500.25, 0.1};
+	gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION, .latency_ms = 1234.5, .throughput = 98765.4321,
+			      .cost = 0.07, .baseline_latency_ms = 1500.25, .baseline_cost = 0.1};
 
 	ck_assert_int_eq(gdfo_graph_create(&g, "star \"quoted\" \xc3\xa9"), 0);
 	tu_add_stage(g, 1, "orders", GDFO_OP_SOURCE, "", "order_id,cust_id,status", 1e6, 1.0e8 / 3, 1, 10.5);

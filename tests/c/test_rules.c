@@ -272,6 +272,18 @@ static void measure(gdfo_telemetry *t, int64_t id, double shuffle_read, double s
 	ck_assert_msg(gdfo_telemetry_set_stage(t, &st) == 0, "%s", gdfo_last_error());
 }
 
+/*
+ * The rules without the simulator check, for tests of how telemetry is
+ * used (telemetry turns the check on by default: docs/rules.md).
+ */
+static const gdfo_rules_options *no_check(void)
+{
+	static gdfo_rules_options o;
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.check_changes = 0;
+	return &o;
+}
+
 START_TEST(telemetry_preferred)
 {
 	gdfo_graph *g = retail();
@@ -286,7 +298,7 @@ START_TEST(telemetry_preferred)
 	measure(t, 2, GDFO_UNKNOWN, 5e7, 1000);
 	/* dedup_orders measured 2 GiB of shuffle read, not the 6 GB estimate: 16 partitions. */
 	measure(t, 3, 2.0 * (1 << 30), GDFO_UNKNOWN, 60000);
-	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, no_check()) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
 	ck_assert_int_eq(tu_get(gdfo_plan_graph(p), 3).knobs->partitions, 32); /* 16 by size, raised to 32 cores */
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
@@ -302,7 +314,7 @@ START_TEST(telemetry_preferred)
 
 	/* Measured small: broadcast, and the reason says it was measured. */
 	measure(t, 2, GDFO_UNKNOWN, 2e6, 1000);
-	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), 0);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, no_check()), 0);
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1);
 	for (i = 0; i < gdfo_plan_change_count(p); i++) {
 		gdfo_plan_change_at(&c, p, i);
@@ -315,7 +327,7 @@ START_TEST(telemetry_preferred)
 	/* Telemetry of another pipeline is refused. */
 	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
 	measure(t, 500, 1, 1, 1);
-	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, no_check()), GDFO_EINVAL);
 	ck_assert_str_eq(gdfo_last_error(),
 			 "telemetry of another pipeline: it records no pipeline fingerprint, and none of its 1 stage records matches a stage by id and name (stage 500 is not in the pipeline)");
 	gdfo_telemetry_free(t);
@@ -365,7 +377,7 @@ START_TEST(telemetry_belongs_to_pipeline)
 	gdfo_telemetry_free(back);
 
 	/* Same pipeline: every record used, nothing to report. */
-	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, no_check()) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 0);
 	ck_assert_uint_eq(gdfo_plan_note_count(p), 0);
 	gdfo_plan_free(p);
@@ -373,7 +385,7 @@ START_TEST(telemetry_belongs_to_pipeline)
 	/* Another fingerprint (a rewritten pipeline): only records matching by id and name are used. */
 	ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp ^ 1), 0);
 	measure_named(t, 2, "items", 5e7);
-	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, no_check()) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_JOIN_STRATEGY), 1); /* the 50 MB record is not used */
 	ck_assert_uint_eq(gdfo_plan_note_count(p), 1);
 	ck_assert_ptr_nonnull(strstr(gdfo_plan_note_at(p, 0), "1 of its 2 stage records match a stage by id and name and are used, 1 are not: stage 2 'items' is 'products' here"));
@@ -381,7 +393,7 @@ START_TEST(telemetry_belongs_to_pipeline)
 
 	/* Nothing matches: refused, naming both fingerprints and the names. */
 	measure_named(t, 3, "dedup", GDFO_UNKNOWN);
-	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, no_check()), GDFO_EINVAL);
 	ck_assert_ptr_null(p);
 	{
 		char want[512];
@@ -395,9 +407,9 @@ START_TEST(telemetry_belongs_to_pipeline)
 	ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp ^ 1), 0);
 	measure(t, ids[0], GDFO_UNKNOWN, 1, 1);
 	measure(t, ids[1], GDFO_UNKNOWN, 1, 1);
-	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, t, no_check()), GDFO_EINVAL);
 	ck_assert_int_eq(gdfo_telemetry_clear_fingerprint(t), 0);
-	ck_assert_msg(gdfo_optimize_rules(&p, g, t, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_msg(gdfo_optimize_rules(&p, g, t, no_check()) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(gdfo_plan_note_count(p), 0);
 	gdfo_plan_free(p);
 	gdfo_telemetry_free(t);

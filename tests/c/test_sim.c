@@ -366,7 +366,9 @@ static void bare_cluster(gdfo_sim_cluster *c)
 	c->cpu_ns_per_row = 0;
 	c->scan_bytes_per_s = 1e6;
 	c->process_bytes_per_s = 1e13;
-	c->price_per_executor_s = 0.5;
+	c->price_per_executor_s = 0.5; /* the per-executor price alone (the pre-0.2 model) */
+	c->price_per_core_s = 0;
+	c->price_per_gib_s = 0;
 	c->storage_price_per_byte = 0;
 }
 
@@ -407,6 +409,14 @@ START_TEST(closed_form_scan)
 	ck_assert(fabs(r.work_ms - 8000) < 1e-3);
 	ck_assert(fabs(r.critical_path_ms - 1000) < 1e-3);
 	ck_assert(fabs(r.cost - 2 * 2.0 * 0.5) < 1e-6);     /* 2 executors x 2 s x 0.5 */
+	/* cores and memory priced: 2 executors x 2 s x (0.5 + 2 cores x 0.25 + 8 GiB x 0.125) */
+	gdfo_sim_free(sim);
+	c.price_per_core_s = 0.25;
+	c.price_per_gib_s = 0.125;
+	ck_assert_int_eq(gdfo_sim_create(&sim, &c), 0);
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
+	ck_assert_msg(fabs(r.cost - 2 * 2.0 * (0.5 + 2 * 0.25 + 8 * 0.125)) < 1e-6, "%.9f", r.cost);
+	ck_assert_msg(fabs(r.compute_cost - r.cost) < 1e-9, "%.9f", r.compute_cost);
 	ck_assert(fabs(r.utilization - 1) < 1e-9);
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.mode = GDFO_SIM_ANALYTIC;
@@ -505,6 +515,20 @@ START_TEST(rewrites_show_up)
 	gdfo_graph_free(h);
 	/* a broadcast past the hard limit fails the run */
 	h = join_graph(0, GDFO_JOIN_BROADCAST, 9e9);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
+	ck_assert_int_eq(b.success, 0);
+	ck_assert_int_eq(b.failed_stage_id, 3);
+	gdfo_graph_free(h);
+	/* a 2 GB hash table (4 GB in memory) fits 8 GiB executors, not 4 GiB ones: Spark's OOM */
+	h = join_graph(0, GDFO_JOIN_BROADCAST, 2e9);
+	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
+	ck_assert_int_eq(b.success, 1);
+	{
+		gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+		ck_assert_int_eq(gdfo_graph_get_knobs(&k, h), 0);
+		k.memory_per_executor_bytes = 4LL << 30;
+		ck_assert_int_eq(gdfo_graph_set_knobs(h, &k), 0);
+	}
 	ck_assert_int_eq(gdfo_sim_run_graph(&b, sim, h, NULL), 0);
 	ck_assert_int_eq(b.success, 0);
 	ck_assert_int_eq(b.failed_stage_id, 3);

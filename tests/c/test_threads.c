@@ -38,7 +38,7 @@ static char *plan_text(void)
 static char *sim_text(void)
 {
 	gdfo_sim *sim;
-	gdfo_sim_result r;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_sim_options o;
 	char *s = NULL;
 
@@ -47,7 +47,7 @@ static char *sim_text(void)
 	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
 	o.runs = 2;
 	o.noise_sigma = 0.1;
-	if (!gdfo_sim_run_graph(sim, &r, graph, &o))
+	if (!gdfo_sim_run_graph(&r, sim, graph, &o))
 		gdfo_sim_result_to_json(&s, sim);
 	gdfo_sim_free(sim);
 	return s;
@@ -66,8 +66,10 @@ static char *log_text(void)
 
 static int features(float *out)
 {
-	static const double objective[3] = {1, 1, 1};
-	return gdfo_nn_features(out, n_stages, graph, NULL, objective);
+	gdfo_objective objective;
+
+	gdfo_objective_init(&objective, GDFO_OBJECTIVE_VERSION);
+	return gdfo_nn_features(out, n_stages, graph, NULL, &objective);
 }
 
 static int forward(float *emb, const float *feat)
@@ -75,7 +77,7 @@ static int forward(float *emb, const float *feat)
 	const gdfo_graph *gs[1] = {graph};
 	gdfo_nn_batch *b;
 	gdfo_nn_workspace *ws;
-	gdfo_nn_outputs out = {emb, NULL, NULL, NULL};
+	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, emb, NULL, NULL, NULL};
 	int rc;
 
 	if ((rc = gdfo_nn_batch_from_graphs(&b, enc, gs, 1)))
@@ -122,7 +124,7 @@ static void *worker(void *arg)
 START_TEST(concurrent_readers_of_shared_inputs_agree)
 {
 	pthread_t t[THREADS];
-	gdfo_nn_options o;
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
 	size_t i;
 	void *bad;
 

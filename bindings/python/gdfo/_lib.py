@@ -366,7 +366,11 @@ class Change(Structure):
 
 class Prediction(Structure):
     _fields_ = [("version", c_uint32), ("latency_ms", c_double), ("throughput", c_double), ("cost", c_double),
-                ("baseline_latency_ms", c_double), ("baseline_cost", c_double)]
+                ("baseline_latency_ms", c_double), ("baseline_cost", c_double),
+                ("execution_ms", c_double), ("baseline_execution_ms", c_double),
+                ("overhead_ms", c_double), ("measured_latency_ms", c_double),
+                ("calibrated", c_int32), ("stages_calibrated", c_int32),
+                ("baseline_stages_calibrated", c_int32), ("reserved", c_int32)]
 
 
 # void gdfo_plan_free(gdfo_plan *plan);

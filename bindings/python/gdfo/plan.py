@@ -31,6 +31,11 @@ class Prediction:
     cost: Optional[float]
     baseline_latency_ms: Optional[float]
     baseline_cost: Optional[float]
+    execution_ms: Optional[float] = None           # latency without the fixed per-run overhead
+    baseline_execution_ms: Optional[float] = None
+    overhead_ms: Optional[float] = None
+    measured_latency_ms: Optional[float] = None    # calibrated: the run latency fitted to
+    calibrated: Optional[bool] = None              # predicted on the model calibrated to telemetry
 
 
 def _opt(v: float) -> Optional[float]:
@@ -127,7 +132,8 @@ class Plan(Handle):
         pr = _lib.Prediction(version=_lib.GDFO_PREDICTION_VERSION)
         with self._read() as p:
             check(_lib.plan_prediction(ctypes.byref(pr), p))
-        return Prediction(**{f.name: _opt(getattr(pr, f.name)) for f in fields(Prediction)})
+        out = {f.name: _opt(getattr(pr, f.name)) for f in fields(Prediction) if f.name != "calibrated"}
+        return Prediction(**out, calibrated=None if pr.calibrated < 0 else bool(pr.calibrated))
 
     def __repr__(self) -> str:
         if self.closed:

@@ -97,6 +97,14 @@ GDFO_API const char *gdfo_version_string(void);
  * result of gdfo_graph_to_json, arrays it hands out). NULL does nothing.
  * Never pass a pointer from another allocator, nor an opaque handle:
  * handles have their own *_free.
+ *
+ * Out of memory is always GDFO_ENOMEM, also inside cJSON: when the
+ * library is loaded it points cJSON's process-wide allocator hooks
+ * (cJSON_InitHooks) at malloc and free wrappers of its own, so that a
+ * parse that ran out of memory is not reported as bad input. A host that
+ * uses cJSON itself keeps working (the memory still comes from malloc);
+ * a host that sets its own cJSON hooks after loading libgdfo turns that
+ * distinction off (docs/reliability.md).
  */
 GDFO_API void gdfo_free(void *ptr);
 

@@ -164,12 +164,18 @@ typedef struct gdfo_graph_knobs {
 
 #define GDFO_CLUSTER_VERSION (1 + GDFO__GROWTH)
 
-/* The cluster a pipeline runs on. 0 = not known. */
+/*
+ * The cluster a pipeline runs on. 0 = not known. An executor-second costs
+ * price_per_executor_s + cores x price_per_core_s + GiB x price_per_gib_s;
+ * when any of the three is set they replace the simulator's prices.
+ */
 typedef struct gdfo_cluster {
 	uint32_t version;              /* GDFO_CLUSTER_VERSION */
 	int32_t executors_available;   /* 0..100000 */
 	double price_per_executor_s;   /* currency units per executor-second, 0..1e12 */
 	double slo_ms;                 /* end-to-end latency objective, 0..1e15 */
+	double price_per_core_s;       /* currency units per core-second, 0..1e12 */
+	double price_per_gib_s;        /* currency units per GiB-second of executor memory, 0..1e12 */
 	GDFO__GROWTH_FIELD
 } gdfo_cluster;
 
@@ -222,6 +228,13 @@ typedef struct gdfo_field_info {
 
 /* Number of fields in set (0 for an unknown set). Thread-safe. */
 GDFO_API size_t gdfo_field_count(int set);
+
+/*
+ * The newest version of the set's struct this library knows (0 for an
+ * unknown set). A binding that lays the struct out from the field table
+ * at run time passes this version, so it sees every field. Thread-safe.
+ */
+GDFO_API unsigned int gdfo_field_set_version(int set);
 
 /*
  * Fills *out with field index of set; strings are static. Thread-safe.

@@ -203,6 +203,7 @@ typedef struct gdfo_executor_event {
 	GDFO__GROWTH_FIELD
 } gdfo_executor_event;
 
+/* Number of ExecutorAdded and ExecutorRemoved events (0 for NULL). */
 GDFO_API size_t gdfo_eventlog_executor_event_count(const gdfo_eventlog *log);
 /*
  * Fills the fields of out->version (set it first) with event index, in

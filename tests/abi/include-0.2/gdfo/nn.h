@@ -124,16 +124,19 @@ GDFO_API int gdfo_nn_get_options(gdfo_nn_options *out, const gdfo_nn_encoder *en
 GDFO_API size_t gdfo_nn_param_count(const gdfo_nn_encoder *enc);
 
 /*
- * A named parameter tensor: a (rows, cols) view into the encoder's one
- * parameter block, and the same view into the gradient block (grad is
- * NULL until the first gdfo_nn_backward or gdfo_nn_zero_grad). Names:
- * "in_w" (F, d), "in_b" (d), "token" (d), "layers.<l>.{ln1_g, ln1_b,
- * qkv_w (d, 3d), qkv_b, rel_bias (heads, GDFO_NN_RELATIONS), proj_w
- * (d, d), proj_b, ln2_g, ln2_b, fc_w (d, 4d), fc_b, fc2_w (4d, d),
- * fc2_b}", "lnf_g", "lnf_b", "stage_head_w" (d, Ws), "stage_head_b",
+ * A named parameter tensor: a read-only (rows, cols) view into the
+ * encoder's one parameter block, and the same view into the gradient block
+ * (grad is NULL until the first gdfo_nn_backward or gdfo_nn_zero_grad).
+ * Names, in the order of gdfo_nn_tensor_at and of the weights file: "in_w"
+ * (F, d), "in_b" (d), "token" (d), "layers.<l>.{ln1_g, ln1_b, qkv_w
+ * (d, 3d), qkv_b, rel_bias (heads, GDFO_NN_RELATIONS), proj_w (d, d),
+ * proj_b, ln2_g, ln2_b, fc_w (d, 4d), fc_b, fc2_w (4d, d), fc2_b}",
+ * "lnf_g", "lnf_b", "stage_head_w" (d, Ws), "stage_head_b",
  * "pipeline_head_w" (2d, Wp), "pipeline_head_b" (head tensors exist only
- * when the widths sum to more than 0). Pointers live as long as the
- * encoder; writing through data changes the weights (exclusive access).
+ * when the widths sum to more than 0). name, data and grad live as long as
+ * the encoder; data and grad change with gdfo_nn_step, gdfo_nn_backward,
+ * gdfo_nn_zero_grad, gdfo_nn_load_into and writes through
+ * gdfo_nn_tensor_data.
  */
 #define GDFO_NN_TENSOR_VERSION (1 + GDFO__GROWTH)
 
@@ -141,18 +144,31 @@ typedef struct gdfo_nn_tensor {
 	uint32_t version; /* GDFO_NN_TENSOR_VERSION */
 	const char *name;
 	size_t rows, cols;
-	float *data;
-	float *grad;
+	const float *data;
+	const float *grad;
 	int32_t decay;    /* 1 when AdamW applies weight decay to it */
 	int32_t reserved;
 	GDFO__GROWTH_FIELD
 } gdfo_nn_tensor;
 
+/* Number of tensors (0 if enc is NULL). Thread-safe for concurrent reads of enc. */
 GDFO_API size_t gdfo_nn_tensor_count(const gdfo_nn_encoder *enc);
-/* Errors: GDFO_EINVAL, GDFO_ERANGE (index), GDFO_ENOTFOUND (name). */
+/*
+ * Fills *out with tensor index (0..gdfo_nn_tensor_count - 1) or the tensor
+ * called name. Errors: GDFO_EINVAL (NULL), GDFO_ERANGE (index),
+ * GDFO_ENOTFOUND (name). Thread-safe for concurrent reads of enc.
+ */
 GDFO_API int gdfo_nn_tensor_at(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc, size_t index);
 GDFO_API int gdfo_nn_tensor_find(gdfo_nn_tensor *out, const gdfo_nn_encoder *enc,
 				 const char *name);
+/*
+ * *out = the writable data (rows * cols floats, row-major) of tensor
+ * index, to set weights directly; it lives as long as enc. Writes must be
+ * finite and need exclusive access to enc (no forward, backward or step
+ * at the same time). On failure *out is NULL.
+ * Errors: GDFO_EINVAL (NULL), GDFO_ERANGE (index).
+ */
+GDFO_API int gdfo_nn_tensor_data(float **out, gdfo_nn_encoder *enc, size_t index);
 
 /*
  * Weights files (format "GDFO-NN", version 1, docs/encoder.md): the
@@ -210,6 +226,7 @@ GDFO_API int gdfo_nn_batch_create(gdfo_nn_batch **out, const gdfo_nn_encoder *en
 GDFO_API int gdfo_nn_batch_from_graphs(gdfo_nn_batch **out, const gdfo_nn_encoder *enc,
 				       const gdfo_graph *const *graphs, size_t count);
 
+/* Frees a batch. NULL does nothing. */
 GDFO_API void gdfo_nn_batch_free(gdfo_nn_batch *batch);
 /* S and B of a batch (0 for NULL). */
 GDFO_API size_t gdfo_nn_batch_stage_count(const gdfo_nn_batch *batch);
@@ -307,6 +324,7 @@ typedef struct gdfo_nn_adamw {
 	GDFO__GROWTH_FIELD
 } gdfo_nn_adamw;
 
+/* Fills *opts with the defaults above. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. Thread-safe. */
 GDFO_API int gdfo_nn_adamw_init(gdfo_nn_adamw *opts, unsigned int version);
 
 /*

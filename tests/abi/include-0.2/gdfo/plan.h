@@ -65,7 +65,17 @@ typedef struct gdfo_change {
 
 #define GDFO_PREDICTION_VERSION (1 + GDFO__GROWTH)
 
-/* Predicted outcome of running the plan. Unknown values are -1. */
+/*
+ * Predicted outcome of running the plan. Unknown values are -1. A latency
+ * is end to end: its execution part (first task to last, on executors
+ * already up) plus a fixed per-run overhead (driver time, executor
+ * start-up, gaps between jobs) that a plan does not change. calibrated
+ * says whether the model was fitted to telemetry of the pipeline
+ * (gdfo_sim_calibrate): then the overhead was fitted to the measured run
+ * latency (measured_latency_ms) and stages_calibrated of the plan's
+ * stages run at their measured task times; otherwise the overhead is the
+ * model's executor start-up and no stage is calibrated.
+ */
 typedef struct gdfo_prediction {
 	uint32_t version;    /* GDFO_PREDICTION_VERSION */
 	double latency_ms;
@@ -73,15 +83,23 @@ typedef struct gdfo_prediction {
 	double cost;         /* currency units */
 	double baseline_latency_ms; /* the same prediction for the input pipeline */
 	double baseline_cost;
+	double execution_ms;          /* latency_ms without the fixed overhead */
+	double baseline_execution_ms; /* baseline_latency_ms without it */
+	double overhead_ms;           /* the fixed per-run overhead in both latencies */
+	double measured_latency_ms;   /* calibrated: the run latency the overhead was fitted to */
+	int32_t calibrated;           /* 1: the calibrated model; 0: uncalibrated (-1 unknown) */
+	int32_t stages_calibrated;    /* plan stages with measured task times (-1 unknown) */
+	int32_t baseline_stages_calibrated; /* input stages with measured task times (-1 unknown) */
+	int32_t reserved;
 	GDFO__GROWTH_FIELD
 } gdfo_prediction;
 
 typedef struct gdfo_plan gdfo_plan;
 
+/* Frees a plan and everything it owns. NULL does nothing. */
 GDFO_API void gdfo_plan_free(gdfo_plan *plan);
 
 /* The rewritten graph; borrowed, lives as long as the plan. NULL if plan is NULL. Thread-safe. */
-/* Frees a plan and everything it owns. NULL does nothing. */
 GDFO_API const gdfo_graph *gdfo_plan_graph(const gdfo_plan *plan);
 
 /* Name of the optimizer that made the plan ("rules", "learned"); borrowed, lives as long as the plan. NULL if plan is NULL. */
@@ -97,6 +115,26 @@ GDFO_API size_t gdfo_plan_change_count(const gdfo_plan *plan);
  * Errors: GDFO_EINVAL (NULL), GDFO_EVERSION, GDFO_ERANGE (index).
  */
 GDFO_API int gdfo_plan_change_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+
+/*
+ * Changes the optimizer considered and rejected (gdfo_optimize_rules drops
+ * a change group its simulator check predicts worse under the objective):
+ * what and why as for a change, why ending with the prediction that
+ * rejected it; expected_gain is the predicted effect (negative: worse);
+ * stage ids name stages of the graph the change was tried on, which may
+ * not be in the plan's graph. Same conventions as gdfo_plan_change_at.
+ */
+GDFO_API size_t gdfo_plan_rejected_count(const gdfo_plan *plan);
+GDFO_API int gdfo_plan_rejected_at(gdfo_change *out, const gdfo_plan *plan, size_t index);
+
+/*
+ * Notes: one-line remarks the optimizer wants the reader to know (how
+ * the changes were checked, telemetry records that were not used). The
+ * string is borrowed until the plan is freed; NULL when index is out of
+ * range or plan is NULL.
+ */
+GDFO_API size_t gdfo_plan_note_count(const gdfo_plan *plan);
+GDFO_API const char *gdfo_plan_note_at(const gdfo_plan *plan, size_t index);
 
 /*
  * Fills the fields of out->version (set it first, GDFO_PREDICTION_VERSION)

@@ -13,7 +13,9 @@
 
 #include "common.h"
 #include "graph.h"
+#include "objective.h"
 #include "plan.h"
+#include "sim.h"
 #include "telemetry.h"
 
 #ifdef __cplusplus
@@ -48,9 +50,18 @@ typedef struct gdfo_rules_options {
 					   storageFraction 0.5); in (0, 1] */
 	double partition_change_min;    /* change an explicit partition count only when the
 					   target differs from it by this fraction; default 0.25, >= 0 */
-	int32_t check_changes;          /* added to version 1 before 0.2 was released */
-	const void *objective;
-	const void *cluster;
+	int32_t check_changes;          /* check every change group with the simulator and drop
+					   the ones predicted worse under objective (docs/rules.md
+					   "Checked against the model"): -1 (default) when a cluster
+					   is known (cluster below is set, or the graph's cluster
+					   has a field > 0), 1 always (built-in cluster model when
+					   cluster is NULL), 0 never (expected gains then come
+					   from the work model) */
+	const gdfo_objective *objective; /* what "worse" means; NULL (default) = the defaults of
+					    gdfo_objective_init (throughput, latency and cost
+					    weights 1, failure penalty 1); borrowed for the call */
+	const gdfo_sim_cluster *cluster; /* the cluster model of the check; NULL (default) =
+					    gdfo_sim_cluster_init's; borrowed for the call */
 	GDFO__GROWTH_FIELD
 } gdfo_rules_options;
 
@@ -63,22 +74,42 @@ GDFO_API int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int vers
 /*
  * Optimizes graph with the rules and returns a new plan (source "rules")
  * holding the rewritten graph, one explained change per modification,
- * the risk level (docs/rules.md) and predictions left unknown (-1): the
- * rules have no cost model. The input graph is not modified.
+ * the risk level (docs/rules.md) and predictions left unknown (-1)
+ * (gdfo_sim_predict_plan fills them). The input graph is not modified.
  *
- * telemetry (may be NULL) is a previous run of the same pipeline, keyed
- * by stage id: measured shuffle bytes and durations are preferred to the
- * graph's estimates where they still describe the stage (a stage that a
- * rewrite moved uses estimates). opts may be NULL for the defaults.
+ * With the check on (opts->check_changes), each change group (one rule's
+ * structural rewrites; one join, stage or cache decision for the knob
+ * rules) is simulated (DES, deterministic, opts->cluster) and kept only
+ * when the plan's objective (opts->objective, relative to the input) is
+ * not worse with it; dropped groups are listed as considered and
+ * rejected with their prediction (gdfo_plan_rejected_at), so the returned
+ * plan is never predicted worse than its input on that cluster. Each
+ * change's expected_gain is then its share of the plan's predicted
+ * objective gain: the marginal effect of its group in the final plan,
+ * with interactions shared out in proportion (docs/rules.md); they add
+ * up to the plan's total. A note (gdfo_plan_note_at) states the check.
+ *
+ * telemetry (may be NULL) is a previous run of the same pipeline: a
+ * record is used where its stage id and name match a stage of graph
+ * (unnamed records of telemetry without a fingerprint: by id alone);
+ * measured shuffle bytes and durations are preferred to the graph's
+ * estimates where they still describe the stage (a stage that a rewrite
+ * moved uses estimates). Telemetry whose fingerprint is not the graph's
+ * and of which some records do not match is used where it matches and
+ * the plan notes the rest (gdfo_plan_note_at); docs/rules.md "Telemetry".
+ * opts may be NULL for the defaults.
  *
  * The result graph is validated; a rule that would produce an invalid
  * graph is a bug reported as GDFO_EINTERNAL.
- * Errors: GDFO_EINVAL (out or graph NULL, an option out of range, the
- * graph invalid, telemetry that matches none of the graph's stages; the
- * message names it), GDFO_EVERSION (opts->version), GDFO_ECYCLE,
+ * Errors: GDFO_EINVAL (out or graph NULL, an option out of range or a
+ * bad objective or cluster (named), the
+ * graph invalid, telemetry none of whose records matches a stage of the
+ * graph by id and name: the message names both fingerprints and the
+ * stages that do not match), GDFO_EVERSION (opts->version), GDFO_ECYCLE,
  * GDFO_ENOMEM, GDFO_EINTERNAL. On failure *out is NULL.
  * The caller frees the plan with gdfo_plan_free.
- * Thread-safe for distinct outputs; graph and telemetry are only read.
+ * Thread-safe for distinct outputs (the check uses a simulator of its
+ * own); graph, telemetry, objective and cluster are only read.
  */
 GDFO_API int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph,
 				 const gdfo_telemetry *telemetry, const gdfo_rules_options *opts);

@@ -30,6 +30,7 @@
 #include "graph.h"
 #include "plan.h"
 #include "profile.h"
+#include "telemetry.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -75,10 +76,15 @@ typedef struct gdfo_sim_cluster {
 	double memory_expansion;            /* in-memory bytes per serialized byte of hash tables,
 					       sort buffers and memory caches, >= 1 (2) */
 	double spill_penalty;               /* disk passes per spilled byte (write + read) (2) */
-	double price_per_executor_s;        /* used when the graph's cluster price is 0 (0.0001) */
+	double price_per_executor_s;        /* per executor-second on top of its cores and memory (0;
+					       the pre-0.2 model: this alone, the two below 0) */
 	double storage_price_per_byte;      /* per byte sinks write and disk caches hold (2.3e-11) */
 	double table_reads_per_run;         /* reads of each sink's table per run, for the
 					       small-file read cost (1) */
+	double price_per_core_s;            /* per core-second of an executor (8.7808e-6: GCP N2,
+					       $0.031611 per vCPU-hour) */
+	double price_per_gib_s;             /* per GiB-second of executor memory (1.17694e-6: GCP N2,
+					       $0.004237 per GiB-hour) */
 	GDFO__GROWTH_FIELD
 } gdfo_sim_cluster;
 
@@ -175,7 +181,7 @@ typedef struct gdfo_sim_result {
 	double records;             /* rows read by sources */
 	double throughput;          /* records per second of makespan */
 	double cost;                /* compute + storage */
-	double compute_cost;        /* executor-seconds x price */
+	double compute_cost;        /* executor-seconds x (per executor + cores + GiB prices) */
 	double storage_cost;        /* bytes written and held on disk x storage price,
 				       plus the small-file read cost of sink tables */
 	double executor_seconds;
@@ -191,6 +197,12 @@ typedef struct gdfo_sim_result {
 	double batch_latency_ms_p95;
 	double batch_latency_ms_max;
 	double backlog_batches;     /* batches waiting when the last one arrived */
+	/* Graph runs; 0 for jobs and profiles. makespan_ms = overhead_ms + execution_ms. */
+	double execution_ms;        /* makespan without the fixed per-run overhead */
+	double overhead_ms;         /* the fixed per-run overhead: the calibration's fitted
+				       value, else the cluster's executor_start_ms */
+	int32_t stages_calibrated;  /* stages whose task times came from a calibration record */
+	int32_t reserved2;
 	GDFO__GROWTH_FIELD
 } gdfo_sim_result;
 
@@ -233,10 +245,13 @@ GDFO_API int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim);
 /*
  * Simulates one pipeline graph (validated first). opts NULL = defaults.
  * Graph knobs give executors, cores and memory (0: the cluster's), capped
- * by the graph cluster's executors_available when that is known; the
- * graph cluster's price, when > 0, replaces the simulator's.
- * A run that fails (a broadcast over broadcast_max_bytes, a task out of
- * attempts) is not an error: result->success is 0.
+ * by the graph cluster's executors_available when that is known. An
+ * executor-second costs price_per_executor_s + cores x price_per_core_s +
+ * GiB x price_per_gib_s: the graph cluster's prices when any is > 0, else
+ * the simulator's. A broadcast hash table larger than an executor's
+ * execution memory fails the run (Spark's OOM; failed_stage_id names it).
+ * A run that fails (a broadcast over broadcast_max_bytes or executor
+ * memory, a task out of attempts) is not an error: result->success is 0.
  * Errors: GDFO_EINVAL (NULL, bad option named), GDFO_ECYCLE, GDFO_EVERSION,
  * GDFO_ERANGE (more than 2^31 tasks), GDFO_ENOMEM. On error *out is zeroed.
  */
@@ -245,8 +260,11 @@ GDFO_API int gdfo_sim_run_graph(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_
 
 /*
  * Several graphs on one shared cluster (DES; Decima's setting): graph i
- * arrives at arrival_ms[i] (>= 0; NULL = all at 0). The cluster size is
- * opts->executors, else the first graph's knobs, else the cluster's.
+ * arrives at arrival_ms[i] (>= 0; NULL = all at 0). The shared cluster
+ * does not depend on the order of the graphs: executors, cores and memory
+ * per executor are opts->executors / cores_per_executor when set, else the
+ * largest of the graphs' (each its knob, else the cluster's), priced at the
+ * highest of their prices. The calibration is not applied.
  * Stages of all jobs compete by priority, then by arrival, then by order.
  * Per-job completion: gdfo_sim_job_result. Errors: as run_graph, naming
  * the job.
@@ -286,15 +304,89 @@ GDFO_API int gdfo_sim_job_result(double *arrival_ms, double *end_ms, const gdfo_
 /*
  * The last call's result as one JSON object: the gdfo_sim_result fields,
  * "stages" (per-stage results) and, for run_jobs, "jobs". Caller frees
- * with gdfo_free. Errors: GDFO_EINVAL (NULL, or no call made yet), GDFO_ENOMEM.
+ * with gdfo_free. Errors: GDFO_EINVAL (NULL, or no call made yet), GDFO_ERANGE
+ * (a result is not a finite number; the message names it), GDFO_ENOMEM.
  */
 GDFO_API int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
+
+/*
+ * Calibration: telemetry of a run of the same pipeline (a previous run, or
+ * what gdfo_eventlog_telemetry / `gdfo ingest --telemetry` made of a Spark
+ * event log) fits the model to what was measured (docs/simulator.md,
+ * "Calibration"):
+ *   - per stage id, the task times: the model's bulk task and its largest
+ *     task are replaced by the measured ones (the bulk task is the mean of
+ *     a lognormal fitted to the measured median and maximum, capped so the
+ *     stage alone on the pipeline's cores takes no longer than measured).
+ *     They are kept as a rate factor on the stage's variable work (what a
+ *     task does beyond launch and file costs) and a skew, so a plan that
+ *     changes partitions, volumes or operators of that stage still scales
+ *     them; stages with no record get the work-weighted rate of the others;
+ *   - one fixed per-run overhead (driver time, executor start-up, planning,
+ *     gaps between jobs and stages): the measured run latency minus the
+ *     calibrated model's execution of the pipeline (never below 0). It
+ *     replaces executor_start_ms and stage_overhead_ms: a calibrated run is
+ *     scheduled from executors up at 0, stages in the pipeline's order
+ *     (Spark's FIFO by stage id), and the overhead is added to its latency
+ *     and executor time (micro-batches: before the first batch).
+ * Afterwards every gdfo_sim_run_graph and gdfo_sim_predict_plan on the
+ * handle uses the calibrated model; run_jobs and run_profile do not. The
+ * handle's last result is then the calibrated run of graph.
+ */
+#define GDFO_SIM_CALIBRATION_VERSION (1 + GDFO__GROWTH)
+
+typedef struct gdfo_sim_calibration {
+	uint32_t version;            /* GDFO_SIM_CALIBRATION_VERSION */
+	int32_t active;              /* 1 after gdfo_sim_calibrate, 0: the uncalibrated model */
+	int32_t stages;              /* stages of the calibrating pipeline */
+	int32_t stages_calibrated;   /* of those, stages whose task times were fitted */
+	int32_t records_unmatched;   /* telemetry stage records naming no stage of the pipeline */
+	int32_t overhead_fitted;     /* 1: overhead_ms fitted to the run's latency; 0: no
+					latency was measured, the cluster's executor_start_ms */
+	double overhead_ms;          /* fixed per-run overhead */
+	double measured_latency_ms;  /* the telemetry's run latency, -1 unknown */
+	double execution_ms;         /* the calibrated model's execution of the pipeline */
+	double uncalibrated_execution_ms; /* the same before calibration */
+	double rate;                 /* rate factor of stages without a record (1 if none fitted) */
+	GDFO__GROWTH_FIELD
+} gdfo_sim_calibration;
+
+/*
+ * Calibrates sim to telemetry of graph's pipeline (replacing an earlier
+ * calibration) and, when out is not NULL, fills the fields of out->version
+ * (set it first) with the summary. Telemetry stage records are matched to
+ * graph stages by id; records of other ids are counted and ignored (a
+ * caller that must refuse foreign telemetry checks that first). A record
+ * needs its duration or its task median and maximum. opts (NULL =
+ * defaults) are those of the run the overhead is fitted against; the fit
+ * itself is deterministic. telemetry NULL clears the calibration.
+ * Errors: GDFO_EINVAL (NULL sim or graph, a bad option), GDFO_ENOTFOUND (no
+ * record matches a stage of the graph and the run latency is unknown:
+ * nothing to calibrate; the handle stays uncalibrated), GDFO_EVERSION,
+ * GDFO_ECYCLE, GDFO_ENOMEM. On error the handle is left uncalibrated.
+ * The telemetry and graph are borrowed for the call. Not thread-safe on one sim.
+ */
+GDFO_API int gdfo_sim_calibrate(gdfo_sim_calibration *out, gdfo_sim *sim, const gdfo_graph *graph,
+				const gdfo_telemetry *telemetry, const gdfo_sim_options *opts);
+
+/* The handle's calibration summary (active 0 when uncalibrated). Errors: GDFO_EINVAL, GDFO_EVERSION. */
+GDFO_API int gdfo_sim_get_calibration(gdfo_sim_calibration *out, const gdfo_sim *sim);
+
+/*
+ * The calibration as JSON: the summary fields and "stages": per calibrated
+ * stage its id, rate factor (or added work), skew, and fitted and model task
+ * work (ms). Caller frees with gdfo_free. Errors: GDFO_EINVAL, GDFO_ENOMEM.
+ */
+GDFO_API int gdfo_sim_calibration_to_json(char **out, const gdfo_sim *sim);
 
 /*
  * Predicts a plan's outcome: simulates the plan's graph and input (the
  * pipeline the plan was made from) on sim's cluster with opts (NULL =
  * defaults) and stores latency, throughput and cost of the plan and the
- * baseline latency and cost of the input in the plan (gdfo_plan_prediction).
+ * baseline latency and cost of the input in the plan (gdfo_plan_prediction),
+ * with their execution parts (latency without the fixed per-run overhead)
+ * and what was calibrated: on a calibrated handle (gdfo_sim_calibrate) the
+ * prediction is the calibrated model's and says so.
  * A run the model expects to fail (an oversized broadcast, a task out of
  * attempts) leaves the corresponding values unknown (-1).
  * Errors: GDFO_EINVAL (NULL argument, bad option), plus those of

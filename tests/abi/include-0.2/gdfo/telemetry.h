@@ -21,6 +21,9 @@ extern "C" {
 
 #define GDFO_STAGE_TELEMETRY_VERSION (1 + GDFO__GROWTH)
 
+/* Longest stage name a record holds (the pipeline's limit, graph.h). */
+#define GDFO_TELEMETRY_NAME_MAX 255
+
 typedef struct gdfo_stage_telemetry {
 	uint32_t version;         /* GDFO_STAGE_TELEMETRY_VERSION */
 	int64_t stage_id;         /* the pipeline stage it measures, >= 0 */
@@ -34,7 +37,9 @@ typedef struct gdfo_stage_telemetry {
 	double peak_memory_bytes; /* largest per-task peak execution memory */
 	double cpu_ms;            /* CPU time summed over tasks */
 	double failures;          /* failed task attempts */
-	char name[255 + 1];       /* added to version 1 before 0.2 was released */
+	char name[GDFO_TELEMETRY_NAME_MAX + 1]; /* the stage's name in the pipeline, NUL-terminated;
+						   "" when not recorded (telemetry written
+						   before names were, docs/formats.md) */
 	GDFO__GROWTH_FIELD
 } gdfo_stage_telemetry;
 
@@ -60,20 +65,42 @@ typedef struct gdfo_telemetry gdfo_telemetry;
 GDFO_API int gdfo_telemetry_create(gdfo_telemetry **out);
 GDFO_API void gdfo_telemetry_free(gdfo_telemetry *telemetry);
 
-/* Errors: GDFO_EINVAL (a field is negative other than GDFO_UNKNOWN, or not finite; named). */
+/*
+ * The run's record. set copies the fields of run->version (newer fields
+ * stay unknown); get fills the fields of out->version (set it first).
+ * Errors: GDFO_EINVAL (NULL, or a field negative other than GDFO_UNKNOWN,
+ * or not finite; named), GDFO_EVERSION.
+ */
 GDFO_API int gdfo_telemetry_set_run(gdfo_telemetry *telemetry, const gdfo_run_telemetry *run);
 GDFO_API int gdfo_telemetry_get_run(gdfo_run_telemetry *out, const gdfo_telemetry *telemetry);
 
 /*
+ * The fingerprint (gdfo_graph_fingerprint) of the pipeline the telemetry
+ * measured: telemetry belongs to one pipeline, and gdfo_optimize_rules
+ * refuses telemetry of another (include/gdfo/rules.h). get returns
+ * GDFO_ENOTFOUND when none was recorded (telemetry written before
+ * fingerprints were, or built by hand); *out is then 0. clear forgets it.
+ * Errors: GDFO_EINVAL (NULL), GDFO_ENOTFOUND.
+ */
+GDFO_API int gdfo_telemetry_set_fingerprint(gdfo_telemetry *telemetry, uint64_t fingerprint);
+GDFO_API int gdfo_telemetry_fingerprint(uint64_t *out, const gdfo_telemetry *telemetry);
+GDFO_API int gdfo_telemetry_clear_fingerprint(gdfo_telemetry *telemetry);
+
+/*
  * Adds the record for stage->stage_id, replacing an earlier one for the
- * same stage. Errors: GDFO_EINVAL (bad field, named), GDFO_EVERSION, GDFO_ENOMEM.
+ * same stage. name must be NUL-terminated within the array.
+ * Errors: GDFO_EINVAL (bad field, named), GDFO_EVERSION, GDFO_ENOMEM.
  */
 GDFO_API int gdfo_telemetry_set_stage(gdfo_telemetry *telemetry, const gdfo_stage_telemetry *stage);
+/* Number of stage records (0 for NULL). */
 GDFO_API size_t gdfo_telemetry_stage_count(const gdfo_telemetry *telemetry);
-/* Errors: GDFO_EINVAL, GDFO_ERANGE. */
+/*
+ * Fill the fields of out->version (set it first) with the record at index
+ * (insertion order) or the record of stage_id.
+ * Errors: GDFO_EINVAL, GDFO_EVERSION, GDFO_ERANGE (index), GDFO_ENOTFOUND (stage_id).
+ */
 GDFO_API int gdfo_telemetry_stage_at(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry,
 				     size_t index);
-/* Errors: GDFO_EINVAL, GDFO_ENOTFOUND. */
 GDFO_API int gdfo_telemetry_find(gdfo_stage_telemetry *out, const gdfo_telemetry *telemetry,
 				 int64_t stage_id);
 
