@@ -6,6 +6,7 @@ BUILD=${BUILD:-build}
 export BUILD
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+make -s "$BUILD/bench/rules" >/dev/null || exit 1
 /usr/bin/python3 bench/rules_suite.py || status=1
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
