@@ -110,11 +110,12 @@ int gdfo__abi_in(void *full, const void *caller, const void *defaults, int type,
 
 	if ((rc = gdfo__abi_check(caller, type, func)))
 		return rc;
-	if (defaults)
-		memcpy(full, defaults, rows[type].sizes[latest - 1]);
-	else
+	if (!defaults)
 		memset(full, 0, rows[type].sizes[latest - 1]);
-	memcpy(full, caller, gdfo__abi_size(type, version_of(caller)));
+	else if (defaults != full) /* full may already hold the defaults */
+		memcpy(full, defaults, rows[type].sizes[latest - 1]);
+	if (caller != full)
+		memcpy(full, caller, gdfo__abi_size(type, version_of(caller)));
 	memcpy(full, &latest, sizeof(latest));
 	return 0;
 }

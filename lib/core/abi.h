@@ -61,8 +61,9 @@ int gdfo__abi_check(const void *s, int type, const char *func);
 
 /*
  * The library's full copy of a caller's struct: *full becomes defaults
- * (NULL: zeroes) overlaid with the bytes the caller's version has, and
- * full->version the latest version. Errors as gdfo__abi_check.
+ * (NULL: zeroes; may be full itself when it already holds them) overlaid
+ * with the bytes the caller's version has, and full->version the latest
+ * version. Errors as gdfo__abi_check.
  */
 int gdfo__abi_in(void *full, const void *caller, const void *defaults, int type, const char *func);
 
