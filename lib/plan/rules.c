@@ -450,6 +450,24 @@ static int keep_group(ctx *c, const score *sc)
 }
 
 /* Moves the group's changes to the rejected list and puts the graph back. */
+/* Lists change d of the plan as considered and rejected, with why and its predicted gain. */
+static int reject_change(ctx *c, const gdfo__change *d, const char *why, double gain)
+{
+	gdfo_change ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = d->kind;
+	ch.stage_ids = d->stage_ids;
+	ch.n_stage_ids = d->n_stage_ids;
+	ch.attended_ids = d->attended_ids;
+	ch.n_attended_ids = d->n_attended_ids;
+	ch.what = d->what;
+	ch.why = why;
+	ch.expected_gain = gain;
+	ch.confidence = d->confidence;
+	return gdfo__plan_add_rejected(c->plan, &ch);
+}
+
 static int reject_group(ctx *c, const score *sc)
 {
 	gdfo_graph tmp;
@@ -458,24 +476,13 @@ static int reject_group(ctx *c, const score *sc)
 
 	for (k = c->mark; k < c->plan->n_changes && !rc; k++) {
 		gdfo__change *d = &c->plan->changes[k];
-		gdfo_change ch;
 		char why[GDFO__PLAN_TEXT_MAX];
 
 		snprintf(why, sizeof(why), "%s; rejected: with %s the plan is predicted at %.6g ms and cost %.6g, without at %.6g ms and cost %.6g%s",
 			 d->why, c->plan->n_changes - c->mark > 1 ? "this group of changes" : "it",
 			 sc->latency_ms, sc->cost, c->cur.latency_ms, c->cur.cost,
 			 sc->ok ? "" : " (with it the run is predicted to fail)");
-		memset(&ch, 0, sizeof(ch));
-		ch.kind = d->kind;
-		ch.stage_ids = d->stage_ids;
-		ch.n_stage_ids = d->n_stage_ids;
-		ch.attended_ids = d->attended_ids;
-		ch.n_attended_ids = d->n_attended_ids;
-		ch.what = d->what;
-		ch.why = why;
-		ch.expected_gain = sc->ok && c->cur.ok ? fmax(sc->r - c->cur.r, -1e6) : -1;
-		ch.confidence = d->confidence;
-		rc = gdfo__plan_add_rejected(c->plan, &ch);
+		rc = reject_change(c, d, why, sc->ok && c->cur.ok ? fmax(sc->r - c->cur.r, -1e6) : -1);
 	}
 	if (rc)
 		return rc;
@@ -1339,22 +1346,11 @@ static int prune(ctx *c)
 			c->cur = sc;
 			for (k = gr->from; k < gr->to && !rc; k++) {
 				gdfo__change *d = &c->plan->changes[k];
-				gdfo_change ch;
 				char why[GDFO__PLAN_TEXT_MAX];
 				snprintf(why, sizeof(why), "%s; rejected once all changes were made: with %s the plan is predicted at %.6g ms and cost %.6g, without at %.6g ms and cost %.6g",
 					 d->why, gr->to - gr->from > 1 ? "this group of changes" : "it", with.latency_ms,
 					 with.cost, sc.latency_ms, sc.cost);
-				memset(&ch, 0, sizeof(ch));
-				ch.kind = d->kind;
-				ch.stage_ids = d->stage_ids;
-				ch.n_stage_ids = d->n_stage_ids;
-				ch.attended_ids = d->attended_ids;
-				ch.n_attended_ids = d->n_attended_ids;
-				ch.what = d->what;
-				ch.why = why;
-				ch.expected_gain = with.ok && sc.ok ? fmax(with.r - sc.r, -1e6) : -1;
-				ch.confidence = d->confidence;
-				rc = gdfo__plan_add_rejected(c->plan, &ch);
+				rc = reject_change(c, d, why, with.ok && sc.ok ? fmax(with.r - sc.r, -1e6) : -1);
 			}
 			if (rc)
 				return rc;
