@@ -277,7 +277,7 @@ tsan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_TEST_SECONDS ?= 2
+FUZZ_TEST_SECONDS ?= 20
 FUZZ_BUILD := build-fuzz
 FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights
 HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
