@@ -127,6 +127,36 @@ static void graph_getters(const gdfo_graph *g)
 	CHECK(gdfo_graph_stage_at(s, g, 1) == GDFO_EVERSION);
 }
 
+/* Calibrating to a run's telemetry: the stage records, the run and the summary struct. */
+static void calibration(gdfo_sim *sim, const gdfo_graph *g)
+{
+	gdfo_stage_telemetry *st = NEW(gdfo_stage_telemetry);
+	gdfo_run_telemetry *rt = NEW(gdfo_run_telemetry);
+	gdfo_sim_calibration *cal = NEW(gdfo_sim_calibration);
+	gdfo_telemetry *t;
+	int i;
+
+	CHECK(gdfo_telemetry_create(&t) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(gdfo_stage_telemetry_init(st, GDFO_STAGE_TELEMETRY_VERSION) == 0);
+		st->stage_id = i;
+		st->duration_ms = 2000;
+		st->task_ms_median = 400;
+		st->task_ms_max = 900;
+		CHECK(gdfo_telemetry_set_stage(t, st) == 0);
+	}
+	CHECK(gdfo_run_telemetry_init(rt, GDFO_RUN_TELEMETRY_VERSION) == 0);
+	rt->latency_ms = 9000;
+	CHECK(gdfo_telemetry_set_run(t, rt) == 0);
+	cal->version = GDFO_SIM_CALIBRATION_VERSION;
+	CHECK(gdfo_sim_calibrate(cal, sim, g, t, NULL) == 0);
+	CHECK(cal->active == 1 && cal->stages == 3 && cal->stages_calibrated == 3 && cal->overhead_fitted == 1);
+	cal->active = 0;
+	CHECK(gdfo_sim_get_calibration(cal, sim) == 0 && cal->active == 1);
+	CHECK(gdfo_field_set_version(GDFO_FIELDS_STAGE_KNOBS) >= GDFO_STAGE_KNOBS_VERSION);
+	gdfo_telemetry_free(t);
+}
+
 static void plan_and_sim(const gdfo_graph *g)
 {
 	gdfo_rules_options *ro = NEW(gdfo_rules_options);
@@ -174,6 +204,7 @@ static void plan_and_sim(const gdfo_graph *g)
 	ob->cost_weight = -1;
 	CHECK(gdfo_objective_validate(ob) == GDFO_EINVAL);
 	gdfo_graph_free(gen);
+	calibration(sim, g);
 	gdfo_sim_free(sim);
 	gdfo_plan_free(plan);
 }
