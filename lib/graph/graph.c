@@ -295,27 +295,33 @@ static int check_columns(const gdfo_stage *s, const char *field, const char *con
 	return 0;
 }
 
-int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *s, const gdfo__stage *current)
+/*
+ * One of a stage's field-set structs: the caller's (its version's fields
+ * over the table defaults), else the current stage's, else the defaults.
+ */
+static int fields_in(void *full, const void *caller, const void *current, size_t size, int set, int abi,
+		     const char *func)
+{
+	if (current && !caller) {
+		memcpy(full, current, size);
+		return 0;
+	}
+	gdfo__fields_defaults(set, full);
+	return caller ? gdfo__abi_in(full, caller, full, abi, func) : 0;
+}
+
+int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *s, const gdfo__stage *current,
+			 const char *func)
 {
 	long long id;
 	char who[GDFO__NAME_MAX + 40];
 	int rc;
 
-	if ((rc = gdfo__abi_in(&in->stage, s, NULL, GDFO__ABI_STAGE, "gdfo_graph_add_stage")))
-		return rc;
-	if (s->stats)
-		rc = gdfo__abi_in(&in->stats, s->stats, NULL, GDFO__ABI_STAGE_STATS, "gdfo_graph_add_stage");
-	else if (current)
-		in->stats = current->stats;
-	else
-		gdfo__fields_defaults(GDFO_FIELDS_STAGE_STATS, &in->stats);
-	if (!rc && s->knobs)
-		rc = gdfo__abi_in(&in->knobs, s->knobs, NULL, GDFO__ABI_STAGE_KNOBS, "gdfo_graph_add_stage");
-	else if (!rc && current)
-		in->knobs = current->knobs;
-	else if (!rc)
-		gdfo__fields_defaults(GDFO_FIELDS_STAGE_KNOBS, &in->knobs);
-	if (rc)
+	if ((rc = gdfo__abi_in(&in->stage, s, NULL, GDFO__ABI_STAGE, func)) ||
+	    (rc = fields_in(&in->stats, s->stats, current ? &current->stats : NULL, sizeof(in->stats),
+			    GDFO_FIELDS_STAGE_STATS, GDFO__ABI_STAGE_STATS, func)) ||
+	    (rc = fields_in(&in->knobs, s->knobs, current ? &current->knobs : NULL, sizeof(in->knobs),
+			    GDFO_FIELDS_STAGE_KNOBS, GDFO__ABI_STAGE_KNOBS, func)))
 		return rc;
 	s = &in->stage;
 	in->stage.stats = &in->stats;
@@ -389,7 +395,7 @@ int gdfo_graph_add_stage(gdfo_graph *g, const gdfo_stage *stage)
 
 	if (!g || !stage)
 		return gdfo__error(GDFO_EINVAL, "gdfo_graph_add_stage: %s is NULL", g ? "stage" : "graph");
-	if ((rc = gdfo__graph_stage_in(&in, stage, NULL)))
+	if ((rc = gdfo__graph_stage_in(&in, stage, NULL, "gdfo_graph_add_stage")))
 		return rc;
 	if (gdfo__graph_index(g, s->id) != (size_t)-1)
 		return gdfo__error(GDFO_EEXISTS, "stage id %lld ('%s') is used twice in pipeline '%s'",
@@ -423,7 +429,7 @@ int gdfo_graph_update_stage(gdfo_graph *g, const gdfo_stage *stage)
 	if (i == (size_t)-1)
 		return gdfo__error(GDFO_ENOTFOUND, "pipeline '%s' has no stage %lld", g->name,
 				   (long long)stage->id);
-	if ((rc = gdfo__graph_stage_in(&in, stage, &g->stages[i])))
+	if ((rc = gdfo__graph_stage_in(&in, stage, &g->stages[i], "gdfo_graph_update_stage")))
 		return rc;
 	return stage_assign(&g->stages[i], &in);
 }
@@ -758,7 +764,7 @@ int gdfo_graph_validate(const gdfo_graph *g)
 		gdfo_stage view;
 		const gdfo__stage *s = &g->stages[i];
 		gdfo__graph_stage_view(&view, s);
-		if ((rc = gdfo__graph_stage_in(&in, &view, NULL)))
+		if ((rc = gdfo__graph_stage_in(&in, &view, NULL, "gdfo_graph_validate")))
 			return rc;
 		if (s->op == GDFO_OP_SOURCE && s->n_parents)
 			return gdfo__error(GDFO_EINVAL, "stage %lld '%s' is a source but has %zu parent(s)",

@@ -47,10 +47,12 @@ typedef struct gdfo__stage_in {
 
 /*
  * Resolves and checks one stage's own fields (the message names the
- * stage and field). NULL stats or knobs take current's (update) or the
- * defaults (current NULL).
+ * stage and field; func names the public call). NULL stats or knobs take
+ * current's (update) or the table defaults (current NULL); fields newer
+ * than the caller's version take the table defaults.
  */
-int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *stage, const gdfo__stage *current);
+int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *stage, const gdfo__stage *current,
+			 const char *func);
 
 /* Initializes stage, stats and knobs to their defaults and points stage at the two. */
 void gdfo__stage_defaults(gdfo_stage *stage, gdfo_stage_stats *stats, gdfo_stage_knobs *knobs);
