@@ -17,6 +17,7 @@ static const struct {
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
 	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
 	{"simulate", gdfo__cli_simulate, "simulate a pipeline or plan, or replay a job profile"},
+	{"space", gdfo__cli_space, "list a pipeline's decision space; apply, sample or locate points"},
 	{"version", gdfo__cli_version, "print the library version"},
 };
 

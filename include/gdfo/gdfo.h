@@ -31,5 +31,7 @@
 #include "sim.h"
 #include "generate.h"
 #include "nn.h"
+#include "reward.h"
+#include "space.h"
 
 #endif

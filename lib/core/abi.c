@@ -60,6 +60,10 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_NN_ADAMW] = ROW(gdfo_nn_adamw, END(gdfo_nn_adamw, max_grad_norm)),
 	[GDFO__ABI_FIELD_INFO] = ROW(gdfo_field_info, END(gdfo_field_info, doc)),
 	[GDFO__ABI_SIM_CALIBRATION] = ROW(gdfo_sim_calibration, END(gdfo_sim_calibration, rate)),
+	[GDFO__ABI_SPACE_OPTIONS] = ROW(gdfo_space_options, END(gdfo_space_options, cluster)),
+	[GDFO__ABI_DECISION] = ROW(gdfo_decision, END(gdfo_decision, n_legal)),
+	[GDFO__ABI_OUTCOME] = ROW(gdfo_outcome, END(gdfo_outcome, cost)),
+	[GDFO__ABI_REWARD] = ROW(gdfo_reward, END(gdfo_reward, reserved)),
 };
 
 const char *gdfo__abi_name(int type)

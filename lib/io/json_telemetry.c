@@ -37,27 +37,13 @@ static int only_fields(const cJSON *obj, const gdfo__field *fields, const char *
 	return gdfo__json_only_keys(obj, allowed, path);
 }
 
-/* "pipeline_fingerprint": 16 hex digits (a 64-bit value does not fit a JSON number). */
 static int read_fingerprint(gdfo_telemetry *t, const cJSON *root, const char *path)
 {
-	const char *hex = NULL;
-	char p[GDFO__PATH_MAX];
-	uint64_t v = 0;
-	size_t i;
-	int rc;
+	uint64_t v;
+	int present, rc;
 
-	gdfo__json_path_key(p, path, "pipeline_fingerprint");
-	if ((rc = gdfo__json_string(&hex, root, "pipeline_fingerprint", path, 0, NULL)) || !hex)
+	if ((rc = gdfo__json_fingerprint(&v, &present, root, "pipeline_fingerprint", path)) || !present)
 		return rc;
-	for (i = 0; hex[i]; i++) {
-		char ch = hex[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-		if (d < 0 || i >= 16)
-			break;
-		v = v << 4 | (uint64_t)d;
-	}
-	if (i != 16 || hex[i])
-		return gdfo__error(GDFO_EFORMAT, "%s must be 16 lower-case hex digits (gdfo_graph_fingerprint)", p);
 	return gdfo_telemetry_set_fingerprint(t, v);
 }
 

@@ -397,3 +397,30 @@ int gdfo__json_print(char **out, const cJSON *item)
 	(*out)[n + 1] = '\0';
 	return 0;
 }
+
+int gdfo__json_fingerprint(uint64_t *out, int *present, const cJSON *obj, const char *key, const char *path)
+{
+	const char *hex = NULL;
+	char p[GDFO__PATH_MAX];
+	uint64_t v = 0;
+	size_t i;
+	int rc;
+
+	*out = 0;
+	*present = 0;
+	gdfo__json_path_key(p, path, key);
+	if ((rc = gdfo__json_string(&hex, obj, key, path, 0, NULL)) || !hex)
+		return rc;
+	for (i = 0; hex[i]; i++) {
+		char ch = hex[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (d < 0 || i >= 16)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i != 16 || hex[i])
+		return gdfo__error(GDFO_EFORMAT, "%s must be 16 lower-case hex digits (gdfo_graph_fingerprint)", p);
+	*out = v;
+	*present = 1;
+	return 0;
+}

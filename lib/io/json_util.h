@@ -60,6 +60,11 @@ int gdfo__json_bool(int *out, const cJSON *obj, const char *key, const char *pat
 /* An enum given by name: *out is the index of the name in names[0..count). */
 int gdfo__json_enum(int32_t *out, const cJSON *obj, const char *key, const char *path,
 		    int required, int32_t def, const char *(*name_of)(int), int count);
+/*
+ * A 64-bit fingerprint written as 16 lower-case hex digits (a JSON number
+ * cannot hold it). *present is 0 when the field is missing or null.
+ */
+int gdfo__json_fingerprint(uint64_t *out, int *present, const cJSON *obj, const char *key, const char *path);
 /* An array field (missing -> *out NULL when not required). */
 int gdfo__json_array(const cJSON **out, const cJSON *obj, const char *key, const char *path,
 		     int required);

@@ -119,3 +119,10 @@ int gdfo__join_broadcast_side(size_t *out, const gdfo_graph *g, size_t j);
 
 /* 1 for filter, project and udf stages whose fused operators are all narrow. */
 int gdfo__stage_is_narrow(const gdfo__stage *s);
+
+/*
+ * 1 when stage index i can follow prev in a narrow chain that starts at
+ * head: i is narrow, prev is its only parent and i prev's only consumer,
+ * and i sets no partition count other than head's (gdfo_rewrite_fuse).
+ */
+int gdfo__narrow_chain_next(const gdfo_graph *g, size_t prev, size_t i, size_t head);

@@ -51,6 +51,14 @@ int gdfo__stage_is_narrow(const gdfo__stage *s)
 	return (bit & NARROW_BITS) && !(s->fused_ops & ~NARROW_BITS);
 }
 
+int gdfo__narrow_chain_next(const gdfo_graph *g, size_t prev, size_t i, size_t head)
+{
+	const gdfo__stage *s = &g->stages[i];
+	return gdfo__stage_is_narrow(s) && s->n_parents == 1 && s->parents[0] == prev &&
+	       g->stages[prev].n_children == 1 &&
+	       (!s->knobs.partitions || s->knobs.partitions == g->stages[head].knobs.partitions);
+}
+
 int gdfo__col_available(const gdfo_graph *g, size_t idx, const char *col)
 {
 	size_t *stack, top = 0, k;

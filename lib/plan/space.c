@@ -1,0 +1,850 @@
+/*
+ * The decision space (include/gdfo/space.h, docs/space.md): building it
+ * from a graph, points, sampling, neighbours and applying a point.
+ *
+ * A decision's choices keep choice 0 for "keep". Ordinal decisions (steps,
+ * grids of sizes and counts) are also ordered by value: each choice has a
+ * position on a log scale, keep at the input's own value, and neighbours
+ * move to the nearest legal position below or above. Categorical ones
+ * (join strategy, cache level) have every other legal choice as neighbour.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/abi.h"
+#include "gdfo/rewrite.h"
+#include "gdfo/space.h"
+#include "plan/plan_internal.h"
+#include "plan/space_internal.h"
+
+#define MIB (1024.0 * 1024.0)
+#define GIB (1024.0 * MIB)
+
+static const char *const kind_names[GDFO_DECISION_KIND_COUNT] = {
+	"push_filter", "reorder_joins", "fuse",     "partitions", "join_strategy", "cache",
+	"priority",    "file_size",     "compaction", "executors", "cores",        "memory",
+};
+
+const char *gdfo_decision_kind_name(int kind)
+{
+	return kind >= 0 && kind < GDFO_DECISION_KIND_COUNT ? kind_names[kind] : NULL;
+}
+
+int gdfo__decision_kind_from_name(const char *name)
+{
+	int k;
+	for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+		if (!strcmp(kind_names[k], name))
+			return k;
+	return -1;
+}
+
+int gdfo__decision_is_categorical(int kind)
+{
+	return kind == GDFO_DECISION_JOIN_STRATEGY || kind == GDFO_DECISION_CACHE;
+}
+
+int gdfo_space_options_init(gdfo_space_options *o, unsigned int version)
+{
+	gdfo_space_options d = {0};
+	d.version = GDFO_SPACE_OPTIONS_VERSION;
+	d.structural = 1;
+	d.reorder_joins = 1;
+	d.stage_knobs = 1;
+	d.priorities = 1;
+	d.resources = 1;
+	return gdfo__abi_init(o, version, &d, GDFO__ABI_SPACE_OPTIONS, "gdfo_space_options_init");
+}
+
+/* ---- the space's own storage ------------------------------------------------------ */
+
+void gdfo__space_free_decisions(gdfo_space *s)
+{
+	size_t i, c;
+	for (i = 0; i < s->dim; i++) {
+		for (c = 0; c < s->d[i].n; c++)
+			free(s->d[i].c[c].label);
+		free(s->d[i].c);
+		free(s->d[i].name);
+	}
+	free(s->d);
+	s->d = NULL;
+	s->dim = s->cap = 0;
+}
+
+void gdfo_space_free(gdfo_space *s)
+{
+	if (!s)
+		return;
+	gdfo__space_free_decisions(s);
+	gdfo_graph_free(s->graph);
+	free(s);
+}
+
+/* Appends a decision with its "keep" choice; returns it or NULL (ENOMEM). */
+gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const char *fmt, ...)
+{
+	gdfo__decision *d;
+	va_list ap;
+	char name[512];
+	void *items = s->d;
+
+	if (gdfo__grow(&items, &s->cap, s->dim + 1, sizeof(*s->d)))
+		return NULL;
+	s->d = items;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	d = &s->d[s->dim];
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->stage_id = stage_id;
+	if (!(d->name = gdfo__strdup(name)))
+		return NULL;
+	s->dim++;
+	if (gdfo__space_choice(d, 0, 0, 1, "keep")) {
+		return NULL;
+	}
+	return d;
+}
+
+int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *fmt, ...)
+{
+	va_list ap;
+	char label[256];
+	gdfo__choice *c;
+	void *items = d->c;
+
+	if (gdfo__grow(&items, &d->cap, d->n + 1, sizeof(*d->c)))
+		return GDFO_ENOMEM;
+	d->c = items;
+	va_start(ap, fmt);
+	vsnprintf(label, sizeof(label), fmt, ap);
+	va_end(ap);
+	c = &d->c[d->n];
+	c->value = value;
+	c->aux = aux;
+	c->legal = legal;
+	if (!(c->label = gdfo__strdup(label)))
+		return GDFO_ENOMEM;
+	d->n++;
+	if (legal)
+		d->n_legal++;
+	return 0;
+}
+
+/* Drops the last decision (one with nothing but keep left legal). */
+static void drop_last(gdfo_space *s)
+{
+	gdfo__decision *d = &s->d[s->dim - 1];
+	size_t c;
+	for (c = 0; c < d->n; c++)
+		free(d->c[c].label);
+	free(d->c);
+	free(d->name);
+	s->dim--;
+}
+
+/* Keeps the decision just added only if it offers something besides keep. */
+static void keep_if_useful(gdfo_space *s)
+{
+	if (s->dim && s->d[s->dim - 1].n_legal < 2)
+		drop_last(s);
+}
+
+void gdfo__fmt_bytes(char *out, size_t size, double b)
+{
+	if (b >= GIB && fmod(b, GIB) == 0)
+		snprintf(out, size, "%.0f GiB", b / GIB);
+	else if (b >= GIB)
+		snprintf(out, size, "%.1f GiB", b / GIB);
+	else if (b >= MIB)
+		snprintf(out, size, "%.0f MiB", b / MIB);
+	else
+		snprintf(out, size, "%.0f bytes", b);
+}
+
+/* ---- building the space --------------------------------------------------------- */
+
+/* The resources the pipeline runs with: its knobs, else the cluster model's. */
+static void effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores,
+				double *mem)
+{
+	*e = g->knobs.executors > 0 ? g->knobs.executors : cl->executors;
+	*cores = g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : cl->cores_per_executor;
+	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
+						       : (double)cl->memory_per_executor_bytes;
+}
+
+/* 1 when stage i starts the maximal narrow chain through it. */
+static int chain_head(const gdfo_graph *g, size_t i)
+{
+	const gdfo__stage *h = &g->stages[i];
+	if (!gdfo__stage_is_narrow(h))
+		return 0;
+	return !(h->n_parents == 1 && gdfo__narrow_chain_next(g, h->parents[0], i, h->parents[0]) &&
+		 gdfo__stage_is_narrow(&g->stages[h->parents[0]]));
+}
+
+size_t gdfo__narrow_chain(const gdfo_graph *g, size_t head, int64_t *ids)
+{
+	size_t n = 0, last = head;
+	ids[n++] = g->stages[head].id;
+	while (g->stages[last].n_children == 1 &&
+	       gdfo__narrow_chain_next(g, last, g->stages[last].children[0], head)) {
+		last = g->stages[last].children[0];
+		ids[n++] = g->stages[last].id;
+	}
+	return n;
+}
+
+/*
+ * Pushes every filter as far as it goes on a scratch copy, in rounds like
+ * the rules do; each filter's steps and the stage it lands above at each
+ * step become one decision. Leaves the pushed copy in *pushed.
+ */
+static int add_push_filters(gdfo_space *s, gdfo_graph **pushed)
+{
+	gdfo_graph *g;
+	size_t rounds = 0, i, first = s->dim;
+	int moved = 1, rc;
+
+	if ((rc = gdfo_graph_clone(&g, s->graph)))
+		return rc;
+	while (moved && rounds++ < g->n * g->n + 1) {
+		moved = 0;
+		for (i = 0; i < g->n; i++) {
+			const gdfo__stage *f = &g->stages[i];
+			gdfo__decision *d = NULL;
+			size_t k, t;
+			int64_t fid;
+
+			if (f->op != GDFO_OP_FILTER || f->n_parents != 1)
+				continue;
+			t = f->parents[0];
+			if (g->stages[t].op != GDFO_OP_PROJECT && g->stages[t].op != GDFO_OP_JOIN)
+				continue;
+			fid = f->id;
+			rc = gdfo_rewrite_push_filter(g, fid, -1);
+			if (rc == GDFO_EILLEGAL)
+				continue;
+			if (rc)
+				goto fail;
+			moved = 1;
+			for (k = first; k < s->dim && !d; k++)
+				if (s->d[k].stage_id == fid)
+					d = &s->d[k];
+			if (!d && !(d = gdfo__space_add(s, GDFO_DECISION_PUSH_FILTER, fid, "push filter %lld '%s' down",
+						       (long long)fid, g->stages[i].name))) {
+				rc = GDFO_ENOMEM;
+				goto fail;
+			}
+			/* The filter now sits above its new parent; below the stage it passed. */
+			if ((rc = gdfo__space_choice(d, (int64_t)d->n, g->stages[g->stages[i].parents[0]].id, 1,
+						     "%zu step%s: below %s %lld '%s'", d->n, d->n == 1 ? "" : "s",
+						     gdfo_op_name(g->stages[t].op), (long long)g->stages[t].id,
+						     g->stages[t].name)))
+				goto fail;
+		}
+	}
+	*pushed = g;
+	return 0;
+fail:
+	gdfo_graph_free(g);
+	return rc;
+}
+
+static int add_reorders(gdfo_space *s)
+{
+	const gdfo_graph *g = s->graph;
+	size_t i, p;
+	int rc;
+
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *u = &g->stages[i];
+		gdfo_graph *trial;
+		gdfo__decision *d;
+		const gdfo__stage *l;
+
+		if (u->op != GDFO_OP_JOIN || u->join_type != GDFO_JOIN_INNER || u->n_parents != 2)
+			continue;
+		for (p = 0; p < 2 && g->stages[u->parents[p]].op != GDFO_OP_JOIN; p++)
+			;
+		if (p == 2)
+			continue;
+		l = &g->stages[u->parents[p]];
+		if ((rc = gdfo_graph_clone(&trial, g)))
+			return rc;
+		rc = gdfo_rewrite_reorder_joins(trial, u->id);
+		gdfo_graph_free(trial);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			return rc;
+		if (!(d = gdfo__space_add(s, GDFO_DECISION_REORDER_JOINS, u->id, "reorder join %lld '%s' with join %lld '%s'",
+					  (long long)u->id, u->name, (long long)l->id, l->name)) ||
+		    gdfo__space_choice(d, 1, l->id, 1, "reorder: %lld joins first", (long long)u->id))
+			return GDFO_ENOMEM;
+	}
+	return 0;
+}
+
+/* Fusion candidates: chains of the input graph and of the fully pushed one. */
+static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first, int64_t *ids)
+{
+	gdfo_graph *g;
+	size_t *order = NULL, i, n, k;
+	int rc;
+
+	if ((rc = gdfo_graph_clone(&g, src)))
+		return rc;
+	if (!(order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	if ((rc = gdfo_graph_topo_order(order, g->n, g)))
+		goto out;
+	for (k = 0; k < g->n; k++) {
+		int64_t head = g->stages[order[k]].id;
+		size_t hi = gdfo__graph_index(g, head), j;
+		gdfo__decision *d;
+		int dup = 0;
+		char names[400];
+		const char *hname;
+		int pos = 0;
+
+		/* Fusing earlier chains removed stages: indices in order[] may be stale. */
+		if (hi == (size_t)-1 || !chain_head(g, hi))
+			continue;
+		if ((n = gdfo__narrow_chain(g, hi, ids)) < 2)
+			continue;
+		for (j = first; j < s->dim && !dup; j++)
+			dup = s->d[j].stage_id == head;
+		names[0] = '\0';
+		for (i = 0; i < n; i++)
+			pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
+					i ? "+" : "", (long long)ids[i]);
+		/* The head's name from the input: fusing renames it. */
+		hname = src->stages[gdfo__graph_index(src, head)].name;
+		rc = gdfo_rewrite_fuse(g, ids, n);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			goto out;
+		if (dup)
+			continue;
+		if (!(d = gdfo__space_add(s, GDFO_DECISION_FUSE, head, "fuse the narrow chain from %lld '%s'",
+					  (long long)head, hname)) ||
+		    gdfo__space_choice(d, 1, ids[1], 1, "fuse %s", names)) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		/* The chain is gone from order[]'s view; rebuild it. */
+		if ((rc = gdfo_graph_topo_order(order, g->n, g)))
+			goto out;
+		k = (size_t)-1;
+	}
+out:
+	free(order);
+	gdfo_graph_free(g);
+	return rc;
+}
+
+static const double partition_grid[] = {16 * MIB, 32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
+static const double file_grid[] = {32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
+static const int compaction_grid[] = {0, 1, 2, 4, 8, 16};
+
+/* Longest-path depth of every stage; stages of one depth can run side by side. */
+static int depths(size_t **out, const gdfo_graph *g)
+{
+	size_t *order, *depth, i, k;
+	int rc;
+
+	*out = NULL;
+	order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order));
+	depth = gdfo__calloc(g->n ? g->n : 1, sizeof(*depth));
+	if (!order || !depth) {
+		free(order);
+		free(depth);
+		return GDFO_ENOMEM;
+	}
+	if ((rc = gdfo_graph_topo_order(order, g->n, g))) {
+		free(order);
+		free(depth);
+		return rc;
+	}
+	for (i = 0; i < g->n; i++) {
+		const gdfo__stage *st = &g->stages[order[i]];
+		for (k = 0; k < st->n_parents; k++)
+			if (depth[st->parents[k]] + 1 > depth[order[i]])
+				depth[order[i]] = depth[st->parents[k]] + 1;
+	}
+	free(order);
+	*out = depth;
+	return 0;
+}
+
+static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bound)
+{
+	const gdfo_graph *g = s->graph;
+	gdfo_graph *chk;
+	size_t i, k, *depth = NULL, *width = NULL;
+	int rc;
+	char b[32];
+
+	if ((rc = gdfo_graph_clone(&chk, g)))
+		return rc;
+	if (o->priorities) {
+		if ((rc = depths(&depth, g)))
+			goto out;
+		if (!(width = gdfo__calloc(g->n ? g->n : 1, sizeof(*width)))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < g->n; i++)
+			width[depth[i]]++;
+	}
+	for (i = 0; i < g->n && o->stage_knobs; i++) {
+		const gdfo__stage *st = &g->stages[i];
+		gdfo__decision *d;
+		int64_t id = st->id;
+
+		switch (st->op) {
+		case GDFO_OP_SOURCE: case GDFO_OP_AGGREGATE: case GDFO_OP_SORT: case GDFO_OP_WINDOW: case GDFO_OP_JOIN:
+			if (st->stats.bytes_in <= 0)
+				break;
+			if (!(d = gdfo__space_add(s, GDFO_DECISION_PARTITIONS, id, "partitions of %lld '%s'", (long long)id,
+						  st->name)))
+				goto nomem;
+			if (st->knobs.partitions > 0 && gdfo__space_choice(d, 0, 0, 1, "engine default"))
+				goto nomem;
+			for (k = 0; k < GDFO__ARRAY_LEN(partition_grid); k++) {
+				gdfo__fmt_bytes(b, sizeof(b), partition_grid[k]);
+				if (gdfo__space_choice(d, (int64_t)partition_grid[k], 0, 1, "%s per partition", b))
+					goto nomem;
+			}
+			break;
+		default:
+			break;
+		}
+		if (st->op == GDFO_OP_JOIN && st->n_parents == 2) {
+			int strat;
+			if (!(d = gdfo__space_add(s, GDFO_DECISION_JOIN_STRATEGY, id, "join strategy of %lld '%s'",
+						  (long long)id, st->name)))
+				goto nomem;
+			for (strat = 0; strat < GDFO_JOIN_STRATEGY_COUNT; strat++) {
+				int legal = strat != st->knobs.join_strategy;
+				if (legal && strat == GDFO_JOIN_BROADCAST) {
+					rc = gdfo_rewrite_join_strategy(chk, id, strat, bound, -1);
+					if (rc && rc != GDFO_EILLEGAL)
+						goto out;
+					legal = rc == 0;
+					chk->stages[i].knobs.join_strategy = st->knobs.join_strategy;
+				}
+				if (gdfo__space_choice(d, strat, 0, legal, "%s", gdfo_join_strategy_name(strat)))
+					goto nomem;
+			}
+			keep_if_useful(s);
+		}
+		if (st->op != GDFO_OP_SINK && st->n_children >= 2) {
+			int lvl;
+			if (!(d = gdfo__space_add(s, GDFO_DECISION_CACHE, id, "cache of %lld '%s'", (long long)id, st->name)))
+				goto nomem;
+			for (lvl = 0; lvl < GDFO_CACHE_LEVEL_COUNT; lvl++) {
+				static const char *const lv[] = {"none", "memory", "disk"};
+				if (gdfo__space_choice(d, lvl, 0, lvl != st->knobs.cache, "%s", lv[lvl]))
+					goto nomem;
+			}
+			keep_if_useful(s);
+		}
+		if (st->op == GDFO_OP_SINK) {
+			if (!(d = gdfo__space_add(s, GDFO_DECISION_FILE_SIZE, id, "file size of sink %lld '%s'",
+						  (long long)id, st->name)))
+				goto nomem;
+			for (k = 0; k < GDFO__ARRAY_LEN(file_grid); k++) {
+				gdfo__fmt_bytes(b, sizeof(b), file_grid[k]);
+				if (gdfo__space_choice(d, (int64_t)file_grid[k], 0,
+						       (int64_t)file_grid[k] != st->knobs.target_file_bytes, "%s files", b))
+					goto nomem;
+			}
+			keep_if_useful(s);
+			if (!(d = gdfo__space_add(s, GDFO_DECISION_COMPACTION, id, "compaction of sink %lld '%s'",
+						  (long long)id, st->name)))
+				goto nomem;
+			for (k = 0; k < GDFO__ARRAY_LEN(compaction_grid); k++) {
+				int v = compaction_grid[k];
+				int legal = v != st->knobs.compaction_every;
+				if ((v ? gdfo__space_choice(d, v, 0, legal, "every %d run%s", v, v == 1 ? "" : "s")
+				       : gdfo__space_choice(d, 0, 0, legal, "never")))
+					goto nomem;
+			}
+			keep_if_useful(s);
+		}
+	}
+	for (i = 0; i < g->n && o->priorities; i++) {
+		const gdfo__stage *st = &g->stages[i];
+		gdfo__decision *d;
+		int v;
+		if (width[depth[i]] < 2)
+			continue;
+		if (!(d = gdfo__space_add(s, GDFO_DECISION_PRIORITY, st->id, "priority of %lld '%s'", (long long)st->id,
+					  st->name)))
+			goto nomem;
+		for (v = -1; v <= 1; v++)
+			if (gdfo__space_choice(d, v, 0, v != st->knobs.priority, "%s",
+					       v < 0 ? "later (-1)" : v ? "earlier (+1)" : "neutral (0)"))
+				goto nomem;
+		keep_if_useful(s);
+	}
+	rc = 0;
+	goto out;
+nomem:
+	rc = GDFO_ENOMEM;
+out:
+	free(depth);
+	free(width);
+	gdfo_graph_free(chk);
+	return rc;
+}
+
+/* Adds v to a sorted, duplicate-free grid of at most cap values. */
+static void grid_add(double *grid, size_t *n, double v)
+{
+	size_t i, j;
+	for (i = 0; i < *n && grid[i] < v; i++)
+		;
+	if (i < *n && grid[i] == v)
+		return;
+	for (j = *n; j > i; j--)
+		grid[j] = grid[j - 1];
+	grid[i] = v;
+	(*n)++;
+}
+
+static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_sim_cluster *cl)
+{
+	const gdfo_graph *g = s->graph;
+	static const double scale[] = {0.25, 0.5, 0.75, 1.5, 2, 3, 4};
+	double e, cores, mem, grid[16], emax;
+	size_t n = 0, k;
+	gdfo__decision *d;
+	char b[32];
+
+	effective_resources(g, cl, &e, &cores, &mem);
+	emax = o->max_executors > 0 ? o->max_executors
+	       : g->cluster.executors_available > 0 ? g->cluster.executors_available : 4 * e;
+	if (emax > 100000)
+		emax = 100000;
+	for (k = 0; k < GDFO__ARRAY_LEN(scale); k++) {
+		double v = round(e * scale[k]);
+		if (v >= 1 && v <= emax)
+			grid_add(grid, &n, v);
+	}
+	if (emax >= 1)
+		grid_add(grid, &n, emax);
+	if (!(d = gdfo__space_add(s, GDFO_DECISION_EXECUTORS, -1, "executors")))
+		return GDFO_ENOMEM;
+	for (k = 0; k < n; k++)
+		if (gdfo__space_choice(d, (int64_t)grid[k], 0, grid[k] != e, "%.0f executors", grid[k]))
+			return GDFO_ENOMEM;
+	keep_if_useful(s);
+
+	if (!(d = gdfo__space_add(s, GDFO_DECISION_CORES, -1, "cores per executor")))
+		return GDFO_ENOMEM;
+	for (k = 1; k <= 16; k *= 2)
+		if (gdfo__space_choice(d, (int64_t)k, 0, (double)k != cores, "%zu core%s", k, k == 1 ? "" : "s"))
+			return GDFO_ENOMEM;
+	keep_if_useful(s);
+
+	if (!(d = gdfo__space_add(s, GDFO_DECISION_MEMORY, -1, "memory per executor")))
+		return GDFO_ENOMEM;
+	for (k = 1; k <= 64; k *= 2) {
+		gdfo__fmt_bytes(b, sizeof(b), (double)k * GIB);
+		if (gdfo__space_choice(d, (int64_t)k * (int64_t)GIB, 0, (double)k * GIB != mem, "%s", b))
+			return GDFO_ENOMEM;
+	}
+	keep_if_useful(s);
+	return 0;
+}
+
+int gdfo__space_new(gdfo_space **out, const gdfo_graph *graph, const gdfo_sim_cluster *cl)
+{
+	gdfo_space *s;
+	int rc;
+
+	*out = NULL;
+	if (!(s = gdfo__calloc(1, sizeof(*s))))
+		return GDFO_ENOMEM;
+	if ((rc = gdfo_graph_clone(&s->graph, graph)) || (rc = gdfo_graph_fingerprint(&s->fingerprint, graph))) {
+		gdfo_space_free(s);
+		return rc;
+	}
+	if (cl)
+		s->cluster = *cl;
+	else
+		gdfo_sim_cluster_init(&s->cluster, GDFO_SIM_CLUSTER_VERSION);
+	*out = s;
+	return 0;
+}
+
+int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_space_options *opts)
+{
+	gdfo_space_options o;
+	gdfo_sim_cluster cl;
+	gdfo_space *s = NULL;
+	gdfo_graph *pushed = NULL;
+	int64_t *ids = NULL;
+	double bound;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !graph)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_create: %s is NULL", out ? "graph" : "out");
+	gdfo_space_options_init(&o, GDFO_SPACE_OPTIONS_VERSION);
+	if (opts && (rc = gdfo__abi_in(&o, opts, &o, GDFO__ABI_SPACE_OPTIONS, "gdfo_space_create")))
+		return rc;
+	if (o.max_executors < 0 || o.max_executors > 100000)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_create: max_executors %d is outside 0..100000",
+				   (int)o.max_executors);
+	if (!isfinite(o.broadcast_max_bytes) || o.broadcast_max_bytes < 0)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_create: broadcast_max_bytes must be finite and >= 0");
+	if (o.cluster) {
+		gdfo_sim_cluster_init(&cl, GDFO_SIM_CLUSTER_VERSION);
+		if ((rc = gdfo__abi_in(&cl, o.cluster, &cl, GDFO__ABI_SIM_CLUSTER, "gdfo_space_create")) ||
+		    (rc = gdfo_sim_cluster_validate(&cl)))
+			return gdfo__error_prefix(rc, "gdfo_space_create: cluster");
+	} else {
+		gdfo_sim_cluster_init(&cl, GDFO_SIM_CLUSTER_VERSION);
+	}
+	if ((rc = gdfo_graph_validate(graph)))
+		return gdfo__error_prefix(rc, "gdfo_space_create");
+	bound = o.broadcast_max_bytes > 0 ? o.broadcast_max_bytes : cl.broadcast_max_bytes;
+	if ((rc = gdfo__space_new(&s, graph, &cl)))
+		return rc;
+	if (!(ids = gdfo__malloc((graph->n ? graph->n : 1) * sizeof(*ids)))) {
+		rc = GDFO_ENOMEM;
+		goto fail;
+	}
+	if (o.structural) {
+		size_t first;
+		if ((rc = add_push_filters(s, &pushed)))
+			goto fail;
+		if (o.reorder_joins && (rc = add_reorders(s)))
+			goto fail;
+		first = s->dim;
+		if ((rc = add_fusions_of(s, s->graph, first, ids)) || (rc = add_fusions_of(s, pushed, first, ids)))
+			goto fail;
+	} else if (o.reorder_joins && (rc = add_reorders(s))) {
+		goto fail;
+	}
+	if ((rc = add_stage_knobs(s, &o, bound)))
+		goto fail;
+	if (o.resources && (rc = add_resources(s, &o, &cl)))
+		goto fail;
+	s->broadcast_max_bytes = bound;
+	free(ids);
+	gdfo_graph_free(pushed);
+	*out = s;
+	return 0;
+fail:
+	free(ids);
+	gdfo_graph_free(pushed);
+	gdfo_space_free(s);
+	return rc;
+}
+
+/* ---- reading the space ------------------------------------------------------------ */
+
+const gdfo_graph *gdfo_space_graph(const gdfo_space *s)
+{
+	return s ? s->graph : NULL;
+}
+
+size_t gdfo_space_dim(const gdfo_space *s)
+{
+	return s ? s->dim : 0;
+}
+
+int gdfo_space_decision_at(gdfo_decision *out, const gdfo_space *s, size_t index)
+{
+	gdfo_decision d = {0};
+
+	if (!out || !s)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_decision_at: %s is NULL", out ? "space" : "out");
+	if (index >= s->dim)
+		return gdfo__error(GDFO_ERANGE, "gdfo_space_decision_at: index %zu is past the %zu decisions", index,
+				   s->dim);
+	d.version = GDFO_DECISION_VERSION;
+	d.kind = s->d[index].kind;
+	d.stage_id = s->d[index].stage_id;
+	d.name = s->d[index].name;
+	d.n_choices = s->d[index].n;
+	d.n_legal = s->d[index].n_legal;
+	return gdfo__abi_out(out, &d, GDFO__ABI_DECISION, "gdfo_space_decision_at");
+}
+
+int gdfo_space_choice(int64_t *value, const char **label, int *legal, const gdfo_space *s, size_t d, size_t c)
+{
+	if (!s)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_choice: space is NULL");
+	if (d >= s->dim || c >= s->d[d].n)
+		return gdfo__error(GDFO_ERANGE, "gdfo_space_choice: %s %zu is out of range", d >= s->dim ? "decision" : "choice",
+				   d >= s->dim ? d : c);
+	if (value)
+		*value = s->d[d].c[c].value;
+	if (label)
+		*label = s->d[d].c[c].label;
+	if (legal)
+		*legal = s->d[d].c[c].legal;
+	return 0;
+}
+
+int gdfo_space_check(const gdfo_space *s, const int32_t *point, size_t n)
+{
+	size_t i;
+
+	if (!s || (!point && n))
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_check: %s is NULL", s ? "point" : "space");
+	if (n != s->dim)
+		return gdfo__error(GDFO_EINVAL, "point has %zu entries, the space %zu decisions", n, s->dim);
+	for (i = 0; i < n; i++) {
+		if (point[i] < 0 || (size_t)point[i] >= s->d[i].n)
+			return gdfo__error(GDFO_EINVAL, "point[%zu] = %d: decision '%s' has choices 0..%zu", i,
+					   (int)point[i], s->d[i].name, s->d[i].n - 1);
+		if (!s->d[i].c[point[i]].legal)
+			return gdfo__error(GDFO_EINVAL, "point[%zu] = %d: choice '%s' of decision '%s' is masked", i,
+					   (int)point[i], s->d[i].c[point[i]].label, s->d[i].name);
+	}
+	return 0;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int gdfo_space_sample(int32_t *point, size_t n, const gdfo_space *s, uint64_t *rng)
+{
+	size_t i, c, pick;
+
+	if (!point || !s || !rng)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_sample: %s is NULL", !point ? "point" : !s ? "space" : "rng");
+	if (n != s->dim)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_sample: point has %zu entries, the space %zu decisions", n,
+				   s->dim);
+	for (i = 0; i < n; i++) {
+		/* Unbiased enough: n_legal is tiny against 2^64. */
+		pick = (size_t)(splitmix(rng) % s->d[i].n_legal);
+		for (c = 0; c < s->d[i].n; c++)
+			if (s->d[i].c[c].legal && pick-- == 0)
+				break;
+		point[i] = (int32_t)c;
+	}
+	return 0;
+}
+
+/*
+ * Position of choice c on its decision's scale: log of the value for grids,
+ * keep placed at the input's own value. Steps and flags are their value.
+ */
+double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_t c)
+{
+	const gdfo_graph *g = s->graph;
+	const gdfo__stage *st = d->stage_id >= 0 ? &g->stages[gdfo__graph_index(g, d->stage_id)] : NULL;
+	double e, cores, mem, v = (double)d->c[c].value;
+
+	switch (d->kind) {
+	case GDFO_DECISION_PARTITIONS:
+		if (c == 0 || v == 0) {
+			/* Bytes per partition the stage runs with now. */
+			double p = c == 0 && st->knobs.partitions > 0 ? st->knobs.partitions
+				   : st->op == GDFO_OP_SOURCE ? ceil(st->stats.bytes_in / s->cluster.split_bytes)
+							      : s->cluster.shuffle_partitions;
+			v = st->stats.bytes_in / (p > 0 ? p : 1);
+		}
+		return log(v > 1 ? v : 1);
+	case GDFO_DECISION_FILE_SIZE:
+		if (c == 0)
+			v = st->knobs.target_file_bytes > 0 ? (double)st->knobs.target_file_bytes : 128 * MIB;
+		return log(v);
+	case GDFO_DECISION_COMPACTION:
+		/* never (0) sits past every cadence */
+		if (c == 0)
+			v = st->knobs.compaction_every;
+		return v > 0 ? log(v) : 1e9;
+	case GDFO_DECISION_PRIORITY:
+		return c == 0 ? fmax(-1.5, fmin(1.5, (double)st->knobs.priority)) : v;
+	case GDFO_DECISION_EXECUTORS: case GDFO_DECISION_CORES: case GDFO_DECISION_MEMORY:
+		effective_resources(g, &s->cluster, &e, &cores, &mem);
+		if (c == 0)
+			v = d->kind == GDFO_DECISION_EXECUTORS ? e : d->kind == GDFO_DECISION_CORES ? cores : mem;
+		return log(v);
+	default:
+		return v;
+	}
+}
+
+int gdfo_space_neighbours(int32_t *out, size_t capacity, size_t *count, const gdfo_space *s, const int32_t *point,
+			  size_t n)
+{
+	size_t i, c, found = 0;
+	int rc;
+
+	if (!count || !s || !point || (!out && capacity))
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_neighbours: %s is NULL",
+				   !count ? "count" : !s ? "space" : !point ? "point" : "out");
+	*count = 0;
+	if ((rc = gdfo_space_check(s, point, n)))
+		return gdfo__error_prefix(rc, "gdfo_space_neighbours");
+	for (i = 0; i < n; i++) {
+		const gdfo__decision *d = &s->d[i];
+		size_t cur = (size_t)point[i], lo = (size_t)-1, hi = (size_t)-1;
+		double pc = gdfo__choice_position(s, d, cur), plo = -INFINITY, phi = INFINITY;
+
+		for (c = 0; c < d->n; c++) {
+			double p;
+			if (c == cur || !d->c[c].legal)
+				continue;
+			if (gdfo__decision_is_categorical(d->kind)) {
+				if (found < capacity) {
+					memcpy(out + found * n, point, n * sizeof(*point));
+					out[found * n + i] = (int32_t)c;
+				}
+				found++;
+				continue;
+			}
+			p = gdfo__choice_position(s, d, c);
+			/* Ties (keep at a grid value) order by index, so each side has one nearest. */
+			if ((p < pc || (p == pc && c < cur)) && (p > plo || (p == plo && c > lo))) {
+				plo = p;
+				lo = c;
+			}
+			if ((p > pc || (p == pc && c > cur)) && (p < phi || (p == phi && c < hi))) {
+				phi = p;
+				hi = c;
+			}
+		}
+		if (lo != (size_t)-1) {
+			if (found < capacity) {
+				memcpy(out + found * n, point, n * sizeof(*point));
+				out[found * n + i] = (int32_t)lo;
+			}
+			found++;
+		}
+		if (hi != (size_t)-1) {
+			if (found < capacity) {
+				memcpy(out + found * n, point, n * sizeof(*point));
+				out[found * n + i] = (int32_t)hi;
+			}
+			found++;
+		}
+	}
+	*count = found;
+	return 0;
+}

@@ -1,0 +1,514 @@
+/*
+ * Applying a point of the decision space to its graph, and the point
+ * nearest to a given graph (include/gdfo/space.h, docs/space.md).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdfo/rewrite.h"
+#include "plan/plan_internal.h"
+#include "plan/space_internal.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* A change or a note made while applying, before the plan exists. */
+typedef struct pending {
+	int kind;          /* gdfo_change_kind, or -1 for a note */
+	int64_t ids[2];
+	size_t n_ids;
+	char what[512];
+	char why[512];
+} pending;
+
+typedef struct applier {
+	const gdfo_space *s;
+	gdfo_graph *g;
+	const char *source;
+	pending *p;
+	size_t n;          /* at most 2 per decision */
+	int64_t *alias;    /* pairs: stage fused away, the fused stage */
+	size_t n_alias;
+} applier;
+
+static pending *next(applier *a, int kind)
+{
+	pending *p = &a->p[a->n++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	return p;
+}
+
+static int64_t resolve(const applier *a, int64_t id)
+{
+	size_t i;
+	for (i = 0; i < a->n_alias; i++)
+		if (a->alias[2 * i] == id)
+			return a->alias[2 * i + 1];
+	return id;
+}
+
+static void note(applier *a, const gdfo__decision *d, const char *reason)
+{
+	pending *p = next(a, -1);
+	snprintf(p->what, sizeof(p->what), "'%s' skipped: %s", d->name, reason);
+}
+
+static int do_push(applier *a, const gdfo__decision *d, size_t c)
+{
+	gdfo_graph *g = a->g;
+	int64_t fid = d->stage_id, want = d->c[c].value, done = 0;
+	char below[300] = "";
+	int rc = 0;
+
+	while (done < want) {
+		size_t i = gdfo__graph_index(g, fid), t;
+		if (i == (size_t)-1 || g->stages[i].n_parents != 1)
+			break;
+		t = g->stages[i].parents[0];
+		if (g->stages[t].op != GDFO_OP_PROJECT && g->stages[t].op != GDFO_OP_JOIN)
+			break;
+		snprintf(below, sizeof(below), "%s %lld '%s'", gdfo_op_name(g->stages[t].op), (long long)g->stages[t].id,
+			 g->stages[t].name);
+		rc = gdfo_rewrite_push_filter(g, fid, -1);
+		if (rc == GDFO_EILLEGAL)
+			break;
+		if (rc)
+			return rc;
+		done++;
+	}
+	if (done < want) {
+		pending *p = next(a, -1);
+		snprintf(p->what, sizeof(p->what),
+			 "'%s': %lld of the %lld steps chosen were legal after the point's earlier structural choices",
+			 d->name, (long long)done, (long long)want);
+	}
+	if (done > 0) {
+		pending *p = next(a, GDFO_CHANGE_PUSH_FILTER);
+		p->ids[0] = fid;
+		p->n_ids = 1;
+		snprintf(p->what, sizeof(p->what), "filter %lld '%s' moved %lld step%s down, below %s", (long long)fid,
+			 g->stages[gdfo__graph_index(g, fid)].name, (long long)done, done == 1 ? "" : "s", below);
+		snprintf(p->why, sizeof(p->why),
+			 "%s chose it; each step was checked legal (the filter reads only columns available below and the rows it drops are not needed there)",
+			 a->source);
+	}
+	return 0;
+}
+
+static int do_reorder(applier *a, const gdfo__decision *d)
+{
+	int64_t uid = d->stage_id, lid = d->c[1].aux;
+	int rc = gdfo_rewrite_reorder_joins(a->g, uid);
+	pending *p;
+
+	if (rc == GDFO_EILLEGAL) {
+		note(a, d, gdfo_last_error());
+		return 0;
+	}
+	if (rc)
+		return rc;
+	p = next(a, GDFO_CHANGE_REORDER_JOINS);
+	p->ids[0] = uid;
+	p->ids[1] = lid;
+	p->n_ids = 2;
+	snprintf(p->what, sizeof(p->what), "joins %lld and %lld reordered: %lld now joins first", (long long)uid,
+		 (long long)lid, (long long)uid);
+	snprintf(p->why, sizeof(p->why), "%s chose it; both are inner joins whose keys allow the swap (checked)",
+		 a->source);
+	return 0;
+}
+
+static int do_fuse(applier *a, const gdfo__decision *d, int64_t *ids)
+{
+	gdfo_graph *g = a->g;
+	size_t h = gdfo__graph_index(g, d->stage_id), n, i;
+	pending *p;
+	int rc, pos = 0;
+	char names[400] = "";
+
+	if (h == (size_t)-1 || (n = gdfo__narrow_chain(g, h, ids)) < 2) {
+		note(a, d, h == (size_t)-1 ? "its first stage was fused into an earlier chain"
+							   : "no narrow chain starts there after the earlier choices");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
+				i ? ", " : "", (long long)ids[i]);
+	rc = gdfo_rewrite_fuse(g, ids, n);
+	if (rc == GDFO_EILLEGAL) {
+		note(a, d, gdfo_last_error());
+		return 0;
+	}
+	if (rc)
+		return rc;
+	for (i = 1; i < n; i++) {
+		a->alias[2 * a->n_alias] = ids[i];
+		a->alias[2 * a->n_alias + 1] = ids[0];
+		a->n_alias++;
+	}
+	p = next(a, GDFO_CHANGE_FUSE);
+	p->ids[0] = ids[0];
+	p->n_ids = 1;
+	snprintf(p->what, sizeof(p->what), "stages %s fused into stage %lld", names, (long long)ids[0]);
+	snprintf(p->why, sizeof(p->why),
+		 "%s chose it; %zu narrow stages with one consumer each and no shuffle between them run as one pass", a->source,
+		 n);
+	return 0;
+}
+
+static int do_knob(applier *a, const gdfo__decision *d, size_t c)
+{
+	gdfo_graph *g = a->g;
+	int64_t id = resolve(a, d->stage_id);
+	size_t i = gdfo__graph_index(g, id);
+	gdfo__stage *st;
+	const gdfo__choice *ch = &d->c[c];
+	pending *p;
+	int kind = GDFO_CHANGE_PARTITIONS, rc = 0;
+	char b[32], b2[32];
+
+	if (i == (size_t)-1) {
+		note(a, d, "its stage is no longer in the plan");
+		return 0;
+	}
+	st = &g->stages[i];
+	p = &a->p[a->n];
+	memset(p, 0, sizeof(*p));
+	switch (d->kind) {
+	case GDFO_DECISION_PARTITIONS: {
+		int32_t old = st->knobs.partitions, np = 0;
+		if (ch->value > 0) {
+			double want = ceil(st->stats.bytes_in / (double)ch->value);
+			np = (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
+		}
+		if (np == old)
+			return 0;
+		rc = gdfo_rewrite_partitions(g, id, np);
+		gdfo__fmt_bytes(b, sizeof(b), st->stats.bytes_in);
+		snprintf(p->what, sizeof(p->what), "stage %lld '%s' partitions %d -> %d%s", (long long)id, st->name, (int)old,
+			 (int)np, np ? "" : " (engine default)");
+		snprintf(p->why, sizeof(p->why), "%s chose %s over its %s of input (estimate)", a->source, ch->label, b);
+		break;
+	}
+	case GDFO_DECISION_JOIN_STRATEGY:
+		kind = GDFO_CHANGE_JOIN_STRATEGY;
+		if (st->knobs.join_strategy == ch->value)
+			return 0;
+		snprintf(p->what, sizeof(p->what), "join %lld '%s' strategy %s -> %s", (long long)id, st->name,
+			 gdfo_join_strategy_name(st->knobs.join_strategy), ch->label);
+		rc = gdfo_rewrite_join_strategy(g, id, (int)ch->value, a->s->broadcast_max_bytes, -1);
+		gdfo__fmt_bytes(b, sizeof(b), a->s->broadcast_max_bytes);
+		snprintf(p->why, sizeof(p->why), "%s chose it%s", a->source,
+			 ch->value == GDFO_JOIN_BROADCAST ? "; the broadcast side is estimated under the bound" : "");
+		if (ch->value == GDFO_JOIN_BROADCAST)
+			snprintf(p->why + strlen(p->why), sizeof(p->why) - strlen(p->why), " of %s", b);
+		break;
+	case GDFO_DECISION_CACHE:
+		kind = GDFO_CHANGE_CACHE;
+		if (st->knobs.cache == ch->value)
+			return 0;
+		rc = gdfo_rewrite_cache(g, id, (int)ch->value);
+		snprintf(p->what, sizeof(p->what), "stage %lld '%s' cache -> %s", (long long)id, st->name, ch->label);
+		snprintf(p->why, sizeof(p->why), "%s chose it; the stage has %zu consumers", a->source, st->n_children);
+		break;
+	case GDFO_DECISION_PRIORITY:
+		kind = GDFO_CHANGE_PRIORITY;
+		if (st->knobs.priority == ch->value)
+			return 0;
+		snprintf(p->what, sizeof(p->what), "stage %lld '%s' priority %d -> %d", (long long)id, st->name,
+			 (int)st->knobs.priority, (int)ch->value);
+		st->knobs.priority = (int32_t)ch->value;
+		snprintf(p->why, sizeof(p->why), "%s chose it; other stages at its depth compete for the same cores", a->source);
+		break;
+	case GDFO_DECISION_FILE_SIZE:
+		kind = GDFO_CHANGE_FILE_SIZING;
+		if (st->knobs.target_file_bytes == ch->value)
+			return 0;
+		gdfo__fmt_bytes(b, sizeof(b), (double)st->knobs.target_file_bytes);
+		snprintf(p->what, sizeof(p->what), "sink %lld '%s' target file size %s -> %s", (long long)id, st->name,
+			 st->knobs.target_file_bytes ? b : "engine default", ch->label);
+		st->knobs.target_file_bytes = ch->value;
+		snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
+		break;
+	case GDFO_DECISION_COMPACTION:
+		kind = GDFO_CHANGE_FILE_SIZING;
+		if (st->knobs.compaction_every == ch->value)
+			return 0;
+		snprintf(b2, sizeof(b2), "every %d runs", (int)st->knobs.compaction_every);
+		snprintf(p->what, sizeof(p->what), "sink %lld '%s' compaction %s -> %s", (long long)id, st->name,
+			 st->knobs.compaction_every ? b2 : "never", ch->label);
+		st->knobs.compaction_every = (int32_t)ch->value;
+		snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
+		break;
+	default:
+		return gdfo__error(GDFO_EINTERNAL, "space: decision kind %d is not a stage knob", (int)d->kind);
+	}
+	if (rc == GDFO_EILLEGAL) {
+		note(a, d, gdfo_last_error());
+		return 0;
+	}
+	if (rc)
+		return rc;
+	a->n++;
+	p->kind = kind;
+	p->ids[0] = id;
+	p->n_ids = 1;
+	return 0;
+}
+
+static void do_resource(applier *a, const gdfo__decision *d, size_t c)
+{
+	gdfo_graph_knobs *k = &a->g->knobs;
+	int64_t v = d->c[c].value;
+	pending *p = next(a, GDFO_CHANGE_RESOURCES);
+	char b1[32], b2[32];
+
+	p->n_ids = 0;
+	switch (d->kind) {
+	case GDFO_DECISION_EXECUTORS:
+		snprintf(p->what, sizeof(p->what), "executors %d -> %lld", (int)k->executors, (long long)v);
+		k->executors = (int32_t)v;
+		break;
+	case GDFO_DECISION_CORES:
+		snprintf(p->what, sizeof(p->what), "cores per executor %d -> %lld", (int)k->cores_per_executor, (long long)v);
+		k->cores_per_executor = (int32_t)v;
+		break;
+	default:
+		gdfo__fmt_bytes(b1, sizeof(b1), (double)k->memory_per_executor_bytes);
+		gdfo__fmt_bytes(b2, sizeof(b2), (double)v);
+		snprintf(p->what, sizeof(p->what), "memory per executor %s -> %s",
+			 k->memory_per_executor_bytes ? b1 : "engine default", b2);
+		k->memory_per_executor_bytes = v;
+		break;
+	}
+	snprintf(p->why, sizeof(p->why), "%s chose it (0 in the input means the cluster's default)", a->source);
+}
+
+/* Builds the plan from the applied graph and the pending changes and notes. */
+static int finish(gdfo_plan **out, applier *a)
+{
+	gdfo_plan *plan;
+	size_t i, k;
+	int rc;
+
+	if ((rc = gdfo_graph_validate(a->g))) {
+		gdfo_graph_free(a->g);
+		return gdfo__error(GDFO_EINTERNAL, "gdfo_space_apply: the plan's graph does not validate (a bug): %s",
+				   gdfo_last_error());
+	}
+	rc = gdfo__plan_adopt(&plan, a->g, a->source);
+	a->g = NULL;
+	if (rc)
+		return rc;
+	for (i = 0; i < a->n && !rc; i++) {
+		pending *p = &a->p[i];
+		gdfo_change ch = {0};
+		if (p->kind < 0) {
+			rc = gdfo__plan_add_note(plan, p->what);
+			continue;
+		}
+		/* Stages fused away are now the fused stage. */
+		for (k = 0; k < p->n_ids; k++)
+			p->ids[k] = resolve(a, p->ids[k]);
+		if (p->n_ids == 2 && p->ids[0] == p->ids[1])
+			p->n_ids = 1;
+		ch.version = GDFO_CHANGE_VERSION;
+		ch.kind = p->kind;
+		ch.stage_ids = p->ids;
+		ch.n_stage_ids = p->n_ids;
+		ch.attended_ids = p->ids;
+		ch.n_attended_ids = p->n_ids;
+		ch.what = p->what;
+		ch.why = p->why;
+		ch.expected_gain = 0;
+		ch.confidence = 0;
+		rc = gdfo__plan_add_change(plan, &ch);
+	}
+	if (!rc)
+		rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, a->s->graph));
+	if (rc) {
+		gdfo_plan_free(plan);
+		return rc;
+	}
+	*out = plan;
+	return 0;
+}
+
+int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point, size_t n, const char *source)
+{
+	applier a = {0};
+	int64_t *ids = NULL;
+	size_t i, pass;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !s || !source)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: %s is NULL", !out ? "out" : !s ? "space" : "source");
+	if (!*source || strlen(source) > 64)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: source must be 1..64 bytes");
+	if ((rc = gdfo_space_check(s, point, n)))
+		return gdfo__error_prefix(rc, "gdfo_space_apply");
+	a.s = s;
+	a.source = source;
+	a.p = gdfo__malloc((2 * n + 1) * sizeof(*a.p));
+	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
+	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
+	if (!a.p || !a.alias || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
+		rc = rc ? rc : GDFO_ENOMEM;
+		goto out;
+	}
+	/* Pass 0: push-downs; 1: reorders; 2: fusions; 3: stage knobs and resources. */
+	for (pass = 0; pass < 4; pass++) {
+		for (i = 0; i < n; i++) {
+			const gdfo__decision *d = &s->d[i];
+			size_t c = (size_t)point[i];
+			int k = d->kind;
+			if (c == 0)
+				continue;
+			rc = 0;
+			if (pass == 0 && k == GDFO_DECISION_PUSH_FILTER)
+				rc = do_push(&a, d, c);
+			else if (pass == 1 && k == GDFO_DECISION_REORDER_JOINS)
+				rc = do_reorder(&a, d);
+			else if (pass == 2 && k == GDFO_DECISION_FUSE)
+				rc = do_fuse(&a, d, ids);
+			else if (pass == 3 && k >= GDFO_DECISION_PARTITIONS && k <= GDFO_DECISION_COMPACTION)
+				rc = do_knob(&a, d, c);
+			else if (pass == 3 && k >= GDFO_DECISION_EXECUTORS)
+				do_resource(&a, d, c);
+			if (rc)
+				goto out;
+		}
+	}
+	rc = finish(out, &a);
+out:
+	gdfo_graph_free(a.g);
+	free(a.p);
+	free(a.alias);
+	free(ids);
+	return rc;
+}
+
+/* ---- the point nearest to a graph --------------------------------------------------- */
+
+/* The legal choice (or keep) of d whose position is nearest to pos. */
+static int32_t nearest(const gdfo_space *s, const gdfo__decision *d, double pos)
+{
+	size_t c, best = 0;
+	double bd = INFINITY;
+	for (c = 0; c < d->n; c++) {
+		double x;
+		if (!d->c[c].legal)
+			continue;
+		x = fabs(gdfo__choice_position(s, d, c) - pos);
+		if (x < bd) {
+			bd = x;
+			best = c;
+		}
+	}
+	return (int32_t)best;
+}
+
+/* The legal choice whose value is v, else keep. */
+static int32_t exact(const gdfo__decision *d, int64_t v)
+{
+	size_t c;
+	for (c = 1; c < d->n; c++)
+		if (d->c[c].legal && d->c[c].value == v)
+			return (int32_t)c;
+	return 0;
+}
+
+static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t)
+{
+	const gdfo_graph *in = s->graph;
+	size_t ti = d->stage_id >= 0 ? gdfo__graph_index(t, d->stage_id) : (size_t)-1;
+	const gdfo__stage *ts = ti != (size_t)-1 ? &t->stages[ti] : NULL;
+	const gdfo__stage *is = d->stage_id >= 0 ? &in->stages[gdfo__graph_index(in, d->stage_id)] : NULL;
+	size_t c, k;
+
+	if (d->stage_id >= 0 && !ts && d->kind != GDFO_DECISION_FUSE)
+		return 0;
+	switch (d->kind) {
+	case GDFO_DECISION_PUSH_FILTER:
+		if (ts->n_parents != 1)
+			return 0;
+		for (c = d->n - 1; c > 0; c--)
+			if (d->c[c].aux == t->stages[ts->parents[0]].id && d->c[c].legal)
+				return (int32_t)c;
+		return 0;
+	case GDFO_DECISION_REORDER_JOINS: {
+		/* Reordered: the lower join now reads the upper one. */
+		size_t li = gdfo__graph_index(t, d->c[1].aux);
+		if (li == (size_t)-1)
+			return 0;
+		for (k = 0; k < t->stages[li].n_parents; k++)
+			if (t->stages[li].parents[k] == ti)
+				return 1;
+		return 0;
+	}
+	case GDFO_DECISION_FUSE:
+		/* Fused: the chain's second stage is gone, its first is still there. */
+		return ts && gdfo__graph_index(t, d->c[1].aux) == (size_t)-1 ? 1 : 0;
+	case GDFO_DECISION_PARTITIONS: {
+		double p = ts->knobs.partitions, bytes = ts->stats.bytes_in > 0 ? ts->stats.bytes_in : is->stats.bytes_in;
+		if (ts->knobs.partitions == is->knobs.partitions)
+			return 0;
+		if (p == 0)
+			return exact(d, 0);
+		return nearest(s, d, log(fmax(bytes / p, 1)));
+	}
+	case GDFO_DECISION_JOIN_STRATEGY:
+		return ts->knobs.join_strategy == is->knobs.join_strategy ? 0 : exact(d, ts->knobs.join_strategy);
+	case GDFO_DECISION_CACHE:
+		return ts->knobs.cache == is->knobs.cache ? 0 : exact(d, ts->knobs.cache);
+	case GDFO_DECISION_PRIORITY: {
+		/* Above the plan's median priority: earlier; below: later. */
+		int32_t v = ts->knobs.priority, above = 0, below = 0;
+		if (v == is->knobs.priority)
+			return 0;
+		for (k = 0; k < t->n; k++) {
+			above += t->stages[k].knobs.priority > v;
+			below += t->stages[k].knobs.priority < v;
+		}
+		return exact(d, above > below ? -1 : below > above ? 1 : 0);
+	}
+	case GDFO_DECISION_FILE_SIZE:
+		if (ts->knobs.target_file_bytes == is->knobs.target_file_bytes || ts->knobs.target_file_bytes <= 0)
+			return 0;
+		return nearest(s, d, log((double)ts->knobs.target_file_bytes));
+	case GDFO_DECISION_COMPACTION:
+		if (ts->knobs.compaction_every == is->knobs.compaction_every)
+			return 0;
+		return ts->knobs.compaction_every ? nearest(s, d, log((double)ts->knobs.compaction_every)) : exact(d, 0);
+	case GDFO_DECISION_EXECUTORS:
+		return t->knobs.executors == in->knobs.executors || t->knobs.executors <= 0
+			       ? 0 : nearest(s, d, log((double)t->knobs.executors));
+	case GDFO_DECISION_CORES:
+		return t->knobs.cores_per_executor == in->knobs.cores_per_executor || t->knobs.cores_per_executor <= 0
+			       ? 0 : nearest(s, d, log((double)t->knobs.cores_per_executor));
+	case GDFO_DECISION_MEMORY:
+		return t->knobs.memory_per_executor_bytes == in->knobs.memory_per_executor_bytes ||
+				       t->knobs.memory_per_executor_bytes <= 0
+			       ? 0 : nearest(s, d, log((double)t->knobs.memory_per_executor_bytes));
+	default:
+		return 0;
+	}
+}
+
+int gdfo_space_point_of(int32_t *point, size_t n, const gdfo_space *s, const gdfo_graph *graph)
+{
+	size_t i;
+
+	if (!point || !s || !graph)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_point_of: %s is NULL", !point ? "point" : !s ? "space" : "graph");
+	if (n != s->dim)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_point_of: point has %zu entries, the space %zu decisions", n,
+				   s->dim);
+	for (i = 0; i < n; i++)
+		point[i] = project(s, &s->d[i], graph);
+	return 0;
+}

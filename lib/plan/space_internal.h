@@ -1,0 +1,65 @@
+/*
+ * The decision space's representation, shared by its builder (space.c),
+ * apply and projection (space_apply.c) and JSON (space_json.c).
+ */
+#ifndef GDFO_SPACE_INTERNAL_H
+#define GDFO_SPACE_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "gdfo/space.h"
+#include "graph/graph_internal.h"
+
+typedef struct gdfo__choice {
+	int64_t value; /* what apply sets (kind-specific, space.h); 0 for keep */
+	int64_t aux;   /* structural: the stage id that shows the choice was taken
+			  (push: the filter's parent after the step; reorder: the
+			  lower join; fuse: the chain's second stage) */
+	int legal;
+	char *label;
+} gdfo__choice;
+
+typedef struct gdfo__decision {
+	int32_t kind;
+	int64_t stage_id; /* -1 for graph resources */
+	char *name;
+	gdfo__choice *c;  /* c[0] is keep */
+	size_t n, cap, n_legal;
+} gdfo__decision;
+
+struct gdfo_space {
+	gdfo_graph *graph;    /* the input, owned */
+	uint64_t fingerprint; /* of graph */
+	gdfo_sim_cluster cluster; /* resources when the graph's knobs are 0; the broadcast bound */
+	double broadcast_max_bytes;
+	gdfo__decision *d;
+	size_t dim, cap;
+};
+
+/* An empty space over a copy of graph. Errors: GDFO_ENOMEM. */
+int gdfo__space_new(gdfo_space **out, const gdfo_graph *graph, const gdfo_sim_cluster *cluster);
+void gdfo__space_free_decisions(gdfo_space *s);
+
+/* Appends a decision holding its keep choice; NULL when out of memory. */
+gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const char *fmt, ...)
+	GDFO__PRINTF(4, 5);
+/* Appends a choice. Errors: GDFO_ENOMEM. */
+int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *fmt, ...)
+	GDFO__PRINTF(5, 6);
+
+int gdfo__decision_kind_from_name(const char *name);
+/* 1 for decisions whose choices have no order (join strategy, cache level). */
+int gdfo__decision_is_categorical(int kind);
+/* Position of choice c on its decision's (log) scale; see space.c. */
+double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_t c);
+
+/* "1.5 GiB", "256 MiB". */
+void gdfo__fmt_bytes(char *out, size_t size, double bytes);
+
+/*
+ * The maximal narrow chain starting at stage index head (a chain's
+ * first stage): writes its ids (at most g->n) and returns its length.
+ */
+size_t gdfo__narrow_chain(const gdfo_graph *g, size_t head, int64_t *ids);
+
+#endif
