@@ -32,6 +32,7 @@
 #include "generate.h"
 #include "nn.h"
 #include "reward.h"
+#include "judge.h"
 #include "space.h"
 
 #endif

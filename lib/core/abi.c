@@ -64,6 +64,7 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_DECISION] = ROW(gdfo_decision, END(gdfo_decision, n_legal)),
 	[GDFO__ABI_OUTCOME] = ROW(gdfo_outcome, END(gdfo_outcome, cost)),
 	[GDFO__ABI_REWARD] = ROW(gdfo_reward, END(gdfo_reward, reserved)),
+	[GDFO__ABI_JUDGE_OPTIONS] = ROW(gdfo_judge_options, END(gdfo_judge_options, telemetry)),
 };
 
 const char *gdfo__abi_name(int type)

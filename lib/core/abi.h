@@ -46,6 +46,7 @@ typedef enum gdfo__abi_type {
 	GDFO__ABI_DECISION,
 	GDFO__ABI_OUTCOME,
 	GDFO__ABI_REWARD,
+	GDFO__ABI_JUDGE_OPTIONS,
 	GDFO__ABI_COUNT
 } gdfo__abi_type;
 
