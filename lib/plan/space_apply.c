@@ -394,11 +394,27 @@ out:
 
 /* ---- the point nearest to a graph --------------------------------------------------- */
 
-/* The legal choice (or keep) of d whose position is nearest to pos. */
-static int32_t nearest(const gdfo_space *s, const gdfo__decision *d, double pos)
+/* The legal choice whose value is v, else keep. */
+static int32_t exact(const gdfo__decision *d, int64_t v)
+{
+	size_t c;
+	for (c = 1; c < d->n; c++)
+		if (d->c[c].legal && d->c[c].value == v)
+			return (int32_t)c;
+	return 0;
+}
+
+/*
+ * The legal choice whose value is v if there is one, else the legal
+ * choice (or keep) whose position is nearest to log(v).
+ */
+static int32_t nearest(const gdfo_space *s, const gdfo__decision *d, int64_t v)
 {
 	size_t c, best = 0;
-	double bd = INFINITY;
+	double bd = INFINITY, pos = log((double)v);
+
+	if ((c = (size_t)exact(d, v)))
+		return (int32_t)c;
 	for (c = 0; c < d->n; c++) {
 		double x;
 		if (!d->c[c].legal)
@@ -412,17 +428,60 @@ static int32_t nearest(const gdfo_space *s, const gdfo__decision *d, double pos)
 	return (int32_t)best;
 }
 
-/* The legal choice whose value is v, else keep. */
-static int32_t exact(const gdfo__decision *d, int64_t v)
+/* Partitions apply sets for a grid choice on a stage of `bytes`. */
+static int32_t grid_partitions(double bytes, int64_t per)
 {
-	size_t c;
-	for (c = 1; c < d->n; c++)
-		if (d->c[c].legal && d->c[c].value == v)
-			return (int32_t)c;
-	return 0;
+	double want = ceil(bytes / (double)per);
+	return (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
 }
 
-static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t)
+/*
+ * The grid choice that gives the stage `parts` partitions (the one nearest
+ * to bytes / parts per partition when several do), else the nearest.
+ */
+static int32_t nearest_partitions(const gdfo__decision *d, double bytes, int32_t parts)
+{
+	size_t c, best = 0, any = 0;
+	double bd = INFINITY, ad = INFINITY, pos = log(fmax(bytes / parts, 1));
+
+	for (c = 1; c < d->n; c++) {
+		double x;
+		if (!d->c[c].legal || d->c[c].value <= 0)
+			continue;
+		x = fabs(log((double)d->c[c].value) - pos);
+		if (grid_partitions(bytes, d->c[c].value) == parts && x < bd) {
+			bd = x;
+			best = c;
+		}
+		if (x < ad) {
+			ad = x;
+			any = c;
+		}
+	}
+	return (int32_t)(best ? best : any);
+}
+
+/*
+ * The stage of t that stage id of the input became when a fusion decision
+ * fused it away: the chain's first stage (chains as the input has them).
+ */
+static size_t fused_into(const gdfo_space *s, const gdfo_graph *t, int64_t id, int64_t *ids)
+{
+	const gdfo_graph *in = s->graph;
+	size_t i, k, n, h;
+
+	for (i = 0; i < s->dim; i++) {
+		if (s->d[i].kind != GDFO_DECISION_FUSE || (h = gdfo__graph_index(in, s->d[i].stage_id)) == (size_t)-1)
+			continue;
+		n = gdfo__narrow_chain(in, h, ids);
+		for (k = 1; k < n; k++)
+			if (ids[k] == id)
+				return gdfo__graph_index(t, ids[0]);
+	}
+	return (size_t)-1;
+}
+
+static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t, int64_t *ids)
 {
 	const gdfo_graph *in = s->graph;
 	size_t ti = d->stage_id >= 0 ? gdfo__graph_index(t, d->stage_id) : (size_t)-1;
@@ -430,6 +489,12 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 	const gdfo__stage *is = d->stage_id >= 0 ? &in->stages[gdfo__graph_index(in, d->stage_id)] : NULL;
 	size_t c, k;
 
+	if (d->stage_id >= 0 && !ts && d->kind > GDFO_DECISION_FUSE) {
+		/* A knob of a stage fused away now sits on the fused stage. */
+		if ((ti = fused_into(s, t, d->stage_id, ids)) == (size_t)-1)
+			return 0;
+		ts = &t->stages[ti];
+	}
 	if (d->stage_id >= 0 && !ts && d->kind != GDFO_DECISION_FUSE)
 		return 0;
 	switch (d->kind) {
@@ -459,7 +524,7 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 			return 0;
 		if (p == 0)
 			return exact(d, 0);
-		return nearest(s, d, log(fmax(bytes / p, 1)));
+		return nearest_partitions(d, bytes, ts->knobs.partitions);
 	}
 	case GDFO_DECISION_JOIN_STRATEGY:
 		return ts->knobs.join_strategy == is->knobs.join_strategy ? 0 : exact(d, ts->knobs.join_strategy);
@@ -479,36 +544,145 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 	case GDFO_DECISION_FILE_SIZE:
 		if (ts->knobs.target_file_bytes == is->knobs.target_file_bytes || ts->knobs.target_file_bytes <= 0)
 			return 0;
-		return nearest(s, d, log((double)ts->knobs.target_file_bytes));
+		return nearest(s, d, ts->knobs.target_file_bytes);
 	case GDFO_DECISION_COMPACTION:
 		if (ts->knobs.compaction_every == is->knobs.compaction_every)
 			return 0;
-		return ts->knobs.compaction_every ? nearest(s, d, log((double)ts->knobs.compaction_every)) : exact(d, 0);
+		return ts->knobs.compaction_every ? nearest(s, d, ts->knobs.compaction_every) : exact(d, 0);
 	case GDFO_DECISION_EXECUTORS:
 		return t->knobs.executors == in->knobs.executors || t->knobs.executors <= 0
-			       ? 0 : nearest(s, d, log((double)t->knobs.executors));
+			       ? 0 : nearest(s, d, t->knobs.executors);
 	case GDFO_DECISION_CORES:
 		return t->knobs.cores_per_executor == in->knobs.cores_per_executor || t->knobs.cores_per_executor <= 0
-			       ? 0 : nearest(s, d, log((double)t->knobs.cores_per_executor));
+			       ? 0 : nearest(s, d, t->knobs.cores_per_executor);
 	case GDFO_DECISION_MEMORY:
 		return t->knobs.memory_per_executor_bytes == in->knobs.memory_per_executor_bytes ||
 				       t->knobs.memory_per_executor_bytes <= 0
-			       ? 0 : nearest(s, d, log((double)t->knobs.memory_per_executor_bytes));
+			       ? 0 : nearest(s, d, t->knobs.memory_per_executor_bytes);
 	default:
 		return 0;
 	}
 }
 
+/* How many stages of t have the same parents (by id, in order) in g. */
+static size_t shape_match(const gdfo_graph *g, const gdfo_graph *t)
+{
+	size_t i, k, match = 0;
+
+	for (i = 0; i < t->n; i++) {
+		const gdfo__stage *ts = &t->stages[i];
+		size_t gi = gdfo__graph_index(g, ts->id);
+		int same;
+		if (gi == (size_t)-1 || g->stages[gi].n_parents != ts->n_parents)
+			continue;
+		for (k = 0, same = 1; k < ts->n_parents && same; k++)
+			same = g->stages[g->stages[gi].parents[k]].id == t->stages[ts->parents[k]].id;
+		match += (size_t)same;
+	}
+	return match + (g->n == t->n);
+}
+
+/* Most structural combinations point_of tries one by one. */
+#define SETTLE_EXHAUSTIVE 256
+
+/*
+ * Structural choices interact (a reorder changes what the next one swaps),
+ * so they are settled by applying combinations and keeping the one whose
+ * graph has the target's shape: every combination of the legal structural
+ * choices when there are at most SETTLE_EXHAUSTIVE, else a coordinate
+ * ascent (each decision's choices tried with the others fixed, a few
+ * sweeps). Ties keep the earlier combination (fewer changes first).
+ */
+static int settle_structure(int32_t *point, size_t n, const gdfo_space *s, const gdfo_graph *t)
+{
+	size_t i, c, sweep, best_score = 0, combos = 1, k;
+	int32_t *best = NULL;
+	gdfo_plan *plan;
+	int rc, changed = 1;
+
+	if ((rc = gdfo_space_apply(&plan, s, point, n, "point_of")))
+		return rc;
+	best_score = shape_match(gdfo_plan_graph(plan), t);
+	gdfo_plan_free(plan);
+	for (i = 0; i < n && combos <= SETTLE_EXHAUSTIVE; i++)
+		if (s->d[i].kind <= GDFO_DECISION_FUSE)
+			combos *= s->d[i].n_legal;
+	if (combos <= SETTLE_EXHAUSTIVE) {
+		if (!(best = gdfo__malloc(n * sizeof(*best))))
+			return GDFO_ENOMEM;
+		memcpy(best, point, n * sizeof(*best));
+		for (k = 0; k < combos; k++) {
+			size_t x = k, score;
+			for (i = 0; i < n; i++) {
+				if (s->d[i].kind > GDFO_DECISION_FUSE)
+					continue;
+				/* The x-th legal choice of decision i (structural choices are all legal). */
+				point[i] = (int32_t)(x % s->d[i].n_legal);
+				x /= s->d[i].n_legal;
+			}
+			if ((rc = gdfo_space_apply(&plan, s, point, n, "point_of"))) {
+				free(best);
+				return rc;
+			}
+			score = shape_match(gdfo_plan_graph(plan), t);
+			gdfo_plan_free(plan);
+			if (score > best_score) {
+				best_score = score;
+				memcpy(best, point, n * sizeof(*best));
+			}
+		}
+		memcpy(point, best, n * sizeof(*best));
+		free(best);
+		return 0;
+	}
+	for (sweep = 0; sweep < 3 && changed; sweep++) {
+		changed = 0;
+		for (i = 0; i < n; i++) {
+			int32_t keep = point[i];
+			if (s->d[i].kind > GDFO_DECISION_FUSE)
+				continue;
+			for (c = 0; c < s->d[i].n; c++) {
+				size_t score;
+				if ((int32_t)c == keep || !s->d[i].c[c].legal)
+					continue;
+				point[i] = (int32_t)c;
+				if ((rc = gdfo_space_apply(&plan, s, point, n, "point_of")))
+					return rc;
+				score = shape_match(gdfo_plan_graph(plan), t);
+				gdfo_plan_free(plan);
+				if (score > best_score) {
+					best_score = score;
+					keep = (int32_t)c;
+					changed = 1;
+				}
+			}
+			point[i] = keep;
+		}
+	}
+	return 0;
+}
+
 int gdfo_space_point_of(int32_t *point, size_t n, const gdfo_space *s, const gdfo_graph *graph)
 {
+	int64_t *ids;
 	size_t i;
+	int rc, structural = 0;
 
 	if (!point || !s || !graph)
 		return gdfo__error(GDFO_EINVAL, "gdfo_space_point_of: %s is NULL", !point ? "point" : !s ? "space" : "graph");
 	if (n != s->dim)
 		return gdfo__error(GDFO_EINVAL, "gdfo_space_point_of: point has %zu entries, the space %zu decisions", n,
 				   s->dim);
-	for (i = 0; i < n; i++)
-		point[i] = project(s, &s->d[i], graph);
+	if (!(ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids))))
+		return GDFO_ENOMEM;
+	for (i = 0; i < n; i++) {
+		point[i] = project(s, &s->d[i], graph, ids);
+		structural |= s->d[i].kind <= GDFO_DECISION_FUSE;
+	}
+	free(ids);
+	if (structural && (rc = settle_structure(point, n, s, graph))) {
+		memset(point, 0, n * sizeof(*point));
+		return rc;
+	}
 	return 0;
 }
