@@ -267,6 +267,10 @@ static void run_objective(bench *b, const objective *ob, long n_random, long n_l
 		die("point_of");
 	s = now_ms() - t0;
 	gdfo_plan_free(rules);
+	/* How much of the rules plan the space's grids keep: local search starts here. */
+	b->runs_used = 0;
+	if (wants(methods, "rules-point"))
+		report_point(b, "rules-point", ob->name, rules_pt, s, NULL);
 
 	/* random search */
 	b->runs_used = 0;

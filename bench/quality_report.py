@@ -10,7 +10,7 @@ import json
 import os
 import statistics
 
-METHOD_ORDER = ["static", "rules", "random", "local", "tpe-10", "tpe-50", "learned", "best-known"]
+METHOD_ORDER = ["static", "rules", "rules-point", "random", "local", "tpe-10", "tpe-50", "learned", "best-known"]
 
 
 def pct(xs, q):

@@ -29,7 +29,8 @@ static const char space_help[] =
 	"  --no-structural    leave push-downs, reorders and fusions out\n"
 	"  --no-reorder       leave join reorders out\n"
 	"  --no-stage-knobs   leave partitions, strategies, caches and file sizing out\n"
-	"  --no-priorities    leave stage priorities out\n"
+	"  --no-priorities    leave the priority policy out\n"
+	"  --stage-priorities offer each stage's priority too (-1, 0, +1)\n"
 	"  --no-resources     leave executors, cores and memory out\n"
 	"  --max-executors N  largest executor count offered\n"
 	"\n"
@@ -123,6 +124,8 @@ int gdfo__cli_space(int argc, char **argv)
 			o.stage_knobs = 0;
 		else if (!strcmp(a, "--no-priorities"))
 			o.priorities = 0;
+		else if (!strcmp(a, "--stage-priorities"))
+			o.stage_priorities = 1;
 		else if (!strcmp(a, "--no-resources"))
 			o.resources = 0;
 		else if (has && !strcmp(a, "--cluster"))

@@ -8,7 +8,8 @@
  * A space is a list of decisions. Each decision has a kind (structural:
  * push a filter down, reorder two joins, fuse a narrow chain; per stage:
  * partitions, join strategy, cache level, priority, sink file size,
- * compaction cadence; graph resources: executors, cores, memory) and a
+ * compaction cadence; graph-wide: executors, cores, memory, the priority
+ * policy) and a
  * list of choices. Choice 0 of every decision is "keep": the input's own
  * value. A point is one choice index per decision (int32_t[dim]); the
  * all-zero point is the input itself. Choices that are illegal for the
@@ -55,9 +56,10 @@ typedef enum gdfo_decision_kind {
 	GDFO_DECISION_COMPACTION = 8,    /* a sink's compaction cadence, runs (0 = never) */
 	GDFO_DECISION_EXECUTORS = 9,     /* graph: executors */
 	GDFO_DECISION_CORES = 10,        /* graph: cores per executor */
-	GDFO_DECISION_MEMORY = 11        /* graph: memory per executor, bytes */
+	GDFO_DECISION_MEMORY = 11,       /* graph: memory per executor, bytes */
+	GDFO_DECISION_PRIORITY_POLICY = 12 /* graph: 1 critical path first, 0 all equal */
 } gdfo_decision_kind;
-#define GDFO_DECISION_KIND_COUNT 12
+#define GDFO_DECISION_KIND_COUNT 13
 
 #define GDFO_SPACE_OPTIONS_VERSION (1 + GDFO__GROWTH)
 
@@ -70,7 +72,9 @@ typedef struct gdfo_space_options {
 	int32_t structural;         /* push-downs, fusions (1) */
 	int32_t reorder_joins;      /* join reorders (1; plans that use one are high risk) */
 	int32_t stage_knobs;        /* partitions, join strategy, cache, file sizing (1) */
-	int32_t priorities;         /* per-stage priorities where stages can run side by side (1) */
+	int32_t priorities;         /* the priority policy, when stages can run side by side (1) */
+	int32_t stage_priorities;   /* per-stage priorities -1/0/+1 where stages of one depth
+				       can run side by side (0: many decisions, little effect) */
 	int32_t resources;          /* executors, cores, memory (1) */
 	int32_t max_executors;      /* largest executor count offered; 0 (default) = the
 				       graph's cluster executors_available when known, else
@@ -115,7 +119,7 @@ GDFO_API size_t gdfo_space_dim(const gdfo_space *space);
 typedef struct gdfo_decision {
 	uint32_t version;   /* GDFO_DECISION_VERSION */
 	int32_t kind;       /* gdfo_decision_kind */
-	int64_t stage_id;   /* the stage it is about; -1 for graph resources */
+	int64_t stage_id;   /* the stage it is about; -1 for graph-wide decisions */
 	const char *name;   /* "partitions of 7 'agg_daily'" */
 	size_t n_choices;   /* including choice 0, "keep" */
 	size_t n_legal;     /* choices not masked, including "keep" */

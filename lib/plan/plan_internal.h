@@ -117,6 +117,16 @@ int gdfo__stage_writes(const gdfo__stage *s, const char *col);
  */
 int gdfo__join_broadcast_side(size_t *out, const gdfo_graph *g, size_t j);
 
+/*
+ * Critical-path-first priorities (lib/plan/priority.c): rank[i] is the
+ * dense rank (1 = shortest) of stage i's longest remaining path to the
+ * pipeline's end, each stage weighing work[i]; remaining (may be NULL)
+ * receives the path lengths. O(n log n). Errors: GDFO_ENOMEM, GDFO_ECYCLE.
+ */
+int gdfo__critical_path_ranks(int32_t *rank, double *remaining, const gdfo_graph *g, const double *work);
+/* The work model's estimate of a stage's work, ns: rows x cpu_ns_per_row + bytes_in. */
+double gdfo__stage_work_estimate(const gdfo__stage *s);
+
 /* 1 for filter, project and udf stages whose fused operators are all narrow. */
 int gdfo__stage_is_narrow(const gdfo__stage *s);
 

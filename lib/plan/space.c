@@ -25,6 +25,7 @@
 static const char *const kind_names[GDFO_DECISION_KIND_COUNT] = {
 	"push_filter", "reorder_joins", "fuse",     "partitions", "join_strategy", "cache",
 	"priority",    "file_size",     "compaction", "executors", "cores",        "memory",
+	"priority_policy",
 };
 
 const char *gdfo_decision_kind_name(int kind)
@@ -43,7 +44,13 @@ int gdfo__decision_kind_from_name(const char *name)
 
 int gdfo__decision_is_categorical(int kind)
 {
-	return kind == GDFO_DECISION_JOIN_STRATEGY || kind == GDFO_DECISION_CACHE;
+	return kind == GDFO_DECISION_JOIN_STRATEGY || kind == GDFO_DECISION_CACHE ||
+	       kind == GDFO_DECISION_PRIORITY_POLICY;
+}
+
+int gdfo__decision_is_graph_wide(int kind)
+{
+	return kind >= GDFO_DECISION_EXECUTORS;
 }
 
 int gdfo_space_options_init(gdfo_space_options *o, unsigned int version)
@@ -176,6 +183,21 @@ static void effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl,
 	*cores = g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : cl->cores_per_executor;
 	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
 						       : (double)cl->memory_per_executor_bytes;
+}
+
+int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double bytes, int64_t value)
+{
+	double want, e, cores, mem;
+
+	if (value == 0)
+		return 0;
+	if (value < 0) {
+		effective_resources(g, &s->cluster, &e, &cores, &mem);
+		want = (double)-value * e * cores;
+	} else {
+		want = ceil(bytes / (double)value);
+	}
+	return (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
 }
 
 /* 1 when stage i starts the maximal narrow chain through it. */
@@ -352,7 +374,10 @@ out:
 	return rc;
 }
 
-static const double partition_grid[] = {16 * MIB, 32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
+/* Bytes per partition; and whole waves of the cluster's cores (value -k: k x cores). */
+static const double partition_grid[] = {1 * MIB,  2 * MIB,   4 * MIB,   8 * MIB,   16 * MIB,  32 * MIB,
+					64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
+static const int partition_waves[] = {1, 2, 4};
 static const double file_grid[] = {32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
 static const int compaction_grid[] = {0, 1, 2, 4, 8, 16};
 
@@ -396,7 +421,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 
 	if ((rc = gdfo_graph_clone(&chk, g)))
 		return rc;
-	if (o->priorities) {
+	if (o->stage_priorities) {
 		if ((rc = depths(&depth, g)))
 			goto out;
 		if (!(width = gdfo__calloc(g->n ? g->n : 1, sizeof(*width)))) {
@@ -425,6 +450,10 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 				if (gdfo__space_choice(d, (int64_t)partition_grid[k], 0, 1, "%s per partition", b))
 					goto nomem;
 			}
+			for (k = 0; k < GDFO__ARRAY_LEN(partition_waves); k++)
+				if (gdfo__space_choice(d, -partition_waves[k], 0, 1, "%d x the cluster's cores",
+						       partition_waves[k]))
+					goto nomem;
 			break;
 		default:
 			break;
@@ -483,7 +512,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			keep_if_useful(s);
 		}
 	}
-	for (i = 0; i < g->n && o->priorities; i++) {
+	for (i = 0; i < g->n && o->stage_priorities; i++) {
 		const gdfo__stage *st = &g->stages[i];
 		gdfo__decision *d;
 		int v;
@@ -569,6 +598,27 @@ static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_
 	return 0;
 }
 
+/* The priority policy, when some stages can run side by side. */
+static int add_priority_policy(gdfo_space *s)
+{
+	const gdfo_graph *g = s->graph;
+	gdfo__decision *d;
+	size_t i;
+	int parallel = 0, all_zero = 1;
+
+	for (i = 0; i < g->n; i++) {
+		parallel |= g->stages[i].n_parents > 1 || g->stages[i].n_children > 1;
+		all_zero &= g->stages[i].knobs.priority == 0;
+	}
+	if (!parallel)
+		return 0; /* a single chain runs in order whatever the priorities */
+	if (!(d = gdfo__space_add(s, GDFO_DECISION_PRIORITY_POLICY, -1, "stage priorities")) ||
+	    gdfo__space_choice(d, 1, 0, 1, "critical path first") ||
+	    gdfo__space_choice(d, 0, 0, !all_zero, "all equal (stage order)"))
+		return GDFO_ENOMEM;
+	return 0;
+}
+
 int gdfo__space_new(gdfo_space **out, const gdfo_graph *graph, const gdfo_sim_cluster *cl)
 {
 	gdfo_space *s;
@@ -643,6 +693,8 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 	if ((rc = add_stage_knobs(s, &o, bound)))
 		goto fail;
 	if (o.resources && (rc = add_resources(s, &o, &cl)))
+		goto fail;
+	if (o.priorities && (rc = add_priority_policy(s)))
 		goto fail;
 	s->broadcast_max_bytes = bound;
 	free(ids);
@@ -761,7 +813,10 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
 
 	switch (d->kind) {
 	case GDFO_DECISION_PARTITIONS:
-		if (c == 0 || v == 0) {
+		if (v < 0) {
+			effective_resources(g, &s->cluster, &e, &cores, &mem);
+			v = st->stats.bytes_in / (-v * e * cores);
+		} else if (c == 0 || v == 0) {
 			/* Bytes per partition the stage runs with now. */
 			double p = c == 0 && st->knobs.partitions > 0 ? st->knobs.partitions
 				   : st->op == GDFO_OP_SOURCE ? ceil(st->stats.bytes_in / s->cluster.split_bytes)

@@ -178,11 +178,7 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 	memset(p, 0, sizeof(*p));
 	switch (d->kind) {
 	case GDFO_DECISION_PARTITIONS: {
-		int32_t old = st->knobs.partitions, np = 0;
-		if (ch->value > 0) {
-			double want = ceil(st->stats.bytes_in / (double)ch->value);
-			np = (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
-		}
+		int32_t old = st->knobs.partitions, np = gdfo__space_partitions(a->s, g, st->stats.bytes_in, ch->value);
 		if (np == old)
 			return 0;
 		rc = gdfo_rewrite_partitions(g, id, np);
@@ -286,6 +282,43 @@ static void do_resource(applier *a, const gdfo__decision *d, size_t c)
 	snprintf(p->why, sizeof(p->why), "%s chose it (0 in the input means the cluster's default)", a->source);
 }
 
+/* Priorities of every stage: critical path first, or all equal. */
+static int do_policy(applier *a, const gdfo__decision *d, size_t c)
+{
+	gdfo_graph *g = a->g;
+	int32_t *rank = gdfo__malloc((g->n + 1) * sizeof(*rank));
+	double *work = gdfo__malloc((g->n + 1) * sizeof(*work));
+	size_t i, changed = 0;
+	pending *p;
+	int rc = 0;
+
+	if (!rank || !work) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < g->n; i++)
+		work[i] = gdfo__stage_work_estimate(&g->stages[i]);
+	if (d->c[c].value == 1 && (rc = gdfo__critical_path_ranks(rank, NULL, g, work)))
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		int32_t v = d->c[c].value == 1 ? rank[i] : 0;
+		changed += g->stages[i].knobs.priority != v;
+		g->stages[i].knobs.priority = v;
+	}
+	if (changed) {
+		p = next(a, GDFO_CHANGE_PRIORITY);
+		snprintf(p->what, sizeof(p->what), "stage priorities: %s (%zu of %zu stages changed)", d->c[c].label,
+			 changed, g->n);
+		snprintf(p->why, sizeof(p->why), "%s chose it%s", a->source,
+			 d->c[c].value == 1 ? "; stages with the most estimated work left on their path to the end run first"
+					    : "");
+	}
+out:
+	free(rank);
+	free(work);
+	return rc;
+}
+
 /* Builds the plan from the applied graph and the pending changes and notes. */
 static int finish(gdfo_plan **out, applier *a)
 {
@@ -360,8 +393,9 @@ int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point,
 		rc = rc ? rc : GDFO_ENOMEM;
 		goto out;
 	}
-	/* Pass 0: push-downs; 1: reorders; 2: fusions; 3: stage knobs and resources. */
-	for (pass = 0; pass < 4; pass++) {
+	/* Pass 0: push-downs; 1: reorders; 2: fusions; 3: resources; 4: stage knobs
+	 * (partition counts in waves of cores use the plan's resources). */
+	for (pass = 0; pass < 5; pass++) {
 		for (i = 0; i < n; i++) {
 			const gdfo__decision *d = &s->d[i];
 			size_t c = (size_t)point[i];
@@ -375,10 +409,12 @@ int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point,
 				rc = do_reorder(&a, d);
 			else if (pass == 2 && k == GDFO_DECISION_FUSE)
 				rc = do_fuse(&a, d, ids);
-			else if (pass == 3 && k >= GDFO_DECISION_PARTITIONS && k <= GDFO_DECISION_COMPACTION)
+			else if (pass == 4 && k >= GDFO_DECISION_PARTITIONS && k <= GDFO_DECISION_COMPACTION)
 				rc = do_knob(&a, d, c);
-			else if (pass == 3 && k >= GDFO_DECISION_EXECUTORS)
+			else if (pass == 3 && k >= GDFO_DECISION_EXECUTORS && k <= GDFO_DECISION_MEMORY)
 				do_resource(&a, d, c);
+			else if (pass == 4 && k == GDFO_DECISION_PRIORITY_POLICY)
+				rc = do_policy(&a, d, c);
 			if (rc)
 				goto out;
 		}
@@ -428,28 +464,24 @@ static int32_t nearest(const gdfo_space *s, const gdfo__decision *d, int64_t v)
 	return (int32_t)best;
 }
 
-/* Partitions apply sets for a grid choice on a stage of `bytes`. */
-static int32_t grid_partitions(double bytes, int64_t per)
-{
-	double want = ceil(bytes / (double)per);
-	return (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
-}
-
 /*
  * The grid choice that gives the stage `parts` partitions (the one nearest
  * to bytes / parts per partition when several do), else the nearest.
  */
-static int32_t nearest_partitions(const gdfo__decision *d, double bytes, int32_t parts)
+static int32_t nearest_partitions(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t, double bytes,
+				  int32_t parts)
 {
 	size_t c, best = 0, any = 0;
 	double bd = INFINITY, ad = INFINITY, pos = log(fmax(bytes / parts, 1));
 
 	for (c = 1; c < d->n; c++) {
 		double x;
-		if (!d->c[c].legal || d->c[c].value <= 0)
+		int32_t np;
+		if (!d->c[c].legal || d->c[c].value == 0)
 			continue;
-		x = fabs(log((double)d->c[c].value) - pos);
-		if (grid_partitions(bytes, d->c[c].value) == parts && x < bd) {
+		np = gdfo__space_partitions(s, t, bytes, d->c[c].value);
+		x = fabs(log(fmax(bytes / np, 1)) - pos);
+		if (np == parts && x < bd) {
 			bd = x;
 			best = c;
 		}
@@ -479,6 +511,38 @@ static size_t fused_into(const gdfo_space *s, const gdfo_graph *t, int64_t id, i
 				return gdfo__graph_index(t, ids[0]);
 	}
 	return (size_t)-1;
+}
+
+/* The policy t's priorities follow: keep when they are the input's. */
+static int32_t project_policy(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t)
+{
+	int32_t *rank = gdfo__malloc((t->n + 1) * sizeof(*rank)), choice = 0;
+	double *work = gdfo__malloc((t->n + 1) * sizeof(*work));
+	size_t i, same_input = 0, zero = 0, cp = 0;
+
+	if (!rank || !work) {
+		free(rank);
+		free(work);
+		return 0;
+	}
+	for (i = 0; i < t->n; i++) {
+		size_t si = gdfo__graph_index(s->graph, t->stages[i].id);
+		work[i] = gdfo__stage_work_estimate(&t->stages[i]);
+		same_input += si != (size_t)-1 && s->graph->stages[si].knobs.priority == t->stages[i].knobs.priority;
+		zero += t->stages[i].knobs.priority == 0;
+	}
+	if (same_input < t->n && !gdfo__critical_path_ranks(rank, NULL, t, work)) {
+		for (i = 0; i < t->n; i++)
+			cp += rank[i] == t->stages[i].knobs.priority;
+		/* Most stages as the policy would set them: that policy. */
+		if (cp >= zero && cp * 2 > t->n)
+			choice = exact(d, 1);
+		else if (zero * 2 > t->n)
+			choice = exact(d, 0);
+	}
+	free(rank);
+	free(work);
+	return choice;
 }
 
 static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t, int64_t *ids)
@@ -524,7 +588,7 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 			return 0;
 		if (p == 0)
 			return exact(d, 0);
-		return nearest_partitions(d, bytes, ts->knobs.partitions);
+		return nearest_partitions(s, d, t, bytes, ts->knobs.partitions);
 	}
 	case GDFO_DECISION_JOIN_STRATEGY:
 		return ts->knobs.join_strategy == is->knobs.join_strategy ? 0 : exact(d, ts->knobs.join_strategy);
@@ -559,6 +623,8 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 		return t->knobs.memory_per_executor_bytes == in->knobs.memory_per_executor_bytes ||
 				       t->knobs.memory_per_executor_bytes <= 0
 			       ? 0 : nearest(s, d, t->knobs.memory_per_executor_bytes);
+	case GDFO_DECISION_PRIORITY_POLICY:
+		return project_policy(s, d, t);
 	default:
 		return 0;
 	}

@@ -50,8 +50,17 @@ int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal,
 int gdfo__decision_kind_from_name(const char *name);
 /* 1 for decisions whose choices have no order (join strategy, cache level). */
 int gdfo__decision_is_categorical(int kind);
+/* 1 for decisions about the whole graph (stage_id -1). */
+int gdfo__decision_is_graph_wide(int kind);
 /* Position of choice c on its decision's (log) scale; see space.c. */
 double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_t c);
+
+/*
+ * The partition count a partitions choice gives a stage of `bytes` in g:
+ * value > 0 bytes per partition, value < 0 that many times g's cores
+ * (its knobs, else the space's cluster), 0 the engine default (0).
+ */
+int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double bytes, int64_t value);
 
 /* "1.5 GiB", "256 MiB". */
 void gdfo__fmt_bytes(char *out, size_t size, double bytes);

@@ -65,7 +65,7 @@ static int check_value(const gdfo_space *s, const gdfo__decision *d, int64_t v, 
 	switch (d->kind) {
 	case GDFO_DECISION_PUSH_FILTER: lo = 1; hi = (int64_t)s->graph->n; break;
 	case GDFO_DECISION_REORDER_JOINS: case GDFO_DECISION_FUSE: lo = 1; hi = 1; break;
-	case GDFO_DECISION_PARTITIONS: lo = 0; hi = (int64_t)1 << 50; break;
+	case GDFO_DECISION_PARTITIONS: lo = -1024; hi = (int64_t)1 << 50; break;
 	case GDFO_DECISION_JOIN_STRATEGY: hi = GDFO_JOIN_STRATEGY_COUNT - 1; break;
 	case GDFO_DECISION_CACHE: hi = GDFO_CACHE_LEVEL_COUNT - 1; break;
 	case GDFO_DECISION_PRIORITY: lo = -GDFO_PRIORITY_MAX; hi = GDFO_PRIORITY_MAX; break;
@@ -74,6 +74,7 @@ static int check_value(const gdfo_space *s, const gdfo__decision *d, int64_t v, 
 	case GDFO_DECISION_EXECUTORS: lo = 1; hi = 100000; break;
 	case GDFO_DECISION_CORES: lo = 1; hi = 1024; break;
 	case GDFO_DECISION_MEMORY: lo = (int64_t)64 << 20; hi = (int64_t)16 << 40; break;
+	case GDFO_DECISION_PRIORITY_POLICY: hi = 1; break;
 	}
 	if (v < lo || v > hi)
 		return gdfo__error(GDFO_EFORMAT, "%s: value %lld is outside %lld..%lld for a %s decision", path,
@@ -133,10 +134,10 @@ static int read_decision(gdfo_space *s, const cJSON *jd, const char *path, size_
 		return gdfo__error(GDFO_EFORMAT, "%s.index is %lld, expected %zu", path, (long long)idx, index);
 	if ((kind = gdfo__decision_kind_from_name(kind_name)) < 0)
 		return gdfo__error(GDFO_EFORMAT, "%s.kind '%.40s' is not a decision kind", path, kind_name);
-	if ((kind >= GDFO_DECISION_EXECUTORS) != (stage_id == -1) ||
+	if (gdfo__decision_is_graph_wide(kind) != (stage_id == -1) ||
 	    (stage_id >= 0 && gdfo__graph_index(s->graph, stage_id) == (size_t)-1))
 		return gdfo__error(GDFO_EFORMAT, "%s.stage_id %lld is not %s", path, (long long)stage_id,
-				   kind >= GDFO_DECISION_EXECUTORS ? "-1 (a graph resource)" : "a stage of the pipeline");
+				   gdfo__decision_is_graph_wide(kind) ? "-1 (a graph-wide decision)" : "a stage of the pipeline");
 	if (strlen(name) > 400)
 		return gdfo__error(GDFO_EFORMAT, "%s.name is longer than 400 bytes", path);
 	if (cJSON_GetArraySize(choices) < 1 || cJSON_GetArraySize(choices) > MAX_CHOICES)

@@ -49,10 +49,14 @@ static char *graph_json(const gdfo_graph *g)
 	return t;
 }
 
+/* Every kind of decision on: per-stage priorities too. */
 static gdfo_space *space_of(const gdfo_graph *g)
 {
+	gdfo_space_options o;
 	gdfo_space *s;
-	ck_assert_msg(gdfo_space_create(&s, g, NULL) == 0, "%s", gdfo_last_error());
+	gdfo_space_options_init(&o, GDFO_SPACE_OPTIONS_VERSION);
+	o.stage_priorities = 1;
+	ck_assert_msg(gdfo_space_create(&s, g, &o) == 0, "%s", gdfo_last_error());
 	return s;
 }
 
