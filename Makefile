@@ -60,7 +60,7 @@ LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
+	asan bench bench-quality test-quality test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
 	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
@@ -127,7 +127,8 @@ $(FAILALLOC): tests/alloc/failalloc_main.c $(BUILD)/obj/tests/alloc/gdfo_cli.o \
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-abi test-c test-alloc test-fuzz test-python test-java test-install
+test: all check-symbols check-headers test-abi test-c test-alloc test-fuzz test-python test-java test-install \
+	test-quality
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -328,6 +329,18 @@ bench: all $(BENCH_BINS)
 	@: > bench/results/latest.jsonl
 	@for s in $(sort $(wildcard bench/*.sh)); do \
 		echo "== $$s"; BUILD=$(BUILD) PYTHON=$(PYTHON) sh $$s || exit 1; done
+
+# The plan-quality benchmark (docs/quality.md): every optimizer on the
+# suite's eval split, one judge, tables, JSONL and figures. About 30 minutes
+# here; needs `bash .ci/deps.sh --bench` (Optuna, matplotlib).
+bench-quality: all $(BUILD)/bench/quality
+	@mkdir -p bench/results
+	BUILD=$(BUILD) $(PYTHON) bench/quality.py
+
+# Its quick variant (two pipelines, small budgets) so that the harness cannot rot.
+test-quality: all $(BUILD)/bench/quality
+	@BUILD=$(BUILD) $(PYTHON) bench/quality.py --quick --results $(BUILD)/quality-quick >/dev/null
+	@echo "test-quality: the plan-quality harness ran (quick)"
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)

@@ -195,7 +195,10 @@ def main():
         if not a.no_tpe:
             tpe_out = os.path.join(tmp, "tpe.jsonl")
             script = os.path.join(ROOT, "bench", "quality_tpe.py")
-            if os.path.exists(script):
+            have_optuna = subprocess.run(["/usr/bin/python3", "-c", "import optuna"], capture_output=True).returncode == 0
+            if not have_optuna:
+                log("Optuna is not installed (bash .ci/deps.sh --bench): no TPE rows")
+            elif os.path.exists(script):
                 t0 = time.time()
                 cmd = ["/usr/bin/python3", script, "--suite", a.suite, "--split", a.split, "--out", tpe_out]
                 if a.quick:

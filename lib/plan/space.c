@@ -197,7 +197,7 @@ int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double 
 	} else {
 		want = ceil(bytes / (double)value);
 	}
-	return (int32_t)(want < 1 ? 1 : want > GDFO_PARTITIONS_MAX ? GDFO_PARTITIONS_MAX : want);
+	return (int32_t)(want < 1 ? 1 : want > GDFO__SPACE_TASKS_MAX ? GDFO__SPACE_TASKS_MAX : want);
 }
 
 /* 1 when stage i starts the maximal narrow chain through it. */
@@ -446,8 +446,10 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			if (st->knobs.partitions > 0 && gdfo__space_choice(d, 0, 0, 1, "engine default"))
 				goto nomem;
 			for (k = 0; k < GDFO__ARRAY_LEN(partition_grid); k++) {
+				/* More tasks than a stage can sensibly schedule: masked. */
+				int legal = st->stats.bytes_in / partition_grid[k] <= GDFO__SPACE_TASKS_MAX;
 				gdfo__fmt_bytes(b, sizeof(b), partition_grid[k]);
-				if (gdfo__space_choice(d, (int64_t)partition_grid[k], 0, 1, "%s per partition", b))
+				if (gdfo__space_choice(d, (int64_t)partition_grid[k], 0, legal, "%s per partition", b))
 					goto nomem;
 			}
 			for (k = 0; k < GDFO__ARRAY_LEN(partition_waves); k++)

@@ -56,6 +56,14 @@ int gdfo__decision_is_graph_wide(int kind);
 double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_t c);
 
 /*
+ * Most partitions a choice gives a stage: Spark's driver schedules a
+ * 100,000-task stage slowly and a simulation of it takes seconds; grid
+ * values that would exceed it on the input are masked, and growth past it
+ * is capped.
+ */
+#define GDFO__SPACE_TASKS_MAX 100000
+
+/*
  * The partition count a partitions choice gives a stage of `bytes` in g:
  * value > 0 bytes per partition, value < 0 that many times g's cores
  * (its knobs, else the space's cluster), 0 the engine default (0).
