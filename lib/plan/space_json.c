@@ -10,6 +10,7 @@
 
 #include "core/json_write.h"
 #include "io/json_util.h"
+#include "plan/plan_internal.h"
 #include "plan/space_internal.h"
 
 #define WHAT "space JSON"
@@ -82,6 +83,35 @@ static int check_value(const gdfo_space *s, const gdfo__decision *d, int64_t v, 
 	return 0;
 }
 
+/* A stage decision must be about a stage it can apply to (as gdfo_space_create makes them). */
+static int check_stage(const gdfo_space *s, int kind, int64_t stage_id, const char *path)
+{
+	const gdfo__stage *st;
+	int ok = 1;
+
+	if (stage_id < 0)
+		return 0;
+	st = &s->graph->stages[gdfo__graph_index(s->graph, stage_id)];
+	switch (kind) {
+	case GDFO_DECISION_PUSH_FILTER: ok = st->op == GDFO_OP_FILTER; break;
+	case GDFO_DECISION_REORDER_JOINS: case GDFO_DECISION_JOIN_STRATEGY:
+		ok = st->op == GDFO_OP_JOIN && st->n_parents == 2;
+		break;
+	case GDFO_DECISION_FUSE: ok = gdfo__stage_is_narrow(st); break;
+	case GDFO_DECISION_PARTITIONS:
+		ok = st->op == GDFO_OP_SOURCE || st->op == GDFO_OP_AGGREGATE || st->op == GDFO_OP_SORT ||
+		     st->op == GDFO_OP_WINDOW || st->op == GDFO_OP_JOIN;
+		break;
+	case GDFO_DECISION_CACHE: ok = st->op != GDFO_OP_SINK; break;
+	case GDFO_DECISION_FILE_SIZE: case GDFO_DECISION_COMPACTION: ok = st->op == GDFO_OP_SINK; break;
+	default: break;
+	}
+	if (!ok)
+		return gdfo__error(GDFO_EFORMAT, "%s: a %s decision cannot be about %s stage %lld", path,
+				   gdfo_decision_kind_name(kind), gdfo_op_name(st->op), (long long)stage_id);
+	return 0;
+}
+
 static int read_choice(gdfo_space *s, gdfo__decision *d, const cJSON *jc, const char *path, size_t c)
 {
 	static const char *const keys[] = {"label", "value", "legal", "marker_stage_id", NULL};
@@ -138,6 +168,8 @@ static int read_decision(gdfo_space *s, const cJSON *jd, const char *path, size_
 	    (stage_id >= 0 && gdfo__graph_index(s->graph, stage_id) == (size_t)-1))
 		return gdfo__error(GDFO_EFORMAT, "%s.stage_id %lld is not %s", path, (long long)stage_id,
 				   gdfo__decision_is_graph_wide(kind) ? "-1 (a graph-wide decision)" : "a stage of the pipeline");
+	if ((rc = check_stage(s, kind, stage_id, path)))
+		return rc;
 	if (strlen(name) > 400)
 		return gdfo__error(GDFO_EFORMAT, "%s.name is longer than 400 bytes", path);
 	if (cJSON_GetArraySize(choices) < 1 || cJSON_GetArraySize(choices) > MAX_CHOICES)
