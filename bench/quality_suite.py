@@ -80,10 +80,10 @@ def main():
                           "cluster": "default", "objectives": ["latency", "cost", "balanced"]})
     suite = {
         "format": "gdfo-quality-suite/1",
-        "judge": {"runs": 5, "seed": 1, "noise_sigma": 0.1, "straggler_prob": 0.01,
+        "judge": {"runs": 3, "seed": 1, "noise_sigma": 0.1, "straggler_prob": 0.01,
                   "straggler_factor": 4},
-        "budgets": {"random": 50, "local": 50, "tpe": [10, 50], "best_known": 400,
-                    "exhaustive_max": 400},
+        "budgets": {"random": 50, "local": 50, "tpe": [10, 50], "best_known": 200,
+                    "exhaustive_max": 200},
         "objectives": OBJECTIVES,
         "clusters": clusters,
         "pipelines": pipelines,

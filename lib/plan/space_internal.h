@@ -56,12 +56,14 @@ int gdfo__decision_is_graph_wide(int kind);
 double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_t c);
 
 /*
- * Most partitions a choice gives a stage: Spark's driver schedules a
- * 100,000-task stage slowly and a simulation of it takes seconds; grid
- * values that would exceed it on the input are masked, and growth past it
- * is capped.
+ * Most partitions a choice gives a stage. Spark's driver schedules and
+ * tracks every task (tens of milliseconds of driver time per thousand
+ * tasks, and the task-set's metadata in its heap), so stages of more than
+ * about 20,000 tasks are a known anti-pattern; simulating them also costs
+ * seconds per run. Grid values that would exceed it on the input are
+ * masked, and growth past it is capped.
  */
-#define GDFO__SPACE_TASKS_MAX 100000
+#define GDFO__SPACE_TASKS_MAX 20000
 
 /*
  * The partition count a partitions choice gives a stage of `bytes` in g:
