@@ -108,9 +108,9 @@ static void report(bench *b, const char *method, const char *obj, const gdfo_gra
 	printf("{\"bench\": \"quality\", \"method\": \"%s\", \"pipeline\": \"%s\", \"objective\": \"%s\", "
 	       "\"latency_change\": %.6g, \"throughput_change\": %.6g, \"cost_change\": %.6g, \"reward\": %.6g, "
 	       "\"success\": %d, \"penalized\": %d, \"latency_ms\": %.6g, \"cost\": %.6g, \"judge_runs\": %ld, "
-	       "\"optimizer_ms_per_decision\": %.6g%s",
+	       "\"optimizer_ms_per_decision\": %.6g, \"optimizer_ms_per_trial\": %.6g%s",
 	       method, b->name, obj, r.latency_increase, r.throughput_gain, r.cost_overhead, r.reward, o.success,
-	       r.penalized, o.latency_ms, o.cost, b->runs_used, decisions > 0 ? own_ms / (double)decisions : own_ms,
+	       r.penalized, o.latency_ms, o.cost, b->runs_used, own_ms, decisions > 0 ? own_ms / (double)decisions : own_ms,
 	       extra ? extra : "");
 	if (point) {
 		printf(", \"point\": [");

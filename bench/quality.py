@@ -165,8 +165,9 @@ def main():
         front_file = os.path.join(tmp, "front.jsonl")
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
             futs = {}
-            for i, e in enumerate(entries):
-                extra = ["--front", front_file] if i == 0 else None
+            front_of = next((e["name"] for e in entries if e["name"] == "example-retail_etl"), entries[0]["name"])
+            for e in entries:
+                extra = ["--front", front_file] if e["name"] == front_of else None
                 futs[pool.submit(c_methods, suite, e, tmp, budgets, runs, None, extra)] = e
             for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 recs, secs = fut.result()

@@ -38,19 +38,20 @@ def add_regret(records):
 
 def table(rows, title):
     out = [title]
-    out.append("%-11s %4s %9s %9s %9s %8s %8s %8s %7s %7s %10s" % (
+    out.append("%-11s %4s %9s %9s %9s %8s %8s %8s %7s %6s %9s %9s" % (
         "method", "n", "lat mean", "lat med", "lat p90", "R mean", "R med", "regret", "beats", "runs",
-        "ms/decis."))
+        "ms/plan", "ms/trial"))
     for m, rs in rows:
         if not rs:
             continue
         lat = [r["latency_change"] for r in rs]
         rew = [r["reward"] for r in rs]
-        out.append("%-11s %4d %+8.1f%% %+8.1f%% %+8.1f%% %8.3f %8.3f %8.3f %6.0f%% %7.0f %10.3f" % (
+        out.append("%-11s %4d %+8.1f%% %+8.1f%% %+8.1f%% %8.3f %8.3f %8.3f %6.0f%% %6.0f %9.2f %9.3f" % (
             m, len(rs), 100 * statistics.mean(lat), 100 * statistics.median(lat), 100 * pct(lat, 0.9),
             statistics.mean(rew), statistics.median(rew), statistics.mean(r["regret"] for r in rs),
             100.0 * sum(1 for x in rew if x > 0) / len(rew), statistics.median(r["judge_runs"] for r in rs),
-            statistics.median(r["optimizer_ms_per_decision"] for r in rs)))
+            statistics.median(r["optimizer_ms_per_decision"] for r in rs),
+            statistics.median(r.get("optimizer_ms_per_trial", r["optimizer_ms_per_decision"]) for r in rs)))
     return "\n".join(out)
 
 
@@ -101,7 +102,8 @@ def figures(records, drift, front, figdir):
             ax.set_xticks(range(len(methods)))
             ax.set_xticklabels(methods, rotation=45, ha="right", fontsize=8)
             ax.set_title("objective: %s" % o, fontsize=9)
-        axes[0][0].set_ylabel("reward R vs the input (bar: mean; dot: median, 25-75 %)")
+        axes[0][0].set_ylabel("reward R vs the input")
+        fig.suptitle("bars: mean; dots: median with 25-75 % range", fontsize=8)
         fig.tight_layout()
         path = os.path.join(figdir, "quality_methods.png")
         fig.savefig(path, dpi=110)
