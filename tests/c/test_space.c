@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "gdfo/gdfo.h"
 #include "testutil.h"
@@ -459,6 +460,86 @@ START_TEST(judge_is_deterministic_and_fair)
 }
 END_TEST
 
+/* Runs cmd with the CLI; returns its exit status and the first line of its stderr. */
+static int cli_run(char *err, size_t size, const char *args)
+{
+	const char *cli = getenv("GDFO_CLI");
+	char cmd[2048];
+	FILE *f;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s space %s >/tmp/gdfo_test_space_out.txt 2>/tmp/gdfo_test_space_err.txt",
+		 cli ? cli : "build/gdfo", args);
+	rc = system(cmd);
+	err[0] = '\0';
+	if ((f = fopen("/tmp/gdfo_test_space_err.txt", "r"))) {
+		if (!fgets(err, (int)size, f))
+			err[0] = '\0';
+		fclose(f);
+	}
+	return WEXITSTATUS(rc);
+}
+
+START_TEST(cli_space)
+{
+	char err[1024];
+	const char *p = "examples/pipelines/retail_etl.json";
+	char args[512];
+
+	if (!getenv("GDFO_CLI"))
+		return;
+	snprintf(args, sizeof(args), "%s", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 0);
+	snprintf(args, sizeof(args), "%s --apply 1,2,3", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 2);
+	ck_assert_ptr_nonnull(strstr(err, "3 choices given, the space has"));
+	snprintf(args, sizeof(args), "%s --apply x", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 2);
+	ck_assert_ptr_nonnull(strstr(err, "not a list of choice indices"));
+	snprintf(args, sizeof(args), "%s --sample 2 --json", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 2);
+	ck_assert_int_eq(cli_run(err, sizeof(err), "--bogus"), 2);
+	ck_assert_int_eq(cli_run(err, sizeof(err), "/nonexistent.json"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent.json"));
+	/* A sampled point applies; a masked one is refused naming the decision. */
+	snprintf(args, sizeof(args), "%s --sample 1 --seed 4", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 0);
+	snprintf(args, sizeof(args), "%s --apply \"$(cat /tmp/gdfo_test_space_out.txt)\" --source test", p);
+	ck_assert_int_eq(cli_run(err, sizeof(err), args), 0);
+	{
+		/* The point with one masked choice, built from the library's own view. */
+		gdfo_graph *g;
+		gdfo_space *s;
+		size_t d, c, dim;
+		int pos, masked = -1, mchoice = 0;
+		ck_assert_int_eq(gdfo_graph_load(&g, p), 0);
+		ck_assert_int_eq(gdfo_space_create(&s, g, NULL), 0);
+		dim = gdfo_space_dim(s);
+		for (d = 0; d < dim && masked < 0; d++) {
+			gdfo_decision dc = {.version = GDFO_DECISION_VERSION};
+			gdfo_space_decision_at(&dc, s, d);
+			for (c = 0; c < dc.n_choices && masked < 0; c++) {
+				int legal;
+				gdfo_space_choice(NULL, NULL, &legal, s, d, c);
+				if (!legal) {
+					masked = (int)d;
+					mchoice = (int)c;
+				}
+			}
+		}
+		ck_assert_int_ge(masked, 0);
+		pos = snprintf(args, sizeof(args), "%s --apply ", p);
+		for (d = 0; d < dim; d++)
+			pos += snprintf(args + pos, sizeof(args) - (size_t)pos, "%s%d", d ? "," : "",
+					(int)d == masked ? mchoice : 0);
+		ck_assert_int_eq(cli_run(err, sizeof(err), args), 2);
+		ck_assert_ptr_nonnull(strstr(err, "is masked"));
+		gdfo_space_free(s);
+		gdfo_graph_free(g);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("space");
@@ -473,6 +554,7 @@ int main(void)
 	tcase_add_test(t, point_of_finds_applied_points);
 	tcase_add_test(t, reward_worked_example);
 	tcase_add_test(t, judge_is_deterministic_and_fair);
+	tcase_add_test(t, cli_space);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
