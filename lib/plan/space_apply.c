@@ -327,7 +327,9 @@ static int finish(gdfo_plan **out, applier *a)
 	int rc;
 
 	if ((rc = gdfo_graph_validate(a->g))) {
-		gdfo_graph_free(a->g);
+		/* the caller frees a->g */
+		if (rc == GDFO_ENOMEM)
+			return rc;
 		return gdfo__error(GDFO_EINTERNAL, "gdfo_space_apply: the plan's graph does not validate (a bug): %s",
 				   gdfo_last_error());
 	}
@@ -514,16 +516,17 @@ static size_t fused_into(const gdfo_space *s, const gdfo_graph *t, int64_t id, i
 }
 
 /* The policy t's priorities follow: keep when they are the input's. */
-static int32_t project_policy(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t)
+static int project_policy(int32_t *out, const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t)
 {
 	int32_t *rank = gdfo__malloc((t->n + 1) * sizeof(*rank)), choice = 0;
 	double *work = gdfo__malloc((t->n + 1) * sizeof(*work));
 	size_t i, same_input = 0, zero = 0, cp = 0;
+	int rc = 0;
 
 	if (!rank || !work) {
 		free(rank);
 		free(work);
-		return 0;
+		return GDFO_ENOMEM;
 	}
 	for (i = 0; i < t->n; i++) {
 		size_t si = gdfo__graph_index(s->graph, t->stages[i].id);
@@ -531,7 +534,7 @@ static int32_t project_policy(const gdfo_space *s, const gdfo__decision *d, cons
 		same_input += si != (size_t)-1 && s->graph->stages[si].knobs.priority == t->stages[i].knobs.priority;
 		zero += t->stages[i].knobs.priority == 0;
 	}
-	if (same_input < t->n && !gdfo__critical_path_ranks(rank, NULL, t, work)) {
+	if (same_input < t->n && !(rc = gdfo__critical_path_ranks(rank, NULL, t, work))) {
 		for (i = 0; i < t->n; i++)
 			cp += rank[i] == t->stages[i].knobs.priority;
 		/* Most stages as the policy would set them: that policy. */
@@ -542,7 +545,8 @@ static int32_t project_policy(const gdfo_space *s, const gdfo__decision *d, cons
 	}
 	free(rank);
 	free(work);
-	return choice;
+	*out = choice;
+	return rc;
 }
 
 static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_graph *t, int64_t *ids)
@@ -624,7 +628,7 @@ static int32_t project(const gdfo_space *s, const gdfo__decision *d, const gdfo_
 				       t->knobs.memory_per_executor_bytes <= 0
 			       ? 0 : nearest(s, d, t->knobs.memory_per_executor_bytes);
 	case GDFO_DECISION_PRIORITY_POLICY:
-		return project_policy(s, d, t);
+		return 0; /* gdfo_space_point_of: project_policy */
 	default:
 		return 0;
 	}
@@ -744,6 +748,11 @@ int gdfo_space_point_of(int32_t *point, size_t n, const gdfo_space *s, const gdf
 	for (i = 0; i < n; i++) {
 		point[i] = project(s, &s->d[i], graph, ids);
 		structural |= s->d[i].kind <= GDFO_DECISION_FUSE;
+		if (s->d[i].kind == GDFO_DECISION_PRIORITY_POLICY && (rc = project_policy(&point[i], s, &s->d[i], graph))) {
+			free(ids);
+			memset(point, 0, n * sizeof(*point));
+			return rc;
+		}
 	}
 	free(ids);
 	if (structural && (rc = settle_structure(point, n, s, graph))) {

@@ -42,6 +42,10 @@ def calls(tmp, data_dir):
                               "--cluster", os.path.join(ex, "clusters", "dataproc-8x16.json"),
                               "-o", "{out}", retail]))
     c.append(("optimize --explain", ["optimize", "--explain", retail]))
+    c.append(("space", ["space", retail]))
+    c.append(("space --json", ["space", "--json", retail]))
+    c.append(("space --apply", ["space", "--apply", "2,1,6,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0", retail]))
+    c.append(("space --point-of", ["space", "--point-of", os.path.join(good, "plan.json"), retail]))
     c.append(("inspect", ["inspect", retail]))
     c.append(("inspect --json", ["inspect", "--json", retail]))
     c.append(("simulate pipeline", ["simulate", "--pipeline", retail, "--runs", "2", "--noise", "0.1"]))
