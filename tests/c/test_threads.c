@@ -1,6 +1,7 @@
 /*
  * Concurrency stress: threads plan (rules), simulate, extract features,
- * run the encoder forward and read event logs on shared read-only inputs
+ * run the encoder forward, read event logs and apply points of a shared
+ * decision space (and find them again) on shared read-only inputs
  * at the same time; every thread's result must equal the single-threaded
  * one. Run under ThreadSanitizer by `make tsan`.
  */
@@ -14,11 +15,13 @@
 #include "testutil.h"
 
 #define THREADS 4
-#define ROUNDS 3
+#define ROUNDS 5
 
 static gdfo_graph *graph;      /* shared, read only */
 static gdfo_nn_encoder *enc;   /* shared, read only during forwards */
-static char *want_plan, *want_sim, *want_log;
+static gdfo_space *space;     /* shared, read only */
+static int32_t *space_point;
+static char *want_plan, *want_sim, *want_log, *want_space;
 static float *want_feat, *want_emb;
 static size_t n_stages;
 static char log_path[4096];
@@ -50,6 +53,27 @@ static char *sim_text(void)
 	if (!gdfo_sim_run_graph(&r, sim, graph, &o))
 		gdfo_sim_result_to_json(&s, sim);
 	gdfo_sim_free(sim);
+	return s;
+}
+
+/* A sampled point of the shared space applied, and found again by point_of. */
+static char *space_text(void)
+{
+	size_t dim = gdfo_space_dim(space);
+	int32_t *q = calloc(dim + 1, sizeof(*q));
+	gdfo_plan *p;
+	char *s = NULL;
+
+	if (!q || gdfo_space_apply(&p, space, space_point, dim, "threads")) {
+		free(q);
+		return NULL;
+	}
+	if (gdfo_space_point_of(q, dim, space, gdfo_plan_graph(p)) || gdfo_plan_to_json(&s, p))
+		s = NULL;
+	if (s && memcmp(q, space_point, dim * sizeof(*q)) != 0)
+		s[0] = '!'; /* point_of found another point: differs from want */
+	gdfo_plan_free(p);
+	free(q);
 	return s;
 }
 
@@ -105,7 +129,7 @@ static void *worker(void *arg)
 	int r, bad = 0;
 
 	for (r = 0; r < ROUNDS; r++) {
-		switch ((k + (size_t)r) % 4) {
+		switch ((k + (size_t)r) % 5) {
 		case 0: bad += !same(plan_text(), want_plan); break;
 		case 1: bad += !same(sim_text(), want_sim); break;
 		case 2:
@@ -114,6 +138,7 @@ static void *worker(void *arg)
 			bad += forward(emb, want_feat) != 0 || memcmp(emb, want_emb, n_stages * d * sizeof(float)) != 0;
 			break;
 		case 3: bad += log_path[0] && !same(log_text(), want_log); break;
+		case 4: bad += !same(space_text(), want_space); break;
 		}
 	}
 	free(feat);
@@ -133,6 +158,14 @@ START_TEST(concurrent_readers_of_shared_inputs_agree)
 	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
 	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
 	snprintf(log_path, sizeof(log_path), "%s/spark-events/dr-elephant/event_log_1", tu_shared_data());
+	ck_assert_int_eq(gdfo_space_create(&space, graph, NULL), 0);
+	space_point = calloc(gdfo_space_dim(space) + 1, sizeof(*space_point));
+	{
+		uint64_t rng = 42;
+		ck_assert_int_eq(gdfo_space_sample(space_point, gdfo_space_dim(space), space, &rng), 0);
+	}
+	want_space = space_text();
+	ck_assert_ptr_nonnull(want_space);
 	want_plan = plan_text();
 	want_sim = sim_text();
 	ck_assert_ptr_nonnull(want_plan);
@@ -155,6 +188,9 @@ START_TEST(concurrent_readers_of_shared_inputs_agree)
 	gdfo_free(want_plan);
 	gdfo_free(want_sim);
 	gdfo_free(want_log);
+	gdfo_free(want_space);
+	free(space_point);
+	gdfo_space_free(space);
 	free(want_feat);
 	free(want_emb);
 	gdfo_nn_free(enc);
