@@ -38,16 +38,17 @@ def add_regret(records):
 
 def table(rows, title):
     out = [title]
-    out.append("%-11s %4s %9s %9s %9s %8s %8s %8s %7s %6s %9s %9s" % (
-        "method", "n", "lat mean", "lat med", "lat p90", "R mean", "R med", "regret", "beats", "runs",
+    out.append("%-11s %4s %9s %9s %9s %9s %8s %8s %8s %7s %6s %9s %9s" % (
+        "method", "n", "lat mean", "lat med", "lat p90", "cost med", "R mean", "R med", "regret", "beats", "runs",
         "ms/plan", "ms/trial"))
     for m, rs in rows:
         if not rs:
             continue
         lat = [r["latency_change"] for r in rs]
         rew = [r["reward"] for r in rs]
-        out.append("%-11s %4d %+8.1f%% %+8.1f%% %+8.1f%% %8.3f %8.3f %8.3f %6.0f%% %6.0f %9.2f %9.3f" % (
+        out.append("%-11s %4d %+8.1f%% %+8.1f%% %+8.1f%% %+8.1f%% %8.3f %8.3f %8.3f %6.0f%% %6.0f %9.2f %9.3f" % (
             m, len(rs), 100 * statistics.mean(lat), 100 * statistics.median(lat), 100 * pct(lat, 0.9),
+            100 * statistics.median(r["cost_change"] for r in rs),
             statistics.mean(rew), statistics.median(rew), statistics.mean(r["regret"] for r in rs),
             100.0 * sum(1 for x in rew if x > 0) / len(rew), statistics.median(r["judge_runs"] for r in rs),
             statistics.median(r["optimizer_ms_per_decision"] for r in rs),
@@ -162,15 +163,17 @@ def report(records, drift, front, results_dir, figdir, elapsed, tpe_secs, quick=
         print(table([(m, [r for r in records if r["method"] == m and r["objective"] == o]) for m in methods],
                     "objective: %s" % o))
     fams = sorted({r["family"] for r in records})
-    print()
-    print("mean reward by family (all objectives)")
-    print("%-11s" % "method" + "".join(" %13s" % f[:13] for f in fams))
-    for m in methods:
-        cells = []
-        for f in fams:
-            rew = [r["reward"] for r in records if r["method"] == m and r["family"] == f]
-            cells.append(" %13s" % ("%.3f" % statistics.mean(rew) if rew else "-"))
-        print("%-11s" % m + "".join(cells))
+    for o in [None] + sorted({r["objective"] for r in records}):
+        print()
+        print("mean reward by family (%s)" % ("all objectives" if o is None else "objective: " + o))
+        print("%-11s" % "method" + "".join(" %13s" % f[:13] for f in fams))
+        for m in methods:
+            cells = []
+            for f in fams:
+                rew = [r["reward"] for r in records if r["method"] == m and r["family"] == f and
+                       (o is None or r["objective"] == o)]
+                cells.append(" %13s" % ("%.3f" % statistics.mean(rew) if rew else "-"))
+            print("%-11s" % m + "".join(cells))
     if drift:
         print()
         print(drift_table(drift))
