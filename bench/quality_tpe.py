@@ -12,12 +12,15 @@ ingested log). One JSON line per pipeline x objective x budget:
   {"bench": "quality", "method": "tpe-10", "pipeline": ..., "family": ...,
    "split": ..., "objective": ..., "latency_change": rel, "throughput_change":
    rel, "cost_change": rel, "reward": R, "success": 0|1, "judge_runs": n,
-   "optimizer_ms_per_decision": ms, "point": [...], "dim": d}
+   "optimizer_ms_per_decision": ms, "optimizer_cpu_ms_per_decision": ms,
+   "point": [...], "dim": d, "wall_s": s}
 
 for the best trial by reward (the first of equals); changes are relative
 to the judge's baseline, the input's own runs. optimizer_ms_per_decision
 is Optuna's own time per trial, ask plus tell, without applying the point
-or judging it.
+or judging it (wall clock; optimizer_cpu_ms_per_decision the same in
+process CPU time, which a loaded machine does not inflate); wall_s the study's time to that budget, everything included
+(not the judge that measures the input's SLO baseline).
 
 One study per pipeline x objective is run to the largest budget: a TPE
 study of budget b is, trial for trial, the first b trials of a longer one
@@ -166,22 +169,25 @@ class Study:
             self.dists[name] = optuna.distributions.CategoricalDistribution(d.legal)
         self.study = optuna.create_study(direction="maximize",
                                          sampler=optuna.samplers.TPESampler(seed=seed))
-        self.optimizer_s = 0.0
+        self.optimizer_s = 0.0      # wall clock
+        self.optimizer_cpu_s = 0.0  # this process's CPU: unaffected by a loaded machine
         self.trials = 0
 
     def ask(self):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         trial = self.study.ask(self.dists)
         self.optimizer_s += time.perf_counter() - t
+        self.optimizer_cpu_s += time.process_time() - c
         return trial, {n: trial.params[n] for n in self.names}
 
     def tell(self, trial, value):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         if value is None:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:
             self.study.tell(trial, value)
         self.optimizer_s += time.perf_counter() - t
+        self.optimizer_cpu_s += time.process_time() - c
         self.trials += 1
 
 
@@ -221,7 +227,7 @@ def tpe_pipeline(entry, suite, objective_name, budgets, seed, graph, telemetry, 
             gdfo.Judge(graph, objective=objective, cluster=cluster, telemetry=telemetry, **js) as judge:
         base = judge.baseline
         study = Study(space, seed)
-        best, marks = None, {}
+        best, marks, t0 = None, {}, time.perf_counter()
         for k in range(1, max(budgets) + 1):
             trial, params = study.ask()
             point = [params[n] for n in study.names]
@@ -235,9 +241,10 @@ def tpe_pipeline(entry, suite, objective_name, budgets, seed, graph, telemetry, 
                 if best is None or r.reward > best[0].reward:
                     best = (r, o, point)
             if k in budgets:
-                marks[k] = (best, study.optimizer_s, study.trials, judge.count)
+                marks[k] = (best, study.optimizer_s, study.optimizer_cpu_s, study.trials,
+                            judge.count, time.perf_counter() - t0)
         for b in sorted(budgets):
-            found, opt_s, trials, runs = marks[b]
+            found, opt_s, opt_cpu_s, trials, runs, wall_s = marks[b]
             if found is None:
                 sys.stderr.write("  %s, %s: no trial of tpe-%d could be judged\n"
                                  % (entry["name"], objective_name, b))
@@ -251,7 +258,8 @@ def tpe_pipeline(entry, suite, objective_name, budgets, seed, graph, telemetry, 
                   "cost_change": rel(o.cost, base.cost), "reward": r.reward,
                   "success": 1 if o.success else 0, "judge_runs": runs,
                   "optimizer_ms_per_decision": 1000.0 * opt_s / max(trials, 1),
-                  "point": point, "dim": space.dim})
+                  "optimizer_cpu_ms_per_decision": 1000.0 * opt_cpu_s / max(trials, 1),
+                  "point": point, "dim": space.dim, "wall_s": wall_s})
 
 
 # ------------------------------------------------------------------ drift
@@ -295,6 +303,26 @@ def drift(suite, scenarios, seed, tmp, emit, progress):
                           "cost": o.cost, "success": 1 if o.success else 0, "judge_runs": runs,
                           "remapped": remapped})
             progress("drift %s %s: %d steps" % (sc["name"], method, sc["steps"]))
+
+
+def summarize(path, progress):
+    """Per method: records, share with R > 0, median R, Optuna's median ms per
+    trial (wall and CPU), the studies' total wall time."""
+    def median(xs):
+        xs = sorted(xs)
+        return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+    with open(path, encoding="utf-8") as f:
+        recs = [json.loads(line) for line in f if line.strip()]
+    for m in sorted({r["method"] for r in recs if r["bench"] == "quality"},
+                    key=lambda m: int(m.split("-")[1])):
+        rs = [r for r in recs if r.get("method") == m]
+        progress("%s: %d records, R > 0 on %d, median R %.3f; Optuna per trial: median %.1f ms "
+                 "wall, %.1f ms CPU; studies' wall time to this budget %.1f s"
+                 % (m, len(rs), sum(r["reward"] > 0 for r in rs), median([r["reward"] for r in rs]),
+                    median([r["optimizer_ms_per_decision"] for r in rs]),
+                    median([r["optimizer_cpu_ms_per_decision"] for r in rs]),
+                    sum(r["wall_s"] for r in rs)))
 
 
 # ------------------------------------------------------------------ main
@@ -359,6 +387,7 @@ def main():
                     telemetry.close()
         if scenarios:
             drift(suite, scenarios, args.seed, tmp, emit, progress)
+    summarize(args.out, progress)
     progress("done: %s" % args.out)
 
 
