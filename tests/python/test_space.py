@@ -399,3 +399,15 @@ def test_judge_calibrated_to_telemetry():
             with gdfo.Space(g) as s, s.apply(s.sample(1)) as plan:
                 r, o = cal.judge(plan)
                 assert cal.count == 1 and o.latency_ms > 0
+
+
+def test_typed():
+    import typing
+    for fn in (gdfo.Space.__init__, gdfo.Space.from_json, gdfo.Space.sample, gdfo.Space.neighbours,
+               gdfo.Space.check, gdfo.Space.apply, gdfo.Space.point_of, gdfo.Space.to_json,
+               gdfo.Judge.__init__, gdfo.Judge.judge, gdfo.reward):
+        hints = typing.get_type_hints(fn)
+        assert "return" in hints, fn.__qualname__
+    assert typing.get_type_hints(gdfo.Space.apply)["return"] is gdfo.Plan
+    assert typing.get_type_hints(gdfo.reward)["return"] is gdfo.Reward
+    assert typing.get_type_hints(gdfo.Judge.__init__)["objective"] == typing.Optional[gdfo.Objective]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import operator
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Union
 
 from . import _lib, _sim_cluster
 from ._handle import Handle, Text, require, take_string, to_bytes
@@ -192,7 +192,7 @@ class Space(Handle):
         with self._read() as s:
             check(_lib.space_check(s, arr, len(arr)))
 
-    def sample(self, rng: Any = 1) -> Point:
+    def sample(self, rng: Union[int, "RngState"] = 1) -> Point:
         """A point drawn uniformly: each decision's choice among its legal ones.
 
         rng is an RngState (advanced, so successive calls give successive
