@@ -24,7 +24,8 @@ from .errors import check, check_read
 #: file, the text of one (str or bytes starting with "{"), or a dict of it.
 ClusterLike = Union[str, bytes, os.PathLike, Mapping]
 
-# Bytes reserved for the struct; gdfo_sim_cluster is about 260 today.
+# Bytes reserved for the struct; gdfo_sim_cluster is 240 today (tests/python/test_layout.py
+# checks that it fits).
 _BUFFER_BYTES = 4096
 
 
