@@ -10,7 +10,8 @@ then as the system's libgdfo.so.0.2 (see gdfo._lib). Failures raise GdfoError
 with .status, .status_name and the library's one-line message (a file that
 does not exist: GdfoFileNotFoundError, also a FileNotFoundError). Objects that
 own library memory (Graph, Telemetry, Plan, Profile, EventLog) are context
-managers; close() frees them early and is safe to call twice. Graph, Plan,
+managers; close() frees them early and is safe to call twice (as are Space and Judge,
+the decision space and the benchmark's judge). Graph, Plan,
 Telemetry and Profile iterate over copies of their stages or changes.
 """
 from typing import Tuple
@@ -26,6 +27,8 @@ from .plan import Change, Plan, Prediction
 from .profile import Profile, ProfileStage
 from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
+from .space import Choice, Decision, RngState, Space
+from .judge import Judge, Objective, Outcome, Reward, reward
 
 from ._version import __version__
 
@@ -52,7 +55,9 @@ __all__ = [
     "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
-    "optimize_rules", "default_rules_options", "EventLog", "ExecutorEvent", "ingest_summary",
+    "optimize_rules", "default_rules_options",
+    "Space", "Decision", "Choice", "RngState", "Judge", "Objective", "Outcome", "Reward", "reward",
+    "EventLog", "ExecutorEvent", "ingest_summary",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",

@@ -551,3 +551,134 @@ eventlog_executor_event_count = _declare("gdfo_eventlog_executor_event_count", c
 #                                     size_t index);
 eventlog_executor_event_at = _declare("gdfo_eventlog_executor_event_at", c_int,
                                       [P(ExecutorEvent), c_void_p, c_size_t])
+
+# ------------------------------------------------------------- objective.h
+
+GDFO_OBJECTIVE_VERSION = 1
+
+
+class Objective(Structure):
+    _fields_ = [("version", c_uint32), ("throughput_weight", c_double),
+                ("latency_weight", c_double), ("cost_weight", c_double), ("slo_ms", c_double),
+                ("cost_ceiling", c_double), ("failure_penalty", c_double)]
+
+
+# int gdfo_objective_init(gdfo_objective *out, unsigned int version);
+objective_init = _declare("gdfo_objective_init", c_int, [P(Objective), ctypes.c_uint])
+# int gdfo_objective_validate(const gdfo_objective *objective);
+objective_validate = _declare("gdfo_objective_validate", c_int, [P(Objective)])
+
+# ---------------------------------------------------------------- reward.h
+
+GDFO_OUTCOME_VERSION = GDFO_REWARD_VERSION = 1
+
+
+class Outcome(Structure):
+    _fields_ = [("version", c_uint32), ("success", c_int32), ("latency_ms", c_double),
+                ("throughput", c_double), ("cost", c_double)]
+
+
+class Reward(Structure):
+    _fields_ = [("version", c_uint32), ("penalized", c_int32), ("reward", c_double),
+                ("throughput_gain", c_double), ("latency_increase", c_double),
+                ("cost_overhead", c_double), ("penalty", c_double), ("failed", c_int32),
+                ("slo_missed", c_int32), ("over_budget", c_int32), ("reserved", c_int32)]
+
+
+# int gdfo_outcome_init(gdfo_outcome *out, unsigned int version);
+outcome_init = _declare("gdfo_outcome_init", c_int, [P(Outcome), ctypes.c_uint])
+# int gdfo_reward_compute(gdfo_reward *out, const gdfo_outcome *run, const gdfo_outcome *baseline,
+#                         const gdfo_objective *objective);
+reward_compute = _declare("gdfo_reward_compute", c_int,
+                          [P(Reward), P(Outcome), P(Outcome), P(Objective)])
+
+# ------------------------------------------------- sim.h (the cluster only)
+
+# The simulator's cluster model crosses as an opaque, 8-byte-aligned buffer
+# (gdfo/_sim_cluster.py) until the binding has a class for it; only its
+# first uint32, the version, is set here.
+GDFO_SIM_CLUSTER_VERSION = 1
+
+# int gdfo_sim_cluster_from_json(gdfo_sim_cluster *out, const char *json, size_t len);
+sim_cluster_from_json = _declare("gdfo_sim_cluster_from_json", c_int, [c_void_p, c_char_p, c_size_t])
+# int gdfo_sim_cluster_load(gdfo_sim_cluster *out, const char *path);
+sim_cluster_load = _declare("gdfo_sim_cluster_load", c_int, [c_void_p, c_char_p])
+
+# ----------------------------------------------------------------- space.h
+
+GDFO_SPACE_OPTIONS_VERSION = GDFO_DECISION_VERSION = 1
+
+
+class SpaceOptions(Structure):
+    _fields_ = [("version", c_uint32), ("structural", c_int32), ("reorder_joins", c_int32),
+                ("stage_knobs", c_int32), ("priorities", c_int32), ("resources", c_int32),
+                ("max_executors", c_int32), ("broadcast_max_bytes", c_double),
+                ("cluster", c_void_p)]
+
+
+class Decision(Structure):
+    _fields_ = [("version", c_uint32), ("kind", c_int32), ("stage_id", c_int64),
+                ("name", c_char_p), ("n_choices", c_size_t), ("n_legal", c_size_t)]
+
+
+# int gdfo_space_options_init(gdfo_space_options *opts, unsigned int version);
+space_options_init = _declare("gdfo_space_options_init", c_int, [P(SpaceOptions), ctypes.c_uint])
+# int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_space_options *opts);
+space_create = _declare("gdfo_space_create", c_int, [handle_p, c_void_p, P(SpaceOptions)])
+# void gdfo_space_free(gdfo_space *space);
+space_free = _declare("gdfo_space_free", None, [c_void_p])
+# const gdfo_graph *gdfo_space_graph(const gdfo_space *space);
+space_graph = _declare("gdfo_space_graph", c_void_p, [c_void_p])
+# size_t gdfo_space_dim(const gdfo_space *space);
+space_dim = _declare("gdfo_space_dim", c_size_t, [c_void_p])
+# int gdfo_space_decision_at(gdfo_decision *out, const gdfo_space *space, size_t index);
+space_decision_at = _declare("gdfo_space_decision_at", c_int, [P(Decision), c_void_p, c_size_t])
+# int gdfo_space_choice(int64_t *value, const char **label, int *legal, const gdfo_space *space,
+#                       size_t d, size_t c);
+space_choice = _declare("gdfo_space_choice", c_int,
+                        [P(c_int64), P(c_char_p), P(c_int), c_void_p, c_size_t, c_size_t])
+# int gdfo_space_check(const gdfo_space *space, const int32_t *point, size_t n);
+space_check = _declare("gdfo_space_check", c_int, [c_void_p, P(c_int32), c_size_t])
+# int gdfo_space_sample(int32_t *point, size_t n, const gdfo_space *space, uint64_t *rng);
+space_sample = _declare("gdfo_space_sample", c_int, [P(c_int32), c_size_t, c_void_p, P(c_uint64)])
+# int gdfo_space_neighbours(int32_t *out, size_t capacity, size_t *count, const gdfo_space *space,
+#                           const int32_t *point, size_t n);
+space_neighbours = _declare("gdfo_space_neighbours", c_int,
+                            [P(c_int32), c_size_t, P(c_size_t), c_void_p, P(c_int32), c_size_t])
+# int gdfo_space_apply(gdfo_plan **out, const gdfo_space *space, const int32_t *point, size_t n,
+#                      const char *source);
+space_apply = _declare("gdfo_space_apply", c_int, [handle_p, c_void_p, P(c_int32), c_size_t, c_char_p])
+# int gdfo_space_point_of(int32_t *point, size_t n, const gdfo_space *space, const gdfo_graph *graph);
+space_point_of = _declare("gdfo_space_point_of", c_int, [P(c_int32), c_size_t, c_void_p, c_void_p])
+# int gdfo_space_to_json(char **out, const gdfo_space *space);
+space_to_json = _declare("gdfo_space_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_space_from_json(gdfo_space **out, const gdfo_graph *graph, const char *json, size_t len);
+space_from_json = _declare("gdfo_space_from_json", c_int, [handle_p, c_void_p, c_char_p, c_size_t])
+# const char *gdfo_decision_kind_name(int kind);
+decision_kind_name = _declare("gdfo_decision_kind_name", c_char_p, [c_int])
+
+# ----------------------------------------------------------------- judge.h
+
+GDFO_JUDGE_OPTIONS_VERSION = 1
+
+
+class JudgeOptions(Structure):
+    _fields_ = [("version", c_uint32), ("runs", c_int32), ("seed", c_uint64),
+                ("noise_sigma", c_double), ("straggler_prob", c_double),
+                ("straggler_factor", c_double), ("objective", c_void_p), ("cluster", c_void_p),
+                ("telemetry", c_void_p)]
+
+
+# int gdfo_judge_options_init(gdfo_judge_options *opts, unsigned int version);
+judge_options_init = _declare("gdfo_judge_options_init", c_int, [P(JudgeOptions), ctypes.c_uint])
+# int gdfo_judge_create(gdfo_judge **out, const gdfo_graph *input, const gdfo_judge_options *opts);
+judge_create = _declare("gdfo_judge_create", c_int, [handle_p, c_void_p, P(JudgeOptions)])
+# void gdfo_judge_free(gdfo_judge *judge);
+judge_free = _declare("gdfo_judge_free", None, [c_void_p])
+# int gdfo_judge_baseline(gdfo_outcome *out, const gdfo_judge *judge);
+judge_baseline = _declare("gdfo_judge_baseline", c_int, [P(Outcome), c_void_p])
+# int gdfo_judge_graph(gdfo_reward *reward, gdfo_outcome *outcome, gdfo_judge *judge,
+#                      const gdfo_graph *graph);
+judge_graph = _declare("gdfo_judge_graph", c_int, [P(Reward), P(Outcome), c_void_p, c_void_p])
+# uint64_t gdfo_judge_count(const gdfo_judge *judge);
+judge_count = _declare("gdfo_judge_count", c_uint64, [c_void_p])
