@@ -93,7 +93,7 @@ def main():
         "drift": [
             {"name": "volume-x10", "family": "retail-etl", "seed": 201, "steps": 12, "shift": 6,
              "scale_bytes": 2e10, "after": {"scale_factor": 10}, "objective": "balanced"},
-            {"name": "skew-shift", "family": "tpch", "seed": 202, "steps": 12, "shift": 6,
+            {"name": "skew-shift", "family": "tpch", "seed": 204, "steps": 12, "shift": 6,
              "scale_bytes": 5e10, "after": {"skew_shift": 0.5}, "objective": "balanced"},
             {"name": "new-column", "family": "tpcds", "seed": 203, "steps": 12, "shift": 6,
              "scale_bytes": 5e10, "after": {"column_run": 6}, "objective": "balanced"},

@@ -16,7 +16,7 @@ pytest.importorskip("optuna", reason="Optuna is a bench dependency (bash .ci/dep
 
 QUALITY = {"bench", "method", "pipeline", "family", "split", "objective", "latency_change",
            "throughput_change", "cost_change", "reward", "success", "judge_runs",
-           "optimizer_ms_per_decision", "point"}
+           "optimizer_ms_per_decision", "optimizer_ms_per_trial", "point"}
 DRIFT = {"bench", "method", "scenario", "step", "reward", "latency_ms", "cost", "success",
          "judge_runs"}
 
@@ -41,11 +41,7 @@ def test_records(records):
     for r in quality:
         assert QUALITY <= set(r), r
         assert r["method"] in ("tpe-3", "tpe-5") and r["judge_runs"] == int(r["method"][4:])
-        assert r["optimizer_ms_per_decision"] > 0 and r["success"] in (0, 1)
-    by = {(r["pipeline"], r["objective"], r["method"]): r["reward"] for r in quality}
-    for (p, o, m), rew in by.items():
-        if m == "tpe-5":        # tpe-3 is the first 3 trials of the same study
-            assert rew >= by[(p, o, "tpe-3")]
+        assert r["optimizer_ms_per_trial"] > 0 and r["success"] in (0, 1)
     assert len(drift) == 2 * 4
     assert {r["method"] for r in drift} == {"tpe-continuing", "tpe-restart"}
     for r in drift:
@@ -61,7 +57,7 @@ def test_a_record_is_the_judge_s_verdict(records):
              and x["objective"] == "balanced" and x["method"] == "tpe-5")
     with gdfo.Graph.load(os.path.join(ROOT, "examples", "pipelines", "retail_etl.json")) as g, \
             gdfo.Space(g) as s, s.apply(r["point"], "tpe") as plan, \
-            gdfo.Judge(g, objective=gdfo.Objective(1, 1, 1)) as j:
+            gdfo.Judge(g, objective=gdfo.Objective(1, 1, 1), runs=3, seed=1000003) as j:
         reward, outcome = j.judge(plan)
         assert reward.reward == pytest.approx(r["reward"], rel=1e-12)
         assert outcome.latency_ms / j.baseline.latency_ms - 1 == pytest.approx(r["latency_change"])

@@ -63,7 +63,7 @@ def test_decisions_describe_the_space(space):
         assert d.index == i and d.name
         assert d.choices[0].label == "keep" and d.choices[0].legal and d.choices[0].value == 0
         assert d.legal[0] == 0 and len(d.legal) >= 1
-        assert (d.stage_id is None) == (d.kind in ("executors", "cores", "memory"))
+        assert (d.stage_id is None) == (d.kind in ("executors", "cores", "memory", "priority_policy"))
     assert space.decisions == ds          # copies, equal each time
     ds[0].choices.clear()
     assert space.decisions[0].choices

@@ -611,8 +611,8 @@ GDFO_SPACE_OPTIONS_VERSION = GDFO_DECISION_VERSION = 1
 
 class SpaceOptions(Structure):
     _fields_ = [("version", c_uint32), ("structural", c_int32), ("reorder_joins", c_int32),
-                ("stage_knobs", c_int32), ("priorities", c_int32), ("resources", c_int32),
-                ("max_executors", c_int32), ("broadcast_max_bytes", c_double),
+                ("stage_knobs", c_int32), ("priorities", c_int32), ("stage_priorities", c_int32),
+                ("resources", c_int32), ("max_executors", c_int32), ("broadcast_max_bytes", c_double),
                 ("cluster", c_void_p)]
 
 

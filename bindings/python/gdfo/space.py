@@ -85,7 +85,7 @@ class Space(Handle):
     def __init__(self, graph: Graph, cluster: Optional[_sim_cluster.ClusterLike] = None,
                  structural: bool = True, reorder_joins: bool = True, stage_knobs: bool = True,
                  priorities: bool = True, resources: bool = True, max_executors: int = 0,
-                 broadcast_max_bytes: float = 0) -> None:
+                 broadcast_max_bytes: float = 0, stage_priorities: bool = False) -> None:
         Handle.__init__(self, None)
         require(graph, Graph, "graph")
         o = _lib.SpaceOptions()
@@ -94,6 +94,7 @@ class Space(Handle):
         o.reorder_joins = _switch(reorder_joins, "reorder_joins")
         o.stage_knobs = _switch(stage_knobs, "stage_knobs")
         o.priorities = _switch(priorities, "priorities")
+        o.stage_priorities = _switch(stage_priorities, "stage_priorities")
         o.resources = _switch(resources, "resources")
         if isinstance(max_executors, bool) or not isinstance(max_executors, int):
             raise TypeError("max_executors must be an int, not %s" % type(max_executors).__name__)
