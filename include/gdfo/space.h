@@ -20,7 +20,9 @@
  * the order in which a point is applied.
  *
  * Structural choices are requests checked when applied: they were legal
- * on the input graph, but an earlier structural choice of the same point
+ * on the input graph (fusions: on the input, or on the input with every
+ * filter pushed down, which can create a chain), but an earlier structural
+ * choice of the same point
  * may make one illegal or empty (a filter pushed one step less leaves the
  * next join out of its reach). Such a choice is skipped and the plan says
  * so in a note (gdfo_plan_note_at); the plan is always a valid graph.
@@ -159,8 +161,10 @@ GDFO_API int gdfo_space_sample(int32_t *point, size_t n, const gdfo_space *space
 
 /*
  * The neighbours of point: each differs from it in one decision moved one
- * step to the previous or next legal choice of that decision's list
- * (grids are ordered; choice 0, keep, is the first). Writes up to
+ * step: for ordered decisions (steps, sizes, counts) to the nearest legal
+ * choice below and above on a log scale where keep sits at the input's own
+ * value; for categorical ones (join strategy, cache level, priority
+ * policy) to every other legal choice. Writes up to
  * capacity points, each of dim entries, one after another into out, and
  * the number of neighbours there are into *count (out may be NULL with
  * capacity 0 to count them). Errors: GDFO_EINVAL (NULL, a bad point).

@@ -85,9 +85,33 @@ int gdfo_judge_create(gdfo_judge **out, const gdfo_graph *input, const gdfo_judg
 		goto fail;
 	}
 	gdfo_sim_options_init(&j->so, GDFO_SIM_OPTIONS_VERSION);
-	if (o.telemetry && (rc = gdfo_sim_calibrate(NULL, j->sim, input, o.telemetry, &j->so))) {
-		rc = gdfo__error_prefix(rc, "gdfo_judge_create: calibrating to the telemetry");
-		goto fail;
+	if (o.telemetry) {
+		gdfo_sim_calibration cal = {.version = GDFO_SIM_CALIBRATION_VERSION};
+		uint64_t tfp, gfp;
+		rc = gdfo_sim_calibrate(&cal, j->sim, input, o.telemetry, &j->so);
+		if (rc == GDFO_ENOTFOUND) {
+			/* no record names a stage here and there is no run latency */
+			cal.stages_calibrated = 0;
+			cal.records_unmatched = (int32_t)gdfo_telemetry_stage_count(o.telemetry);
+		} else if (rc) {
+			rc = gdfo__error_prefix(rc, "gdfo_judge_create: calibrating to the telemetry");
+			goto fail;
+		}
+		/* Telemetry of another pipeline: none of its records names a stage here. */
+		if (gdfo_telemetry_stage_count(o.telemetry) > 0 && cal.stages_calibrated == 0 &&
+		    cal.records_unmatched > 0) {
+			int has_fp = gdfo_telemetry_fingerprint(&tfp, o.telemetry) == 0;
+			if ((rc = gdfo_graph_fingerprint(&gfp, input)))
+				goto fail;
+			if (has_fp && tfp != gfp)
+				rc = gdfo__error(GDFO_EINVAL, "gdfo_judge_create: telemetry of another pipeline: its pipeline fingerprint is %016llx, pipeline '%s' has %016llx, and none of its %d stage records matches a stage",
+						 (unsigned long long)tfp, gdfo_graph_name(input), (unsigned long long)gfp,
+						 (int)cal.records_unmatched);
+			else
+				rc = gdfo__error(GDFO_EINVAL, "gdfo_judge_create: telemetry of another pipeline: none of its %d stage records matches a stage of pipeline '%s'",
+						 (int)cal.records_unmatched, gdfo_graph_name(input));
+			goto fail;
+		}
 	}
 	j->so.runs = o.runs;
 	j->so.seed = o.seed;

@@ -445,17 +445,33 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 				goto nomem;
 			if (st->knobs.partitions > 0 && gdfo__space_choice(d, 0, 0, 1, "engine default"))
 				goto nomem;
-			for (k = 0; k < GDFO__ARRAY_LEN(partition_grid); k++) {
-				/* More tasks than a stage can sensibly schedule: masked. */
-				int legal = st->stats.bytes_in / partition_grid[k] <= GDFO__SPACE_TASKS_MAX;
-				gdfo__fmt_bytes(b, sizeof(b), partition_grid[k]);
-				if (gdfo__space_choice(d, (int64_t)partition_grid[k], 0, legal, "%s per partition", b))
-					goto nomem;
+			{
+				/* Masked: more tasks than a stage can sensibly schedule, or the
+				 * same count on the input as the input's own or an earlier choice. */
+				int32_t seen[GDFO__ARRAY_LEN(partition_grid) + GDFO__ARRAY_LEN(partition_waves)];
+				size_t n_seen = 0, j;
+				for (k = 0; k < GDFO__ARRAY_LEN(partition_grid) + GDFO__ARRAY_LEN(partition_waves); k++) {
+					int waves = k >= GDFO__ARRAY_LEN(partition_grid);
+					int64_t v = waves ? -partition_waves[k - GDFO__ARRAY_LEN(partition_grid)]
+							  : (int64_t)partition_grid[k];
+					int32_t np = gdfo__space_partitions(s, g, st->stats.bytes_in, v);
+					int legal = waves || st->stats.bytes_in / partition_grid[k] <= GDFO__SPACE_TASKS_MAX;
+					legal = legal && np != st->knobs.partitions;
+					for (j = 0; j < n_seen && legal; j++)
+						legal = seen[j] != np;
+					if (legal)
+						seen[n_seen++] = np;
+					if (waves) {
+						rc = gdfo__space_choice(d, v, 0, legal, "%d x the cluster's cores", (int)-v);
+					} else {
+						gdfo__fmt_bytes(b, sizeof(b), partition_grid[k]);
+						rc = gdfo__space_choice(d, v, 0, legal, "%s per partition", b);
+					}
+					if (rc)
+						goto nomem;
+				}
 			}
-			for (k = 0; k < GDFO__ARRAY_LEN(partition_waves); k++)
-				if (gdfo__space_choice(d, -partition_waves[k], 0, 1, "%d x the cluster's cores",
-						       partition_waves[k]))
-					goto nomem;
+			keep_if_useful(s);
 			break;
 		default:
 			break;

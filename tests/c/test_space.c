@@ -456,6 +456,29 @@ START_TEST(judge_is_deterministic_and_fair)
 	ck_assert_int_eq(gdfo_judge_graph(NULL, NULL, j, NULL), GDFO_EINVAL);
 	gdfo_plan_free(plan);
 	gdfo_judge_free(j);
+	/* Telemetry of another pipeline is refused. */
+	{
+		gdfo_telemetry *t;
+		gdfo_stage_telemetry st;
+		gdfo_judge_options jo;
+		gdfo_graph *other = gen(GDFO_GEN_TPCH, 9);
+		uint64_t fp;
+		ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+		ck_assert_int_eq(gdfo_graph_fingerprint(&fp, other), 0);
+		ck_assert_int_eq(gdfo_telemetry_set_fingerprint(t, fp), 0);
+		gdfo_stage_telemetry_init(&st, GDFO_STAGE_TELEMETRY_VERSION);
+		st.stage_id = 987654;
+		st.duration_ms = 1000;
+		snprintf(st.name, sizeof(st.name), "not_a_stage_here");
+		ck_assert_int_eq(gdfo_telemetry_set_stage(t, &st), 0);
+		gdfo_judge_options_init(&jo, GDFO_JUDGE_OPTIONS_VERSION);
+		jo.telemetry = t;
+		ck_assert_int_eq(gdfo_judge_create(&j, g, &jo), GDFO_EINVAL);
+		ck_assert_ptr_null(j);
+		ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "telemetry of another pipeline"));
+		gdfo_telemetry_free(t);
+		gdfo_graph_free(other);
+	}
 	gdfo_graph_free(g);
 }
 END_TEST
