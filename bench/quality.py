@@ -8,7 +8,7 @@ on each, runs the drift scenarios, then writes the report: tables on
 stdout, one JSON object per method x pipeline x objective appended to
 bench/results/latest.jsonl, and the figures under docs/.
 
-Usage: /usr/bin/python3 bench/quality.py [--split eval|train|all] [--quick]
+Usage: /usr/bin/python3 bench/quality.py [--split eval|train] [--quick]
        [--jobs N] [--no-tpe] [--no-drift] [--results DIR] [--figures DIR]
 """
 import argparse
@@ -136,7 +136,7 @@ def drift_entries(scenario):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--suite", default=os.path.join(ROOT, "bench", "quality_suite.json"))
-    ap.add_argument("--split", default="eval", choices=["eval", "train", "all"])
+    ap.add_argument("--split", default="eval", choices=["eval", "train"])
     ap.add_argument("--quick", action="store_true", help="two pipelines, small budgets (make test)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-tpe", action="store_true")
@@ -149,7 +149,7 @@ def main():
         suite = json.load(f)
     budgets = dict(suite["budgets"])
     runs = suite["judge"]["runs"]
-    entries = [e for e in suite["pipelines"] if a.split == "all" or e["split"] == a.split]
+    entries = [e for e in suite["pipelines"] if e["split"] == a.split]
     scenarios = suite["drift"]
     if a.quick:
         entries = entries[:2]
