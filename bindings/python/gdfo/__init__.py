@@ -26,6 +26,7 @@ from .plan import Change, Plan, Prediction
 from .profile import Profile, ProfileStage
 from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
+from .sim import Calibration, SimResult, Simulator, StageResult
 
 from ._version import __version__
 
@@ -52,7 +53,8 @@ __all__ = [
     "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
-    "optimize_rules", "default_rules_options", "EventLog", "ExecutorEvent", "ingest_summary",
+    "optimize_rules", "default_rules_options", "Simulator", "SimResult", "StageResult", "Calibration",
+    "EventLog", "ExecutorEvent", "ingest_summary",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",
