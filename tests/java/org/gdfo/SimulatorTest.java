@@ -94,6 +94,31 @@ class SimulatorTest {
     }
 
     @Test
+    void applicationSettingsAsGraphKnobs() throws Exception {
+        String q72 = TestPaths.EVENTS.resolve("spark-rapids-tools/nds_q72_dataproc_2_2.zstd").toString();
+        assumeTrue(Files.exists(java.nio.file.Path.of(q72)), "shared event logs not present");
+        try (EventLog log = EventLog.read(q72); Graph g = log.graph()) {
+            assertEquals(128L, g.knob("shuffle_partitions"));
+            assertEquals(200L << 20, g.knob("broadcast_threshold_bytes"));
+            assertEquals("on", g.knob("adaptive"));
+            assertEquals("off", g.knob("dynamic_allocation"));
+            assertEquals("on", g.knob("shuffle_reuse"));
+            assertEquals(8L, g.knob("executors"));
+            g.setKnob("shuffle_partitions", 64);
+            g.setKnob("adaptive", "off");
+            assertEquals(64L, g.knob("shuffle_partitions"));
+            assertEquals("off", g.knob("adaptive"));
+            assertEquals(8, g.knobs().executors()); /* the record's fields keep their values */
+            g.setKnobs(new GraphKnobs(4, 16, 40L << 30));
+            assertEquals(64L, g.knob("shuffle_partitions")); /* and the settings keep theirs */
+            assertThrows(GdfoException.class, () -> g.knob("shuffle_partitons"));
+            assertThrows(GdfoException.class, () -> g.setKnob("adaptive", "maybe"));
+            assertThrows(GdfoException.class, () -> g.setKnob("shuffle_partitions", -5));
+            assertThrows(GdfoException.class, () -> g.setKnob("shuffle_partitions", 1.5));
+        }
+    }
+
+    @Test
     void profileAndCalibration() throws Exception {
         assumeTrue(Files.exists(java.nio.file.Path.of(AQE)), "shared event logs not present");
         try (EventLog log = EventLog.read(AQE); Profile prof = log.profile(); Graph g = log.graph();
