@@ -151,14 +151,40 @@ GDFO_API int gdfo_stage_init(gdfo_stage *out, unsigned int version);
 GDFO_API int gdfo_stage_stats_init(gdfo_stage_stats *out, unsigned int version);
 GDFO_API int gdfo_stage_knobs_init(gdfo_stage_knobs *out, unsigned int version);
 
-#define GDFO_GRAPH_KNOBS_VERSION (1 + GDFO__GROWTH)
+/* A setting that is on, off or left to the engine (graph knobs). Append-only. */
+typedef enum gdfo_switch {
+	GDFO_SWITCH_DEFAULT = 0, /* not set: the engine's default */
+	GDFO_SWITCH_OFF = 1,
+	GDFO_SWITCH_ON = 2
+} gdfo_switch;
+#define GDFO_SWITCH_COUNT 3
 
-/* Graph-level knobs: the resource blueprint. 0 = engine default. */
+#define GDFO_GRAPH_KNOBS_VERSION (2 + GDFO__GROWTH)
+
+/*
+ * Graph-level knobs: the resource blueprint and, from version 2, the
+ * engine settings the application ran with (Spark's names in the
+ * comments; gdfo_eventlog_graph reads them from the event log). 0 =
+ * engine default everywhere. The settings are not encoder features.
+ */
 typedef struct gdfo_graph_knobs {
 	uint32_t version;                  /* GDFO_GRAPH_KNOBS_VERSION */
-	int32_t executors;                 /* 0..100000 */
-	int32_t cores_per_executor;        /* 0..1024 */
-	int64_t memory_per_executor_bytes; /* 0 or 64 MiB..16 TiB */
+	int32_t executors;                 /* 0..100000 (spark.executor.instances) */
+	int32_t cores_per_executor;        /* 0..1024 (spark.executor.cores) */
+	int64_t memory_per_executor_bytes; /* 0 or 64 MiB..16 TiB (spark.executor.memory) */
+	/* version 2 */
+	int64_t broadcast_threshold_bytes; /* spark.sql.autoBroadcastJoinThreshold: -1 never
+					      broadcast, 0 engine default (10 MiB), else 1..1 PiB */
+	int32_t shuffle_partitions;        /* spark.sql.shuffle.partitions: 0 (200) or 1..1000000 */
+	int32_t adaptive;                  /* gdfo_switch: spark.sql.adaptive.enabled */
+	int32_t dynamic_allocation;        /* gdfo_switch: spark.dynamicAllocation.enabled */
+	int32_t min_executors;             /* spark.dynamicAllocation.minExecutors, 0..100000 */
+	int32_t max_executors;             /* spark.dynamicAllocation.maxExecutors: 0 (unbounded)
+					      or 1..100000 */
+	int32_t shuffle_reuse;             /* gdfo_switch: ON = every stage's output is written
+					      once (a Spark shuffle) and read by all its consumers,
+					      so no stage is recomputed and caching saves nothing;
+					      set by event-log ingestion (docs/ingest.md) */
 	GDFO__GROWTH_FIELD
 } gdfo_graph_knobs;
 

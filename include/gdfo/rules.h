@@ -41,7 +41,9 @@ typedef struct gdfo_rules_options {
 	int64_t target_partition_bytes; /* bytes per partition; default 128 MiB, >= 1 MiB */
 	int64_t min_partition_bytes;    /* smallest partition when spreading over all cores;
 					   default 1 MiB, > 0 and <= target */
-	int64_t broadcast_max_bytes;    /* largest input to broadcast; default 10 MiB, > 0 */
+	int64_t broadcast_max_bytes;    /* largest input to broadcast, > 0; 0 (default): the
+					   pipeline's knob broadcast_threshold_bytes when set
+					   (-1: broadcast nothing), else 10 MiB */
 	int64_t cache_budget_bytes;     /* memory for cached stages; -1 (default) derives it
 					   as cache_memory_fraction x executors x memory per
 					   executor when the graph knows both (else 0);

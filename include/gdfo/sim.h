@@ -388,7 +388,10 @@ GDFO_API int gdfo_sim_calibration_to_json(char **out, const gdfo_sim *sim);
  * and what was calibrated: on a calibrated handle (gdfo_sim_calibrate) the
  * prediction is the calibrated model's and says so.
  * A run the model expects to fail (an oversized broadcast, a task out of
- * attempts) leaves the corresponding values unknown (-1).
+ * attempts) leaves the corresponding values unknown (-1). A plan predicted
+ * slower than its input, or failing where the input runs, is made high
+ * risk (needs human approval) with a note saying so (docs/rules.md, "Risk
+ * policy").
  * Errors: GDFO_EINVAL (NULL argument, bad option), plus those of
  * gdfo_sim_run_graph. Not thread-safe on one sim; the plan is mutated.
  */

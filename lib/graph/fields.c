@@ -14,7 +14,7 @@
 #define NONE (-1)
 
 #define STAT(n, lo, dv, doc) \
-	{#n, GDFO_FIELD_DOUBLE, offsetof(gdfo_stage_stats, n), lo, DBL_MAX, dv, 0, NONE, NULL, doc, 0, 0}
+	{#n, GDFO_FIELD_DOUBLE, offsetof(gdfo_stage_stats, n), lo, DBL_MAX, dv, 0, NONE, NULL, doc, 0, 0, 0}
 
 static const gdfo__field_desc stage_stats[] = {
 	STAT(rows_in, 0, 0, "rows read from all inputs"),
@@ -26,7 +26,7 @@ static const gdfo__field_desc stage_stats[] = {
 };
 
 #define KNOB(n, t, lo, hi, zero, op, names, feat, scale, doc) \
-	{#n, t, offsetof(gdfo_stage_knobs, n), lo, hi, 0, zero, op, names, doc, GDFO__FEAT_##feat, scale}
+	{#n, t, offsetof(gdfo_stage_knobs, n), lo, hi, 0, zero, op, names, doc, GDFO__FEAT_##feat, scale, 0}
 
 /* Order is the JSON order and the order of the encoder's knob features. */
 static const gdfo__field_desc stage_knobs[] = {
@@ -45,26 +45,49 @@ static const gdfo__field_desc stage_knobs[] = {
 };
 
 #define GKNOB(n, t, lo, hi, scale, doc) \
-	{#n, t, offsetof(gdfo_graph_knobs, n), lo, hi, 0, 1, NONE, NULL, doc, GDFO__FEAT_LOG, scale}
+	{#n, t, offsetof(gdfo_graph_knobs, n), lo, hi, 0, 1, NONE, NULL, doc, GDFO__FEAT_LOG, scale, 0}
+
+static const char *switch_name(int v)
+{
+	static const char *const names[GDFO_SWITCH_COUNT] = {"default", "off", "on"};
+	return v >= 0 && v < GDFO_SWITCH_COUNT ? names[v] : NULL;
+}
+
+/* Engine settings (version 2): no encoder feature, left out of JSON while 0. */
+#define SETTING(n, t, lo, hi, names, doc) \
+	{#n, t, offsetof(gdfo_graph_knobs, n), lo, hi, 0, 1, NONE, names, doc, GDFO__FEAT_NONE, 0, 1}
 
 static const gdfo__field_desc graph_knobs[] = {
 	GKNOB(executors, GDFO_FIELD_INT32, 1, 100000, 10, "executors the pipeline runs on"),
 	GKNOB(cores_per_executor, GDFO_FIELD_INT32, 1, 1024, 5, "cores (task slots) per executor"),
 	GKNOB(memory_per_executor_bytes, GDFO_FIELD_INT64, 64 * MIB, 17592186044416.0, 30,
 	      "memory per executor"),
+	SETTING(broadcast_threshold_bytes, GDFO_FIELD_INT64, -1, 1125899906842624.0, NULL,
+		"spark.sql.autoBroadcastJoinThreshold: largest join input broadcast, -1 never, 0 = engine default"),
+	SETTING(shuffle_partitions, GDFO_FIELD_INT32, 1, GDFO_PARTITIONS_MAX, NULL,
+		"spark.sql.shuffle.partitions: tasks of a shuffle stage left at the engine default"),
+	SETTING(adaptive, GDFO_FIELD_ENUM, 0, GDFO_SWITCH_COUNT - 1, switch_name,
+		"spark.sql.adaptive.enabled: adaptive query execution"),
+	SETTING(dynamic_allocation, GDFO_FIELD_ENUM, 0, GDFO_SWITCH_COUNT - 1, switch_name,
+		"spark.dynamicAllocation.enabled"),
+	SETTING(min_executors, GDFO_FIELD_INT32, 1, 100000, NULL, "spark.dynamicAllocation.minExecutors"),
+	SETTING(max_executors, GDFO_FIELD_INT32, 1, 100000, NULL,
+		"spark.dynamicAllocation.maxExecutors, 0 = unbounded"),
+	SETTING(shuffle_reuse, GDFO_FIELD_ENUM, 0, GDFO_SWITCH_COUNT - 1, switch_name,
+		"on: every stage's output is written once and read by all its consumers (a Spark shuffle), never recomputed"),
 };
 
 static const gdfo__field_desc cluster[] = {
 	{"executors_available", GDFO_FIELD_INT32, offsetof(gdfo_cluster, executors_available), 0, 100000, 0,
-	 0, NONE, NULL, "executors the cluster can give, 0 = unknown", 0, 0},
+	 0, NONE, NULL, "executors the cluster can give, 0 = unknown", 0, 0, 0},
 	{"price_per_executor_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_executor_s), 0, 1e12, 0,
-	 0, NONE, NULL, "currency units per executor-second, 0 = unknown", 0, 0},
+	 0, NONE, NULL, "currency units per executor-second, 0 = unknown", 0, 0, 0},
 	{"slo_ms", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, slo_ms), 0, 1e15, 0, 0, NONE, NULL,
-	 "end-to-end latency objective, 0 = none", 0, 0},
+	 "end-to-end latency objective, 0 = none", 0, 0, 0},
 	{"price_per_core_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_core_s), 0, 1e12, 0, 0, NONE,
-	 NULL, "currency units per core-second, 0 = unknown", 0, 0},
+	 NULL, "currency units per core-second, 0 = unknown", 0, 0, 0},
 	{"price_per_gib_s", GDFO_FIELD_DOUBLE, offsetof(gdfo_cluster, price_per_gib_s), 0, 1e12, 0, 0, NONE,
-	 NULL, "currency units per GiB-second of executor memory, 0 = unknown", 0, 0},
+	 NULL, "currency units per GiB-second of executor memory, 0 = unknown", 0, 0, 0},
 };
 
 static const struct {

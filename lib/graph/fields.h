@@ -23,6 +23,8 @@ typedef struct gdfo__field_desc {
 	const char *doc;
 	int32_t feature;      /* how the encoder sees it (knobs): GDFO__FEAT_* */
 	double feature_scale; /* log features: log1p(value) / scale */
+	int32_t omit_default; /* JSON writers leave the field out while it holds its default
+				 (fields added after 0.2, so older documents stay byte-identical) */
 } gdfo__field_desc;
 
 /*

@@ -284,12 +284,15 @@ static int32_t profile_cores(const gdfo_eventlog *log)
 	return c > GDFO_PROFILE_CORES_MAX ? GDFO_PROFILE_CORES_MAX : c;
 }
 
-/* "40G", "512m", "1g" (Spark's JVM memory strings) in bytes; 0 if unparseable. */
-static int64_t memory_bytes(const char *v)
+/*
+ * A byte size with Spark's suffixes ("40G", "512m", "200mb", "10b"); a plain
+ * number is in unit (MiB for executor memory, bytes for the broadcast
+ * threshold); 0 if unparseable.
+ */
+static int64_t size_bytes(const char *v, int64_t unit)
 {
 	char *end;
 	double x;
-	int64_t unit = 1 << 20; /* Spark's default unit for executor memory is MiB */
 
 	if (!v)
 		return 0;
@@ -297,6 +300,7 @@ static int64_t memory_bytes(const char *v)
 	if (end == v || !isfinite(x) || x <= 0)
 		return 0;
 	switch (*end) {
+	case 'b': case 'B': unit = 1; break;
 	case 'k': case 'K': unit = 1 << 10; break;
 	case 'm': case 'M': unit = 1 << 20; break;
 	case 'g': case 'G': unit = 1 << 30; break;
@@ -307,6 +311,53 @@ static int64_t memory_bytes(const char *v)
 	if (x * (double)unit > 1e18)
 		return 0;
 	return (int64_t)(x * (double)unit);
+}
+
+/* An integer setting in lo..hi, else 0 (the engine default). */
+static int32_t config_int(const gdfo_eventlog *log, const char *key, double lo, double hi)
+{
+	const char *v = gdfo_eventlog_config(log, key);
+	char *end;
+	double x;
+
+	if (!v)
+		return 0;
+	x = strtod(v, &end);
+	return end != v && !*end && x >= lo && x <= hi && x == floor(x) ? (int32_t)x : 0;
+}
+
+static int32_t config_switch(const gdfo_eventlog *log, const char *key)
+{
+	const char *v = gdfo_eventlog_config(log, key);
+
+	if (v && !strcmp(v, "true"))
+		return GDFO_SWITCH_ON;
+	if (v && !strcmp(v, "false"))
+		return GDFO_SWITCH_OFF;
+	return GDFO_SWITCH_DEFAULT;
+}
+
+/*
+ * The application's Spark settings the model and the rules use (docs/ingest.md);
+ * a setting that is absent or unreadable stays 0, the engine default.
+ */
+static void app_settings(gdfo_graph_knobs *k, const gdfo_eventlog *log)
+{
+	const char *bt = gdfo_eventlog_config(log, "spark.sql.autoBroadcastJoinThreshold");
+	int64_t b = size_bytes(bt, 1);
+	char *end;
+
+	if (bt && strtod(bt, &end) < 0 && end != bt && !*end)
+		k->broadcast_threshold_bytes = -1; /* Spark: any negative value disables broadcast */
+	else if (b > 0 && b <= ((int64_t)1 << 50))
+		k->broadcast_threshold_bytes = b;
+	k->shuffle_partitions = config_int(log, "spark.sql.shuffle.partitions", 1, GDFO_PARTITIONS_MAX);
+	k->adaptive = config_switch(log, "spark.sql.adaptive.enabled");
+	k->dynamic_allocation = config_switch(log, "spark.dynamicAllocation.enabled");
+	k->min_executors = config_int(log, "spark.dynamicAllocation.minExecutors", 1, 100000);
+	k->max_executors = config_int(log, "spark.dynamicAllocation.maxExecutors", 1, 100000);
+	/* every stage of the graph is a Spark stage: its shuffle output is written once and reused */
+	k->shuffle_reuse = GDFO_SWITCH_ON;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -431,10 +482,12 @@ int gdfo_eventlog_graph(gdfo_graph **out, const gdfo_eventlog *log)
 	knobs.executors = profile_executors(log);
 	knobs.cores_per_executor = profile_cores(log);
 	{
-		int64_t mem = memory_bytes(gdfo_eventlog_config(log, "spark.executor.memory"));
+		/* Spark's default unit for executor memory is MiB */
+		int64_t mem = size_bytes(gdfo_eventlog_config(log, "spark.executor.memory"), 1 << 20);
 		if (mem >= ((int64_t)64 << 20))
 			knobs.memory_per_executor_bytes = mem;
 	}
+	app_settings(&knobs, log);
 	if ((rc = gdfo_graph_set_knobs(g, &knobs)))
 		goto fail;
 	if ((rc = gdfo_graph_validate(g))) {

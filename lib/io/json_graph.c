@@ -114,7 +114,7 @@ static int write_fields(cJSON *parent, const char *key, int set, const void *s, 
 	for (i = 0; i < n; i++) {
 		const gdfo__field_desc *f = &fields[i];
 		double v = gdfo__field_get(s, f);
-		if (f->only_op >= 0 && op >= 0 && op != f->only_op)
+		if ((f->only_op >= 0 && op >= 0 && op != f->only_op) || (f->omit_default && v == f->def))
 			continue;
 		if (f->type == GDFO_FIELD_ENUM)
 			rc = add_string(o, f->name, f->value_name((int)v));

@@ -47,7 +47,7 @@ int gdfo_rules_options_init(gdfo_rules_options *o, unsigned int version)
 	d.reorder_joins = 0;
 	d.target_partition_bytes = 128LL << 20;
 	d.min_partition_bytes = 1LL << 20;
-	d.broadcast_max_bytes = 10LL << 20;
+	d.broadcast_max_bytes = 0; /* the pipeline's broadcast_threshold_bytes, else 10 MiB */
 	d.cache_budget_bytes = -1;
 	d.cache_memory_fraction = 0.3;
 	d.partition_change_min = 0.25;
@@ -72,8 +72,8 @@ static int check_options(const gdfo_rules_options *o)
 	if (o->min_partition_bytes <= 0 || o->min_partition_bytes > o->target_partition_bytes)
 		return gdfo__error(GDFO_EINVAL, "rules option min_partition_bytes is %lld; it must be > 0 and <= target_partition_bytes",
 				   (long long)o->min_partition_bytes);
-	if (o->broadcast_max_bytes <= 0)
-		return gdfo__error(GDFO_EINVAL, "rules option broadcast_max_bytes is %lld; it must be > 0",
+	if (o->broadcast_max_bytes < 0)
+		return gdfo__error(GDFO_EINVAL, "rules option broadcast_max_bytes is %lld; it must be 0 (the pipeline's threshold) or > 0",
 				   (long long)o->broadcast_max_bytes);
 	if (o->cache_budget_bytes < -1)
 		return gdfo__error(GDFO_EINVAL, "rules option cache_budget_bytes is %lld; it must be -1 (derive) or >= 0",
@@ -824,7 +824,10 @@ out:
 static int rule_broadcast(ctx *c)
 {
 	gdfo_graph *g = c->g;
-	double max = (double)c->o->broadcast_max_bytes;
+	/* Unset: the application's autoBroadcastJoinThreshold (-1: it broadcasts nothing), else Spark's 10 MiB. */
+	double max = c->o->broadcast_max_bytes > 0 ? (double)c->o->broadcast_max_bytes
+		     : g->knobs.broadcast_threshold_bytes != 0 ? (double)g->knobs.broadcast_threshold_bytes
+							      : (double)(10LL << 20);
 	size_t i;
 	int rc;
 
@@ -886,6 +889,8 @@ static int rule_partitions(ctx *c)
 		const gdfo__stage *s = &g->stages[i];
 		double bytes, want, floor_parts;
 		int32_t cur = s->knobs.partitions, np;
+		/* a shuffle stage left at the engine default runs the application's spark.sql.shuffle.partitions */
+		int32_t app = !cur && s->op != GDFO_OP_SOURCE ? g->knobs.shuffle_partitions : 0;
 		int meas = 0;
 		char what[500], why[700], b1[32], b2[32];
 
@@ -924,7 +929,8 @@ static int rule_partitions(ctx *c)
 		if (want > GDFO_PARTITIONS_MAX)
 			want = GDFO_PARTITIONS_MAX;
 		np = (int32_t)want;
-		if (np == cur || (cur > 0 && fabs((double)np - cur) / cur <= o->partition_change_min))
+		if (np == cur || (cur > 0 && fabs((double)np - cur) / cur <= o->partition_change_min) ||
+		    (app > 0 && fabs((double)np - app) / app <= o->partition_change_min))
 			continue;
 		if ((rc = group_begin(c)))
 			return rc;
@@ -937,6 +943,9 @@ static int rule_partitions(ctx *c)
 		fmt_bytes(b2, sizeof(b2), (double)o->target_partition_bytes);
 		if (cur)
 			snprintf(what, sizeof(what), "stage %lld '%s' partitions %d -> %d", (long long)s->id, s->name, cur, np);
+		else if (app)
+			snprintf(what, sizeof(what), "stage %lld '%s' partitions engine default (the application's spark.sql.shuffle.partitions %d) -> %d",
+				 (long long)s->id, s->name, app, np);
 		else
 			snprintf(what, sizeof(what), "stage %lld '%s' partitions engine default -> %d", (long long)s->id,
 				 s->name, np);
@@ -1011,6 +1020,9 @@ static int rule_cache(ctx *c)
 		budget = 0;
 	}
 	left = budget;
+	/* Spark writes every stage's output once and its consumers (skipped stages included) reuse it: nothing is recomputed */
+	if (g->knobs.shuffle_reuse == GDFO_SWITCH_ON)
+		return 0;
 	if (!(cs = gdfo__calloc(g->n, sizeof(*cs))))
 		return GDFO_ENOMEM;
 	for (i = 0; i < g->n; i++) {

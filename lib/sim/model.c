@@ -196,8 +196,11 @@ static void stage_cache(gdfo__mstage *m, const gdfo__stage *s, const rates *r, d
 	}
 }
 
-/* 4. How often an uncached stage runs: once per consumer that does not share a run. */
-static void stage_executions(gdfo__mstage *m, const gdfo__stage *s, const gdfo__mstage *ms)
+/*
+ * 4. How often an uncached stage runs: once per consumer that does not share a run;
+ * once whatever its consumers when stage outputs are reused (Spark's shuffle files).
+ */
+static void stage_executions(gdfo__mstage *m, const gdfo__stage *s, const gdfo__mstage *ms, int reuse)
 {
 	double demand = 0;
 	size_t k;
@@ -207,7 +210,9 @@ static void stage_executions(gdfo__mstage *m, const gdfo__stage *s, const gdfo__
 		demand += (c->wide || m->bcast_small) ? 1 : c->executions;
 	}
 	m->demand = demand;
-	if (s->knobs.cache != GDFO_CACHE_NONE)
+	if (reuse)
+		m->executions = 1;
+	else if (s->knobs.cache != GDFO_CACHE_NONE)
 		m->executions = 1 + (1 - m->cache_frac) * (demand > 1 ? demand - 1 : 0);
 	else
 		m->executions = demand > 1 ? demand : 1;
@@ -450,8 +455,19 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 {
 	size_t n = g->n, t;
 	double cache_used = 0;
+	gdfo_sim_cluster app;
 	rates r;
 
+	/*
+	 * The application's shuffle partitions over the cluster model's, as for executors. Its
+	 * broadcast threshold is left to the rules: an ingested join stage read its inputs
+	 * through shuffles whatever the threshold said (docs/simulator.md).
+	 */
+	if (g->knobs.shuffle_partitions > 0) {
+		app = *cl;
+		app.shuffle_partitions = g->knobs.shuffle_partitions;
+		cl = &app;
+	}
 	rates_init(&r, cl, executors, cores, memory);
 	for (t = 0; t < n; t++)
 		pos[topo[t]] = t;
@@ -477,7 +493,7 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 	r.mem_core = r.exec_mem * (1 - cl->storage_fraction * (r.cache_budget > 0 ? cache_used / r.cache_budget : 0)) / r.C;
 	/* 4. recomputation of uncached lineage with several consumers (children first) */
 	for (t = n; t-- > 0;)
-		stage_executions(&ms[topo[t]], &g->stages[topo[t]], ms);
+		stage_executions(&ms[topo[t]], &g->stages[topo[t]], ms, g->knobs.shuffle_reuse == GDFO_SWITCH_ON);
 	/* 5. task durations; 6. DES stages */
 	for (t = 0; t < n; t++) {
 		const gdfo__stage *s = &g->stages[topo[t]];

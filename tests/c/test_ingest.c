@@ -410,6 +410,128 @@ START_TEST(synthetic_log)
 }
 END_TEST
 
+/*
+ * The shape of the tasks_executors_fail log (issue 9): job 0 runs map stage 0
+ * and its consumer 1; jobs 1 to 4 each list a stage over the same RDD
+ * (skipped: its shuffle output exists) and a consumer of it. Ingested, stage
+ * 0 has five consumers; Spark computed it once, so the model must too, and
+ * the rules must not cache it.
+ */
+static char *reuse_log(void)
+{
+	gdfo__buf b = {0};
+	int j;
+
+	gdfo__buf_printf(&b, "{\"Event\":\"SparkListenerApplicationStart\",\"App Name\":\"reuse\",\"Timestamp\":0}\n"
+		"{\"Event\":\"SparkListenerEnvironmentUpdate\",\"Spark Properties\":{\"spark.executor.cores\":\"4\","
+		"\"spark.executor.instances\":\"4\",\"spark.executor.memory\":\"4g\",\"spark.sql.autoBroadcastJoinThreshold\":\"200m\","
+		"\"spark.sql.shuffle.partitions\":\"64\",\"spark.sql.adaptive.enabled\":\"true\",\"spark.dynamicAllocation.enabled\":\"false\","
+		"\"spark.dynamicAllocation.minExecutors\":\"1\",\"spark.dynamicAllocation.maxExecutors\":\"2147483647\"}}\n");
+	for (j = 0; j < 5; j++) {
+		int map = j ? 2 * j : 0, use = 2 * j + 1;
+		gdfo__buf_printf(&b, "{\"Event\":\"SparkListenerJobStart\",\"Job ID\":%d,\"Stage Infos\":["
+			"{\"Stage ID\":%d,\"Stage Name\":\"map at x.scala:1\",\"Number of Tasks\":8,\"Parent IDs\":[],\"RDD Info\":[{\"RDD ID\":3}]},"
+			"{\"Stage ID\":%d,\"Stage Name\":\"count at x.scala:%d\",\"Number of Tasks\":8,\"Parent IDs\":[%d],\"RDD Info\":[{\"RDD ID\":%d}]}]}\n",
+			j, map, use, 10 + j, map, 10 + j);
+		if (!j)
+			gdfo__buf_printf(&b, "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":0,\"Task End Reason\":{\"Reason\":\"Success\"},"
+				"\"Task Info\":{\"Launch Time\":10,\"Finish Time\":5010},\"Task Metrics\":{\"Executor Run Time\":5000,"
+				"\"Input Metrics\":{\"Bytes Read\":8000000000,\"Records Read\":80000000},"
+				"\"Shuffle Write Metrics\":{\"Shuffle Bytes Written\":200000000,\"Shuffle Records Written\":8000000}}}\n"
+				"{\"Event\":\"SparkListenerStageCompleted\",\"Stage Info\":{\"Stage ID\":0,\"Stage Name\":\"map at x.scala:1\","
+				"\"Number of Tasks\":8,\"Parent IDs\":[],\"RDD Info\":[{\"RDD ID\":3}],\"Submission Time\":5,\"Completion Time\":5020}}\n");
+		gdfo__buf_printf(&b, "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":%d,\"Task End Reason\":{\"Reason\":\"Success\"},"
+			"\"Task Info\":{\"Launch Time\":6000,\"Finish Time\":6100},\"Task Metrics\":{\"Executor Run Time\":100,"
+			"\"Shuffle Read Metrics\":{\"Remote Bytes Read\":2000000000,\"Local Bytes Read\":0,\"Total Records Read\":80000000}}}\n"
+			"{\"Event\":\"SparkListenerStageCompleted\",\"Stage Info\":{\"Stage ID\":%d,\"Stage Name\":\"count at x.scala:%d\","
+			"\"Number of Tasks\":8,\"Parent IDs\":[%d],\"RDD Info\":[{\"RDD ID\":%d}],\"Submission Time\":5990,\"Completion Time\":6110}}\n"
+			"{\"Event\":\"SparkListenerJobEnd\",\"Job ID\":%d,\"Job Result\":{\"Result\":\"JobSucceeded\"}}\n",
+			use, use, 10 + j, map, 10 + j, j);
+	}
+	gdfo__buf_printf(&b, "{\"Event\":\"SparkListenerApplicationEnd\",\"Timestamp\":9000}\n");
+	ck_assert_ptr_nonnull(b.data);
+	return b.data;
+}
+
+START_TEST(shuffle_reuse_and_settings)
+{
+	char *text = reuse_log();
+	gdfo_eventlog *log = read_mem(text, strlen(text), 0);
+	gdfo_eventlog_summary s = summary_of(log);
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+	gdfo_sim_stage_result sr = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_rules_options o;
+	gdfo_graph *g;
+	gdfo_plan *p;
+	gdfo_sim *sim;
+	const size_t *children;
+	size_t idx, n, i, caches;
+	char *json;
+
+	ck_assert_int_eq(s.stages_completed, 6);
+	ck_assert_int_eq(s.stages_skipped, 4);
+	ck_assert_int_eq(gdfo_eventlog_graph(&g, log), 0);
+	ck_assert_int_eq(gdfo_graph_find(&idx, g, 0), 0);
+	ck_assert_int_eq(gdfo_graph_children(&children, &n, g, idx), 0);
+	ck_assert_uint_eq(n, 5); /* one consumer in its own job, four through skipped stages */
+	ck_assert_int_eq(gdfo_graph_get_knobs(&k, g), 0);
+	ck_assert_int_eq(k.shuffle_reuse, GDFO_SWITCH_ON);
+	ck_assert_int_eq(k.broadcast_threshold_bytes, 200LL << 20);
+	ck_assert_int_eq(k.shuffle_partitions, 64);
+	ck_assert_int_eq(k.adaptive, GDFO_SWITCH_ON);
+	ck_assert_int_eq(k.dynamic_allocation, GDFO_SWITCH_OFF);
+	ck_assert_int_eq(k.min_executors, 1);
+	ck_assert_int_eq(k.max_executors, 0); /* Int.MaxValue: unbounded */
+	ck_assert_int_eq(k.executors, 4);
+	ck_assert_int_eq(k.memory_per_executor_bytes, 4LL << 30);
+	/* the settings survive the pipeline JSON */
+	ck_assert_int_eq(gdfo_graph_to_json(&json, g), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"shuffle_reuse\":\t\"on\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"broadcast_threshold_bytes\":\t209715200"));
+	gdfo_graph_free(g);
+	ck_assert_int_eq(gdfo_graph_from_json(&g, json, strlen(json)), 0);
+	gdfo_free(json);
+	gdfo_graph_get_knobs(&k, g);
+	ck_assert_int_eq(k.shuffle_reuse, GDFO_SWITCH_ON);
+	ck_assert_int_eq(k.adaptive, GDFO_SWITCH_ON);
+	ck_assert_int_eq(k.shuffle_partitions, 64);
+
+	/* the model runs stage 0 once, like Spark; without the knob, once per consumer */
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, NULL), 0);
+		ck_assert_int_eq(gdfo_sim_stage_at(&sr, sim, idx), 0);
+		ck_assert_int_eq(sr.id, 0);
+		ck_assert(sr.executions == (i ? 5.0 : 1.0));
+		ck_assert(sr.tasks == (i ? 40.0 : 8.0));
+		k.shuffle_reuse = GDFO_SWITCH_DEFAULT;
+		ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
+	}
+	gdfo_sim_free(sim);
+
+	/* the rules cache it only when it would be recomputed */
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.check_changes = 0;
+	for (i = 0; i < 2; i++) {
+		size_t c;
+		ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, &o), 0);
+		for (c = caches = 0; c < gdfo_plan_change_count(p); c++) {
+			gdfo_change ch = {.version = GDFO_CHANGE_VERSION};
+			ck_assert_int_eq(gdfo_plan_change_at(&ch, p, c), 0);
+			caches += ch.kind == GDFO_CHANGE_CACHE;
+		}
+		ck_assert_uint_eq(caches, i ? 0 : 1);
+		gdfo_plan_free(p);
+		k.shuffle_reuse = GDFO_SWITCH_ON;
+		ck_assert_int_eq(gdfo_graph_set_knobs(g, &k), 0);
+	}
+	gdfo_graph_free(g);
+	gdfo_eventlog_free(log);
+	free(text);
+}
+END_TEST
+
 START_TEST(malformed_lines_counted)
 {
 	static const char text[] =
@@ -724,6 +846,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, dynamic_allocation_timeline);
 	tcase_add_test(tc, skipped_parents_resolved);
 	tcase_add_test(tc, synthetic_log);
+	tcase_add_test(tc, shuffle_reuse_and_settings);
 	tcase_add_test(tc, malformed_lines_counted);
 	tcase_add_test(tc, overlong_lines);
 	tcase_add_test(tc, truncated_log);

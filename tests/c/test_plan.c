@@ -120,7 +120,8 @@ END_TEST
 START_TEST(risk_policy)
 {
 	gdfo_graph *base = tiny(), *g;
-	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 10, 4, 4LL << 30};
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION, .executors = 10, .cores_per_executor = 4,
+			      .memory_per_executor_bytes = 4LL << 30};
 	gdfo_cluster cl = {.version = GDFO_CLUSTER_VERSION, .executors_available = 40,
 			   .price_per_executor_s = 0.0001};
 	gdfo_plan *p;

@@ -378,7 +378,8 @@ static gdfo_graph *one_source(double bytes, double skew, int32_t parts)
 	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	gdfo_stage_stats s_st;
 	gdfo_stage_knobs s_kn;
-	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 2, 2, 0};
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION, .executors = 2, .cores_per_executor = 2,
+			      .memory_per_executor_bytes = 0};
 	ck_assert_int_eq(gdfo_graph_create(&g, "one"), 0);
 	tu_init(&s, &s_st, &s_kn);
 	s.id = 0;
@@ -545,7 +546,8 @@ static gdfo_graph *two_consumers(int cache, int64_t mem)
 	gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 	gdfo_stage_stats s_st;
 	gdfo_stage_knobs s_kn;
-	gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 4, 4, mem};
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION, .executors = 4, .cores_per_executor = 4,
+			      .memory_per_executor_bytes = mem};
 	int i;
 	ck_assert_int_eq(gdfo_graph_create(&g, "fanout"), 0);
 	tu_init(&s, &s_st, &s_kn);
@@ -597,7 +599,8 @@ START_TEST(cache_and_spill)
 		gdfo_stage s = {.version = GDFO_STAGE_VERSION};
 		gdfo_stage_stats s_st;
 		gdfo_stage_knobs s_kn;
-		gdfo_graph_knobs k = {GDFO_GRAPH_KNOBS_VERSION, 1, 1, 256LL << 20};
+		gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION, .executors = 1, .cores_per_executor = 1,
+			      .memory_per_executor_bytes = 256LL << 20};
 		g = one_source(4e9, 1, 8);
 		tu_init(&s, &s_st, &s_kn);
 		s.id = 1; s.name = "sort"; s.op = GDFO_OP_SORT; s_st.rows_in = 1000; s_st.bytes_in = 4e9;

@@ -372,7 +372,7 @@ def test_optimize_rules_retail():
 
 def test_optimize_rules_options():
     defaults = gdfo.default_rules_options()
-    assert defaults["broadcast_max_bytes"] == 10 << 20
+    assert defaults["broadcast_max_bytes"] == 0  # the pipeline's threshold, else 10 MiB
     assert defaults["target_partition_bytes"] == 128 << 20
     with gdfo.Graph.load(RETAIL) as g:
         with gdfo.optimize_rules(g, broadcast_joins=False, push_filters=False,

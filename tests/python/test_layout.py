@@ -147,14 +147,3 @@ def test_the_check_catches_a_field_added_in_c(c_layout):
 def test_public_dataclasses_are_not_structures():
     # gdfo.Stage etc. are plain copies; only gdfo._lib holds C layouts.
     assert not structures(gdfo)
-
-
-def test_the_opaque_cluster_buffer_holds_gdfo_sim_cluster(c_layout):
-    # gdfo/_sim_cluster.py passes gdfo_sim_cluster as an opaque buffer: it must
-    # be at least as large and as aligned as the struct, version first.
-    from gdfo._sim_cluster import ClusterBuffer
-    c = c_layout["gdfo_sim_cluster"]
-    assert c["size"] <= ctypes.sizeof(ClusterBuffer)
-    assert c["align"] <= ctypes.alignment(ClusterBuffer)
-    assert c["fields"][0] == {"name": "version", "offset": 0, "size": 4}
-    assert ClusterBuffer.version.offset == 0 and ClusterBuffer.version.size == 4

@@ -1,5 +1,9 @@
 /* org.gdfo.Graph: pipeline graphs. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jni_common.h"
 #include "org_gdfo_Graph.h"
@@ -215,6 +219,107 @@ JNIEXPORT void JNICALL Java_org_gdfo_Graph_nSetKnobs(JNIEnv *env, jclass cls, jl
 	k.executors = executors;
 	k.cores_per_executor = cores_per_executor;
 	k.memory_per_executor_bytes = memory_per_executor_bytes;
+	gdfo__jni_fail(env, gdfo_graph_set_knobs(PTR(h), &k));
+}
+
+/* The graph knob named name (a malloc'd C string): its index in the field table, or -1 after throwing. */
+static long knob_index(JNIEnv *env, jbyteArray name, gdfo_field_info *f)
+{
+	char *n = gdfo__jni_copy_bytes(env, name, NULL, 0, "name");
+	size_t i;
+
+	if (!n)
+		return -1;
+	for (i = 0; i < gdfo_field_count(GDFO_FIELDS_GRAPH_KNOBS); i++) {
+		f->version = GDFO_FIELD_INFO_VERSION;
+		if (gdfo_field_at(f, GDFO_FIELDS_GRAPH_KNOBS, i) == 0 && !strcmp(f->name, n)) {
+			free(n);
+			return (long)i;
+		}
+	}
+	{
+		char msg[160];
+		snprintf(msg, sizeof(msg), "graph knob '%.64s' does not exist (gdfo_field_at lists them)", n);
+		free(n);
+		gdfo__jni_throw(env, GDFO_EINVAL, msg);
+	}
+	return -1;
+}
+
+/* A graph knob by name, from the field table: Long for integers, String for enums. */
+JNIEXPORT jobject JNICALL Java_org_gdfo_Graph_nKnob(JNIEnv *env, jclass cls, jlong h, jbyteArray name)
+{
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+	gdfo_field_info f;
+	const char *base = (const char *)&k;
+	long i;
+	int64_t v;
+
+	if (gdfo__jni_check_handle(env, h) || (i = knob_index(env, name, &f)) < 0 ||
+	    gdfo__jni_fail(env, gdfo_graph_get_knobs(&k, PTR(h))))
+		return NULL;
+	if (f.type == GDFO_FIELD_DOUBLE) {
+		double d;
+		memcpy(&d, base + f.offset, sizeof(d));
+		return gdfo__jni_new(env, "java/lang/Double", "(D)V", d);
+	}
+	if (f.type == GDFO_FIELD_INT64) {
+		memcpy(&v, base + f.offset, sizeof(v));
+	} else {
+		int32_t x;
+		memcpy(&x, base + f.offset, sizeof(x));
+		if (f.type == GDFO_FIELD_ENUM)
+			return gdfo__jni_bytes(env, gdfo_field_value_name(GDFO_FIELDS_GRAPH_KNOBS, (size_t)i, x));
+		v = x;
+	}
+	return gdfo__jni_new(env, "java/lang/Long", "(J)V", (jlong)v);
+}
+
+/* Sets one graph knob by name (value, or value_name for an enum); the library checks the range. */
+JNIEXPORT void JNICALL Java_org_gdfo_Graph_nSetKnob(JNIEnv *env, jclass cls, jlong h, jbyteArray name, jdouble value,
+						    jbyteArray value_name)
+{
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+	gdfo_field_info f;
+	char *base = (char *)&k;
+	long i;
+
+	if (gdfo__jni_check_handle(env, h) || (i = knob_index(env, name, &f)) < 0 ||
+	    gdfo__jni_fail(env, gdfo_graph_get_knobs(&k, PTR(h))))
+		return;
+	if (f.type == GDFO_FIELD_ENUM) {
+		char *vn = value_name ? gdfo__jni_copy_bytes(env, value_name, NULL, 0, "value") : NULL;
+		int32_t x;
+		const char *nm;
+		if (!vn) {
+			if (!value_name)
+				gdfo__jni_throw(env, GDFO_EINVAL, "an enum graph knob takes a value name");
+			return;
+		}
+		for (x = (int32_t)f.min; x <= (int32_t)f.max; x++)
+			if ((nm = gdfo_field_value_name(GDFO_FIELDS_GRAPH_KNOBS, (size_t)i, x)) && !strcmp(nm, vn))
+				break;
+		free(vn);
+		if (x > (int32_t)f.max) {
+			gdfo__jni_throw(env, GDFO_EINVAL, "not a value of this graph knob (gdfo_field_value_name lists them)");
+			return;
+		}
+		memcpy(base + f.offset, &x, sizeof(x));
+	} else if (value_name) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "this graph knob takes a number, not a value name");
+		return;
+	} else if (f.type == GDFO_FIELD_DOUBLE) {
+		memcpy(base + f.offset, &value, sizeof(value));
+	} else if (value != floor(value) || value < -9.2e18 || value > 9.2e18) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "this graph knob takes an integer");
+		return;
+	} else if (f.type == GDFO_FIELD_INT64) {
+		int64_t v = (int64_t)value;
+		memcpy(base + f.offset, &v, sizeof(v));
+	} else {
+		int32_t v = value < INT32_MIN || value > INT32_MAX ? INT32_MAX : (int32_t)value;
+		memcpy(base + f.offset, &v, sizeof(v));
+	}
 	gdfo__jni_fail(env, gdfo_graph_set_knobs(PTR(h), &k));
 }
 

@@ -95,6 +95,8 @@ JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls
 
 	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_plan_prediction(&p, PTR(h))))
 		return NULL;
-	return gdfo__jni_new(env, "org/gdfo/Plan$Prediction", "(DDDDD)V", p.latency_ms, p.throughput,
-			     p.cost, p.baseline_latency_ms, p.baseline_cost);
+	return gdfo__jni_new(env, "org/gdfo/Plan$Prediction", "(DDDDDDDDDIII)V", p.latency_ms, p.throughput,
+			     p.cost, p.baseline_latency_ms, p.baseline_cost, p.execution_ms, p.baseline_execution_ms,
+			     p.overhead_ms, p.measured_latency_ms, p.calibrated, p.stages_calibrated,
+			     p.baseline_stages_calibrated);
 }

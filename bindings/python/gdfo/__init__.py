@@ -29,6 +29,7 @@ from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
 from .space import Choice, Decision, RngState, Space
 from .judge import Judge, Objective, Outcome, Reward, reward
+from .sim import Calibration, SimResult, Simulator, StageResult
 
 from ._version import __version__
 
@@ -55,7 +56,7 @@ __all__ = [
     "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
-    "optimize_rules", "default_rules_options",
+    "optimize_rules", "default_rules_options", "Simulator", "SimResult", "StageResult", "Calibration",
     "Space", "Decision", "Choice", "RngState", "Judge", "Objective", "Outcome", "Reward", "reward",
     "EventLog", "ExecutorEvent", "ingest_summary",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",

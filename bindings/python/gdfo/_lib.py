@@ -402,6 +402,101 @@ plan_save = _declare("gdfo_plan_save", c_int, [c_void_p, c_char_p])
 # int gdfo_plan_explain(char **out, const gdfo_plan *plan);
 plan_explain = _declare("gdfo_plan_explain", c_int, [handle_p, c_void_p])
 
+# ------------------------------------------------------------------- sim.h
+
+GDFO_SIM_CLUSTER_VERSION = GDFO_SIM_OPTIONS_VERSION = GDFO_SIM_RESULT_VERSION = 1
+GDFO_SIM_STAGE_RESULT_VERSION = GDFO_SIM_CALIBRATION_VERSION = 1
+
+_D = c_double
+
+
+class SimCluster(Structure):
+    _fields_ = [("version", c_uint32), ("executors", c_int32), ("cores_per_executor", c_int32),
+                ("shuffle_partitions", c_int32), ("memory_per_executor_bytes", c_int64)] + \
+        [(n, _D) for n in (
+            "memory_fraction", "storage_fraction", "scan_bytes_per_s", "process_bytes_per_s",
+            "network_bytes_per_s", "disk_bytes_per_s", "write_bytes_per_s", "materialize_bytes_per_s",
+            "cpu_ns_per_row", "sort_ns_per_row_log2", "hash_ns_per_row", "task_launch_ms",
+            "stage_overhead_ms", "executor_start_ms", "file_open_ms", "file_commit_ms", "split_bytes",
+            "source_file_bytes", "broadcast_threshold_bytes", "broadcast_max_bytes", "memory_expansion",
+            "spill_penalty", "price_per_executor_s", "storage_price_per_byte", "table_reads_per_run",
+            "price_per_core_s", "price_per_gib_s")]
+
+
+class SimOptions(Structure):
+    _fields_ = [("version", c_uint32), ("mode", c_int32), ("seed", c_uint64), ("runs", c_int32),
+                ("replay", c_int32), ("executors", c_int32), ("cores_per_executor", c_int32),
+                ("noise_sigma", _D), ("straggler_prob", _D), ("straggler_factor", _D),
+                ("failure_prob", _D), ("max_attempts", c_int32), ("dynamic_allocation", c_int32),
+                ("min_executors", c_int32), ("max_executors", c_int32),
+                ("backlog_timeout_ms", _D), ("idle_timeout_ms", _D), ("run_index", c_int32),
+                ("batches", c_int32), ("batch_interval_ms", _D), ("replay_stage_gap_ms", _D)]
+
+
+class SimResult(Structure):
+    _fields_ = [("version", c_uint32), ("success", c_int32), ("runs", c_int32),
+                ("failed_stage_id", c_int64), ("executors", c_int32), ("cores_per_executor", c_int32)] + \
+        [(n, _D) for n in (
+            "makespan_ms", "makespan_ms_p95", "work_ms", "critical_path_ms", "stage_ms_p95", "records",
+            "throughput", "cost", "compute_cost", "storage_cost", "executor_seconds", "spill_bytes",
+            "shuffle_bytes", "utilization", "task_events")] + \
+        [("batches", c_int32), ("reserved", c_int32)] + \
+        [(n, _D) for n in ("batch_interval_ms", "batch_latency_ms_mean", "batch_latency_ms_p95",
+                           "batch_latency_ms_max", "backlog_batches", "execution_ms", "overhead_ms")] + \
+        [("stages_calibrated", c_int32), ("reserved2", c_int32)]
+
+
+class SimStageResult(Structure):
+    _fields_ = [("version", c_uint32), ("job", c_int32), ("id", c_int64), ("join_strategy", c_int32)] + \
+        [(n, _D) for n in (
+            "tasks", "start_ms", "end_ms", "duration_ms", "work_ms", "task_ms_max", "rows_in", "rows_out",
+            "bytes_in", "bytes_out", "shuffle_read_bytes", "shuffle_write_bytes", "spill_bytes",
+            "cache_bytes", "files_written", "executions")]
+
+
+class SimCalibration(Structure):
+    _fields_ = [("version", c_uint32), ("active", c_int32), ("stages", c_int32),
+                ("stages_calibrated", c_int32), ("records_unmatched", c_int32),
+                ("overhead_fitted", c_int32)] + \
+        [(n, _D) for n in ("overhead_ms", "measured_latency_ms", "execution_ms",
+                           "uncalibrated_execution_ms", "rate")]
+
+
+# int gdfo_sim_cluster_init(gdfo_sim_cluster *c, unsigned int version);
+sim_cluster_init = _declare("gdfo_sim_cluster_init", c_int, [P(SimCluster), ctypes.c_uint])
+# int gdfo_sim_cluster_from_json(gdfo_sim_cluster *out, const char *json, size_t len);
+sim_cluster_from_json = _declare("gdfo_sim_cluster_from_json", c_int, [P(SimCluster), c_char_p, c_size_t])
+# int gdfo_sim_cluster_load(gdfo_sim_cluster *out, const char *path);
+sim_cluster_load = _declare("gdfo_sim_cluster_load", c_int, [P(SimCluster), c_char_p])
+# int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version);
+sim_options_init = _declare("gdfo_sim_options_init", c_int, [P(SimOptions), ctypes.c_uint])
+# int gdfo_sim_create(gdfo_sim **out, const gdfo_sim_cluster *cluster);
+sim_create = _declare("gdfo_sim_create", c_int, [handle_p, P(SimCluster)])
+# void gdfo_sim_free(gdfo_sim *sim);
+sim_free = _declare("gdfo_sim_free", None, [c_void_p])
+# int gdfo_sim_get_cluster(gdfo_sim_cluster *out, const gdfo_sim *sim);
+sim_get_cluster = _declare("gdfo_sim_get_cluster", c_int, [P(SimCluster), c_void_p])
+# int gdfo_sim_run_graph(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_graph *graph, const gdfo_sim_options *opts);
+sim_run_graph = _declare("gdfo_sim_run_graph", c_int, [P(SimResult), c_void_p, c_void_p, P(SimOptions)])
+# int gdfo_sim_run_profile(gdfo_sim_result *out, gdfo_sim *sim, const gdfo_profile *profile, const gdfo_sim_options *opts);
+sim_run_profile = _declare("gdfo_sim_run_profile", c_int, [P(SimResult), c_void_p, c_void_p, P(SimOptions)])
+# size_t gdfo_sim_stage_count(const gdfo_sim *sim);
+sim_stage_count = _declare("gdfo_sim_stage_count", c_size_t, [c_void_p])
+# int gdfo_sim_stage_at(gdfo_sim_stage_result *out, const gdfo_sim *sim, size_t index);
+sim_stage_at = _declare("gdfo_sim_stage_at", c_int, [P(SimStageResult), c_void_p, c_size_t])
+# int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
+sim_result_to_json = _declare("gdfo_sim_result_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_sim_calibrate(gdfo_sim_calibration *out, gdfo_sim *sim, const gdfo_graph *graph,
+#                        const gdfo_telemetry *telemetry, const gdfo_sim_options *opts);
+sim_calibrate = _declare("gdfo_sim_calibrate", c_int,
+                         [P(SimCalibration), c_void_p, c_void_p, c_void_p, P(SimOptions)])
+# int gdfo_sim_get_calibration(gdfo_sim_calibration *out, const gdfo_sim *sim);
+sim_get_calibration = _declare("gdfo_sim_get_calibration", c_int, [P(SimCalibration), c_void_p])
+# int gdfo_sim_calibration_to_json(char **out, const gdfo_sim *sim);
+sim_calibration_to_json = _declare("gdfo_sim_calibration_to_json", c_int, [handle_p, c_void_p])
+# int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input, const gdfo_sim_options *opts);
+sim_predict_plan = _declare("gdfo_sim_predict_plan", c_int, [c_void_p, c_void_p, c_void_p, P(SimOptions)])
+
 # --------------------------------------------------------------- profile.h
 
 GDFO_PROFILE_STAGE_VERSION = 1
@@ -591,18 +686,6 @@ outcome_init = _declare("gdfo_outcome_init", c_int, [P(Outcome), ctypes.c_uint])
 #                         const gdfo_objective *objective);
 reward_compute = _declare("gdfo_reward_compute", c_int,
                           [P(Reward), P(Outcome), P(Outcome), P(Objective)])
-
-# ------------------------------------------------- sim.h (the cluster only)
-
-# The simulator's cluster model crosses as an opaque, 8-byte-aligned buffer
-# (gdfo/_sim_cluster.py) until the binding has a class for it; only its
-# first uint32, the version, is set here.
-GDFO_SIM_CLUSTER_VERSION = 1
-
-# int gdfo_sim_cluster_from_json(gdfo_sim_cluster *out, const char *json, size_t len);
-sim_cluster_from_json = _declare("gdfo_sim_cluster_from_json", c_int, [c_void_p, c_char_p, c_size_t])
-# int gdfo_sim_cluster_load(gdfo_sim_cluster *out, const char *path);
-sim_cluster_load = _declare("gdfo_sim_cluster_load", c_int, [c_void_p, c_char_p])
 
 # ----------------------------------------------------------------- space.h
 

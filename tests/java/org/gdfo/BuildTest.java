@@ -178,7 +178,7 @@ class BuildTest {
         try (Rules.Options o = new Rules.Options()) {
             assertTrue(o.pushFilters());
             assertFalse(o.reorderJoins());
-            assertEquals(10L << 20, o.broadcastMaxBytes());
+            assertEquals(0L, o.broadcastMaxBytes());
             assertEquals(-1L, o.cacheBudgetBytes());
             assertEquals(0.3, o.cacheMemoryFraction());
             assertEquals(0.25, o.partitionChangeMin());

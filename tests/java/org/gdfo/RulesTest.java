@@ -55,7 +55,7 @@ class RulesTest {
     @Test
     void options() {
         Rules.Options defaults = new Rules.Options();
-        assertEquals(10L << 20, defaults.broadcastMaxBytes());
+        assertEquals(0L, defaults.broadcastMaxBytes()); // the pipeline's threshold, else 10 MiB
         assertEquals(128L << 20, defaults.targetPartitionBytes());
         try (Graph g = Graph.load(TestPaths.RETAIL)) {
             Rules.Options o = new Rules.Options().broadcastJoins(false).pushFilters(false).fuseNarrow(false);

@@ -160,6 +160,39 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
         });
     }
 
+    /**
+     * A graph knob by its C and JSON name, from the library's field table
+     * (gdfo_field_at): the resource blueprint and the application's engine
+     * settings ("shuffle_partitions", "broadcast_threshold_bytes",
+     * "adaptive", "shuffle_reuse", ...; include/gdfo/graph.h). Long for
+     * integers, String for enums ("on", "off", "default"), Double for real
+     * numbers. GdfoException(EINVAL) for a name the library does not have.
+     */
+    public Object knob(String name) {
+        byte[] n = Gdfo.utf8(name, "name");
+        Object v = read(h -> nKnob(h, n));
+        return v instanceof byte[] b ? Gdfo.str(b) : v;
+    }
+
+    /** Sets a numeric graph knob by name; the library checks its range. */
+    public void setKnob(String name, double value) {
+        byte[] n = Gdfo.utf8(name, "name");
+        write(h -> {
+            nSetKnob(h, n, value, null);
+            return null;
+        });
+    }
+
+    /** Sets an enum graph knob by value name ("on", "off", "default"). */
+    public void setKnob(String name, String valueName) {
+        byte[] n = Gdfo.utf8(name, "name");
+        byte[] v = Gdfo.utf8(valueName, "valueName");
+        write(h -> {
+            nSetKnob(h, n, 0, v);
+            return null;
+        });
+    }
+
     /** The cluster the pipeline runs on (gdfo_graph_get_cluster). */
     public Cluster cluster() {
         return read(Graph::nCluster);
@@ -287,6 +320,10 @@ public final class Graph extends NativeHandle implements Iterable<Stage> {
     static native long[] nStageNeighbours(long h, int index, boolean children);
 
     static native GraphKnobs nKnobs(long h);
+
+    static native Object nKnob(long h, byte[] name);
+
+    static native void nSetKnob(long h, byte[] name, double value, byte[] valueName);
 
     /* Reads the knobs, sets these three named fields, writes them back. */
     static native void nSetKnobs(long h, int executors, int coresPerExecutor, long memoryPerExecutorBytes);

@@ -14,9 +14,21 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
             double confidence, long[] attendedIds) {
     }
 
-    /** Predicted outcome; -1 where the optimizer had no estimate. */
+    /**
+     * Predicted outcome; -1 where the optimizer had no estimate. executionMs
+     * and baselineExecutionMs are the latencies without the fixed per-run
+     * overhead (overheadMs); calibrated is 1 when predicted on the model
+     * calibrated to telemetry ({@link Simulator#calibrate}), 0 when not, -1
+     * unknown (gdfo_prediction in include/gdfo/plan.h).
+     */
     public record Prediction(double latencyMs, double throughput, double cost, double baselineLatencyMs,
-            double baselineCost) {
+            double baselineCost, double executionMs, double baselineExecutionMs, double overheadMs,
+            double measuredLatencyMs, int calibrated, int stagesCalibrated, int baselineStagesCalibrated) {
+        /** The five figures of 0.2, the rest unknown. */
+        public Prediction(double latencyMs, double throughput, double cost, double baselineLatencyMs,
+                double baselineCost) {
+            this(latencyMs, throughput, cost, baselineLatencyMs, baselineCost, -1, -1, -1, -1, -1, -1, -1);
+        }
     }
 
     /* What nChangeAt fills, one field at a time by name. */
