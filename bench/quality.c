@@ -12,6 +12,10 @@
  *          --objective NAME=TW,LW,CW[,SLO_FACTOR] ... [--random N] [--local N]
  *          [--best N] [--exhaustive-max N] [--runs R] [--name S] [--family S]
  *          [--methods static,rules,random,local,best-known] [--front FILE]
+ *          [--rules-telemetry T.json] [--record-rules OUT.json]
+ * --rules-telemetry gives the rules a previous run's telemetry (the judges
+ * are not calibrated to it); --record-rules writes one noisy run of the rules
+ * plan as telemetry (drift: the next step's rules read it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +35,9 @@ typedef struct objective {
 
 typedef struct bench {
 	const gdfo_graph *g;
-	const gdfo_telemetry *telemetry;
+	const gdfo_telemetry *telemetry;       /* calibrates the judges (an ingested log's) */
+	const gdfo_telemetry *rules_telemetry; /* the rules' last run (drift), or NULL */
+	const char *record_rules;              /* write the rules plan's run here (drift), or NULL */
 	const gdfo_sim_cluster *cluster;
 	gdfo_space *space;
 	size_t dim;
@@ -176,6 +182,29 @@ static double local_search(bench *b, int32_t *cur, long budget, uint64_t *rng, c
 	return best;
 }
 
+/*
+ * One run of a plan on the report judge's noise, written as the telemetry a
+ * host would report (the next drift step's rules read it).
+ */
+static void record_run(bench *b, const gdfo_graph *g, int runs)
+{
+	gdfo_sim *sim;
+	gdfo_sim_options so;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_telemetry *t;
+
+	gdfo_sim_options_init(&so, GDFO_SIM_OPTIONS_VERSION);
+	so.runs = runs;
+	so.seed = 1000003;
+	so.noise_sigma = 0.1;
+	so.straggler_prob = 0.01;
+	if (gdfo_sim_create(&sim, b->cluster) || gdfo_sim_run_graph(&r, sim, g, &so) ||
+	    gdfo_sim_telemetry(&t, sim, g) || gdfo_telemetry_save(t, b->record_rules))
+		die("recording the rules plan's run");
+	gdfo_telemetry_free(t);
+	gdfo_sim_free(sim);
+}
+
 static double space_size(const gdfo_space *s)
 {
 	double total = 1;
@@ -256,7 +285,7 @@ static void run_objective(bench *b, const objective *ob, long n_random, long n_l
 	ro.objective = &b->obj;
 	ro.cluster = b->cluster;
 	t0 = now_ms();
-	if (gdfo_optimize_rules(&rules, b->g, b->telemetry, &ro))
+	if (gdfo_optimize_rules(&rules, b->g, b->rules_telemetry ? b->rules_telemetry : b->telemetry, &ro))
 		die("rules");
 	s = now_ms() - t0;
 	b->runs_used = 0;
@@ -266,6 +295,8 @@ static void run_objective(bench *b, const objective *ob, long n_random, long n_l
 	if (gdfo_space_point_of(rules_pt, b->dim, b->space, gdfo_plan_graph(rules)))
 		die("point_of");
 	s = now_ms() - t0;
+	if (b->record_rules)
+		record_run(b, gdfo_plan_graph(rules), runs);
 	gdfo_plan_free(rules);
 	/* How much of the rules plan the space's grids keep: local search starts here. */
 	b->runs_used = 0;
@@ -383,7 +414,8 @@ int main(int argc, char **argv)
 	int n_obj = 0, i, runs = 5;
 	long n_random = 50, n_local = 50, n_best = 400;
 	double exhaustive_max = 400;
-	const char *tpath = NULL, *cpath = NULL, *front = NULL, *methods = NULL;
+	const char *tpath = NULL, *cpath = NULL, *front = NULL, *methods = NULL, *rtpath = NULL;
+	gdfo_telemetry *rt = NULL;
 	gdfo_graph *g;
 	gdfo_telemetry *t = NULL;
 	gdfo_sim_cluster cl;
@@ -417,6 +449,10 @@ int main(int argc, char **argv)
 			runs = atoi(v);
 		else if (!strcmp(a, "--name"))
 			b.name = v;
+		else if (!strcmp(a, "--rules-telemetry"))
+			rtpath = v;
+		else if (!strcmp(a, "--record-rules"))
+			b.record_rules = v;
 		else if (!strcmp(a, "--methods"))
 			methods = v;
 		else if (!strcmp(a, "--front"))
@@ -440,6 +476,9 @@ int main(int argc, char **argv)
 		die(argv[1]);
 	if (tpath && gdfo_telemetry_load(&t, tpath))
 		die(tpath);
+	if (rtpath && gdfo_telemetry_load(&rt, rtpath))
+		die(rtpath);
+	b.rules_telemetry = rt;
 	if (cpath) {
 		if (gdfo_sim_cluster_load(&cl, cpath))
 			die(cpath);
@@ -460,6 +499,7 @@ int main(int argc, char **argv)
 		fclose(b.front);
 	gdfo_space_free(b.space);
 	gdfo_telemetry_free(t);
+	gdfo_telemetry_free(rt);
 	gdfo_graph_free(g);
 	return 0;
 }

@@ -175,18 +175,25 @@ def main():
                 log("C methods %d/%d %s (%.1f s)" % (n, len(entries), futs[fut]["name"], secs))
             if not a.no_drift:
                 dbud = dict(budgets, best_known=min(budgets["best_known"], 150))
-                jobs = []
-                for sc in scenarios:
+
+                def scenario(sc):
+                    """The steps in order: the rules of step k read the telemetry of
+                    step k-1's rules plan run (the host's last run)."""
+                    out, last = [], None
                     for k, e in enumerate(drift_entries(sc)):
-                        jobs.append((sc, k, pool.submit(c_methods, suite, e, tmp, dbud, runs,
-                                                        "static,rules,best-known")))
-                for sc, k, fut in jobs:
-                    recs, _ = fut.result()
-                    for r in recs:
-                        drift.append({"bench": "quality-drift", "method": r["method"], "scenario": sc["name"],
-                                      "step": k, "shift": sc["shift"], "reward": r["reward"],
-                                      "latency_ms": r["latency_ms"], "cost": r["cost"],
-                                      "success": r["success"], "judge_runs": 1 if r["method"] != "static" else 0})
+                        rec = os.path.join(tmp, "%s.rules-run.json" % e["name"])
+                        extra = ["--record-rules", rec] + (["--rules-telemetry", last] if last else [])
+                        recs, _ = c_methods(suite, e, tmp, dbud, runs, "static,rules,best-known", extra)
+                        last = rec
+                        for r in recs:
+                            out.append({"bench": "quality-drift", "method": r["method"], "scenario": sc["name"],
+                                        "step": k, "shift": sc["shift"], "reward": r["reward"],
+                                        "latency_ms": r["latency_ms"], "cost": r["cost"], "success": r["success"],
+                                        "judge_runs": 1 if r["method"] == "rules" else 0 if r["method"] == "static"
+                                        else r["judge_runs"]})
+                    return out
+                for recs in pool.map(scenario, scenarios):
+                    drift += recs
                 log("drift: %d scenarios x %d steps" % (len(scenarios), scenarios[0]["steps"]))
         front = []
         if os.path.exists(front_file):

@@ -398,6 +398,20 @@ GDFO_API int gdfo_sim_calibration_to_json(char **out, const gdfo_sim *sim);
 GDFO_API int gdfo_sim_predict_plan(gdfo_sim *sim, gdfo_plan *plan, const gdfo_graph *input,
 				   const gdfo_sim_options *opts);
 
+/*
+ * The last gdfo_sim_run_graph of graph as telemetry a host would report
+ * after the run (the pipeline's fingerprint, every stage by id and name,
+ * the run's latency, records, throughput, cost and success; with runs > 1
+ * the means): a simulated run stands in for a real one (the benchmark's
+ * drift scenarios, the closed loop's tests). task_ms_median holds the
+ * mean task time (the simulator keeps no median); cpu_ms the stage's task
+ * time; peak memory and failures are unknown. The caller frees *out with
+ * gdfo_telemetry_free.
+ * Errors: GDFO_EINVAL (NULL; the last call was not run_graph of this
+ * graph), GDFO_ENOMEM. On failure *out is NULL.
+ */
+GDFO_API int gdfo_sim_telemetry(gdfo_telemetry **out, const gdfo_sim *sim, const gdfo_graph *graph);
+
 #ifdef __cplusplus
 }
 #endif

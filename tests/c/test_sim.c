@@ -818,6 +818,51 @@ START_TEST(cli_errors)
 }
 END_TEST
 
+/* A simulated run as telemetry: of this pipeline, every stage, and it calibrates the model back. */
+START_TEST(run_as_telemetry)
+{
+	gdfo_graph *g = gen(GDFO_GEN_TPCH, 2, 0, 0), *other = gen(GDFO_GEN_RETAIL_ETL, 2, 0, 0);
+	gdfo_sim *sim, *cal;
+	gdfo_sim_options o;
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION}, c = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_calibration info = {.version = GDFO_SIM_CALIBRATION_VERSION};
+	gdfo_telemetry *t;
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
+	uint64_t fp, tfp;
+
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_telemetry(&t, sim, g), GDFO_EINVAL); /* nothing ran yet */
+	ck_assert_ptr_null(t);
+	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
+	o.noise_sigma = 0.1;
+	o.seed = 9;
+	ck_assert_int_eq(gdfo_sim_run_graph(&r, sim, g, &o), 0);
+	ck_assert_int_eq(gdfo_sim_telemetry(&t, sim, other), GDFO_EINVAL);
+	ck_assert_ptr_nonnull(strstr(gdfo_last_error(), "gdfo_sim_telemetry"));
+	ck_assert_int_eq(gdfo_sim_telemetry(&t, sim, g), 0);
+	ck_assert_uint_eq(gdfo_telemetry_stage_count(t), gdfo_graph_stage_count(g));
+	ck_assert_int_eq(gdfo_graph_fingerprint(&fp, g), 0);
+	ck_assert_int_eq(gdfo_telemetry_fingerprint(&tfp, t), 0);
+	ck_assert(fp == tfp);
+	ck_assert_int_eq(gdfo_telemetry_get_run(&run, t), 0);
+	ck_assert_double_eq(run.latency_ms, r.makespan_ms);
+	ck_assert_double_eq(run.cost, r.cost);
+	/* Calibrated to it, the model predicts that run back (noise-free, so close, not equal). */
+	ck_assert_int_eq(gdfo_sim_create(&cal, NULL), 0);
+	ck_assert_int_eq(gdfo_sim_calibrate(&info, cal, g, t, NULL), 0);
+	ck_assert_int_eq(info.stages_calibrated, (int)gdfo_graph_stage_count(g));
+	ck_assert_int_eq(gdfo_sim_run_graph(&c, cal, g, NULL), 0);
+	ck_assert_msg(fabs(c.makespan_ms / r.makespan_ms - 1) < 0.1, "calibrated %.0f ms, run %.0f ms", c.makespan_ms,
+		      r.makespan_ms);
+	gdfo_telemetry_free(t);
+	gdfo_sim_free(cal);
+	gdfo_sim_free(sim);
+	gdfo_graph_free(other);
+	gdfo_graph_free(g);
+}
+END_TEST
+
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sim");
@@ -836,6 +881,7 @@ static Suite *suite(void)
 	tcase_add_test(t, generator_families);
 	tcase_add_test(t, bad_inputs);
 	tcase_add_test(t, cli_errors);
+	tcase_add_test(t, run_as_telemetry);
 	suite_add_tcase(s, t);
 	return s;
 }
