@@ -105,3 +105,13 @@ def test_profile_and_calibration_match_cli(tmp_path):
         assert sim.run(g).stages_calibrated == 4
         sim.calibrate(g, None)
         assert not sim.calibration().active
+
+
+def test_a_run_as_telemetry():
+    with gdfo.Simulator() as sim, gdfo.Graph.load(RETAIL) as g:
+        with pytest.raises(gdfo.GdfoError, match="gdfo_sim_telemetry"):
+            sim.telemetry(g)
+        r = sim.run(g)
+        with sim.telemetry(g) as t:
+            assert len(t) == len(g)
+            assert t.run.latency_ms == pytest.approx(r.makespan_ms)

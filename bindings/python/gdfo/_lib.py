@@ -488,6 +488,8 @@ sim_stage_at = _declare("gdfo_sim_stage_at", c_int, [P(SimStageResult), c_void_p
 sim_result_to_json = _declare("gdfo_sim_result_to_json", c_int, [handle_p, c_void_p])
 # int gdfo_sim_calibrate(gdfo_sim_calibration *out, gdfo_sim *sim, const gdfo_graph *graph,
 #                        const gdfo_telemetry *telemetry, const gdfo_sim_options *opts);
+# int gdfo_sim_telemetry(gdfo_telemetry **out, const gdfo_sim *sim, const gdfo_graph *graph);
+sim_telemetry = _declare("gdfo_sim_telemetry", c_int, [P(c_void_p), c_void_p, c_void_p])
 sim_calibrate = _declare("gdfo_sim_calibrate", c_int,
                          [P(SimCalibration), c_void_p, c_void_p, c_void_p, P(SimOptions)])
 # int gdfo_sim_get_calibration(gdfo_sim_calibration *out, const gdfo_sim *sim);

@@ -238,6 +238,16 @@ class Simulator(Handle):
                     check(_lib.sim_calibrate(ctypes.byref(c), s, g, t, ctypes.byref(o)))
         return _calibration(c)
 
+    def telemetry(self, pipeline: Graph) -> Telemetry:
+        """The last run() of pipeline as the telemetry a host would report
+        (gdfo_sim_telemetry): a simulated run standing in for a real one.
+        Raises GdfoError (EINVAL) when the last run was not of pipeline."""
+        require(pipeline, Graph, "pipeline")
+        out = ctypes.c_void_p()
+        with self._read() as s, pipeline._read() as g:
+            check(_lib.sim_telemetry(ctypes.byref(out), s, g))
+        return Telemetry._wrap(out.value)
+
     def calibration(self) -> Calibration:
         """The current calibration (active False when uncalibrated)."""
         c = _lib.SimCalibration(version=_lib.GDFO_SIM_CALIBRATION_VERSION)
