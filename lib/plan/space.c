@@ -414,13 +414,10 @@ static int depths(size_t **out, const gdfo_graph *g)
 static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bound)
 {
 	const gdfo_graph *g = s->graph;
-	gdfo_graph *chk;
 	size_t i, k, *depth = NULL, *width = NULL;
 	int rc;
 	char b[32];
 
-	if ((rc = gdfo_graph_clone(&chk, g)))
-		return rc;
 	if (o->stage_priorities) {
 		if ((rc = depths(&depth, g)))
 			goto out;
@@ -484,11 +481,14 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			for (strat = 0; strat < GDFO_JOIN_STRATEGY_COUNT; strat++) {
 				int legal = strat != st->knobs.join_strategy;
 				if (legal && strat == GDFO_JOIN_BROADCAST) {
-					rc = gdfo_rewrite_join_strategy(chk, id, strat, bound, -1);
-					if (rc && rc != GDFO_EILLEGAL)
-						goto out;
-					legal = rc == 0;
-					chk->stages[i].knobs.join_strategy = st->knobs.join_strategy;
+					/* gdfo_rewrite_join_strategy's condition, without its copy of
+					 * the graph: a side the engine may broadcast, of a known
+					 * estimated size under the bound. */
+					size_t side;
+					double bytes;
+					legal = gdfo__join_broadcast_side(&side, g, i) == 0;
+					bytes = legal ? gdfo__stage_out_bytes(&g->stages[side]) : 0;
+					legal = legal && bytes > 0 && bytes <= bound;
 				}
 				if (gdfo__space_choice(d, strat, 0, legal, "%s", gdfo_join_strategy_name(strat)))
 					goto nomem;
@@ -552,7 +552,6 @@ nomem:
 out:
 	free(depth);
 	free(width);
-	gdfo_graph_free(chk);
 	return rc;
 }
 
