@@ -117,5 +117,14 @@ int gdfo__stage_writes(const gdfo__stage *s, const char *col);
  */
 int gdfo__join_broadcast_side(size_t *out, const gdfo_graph *g, size_t j);
 
+/*
+ * gdfo_rewrite_fuse in g itself, for many fusions in a row: the chain's
+ * stages after the first stay in g without edges, their indices written
+ * to removed[0..n-1) for one gdfo__graph_remove_many after the last
+ * fusion (copying the pipeline per fusion was quadratic). On an error g
+ * may be half rewritten and must be thrown away.
+ */
+int gdfo__rewrite_fuse_inplace(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed);
+
 /* 1 for filter, project and udf stages whose fused operators are all narrow. */
 int gdfo__stage_is_narrow(const gdfo__stage *s);

@@ -335,6 +335,12 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 
 /* ---- fuse a narrow chain ------------------------------------------------------- */
 
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* Appends col to list (borrowed pointers) unless present. */
 static int add_unique(const char ***list, size_t *n, size_t *cap, const char *col)
 {
@@ -373,7 +379,13 @@ static void fused_name(char *out, size_t size, const gdfo_graph *g, const size_t
 	}
 }
 
-int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
+/*
+ * removed NULL: gdfo_rewrite_fuse, on a copy swapped in at the end.
+ * Else in g itself: the members after the first are left without edges
+ * and their indices written to removed[0..n-1) for the caller to remove
+ * (gdfo__rewrite_fuse_inplace).
+ */
+static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 {
 	char pre[200], name[GDFO__NAME_MAX + 1];
 	const char **rd = NULL, **wr = NULL;
@@ -393,18 +405,20 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 	if (n > g->n)
 		return gdfo__error(GDFO_EINVAL, "a chain of %zu stages is longer than pipeline '%s' (%zu stages)",
 				   n, g->name, g->n);
-	if (!(idx = gdfo__malloc(n * sizeof(*idx))))
+	if (!(idx = gdfo__malloc(2 * n * sizeof(*idx))))
 		return GDFO_ENOMEM;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if ((rc = find(&idx[i], g, ids[i])))
 			goto out;
-		for (j = 0; j < i; j++)
-			if (idx[j] == idx[i]) {
-				rc = gdfo__error(GDFO_EINVAL, "stage %lld is listed twice in the chain to fuse",
-						 (long long)ids[i]);
-				goto out;
-			}
-	}
+	/* Duplicates by sorting a copy (comparing each with all before it was quadratic). */
+	memcpy(idx + n, idx, n * sizeof(*idx));
+	qsort(idx + n, n, sizeof(*idx), cmp_index);
+	for (i = 1; i < n; i++)
+		if (idx[n + i] == idx[n + i - 1]) {
+			rc = gdfo__error(GDFO_EINVAL, "stage %lld is listed twice in the chain to fuse",
+					 SID(g, idx[n + i]));
+			goto out;
+		}
 	snprintf(pre, sizeof(pre), "fuse stages %lld..%lld", (long long)ids[0], (long long)ids[n - 1]);
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[idx[i]];
@@ -452,14 +466,11 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 			stats.skew = s->stats.skew;
 		if (s->knobs.priority > knobs.priority)
 			knobs.priority = s->knobs.priority;
-		for (j = 0; j < s->n_read; j++) {
-			size_t e;
-			int earlier = 0;
-			for (e = 0; e < i && !earlier; e++)
-				earlier = gdfo__stage_writes(&g->stages[idx[e]], s->cols_read[j]);
-			if (!earlier && (rc = add_unique(&rd, &nrd, &crd, s->cols_read[j])))
+		/* wr holds what the members before this one write. */
+		for (j = 0; j < s->n_read; j++)
+			if (!in_list((char **)wr, nwr, s->cols_read[j]) &&
+			    (rc = add_unique(&rd, &nrd, &crd, s->cols_read[j])))
 				goto out;
-		}
 		for (j = 0; j < s->n_written; j++)
 			if ((rc = add_unique(&wr, &nwr, &cwr, s->cols_written[j])))
 				goto out;
@@ -472,25 +483,20 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 	fs.columns_written = wr;
 	fs.n_columns_written = nwr;
 
-	if ((rc = gdfo_graph_clone(&c, g)))
+	if (!removed && (rc = gdfo_graph_clone(&c, g)))
 		goto out;
-	if ((rc = gdfo_graph_update_stage(c, &fs)) || (rc = move_consumers(c, idx[n - 1], idx[0])))
+	if ((rc = gdfo_graph_update_stage(removed ? g : c, &fs)) ||
+	    (rc = move_consumers(removed ? g : c, idx[n - 1], idx[0])))
 		goto out;
-	/* Remove members from the highest index down so lower indices stay put. */
-	for (;;) {
-		size_t hi = 0, hk = 0;
-		for (i = 1; i < n; i++)
-			if (idx[i] != (size_t)-1 && idx[i] >= hi) {
-				hi = idx[i];
-				hk = i;
-			}
-		if (!hk)
-			break;
-		gdfo__graph_remove(c, hi);
-		idx[hk] = (size_t)-1;
+	for (i = 0; i + 1 < n; i++)
+		gdfo__graph_unlink(removed ? g : c, idx[i], idx[i + 1]);
+	if (removed) {
+		memcpy(removed, idx + 1, (n - 1) * sizeof(*idx));
+	} else {
+		gdfo__graph_remove_many(c, idx + 1, n - 1);
+		swap_in(g, c);
+		c = NULL;
 	}
-	swap_in(g, c);
-	c = NULL;
 	rc = 0;
 out:
 	gdfo_graph_free(c);
@@ -498,6 +504,16 @@ out:
 	free(rd);
 	free(wr);
 	return rc;
+}
+
+int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
+{
+	return fuse(g, ids, n, NULL);
+}
+
+int gdfo__rewrite_fuse_inplace(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
+{
+	return fuse(g, ids, n, removed);
 }
 
 /* ---- knobs ---------------------------------------------------------------------- */

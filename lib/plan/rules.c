@@ -1008,7 +1008,7 @@ static int rule_fuse(ctx *c)
 	gdfo_graph *g = c->g;
 	int64_t *chains = NULL, *ids;
 	double *before = NULL, *runs_last = NULL;
-	size_t len, at, i, n, k = 0;
+	size_t len, at, i, n, k = 0, *gone = NULL, n_gone = 0;
 	int rc, local;
 	acct a;
 
@@ -1018,7 +1018,8 @@ static int rule_fuse(ctx *c)
 	if (local) {
 		/* Each fusion's gain from its own stages: work before and runs of the fused stage. */
 		if (!(before = gdfo__malloc((len ? len : 1) * sizeof(*before))) ||
-		    !(runs_last = gdfo__malloc((len ? len : 1) * sizeof(*runs_last)))) {
+		    !(runs_last = gdfo__malloc((len ? len : 1) * sizeof(*runs_last))) ||
+		    !(gone = gdfo__malloc((len ? len : 1) * sizeof(*gone)))) {
 			rc = GDFO_ENOMEM;
 			goto out;
 		}
@@ -1052,11 +1053,14 @@ static int rule_fuse(ctx *c)
 		}
 		if (!local && (rc = graph_work(&full_before, g)))
 			goto out;
-		rc = gdfo_rewrite_fuse(g, ids, n);
+		/* Local gains need no valid graph between fusions: the members go all at once at the end. */
+		rc = local ? gdfo__rewrite_fuse_inplace(g, ids, n, gone + n_gone) : gdfo_rewrite_fuse(g, ids, n);
 		if (rc == GDFO_EILLEGAL)
 			continue;
 		if (rc)
 			goto out;
+		if (local)
+			n_gone += n - 1;
 		if (local)
 			gain = gain_of(c, before[k] - runs_last[k] * stage_work(&g->stages[gdfo__graph_index(g, ids[0])]));
 		else if ((rc = gain_since(&gain, c, &full_before)))
@@ -1074,7 +1078,10 @@ static int rule_fuse(ctx *c)
 		if ((rc = add_alias(c, ids[0], ids[n - 1])) || (rc = defer_rename(c, ids, n)))
 			goto out;
 	}
+	if (n_gone)
+		gdfo__graph_remove_many(g, gone, n_gone);
 out:
+	free(gone);
 	acct_free(&a);
 	free(before);
 	free(runs_last);
