@@ -29,6 +29,16 @@
 #define MIB (1024.0 * 1024.0)
 #define NS_PER_BYTE 1.0
 
+/*
+ * The check's budget: knob change groups are checked one by one while
+ * their count times the pipeline's stages stays under CHECK_STAGE_RUNS
+ * (at least CHECK_MIN_RUNS groups), so that checking costs about as much
+ * at any size; the groups after that are checked in batches of doubling
+ * size, a logarithmic number of simulator runs more.
+ */
+#define CHECK_STAGE_RUNS 100000
+#define CHECK_MIN_RUNS 16
+
 /* Confidence by where the deciding numbers came from. */
 #define CONF_MEASURED 0.8
 #define CONF_ESTIMATED 0.5
@@ -141,6 +151,9 @@ typedef struct ctx {
 	gdfo_stage_knobs *knob_snap; /* knob groups: every stage's knobs when the group began */
 	size_t cap_knob_snap;
 	int open;                    /* a group is open */
+	size_t checks, budget;       /* knob groups checked alone so far, and how many may be */
+	size_t deferred, batch;      /* past the budget: groups in the open batch, and its size */
+	size_t batches, batched, batches_rejected;
 	size_t mark, stale_mark, alias_mark;
 	int64_t (*alias_snap)[2];
 	group *groups;               /* accepted groups */
@@ -559,6 +572,8 @@ static int group_begin(ctx *c)
 
 	if (!c->sim)
 		return 0;
+	if (c->deferred && c->open)
+		return 0; /* past the budget: this group joins the open batch */
 	gdfo_graph_free(c->snap);
 	c->snap = NULL;
 	c->open = 1;
@@ -686,8 +701,13 @@ static int reject_group(ctx *c, const score *sc)
 	return 0;
 }
 
-/* Closes the group: kept when the plan is not predicted worse with it. */
-static int group_end(ctx *c)
+/*
+ * Closes the group: kept when the plan is not predicted worse with it.
+ * Once the budget of knob groups checked alone is spent, knob groups are
+ * checked in batches of 2, 4, 8, ... groups, a batch kept or rejected
+ * whole; flush closes a batch that is not full (docs/rules.md "Scale").
+ */
+static int group_end_flush(ctx *c, int flush)
 {
 	score sc;
 	int rc;
@@ -699,6 +719,20 @@ static int group_end(ctx *c)
 	}
 	if (!c->open)
 		return 0;
+	if (!c->rule && c->checks >= c->budget) {
+		if (!c->batch)
+			c->batch = 2;
+		if (!flush && ++c->deferred < c->batch)
+			return 0; /* the batch stays open */
+		if (c->deferred || c->plan->n_changes > c->mark) {
+			c->batches++;
+			c->batched += c->deferred;
+		}
+		c->deferred = 0;
+		c->batch *= 2;
+	} else if (!c->rule) {
+		c->checks++;
+	}
 	c->open = 0;
 	if (c->plan->n_changes == c->mark) {
 		c->rules_done |= c->rule;
@@ -708,13 +742,20 @@ static int group_end(ctx *c)
 	}
 	if ((rc = predict(&sc, c, c->g)))
 		return rc;
-	if (worse(&sc, &c->cur))
+	if (worse(&sc, &c->cur)) {
+		c->batches_rejected += c->checks >= c->budget && !c->rule;
 		return reject_group(c, &sc);
+	}
 	apply_renames(c);
 	rc = keep_group(c, &sc);
 	gdfo_graph_free(c->snap);
 	c->snap = NULL;
 	return rc;
+}
+
+static int group_end(ctx *c)
+{
+	return group_end_flush(c, 0);
 }
 
 /* ---- rule: push filters down ---------------------------------------------------- */
@@ -1643,6 +1684,22 @@ static int prune(ctx *c)
 	return 0;
 }
 
+/* Judges the batch left open past the budget, and says how the budget was used in a note. */
+static int flush_batches(ctx *c)
+{
+	char note[GDFO__PLAN_TEXT_MAX];
+	int rc;
+
+	if (c->open && (rc = group_end_flush(c, 1)))
+		return rc;
+	if (!c->batches)
+		return 0;
+	snprintf(note, sizeof(note), "the simulator checked the first %zu knob change groups one by one (its budget for a pipeline of %zu stages: %d stage simulations / stages, at least %d); the %zu groups after them were checked in %zu batches of doubling size (2, 4, 8, ...), %zu batch%s rejected whole (docs/rules.md \"Scale\")",
+		 c->budget, c->base->n, CHECK_STAGE_RUNS, CHECK_MIN_RUNS, c->batched, c->batches,
+		 c->batches_rejected, c->batches_rejected == 1 ? "" : "es");
+	return gdfo__plan_add_note(c->plan, note);
+}
+
 static int run_group(ctx *c, int rule, int (*fn)(ctx *))
 {
 	int rc;
@@ -1813,6 +1870,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	c.o = opts;
 	if ((rc = graph_work(&c.base_work, graph)))
 		goto fail;
+	c.budget = CHECK_STAGE_RUNS / graph->n > CHECK_MIN_RUNS ? CHECK_STAGE_RUNS / graph->n : CHECK_MIN_RUNS;
 
 	if ((opts->push_filters && (rc = run_group(&c, RULE_PUSH, rule_push_filters))) ||
 	    (opts->reorder_joins && (rc = run_group(&c, RULE_REORDER, rule_reorder_joins))) ||
@@ -1821,7 +1879,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	    (opts->set_partitions && (rc = rule_partitions(&c))) ||
 	    (opts->cache_shared && (rc = rule_cache(&c))) ||
 	    (opts->set_priorities && (rc = run_group(&c, 0, rule_priorities))) ||
-	    (c.sim && ((rc = prune(&c)) || (rc = attribute(&c)))))
+	    (c.sim && ((rc = flush_batches(&c)) || (rc = prune(&c)) || (rc = attribute(&c)))))
 		goto fail;
 	if ((rc = gdfo_graph_validate(c.g))) {
 		if (rc == GDFO_ENOMEM)
