@@ -527,11 +527,21 @@ int gdfo__graph_link(gdfo_graph *g, size_t parent, size_t child)
 {
 	gdfo__stage *p = &g->stages[parent], *c = &g->stages[child];
 	size_t i;
+	int dup;
 
-	for (i = 0; i < c->n_parents; i++)
-		if (c->parents[i] == parent)
-			return gdfo__error(GDFO_EEXISTS, "stage %lld '%s' lists parent %lld twice",
-					   (long long)c->id, c->name, (long long)p->id);
+	/* Either list holds the edge if it exists: the shorter is searched (fan-in and fan-out stay linear). */
+	if (c->n_parents <= p->n_children) {
+		for (i = 0; i < c->n_parents && c->parents[i] != parent; i++)
+			;
+		dup = i < c->n_parents;
+	} else {
+		for (i = 0; i < p->n_children && p->children[i] != child; i++)
+			;
+		dup = i < p->n_children;
+	}
+	if (dup)
+		return gdfo__error(GDFO_EEXISTS, "stage %lld '%s' lists parent %lld twice",
+				   (long long)c->id, c->name, (long long)p->id);
 	if (push_index(&c->parents, &c->n_parents, &c->cap_parents, parent))
 		return GDFO_ENOMEM;
 	if (push_index(&p->children, &p->n_children, &p->cap_children, child)) {
