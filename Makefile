@@ -60,7 +60,7 @@ LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
+	asan bench bench-scale test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
 	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
@@ -328,6 +328,11 @@ bench: all $(BENCH_BINS)
 	@: > bench/results/latest.jsonl
 	@for s in $(sort $(wildcard bench/*.sh)); do \
 		echo "== $$s"; BUILD=$(BUILD) PYTHON=$(PYTHON) sh $$s || exit 1; done
+
+# issue 14 item 7 alone: the planning path at 1k, 10k and 100k stages (bench/scale.sh)
+bench-scale: all $(BUILD)/bench/scale
+	@mkdir -p bench/results
+	BUILD=$(BUILD) sh bench/scale.sh
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)

@@ -2,6 +2,8 @@
  * Scale of the planning path in the number of stages (bench/scale.sh runs
  * it): for each shape and size, the median of REPS timed runs of each
  * phase a `gdfo optimize` goes through, one JSON line per shape and size.
+ * Times are the process's CPU time (one thread), so that other jobs on a
+ * shared machine inflate them less than wall-clock time.
  *
  * Shapes: "chain" (a source, n - 2 alternating projects and filters, a
  * sink: one narrow chain n deep), "wide" (one source feeding n - 2
@@ -9,8 +11,11 @@
  * (gdfo_generate's random family, seed 1; above its 10,000 stages,
  * copies of a 10,000-stage one side by side).
  *
- * usage: bench/scale REPS CHECK_MAX SIZE... (e.g. 3 10000 1000 10000 100000):
- * the simulator-checked run only up to CHECK_MAX stages (-1 in the row when skipped).
+ * usage: bench/scale REPS CHECK_MAX SIZE... (e.g. 3 1300 1000 10000 100000):
+ * REPS runs up to 10,000 stages, 1 above; the simulator-checked run only
+ * up to CHECK_MAX stages (-1 in the row when skipped). After the rows per
+ * size, one row per shape puts the rules' time per stage at each size
+ * side by side.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +27,7 @@
 static double now_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -166,7 +171,8 @@ int main(int argc, char **argv)
 	const char *shapes[] = {"chain", "wide", "random"};
 	gdfo_rules_options off, on;
 	int reps, a, sh, r, p;
-	size_t check_max;
+	size_t check_max, row_stages[3][8];
+	double row_ms[3][8];
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s REPS CHECK_MAX SIZE...\n", argv[0]);
@@ -180,12 +186,16 @@ int main(int argc, char **argv)
 	gdfo_rules_options_init(&on, GDFO_RULES_OPTIONS_VERSION);
 	off.check_changes = 0;
 	on.check_changes = 1;
+	if (argc - 3 > 8) {
+		fprintf(stderr, "bench/scale: at most 8 sizes\n");
+		return 2;
+	}
 	for (a = 3; a < argc; a++) {
 		size_t n = (size_t)atol(argv[a]);
 		for (sh = 0; sh < 3; sh++) {
 			double t[P_N][16] = {{0}}, med[P_N];
 			size_t stages = 0, changes = 0, changes_checked = 0;
-			int rr = reps > 16 ? 16 : reps;
+			int rr = n > 10000 ? 1 : reps > 16 ? 16 : reps;
 			for (r = 0; r < rr; r++) {
 				gdfo_graph *g, *back;
 				gdfo_plan *plan;
@@ -247,7 +257,17 @@ int main(int argc, char **argv)
 			printf(", \"rules_us_per_stage\": %.3f, \"rules_checked_us_per_stage\": %.3f}\n",
 			       1e3 * med[P_RULES] / (double)stages, med[P_CHECKED] < 0 ? -1.0 : 1e3 * med[P_CHECKED] / (double)stages);
 			fflush(stdout);
+			row_stages[sh][a - 3] = stages;
+			row_ms[sh][a - 3] = med[P_RULES];
 		}
+	}
+	for (sh = 0; sh < 3; sh++) {
+		printf("{\"shape\": \"%s\", \"summary\": \"gdfo_optimize_rules without the check, time per stage\"", shapes[sh]);
+		for (a = 3; a < argc; a++)
+			printf(", \"us_per_stage_at_%s\": %.3f", argv[a], 1e3 * row_ms[sh][a - 3] / (double)row_stages[sh][a - 3]);
+		for (a = 3; a < argc; a++)
+			printf(", \"ms_at_%s\": %.1f", argv[a], row_ms[sh][a - 3]);
+		printf("}\n");
 	}
 	return 0;
 }
