@@ -335,10 +335,17 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 
 /* ---- fuse a narrow chain ------------------------------------------------------- */
 
-static int cmp_index(const void *a, const void *b)
+typedef struct id_pos {
+	int64_t id;
+	size_t pos;
+} id_pos;
+
+static int cmp_id_pos(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? -1 : x > y;
+	const id_pos *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 /* Appends col to list (borrowed pointers) unless present. */
@@ -389,7 +396,8 @@ static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 {
 	char pre[200], name[GDFO__NAME_MAX + 1];
 	const char **rd = NULL, **wr = NULL;
-	size_t nrd = 0, crd = 0, nwr = 0, cwr = 0, *idx = NULL, i, j;
+	size_t nrd = 0, crd = 0, nwr = 0, cwr = 0, *idx = NULL, i, j, dup;
+	id_pos *by_id = NULL;
 	gdfo_graph *c = NULL;
 	gdfo_stage fs;
 	gdfo_stage_stats stats;
@@ -405,20 +413,31 @@ static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 	if (n > g->n)
 		return gdfo__error(GDFO_EINVAL, "a chain of %zu stages is longer than pipeline '%s' (%zu stages)",
 				   n, g->name, g->n);
-	if (!(idx = gdfo__malloc(2 * n * sizeof(*idx))))
-		return GDFO_ENOMEM;
-	for (i = 0; i < n; i++)
-		if ((rc = find(&idx[i], g, ids[i])))
-			goto out;
-	/* Duplicates by sorting a copy (comparing each with all before it was quadratic). */
-	memcpy(idx + n, idx, n * sizeof(*idx));
-	qsort(idx + n, n, sizeof(*idx), cmp_index);
-	for (i = 1; i < n; i++)
-		if (idx[n + i] == idx[n + i - 1]) {
+	if (!(idx = gdfo__malloc(n * sizeof(*idx))) || !(by_id = gdfo__malloc(n * sizeof(*by_id)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	/*
+	 * The first stage that is missing or listed before is reported, as when
+	 * each was compared with all before it (quadratic): duplicates by sorting.
+	 */
+	for (i = 0; i < n; i++) {
+		by_id[i].id = ids[i];
+		by_id[i].pos = i;
+	}
+	qsort(by_id, n, sizeof(*by_id), cmp_id_pos);
+	for (i = 1, dup = n; i < n; i++)
+		if (by_id[i].id == by_id[i - 1].id && by_id[i].pos < dup)
+			dup = by_id[i].pos;
+	for (i = 0; i < n; i++) {
+		if (i == dup) {
 			rc = gdfo__error(GDFO_EINVAL, "stage %lld is listed twice in the chain to fuse",
-					 SID(g, idx[n + i]));
+					 (long long)ids[i]);
 			goto out;
 		}
+		if ((rc = find(&idx[i], g, ids[i])))
+			goto out;
+	}
 	snprintf(pre, sizeof(pre), "fuse stages %lld..%lld", (long long)ids[0], (long long)ids[n - 1]);
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[idx[i]];
@@ -501,6 +520,7 @@ static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 out:
 	gdfo_graph_free(c);
 	free(idx);
+	free(by_id);
 	free(rd);
 	free(wr);
 	return rc;

@@ -231,9 +231,9 @@ static int gain_since(double *out, const ctx *c, double *work)
 /*
  * Work accounting for the fuse and cache rules, kept up to date as stages
  * are cached instead of recomputing the pipeline's work per candidate
- * (that was quadratic in the stages; docs/rules.md "Scale"). With runs[v] the sum of
- * v's children's runs (1 at an end), an uncached stage runs runs[v] times
- * and a cached one once. Caching v saves (runs[v] - 1) x up[v], where
+ * (that was quadratic in the stages; docs/rules.md "Scale"). With runs[v]
+ * the sum of v's children's runs (1 at an end), an uncached stage runs
+ * runs[v] times and a cached one once. Caching v saves (runs[v] - 1) x up[v], where
  * up[v] is the work of v and of each ancestor that reaches v through
  * uncached stages only, counted once per such path: exactly the drop in
  * graph_work, without subtracting two sums of the whole pipeline.
