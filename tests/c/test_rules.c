@@ -687,6 +687,63 @@ START_TEST(cache_savings_follow_earlier_caches)
 }
 END_TEST
 
+/*
+ * Past the check's budget (docs/rules.md "Checked against the model"): a
+ * 642-stage random pipeline has 422 knob groups, 155 checked alone and
+ * the rest in batches. The plan is still never predicted worse than its
+ * input, the gains still add up, a note says how the budget went, and a
+ * rejected batch lists its changes as rejected together.
+ */
+START_TEST(batched_check_never_worse)
+{
+	gdfo_gen_options go;
+	gdfo_rules_options o;
+	gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
+	gdfo_graph *g;
+	gdfo_plan *p;
+	gdfo_sim *sim;
+	double lat, cost, total, sum = 0;
+	size_t k, batch_rejected = 0;
+	const char *note = NULL;
+
+	gdfo_gen_options_init(&go, GDFO_GEN_OPTIONS_VERSION);
+	go.family = GDFO_GEN_RANDOM;
+	go.seed = 3;
+	go.stages = 500;
+	ck_assert_int_eq(gdfo_generate(&g, &go), 0);
+	gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+	o.check_changes = 1;
+	ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, &o) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	ck_assert_msg(gdfo_sim_predict_plan(sim, p, g, NULL) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_plan_prediction(&pr, p), 0);
+	lat = pr.latency_ms / pr.baseline_latency_ms - 1;
+	cost = pr.cost / pr.baseline_cost - 1;
+	total = (1 / (1 + lat) - 1 - lat - cost) / 3;
+	ck_assert_msg(total >= -1e-12, "objective %+.3f %%", 100 * total);
+	for (k = 0; k < gdfo_plan_change_count(p); k++) {
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+		gdfo_plan_change_at(&c, p, k);
+		sum += c.expected_gain;
+	}
+	ck_assert_msg(fabs(sum - total) < 1e-6, "gains add up to %g, the plan's total is %g", sum, total);
+	for (k = 0; k < gdfo_plan_note_count(p); k++)
+		if (strstr(gdfo_plan_note_at(p, k), "batches of doubling size"))
+			note = gdfo_plan_note_at(p, k);
+	ck_assert_ptr_nonnull(note);
+	ck_assert_ptr_nonnull(strstr(note, "the first 155 knob change groups one by one"));
+	for (k = 0; k < gdfo_plan_rejected_count(p); k++) {
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+		ck_assert_int_eq(gdfo_plan_rejected_at(&c, p, k), 0);
+		batch_rejected += strstr(c.why, "; rejected: with this group of changes") != NULL;
+	}
+	ck_assert_uint_ge(batch_rejected, 2);
+	gdfo_sim_free(sim);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+}
+END_TEST
+
 static double seconds(void)
 {
 	struct timespec ts;
@@ -768,6 +825,7 @@ int main(void)
 	tcase_add_test(tc, no_statistics);
 	tcase_add_test(tc, cache_savings_follow_earlier_caches);
 	tcase_add_test(tc, scale);
+	tcase_add_test(tc, batched_check_never_worse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
