@@ -60,7 +60,8 @@ LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench bench-quality test-quality test-install install uninstall clean jvm jar check-jni test-alloc alloc-sweep \
+	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni \
+	test-alloc alloc-sweep \
 	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
@@ -341,6 +342,11 @@ bench-quality: all $(BUILD)/bench/quality
 test-quality: all $(BUILD)/bench/quality
 	@BUILD=$(BUILD) $(PYTHON) bench/quality.py --quick --results $(BUILD)/quality-quick >/dev/null
 	@echo "test-quality: the plan-quality harness ran (quick)"
+
+# issue 14 item 7 alone: the planning path at 1k, 10k and 100k stages (bench/scale.sh)
+bench-scale: all $(BUILD)/bench/scale
+	@mkdir -p bench/results
+	BUILD=$(BUILD) sh bench/scale.sh
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)

@@ -86,7 +86,11 @@ GDFO_API int gdfo_rules_options_init(gdfo_rules_options *opts, unsigned int vers
  * when the plan's objective (opts->objective, relative to the input) is
  * not worse with it; dropped groups are listed as considered and
  * rejected with their prediction (gdfo_plan_rejected_at), so the returned
- * plan is never predicted worse than its input on that cluster. Each
+ * plan is never predicted worse than its input on that cluster. On large
+ * pipelines, once a budget of knob groups checked alone is spent (100,000
+ * / stages, at least 16), the remaining knob groups are checked in batches
+ * of 2, 4, 8, ... groups, each kept or rejected whole (a plan note says
+ * so; docs/rules.md "Checked against the model"). Each
  * change's expected_gain is then its share of the plan's predicted
  * objective gain: the marginal effect of its group in the final plan,
  * with interactions shared out in proportion (docs/rules.md); they add

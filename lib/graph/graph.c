@@ -527,11 +527,21 @@ int gdfo__graph_link(gdfo_graph *g, size_t parent, size_t child)
 {
 	gdfo__stage *p = &g->stages[parent], *c = &g->stages[child];
 	size_t i;
+	int dup;
 
-	for (i = 0; i < c->n_parents; i++)
-		if (c->parents[i] == parent)
-			return gdfo__error(GDFO_EEXISTS, "stage %lld '%s' lists parent %lld twice",
-					   (long long)c->id, c->name, (long long)p->id);
+	/* Either list holds the edge if it exists: the shorter is searched (fan-in and fan-out stay linear). */
+	if (c->n_parents <= p->n_children) {
+		for (i = 0; i < c->n_parents && c->parents[i] != parent; i++)
+			;
+		dup = i < c->n_parents;
+	} else {
+		for (i = 0; i < p->n_children && p->children[i] != child; i++)
+			;
+		dup = i < p->n_children;
+	}
+	if (dup)
+		return gdfo__error(GDFO_EEXISTS, "stage %lld '%s' lists parent %lld twice",
+				   (long long)c->id, c->name, (long long)p->id);
 	if (push_index(&c->parents, &c->n_parents, &c->cap_parents, parent))
 		return GDFO_ENOMEM;
 	if (push_index(&p->children, &p->n_children, &p->cap_children, child)) {
@@ -556,27 +566,66 @@ void gdfo__graph_unlink(gdfo_graph *g, size_t parent, size_t child)
 	remove_value(g->stages[parent].children, &g->stages[parent].n_children, child);
 }
 
-void gdfo__graph_remove(gdfo_graph *g, size_t index)
+static int cmp_size(const void *a, const void *b)
 {
-	size_t i, k;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
 
-	while (g->stages[index].n_parents)
-		gdfo__graph_unlink(g, g->stages[index].parents[0], index);
-	while (g->stages[index].n_children)
-		gdfo__graph_unlink(g, index, g->stages[index].children[0]);
-	stage_release(&g->stages[index]);
-	memmove(&g->stages[index], &g->stages[index + 1], (g->n - index - 1) * sizeof(g->stages[0]));
-	g->n--;
+/* New index of a kept stage: its index less the removed ones below it (gone sorted, k entries). */
+static size_t shifted(size_t v, const size_t *gone, size_t k)
+{
+	size_t lo = 0, hi = k;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (gone[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return v - lo;
+}
+
+/* One pass over the graph whatever the count (one removal at a time was quadratic in a long fusion). */
+void gdfo__graph_remove_many(gdfo_graph *g, size_t *index, size_t count)
+{
+	size_t i, j, k, r;
+
+	qsort(index, count, sizeof(*index), cmp_size);
+	for (i = 0, k = 0; i < count; i++)
+		if (!k || index[i] != index[k - 1])
+			index[k++] = index[i];
+	for (i = 0; i < k; i++) {
+		gdfo__stage *s = &g->stages[index[i]];
+		while (s->n_parents)
+			gdfo__graph_unlink(g, s->parents[0], index[i]);
+		while (s->n_children)
+			gdfo__graph_unlink(g, index[i], s->children[0]);
+		stage_release(s);
+	}
+	for (i = 0, j = 0, r = 0; i < g->n; i++) {
+		if (r < k && index[r] == i) {
+			r++;
+			continue;
+		}
+		if (j != i)
+			g->stages[j] = g->stages[i];
+		j++;
+	}
+	g->n = j;
 	for (i = 0; i < g->n; i++) {
 		gdfo__stage *s = &g->stages[i];
-		for (k = 0; k < s->n_parents; k++)
-			if (s->parents[k] > index)
-				s->parents[k]--;
-		for (k = 0; k < s->n_children; k++)
-			if (s->children[k] > index)
-				s->children[k]--;
+		for (j = 0; j < s->n_parents; j++)
+			s->parents[j] = shifted(s->parents[j], index, k);
+		for (j = 0; j < s->n_children; j++)
+			s->children[j] = shifted(s->children[j], index, k);
 	}
 	index_renumber(g);
+}
+
+void gdfo__graph_remove(gdfo_graph *g, size_t index)
+{
+	gdfo__graph_remove_many(g, &index, 1);
 }
 
 /* 1 when target is reachable from start following child edges. */
@@ -587,6 +636,9 @@ static int reaches(const gdfo_graph *g, size_t start, size_t target, int *rc)
 	int found = 0;
 
 	*rc = 0;
+	/* Loaders add edges parents first: the new child has no children yet, no search. */
+	if (start != target && !g->stages[start].n_children)
+		return 0;
 	stack = gdfo__malloc(g->n * sizeof(*stack));
 	seen = gdfo__calloc(g->n, 1);
 	if (!stack || !seen) {

@@ -86,6 +86,9 @@ void gdfo__graph_unlink(gdfo_graph *g, size_t parent, size_t child);
  */
 void gdfo__graph_remove(gdfo_graph *g, size_t index);
 
+/* Removes the stages at index[0..count) at once (index is sorted in place). */
+void gdfo__graph_remove_many(gdfo_graph *g, size_t *index, size_t count);
+
 /* A stage that is no longer than 255 bytes, etc.: GDFO_STAGE_NAME_MAX. */
 #define GDFO__NAME_MAX 255
 

@@ -127,6 +127,15 @@ int gdfo__critical_path_ranks(int32_t *rank, double *remaining, const gdfo_graph
 /* The work model's estimate of a stage's work, ns: rows x cpu_ns_per_row + bytes_in. */
 double gdfo__stage_work_estimate(const gdfo__stage *s);
 
+/*
+ * gdfo_rewrite_fuse in g itself, for many fusions in a row: the chain's
+ * stages after the first stay in g without edges, their indices written
+ * to removed[0..n-1) for one gdfo__graph_remove_many after the last
+ * fusion (copying the pipeline per fusion was quadratic). On an error g
+ * may be half rewritten and must be thrown away.
+ */
+int gdfo__rewrite_fuse_inplace(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed);
+
 /* 1 for filter, project and udf stages whose fused operators are all narrow. */
 int gdfo__stage_is_narrow(const gdfo__stage *s);
 

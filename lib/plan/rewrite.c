@@ -343,6 +343,19 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 
 /* ---- fuse a narrow chain ------------------------------------------------------- */
 
+typedef struct id_pos {
+	int64_t id;
+	size_t pos;
+} id_pos;
+
+static int cmp_id_pos(const void *a, const void *b)
+{
+	const id_pos *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
 /* Appends col to list (borrowed pointers) unless present. */
 static int add_unique(const char ***list, size_t *n, size_t *cap, const char *col)
 {
@@ -381,11 +394,18 @@ static void fused_name(char *out, size_t size, const gdfo_graph *g, const size_t
 	}
 }
 
-int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
+/*
+ * removed NULL: gdfo_rewrite_fuse, on a copy swapped in at the end.
+ * Else in g itself: the members after the first are left without edges
+ * and their indices written to removed[0..n-1) for the caller to remove
+ * (gdfo__rewrite_fuse_inplace).
+ */
+static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 {
 	char pre[200], name[GDFO__NAME_MAX + 1];
 	const char **rd = NULL, **wr = NULL;
-	size_t nrd = 0, crd = 0, nwr = 0, cwr = 0, *idx = NULL, i, j;
+	size_t nrd = 0, crd = 0, nwr = 0, cwr = 0, *idx = NULL, i, j, dup;
+	id_pos *by_id = NULL;
 	gdfo_graph *c = NULL;
 	gdfo_stage fs;
 	gdfo_stage_stats stats;
@@ -401,17 +421,30 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 	if (n > g->n)
 		return gdfo__error(GDFO_EINVAL, "a chain of %zu stages is longer than pipeline '%s' (%zu stages)",
 				   n, g->name, g->n);
-	if (!(idx = gdfo__malloc(n * sizeof(*idx))))
-		return GDFO_ENOMEM;
+	if (!(idx = gdfo__malloc(n * sizeof(*idx))) || !(by_id = gdfo__malloc(n * sizeof(*by_id)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	/*
+	 * The first stage that is missing or listed before is reported, as when
+	 * each was compared with all before it (quadratic): duplicates by sorting.
+	 */
 	for (i = 0; i < n; i++) {
+		by_id[i].id = ids[i];
+		by_id[i].pos = i;
+	}
+	qsort(by_id, n, sizeof(*by_id), cmp_id_pos);
+	for (i = 1, dup = n; i < n; i++)
+		if (by_id[i].id == by_id[i - 1].id && by_id[i].pos < dup)
+			dup = by_id[i].pos;
+	for (i = 0; i < n; i++) {
+		if (i == dup) {
+			rc = gdfo__error(GDFO_EINVAL, "stage %lld is listed twice in the chain to fuse",
+					 (long long)ids[i]);
+			goto out;
+		}
 		if ((rc = find(&idx[i], g, ids[i])))
 			goto out;
-		for (j = 0; j < i; j++)
-			if (idx[j] == idx[i]) {
-				rc = gdfo__error(GDFO_EINVAL, "stage %lld is listed twice in the chain to fuse",
-						 (long long)ids[i]);
-				goto out;
-			}
 	}
 	snprintf(pre, sizeof(pre), "fuse stages %lld..%lld", (long long)ids[0], (long long)ids[n - 1]);
 	for (i = 0; i < n; i++) {
@@ -460,14 +493,11 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 			stats.skew = s->stats.skew;
 		if (s->knobs.priority > knobs.priority)
 			knobs.priority = s->knobs.priority;
-		for (j = 0; j < s->n_read; j++) {
-			size_t e;
-			int earlier = 0;
-			for (e = 0; e < i && !earlier; e++)
-				earlier = gdfo__stage_writes(&g->stages[idx[e]], s->cols_read[j]);
-			if (!earlier && (rc = add_unique(&rd, &nrd, &crd, s->cols_read[j])))
+		/* wr holds what the members before this one write. */
+		for (j = 0; j < s->n_read; j++)
+			if (!in_list((char **)wr, nwr, s->cols_read[j]) &&
+			    (rc = add_unique(&rd, &nrd, &crd, s->cols_read[j])))
 				goto out;
-		}
 		for (j = 0; j < s->n_written; j++)
 			if ((rc = add_unique(&wr, &nwr, &cwr, s->cols_written[j])))
 				goto out;
@@ -480,32 +510,38 @@ int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
 	fs.columns_written = wr;
 	fs.n_columns_written = nwr;
 
-	if ((rc = gdfo_graph_clone(&c, g)))
+	if (!removed && (rc = gdfo_graph_clone(&c, g)))
 		goto out;
-	if ((rc = gdfo_graph_update_stage(c, &fs)) || (rc = move_consumers(c, idx[n - 1], idx[0])))
+	if ((rc = gdfo_graph_update_stage(removed ? g : c, &fs)) ||
+	    (rc = move_consumers(removed ? g : c, idx[n - 1], idx[0])))
 		goto out;
-	/* Remove members from the highest index down so lower indices stay put. */
-	for (;;) {
-		size_t hi = 0, hk = 0;
-		for (i = 1; i < n; i++)
-			if (idx[i] != (size_t)-1 && idx[i] >= hi) {
-				hi = idx[i];
-				hk = i;
-			}
-		if (!hk)
-			break;
-		gdfo__graph_remove(c, hi);
-		idx[hk] = (size_t)-1;
+	for (i = 0; i + 1 < n; i++)
+		gdfo__graph_unlink(removed ? g : c, idx[i], idx[i + 1]);
+	if (removed) {
+		memcpy(removed, idx + 1, (n - 1) * sizeof(*idx));
+	} else {
+		gdfo__graph_remove_many(c, idx + 1, n - 1);
+		swap_in(g, c);
+		c = NULL;
 	}
-	swap_in(g, c);
-	c = NULL;
 	rc = 0;
 out:
 	gdfo_graph_free(c);
 	free(idx);
+	free(by_id);
 	free(rd);
 	free(wr);
 	return rc;
+}
+
+int gdfo_rewrite_fuse(gdfo_graph *g, const int64_t *ids, size_t n)
+{
+	return fuse(g, ids, n, NULL);
+}
+
+int gdfo__rewrite_fuse_inplace(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
+{
+	return fuse(g, ids, n, removed);
 }
 
 /* ---- knobs ---------------------------------------------------------------------- */

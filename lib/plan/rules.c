@@ -29,6 +29,16 @@
 #define MIB (1024.0 * 1024.0)
 #define NS_PER_BYTE 1.0
 
+/*
+ * The check's budget: knob change groups are checked one by one while
+ * their count times the pipeline's stages stays under CHECK_STAGE_RUNS
+ * (at least CHECK_MIN_RUNS groups), so that checking costs about as much
+ * at any size; the groups after that are checked in batches of doubling
+ * size, a logarithmic number of simulator runs more.
+ */
+#define CHECK_STAGE_RUNS 100000
+#define CHECK_MIN_RUNS 16
+
 /* Confidence by where the deciding numbers came from. */
 #define CONF_MEASURED 0.8
 #define CONF_ESTIMATED 0.5
@@ -141,6 +151,9 @@ typedef struct ctx {
 	gdfo_stage_knobs *knob_snap; /* knob groups: every stage's knobs when the group began */
 	size_t cap_knob_snap;
 	int open;                    /* a group is open */
+	size_t checks, budget;       /* knob groups checked alone so far, and how many may be */
+	size_t deferred, batch;      /* past the budget: groups in the open batch, and its size */
+	size_t batches, batched, batches_rejected;
 	size_t mark, stale_mark, alias_mark;
 	int64_t (*alias_snap)[2];
 	group *groups;               /* accepted groups */
@@ -202,15 +215,189 @@ static double gain_of(const ctx *c, double work_removed)
 	return gain > 1 ? 1 : (gain < -1e6 ? -1e6 : gain);
 }
 
-/* The gain of the changes made since the pipeline's work was before. */
-static int gain_since(double *out, const ctx *c, double before)
+/* The gain of the changes made since the pipeline's work was *work; *work becomes the work now. */
+static int gain_since(double *out, const ctx *c, double *work)
 {
 	double after;
 	int rc = graph_work(&after, c->g);
 
-	if (!rc)
-		*out = gain_of(c, before - after);
+	if (!rc) {
+		*out = gain_of(c, *work - after);
+		*work = after;
+	}
 	return rc;
+}
+
+/*
+ * Work accounting for the fuse and cache rules, kept up to date as stages
+ * are cached instead of recomputing the pipeline's work per candidate
+ * (that was quadratic in the stages; docs/rules.md "Scale"). With runs[v]
+ * the sum of v's children's runs (1 at an end), an uncached stage runs
+ * runs[v] times and a cached one once. Caching v saves (runs[v] - 1) x up[v], where
+ * up[v] is the work of v and of each ancestor that reaches v through
+ * uncached stages only, counted once per such path: exactly the drop in
+ * graph_work, without subtracting two sums of the whole pipeline.
+ */
+typedef struct acct {
+	size_t n;
+	size_t *order, *pos;  /* topological order, each stage's place in it */
+	double *runs, *up, *acc;
+	size_t *heap;         /* places in order of stages with a pending acc */
+	size_t n_heap;
+	unsigned char *queued;
+} acct;
+
+static int is_cached(const gdfo__stage *s)
+{
+	return s->knobs.cache != GDFO_CACHE_NONE;
+}
+
+static double runs_of(const acct *a, const gdfo_graph *g, size_t v)
+{
+	return is_cached(&g->stages[v]) ? 1 : a->runs[v];
+}
+
+static void acct_free(acct *a)
+{
+	free(a->order);
+	free(a->pos);
+	free(a->runs);
+	free(a->up);
+	free(a->acc);
+	free(a->heap);
+	free(a->queued);
+	memset(a, 0, sizeof(*a));
+}
+
+static int acct_init(acct *a, const gdfo_graph *g)
+{
+	size_t n = g->n ? g->n : 1, i, k;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->n = g->n;
+	a->order = gdfo__malloc(n * sizeof(*a->order));
+	a->pos = gdfo__malloc(n * sizeof(*a->pos));
+	a->runs = gdfo__malloc(n * sizeof(*a->runs));
+	a->up = gdfo__malloc(n * sizeof(*a->up));
+	a->acc = gdfo__calloc(n, sizeof(*a->acc));
+	a->heap = gdfo__malloc(n * sizeof(*a->heap));
+	a->queued = gdfo__calloc(n, 1);
+	if (!a->order || !a->pos || !a->runs || !a->up || !a->acc || !a->heap || !a->queued) {
+		acct_free(a);
+		return GDFO_ENOMEM;
+	}
+	if ((rc = gdfo_graph_topo_order(a->order, g->n, g))) {
+		acct_free(a);
+		return rc;
+	}
+	for (k = 0; k < g->n; k++)
+		a->pos[a->order[k]] = k;
+	for (k = g->n; k-- > 0;) {
+		const gdfo__stage *s = &g->stages[a->order[k]];
+		double r = s->n_children ? 0 : 1;
+		for (i = 0; i < s->n_children; i++)
+			r += runs_of(a, g, s->children[i]);
+		a->runs[a->order[k]] = r;
+	}
+	for (k = 0; k < g->n; k++) {
+		const gdfo__stage *s = &g->stages[a->order[k]];
+		double u = stage_work(s);
+		for (i = 0; i < s->n_parents; i++)
+			if (!is_cached(&g->stages[s->parents[i]]))
+				u += a->up[s->parents[i]];
+		a->up[a->order[k]] = u;
+	}
+	return 0;
+}
+
+/* Work saved by caching uncached stage v. */
+static double acct_saving(const acct *a, size_t v)
+{
+	return (a->runs[v] - 1) * a->up[v];
+}
+
+/* A binary heap of indices: the smallest on top, or the largest with desc. */
+static void heap_up(size_t *h, size_t *n, size_t x, int desc)
+{
+	size_t i = (*n)++;
+	while (i > 0 && (desc ? x > h[(i - 1) / 2] : x < h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = x;
+}
+
+static size_t heap_down(size_t *h, size_t *n, int desc)
+{
+	size_t top = h[0], last = h[--(*n)], i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && (desc ? h[c + 1] > h[c] : h[c + 1] < h[c]))
+			c++;
+		if (desc ? h[c] <= last : h[c] >= last)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = last;
+	return top;
+}
+
+/* Adds delta to stage v's pending change and queues v by its place in the order. */
+static void acct_push(acct *a, size_t v, double delta, int desc)
+{
+	a->acc[v] += delta;
+	if (a->queued[v])
+		return;
+	a->queued[v] = 1;
+	heap_up(a->heap, &a->n_heap, a->pos[v], desc);
+}
+
+static size_t acct_pop(acct *a, int desc)
+{
+	size_t v = a->order[heap_down(a->heap, &a->n_heap, desc)];
+	a->queued[v] = 0;
+	return v;
+}
+
+/*
+ * Stage v was just cached: its ancestors run fewer times and its
+ * descendants' up no longer includes v's. Each change travels until a
+ * cached stage absorbs it, in topological order so that a stage reached
+ * by several paths passes on its whole change once.
+ */
+static void acct_cached(acct *a, const gdfo_graph *g, size_t v)
+{
+	size_t i, u;
+
+	for (i = 0; i < g->stages[v].n_parents; i++)
+		acct_push(a, g->stages[v].parents[i], 1 - a->runs[v], 1);
+	while (a->n_heap) {
+		double d;
+		u = acct_pop(a, 1);
+		d = a->acc[u];
+		a->acc[u] = 0;
+		a->runs[u] += d;
+		if (!is_cached(&g->stages[u]))
+			for (i = 0; i < g->stages[u].n_parents; i++)
+				acct_push(a, g->stages[u].parents[i], d, 1);
+	}
+	for (i = 0; i < g->stages[v].n_children; i++)
+		acct_push(a, g->stages[v].children[i], -a->up[v], 0);
+	while (a->n_heap) {
+		double d;
+		u = acct_pop(a, 0);
+		d = a->acc[u];
+		a->acc[u] = 0;
+		a->up[u] += d;
+		if (!is_cached(&g->stages[u]))
+			for (i = 0; i < g->stages[u].n_children; i++)
+				acct_push(a, g->stages[u].children[i], d, 0);
+	}
 }
 
 static int mark_stale(ctx *c, int64_t id)
@@ -385,6 +572,8 @@ static int group_begin(ctx *c)
 
 	if (!c->sim)
 		return 0;
+	if (c->deferred && c->open)
+		return 0; /* past the budget: this group joins the open batch */
 	gdfo_graph_free(c->snap);
 	c->snap = NULL;
 	c->open = 1;
@@ -512,8 +701,13 @@ static int reject_group(ctx *c, const score *sc)
 	return 0;
 }
 
-/* Closes the group: kept when the plan is not predicted worse with it. */
-static int group_end(ctx *c)
+/*
+ * Closes the group: kept when the plan is not predicted worse with it.
+ * Once the budget of knob groups checked alone is spent, knob groups are
+ * checked in batches of 2, 4, 8, ... groups, a batch kept or rejected
+ * whole; flush closes a batch that is not full (docs/rules.md "Scale").
+ */
+static int group_end_flush(ctx *c, int flush)
 {
 	score sc;
 	int rc;
@@ -525,6 +719,20 @@ static int group_end(ctx *c)
 	}
 	if (!c->open)
 		return 0;
+	if (!c->rule && c->checks >= c->budget) {
+		if (!c->batch)
+			c->batch = 2;
+		if (!flush && ++c->deferred < c->batch)
+			return 0; /* the batch stays open */
+		if (c->deferred || c->plan->n_changes > c->mark) {
+			c->batches++;
+			c->batched += c->deferred;
+		}
+		c->deferred = 0;
+		c->batch *= 2;
+	} else if (!c->rule) {
+		c->checks++;
+	}
 	c->open = 0;
 	if (c->plan->n_changes == c->mark) {
 		c->rules_done |= c->rule;
@@ -534,13 +742,20 @@ static int group_end(ctx *c)
 	}
 	if ((rc = predict(&sc, c, c->g)))
 		return rc;
-	if (worse(&sc, &c->cur))
+	if (worse(&sc, &c->cur)) {
+		c->batches_rejected += c->checks >= c->budget && !c->rule;
 		return reject_group(c, &sc);
+	}
 	apply_renames(c);
 	rc = keep_group(c, &sc);
 	gdfo_graph_free(c->snap);
 	c->snap = NULL;
 	return rc;
+}
+
+static int group_end(ctx *c)
+{
+	return group_end_flush(c, 0);
 }
 
 /* ---- rule: push filters down ---------------------------------------------------- */
@@ -549,7 +764,8 @@ static int rule_push_filters(ctx *c)
 {
 	gdfo_graph *g = c->g;
 	size_t rounds = 0, i, k;
-	int moved = 1, rc;
+	int moved = 1, rc, have_work = 0;
+	double work = 0;
 
 	/* Each successful push moves a filter one stage down; n^2 bounds the total. */
 	while (moved && rounds++ < g->n * g->n + 1) {
@@ -558,7 +774,7 @@ static int rule_push_filters(ctx *c)
 			const gdfo__stage *f = &g->stages[i];
 			size_t t, side;
 			int64_t fid, tid, sid;
-			double before, gain, fsel;
+			double gain, fsel;
 			char what[700], why[900], cols[300];
 			int top;
 
@@ -570,8 +786,10 @@ static int rule_push_filters(ctx *c)
 			fid = f->id;
 			tid = g->stages[t].id;
 			fsel = f->stats.selectivity;
-			if ((rc = graph_work(&before, g)))
+			/* The pipeline's work changes only with a push: computed once per push, not per filter tried. */
+			if (!have_work && (rc = graph_work(&work, g)))
 				return rc;
+			have_work = 1;
 			rc = gdfo_rewrite_push_filter(g, fid, -1);
 			if (rc == GDFO_EILLEGAL)
 				continue;
@@ -597,7 +815,7 @@ static int rule_push_filters(ctx *c)
 					 cols, 100.0 * fsel);
 			{
 				int64_t ids[2] = {fid, tid}, att[3] = {fid, tid, sid};
-				if ((rc = gain_since(&gain, c, before)) ||
+				if ((rc = gain_since(&gain, c, &work)) ||
 				    (rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3, gain, stats_conf(f), what, why)))
 					return rc;
 			}
@@ -671,7 +889,7 @@ static int rule_reorder_joins(ctx *c)
 			 (long long)att[3], (long long)lid);
 		snprintf(why, sizeof(why), "both are inner joins and the keys of %lld come only from the inputs it now joins; the intermediate result is estimated at %.3g rows instead of %.3g (keys assumed independent)",
 			 (long long)uid, est, outL);
-		if ((rc = gain_since(&gain, c, before)) ||
+		if ((rc = gain_since(&gain, c, &before)) ||
 		    (rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain, CONF_UNKNOWN, what, why)))
 			return rc;
 		if ((rc = mark_stale(c, uid)) || (rc = mark_stale(c, lid)))
@@ -746,76 +964,169 @@ static void apply_renames(ctx *c)
 	c->n_renames = 0;
 }
 
-static int rule_fuse(ctx *c)
+/*
+ * The chains to fuse, in the order fusing one chain at a time finds them:
+ * each time the first chain head in the smallest-index topological order
+ * of the pipeline fused so far. Fusing a chain changes that order only
+ * after its head, so one pass of Kahn's algorithm finds them all when a
+ * chain's head, once placed, releases the consumers of the chain's last
+ * stage (the fused stage's) and its other members are never placed.
+ * Recomputing the order after each fusion was quadratic in the stages.
+ * *out holds n, id0..id(n-1) per chain; *local is 0 when a chain has a
+ * cached stage before its last, whose fusion changes how often stages
+ * upstream run.
+ */
+static int fuse_chains(int64_t **out, size_t *len, int *local, const gdfo_graph *g)
 {
-	gdfo_graph *g = c->g;
-	int64_t *ids = NULL;
-	size_t *order = NULL, i, n, k;
-	int rc = 0, again = 1;
+	size_t *heap = NULL, *indeg = NULL, nh = 0, cap = 0, v, i, n = g->n;
+	int64_t *chains = NULL;
+	void *items;
+	int rc = 0;
 
-	if (!(ids = gdfo__malloc(g->n * sizeof(*ids))) || !(order = gdfo__malloc(g->n * sizeof(*order)))) {
+	*out = NULL;
+	*len = 0;
+	*local = 1;
+	heap = gdfo__malloc((n ? n : 1) * sizeof(*heap));
+	indeg = gdfo__calloc(n ? n : 1, sizeof(*indeg));
+	if (!heap || !indeg) {
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	while (again) {
-		again = 0;
-		if ((rc = gdfo_graph_topo_order(order, g->n, g)))
-			goto out;
-		for (k = 0; k < g->n && !again; k++) {
-			size_t head = order[k], last = head;
-			const gdfo__stage *h = &g->stages[head];
-			char what[900], why[700], names[600];
-			double before, gain, inter = 0;
-			int pos = 0;
+	for (v = 0; v < n; v++)
+		indeg[v] = g->stages[v].n_parents;
+	for (v = 0; v < n; v++)
+		if (!indeg[v])
+			heap_up(heap, &nh, v, 0);
+	while (nh) {
+		const gdfo__stage *h;
+		size_t last, k = 0;
 
-			if (!gdfo__stage_is_narrow(h))
-				continue;
-			/* Only start at a chain's head. */
-			if (h->n_parents == 1 && chains_after(g, h->parents[0], head, h->parents[0]) &&
-			    gdfo__stage_is_narrow(&g->stages[h->parents[0]]))
-				continue;
-			n = 0;
-			ids[n++] = h->id;
-			while (g->stages[last].n_children == 1 &&
-			       chains_after(g, last, g->stages[last].children[0], head)) {
+		v = heap_down(heap, &nh, 0);
+		h = &g->stages[v];
+		last = v;
+		if (gdfo__stage_is_narrow(h) &&
+		    !(h->n_parents == 1 && chains_after(g, h->parents[0], v, h->parents[0]) &&
+		      gdfo__stage_is_narrow(&g->stages[h->parents[0]]))) {
+			while (g->stages[last].n_children == 1 && chains_after(g, last, g->stages[last].children[0], v)) {
 				last = g->stages[last].children[0];
-				ids[n++] = g->stages[last].id;
-				inter += g->stages[last].stats.bytes_in;
+				k++;
 			}
-			if (n < 2)
-				continue;
-			names[0] = '\0';
-			for (i = 0; i < n; i++) {
-				size_t si = gdfo__graph_index(g, ids[i]);
-				pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0,
-						"%s%lld '%s'", i ? ", " : "", (long long)ids[i], g->stages[si].name);
+		}
+		if (k) {
+			size_t m = v;
+			items = chains;
+			if (gdfo__grow(&items, &cap, *len + k + 2, sizeof(*chains))) {
+				rc = GDFO_ENOMEM;
+				goto out;
 			}
-			if ((rc = graph_work(&before, g)))
-				goto out;
-			rc = gdfo_rewrite_fuse(g, ids, n);
-			if (rc == GDFO_EILLEGAL)
-				continue;
-			if (rc)
-				goto out;
-			snprintf(what, sizeof(what), "stages %s fused into stage %lld", names, (long long)ids[0]);
-			{
-				char b[32];
-				fmt_bytes(b, sizeof(b), inter);
-				snprintf(why, sizeof(why), "a chain of %zu narrow stages with one consumer each and no shuffle between them runs as one pass; %s of intermediate data (estimated) is no longer handed from stage to stage",
-					 n, b);
+			chains = items;
+			chains[(*len)++] = (int64_t)(k + 1);
+			for (i = 0; i <= k; i++) {
+				if (m != last && g->stages[m].knobs.cache != GDFO_CACHE_NONE)
+					*local = 0;
+				chains[(*len)++] = g->stages[m].id;
+				if (i < k)
+					m = g->stages[m].children[0];
 			}
-			if ((rc = gain_since(&gain, c, before)) ||
-			    (rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
-					 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
-				goto out;
-			if ((rc = add_alias(c, ids[0], ids[n - 1])) || (rc = defer_rename(c, ids, n)))
-				goto out;
-			again = 1;
+		}
+		for (i = 0; i < g->stages[last].n_children; i++) {
+			size_t ch = g->stages[last].children[i];
+			if (--indeg[ch] == 0)
+				heap_up(heap, &nh, ch, 0);
 		}
 	}
+	*out = chains;
+	chains = NULL;
 out:
-	free(ids);
-	free(order);
+	free(chains);
+	free(heap);
+	free(indeg);
+	return rc;
+}
+
+static int rule_fuse(ctx *c)
+{
+	gdfo_graph *g = c->g;
+	int64_t *chains = NULL, *ids;
+	double *before = NULL, *runs_last = NULL;
+	size_t len, at, i, n, k = 0, *gone = NULL, n_gone = 0;
+	int rc, local;
+	acct a;
+
+	if ((rc = fuse_chains(&chains, &len, &local, g)))
+		return rc;
+	memset(&a, 0, sizeof(a));
+	if (local) {
+		/* Each fusion's gain from its own stages: work before and runs of the fused stage. */
+		if (!(before = gdfo__malloc((len ? len : 1) * sizeof(*before))) ||
+		    !(runs_last = gdfo__malloc((len ? len : 1) * sizeof(*runs_last))) ||
+		    !(gone = gdfo__malloc((len ? len : 1) * sizeof(*gone)))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		if ((rc = acct_init(&a, g)))
+			goto out;
+		for (at = 0, k = 0; at < len; at += n + 1, k++) {
+			n = (size_t)chains[at];
+			before[k] = 0;
+			for (i = 0; i < n; i++) {
+				size_t si = gdfo__graph_index(g, chains[at + 1 + i]);
+				before[k] += runs_of(&a, g, si) * stage_work(&g->stages[si]);
+				runs_last[k] = runs_of(&a, g, si);
+			}
+		}
+		acct_free(&a);
+	}
+	for (at = 0, k = 0; at < len; at += n + 1, k++) {
+		char what[900], why[700], names[600];
+		double full_before = 0, gain, inter = 0;
+		int pos = 0;
+
+		n = (size_t)chains[at];
+		ids = chains + at + 1;
+		names[0] = '\0';
+		for (i = 0; i < n; i++) {
+			size_t si = gdfo__graph_index(g, ids[i]);
+			pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0,
+					"%s%lld '%s'", i ? ", " : "", (long long)ids[i], g->stages[si].name);
+			if (i)
+				inter += g->stages[si].stats.bytes_in;
+		}
+		if (!local && (rc = graph_work(&full_before, g)))
+			goto out;
+		/* Local gains need no valid graph between fusions: the members go all at once at the end. */
+		rc = local ? gdfo__rewrite_fuse_inplace(g, ids, n, gone + n_gone) : gdfo_rewrite_fuse(g, ids, n);
+		if (rc == GDFO_EILLEGAL)
+			continue;
+		if (rc)
+			goto out;
+		if (local)
+			n_gone += n - 1;
+		if (local)
+			gain = gain_of(c, before[k] - runs_last[k] * stage_work(&g->stages[gdfo__graph_index(g, ids[0])]));
+		else if ((rc = gain_since(&gain, c, &full_before)))
+			goto out;
+		snprintf(what, sizeof(what), "stages %s fused into stage %lld", names, (long long)ids[0]);
+		{
+			char b[32];
+			fmt_bytes(b, sizeof(b), inter);
+			snprintf(why, sizeof(why), "a chain of %zu narrow stages with one consumer each and no shuffle between them runs as one pass; %s of intermediate data (estimated) is no longer handed from stage to stage",
+				 n, b);
+		}
+		if ((rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
+				 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
+			goto out;
+		if ((rc = add_alias(c, ids[0], ids[n - 1])) || (rc = defer_rename(c, ids, n)))
+			goto out;
+	}
+	if (n_gone)
+		gdfo__graph_remove_many(g, gone, n_gone);
+out:
+	free(gone);
+	acct_free(&a);
+	free(before);
+	free(runs_last);
+	free(chains);
 	return rc;
 }
 
@@ -986,27 +1297,11 @@ static int cmp_cand(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Work the pipeline saves when stage i is cached (recomputations avoided). */
-static int cache_saving(double *out, gdfo_graph *g, size_t i)
-{
-	int32_t old = g->stages[i].knobs.cache;
-	double before, after;
-	int rc;
-
-	if ((rc = graph_work(&before, g)))
-		return rc;
-	g->stages[i].knobs.cache = GDFO_CACHE_MEMORY;
-	rc = graph_work(&after, g);
-	g->stages[i].knobs.cache = old;
-	if (!rc)
-		*out = before - after;
-	return rc;
-}
-
 static int rule_cache(ctx *c)
 {
 	gdfo_graph *g = c->g;
 	cand *cs;
+	acct a;
 	size_t n = 0, i;
 	double budget, left;
 	int derived = 0, rc = 0;
@@ -1025,14 +1320,17 @@ static int rule_cache(ctx *c)
 		return 0;
 	if (!(cs = gdfo__calloc(g->n, sizeof(*cs))))
 		return GDFO_ENOMEM;
+	if ((rc = acct_init(&a, g))) {
+		free(cs);
+		return rc;
+	}
 	for (i = 0; i < g->n; i++) {
 		const gdfo__stage *s = &g->stages[i];
 		if (s->op == GDFO_OP_SINK || s->n_children < 2 || s->knobs.cache != GDFO_CACHE_NONE)
 			continue;
 		cs[n].idx = i;
 		cs[n].size = out_bytes(c, i, &cs[n].measured);
-		if ((rc = cache_saving(&cs[n].saved, g, i)))
-			goto out;
+		cs[n].saved = acct_saving(&a, i);
 		n++;
 	}
 	qsort(cs, n, sizeof(*cs), cmp_cand);
@@ -1042,9 +1340,7 @@ static int rule_cache(ctx *c)
 		double cost = 0, saved;
 		char what[400], why[800], b1[32], b2[32];
 
-		if ((rc = cache_saving(&saved, g, cs[i].idx))) /* again: earlier caches change it */
-			goto out;
-
+		saved = acct_saving(&a, cs[i].idx); /* again: earlier caches change it */
 		if (saved <= 0)
 			continue;
 		if (cs[i].size > 0 && cs[i].size <= left) {
@@ -1083,16 +1379,27 @@ static int rule_cache(ctx *c)
 					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why)) ||
 			    (rc = group_end(c)))
 				goto out;
-			if (c->n_rejected_groups != rejected && level == GDFO_CACHE_MEMORY)
-				left += cs[i].size; /* not cached after all */
+			if (c->n_rejected_groups != rejected) {
+				if (level == GDFO_CACHE_MEMORY)
+					left += cs[i].size; /* not cached after all */
+			} else {
+				acct_cached(&a, g, cs[i].idx);
+			}
 		}
 	}
 out:
+	acct_free(&a);
 	free(cs);
 	return rc;
 }
 
 /* ---- rule: critical-path-first priorities ------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
 
 static int rule_priorities(ctx *c)
 {
@@ -1144,22 +1451,22 @@ static int rule_priorities(ctx *c)
 			rem[v] = 1 + best;
 		}
 	}
+	/* The rank is 1 + the number of distinct values below: a sort and a binary search. */
 	memcpy(sorted, rem, n * sizeof(*sorted));
-	for (i = 1; i < n; i++) {
-		double x = sorted[i];
-		size_t j = i;
-		while (j > 0 && sorted[j - 1] > x) {
-			sorted[j] = sorted[j - 1];
-			j--;
-		}
-		sorted[j] = x;
-	}
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	for (i = 1, k = n ? 1 : 0; i < n; i++)
+		if (sorted[i] != sorted[k - 1])
+			sorted[k++] = sorted[i];
 	for (i = 0; i < n; i++) {
-		size_t r = 0, j;
-		for (j = 0; j < n; j++)
-			if (sorted[j] < rem[i] && (j == 0 || sorted[j] != sorted[j - 1]))
-				r++;
-		rank_of[i] = r + 1;
+		size_t lo = 0, hi = k;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (sorted[mid] < rem[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rank_of[i] = lo + 1;
 	}
 	crit = 0;
 	for (i = 0; i < n; i++)
@@ -1389,6 +1696,22 @@ static int prune(ctx *c)
 	return 0;
 }
 
+/* Judges the batch left open past the budget, and says how the budget was used in a note. */
+static int flush_batches(ctx *c)
+{
+	char note[GDFO__PLAN_TEXT_MAX];
+	int rc;
+
+	if (c->open && (rc = group_end_flush(c, 1)))
+		return rc;
+	if (!c->batches)
+		return 0;
+	snprintf(note, sizeof(note), "the simulator checked the first %zu knob change groups one by one (its budget for a pipeline of %zu stages: %d stage simulations / stages, at least %d); the %zu groups after them were checked in %zu batches of doubling size (2, 4, 8, ...), %zu batch%s rejected whole (docs/rules.md \"Scale\")",
+		 c->budget, c->base->n, CHECK_STAGE_RUNS, CHECK_MIN_RUNS, c->batched, c->batches,
+		 c->batches_rejected, c->batches_rejected == 1 ? "" : "es");
+	return gdfo__plan_add_note(c->plan, note);
+}
+
 static int run_group(ctx *c, int rule, int (*fn)(ctx *))
 {
 	int rc;
@@ -1559,6 +1882,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	c.o = opts;
 	if ((rc = graph_work(&c.base_work, graph)))
 		goto fail;
+	c.budget = CHECK_STAGE_RUNS / graph->n > CHECK_MIN_RUNS ? CHECK_STAGE_RUNS / graph->n : CHECK_MIN_RUNS;
 
 	if ((opts->push_filters && (rc = run_group(&c, RULE_PUSH, rule_push_filters))) ||
 	    (opts->reorder_joins && (rc = run_group(&c, RULE_REORDER, rule_reorder_joins))) ||
@@ -1567,7 +1891,7 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	    (opts->set_partitions && (rc = rule_partitions(&c))) ||
 	    (opts->cache_shared && (rc = rule_cache(&c))) ||
 	    (opts->set_priorities && (rc = run_group(&c, 0, rule_priorities))) ||
-	    (c.sim && ((rc = prune(&c)) || (rc = attribute(&c)))))
+	    (c.sim && ((rc = flush_batches(&c)) || (rc = prune(&c)) || (rc = attribute(&c)))))
 		goto fail;
 	if ((rc = gdfo_graph_validate(c.g))) {
 		if (rc == GDFO_ENOMEM)

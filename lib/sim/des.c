@@ -6,7 +6,7 @@
  * place (one sift-down instead of a pop and a push): that is the hot path
  * of replay. Free cores take a task of the best runnable stage (highest
  * priority, then earliest job arrival, then lowest order); the runnable
- * list is kept sorted with the best stage last, so picking is O(1).
+ * stages are a heap with the best on top, so picking is O(1).
  * The schedule is a list schedule, hence work-conserving: a core is never
  * idle while a task is runnable on a live executor.
  */
@@ -210,16 +210,42 @@ static inline int better(const state *st, uint32_t a, uint32_t b)
 	return x->order < y->order;
 }
 
+/*
+ * The runnable stages are a binary heap with the best on top: a sorted
+ * list cost O(runnable) per insertion, quadratic when thousands of stages
+ * become ready together (a stage with 10,000 consumers). better() is a
+ * strict order (order is unique per stage), so the top is the same stage
+ * a sorted list would pick.
+ */
 static void runnable_insert(state *st, uint32_t s)
 {
 	size_t i = st->n_runnable++;
-	/* best last: shift better stages right */
-	while (i > 0 && better(st, st->runnable[i - 1], s)) {
-		st->runnable[i] = st->runnable[i - 1];
-		i--;
+	while (i > 0 && better(st, s, st->runnable[(i - 1) / 2])) {
+		st->runnable[i] = st->runnable[(i - 1) / 2];
+		i = (i - 1) / 2;
 	}
 	st->runnable[i] = s;
 	st->job->stages[s].runnable = 1;
+}
+
+static void runnable_pop(state *st)
+{
+	uint32_t last = st->runnable[--st->n_runnable];
+	size_t i = 0, n = st->n_runnable;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && better(st, st->runnable[c + 1], st->runnable[c]))
+			c++;
+		if (!better(st, st->runnable[c], last))
+			break;
+		st->runnable[i] = st->runnable[c];
+		i = c;
+	}
+	if (n)
+		st->runnable[i] = last;
 }
 
 static inline double base_duration(const gdfo__des_stage *s, uint32_t i)
@@ -313,7 +339,7 @@ static inline int launch(state *st, uint32_t core, int replace_top)
 
 	if (st->n_runnable == 0)
 		return 0;
-	s = st->runnable[st->n_runnable - 1];
+	s = st->runnable[0];
 	d = &st->job->stages[s];
 	if (d->n_retry > 0) {
 		i = d->retry_head;
@@ -324,7 +350,7 @@ static inline int launch(state *st, uint32_t core, int replace_top)
 		d->launched++;
 	}
 	if (d->next_task == d->n_tasks && d->n_retry == 0) {
-		st->n_runnable--;
+		runnable_pop(st);
 		d->runnable = 0;
 	}
 	st->pending--;

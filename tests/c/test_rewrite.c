@@ -333,6 +333,14 @@ START_TEST(fuse_illegal)
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, gap, 2), GDFO_EILLEGAL);
 	ck_assert_str_eq(gdfo_last_error(), "cannot fuse stages 2..4: stage 4 'u' must have stage 2 'f' as its only input");
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, dup, 2), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "stage 2 is listed twice in the chain to fuse");
+	{
+		/* The first of a repeat and a missing stage is reported (duplicates are found by sorting). */
+		int64_t dup_then_missing[4] = {3, 2, 3, 99}, missing_then_dup[4] = {3, 99, 2, 3};
+		ck_assert_int_eq(gdfo_rewrite_fuse(g, dup_then_missing, 4), GDFO_EINVAL);
+		ck_assert_str_eq(gdfo_last_error(), "stage 3 is listed twice in the chain to fuse");
+		ck_assert_int_eq(gdfo_rewrite_fuse(g, missing_then_dup, 4), GDFO_ENOTFOUND);
+	}
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, ok, 1), GDFO_EINVAL);
 	ck_assert_int_eq(gdfo_rewrite_fuse(g, NULL, 2), GDFO_EINVAL);
 	assert_unchanged(g, before);
