@@ -1395,17 +1395,12 @@ out:
 
 /* ---- rule: critical-path-first priorities ------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int rule_priorities(ctx *c)
 {
 	gdfo_graph *g = c->g;
-	size_t *order = NULL, *rank_of = NULL, i, k, n = g->n;
-	double *w = NULL, *rem = NULL, *sorted = NULL, crit = 0;
+	size_t *order = NULL, i, k, n = g->n;
+	int32_t *rank_of = NULL;
+	double *w = NULL, *rem = NULL, crit = 0;
 	int rc = 0, all_measured = c->t != NULL, parallel = 0, hops = 0;
 
 	for (i = 0; i < n; i++)
@@ -1417,8 +1412,7 @@ static int rule_priorities(ctx *c)
 	rank_of = gdfo__malloc(n * sizeof(*rank_of));
 	w = gdfo__malloc(n * sizeof(*w));
 	rem = gdfo__malloc(n * sizeof(*rem));
-	sorted = gdfo__malloc(n * sizeof(*sorted));
-	if (!order || !rank_of || !w || !rem || !sorted) {
+	if (!order || !rank_of || !w || !rem) {
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
@@ -1427,47 +1421,18 @@ static int rule_priorities(ctx *c)
 	for (i = 0; i < n && all_measured; i++)
 		all_measured = measured(c, g->stages[i].id, M_DURATION, 0) >= 0;
 	/* Measured durations when every stage has one, else the work model for all (one unit). */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		w[i] = all_measured ? measured(c, g->stages[i].id, M_DURATION, 0) : stage_work(&g->stages[i]) / 1e6;
-	for (k = n; k-- > 0;) {
-		size_t v = order[k];
-		double best = 0;
-		for (i = 0; i < g->stages[v].n_children; i++)
-			if (rem[g->stages[v].children[i]] > best)
-				best = rem[g->stages[v].children[i]];
-		rem[v] = w[v] + best;
-		if (rem[v] > crit)
-			crit = rem[v];
+		crit += w[i];
 	}
-	/* Dense rank, 1 = shortest remaining path; with no statistics, hops break ties. */
+	/* With no statistics at all, every stage weighs one: hops decide. */
 	if (crit <= 0) {
 		hops = 1;
-		for (k = n; k-- > 0;) {
-			size_t v = order[k];
-			double best = 0;
-			for (i = 0; i < g->stages[v].n_children; i++)
-				if (rem[g->stages[v].children[i]] > best)
-					best = rem[g->stages[v].children[i]];
-			rem[v] = 1 + best;
-		}
+		for (i = 0; i < n; i++)
+			w[i] = 1;
 	}
-	/* The rank is 1 + the number of distinct values below: a sort and a binary search. */
-	memcpy(sorted, rem, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
-	for (i = 1, k = n ? 1 : 0; i < n; i++)
-		if (sorted[i] != sorted[k - 1])
-			sorted[k++] = sorted[i];
-	for (i = 0; i < n; i++) {
-		size_t lo = 0, hi = k;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (sorted[mid] < rem[i])
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		rank_of[i] = lo + 1;
-	}
+	if ((rc = gdfo__critical_path_ranks(rank_of, rem, g, w)))
+		goto out;
 	crit = 0;
 	for (i = 0; i < n; i++)
 		if (rem[i] > crit)
@@ -1497,7 +1462,6 @@ out:
 	free(rank_of);
 	free(w);
 	free(rem);
-	free(sorted);
 	return rc;
 }
 

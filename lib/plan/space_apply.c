@@ -289,6 +289,7 @@ static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 	int32_t *rank = gdfo__malloc((g->n + 1) * sizeof(*rank));
 	double *work = gdfo__malloc((g->n + 1) * sizeof(*work));
 	size_t i, changed = 0;
+	double total;
 	pending *p;
 	int rc = 0;
 
@@ -296,8 +297,11 @@ static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < g->n; i++)
-		work[i] = gdfo__stage_work_estimate(&g->stages[i]);
+	for (i = 0, total = 0; i < g->n; i++)
+		total += work[i] = gdfo__stage_work_estimate(&g->stages[i]);
+	/* With no statistics at all, every stage weighs one: hops decide (as the rules). */
+	for (i = 0; i < g->n && total <= 0; i++)
+		work[i] = 1;
 	if (d->c[c].value == 1 && (rc = gdfo__critical_path_ranks(rank, NULL, g, work)))
 		goto out;
 	for (i = 0; i < g->n; i++) {
