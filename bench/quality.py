@@ -143,7 +143,17 @@ def main():
     ap.add_argument("--no-drift", action="store_true")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--figures", default=os.path.join(ROOT, "docs"))
+    ap.add_argument("--report-only", action="store_true",
+                    help="redo the report from the last run's results/quality-raw.json")
     a = ap.parse_args()
+    if a.report_only:
+        with open(os.path.join(a.results, "quality-raw.json")) as f:
+            raw = json.load(f)
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import quality_report
+        quality_report.report(raw["records"], raw["drift"], raw["front"], a.results, a.figures,
+                              raw["elapsed"], raw["tpe_secs"])
+        return
 
     with open(a.suite) as f:
         suite = json.load(f)
@@ -222,6 +232,10 @@ def main():
             else:
                 log("bench/quality_tpe.py not found: no TPE rows")
     elapsed = time.time() - t_start
+    # Everything measured, before the report: `--report-only` redraws from it.
+    with open(os.path.join(a.results, "quality-raw.json"), "w") as f:
+        json.dump({"records": records, "drift": drift, "front": front, "elapsed": elapsed,
+                   "tpe_secs": tpe_secs}, f)
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     import quality_report
     quality_report.report(records, drift, front, a.results, a.figures, elapsed, tpe_secs, quick=a.quick)

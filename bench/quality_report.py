@@ -122,7 +122,8 @@ def figures(records, drift, front, figdir):
                     ax.axvline(rs[0].get("shift", 0) - 0.5, color="grey", lw=0.8, ls=":")
             ax.set_title(sc, fontsize=9)
             ax.set_xlabel("step (one judge run each)")
-        axes[0][0].set_ylabel("reward R vs the step's input")
+            ax.set_yscale("symlog", linthresh=1)  # a bad plan's R is unbounded below
+        axes[0][0].set_ylabel("reward R vs the step's input (symlog)")
         axes[0][-1].legend(fontsize=7)
         fig.tight_layout()
         path = os.path.join(figdir, "quality_drift.png")
@@ -138,7 +139,8 @@ def figures(records, drift, front, figdir):
         for i, m in enumerate(methods):
             rs = [r for r in records if r["pipeline"] == name and r["method"] == m and r["objective"] == "balanced"]
             for r in rs:
-                ax.scatter(r["latency_ms"] / 1e3, r["cost"], s=40, color="C%d" % i, label=m, edgecolor="k")
+                if "latency_ms" in r:
+                    ax.scatter(r["latency_ms"] / 1e3, r["cost"], s=40, color="C%d" % i, label=m, edgecolor="k")
         ax.set_xlabel("latency (s)")
         ax.set_ylabel("cost")
         ax.set_title("%s: cost-latency (balanced objective)" % name, fontsize=9)
