@@ -60,6 +60,11 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_NN_ADAMW] = ROW(gdfo_nn_adamw, END(gdfo_nn_adamw, max_grad_norm)),
 	[GDFO__ABI_FIELD_INFO] = ROW(gdfo_field_info, END(gdfo_field_info, doc)),
 	[GDFO__ABI_SIM_CALIBRATION] = ROW(gdfo_sim_calibration, END(gdfo_sim_calibration, rate)),
+	[GDFO__ABI_DIAG_OPTIONS] = ROW(gdfo_diag_options, END(gdfo_diag_options, cluster)),
+	[GDFO__ABI_DIAG_SUMMARY] = ROW(gdfo_diag_summary, END(gdfo_diag_summary, engine_note)),
+	[GDFO__ABI_FINDING] = ROW(gdfo_finding, END(gdfo_finding, key)),
+	[GDFO__ABI_ADVICE] = ROW(gdfo_advice, END(gdfo_advice, stage_id)),
+	[GDFO__ABI_WHATIF_POINT] = ROW(gdfo_whatif_point, END(gdfo_whatif_point, observed)),
 };
 
 const char *gdfo__abi_name(int type)
