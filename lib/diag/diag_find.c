@@ -231,7 +231,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	double failed_ms = 0, g, gc;
 	int64_t fails[GDFO__FAIL_COUNT] = {0}, tasks_all = 0, tasks_failed = 0, stage_attempts_failed = 0,
 		stages_done = 0;
-	double files_saved = 0, scan_in_sum = 0;
+	double files_saved = 0, scan_in_sum = 0, all_in = 0;
+	size_t all_tasks = 0;
 	size_t scan_stages = 0, i, k;
 	int spill_shuffle_skewed = 0, rc = 0;
 	char b1[32], b2[32], txt[400];
@@ -313,7 +314,10 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		/* GC: total and median ratios of GC to run time, the larger */
 		if (s->has_gc && s->run_ms > 0) {
 			double r_tot = s->gc_ms / s->run_ms, mg = median(s->task_gc_ms, s->n), mr = median(s->task_run_ms, s->n);
-			double r = mr >= 100 && mg / mr > r_tot ? mg / mr : r_tot;
+			double r = mr > 0 && mg / mr > r_tot ? mg / mr : r_tot;
+			/* the AutoTuner's 0.3 of CPU time, scaled onto the run-time scale */
+			if (s->cpu_ms > 0 && s->gc_ms / s->cpu_ms >= 0.3 && r < T_GC[0])
+				r = T_GC[0];
 			if (r > 1)
 				r = 1; /* GC is part of run time; more is rounding in the log */
 			sev = gdfo__severity_of(r, T_GC);
@@ -399,6 +403,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			scan_in_sum += s->input_bytes / (double)s->n;
 			scan_stages++;
 		}
+		all_in += s->input_bytes;
+		all_tasks += s->n;
 	}
 #define EMIT(a, kind, key, fix, tweaks)                                                                \
 	do {                                                                                          \
@@ -677,8 +683,11 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	}
 	/* the AutoTuner's maxPartitionBytes rule: mean scan task input in 128..256 MB */
 	if (scan_stages && f->log) {
-		double avg = scan_in_sum / (double)scan_stages;
-		if (avg < 128 * MIB || avg > 256 * MIB) {
+		/* over the scan stages, and over every task as the AutoTuner's per-query averages do */
+		double avg = scan_in_sum / (double)scan_stages, avg_all = all_tasks ? all_in / (double)all_tasks : 0;
+		if (avg < 128 * MIB || avg > 256 * MIB || (avg_all > 0 && (avg_all < 128 * MIB || avg_all > 256 * MIB))) {
+			if (avg >= 128 * MIB && avg <= 256 * MIB)
+				avg = avg_all;
 			const char *mpb = gdfo__facts_conf(f, "spark.sql.files.maxPartitionBytes");
 			double cur = mpb ? (double)gdfo__spark_bytes(mpb, 1) : 128 * MIB;
 			double want = avg < 128 * MIB ? cur * (128 * MIB / (avg > 0 ? avg : 1)) : cur / (avg / (256 * MIB));

@@ -26,6 +26,7 @@ from .plan import Change, Plan, Prediction
 from .profile import Profile, ProfileStage
 from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
+from .advise import Advice, Diagnosis, Finding, WhatIfPoint, advise, diagnose
 
 from ._version import __version__
 
@@ -53,6 +54,7 @@ __all__ = [
     "Telemetry", "StageTelemetry", "RunTelemetry",
     "Plan", "Change", "Prediction", "Profile", "ProfileStage",
     "optimize_rules", "default_rules_options", "EventLog", "ExecutorEvent", "ingest_summary",
+    "diagnose", "advise", "Diagnosis", "Finding", "Advice", "WhatIfPoint",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",

@@ -551,3 +551,42 @@ eventlog_executor_event_count = _declare("gdfo_eventlog_executor_event_count", c
 #                                     size_t index);
 eventlog_executor_event_at = _declare("gdfo_eventlog_executor_event_at", c_int,
                                       [P(ExecutorEvent), c_void_p, c_size_t])
+
+# ------------------------------------------------------------------ diag.h
+
+GDFO_OBJECTIVE_VERSION = 1
+GDFO_DIAG_OPTIONS_VERSION = 1
+GDFO_DIAG_JSON_FINDINGS = 0x1
+GDFO_DIAG_JSON_ADVICE = 0x2
+GDFO_DIAG_JSON_WHATIF = 0x4
+
+
+class Objective(Structure):
+    _fields_ = [("version", c_uint32), ("throughput_weight", c_double),
+                ("latency_weight", c_double), ("cost_weight", c_double), ("slo_ms", c_double),
+                ("cost_ceiling", c_double), ("failure_penalty", c_double)]
+
+
+class DiagOptions(Structure):
+    _fields_ = [("version", c_uint32), ("whatif_min_pct", c_int32), ("whatif_max_pct", c_int32),
+                ("min_severity", c_int32), ("objective", P(Objective)), ("cluster", c_void_p)]
+
+
+# int gdfo_objective_init(gdfo_objective *out, unsigned int version);
+objective_init = _declare("gdfo_objective_init", c_int, [P(Objective), ctypes.c_uint])
+# int gdfo_diag_options_init(gdfo_diag_options *opts, unsigned int version);
+diag_options_init = _declare("gdfo_diag_options_init", c_int, [P(DiagOptions), ctypes.c_uint])
+# int gdfo_diagnose_eventlog(gdfo_diagnosis **out, const char *path, const gdfo_diag_options *opts);
+diagnose_eventlog = _declare("gdfo_diagnose_eventlog", c_int, [handle_p, c_char_p, P(DiagOptions)])
+# int gdfo_diagnose_profile(gdfo_diagnosis **out, const gdfo_profile *profile,
+#                           const gdfo_diag_options *opts);
+diagnose_profile = _declare("gdfo_diagnose_profile", c_int, [handle_p, c_void_p, P(DiagOptions)])
+# int gdfo_diagnose_telemetry(gdfo_diagnosis **out, const gdfo_telemetry *telemetry,
+#                             const gdfo_diag_options *opts);
+diagnose_telemetry = _declare("gdfo_diagnose_telemetry", c_int, [handle_p, c_void_p, P(DiagOptions)])
+# void gdfo_diagnosis_free(gdfo_diagnosis *diagnosis);
+diagnosis_free = _declare("gdfo_diagnosis_free", None, [c_void_p])
+# int gdfo_diagnosis_to_json(char **out, const gdfo_diagnosis *diagnosis, unsigned int parts);
+diagnosis_to_json = _declare("gdfo_diagnosis_to_json", c_int, [handle_p, c_void_p, ctypes.c_uint])
+# int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *diagnosis);
+diagnosis_conf = _declare("gdfo_diagnosis_conf", c_int, [handle_p, c_void_p])
