@@ -318,7 +318,17 @@ int gdfo_diagnose_eventlog(gdfo_diagnosis **out, const char *path, const gdfo_di
 	} else if (rc) {
 		goto fail;
 	} else {
-		if ((rc = gdfo__model_init(&m, prof, &d->cluster, f.app_ms, f.exec_mem > 0 ? f.exec_mem : -1)))
+		const char *aqe = gdfo_eventlog_config(log, "spark.sql.adaptive.enabled");
+		const char *co = gdfo_eventlog_config(log, "spark.sql.adaptive.coalescePartitions.enabled");
+		const char *pf = gdfo_eventlog_config(log, "spark.sql.adaptive.coalescePartitions.parallelismFirst");
+		const char *sp = gdfo_eventlog_config(log, "spark.sql.shuffle.partitions");
+		const char *mpb = gdfo_eventlog_config(log, "spark.sql.files.maxPartitionBytes");
+		/* AQE coalescing that follows the cores: on unless a key turns it off; unknown when unset */
+		int on = aqe ? !strcmp(aqe, "true") : -1;
+		if ((co && !strcmp(co, "false")) || (pf && !strcmp(pf, "false")))
+			on = 0;
+		if ((rc = gdfo__model_init(&m, prof, &d->cluster, f.app_ms, f.exec_mem > 0 ? f.exec_mem : -1, on,
+					   sp && atoi(sp) > 0 ? atoi(sp) : 0, mpb ? (double)gdfo__spark_bytes(mpb, 1) : 0)))
 			goto fail;
 		have_model = 1;
 	}
@@ -358,7 +368,7 @@ int gdfo_diagnose_profile(gdfo_diagnosis **out, const gdfo_profile *profile, con
 	if ((rc = diag_new(&d, opts, "gdfo_diagnose_profile")))
 		return rc;
 	if ((rc = gdfo__facts_from_profile(&f, profile)) ||
-	    (rc = gdfo__model_init(&m, profile, &d->cluster, -1, -1)) || (rc = finish(d, &f, &m)))
+	    (rc = gdfo__model_init(&m, profile, &d->cluster, -1, -1, -1, 0, 0)) || (rc = finish(d, &f, &m)))
 		goto fail;
 	gdfo__model_free(&m);
 	gdfo__facts_free(&f);

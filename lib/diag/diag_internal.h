@@ -101,11 +101,23 @@ typedef struct gdfo__model {
 	double gib_per_exec;      /* memory priced per executor */
 	double *net_ms;           /* per profile stage: network time of a task at all-remote reads */
 	int no_net;               /* 1: leave the network share out (the what-if's monotone envelope) */
+	/* how task counts follow the executor count (docs/advisor.md, step 2 of the model) */
+	int aqe;                  /* coalescing of shuffle partitions: 1 on, 0 off, -1 unknown */
+	int32_t shuffle_partitions; /* spark.sql.shuffle.partitions, 0 unknown */
+	double max_partition_bytes; /* spark.sql.files.maxPartitionBytes */
+	int *scale;               /* per stage: 0 fixed count, 1 file scan split, 2 coalesced shuffle */
+	double *bytes;            /* per stage: the bytes its split or coalescing divides */
+	int64_t *n0;              /* per stage: the measured task count */
 	size_t n;
 } gdfo__model;
 
+/*
+ * aqe, shuffle_partitions and max_partition_bytes as in the struct (-1, 0
+ * and 0 when unknown: inferred from the measured counts, 128 MiB).
+ */
 int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_cluster *cluster,
-		     double measured_ms, int64_t exec_mem);
+		     double measured_ms, int64_t exec_mem, int aqe, int32_t shuffle_partitions,
+		     double max_partition_bytes);
 void gdfo__model_free(gdfo__model *m);
 /*
  * Latency (ms), cost and utilization at E executors x C cores with the

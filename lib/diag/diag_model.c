@@ -30,6 +30,9 @@ void gdfo__model_free(gdfo__model *m)
 		return;
 	gdfo_sim_free(m->sim);
 	free(m->net_ms);
+	free(m->scale);
+	free(m->bytes);
+	free(m->n0);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -63,6 +66,61 @@ static const double *tasks_of(const gdfo_profile_stage *ps, int32_t own, int32_t
 	}
 	*n = ps->by_executors[best].n_task_ms;
 	return ps->by_executors[best].task_ms;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* File scans: Spark splits files into min(maxPartitionBytes, max(openCost, bytes / cores)). */
+static double scan_tasks(const gdfo__model *m, double bytes, int32_t E, int32_t C)
+{
+	double split = bytes / ((double)E * C);
+	if (split < 4 * MIB)
+		split = 4 * MIB;
+	if (split > m->max_partition_bytes)
+		split = m->max_partition_bytes;
+	return ceil(bytes / split);
+}
+
+/*
+ * AQE's coalescing with parallelismFirst (Spark's default): a target of
+ * min(advisory 64 MiB, bytes / cores), at least 1 MiB, at most the
+ * shuffle's partitions.
+ */
+static double coalesced_tasks(const gdfo__model *m, double bytes, int32_t E, int32_t C, double P)
+{
+	double target = bytes / ((double)E * C), n;
+	if (target > 64 * MIB)
+		target = 64 * MIB;
+	if (target < MIB)
+		target = MIB;
+	n = ceil(bytes / target);
+	return n < 1 ? 1 : n > P ? P : n;
+}
+
+static double partitions_of(const gdfo__model *m, int64_t n0)
+{
+	double P = m->shuffle_partitions > 0 ? m->shuffle_partitions : 200;
+	return (double)n0 > P ? (double)n0 : P;
+}
+
+/* The task count of profile stage si at E x C executors: the measured one scaled as Spark would. */
+static size_t tasks_at(const gdfo__model *m, size_t si, int32_t E, int32_t C, size_t measured)
+{
+	double f0, f, n;
+	if (!m->scale || !m->scale[si] || (E == m->E0 && C == m->C) || !measured)
+		return measured;
+	if (m->scale[si] == 1) {
+		f0 = scan_tasks(m, m->bytes[si], m->E0, m->C);
+		f = scan_tasks(m, m->bytes[si], E, C);
+	} else {
+		double P = partitions_of(m, m->n0[si]);
+		f0 = coalesced_tasks(m, m->bytes[si], m->E0, m->C, P);
+		f = coalesced_tasks(m, m->bytes[si], E, C, P);
+	}
+	n = floor((double)measured * f / f0 + 0.5);
+	if (m->scale[si] == 2 && n > partitions_of(m, m->n0[si]))
+		n = partitions_of(m, m->n0[si]);
+	return n < 1 ? 1 : (size_t)n;
 }
 
 /* Topological order of the profile's stages (a loaded profile need not be in one). */
@@ -123,10 +181,10 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 		if ((rc = gdfo_profile_stage_at(&ps, m->prof, si)))
 			goto done;
 		v = tasks_of(&ps, m->E0, E, &n);
-		nn = n;
+		nn = tasks_at(m, si, E, C, n);
 		if (tw && tw->tasks > 0)
 			nn = (size_t)tw->tasks;
-		if (tw && (tw->split_over > 0 || tw->tasks > 0)) {
+		if (nn != n || (tw && tw->split_over > 0)) {
 			if (!(sorted = gdfo__realloc(sorted, (n ? n : 1) * sizeof(double)))) {
 				rc = GDFO_ENOMEM;
 				goto done;
@@ -134,7 +192,7 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 			memcpy(sorted, v, n * sizeof(double));
 			qsort(sorted, n, sizeof(double), cmp_double);
 			med = n ? sorted[n / 2] : 0;
-			if (tw->split_over > 0 && med > 0)
+			if (tw && tw->split_over > 0 && med > 0 && nn == n)
 				for (k = 0, nn = 0; k < n; k++)
 					nn += v[k] > tw->split_over * med ? (size_t)ceil(v[k] / med) : 1;
 		}
@@ -146,15 +204,17 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 			}
 		}
 		dnet = m->no_net ? 0 : m->net_ms[si] * (remote_share(E) - remote_share(m->E0));
-		if (tw && tw->tasks > 0 && n) {
+		if (nn != n && n) {
+			double L = m->cluster.task_launch_ms;
+			dnet *= (double)n / (double)nn;
 			/* repartitioned: the same work in nn tasks of the same shape */
 			for (k = 0; k < nn; k++) {
 				size_t at = (size_t)(((double)k + 0.5) / (double)nn * (double)n);
-				buf[k] = sorted[at < n ? at : n - 1] * (double)n / (double)nn;
-				if (nn < n) /* fewer tasks: the launch cost of the others is saved */
-					buf[k] -= m->cluster.task_launch_ms * ((double)n / (double)nn - 1);
+				double t = sorted[at < n ? at : n - 1], l = t < L ? t : L;
+				/* the variable part is divided, the launch cost is paid once per task */
+				buf[k] = (t - l) * (double)n / (double)nn + l;
 			}
-		} else if (tw && tw->split_over > 0 && med > 0) {
+		} else if (tw && tw->split_over > 0 && med > 0 && nn == n) {
 			size_t w = 0;
 			for (k = 0; k < n; k++) {
 				if (v[k] > tw->split_over * med) {
@@ -217,7 +277,8 @@ double gdfo__model_price(const gdfo__model *m, int32_t C)
 }
 
 int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_cluster *cluster,
-		     double measured_ms, int64_t exec_mem)
+		     double measured_ms, int64_t exec_mem, int aqe, int32_t shuffle_partitions,
+		     double max_partition_bytes)
 {
 	size_t i, n = gdfo_profile_stage_count(p);
 	double lat, cost, util;
@@ -232,8 +293,34 @@ int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_clust
 	m->gib_per_exec = (double)(exec_mem > 0 ? exec_mem : cluster->memory_per_executor_bytes) / 1073741824.0;
 	if ((rc = gdfo_sim_create(&m->sim, cluster)))
 		return rc;
-	if (!(m->net_ms = gdfo__calloc(n ? n : 1, sizeof(double))))
+	m->aqe = aqe;
+	m->shuffle_partitions = shuffle_partitions;
+	m->max_partition_bytes = max_partition_bytes > 0 ? max_partition_bytes : 128 * MIB;
+	if (!(m->net_ms = gdfo__calloc(n ? n : 1, sizeof(double))) || !(m->scale = gdfo__calloc(n ? n : 1, sizeof(int))) ||
+	    !(m->bytes = gdfo__calloc(n ? n : 1, sizeof(double))) || !(m->n0 = gdfo__calloc(n ? n : 1, sizeof(int64_t))))
 		return GDFO_ENOMEM;
+	for (i = 0; i < n; i++) {
+		gdfo_profile_stage ps = {.version = GDFO_PROFILE_STAGE_VERSION};
+		size_t nt;
+		double in, sr;
+		if (gdfo_profile_stage_at(&ps, p, i))
+			continue;
+		tasks_of(&ps, m->E0, m->E0, &nt);
+		m->n0[i] = (int64_t)nt;
+		in = ps.has_bytes & GDFO_PROFILE_INPUT_BYTES ? (double)ps.input_bytes : 0;
+		sr = ps.has_bytes & GDFO_PROFILE_SHUFFLE_READ_BYTES ? (double)ps.shuffle_read_bytes : 0;
+		if (in > 0 && sr <= 0 && !ps.n_parents) {
+			m->scale[i] = 1;
+			m->bytes[i] = in;
+		} else if (sr > 0 && aqe != 0 && nt > 0) {
+			/* coalesced by AQE when the measured count is what coalescing gives at E0 */
+			double g = coalesced_tasks(m, sr, m->E0, m->C, partitions_of(m, (int64_t)nt));
+			if (fabs((double)nt - g) <= 0.25 * g) {
+				m->scale[i] = 2;
+				m->bytes[i] = sr;
+			}
+		}
+	}
 	for (i = 0; i < n; i++) {
 		gdfo_profile_stage ps = {.version = GDFO_PROFILE_STAGE_VERSION};
 		size_t nt, k;
