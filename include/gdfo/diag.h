@@ -255,10 +255,13 @@ GDFO_API int gdfo_diagnosis_whatif_at(gdfo_whatif_point *out, const gdfo_diagnos
 GDFO_API int gdfo_diagnosis_to_json(char **out, const gdfo_diagnosis *diagnosis, unsigned int parts);
 
 /*
- * The advice as a paste-ready block of spark-submit arguments: one
- * "--conf key=value \" line per key, each after a "# " comment line, and
- * the hints as comment lines. Caller frees with gdfo_free.
- * Errors: GDFO_EINVAL, GDFO_ENOMEM.
+ * The advice as a paste-ready block of spark-submit arguments: "# "
+ * comment lines first (the predicted latency and cost against the run's,
+ * one line per key with the log's value, the evidence and the predicted
+ * effect, keys left at Spark's default, the per-stage hints), then one
+ * "--conf key=value" line per key the log set or the advice changes, each
+ * but the last ending in " \" so that the lines continue one command.
+ * Caller frees with gdfo_free. Errors: GDFO_EINVAL, GDFO_ENOMEM.
  */
 GDFO_API int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *diagnosis);
 

@@ -599,26 +599,27 @@ int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *d)
 {
 	gdfo__buf b = {0};
 	size_t i, nconf = 0, k = 0;
+	int rc = 0;
 
 	if (!out)
 		return gdfo__error(GDFO_EINVAL, "gdfo_diagnosis_conf: out is NULL");
 	*out = NULL;
 	if (!d)
 		return gdfo__error(GDFO_EINVAL, "gdfo_diagnosis_conf: diagnosis is NULL");
-	gdfo__buf_printf(&b, "# gdfo advise: %s\n", d->app_name && d->app_name[0] ? d->app_name : "(unnamed application)");
-	gdfo__buf_printf(&b, "# %s\n", d->engine_note ? d->engine_note : "");
+	rc |= gdfo__buf_printf(&b, "# gdfo advise: %s\n", d->app_name && d->app_name[0] ? d->app_name : "(unnamed application)");
+	rc |= gdfo__buf_printf(&b, "# %s\n", d->engine_note ? d->engine_note : "");
 	if (d->sum.measured_latency_ms >= 0 && d->sum.advised_latency_ms >= 0)
-		gdfo__buf_printf(&b, "# predicted: %.1f s and %.4f for the advised configuration; the run as measured: %.1f s, %.4f (model at its own configuration: %.1f s)\n",
-				 d->sum.advised_latency_ms / 1000, d->sum.advised_cost, d->sum.measured_latency_ms / 1000,
-				 d->sum.measured_cost, d->sum.model_latency_ms / 1000);
+		rc |= gdfo__buf_printf(&b, "# predicted: %.1f s and %.4f for the advised configuration; the run as measured: %.1f s, %.4f (model at its own configuration: %.1f s)\n",
+				       d->sum.advised_latency_ms / 1000, d->sum.advised_cost, d->sum.measured_latency_ms / 1000,
+				       d->sum.measured_cost, d->sum.model_latency_ms / 1000);
 	for (i = 0; i < d->n_a; i++) {
 		const gdfo__advice *a = &d->a[i];
 		if (!strcmp(a->key, "hint"))
-			gdfo__buf_printf(&b, "# hint (stage %lld): %s. %s\n", (long long)a->pub.stage_id, a->value, a->comment);
+			rc |= gdfo__buf_printf(&b, "# hint (stage %lld): %s. %s\n", (long long)a->pub.stage_id, a->value, a->comment);
 		else if (!a->pub.changed && !a->log_value[0])
-			gdfo__buf_printf(&b, "# %s: not set in the log; Spark's default (%s) is right: %s\n", a->key, a->value, a->comment);
+			rc |= gdfo__buf_printf(&b, "# %s: not set in the log; Spark's default (%s) is right: %s\n", a->key, a->value, a->comment);
 		else {
-			gdfo__buf_printf(&b, "# %s: %s\n", a->key, a->comment);
+			rc |= gdfo__buf_printf(&b, "# %s: %s\n", a->key, a->comment);
 			nconf++;
 		}
 	}
@@ -627,9 +628,11 @@ int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *d)
 		if (!strcmp(a->key, "hint") || (!a->pub.changed && !a->log_value[0]))
 			continue;
 		k++;
-		gdfo__buf_printf(&b, "--conf %s=%s%s\n", a->key, a->value, k < nconf ? " \\" : "");
+		rc |= gdfo__buf_printf(&b, "--conf %s=%s%s\n", a->key, a->value, k < nconf ? " \\" : "");
 	}
-	if (!b.data)
-		gdfo__buf_puts(&b, "");
+	if (rc) {
+		gdfo__buf_free(&b);
+		return GDFO_ENOMEM;
+	}
 	return gdfo__buf_detach(&b, out);
 }

@@ -192,16 +192,14 @@ static int walk(gdfo__js *j, int ctx, line *ln, int depth)
 	return r < 0 ? -1 : 0;
 }
 
-/* 1 if the (possibly escaped) string s contains lit. Escaped strings are decoded first. */
+/*
+ * 1 if the string s contains lit, searched in its text as written: the
+ * literals looked for have no character JSON escapes, and a word split by
+ * an escape is not the word.
+ */
 static int jstr_has(const gdfo__jstr *s, const char *lit)
 {
 	size_t n = strlen(lit), i;
-	if (s->esc) {
-		char *d = gdfo__jstr_dup(s);
-		int hit = d && strstr(d, lit) != NULL;
-		free(d);
-		return hit;
-	}
 	if (s->n < n)
 		return 0;
 	for (i = 0; i + n <= s->n; i++)

@@ -477,8 +477,11 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			if (fails[k] > fails[top] || (fails[k] == fails[top] && k < (size_t)top))
 				top = (int)k;
 		for (k = 0; k < GDFO__FAIL_COUNT; k++)
-			if (fails[k])
-				gdfo__buf_printf(&b, "%s%lld %s", b.len ? ", " : "", (long long)fails[k], names[k]);
+			if (fails[k] && gdfo__buf_printf(&b, "%s%lld %s", b.len ? ", " : "", (long long)fails[k], names[k])) {
+				gdfo__buf_free(&b);
+				rc = GDFO_ENOMEM;
+				goto done;
+			}
 		if (gdfo__buf_detach(&b, &ev)) {
 			rc = GDFO_ENOMEM;
 			goto done;
@@ -625,14 +628,15 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			sev = sev_ser;
 		if (sev_da > sev)
 			sev = sev_da;
-		if (sev_mem)
-			gdfo__buf_printf(&b, "spark.executor.memory=%s (10 GiB and more is large); ", gdfo__facts_conf(f, "spark.executor.memory"));
-		if (sev_cores)
-			gdfo__buf_printf(&b, "%d cores per executor (4 and more); ", f->cores);
-		if (sev_ser)
-			gdfo__buf_printf(&b, "spark.serializer=%s (not Kryo); ", ser ? ser : "unset");
-		if (sev_da)
-			gdfo__buf_printf(&b, "dynamic allocation without the external shuffle service or shuffle tracking; ");
+		if ((sev_mem && gdfo__buf_printf(&b, "spark.executor.memory=%s (10 GiB and more is large); ",
+						 gdfo__facts_conf(f, "spark.executor.memory"))) ||
+		    (sev_cores && gdfo__buf_printf(&b, "%d cores per executor (4 and more); ", f->cores)) ||
+		    (sev_ser && gdfo__buf_printf(&b, "spark.serializer=%s (not Kryo); ", ser ? ser : "unset")) ||
+		    (sev_da && gdfo__buf_puts(&b, "dynamic allocation without the external shuffle service or shuffle tracking; "))) {
+			gdfo__buf_free(&b);
+			rc = GDFO_ENOMEM;
+			goto done;
+		}
 		if (b.len) {
 			b.data[b.len - 2] = 0;
 			b.len -= 2;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "gdfo/gdfo.h"
 #include "testutil.h"
 
@@ -340,6 +341,74 @@ START_TEST(bad_arguments_are_refused_with_a_message)
 }
 END_TEST
 
+/* The whole result (findings, advice, what-if, conf) as one text, or NULL on failure. */
+static int render(char **out, const gdfo_diagnosis *d)
+{
+	char *json = NULL, *conf = NULL;
+	int rc;
+	*out = NULL;
+	if ((rc = gdfo_diagnosis_to_json(&json, d, GDFO_DIAG_JSON_FINDINGS | GDFO_DIAG_JSON_ADVICE | GDFO_DIAG_JSON_WHATIF)) ||
+	    (rc = gdfo_diagnosis_conf(&conf, d))) {
+		gdfo_free(json);
+		return rc;
+	}
+	*out = malloc(strlen(json) + strlen(conf) + 2);
+	sprintf(*out, "%s\n%s", json, conf);
+	gdfo_free(json);
+	gdfo_free(conf);
+	return 0;
+}
+
+/* Every allocation failing in turn: ENOMEM with *out NULL, or the same result. */
+START_TEST(allocation_failures_are_reported)
+{
+	static const char *const small[] = {"dr-elephant/event_log_1", "sparklens/local-1532512550423"};
+	gdfo_diagnosis *d = NULL;
+	char *want = NULL, *got = NULL;
+	unsigned long k, n;
+	int rc;
+
+	gdfo__alloc_test_arm(0);
+	rc = gdfo_diagnose_eventlog(&d, log_path(small[_i]), NULL);
+	k = gdfo__alloc_test_disarm();
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(render(&want, d), 0);
+	gdfo_diagnosis_free(d);
+	for (n = 1; n <= k; n += (k > 400 ? 3 : 1)) {
+		d = (gdfo_diagnosis *)1;
+		gdfo__alloc_test_arm(n);
+		rc = gdfo_diagnose_eventlog(&d, log_path(small[_i]), NULL);
+		gdfo__alloc_test_disarm();
+		if (rc) {
+			ck_assert_msg(rc == GDFO_ENOMEM, "%s: allocation %lu of %lu: %s", small[_i], n, k, gdfo_last_error());
+			ck_assert_ptr_null(d);
+			continue;
+		}
+		ck_assert_int_eq(render(&got, d), 0);
+		ck_assert_msg(!strcmp(got, want), "%s: allocation %lu failed, the call succeeded with another result", small[_i], n);
+		free(got);
+		gdfo_diagnosis_free(d);
+	}
+	/* and the renderings of a finished diagnosis */
+	d = diagnose(small[_i]);
+	for (n = 1;; n++) {
+		gdfo__alloc_test_arm(n);
+		rc = render(&got, d);
+		k = gdfo__alloc_test_disarm();
+		if (!rc) {
+			ck_assert_str_eq(got, want);
+			free(got);
+			if (k < n)
+				break;
+			continue;
+		}
+		ck_assert_int_eq(rc, GDFO_ENOMEM);
+	}
+	gdfo_diagnosis_free(d);
+	free(want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("diag");
@@ -353,6 +422,7 @@ int main(void)
 	tcase_add_test(t, the_objective_moves_the_recommendation);
 	tcase_add_test(t, telemetry_gives_what_it_records);
 	tcase_add_test(t, bad_arguments_are_refused_with_a_message);
+	tcase_add_loop_test(t, allocation_failures_are_reported, 0, 2);
 	suite_add_tcase(s, t);
 	{
 		SRunner *sr = srunner_create(s);
