@@ -275,7 +275,8 @@ static int finish(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	int rc;
 	if ((rc = gdfo__diag_find(d, f, m)))
 		return rc;
-	qsort(d->f, d->n_f, sizeof(*d->f), cmp_finding);
+	if (d->n_f)
+		qsort(d->f, d->n_f, sizeof(*d->f), cmp_finding);
 	if (m && (rc = gdfo__diag_whatif(d, m)))
 		return rc;
 	if ((rc = gdfo__diag_advise(d, f, m)))

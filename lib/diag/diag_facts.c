@@ -715,7 +715,7 @@ int gdfo__facts_from_telemetry(gdfo__facts *f, const gdfo_telemetry *t)
 		if (st.shuffle_write_bytes >= 0)
 			s->shuffle_write = st.shuffle_write_bytes;
 		if (st.spill_bytes >= 0)
-			s->disk_spill = st.spill_bytes;
+			s->mem_spill = st.spill_bytes; /* memory and disk together */
 		if (st.peak_memory_bytes >= 0) {
 			s->peak_exec_max = st.peak_memory_bytes;
 			s->has_peak = 1;

@@ -123,6 +123,35 @@ static size_t tasks_at(const gdfo__model *m, size_t si, int32_t E, int32_t C, si
 	return n < 1 ? 1 : (size_t)n;
 }
 
+static size_t gcd(size_t a, size_t b)
+{
+	while (b) {
+		size_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * Re-cut tasks come out sorted by duration; Spark launches partitions in
+ * index order, which is not sorted, so they are spread by a fixed stride
+ * (coprime to nn, near the golden ratio) before the replay launches them
+ * in list order. tmp holds nn doubles.
+ */
+static void spread(double *buf, double *tmp, size_t nn)
+{
+	size_t k, step;
+	if (nn < 3)
+		return;
+	memcpy(tmp, buf, nn * sizeof(double));
+	step = (size_t)((double)nn * 0.618) | 1;
+	while (gcd(step, nn) != 1)
+		step++;
+	for (k = 0; k < nn; k++)
+		buf[k] = tmp[(k * step) % nn];
+}
+
 /* Topological order of the profile's stages (a loaded profile need not be in one). */
 static int topo(size_t *order, const gdfo_profile *p, size_t n)
 {
@@ -177,6 +206,7 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 		const double *v;
 		const gdfo__tweak *tw = tweaks ? &tweaks[si] : NULL;
 		double dnet, med = 0;
+		int recut;
 
 		if ((rc = gdfo_profile_stage_at(&ps, m->prof, si)))
 			goto done;
@@ -184,15 +214,17 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 		nn = tasks_at(m, si, E, C, n);
 		if (tw && tw->tasks > 0)
 			nn = (size_t)tw->tasks;
-		if (nn != n || (tw && tw->split_over > 0)) {
-			if (!(sorted = gdfo__realloc(sorted, (n ? n : 1) * sizeof(double)))) {
+		recut = nn != n && n;
+		if (recut || (tw && tw->split_over > 0)) {
+			if (!(sorted = gdfo__realloc(sorted, (n > nn ? n : nn ? nn : 1) * sizeof(double)))) {
 				rc = GDFO_ENOMEM;
 				goto done;
 			}
-			memcpy(sorted, v, n * sizeof(double));
+			if (n)
+				memcpy(sorted, v, n * sizeof(double));
 			qsort(sorted, n, sizeof(double), cmp_double);
 			med = n ? sorted[n / 2] : 0;
-			if (tw && tw->split_over > 0 && med > 0 && nn == n)
+			if (tw && tw->split_over > 0 && med > 0 && !recut)
 				for (k = 0, nn = 0; k < n; k++)
 					nn += v[k] > tw->split_over * med ? (size_t)ceil(v[k] / med) : 1;
 		}
@@ -204,7 +236,7 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 			}
 		}
 		dnet = m->no_net ? 0 : m->net_ms[si] * (remote_share(E) - remote_share(m->E0));
-		if (nn != n && n) {
+		if (recut) {
 			double L = m->cluster.task_launch_ms;
 			dnet *= (double)n / (double)nn;
 			/* repartitioned: the same work in nn tasks of the same shape */
@@ -214,7 +246,8 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 				/* the variable part is divided, the launch cost is paid once per task */
 				buf[k] = (t - l) * (double)n / (double)nn + l;
 			}
-		} else if (tw && tw->split_over > 0 && med > 0 && nn == n) {
+			spread(buf, sorted, nn);
+		} else if (tw && tw->split_over > 0 && med > 0) {
 			size_t w = 0;
 			for (k = 0; k < n; k++) {
 				if (v[k] > tw->split_over * med) {
@@ -227,7 +260,8 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 			}
 			nn = w;
 		} else {
-			memcpy(buf, v, n * sizeof(double));
+			if (n)
+				memcpy(buf, v, n * sizeof(double));
 		}
 		for (k = 0; k < nn; k++) {
 			double t = buf[k], t0 = t;

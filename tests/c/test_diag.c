@@ -243,6 +243,42 @@ START_TEST(whatif_scales_sensibly)
 }
 END_TEST
 
+/* A skewed stage: the split predicted by the model shortens the run. */
+START_TEST(a_skew_fix_is_predicted_to_help)
+{
+	gdfo_profile *p = NULL;
+	gdfo_profile_stage st;
+	gdfo_diagnosis *d = NULL;
+	double v[64];
+	size_t i;
+	int found = 0;
+	for (i = 0; i < 64; i++)
+		v[i] = i == 5 ? 60000 : 1000;
+	ck_assert_int_eq(gdfo_profile_create(&p, "skewed", 4, 4), 0);
+	gdfo_profile_stage_init(&st, GDFO_PROFILE_STAGE_VERSION);
+	st.id = 7;
+	st.num_tasks = 64;
+	st.task_ms = v;
+	st.n_task_ms = 64;
+	ck_assert_int_eq(gdfo_profile_add_stage(p, &st), 0);
+	ck_assert_int_eq(gdfo_diagnose_profile(&d, p, NULL), 0);
+	for (i = 0; i < gdfo_diagnosis_finding_count(d); i++) {
+		gdfo_finding f = {.version = GDFO_FINDING_VERSION};
+		ck_assert_int_eq(gdfo_diagnosis_finding_at(&f, d, i), 0);
+		if (f.kind == GDFO_FINDING_TASK_SKEW) {
+			found = 1;
+			ck_assert_int_eq((int)f.stage_id, 7);
+			ck_assert_int_eq(f.severity, GDFO_SEVERITY_CRITICAL); /* 60x */
+			/* one 60 s task on 16 cores: split into 1 s tasks the stage takes about 8 s */
+			ck_assert_msg(f.gain_ms > 40000 && f.gain_ms < 60000, "gain %.0f ms", f.gain_ms);
+		}
+	}
+	ck_assert(found);
+	gdfo_diagnosis_free(d);
+	gdfo_profile_free(p);
+}
+END_TEST
+
 START_TEST(whatif_json_is_exactly_the_documented_shape)
 {
 	gdfo_profile *p = profile(1);
@@ -419,6 +455,7 @@ int main(void)
 	tcase_add_loop_test(t, whatif_matches_the_run_at_the_observed_count, 0, (int)(sizeof(logs) / sizeof(logs[0])));
 	tcase_add_test(t, whatif_scales_sensibly);
 	tcase_add_test(t, whatif_json_is_exactly_the_documented_shape);
+	tcase_add_test(t, a_skew_fix_is_predicted_to_help);
 	tcase_add_test(t, the_objective_moves_the_recommendation);
 	tcase_add_test(t, telemetry_gives_what_it_records);
 	tcase_add_test(t, bad_arguments_are_refused_with_a_message);
