@@ -279,6 +279,24 @@ static int finish(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		qsort(d->f, d->n_f, sizeof(*d->f), cmp_finding);
 	if (m && (rc = gdfo__diag_whatif(d, m)))
 		return rc;
+	/* idle executors: the effect of the recommended count */
+	if (d->n_w) {
+		size_t i, k, obs = 0, rec = 0;
+		for (k = 0; k < d->n_w; k++) {
+			if (d->w[k].observed)
+				obs = k;
+			if (d->w[k].recommended)
+				rec = k;
+		}
+		for (i = 0; i < d->n_f; i++)
+			if (d->f[i].pub.kind == GDFO_FINDING_IDLE_EXECUTORS && d->w[obs].observed) {
+				double g = d->w[obs].latency_ms - d->w[rec].latency_ms;
+				d->f[i].pub.gain_ms = g > 0 ? g : 0;
+				d->f[i].pub.gain_cost = d->w[obs].cost - d->w[rec].cost;
+			}
+		if (d->n_f)
+			qsort(d->f, d->n_f, sizeof(*d->f), cmp_finding);
+	}
 	if ((rc = gdfo__diag_advise(d, f, m)))
 		return rc;
 	d->sum.engine = f->engine;
@@ -618,7 +636,7 @@ int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *d)
 		if (!strcmp(a->key, "hint"))
 			rc |= gdfo__buf_printf(&b, "# hint (stage %lld): %s. %s\n", (long long)a->pub.stage_id, a->value, a->comment);
 		else if (!a->pub.changed && !a->log_value[0])
-			rc |= gdfo__buf_printf(&b, "# %s: not set in the log; Spark's default (%s) is right: %s\n", a->key, a->value, a->comment);
+			rc |= gdfo__buf_printf(&b, "# %s: not set in the log and left so (%s): %s\n", a->key, a->value, a->comment);
 		else {
 			rc |= gdfo__buf_printf(&b, "# %s: %s\n", a->key, a->comment);
 			nconf++;

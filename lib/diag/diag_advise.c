@@ -113,6 +113,8 @@ int gdfo__diag_advise(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	int32_t rec = f->executors;
 	double lat0 = -1, cost0 = -1, lat = -1, cost = -1, rec_lat = -1, rec_cost = -1, mem_mult = 1;
 	const char *da = gdfo__facts_conf(f, "spark.dynamicAllocation.enabled");
+	const char *master = gdfo__facts_conf(f, "spark.master");
+	int local = master && !strncmp(master, "local", 5);
 	int dyn = da && !strcmp(da, "true");
 	char buf[600];
 	int rc;
@@ -152,14 +154,18 @@ int gdfo__diag_advise(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		x->tw = -1;
 		x->mem_mult = 1;
 		snprintf(x->value, sizeof(x->value), "%d", rec);
-		x->changed = rec != m->E0 || (!dyn && (!x->log_value || atoi(x->log_value) != rec));
+		x->changed = rec != m->E0 || (!dyn && !local && (!x->log_value || atoi(x->log_value) != rec));
 		if (rec != m->E0)
 			snprintf(x->why, sizeof(x->why), "%d executors were used; the what-if table predicts %.1f s and %.4f at %d against %.1f s and %.4f",
 				 m->E0, rec_lat / 1000, rec_cost, rec, lat0 / 1000, cost0);
 		else
 			snprintf(x->why, sizeof(x->why), "kept at the %d executors used: no count in the what-if table does better under the objective (%.1f s, %.4f)",
 				 m->E0, lat0 / 1000, cost0);
-		if (x->log_value && atoi(x->log_value) != m->E0 && !dyn) {
+		if (local) {
+			size_t len = strlen(x->why);
+			snprintf(x->why + len, sizeof(x->why) - len, "; local mode (%s): the count applies when the job moves to a cluster",
+				 master);
+		} else if (x->log_value && atoi(x->log_value) != m->E0 && !dyn) {
 			size_t len = strlen(x->why);
 			snprintf(x->why + len, sizeof(x->why) - len, "; the log asked for %s but ran %d", x->log_value, m->E0);
 		}
