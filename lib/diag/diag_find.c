@@ -607,8 +607,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 				goto done;
 		}
 	}
-	/* configuration (Dr. Elephant's ConfigurationHeuristic) */
-	if (f->log) {
+	/* configuration (Dr. Elephant's ConfigurationHeuristic), when the log recorded its settings */
+	if (f->log && gdfo_eventlog_config_count(f->log)) {
 		const char *ser = gdfo__facts_conf(f, "spark.serializer");
 		const char *da = gdfo__facts_conf(f, "spark.dynamicAllocation.enabled");
 		const char *ess = gdfo__facts_conf(f, "spark.shuffle.service.enabled");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "gdfo/gdfo.h"
@@ -377,6 +378,77 @@ START_TEST(bad_arguments_are_refused_with_a_message)
 }
 END_TEST
 
+/*
+ * A hand-written log with the failures the shared logs lack: an
+ * OutOfMemoryError, a FetchFailed, a container killed for exceeding its
+ * memory limit and the executor removed for it.
+ */
+static const char failing_log[] =
+	"{\"Event\":\"SparkListenerLogStart\",\"Spark Version\":\"3.3.0\"}\n"
+	"{\"Event\":\"SparkListenerEnvironmentUpdate\",\"Spark Properties\":{\"spark.master\":\"yarn\","
+	"\"spark.executor.memory\":\"4g\",\"spark.executor.cores\":\"2\",\"spark.executor.instances\":\"2\"}}\n"
+	"{\"Event\":\"SparkListenerApplicationStart\",\"App Name\":\"failing\",\"App ID\":\"app-1\",\"Timestamp\":1000}\n"
+	"{\"Event\":\"SparkListenerExecutorAdded\",\"Timestamp\":1000,\"Executor ID\":\"1\",\"Executor Info\":{\"Total Cores\":2}}\n"
+	"{\"Event\":\"SparkListenerExecutorAdded\",\"Timestamp\":1000,\"Executor ID\":\"2\",\"Executor Info\":{\"Total Cores\":2}}\n"
+	"{\"Event\":\"SparkListenerJobStart\",\"Job ID\":0,\"Submission Time\":1100,\"Stage Infos\":[{\"Stage ID\":0,"
+	"\"Stage Attempt ID\":0,\"Stage Name\":\"map\",\"Number of Tasks\":4,\"Parent IDs\":[],\"RDD Info\":[]}],\"Stage IDs\":[0]}\n"
+#define OK_TASK(id, exec, launch, finish) \
+	"{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":0,\"Stage Attempt ID\":0,\"Task End Reason\":{\"Reason\":\"Success\"}," \
+	"\"Task Info\":{\"Task ID\":" #id ",\"Executor ID\":\"" exec "\",\"Launch Time\":" #launch ",\"Finish Time\":" #finish "}," \
+	"\"Task Metrics\":{\"Executor Run Time\":1900,\"JVM GC Time\":10}}\n"
+#define FAILED_TASK(id, reason) \
+	"{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":0,\"Stage Attempt ID\":0,\"Task End Reason\":" reason "," \
+	"\"Task Info\":{\"Task ID\":" #id ",\"Executor ID\":\"2\",\"Launch Time\":1200,\"Finish Time\":2200,\"Failed\":true}}\n"
+	OK_TASK(1, "1", 1200, 3200) OK_TASK(2, "1", 1200, 3300) OK_TASK(3, "1", 3300, 5300) OK_TASK(4, "1", 3300, 5400)
+	FAILED_TASK(5, "{\"Reason\":\"ExceptionFailure\",\"Class Name\":\"java.lang.OutOfMemoryError\",\"Description\":\"Java heap space\"}")
+	FAILED_TASK(6, "{\"Reason\":\"FetchFailed\",\"Shuffle ID\":0,\"Message\":\"Failed to connect\"}")
+	FAILED_TASK(7, "{\"Reason\":\"ExecutorLostFailure\",\"Executor ID\":\"2\",\"Exit Caused By App\":true,"
+		       "\"Loss Reason\":\"Container killed by YARN for exceeding memory limits. 4.5 GB of 4.4 GB physical memory used\"}")
+	"{\"Event\":\"SparkListenerExecutorRemoved\",\"Timestamp\":2200,\"Executor ID\":\"2\","
+	"\"Removed Reason\":\"Container killed by YARN for exceeding memory limits.\"}\n"
+	"{\"Event\":\"SparkListenerStageCompleted\",\"Stage Info\":{\"Stage ID\":0,\"Stage Attempt ID\":0,\"Stage Name\":\"map\","
+	"\"Number of Tasks\":4,\"Parent IDs\":[],\"RDD Info\":[],\"Submission Time\":1100,\"Completion Time\":5400}}\n"
+	"{\"Event\":\"SparkListenerJobEnd\",\"Job ID\":0,\"Completion Time\":5500,\"Job Result\":{\"Result\":\"JobSucceeded\"}}\n"
+	"{\"Event\":\"SparkListenerApplicationEnd\",\"Timestamp\":6000}\n";
+
+START_TEST(failures_are_found_by_reason)
+{
+	char path[] = "/tmp/gdfo-test-diag-XXXXXX", *conf = NULL;
+	gdfo_diagnosis *d = NULL;
+	size_t i;
+	int fd = mkstemp(path), lost = 0, tasks = 0, memory = 0;
+	FILE *f;
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(failing_log, f);
+	fclose(f);
+	ck_assert_msg(gdfo_diagnose_eventlog(&d, path, NULL) == 0, "%s", gdfo_last_error());
+	unlink(path);
+	for (i = 0; i < gdfo_diagnosis_finding_count(d); i++) {
+		gdfo_finding x = {.version = GDFO_FINDING_VERSION};
+		ck_assert_int_eq(gdfo_diagnosis_finding_at(&x, d, i), 0);
+		if (x.kind == GDFO_FINDING_TASK_FAILURES) {
+			tasks = 1;
+			ck_assert_int_eq(x.severity, GDFO_SEVERITY_CRITICAL); /* 3 of 7 attempts */
+			ck_assert_msg(strstr(x.evidence, "3 of 7 task attempts failed (1 out of memory, 1 FetchFailed, "
+						       "1 killed for exceeding memory limits)") != NULL, "%s", x.evidence);
+		} else if (x.kind == GDFO_FINDING_EXECUTOR_LOST) {
+			lost = 1;
+			ck_assert_str_eq(x.key, "spark.executor.memoryOverhead");
+			ck_assert_str_eq(x.evidence, "1 of 1 executor removals were failures (1 for memory)");
+		} else if (x.kind == GDFO_FINDING_MEMORY_PRESSURE) {
+			memory = 1;
+		}
+	}
+	ck_assert(tasks && lost && memory);
+	ck_assert_int_eq(gdfo_diagnosis_conf(&conf, d), 0);
+	ck_assert_msg(strstr(conf, "--conf spark.executor.memoryOverhead=") != NULL, "%s", conf);
+	gdfo_free(conf);
+	gdfo_diagnosis_free(d);
+}
+END_TEST
+
 /* The whole result (findings, advice, what-if, conf) as one text, or NULL on failure. */
 static int render(char **out, const gdfo_diagnosis *d)
 {
@@ -456,6 +528,7 @@ int main(void)
 	tcase_add_test(t, whatif_scales_sensibly);
 	tcase_add_test(t, whatif_json_is_exactly_the_documented_shape);
 	tcase_add_test(t, a_skew_fix_is_predicted_to_help);
+	tcase_add_test(t, failures_are_found_by_reason);
 	tcase_add_test(t, the_objective_moves_the_recommendation);
 	tcase_add_test(t, telemetry_gives_what_it_records);
 	tcase_add_test(t, bad_arguments_are_refused_with_a_message);
