@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: gdfo diagnose [--json] [--objective SPEC] [--min-severity LEVEL] LOG\n"
+	"usage: gdfo diagnose [--json] [--objective SPEC] [--min-severity LEVEL] LOG|PROFILE|TELEMETRY\n"
 	"       gdfo diagnose --profile PROFILE.json [--json] ...\n"
 	"       gdfo diagnose --telemetry TELEMETRY.json [--json] ...\n"
 	"\n"
@@ -23,7 +23,8 @@ static const char usage_text[] =
 	"fix is predicted to save by a replay of the measured tasks; findings are\n"
 	"ranked by that gain.\n"
 	"\n"
-	"  LOG                 a Spark event log (plain, .zstd or .gz)\n"
+	"  LOG                 a Spark event log (plain, .zstd or .gz); a gdfo-job-profile/1\n"
+	"                      or gdfo-telemetry/1 document is recognised from its format\n"
 	"  --profile FILE      a gdfo-job-profile/1 instead of a log\n"
 	"  --telemetry FILE    a gdfo-telemetry/1 instead of a log\n"
 	"  --json              one JSON document (gdfo-diagnosis/1) instead of the table\n"
@@ -79,10 +80,41 @@ int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o)
 	return gdfo_objective_validate(o) ? -1 : 0;
 }
 
+/*
+ * What the file at path holds, from its first bytes: 1 a job profile, 2
+ * telemetry (both gdfo JSON documents name their format near the start),
+ * 0 anything else (an event log, plain or compressed).
+ */
+static int sniff(const char *path)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	if (strlen(buf) != n || buf[0] == 0)
+		return 0; /* binary: a compressed log */
+	if (strstr(buf, "\"gdfo-job-profile/"))
+		return 1;
+	if (strstr(buf, "\"gdfo-telemetry/"))
+		return 2;
+	return 0;
+}
+
 int gdfo__cli_diag_load(gdfo_diagnosis **out, const char *log, const char *profile, const char *telemetry,
 			const gdfo_diag_options *o)
 {
 	int rc;
+	if (log && !profile && !telemetry) {
+		int kind = sniff(log);
+		if (kind == 1)
+			profile = log;
+		else if (kind == 2)
+			telemetry = log;
+	}
 	if (profile) {
 		gdfo_profile *p = NULL;
 		if ((rc = gdfo_profile_load(&p, profile)))

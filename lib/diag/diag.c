@@ -306,7 +306,9 @@ static int finish(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	d->sum.measured_latency_ms = f->app_ms;
 	d->sum.findings = (int32_t)d->n_f;
 	if (!(d->app_name = gdfo__strdup(f->app_name ? f->app_name : "")) ||
-	    !(d->engine_note = gdfo__strdup(engine_note(f->engine, m != NULL))))
+	    !(d->engine_note = gdfo__strdup(f->source == 1 ? "job profile: findings from the task times and byte counters; the advice covers the executor count only"
+							 : f->source == 2 ? "telemetry: findings from the stage records; no task times, no advice"
+									  : engine_note(f->engine, m != NULL))))
 		return GDFO_ENOMEM;
 	return 0;
 }
