@@ -43,10 +43,11 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The measured task list of a profile stage closest to E executors. */
-static const double *tasks_of(const gdfo_profile_stage *ps, int32_t own, int32_t E, size_t *n)
+static const double *tasks_of(const gdfo_profile_stage *ps, int32_t own, int32_t E, size_t *n, int32_t *at)
 {
 	size_t k, best = 0;
 	long d_own = labs((long)own - E);
+	*at = own;
 	if (ps->n_task_ms && (!ps->n_by_executors || d_own <= labs((long)ps->by_executors[0].executors - E))) {
 		int better = 0;
 		for (k = 0; k < ps->n_by_executors; k++)
@@ -65,6 +66,7 @@ static const double *tasks_of(const gdfo_profile_stage *ps, int32_t own, int32_t
 		return ps->task_ms;
 	}
 	*n = ps->by_executors[best].n_task_ms;
+	*at = ps->by_executors[best].executors;
 	return ps->by_executors[best].task_ms;
 }
 
@@ -103,18 +105,21 @@ static double partitions_of(const gdfo__model *m, int64_t n0)
 	return (double)n0 > P ? (double)n0 : P;
 }
 
-/* The task count of profile stage si at E x C executors: the measured one scaled as Spark would. */
-static size_t tasks_at(const gdfo__model *m, size_t si, int32_t E, int32_t C, size_t measured)
+/*
+ * The task count of profile stage si at E x C executors: the count
+ * measured at Em executors scaled as Spark would.
+ */
+static size_t tasks_at(const gdfo__model *m, size_t si, int32_t E, int32_t C, size_t measured, int32_t Em)
 {
 	double f0, f, n;
-	if (!m->scale || !m->scale[si] || (E == m->E0 && C == m->C) || !measured)
+	if (!m->scale || !m->scale[si] || (E == Em && C == m->C) || !measured)
 		return measured;
 	if (m->scale[si] == 1) {
-		f0 = scan_tasks(m, m->bytes[si], m->E0, m->C);
+		f0 = scan_tasks(m, m->bytes[si], Em, m->C);
 		f = scan_tasks(m, m->bytes[si], E, C);
 	} else {
 		double P = partitions_of(m, m->n0[si]);
-		f0 = coalesced_tasks(m, m->bytes[si], m->E0, m->C, P);
+		f0 = coalesced_tasks(m, m->bytes[si], Em, m->C, P);
 		f = coalesced_tasks(m, m->bytes[si], E, C, P);
 	}
 	n = floor((double)measured * f / f0 + 0.5);
@@ -206,12 +211,13 @@ int gdfo__model_eval(double *latency_ms, double *cost, double *util, gdfo__model
 		const double *v;
 		const gdfo__tweak *tw = tweaks ? &tweaks[si] : NULL;
 		double dnet, med = 0;
+		int32_t Em;
 		int recut;
 
 		if ((rc = gdfo_profile_stage_at(&ps, m->prof, si)))
 			goto done;
-		v = tasks_of(&ps, m->E0, E, &n);
-		nn = tasks_at(m, si, E, C, n);
+		v = tasks_of(&ps, m->E0, E, &n, &Em);
+		nn = tasks_at(m, si, E, C, n, Em);
 		if (tw && tw->tasks > 0)
 			nn = (size_t)tw->tasks;
 		recut = nn != n && n;
@@ -316,6 +322,7 @@ int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_clust
 {
 	size_t i, n = gdfo_profile_stage_count(p);
 	double lat, cost, util;
+	int32_t em;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -339,7 +346,7 @@ int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_clust
 		double in, sr;
 		if (gdfo_profile_stage_at(&ps, p, i))
 			continue;
-		tasks_of(&ps, m->E0, m->E0, &nt);
+		tasks_of(&ps, m->E0, m->E0, &nt, &em);
 		m->n0[i] = (int64_t)nt;
 		in = ps.has_bytes & GDFO_PROFILE_INPUT_BYTES ? (double)ps.input_bytes : 0;
 		sr = ps.has_bytes & GDFO_PROFILE_SHUFFLE_READ_BYTES ? (double)ps.shuffle_read_bytes : 0;
@@ -362,7 +369,7 @@ int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_clust
 		double mean = 0, per_task, net;
 		if (gdfo_profile_stage_at(&ps, p, i) || !(ps.has_bytes & GDFO_PROFILE_SHUFFLE_READ_BYTES))
 			continue;
-		v = tasks_of(&ps, m->E0, m->E0, &nt);
+		v = tasks_of(&ps, m->E0, m->E0, &nt, &em);
 		for (k = 0; k < nt; k++)
 			mean += v[k];
 		if (!nt)
