@@ -248,7 +248,11 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		double work = vsum(s->task_ms, s->n);
 		double data = s->input_bytes, mean_b = s->n ? vsum(s->task_bytes, s->n) / (double)s->n : 0;
 		double max_b = vmax(s->task_bytes, s->n);
+		char sn[112] = "";
 		int sev;
+
+		if (s->name[0])
+			snprintf(sn, sizeof(sn), " '%.60s'", s->name);
 
 		tasks_all += (int64_t)s->n + s->tasks_failed;
 		tasks_failed += s->tasks_failed;
@@ -266,8 +270,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		/* task skew: max / median task time, the longest task over a second */
 		if (s->n >= 2 && med > 0 && mx >= 1000) {
 			sev = gdfo__severity_of(mx / med, T_TASK_SKEW);
-			snprintf(txt, sizeof(txt), "stage %lld: longest task %.1f s, median %.2f s (%.1fx) over %zu tasks",
-				 (long long)s->id, mx / 1000, med / 1000, mx / med, s->n);
+			snprintf(txt, sizeof(txt), "stage %lld%s: longest task %.1f s, median %.2f s (%.1fx) over %zu tasks",
+				 (long long)s->id, sn, mx / 1000, med / 1000, mx / med, s->n);
 			acc_add(&a_skew, sev, mx / med, s->id, 1, txt);
 			if (sev && pi >= 0)
 				t_skew[pi].split_over = T_TASK_SKEW[0];
@@ -277,8 +281,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			sev = gdfo__severity_of(max_b / mean_b, T_DATA_SKEW);
 			fmt_bytes(b1, sizeof(b1), max_b);
 			fmt_bytes(b2, sizeof(b2), mean_b);
-			snprintf(txt, sizeof(txt), "stage %lld: a task reads %s against a mean of %s (%.1fx)",
-				 (long long)s->id, b1, b2, max_b / mean_b);
+			snprintf(txt, sizeof(txt), "stage %lld%s: a task reads %s against a mean of %s (%.1fx)",
+				 (long long)s->id, sn, b1, b2, max_b / mean_b);
 			acc_add(&a_data, sev, max_b / mean_b, s->id, 1, txt);
 			if (sev && pi >= 0)
 				t_skew[pi].split_over = T_TASK_SKEW[0];
@@ -291,8 +295,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 				sev = GDFO_SEVERITY_LOW; /* any disk spill costs a disk round trip */
 			fmt_bytes(b1, sizeof(b1), s->mem_spill);
 			fmt_bytes(b2, sizeof(b2), s->disk_spill);
-			snprintf(txt, sizeof(txt), "stage %lld: %s memory and %s disk spill (%.0f%% of its largest volume)",
-				 (long long)s->id, b1, b2, 100 * ratio);
+			snprintf(txt, sizeof(txt), "stage %lld%s: %s memory and %s disk spill (%.0f%% of its largest volume)",
+				 (long long)s->id, sn, b1, b2, 100 * ratio);
 			acc_add(&a_spill, sev, ratio, s->id, 1, txt);
 			if (sev && pi >= 0 && s->n) {
 				double per_core_disk = d->cluster.disk_bytes_per_s / (f->cores > 0 ? f->cores : 1);
@@ -357,8 +361,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		/* many tiny tasks: more than two waves of tasks whose median is too short */
 		if ((int)s->n > 2 * slots && s->n >= 50 && med > 0) {
 			sev = severity_below(med, T_TINY);
-			snprintf(txt, sizeof(txt), "stage %lld: %zu tasks with a median of %.0f ms on %d cores",
-				 (long long)s->id, s->n, med, slots);
+			snprintf(txt, sizeof(txt), "stage %lld%s: %zu tasks with a median of %.0f ms on %d cores",
+				 (long long)s->id, sn, s->n, med, slots);
 			acc_add(&a_tiny, sev, med, s->id, 0, txt);
 			if (sev && pi >= 0) {
 				double target = work / 500.0; /* tasks of about half a second */
@@ -379,8 +383,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		if (s->n >= 1 && (int)s->n * 2 <= slots && slots >= 4 && (med >= 30000 || mean_b > 512 * MIB) && mx >= 10000) {
 			sev = GDFO_SEVERITY_LOW + (med >= 120000) + ((int)s->n * 8 <= slots);
 			fmt_bytes(b1, sizeof(b1), mean_b);
-			snprintf(txt, sizeof(txt), "stage %lld: %zu task(s) of %.1f s and %s each on %d cores",
-				 (long long)s->id, s->n, med / 1000, b1, slots);
+			snprintf(txt, sizeof(txt), "stage %lld%s: %zu task(s) of %.1f s and %s each on %d cores",
+				 (long long)s->id, sn, s->n, med / 1000, b1, slots);
 			acc_add(&a_huge, sev, (double)s->n, s->id, 0, txt);
 			if (pi >= 0)
 				t_huge[pi].tasks = slots;
@@ -390,7 +394,7 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			double mean_file = s->output_bytes / (double)s->out_tasks;
 			sev = severity_below(mean_file, T_FILES);
 			fmt_bytes(b1, sizeof(b1), mean_file);
-			snprintf(txt, sizeof(txt), "stage %lld: %lld files of %s on average", (long long)s->id,
+			snprintf(txt, sizeof(txt), "stage %lld%s: %lld files of %s on average", (long long)s->id, sn,
 				 (long long)s->out_tasks, b1);
 			acc_add(&a_files, sev, mean_file, s->id, 0, txt);
 			if (sev) {
@@ -659,10 +663,13 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		const char *bt = gdfo__facts_conf(f, "spark.sql.autoBroadcastJoinThreshold");
 		double thr = bt ? (double)gdfo__spark_bytes(bt, 1) : 10 * MIB;
 		double small = -1;
+		int64_t small_id = -1;
 		for (i = 0; i < f->n_st; i++)
 			if (f->st[i].shuffle_write > thr && f->st[i].shuffle_write <= 100 * MIB &&
-			    (small < 0 || f->st[i].shuffle_write < small))
+			    (small < 0 || f->st[i].shuffle_write < small)) {
 				small = f->st[i].shuffle_write;
+				small_id = f->st[i].id;
+			}
 		if (bt && thr < 0 && f->smj > 0 && small > 0) {
 			if ((rc = gdfo__diag_add_finding(d, GDFO_FINDING_BROADCAST, GDFO_SEVERITY_LOW, -1, thr, 0, 0, 0,
 							 "spark.sql.autoBroadcastJoinThreshold",
@@ -670,11 +677,11 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 							 "%lld sort-merge joins; smallest shuffled side %.1f MiB", (long long)f->smj, small / MIB)))
 				goto done;
 		} else if (thr >= 0 && f->smj > 0 && small > 0) {
-			if ((rc = gdfo__diag_add_finding(d, GDFO_FINDING_BROADCAST, GDFO_SEVERITY_LOW, -1, thr, thr, 0, 0,
+			if ((rc = gdfo__diag_add_finding(d, GDFO_FINDING_BROADCAST, GDFO_SEVERITY_LOW, small_id, thr, thr, 0, 0,
 							 "spark.sql.autoBroadcastJoinThreshold",
 							 "raise spark.sql.autoBroadcastJoinThreshold above the small side (at most 100 MiB)",
-							 "%lld sort-merge joins in the plans; a stage wrote only %.1f MiB of shuffle (threshold %.1f MiB)",
-							 (long long)f->smj, small / MIB, thr / MIB)))
+							 "%lld sort-merge joins in the plans; stage %lld wrote only %.1f MiB of shuffle (threshold %.1f MiB)",
+							 (long long)f->smj, (long long)small_id, small / MIB, thr / MIB)))
 				goto done;
 		} else if (thr > 512 * MIB || (f->bcast_exchanges > 0 && (fails[GDFO__FAIL_OOM] || fails[GDFO__FAIL_OVERHEAD]))) {
 			if ((rc = gdfo__diag_add_finding(d, GDFO_FINDING_BROADCAST, GDFO_SEVERITY_MODERATE, -1, thr, 512 * MIB, 0, 0,
