@@ -375,13 +375,14 @@ int gdfo__diag_advise(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			continue;
 		if ((rc = eval_with(&l, &co, d, m, &c[i], 1, m->E0, c[i].mem_mult)))
 			return rc;
-		if (gdfo__diag_score(&d->objective, l, co, lat0, cost0) < -1e-9) {
-			size_t len;
+		/* a change must be predicted better, not merely no worse: a key with no effect stays */
+		if (gdfo__diag_score(&d->objective, l, co, lat0, cost0) <= 1e-4) {
+			char was[sizeof(c[i].why)];
+			snprintf(was, sizeof(was), "%s", c[i].why);
 			c[i].changed = 0;
 			snprintf(c[i].value, sizeof(c[i].value), "%s", c[i].dflt);
-			len = strlen(c[i].why);
-			snprintf(c[i].why + len, sizeof(c[i].why) - len, "; not advised: predicted %.1f s, %.4f against %.1f s, %.4f",
-				 l / 1000, co, lat0 / 1000, cost0);
+			snprintf(c[i].why, sizeof(c[i].why), "kept: the change considered was predicted %.1f s, %.4f against %.1f s, %.4f (%.200s)",
+				 l / 1000, co, lat0 / 1000, cost0, was);
 		} else {
 			size_t len = strlen(c[i].why);
 			snprintf(c[i].why + len, sizeof(c[i].why) - len, "; predicted %+.1f s, %+.4f on its own", (l - lat0) / 1000, co - cost0);
