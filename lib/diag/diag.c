@@ -345,7 +345,7 @@ int gdfo_diagnose_eventlog(gdfo_diagnosis **out, const char *path, const gdfo_di
 		const char *sp = gdfo_eventlog_config(log, "spark.sql.shuffle.partitions");
 		const char *mpb = gdfo_eventlog_config(log, "spark.sql.files.maxPartitionBytes");
 		/* AQE coalescing that follows the cores: on unless a key turns it off; unknown when unset */
-		int on = aqe ? !strcmp(aqe, "true") : -1;
+		int on = aqe ? !strcmp(aqe, "true") : f.aqe_default ? 1 : -1;
 		if ((co && !strcmp(co, "false")) || (pf && !strcmp(pf, "false")))
 			on = 0;
 		if ((rc = gdfo__model_init(&m, prof, &d->cluster, f.app_ms, f.exec_mem > 0 ? f.exec_mem : -1, on,

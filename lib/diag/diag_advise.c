@@ -312,9 +312,9 @@ int gdfo__diag_advise(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		x->tw = -1;
 		x->mem_mult = 1;
 		snprintf(x->value, sizeof(x->value), "true");
-		x->changed = !aqe || strcmp(aqe, "true");
-		snprintf(x->why, sizeof(x->why), x->changed ? "adaptive execution re-plans joins and partitions from the shuffle sizes (Spark 3.0 and later)"
-							    : "kept: adaptive execution is on");
+		x->changed = aqe ? strcmp(aqe, "true") != 0 : !f->aqe_default;
+		snprintf(x->why, sizeof(x->why), x->changed ? "adaptive execution re-plans joins and partitions from the shuffle sizes (Spark 3.0 and later; not modelled)"
+							    : aqe ? "kept: adaptive execution is on" : "kept: adaptive execution is on by default since Spark 3.2");
 		x = &c[nc++];
 		x->key = "spark.sql.adaptive.coalescePartitions.enabled";
 		x->log_value = gdfo__facts_conf(f, x->key);

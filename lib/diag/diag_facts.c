@@ -581,6 +581,11 @@ int gdfo__facts_from_log(gdfo__facts *f, const char *path, const gdfo_eventlog *
 		return rc;
 	if (sum.has_app_duration)
 		f->app_ms = (double)sum.app_duration_ms;
+	if (sum.spark_version && sum.spark_version[0]) {
+		int major = 0, minor = 0;
+		if (sscanf(sum.spark_version, "%d.%d", &major, &minor) == 2)
+			f->aqe_default = major > 3 || (major == 3 && minor >= 2);
+	}
 	f->executors = sum.executors_max_live > 0 ? sum.executors_max_live : 0;
 	f->cores = sum.executor_cores > 0 ? sum.executor_cores : 0;
 	if (!f->executors) {

@@ -69,6 +69,7 @@ typedef struct gdfo__facts {
 	int64_t smj, bhj, shj, bcast_exchanges; /* operators in the SQL plans */
 	double exec_time_ms;      /* sum over executors of their lifetime, -1 unknown */
 	const gdfo_eventlog *log; /* for the configuration; NULL otherwise */
+	int aqe_default;          /* 1 when the log's Spark (3.2 and later) has AQE on unless set off */
 } gdfo__facts;
 
 void gdfo__facts_free(gdfo__facts *f);
