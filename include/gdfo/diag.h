@@ -135,7 +135,7 @@ GDFO_API int gdfo_diagnose_eventlog(gdfo_diagnosis **out, const char *path,
  * Diagnoses a job profile: the findings its task times and byte counters
  * support (skew, stragglers, tiny or huge tasks, spill, idle executors)
  * and the what-if table (the profile records no run latency: the fixed
- * overhead is the cluster's stage_overhead_ms per stage). No advice but
+ * overhead is 100 ms per stage, docs/advisor.md). No advice but
  * the executor count. Errors: GDFO_EINVAL, GDFO_EVERSION, GDFO_ENOMEM,
  * those of gdfo_sim_run_profile. The profile is borrowed for the call.
  */

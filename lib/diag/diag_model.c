@@ -72,6 +72,13 @@ static const double *tasks_of(const gdfo_profile_stage *ps, int32_t own, int32_t
 
 #define MIB (1024.0 * 1024.0)
 
+/*
+ * A profile records no duration: its fixed time is this much per stage,
+ * the time inside Spark jobs with no task of theirs running, per stage, on
+ * the shared logs with static executors (NDS q72 104 ms, aqeshuffle 77 ms).
+ */
+#define GDFO__PROFILE_STAGE_GAP_MS 100.0
+
 /* File scans: Spark splits files into min(maxPartitionBytes, max(openCost, bytes / cores)). */
 static double scan_tasks(const gdfo__model *m, double bytes, int32_t E, int32_t C)
 {
@@ -390,6 +397,6 @@ int gdfo__model_init(gdfo__model *m, const gdfo_profile *p, const gdfo_sim_clust
 	if (measured_ms >= 0)
 		m->fixed_ms = measured_ms > lat ? measured_ms - lat : 0;
 	else
-		m->fixed_ms = cluster->stage_overhead_ms * (double)n;
+		m->fixed_ms = GDFO__PROFILE_STAGE_GAP_MS * (double)n;
 	return 0;
 }
