@@ -27,6 +27,8 @@ int gdfo__cli_wants_help(int argc, char **argv);
 #define GDFO__CLI_QUOTE_MAX 64
 const char *gdfo__cli_quote(const char *s);
 
+int gdfo__cli_advise(int argc, char **argv);
+int gdfo__cli_diagnose(int argc, char **argv);
 int gdfo__cli_generate(int argc, char **argv);
 int gdfo__cli_ingest(int argc, char **argv);
 int gdfo__cli_inspect(int argc, char **argv);

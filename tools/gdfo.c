@@ -12,6 +12,8 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{"advise", gdfo__cli_advise, "advise a Spark configuration for the next run; the what-if table over executors"},
+	{"diagnose", gdfo__cli_diagnose, "ranked findings from a Spark event log, a job profile or telemetry"},
 	{"generate", gdfo__cli_generate, "write a generated pipeline (retail-etl, iot-streaming, tpch, tpcds, random)"},
 	{"ingest", gdfo__cli_ingest, "read a Spark event log: summary, profile, pipeline, telemetry"},
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},

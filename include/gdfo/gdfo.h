@@ -15,6 +15,7 @@
  *   ingest.h     Spark event-log ingestion
  *   sim.h        execution model and discrete-event simulator
  *   nn.h         the graph encoder (transformer over the pipeline DAG)
+ *   diag.h       diagnostics, the Spark advisor and the what-if table
  */
 #ifndef GDFO_GDFO_H
 #define GDFO_GDFO_H
@@ -34,5 +35,6 @@
 #include "reward.h"
 #include "judge.h"
 #include "space.h"
+#include "diag.h"
 
 #endif

@@ -66,6 +66,11 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_OUTCOME] = ROW(gdfo_outcome, END(gdfo_outcome, cost)),
 	[GDFO__ABI_REWARD] = ROW(gdfo_reward, END(gdfo_reward, reserved)),
 	[GDFO__ABI_JUDGE_OPTIONS] = ROW(gdfo_judge_options, END(gdfo_judge_options, telemetry)),
+	[GDFO__ABI_DIAG_OPTIONS] = ROW(gdfo_diag_options, END(gdfo_diag_options, cluster)),
+	[GDFO__ABI_DIAG_SUMMARY] = ROW(gdfo_diag_summary, END(gdfo_diag_summary, engine_note)),
+	[GDFO__ABI_FINDING] = ROW(gdfo_finding, END(gdfo_finding, key)),
+	[GDFO__ABI_ADVICE] = ROW(gdfo_advice, END(gdfo_advice, stage_id)),
+	[GDFO__ABI_WHATIF_POINT] = ROW(gdfo_whatif_point, END(gdfo_whatif_point, observed)),
 };
 
 const char *gdfo__abi_name(int type)

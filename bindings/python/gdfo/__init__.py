@@ -30,6 +30,7 @@ from .rules import optimize_rules, default_options as default_rules_options
 from .space import Choice, Decision, RngState, Space
 from .judge import Judge, Objective, Outcome, Reward, reward
 from .sim import Calibration, SimResult, Simulator, StageResult
+from .advise import Advice, Diagnosis, Finding, WhatIfPoint, advise, diagnose
 
 from ._version import __version__
 
@@ -59,6 +60,7 @@ __all__ = [
     "optimize_rules", "default_rules_options", "Simulator", "SimResult", "StageResult", "Calibration",
     "Space", "Decision", "Choice", "RngState", "Judge", "Objective", "Outcome", "Reward", "reward",
     "EventLog", "ExecutorEvent", "ingest_summary",
+    "diagnose", "advise", "Diagnosis", "Finding", "Advice", "WhatIfPoint",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",

@@ -767,3 +767,33 @@ judge_baseline = _declare("gdfo_judge_baseline", c_int, [P(Outcome), c_void_p])
 judge_graph = _declare("gdfo_judge_graph", c_int, [P(Reward), P(Outcome), c_void_p, c_void_p])
 # uint64_t gdfo_judge_count(const gdfo_judge *judge);
 judge_count = _declare("gdfo_judge_count", c_uint64, [c_void_p])
+
+# ------------------------------------------------------------------ diag.h
+
+GDFO_DIAG_OPTIONS_VERSION = 1
+GDFO_DIAG_JSON_FINDINGS = 0x1
+GDFO_DIAG_JSON_ADVICE = 0x2
+GDFO_DIAG_JSON_WHATIF = 0x4
+
+
+class DiagOptions(Structure):
+    _fields_ = [("version", c_uint32), ("whatif_min_pct", c_int32), ("whatif_max_pct", c_int32),
+                ("min_severity", c_int32), ("objective", P(Objective)), ("cluster", c_void_p)]
+
+
+# int gdfo_diag_options_init(gdfo_diag_options *opts, unsigned int version);
+diag_options_init = _declare("gdfo_diag_options_init", c_int, [P(DiagOptions), ctypes.c_uint])
+# int gdfo_diagnose_eventlog(gdfo_diagnosis **out, const char *path, const gdfo_diag_options *opts);
+diagnose_eventlog = _declare("gdfo_diagnose_eventlog", c_int, [handle_p, c_char_p, P(DiagOptions)])
+# int gdfo_diagnose_profile(gdfo_diagnosis **out, const gdfo_profile *profile,
+#                           const gdfo_diag_options *opts);
+diagnose_profile = _declare("gdfo_diagnose_profile", c_int, [handle_p, c_void_p, P(DiagOptions)])
+# int gdfo_diagnose_telemetry(gdfo_diagnosis **out, const gdfo_telemetry *telemetry,
+#                             const gdfo_diag_options *opts);
+diagnose_telemetry = _declare("gdfo_diagnose_telemetry", c_int, [handle_p, c_void_p, P(DiagOptions)])
+# void gdfo_diagnosis_free(gdfo_diagnosis *diagnosis);
+diagnosis_free = _declare("gdfo_diagnosis_free", None, [c_void_p])
+# int gdfo_diagnosis_to_json(char **out, const gdfo_diagnosis *diagnosis, unsigned int parts);
+diagnosis_to_json = _declare("gdfo_diagnosis_to_json", c_int, [handle_p, c_void_p, ctypes.c_uint])
+# int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *diagnosis);
+diagnosis_conf = _declare("gdfo_diagnosis_conf", c_int, [handle_p, c_void_p])
