@@ -332,8 +332,8 @@ bench: all $(BENCH_BINS)
 		echo "== $$s"; BUILD=$(BUILD) PYTHON=$(PYTHON) sh $$s || exit 1; done
 
 # The plan-quality benchmark (docs/quality.md): every optimizer on the
-# suite's eval split, one judge, tables, JSONL and figures. About 30 minutes
-# here; needs `bash .ci/deps.sh --bench` (Optuna, matplotlib).
+# suite's eval split, one judge, tables, JSONL and figures. About 2 minutes
+# here; needs `bash .ci/deps.sh --bench` (Optuna).
 bench-quality: all $(BUILD)/bench/quality
 	@mkdir -p bench/results
 	BUILD=$(BUILD) $(PYTHON) bench/quality.py

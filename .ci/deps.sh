@@ -2,15 +2,15 @@
 # Installs what libgdfo needs on Debian 12 (run as root).
 #   bash .ci/deps.sh          build and test dependencies
 #   bash .ci/deps.sh --bench  also what `make bench` and `make bench-quality` use
-#                             (PyTorch, Optuna, matplotlib)
+#                             (PyTorch, Optuna)
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev libcjson-dev check libzstd-dev zlib1g-dev
       zstd python3 python3-pytest python3-numpy python3-pip python3-setuptools python3-wheel
       python3-venv default-jdk-headless junit5
-      python3-matplotlib # gdfo advise --what-if --plot (tools/plot_whatif.py)
+      python3-matplotlib # gdfo advise --what-if --plot, make bench-quality's figures
       clang libclang-rt-14-dev) # clang: the libFuzzer targets (make fuzz, tests/fuzz/)
 if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(python3-torch python3-optuna python3-matplotlib)
+	pkgs+=(python3-torch python3-optuna)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

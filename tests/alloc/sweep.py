@@ -69,6 +69,9 @@ def calls(tmp, data_dir):
             for what in ("--summary", "--profile", "--pipeline", "--telemetry"):
                 c.append(("ingest %s %s" % (what, name), ["ingest", what, path]))
         c.append(("ingest -o", ["ingest", "--pipeline", "-o", "{out}", plain]))
+        c.append(("diagnose", ["diagnose", "--json", plain]))
+        c.append(("advise", ["advise", plain]))
+        c.append(("advise --what-if", ["advise", "--what-if", "--json", plain]))
     else:
         print("sweep: %s missing, ingest not swept" % log)
     return c
