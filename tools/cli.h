@@ -27,6 +27,14 @@ int gdfo__cli_wants_help(int argc, char **argv);
 #define GDFO__CLI_QUOTE_MAX 64
 const char *gdfo__cli_quote(const char *s);
 
+/*
+ * Parses an objective ("throughput=1,latency=1,cost=1", keys throughput,
+ * latency, cost, slo_ms, cost_ceiling, failure_penalty; the weights not named
+ * are 0 once one is named) over gdfo_objective_init's defaults. Returns -1 on
+ * a malformed spec; the caller validates the values (gdfo_objective_validate).
+ */
+int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o);
+
 int gdfo__cli_advise(int argc, char **argv);
 int gdfo__cli_diagnose(int argc, char **argv);
 int gdfo__cli_generate(int argc, char **argv);

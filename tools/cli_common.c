@@ -1,4 +1,6 @@
 /* Helpers shared by the gdfo subcommands, and the small ones. */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -52,5 +54,46 @@ int gdfo__cli_version(int argc, char **argv)
 		return 0;
 	}
 	printf("gdfo %s\n", gdfo_version_string());
+	return 0;
+}
+
+/* "throughput=1,latency=1,cost=1": weights not named are 0 once one is named. */
+int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o)
+{
+	const char *p = spec;
+	int weights = 0;
+
+	gdfo_objective_init(o, GDFO_OBJECTIVE_VERSION);
+	while (*p) {
+		const char *eq = strchr(p, '='), *comma;
+		char key[32];
+		double v;
+		char *end;
+		size_t n;
+
+		if (!eq || (size_t)(eq - p) >= sizeof(key))
+			return -1;
+		n = (size_t)(eq - p);
+		memcpy(key, p, n);
+		key[n] = 0;
+		v = strtod(eq + 1, &end);
+		comma = end;
+		if (end == eq + 1 || (*comma && *comma != ',') || !isfinite(v))
+			return -1;
+		if (!strcmp(key, "throughput") || !strcmp(key, "latency") || !strcmp(key, "cost")) {
+			if (!weights++)
+				o->throughput_weight = o->latency_weight = o->cost_weight = 0;
+			*(key[0] == 't' ? &o->throughput_weight : key[0] == 'l' ? &o->latency_weight : &o->cost_weight) = v;
+		} else if (!strcmp(key, "slo_ms")) {
+			o->slo_ms = v;
+		} else if (!strcmp(key, "cost_ceiling")) {
+			o->cost_ceiling = v;
+		} else if (!strcmp(key, "failure_penalty")) {
+			o->failure_penalty = v;
+		} else {
+			return -1;
+		}
+		p = *comma ? comma + 1 : comma;
+	}
 	return 0;
 }

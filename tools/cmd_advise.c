@@ -39,7 +39,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 2 bad input or usage, 1 other failure.\n";
 
-int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o);
 int gdfo__cli_diag_load(gdfo_diagnosis **out, const char *log, const char *profile, const char *telemetry,
 			const gdfo_diag_options *o);
 
@@ -175,7 +174,7 @@ int gdfo__cli_advise(int argc, char **argv)
 					return usage_error("--format is conf, json or table");
 				format = v;
 			} else if (!strcmp(a, "--objective")) {
-				if (gdfo__cli_parse_objective(v, &obj))
+				if (gdfo__cli_parse_objective(v, &obj) || gdfo_objective_validate(&obj))
 					return usage_error("--objective needs key=value pairs, e.g. latency=1,cost=1");
 				o.objective = &obj;
 			} else {

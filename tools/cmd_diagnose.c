@@ -40,46 +40,6 @@ static int usage_error(const char *msg)
 	return GDFO__EXIT_USAGE;
 }
 
-int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o)
-{
-	const char *p = spec;
-	int weights = 0;
-
-	gdfo_objective_init(o, GDFO_OBJECTIVE_VERSION);
-	while (*p) {
-		const char *eq = strchr(p, '='), *comma;
-		char key[32];
-		double v;
-		char *end;
-		size_t n;
-
-		if (!eq || (size_t)(eq - p) >= sizeof(key))
-			return -1;
-		n = (size_t)(eq - p);
-		memcpy(key, p, n);
-		key[n] = 0;
-		v = strtod(eq + 1, &end);
-		comma = end;
-		if (end == eq + 1 || (*comma && *comma != ',') || !isfinite(v))
-			return -1;
-		if (!strcmp(key, "throughput") || !strcmp(key, "latency") || !strcmp(key, "cost")) {
-			if (!weights++)
-				o->throughput_weight = o->latency_weight = o->cost_weight = 0;
-			*(key[0] == 't' ? &o->throughput_weight : key[0] == 'l' ? &o->latency_weight : &o->cost_weight) = v;
-		} else if (!strcmp(key, "slo_ms")) {
-			o->slo_ms = v;
-		} else if (!strcmp(key, "cost_ceiling")) {
-			o->cost_ceiling = v;
-		} else if (!strcmp(key, "failure_penalty")) {
-			o->failure_penalty = v;
-		} else {
-			return -1;
-		}
-		p = *comma ? comma + 1 : comma;
-	}
-	return gdfo_objective_validate(o) ? -1 : 0;
-}
-
 /*
  * What the file at path holds, from its first bytes: 1 a job profile, 2
  * telemetry (both gdfo JSON documents name their format near the start),
@@ -227,7 +187,7 @@ int gdfo__cli_diagnose(int argc, char **argv)
 			else if (!strcmp(a, "--telemetry"))
 				telemetry = argv[++i];
 			else if (!strcmp(a, "--objective")) {
-				if (gdfo__cli_parse_objective(argv[++i], &obj))
+				if (gdfo__cli_parse_objective(argv[++i], &obj) || gdfo_objective_validate(&obj))
 					return usage_error("--objective needs key=value pairs, e.g. latency=1,cost=1");
 				o.objective = &obj;
 			} else {

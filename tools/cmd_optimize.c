@@ -96,47 +96,6 @@ static int parse_fraction(const char *s, double *out)
 	return end == s || *end || !isfinite(*out) ? -1 : 0;
 }
 
-/* "throughput=1,latency=1,cost=1": weights not named are 0 once one is named. */
-static int parse_objective(const char *spec, gdfo_objective *o)
-{
-	const char *p = spec;
-	int weights = 0;
-
-	gdfo_objective_init(o, GDFO_OBJECTIVE_VERSION);
-	while (*p) {
-		const char *eq = strchr(p, '='), *comma;
-		char key[32];
-		double v;
-		char *end;
-		size_t n;
-
-		if (!eq || (size_t)(eq - p) >= sizeof(key))
-			return -1;
-		n = (size_t)(eq - p);
-		memcpy(key, p, n);
-		key[n] = 0;
-		v = strtod(eq + 1, &end);
-		comma = end;
-		if (end == eq + 1 || (*comma && *comma != ',') || !isfinite(v))
-			return -1;
-		if (!strcmp(key, "throughput") || !strcmp(key, "latency") || !strcmp(key, "cost")) {
-			if (!weights++)
-				o->throughput_weight = o->latency_weight = o->cost_weight = 0;
-			*(key[0] == 't' ? &o->throughput_weight : key[0] == 'l' ? &o->latency_weight : &o->cost_weight) = v;
-		} else if (!strcmp(key, "slo_ms")) {
-			o->slo_ms = v;
-		} else if (!strcmp(key, "cost_ceiling")) {
-			o->cost_ceiling = v;
-		} else if (!strcmp(key, "failure_penalty")) {
-			o->failure_penalty = v;
-		} else {
-			return -1;
-		}
-		p = *comma ? comma + 1 : comma;
-	}
-	return 0;
-}
-
 static const struct {
 	const char *flag;
 	size_t offset;
@@ -224,7 +183,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 			if (r < 0)
 				return GDFO__EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--objective")) {
-			if (i + 1 >= argc || parse_objective(argv[i + 1], &objective)) {
+			if (i + 1 >= argc || gdfo__cli_parse_objective(argv[i + 1], &objective)) {
 				fprintf(stderr, "gdfo optimize: --objective needs key=value pairs, e.g. throughput=1,latency=1,cost=1 (keys throughput, latency, cost, slo_ms, cost_ceiling, failure_penalty)\n");
 				return GDFO__EXIT_USAGE;
 			}
