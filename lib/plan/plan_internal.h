@@ -136,6 +136,24 @@ double gdfo__stage_work_estimate(const gdfo__stage *s);
  */
 int gdfo__rewrite_fuse_inplace(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed);
 
+/*
+ * gdfo_rewrite_push_filter rewriting g itself (no copy swapped in): for
+ * callers that push many filters on a scratch graph. An illegal push
+ * leaves g unchanged; after any other error g must be thrown away.
+ */
+int gdfo__rewrite_push_filter_inplace(gdfo_graph *g, int64_t filter_id, int64_t side_id);
+
+/*
+ * Every narrow chain the rules would fuse, in the order fusing one at a
+ * time finds them (lib/plan/rules.c): *out (freed by the caller) holds n,
+ * id0..id(n-1) per chain, *len entries in all; *local is 0 when a chain
+ * has a cached stage before its last. One Kahn pass.
+ */
+int gdfo__fuse_chains(int64_t **out, size_t *len, int *local, const gdfo_graph *g);
+
+/* gdfo_rewrite_reorder_joins' checks alone: 0 when legal, GDFO_EILLEGAL with the reason. */
+int gdfo__rewrite_reorder_joins_legal(const gdfo_graph *g, int64_t upper_id);
+
 /* 1 for filter, project and udf stages whose fused operators are all narrow. */
 int gdfo__stage_is_narrow(const gdfo__stage *s);
 

@@ -216,7 +216,11 @@ static int check_join_side(const gdfo_graph *g, size_t f, size_t t, size_t k, co
 	return 0;
 }
 
-int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
+/*
+ * inplace: rewrite g itself instead of a copy swapped in (gdfo__rewrite_push_filter_inplace);
+ * the checks come first, so an illegal push still leaves g unchanged.
+ */
+static int push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id, int inplace)
 {
 	char pre[600];
 	const gdfo__stage *F, *T;
@@ -313,11 +317,14 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 	fsel = F->stats.selectivity;
 	outr = gdfo__stage_out_rows(&g->stages[x]);
 	outb = gdfo__stage_out_bytes(&g->stages[x]);
-	if ((rc = gdfo_graph_clone(&c, g)))
+	if (inplace)
+		c = g;
+	else if ((rc = gdfo_graph_clone(&c, g)))
 		return rc;
 	if ((rc = move_consumers(c, f, t)) || (rc = replace_parent(c, t, x, f)) ||
 	    (rc = replace_parent(c, f, t, x))) {
-		gdfo_graph_free(c);
+		if (!inplace)
+			gdfo_graph_free(c);
 		return rc;
 	}
 	{
@@ -337,8 +344,19 @@ int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
 				ct->stats.selectivity = old_out * fsel / ct->stats.rows_in;
 		}
 	}
-	swap_in(g, c);
+	if (!inplace)
+		swap_in(g, c);
 	return 0;
+}
+
+int gdfo_rewrite_push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id)
+{
+	return push_filter(g, filter_id, side_id, 0);
+}
+
+int gdfo__rewrite_push_filter_inplace(gdfo_graph *g, int64_t filter_id, int64_t side_id)
+{
+	return push_filter(g, filter_id, side_id, 1);
 }
 
 /* ---- fuse a narrow chain ------------------------------------------------------- */
@@ -716,7 +734,8 @@ int gdfo_rewrite_partitions(gdfo_graph *g, int64_t stage_id, int32_t partitions)
 
 /* ---- reorder two inner joins ----------------------------------------------------- */
 
-int gdfo_rewrite_reorder_joins(gdfo_graph *g, int64_t upper_id)
+/* dry: only check (gdfo__rewrite_reorder_joins_legal); g is not touched. */
+static int reorder_joins(gdfo_graph *g, int64_t upper_id, int dry)
 {
 	char pre[300];
 	const gdfo__stage *U, *L;
@@ -798,6 +817,8 @@ int gdfo_rewrite_reorder_joins(gdfo_graph *g, int64_t upper_id)
 	factor = outL > 0 ? outU / outL : 1.0;
 	new_u_rows = outA * factor;
 
+	if (dry)
+		return 0;
 	if ((rc = gdfo_graph_clone(&c, g)))
 		return rc;
 	if ((rc = move_consumers(c, u, l)) || (rc = replace_parent(c, u, l, a)) ||
@@ -818,4 +839,15 @@ int gdfo_rewrite_reorder_joins(gdfo_graph *g, int64_t upper_id)
 	}
 	swap_in(g, c);
 	return 0;
+}
+
+int gdfo_rewrite_reorder_joins(gdfo_graph *g, int64_t upper_id)
+{
+	return reorder_joins(g, upper_id, 0);
+}
+
+int gdfo__rewrite_reorder_joins_legal(const gdfo_graph *g, int64_t upper_id)
+{
+	/* the dry run reads g only */
+	return reorder_joins((gdfo_graph *)(uintptr_t)g, upper_id, 1);
 }

@@ -976,7 +976,7 @@ static void apply_renames(ctx *c)
  * cached stage before its last, whose fusion changes how often stages
  * upstream run.
  */
-static int fuse_chains(int64_t **out, size_t *len, int *local, const gdfo_graph *g)
+int gdfo__fuse_chains(int64_t **out, size_t *len, int *local, const gdfo_graph *g)
 {
 	size_t *heap = NULL, *indeg = NULL, nh = 0, cap = 0, v, i, n = g->n;
 	int64_t *chains = NULL;
@@ -1053,7 +1053,7 @@ static int rule_fuse(ctx *c)
 	int rc, local;
 	acct a;
 
-	if ((rc = fuse_chains(&chains, &len, &local, g)))
+	if ((rc = gdfo__fuse_chains(&chains, &len, &local, g)))
 		return rc;
 	memset(&a, 0, sizeof(a));
 	if (local) {

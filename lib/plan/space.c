@@ -200,16 +200,6 @@ int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double 
 	return (int32_t)(want < 1 ? 1 : want > GDFO__SPACE_TASKS_MAX ? GDFO__SPACE_TASKS_MAX : want);
 }
 
-/* 1 when stage i starts the maximal narrow chain through it. */
-static int chain_head(const gdfo_graph *g, size_t i)
-{
-	const gdfo__stage *h = &g->stages[i];
-	if (!gdfo__stage_is_narrow(h))
-		return 0;
-	return !(h->n_parents == 1 && gdfo__narrow_chain_next(g, h->parents[0], i, h->parents[0]) &&
-		 gdfo__stage_is_narrow(&g->stages[h->parents[0]]));
-}
-
 size_t gdfo__narrow_chain(const gdfo_graph *g, size_t head, int64_t *ids)
 {
 	size_t n = 0, last = head;
@@ -249,7 +239,7 @@ static int add_push_filters(gdfo_space *s, gdfo_graph **pushed)
 			if (g->stages[t].op != GDFO_OP_PROJECT && g->stages[t].op != GDFO_OP_JOIN)
 				continue;
 			fid = f->id;
-			rc = gdfo_rewrite_push_filter(g, fid, -1);
+			rc = gdfo__rewrite_push_filter_inplace(g, fid, -1);
 			if (rc == GDFO_EILLEGAL)
 				continue;
 			if (rc)
@@ -286,7 +276,6 @@ static int add_reorders(gdfo_space *s)
 
 	for (i = 0; i < g->n; i++) {
 		const gdfo__stage *u = &g->stages[i];
-		gdfo_graph *trial;
 		gdfo__decision *d;
 		const gdfo__stage *l;
 
@@ -297,10 +286,7 @@ static int add_reorders(gdfo_space *s)
 		if (p == 2)
 			continue;
 		l = &g->stages[u->parents[p]];
-		if ((rc = gdfo_graph_clone(&trial, g)))
-			return rc;
-		rc = gdfo_rewrite_reorder_joins(trial, u->id);
-		gdfo_graph_free(trial);
+		rc = gdfo__rewrite_reorder_joins_legal(g, u->id);
 		if (rc == GDFO_EILLEGAL)
 			continue;
 		if (rc)
@@ -314,34 +300,31 @@ static int add_reorders(gdfo_space *s)
 }
 
 /* Fusion candidates: chains of the input graph and of the fully pushed one. */
-static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first, int64_t *ids)
+static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 {
 	gdfo_graph *g;
-	size_t *order = NULL, i, n, k;
-	int rc;
+	int64_t *chains = NULL, *ids;
+	size_t len, at, n, i, j, *gone = NULL;
+	int rc, local;
 
 	if ((rc = gdfo_graph_clone(&g, src)))
 		return rc;
-	if (!(order = gdfo__malloc((g->n ? g->n : 1) * sizeof(*order)))) {
+	if ((rc = gdfo__fuse_chains(&chains, &len, &local, g)))
+		goto out;
+	if (!(gone = gdfo__malloc((len ? len : 1) * sizeof(*gone)))) {
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	if ((rc = gdfo_graph_topo_order(order, g->n, g)))
-		goto out;
-	for (k = 0; k < g->n; k++) {
-		int64_t head = g->stages[order[k]].id;
-		size_t hi = gdfo__graph_index(g, head), j;
+	for (at = 0; at < len; at += n + 1) {
 		gdfo__decision *d;
-		int dup = 0;
-		char names[400];
+		int64_t head;
 		const char *hname;
-		int pos = 0;
+		char names[400];
+		int pos = 0, dup = 0;
 
-		/* Fusing earlier chains removed stages: indices in order[] may be stale. */
-		if (hi == (size_t)-1 || !chain_head(g, hi))
-			continue;
-		if ((n = gdfo__narrow_chain(g, hi, ids)) < 2)
-			continue;
+		n = (size_t)chains[at];
+		ids = chains + at + 1;
+		head = ids[0];
 		for (j = first; j < s->dim && !dup; j++)
 			dup = s->d[j].stage_id == head;
 		names[0] = '\0';
@@ -350,7 +333,9 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first, in
 					i ? "+" : "", (long long)ids[i]);
 		/* The head's name from the input: fusing renames it. */
 		hname = src->stages[gdfo__graph_index(src, head)].name;
-		rc = gdfo_rewrite_fuse(g, ids, n);
+		/* Chains are disjoint: each is checked on the scratch as it is (the members
+		 * of earlier ones stay there unlinked; the scratch is thrown away). */
+		rc = gdfo__rewrite_fuse_inplace(g, ids, n, gone);
 		if (rc == GDFO_EILLEGAL)
 			continue;
 		if (rc)
@@ -363,18 +348,15 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first, in
 			rc = GDFO_ENOMEM;
 			goto out;
 		}
-		/* The chain is gone from order[]'s view; rebuild it. */
-		if ((rc = gdfo_graph_topo_order(order, g->n, g)))
-			goto out;
-		k = (size_t)-1;
 	}
+	rc = 0;
 out:
-	free(order);
+	free(chains);
+	free(gone);
 	gdfo_graph_free(g);
 	return rc;
 }
 
-/* Bytes per partition; and whole waves of the cluster's cores (value -k: k x cores). */
 static const double partition_grid[] = {1 * MIB,  2 * MIB,   4 * MIB,   8 * MIB,   16 * MIB,  32 * MIB,
 					64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
 static const int partition_waves[] = {1, 2, 4};
@@ -662,7 +644,6 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 	gdfo_sim_cluster cl;
 	gdfo_space *s = NULL;
 	gdfo_graph *pushed = NULL;
-	int64_t *ids = NULL;
 	double bound;
 	int rc;
 
@@ -691,10 +672,6 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 	bound = o.broadcast_max_bytes > 0 ? o.broadcast_max_bytes : cl.broadcast_max_bytes;
 	if ((rc = gdfo__space_new(&s, graph, &cl)))
 		return rc;
-	if (!(ids = gdfo__malloc((graph->n ? graph->n : 1) * sizeof(*ids)))) {
-		rc = GDFO_ENOMEM;
-		goto fail;
-	}
 	if (o.structural) {
 		size_t first;
 		if ((rc = add_push_filters(s, &pushed)))
@@ -702,7 +679,7 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 		if (o.reorder_joins && (rc = add_reorders(s)))
 			goto fail;
 		first = s->dim;
-		if ((rc = add_fusions_of(s, s->graph, first, ids)) || (rc = add_fusions_of(s, pushed, first, ids)))
+		if ((rc = add_fusions_of(s, s->graph, first)) || (rc = add_fusions_of(s, pushed, first)))
 			goto fail;
 	} else if (o.reorder_joins && (rc = add_reorders(s))) {
 		goto fail;
@@ -714,12 +691,10 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 	if (o.priorities && (rc = add_priority_policy(s)))
 		goto fail;
 	s->broadcast_max_bytes = bound;
-	free(ids);
 	gdfo_graph_free(pushed);
 	*out = s;
 	return 0;
 fail:
-	free(ids);
 	gdfo_graph_free(pushed);
 	gdfo_space_free(s);
 	return rc;

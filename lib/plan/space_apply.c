@@ -71,7 +71,8 @@ static int do_push(applier *a, const gdfo__decision *d, size_t c)
 			break;
 		snprintf(below, sizeof(below), "%s %lld '%s'", gdfo_op_name(g->stages[t].op), (long long)g->stages[t].id,
 			 g->stages[t].name);
-		rc = gdfo_rewrite_push_filter(g, fid, -1);
+		/* a->g is the plan's own copy, dropped on any error */
+		rc = gdfo__rewrite_push_filter_inplace(g, fid, -1);
 		if (rc == GDFO_EILLEGAL)
 			break;
 		if (rc)
