@@ -106,19 +106,14 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median of v[0..n) (copied). */
-static double median(const double *v, size_t n)
+/* Median of v[0..n), sorted in c (room for n; the caller's scratch, so that it cannot fail). */
+static double median(double *c, const double *v, size_t n)
 {
-	double *c, m;
 	if (!n)
 		return 0;
-	if (!(c = malloc(n * sizeof(double))))
-		return v[0];
 	memcpy(c, v, n * sizeof(double));
 	qsort(c, n, sizeof(double), cmp_double);
-	m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
-	free(c);
-	return m;
+	return n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
 }
 
 static double vmax(const double *v, size_t n)
@@ -228,7 +223,8 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		    *t_strag = tweaks_new(m), *t_tiny = tweaks_new(m), *t_huge = tweaks_new(m),
 		    *t_sp = tweaks_new(m);
 	int slots = (f->executors > 0 ? f->executors : 1) * (f->cores > 0 ? f->cores : 1);
-	double failed_ms = 0, g, gc;
+	double failed_ms = 0, g, gc, *scratch = NULL;
+	size_t most = f->n_ex;
 	int64_t fails[GDFO__FAIL_COUNT] = {0}, tasks_all = 0, tasks_failed = 0, stage_attempts_failed = 0,
 		stages_done = 0;
 	double files_saved = 0, scan_in_sum = 0, all_in = 0;
@@ -237,14 +233,18 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 	int spill_shuffle_skewed = 0, rc = 0;
 	char b1[32], b2[32], txt[400];
 
-	if (!t_skew || !t_spill || !t_gc || !t_strag || !t_tiny || !t_huge || !t_sp) {
+	for (i = 0; i < f->n_st; i++)
+		if (f->st[i].n > most)
+			most = f->st[i].n;
+	if (!t_skew || !t_spill || !t_gc || !t_strag || !t_tiny || !t_huge || !t_sp ||
+	    !(scratch = gdfo__malloc((most ? most : 1) * sizeof(*scratch)))) {
 		rc = GDFO_ENOMEM;
 		goto done;
 	}
 	for (i = 0; i < f->n_st; i++) {
 		const gdfo__dstage *s = &f->st[i];
 		long pi = prof_index(m, s->id);
-		double med = median(s->task_ms, s->n), mx = vmax(s->task_ms, s->n);
+		double med = median(scratch, s->task_ms, s->n), mx = vmax(s->task_ms, s->n);
 		double work = vsum(s->task_ms, s->n);
 		double data = s->input_bytes, mean_b = s->n ? vsum(s->task_bytes, s->n) / (double)s->n : 0;
 		double max_b = vmax(s->task_bytes, s->n);
@@ -317,7 +317,7 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		}
 		/* GC: total and median ratios of GC to run time, the larger */
 		if (s->has_gc && s->run_ms > 0) {
-			double r_tot = s->gc_ms / s->run_ms, mg = median(s->task_gc_ms, s->n), mr = median(s->task_run_ms, s->n);
+			double r_tot = s->gc_ms / s->run_ms, mg = median(scratch, s->task_gc_ms, s->n), mr = median(scratch, s->task_run_ms, s->n);
 			double r = mr > 0 && mg / mr > r_tot ? mg / mr : r_tot;
 			/* the AutoTuner's 0.3 of CPU time, scaled onto the run-time scale */
 			if (s->cpu_ms > 0 && s->gc_ms / s->cpu_ms >= 0.3 && r < T_GC[0])
@@ -341,7 +341,7 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 		}
 		/* stragglers: tasks 3x the median time for no more than 1.5x the median data */
 		if (s->n >= 4 && med > 0) {
-			double mb = median(s->task_bytes, s->n), worst = 0;
+			double mb = median(scratch, s->task_bytes, s->n), worst = 0;
 			size_t cnt = 0;
 			for (k = 0; k < s->n; k++)
 				if (s->task_ms[k] >= 3 * med && s->task_ms[k] >= 1000 && s->task_bytes[k] <= 1.5 * mb + 1) {
@@ -594,7 +594,7 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			for (i = 0; i < f->n_ex; i++)
 				v[i] = k == 0 ? f->ex[i].task_ms : k == 1 ? f->ex[i].input : k == 2 ? f->ex[i].shuffle_read : f->ex[i].shuffle_write;
 			mx = vmax(v, f->n_ex);
-			md = median(v, f->n_ex);
+			md = median(scratch, v, f->n_ex);
 			if ((k == 0 ? mx < 5 * 60000.0 : mx < 100 * MIB) || md <= 0)
 				continue;
 			if (mx / md > worst) {
@@ -724,6 +724,7 @@ int gdfo__diag_find(gdfo_diagnosis *d, const gdfo__facts *f, gdfo__model *m)
 			goto done;
 	}
 done:
+	free(scratch);
 	if (!rc && m) {
 		d->tw[GDFO__TW_SKEW] = t_skew;
 		d->tw[GDFO__TW_SPILL] = t_spill;
