@@ -72,7 +72,8 @@ void gdfo__space_free_decisions(gdfo_space *s)
 	size_t i, c;
 	for (i = 0; i < s->dim; i++) {
 		for (c = 0; c < s->d[i].n; c++)
-			free(s->d[i].c[c].label);
+			if (s->d[i].c[c].owned)
+				free(s->d[i].c[c].label);
 		free(s->d[i].c);
 		free(s->d[i].name);
 	}
@@ -111,10 +112,29 @@ gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const
 	if (!(d->name = gdfo__strdup(name)))
 		return NULL;
 	s->dim++;
-	if (gdfo__space_choice(d, 0, 0, 1, "keep")) {
+	if (gdfo__space_choice_static(d, 0, 0, 1, "keep")) {
 		return NULL;
 	}
 	return d;
+}
+
+int gdfo__space_choice_static(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *label)
+{
+	gdfo__choice *c;
+	void *items = d->c;
+
+	if (gdfo__grow(&items, &d->cap, d->n + 1, sizeof(*d->c)))
+		return GDFO_ENOMEM;
+	d->c = items;
+	c = &d->c[d->n++];
+	c->value = value;
+	c->aux = aux;
+	c->legal = legal;
+	c->owned = 0;
+	c->label = (char *)(uintptr_t)label; /* never written nor freed */
+	if (legal)
+		d->n_legal++;
+	return 0;
 }
 
 int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *fmt, ...)
@@ -134,6 +154,7 @@ int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal,
 	c->value = value;
 	c->aux = aux;
 	c->legal = legal;
+	c->owned = 1;
 	if (!(c->label = gdfo__strdup(label)))
 		return GDFO_ENOMEM;
 	d->n++;
@@ -148,7 +169,8 @@ static void drop_last(gdfo_space *s)
 	gdfo__decision *d = &s->d[s->dim - 1];
 	size_t c;
 	for (c = 0; c < d->n; c++)
-		free(d->c[c].label);
+		if (d->c[c].owned)
+			free(d->c[c].label);
 	free(d->c);
 	free(d->name);
 	s->dim--;
@@ -360,8 +382,18 @@ out:
 static const double partition_grid[] = {1 * MIB,  2 * MIB,   4 * MIB,   8 * MIB,   16 * MIB,  32 * MIB,
 					64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
 static const int partition_waves[] = {1, 2, 4};
+static const char *const partition_labels[] = {
+	"1 MiB per partition",   "2 MiB per partition",   "4 MiB per partition",  "8 MiB per partition",
+	"16 MiB per partition",  "32 MiB per partition",  "64 MiB per partition", "128 MiB per partition",
+	"256 MiB per partition", "512 MiB per partition", "1 GiB per partition"};
+static const char *const wave_labels[] = {"1 x the cluster's cores", "2 x the cluster's cores",
+					  "4 x the cluster's cores"};
 static const double file_grid[] = {32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB};
 static const int compaction_grid[] = {0, 1, 2, 4, 8, 16};
+static const char *const file_labels[] = {"32 MiB files", "64 MiB files", "128 MiB files",
+					  "256 MiB files", "512 MiB files", "1 GiB files"};
+static const char *const compaction_labels[] = {"never", "every 1 run", "every 2 runs",
+						"every 4 runs", "every 8 runs", "every 16 runs"};
 
 /* Longest-path depth of every stage; stages of one depth can run side by side. */
 static int depths(size_t **out, const gdfo_graph *g)
@@ -398,7 +430,6 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 	const gdfo_graph *g = s->graph;
 	size_t i, k, *depth = NULL, *width = NULL;
 	int rc;
-	char b[32];
 
 	if (o->stage_priorities) {
 		if ((rc = depths(&depth, g)))
@@ -422,7 +453,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			if (!(d = gdfo__space_add(s, GDFO_DECISION_PARTITIONS, id, "partitions of %lld '%s'", (long long)id,
 						  st->name)))
 				goto nomem;
-			if (st->knobs.partitions > 0 && gdfo__space_choice(d, 0, 0, 1, "engine default"))
+			if (st->knobs.partitions > 0 && gdfo__space_choice_static(d, 0, 0, 1, "engine default"))
 				goto nomem;
 			{
 				/* Masked: more tasks than a stage can sensibly schedule, or the
@@ -440,12 +471,9 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 						legal = seen[j] != np;
 					if (legal)
 						seen[n_seen++] = np;
-					if (waves) {
-						rc = gdfo__space_choice(d, v, 0, legal, "%d x the cluster's cores", (int)-v);
-					} else {
-						gdfo__fmt_bytes(b, sizeof(b), partition_grid[k]);
-						rc = gdfo__space_choice(d, v, 0, legal, "%s per partition", b);
-					}
+					rc = gdfo__space_choice_static(d, v, 0, legal,
+								       waves ? wave_labels[k - GDFO__ARRAY_LEN(partition_grid)]
+									     : partition_labels[k]);
 					if (rc)
 						goto nomem;
 				}
@@ -472,7 +500,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 					bytes = legal ? gdfo__stage_out_bytes(&g->stages[side]) : 0;
 					legal = legal && bytes > 0 && bytes <= bound;
 				}
-				if (gdfo__space_choice(d, strat, 0, legal, "%s", gdfo_join_strategy_name(strat)))
+				if (gdfo__space_choice_static(d, strat, 0, legal, gdfo_join_strategy_name(strat)))
 					goto nomem;
 			}
 			keep_if_useful(s);
@@ -483,7 +511,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 				goto nomem;
 			for (lvl = 0; lvl < GDFO_CACHE_LEVEL_COUNT; lvl++) {
 				static const char *const lv[] = {"none", "memory", "disk"};
-				if (gdfo__space_choice(d, lvl, 0, lvl != st->knobs.cache, "%s", lv[lvl]))
+				if (gdfo__space_choice_static(d, lvl, 0, lvl != st->knobs.cache, lv[lvl]))
 					goto nomem;
 			}
 			keep_if_useful(s);
@@ -492,21 +520,18 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			if (!(d = gdfo__space_add(s, GDFO_DECISION_FILE_SIZE, id, "file size of sink %lld '%s'",
 						  (long long)id, st->name)))
 				goto nomem;
-			for (k = 0; k < GDFO__ARRAY_LEN(file_grid); k++) {
-				gdfo__fmt_bytes(b, sizeof(b), file_grid[k]);
-				if (gdfo__space_choice(d, (int64_t)file_grid[k], 0,
-						       (int64_t)file_grid[k] != st->knobs.target_file_bytes, "%s files", b))
+			for (k = 0; k < GDFO__ARRAY_LEN(file_grid); k++)
+				if (gdfo__space_choice_static(d, (int64_t)file_grid[k], 0,
+							      (int64_t)file_grid[k] != st->knobs.target_file_bytes,
+							      file_labels[k]))
 					goto nomem;
-			}
 			keep_if_useful(s);
 			if (!(d = gdfo__space_add(s, GDFO_DECISION_COMPACTION, id, "compaction of sink %lld '%s'",
 						  (long long)id, st->name)))
 				goto nomem;
 			for (k = 0; k < GDFO__ARRAY_LEN(compaction_grid); k++) {
 				int v = compaction_grid[k];
-				int legal = v != st->knobs.compaction_every;
-				if ((v ? gdfo__space_choice(d, v, 0, legal, "every %d run%s", v, v == 1 ? "" : "s")
-				       : gdfo__space_choice(d, 0, 0, legal, "never")))
+				if (gdfo__space_choice_static(d, v, 0, v != st->knobs.compaction_every, compaction_labels[k]))
 					goto nomem;
 			}
 			keep_if_useful(s);
@@ -522,8 +547,8 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 					  st->name)))
 			goto nomem;
 		for (v = -1; v <= 1; v++)
-			if (gdfo__space_choice(d, v, 0, v != st->knobs.priority, "%s",
-					       v < 0 ? "later (-1)" : v ? "earlier (+1)" : "neutral (0)"))
+			if (gdfo__space_choice_static(d, v, 0, v != st->knobs.priority,
+						      v < 0 ? "later (-1)" : v ? "earlier (+1)" : "neutral (0)"))
 				goto nomem;
 		keep_if_useful(s);
 	}
@@ -612,8 +637,8 @@ static int add_priority_policy(gdfo_space *s)
 	if (!parallel)
 		return 0; /* a single chain runs in order whatever the priorities */
 	if (!(d = gdfo__space_add(s, GDFO_DECISION_PRIORITY_POLICY, -1, "stage priorities")) ||
-	    gdfo__space_choice(d, 1, 0, 1, "critical path first") ||
-	    gdfo__space_choice(d, 0, 0, !all_zero, "all equal (stage order)"))
+	    gdfo__space_choice_static(d, 1, 0, 1, "critical path first") ||
+	    gdfo__space_choice_static(d, 0, 0, !all_zero, "all equal (stage order)"))
 		return GDFO_ENOMEM;
 	return 0;
 }

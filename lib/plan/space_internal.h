@@ -16,6 +16,7 @@ typedef struct gdfo__choice {
 			  (push: the filter's parent after the step; reorder: the
 			  lower join; fuse: the chain's second stage) */
 	int legal;
+	int owned;     /* label is the space's own copy (else a static string) */
 	char *label;
 } gdfo__choice;
 
@@ -43,6 +44,8 @@ void gdfo__space_free_decisions(gdfo_space *s);
 /* Appends a decision holding its keep choice; NULL when out of memory. */
 gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const char *fmt, ...)
 	GDFO__PRINTF(4, 5);
+/* Appends a choice whose label is a static string (not copied). Errors: GDFO_ENOMEM. */
+int gdfo__space_choice_static(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *label);
 /* Appends a choice. Errors: GDFO_ENOMEM. */
 int gdfo__space_choice(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *fmt, ...)
 	GDFO__PRINTF(5, 6);
