@@ -53,6 +53,27 @@ def to_path(path: Any) -> bytes:
     return p
 
 
+def set_option(struct: Any, key: str, value: Any, switches: Any, ints: Any, floats: Any) -> bool:
+    """Sets struct.key from a keyword option when key is one of the switches
+    (bool only), ints (int, not bool) or floats (int or float, not bool) and
+    returns True; False for any other key. TypeError names a wrong type."""
+    if key in switches:
+        if not isinstance(value, bool):
+            raise TypeError("option %s must be a bool, not %s" % (key, type(value).__name__))
+        setattr(struct, key, 1 if value else 0)
+    elif key in ints:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("option %s must be an int, not %s" % (key, type(value).__name__))
+        setattr(struct, key, value)
+    elif key in floats:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError("option %s must be a float, not %s" % (key, type(value).__name__))
+        setattr(struct, key, float(value))
+    else:
+        return False
+    return True
+
+
 def require(obj: Any, cls: type, what: str) -> None:
     """TypeError unless obj is a cls (a str where a Graph is expected, say)."""
     if not isinstance(obj, cls):

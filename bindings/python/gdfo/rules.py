@@ -6,7 +6,7 @@ from contextlib import ExitStack
 from typing import Dict, Optional, Union
 
 from . import _lib
-from ._handle import require
+from ._handle import require, set_option
 from .errors import check
 from .graph import Graph
 from .plan import Plan
@@ -47,19 +47,7 @@ def optimize_rules(graph: Graph, telemetry: Optional[Telemetry] = None,
     o = _lib.RulesOptions()
     check(_lib.rules_options_init(ctypes.byref(o), _lib.GDFO_RULES_OPTIONS_VERSION))
     for k, v in options.items():
-        if k in _SWITCHES:
-            if not isinstance(v, bool):
-                raise TypeError("option %s must be a bool, not %s" % (k, type(v).__name__))
-            setattr(o, k, 1 if v else 0)
-        elif k in _INTS:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError("option %s must be an int, not %s" % (k, type(v).__name__))
-            setattr(o, k, v)
-        elif k in _FLOATS:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError("option %s must be a float, not %s" % (k, type(v).__name__))
-            setattr(o, k, float(v))
-        else:
+        if not set_option(o, k, v, _SWITCHES, _INTS, _FLOATS):
             raise TypeError("optimize_rules() got an unknown option %r (options: %s)"
                             % (k, ", ".join(OPTIONS)))
     out = ctypes.c_void_p()

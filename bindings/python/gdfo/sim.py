@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _lib, _sim_cluster
-from ._handle import Handle, StrPath, require, take_string, to_path
-from .errors import check, check_read
+from ._handle import Handle, StrPath, require, set_option, take_string
+from .errors import check
 from .graph import Graph
 from .plan import Plan, Prediction
 from .profile import Profile
@@ -120,19 +119,7 @@ def _options(options: Mapping[str, Any]) -> "_lib.SimOptions":
             if v not in names:
                 raise ValueError("option %s must be one of %s, not %r" % (k, ", ".join(names), v))
             setattr(o, k, names[v])
-        elif k in _SWITCHES:
-            if not isinstance(v, bool):
-                raise TypeError("option %s must be a bool, not %s" % (k, type(v).__name__))
-            setattr(o, k, 1 if v else 0)
-        elif k in _INTS:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise TypeError("option %s must be an int, not %s" % (k, type(v).__name__))
-            setattr(o, k, v)
-        elif k in _FLOATS:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError("option %s must be a float, not %s" % (k, type(v).__name__))
-            setattr(o, k, float(v))
-        else:
+        elif not set_option(o, k, v, _SWITCHES, _INTS, _FLOATS):
             raise TypeError("unknown simulation option %r (options: %s)" % (k, ", ".join(OPTIONS)))
     return o
 
