@@ -43,6 +43,7 @@ int gdfo__cli_inspect(int argc, char **argv);
 int gdfo__cli_optimize(int argc, char **argv);
 int gdfo__cli_simulate(int argc, char **argv);
 int gdfo__cli_space(int argc, char **argv);
+int gdfo__cli_train(int argc, char **argv);
 int gdfo__cli_version(int argc, char **argv);
 
 #endif

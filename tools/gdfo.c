@@ -20,6 +20,7 @@ static const struct {
 	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
 	{"simulate", gdfo__cli_simulate, "simulate a pipeline or plan, or replay a job profile"},
 	{"space", gdfo__cli_space, "list a pipeline's decision space; apply, sample or locate points"},
+	{"train", gdfo__cli_train, "train the learned optimizer's policy model in the simulator"},
 	{"version", gdfo__cli_version, "print the library version"},
 };
 

@@ -65,7 +65,8 @@ typedef enum gdfo_status {
 	GDFO_ECHECKSUM = -10,  /* stored data failed its integrity check */
 	GDFO_EILLEGAL = -11,   /* a rewrite would change what the pipeline computes */
 	GDFO_EINTERNAL = -12,  /* a bug in libgdfo; please report it */
-	GDFO_EUNSUPPORTED = -13 /* the operation is not available in this build */
+	GDFO_EUNSUPPORTED = -13, /* the operation is not available in this build */
+	GDFO_ECANCELED = -14   /* a callback asked a long operation to stop */
 } gdfo_status;
 
 /*

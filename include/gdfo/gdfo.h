@@ -36,5 +36,7 @@
 #include "judge.h"
 #include "space.h"
 #include "diag.h"
+#include "optimizer.h"
+#include "learn.h"
 
 #endif

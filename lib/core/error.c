@@ -71,6 +71,7 @@ const char *gdfo_status_name(int status)
 	case GDFO_EILLEGAL: return "GDFO_EILLEGAL";
 	case GDFO_EINTERNAL: return "GDFO_EINTERNAL";
 	case GDFO_EUNSUPPORTED: return "GDFO_EUNSUPPORTED";
+	case GDFO_ECANCELED: return "GDFO_ECANCELED";
 	}
 	return "GDFO_UNKNOWN";
 }

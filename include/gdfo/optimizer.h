@@ -1,0 +1,108 @@
+/*
+ * The learned optimizer (docs/learning.md).
+ *
+ * An optimizer handle holds a policy model: the graph encoder of nn.h
+ * with policy heads over the decision space of space.h. A plan call
+ * encodes the pipeline (its statistics, telemetry and the objective's
+ * weights), lets the policy make structural edits one at a time
+ * (re-encoding after each), then sets every stage knob and the graph's
+ * resources in one pass; besides that greedy plan it samples
+ * `candidates` more, and scores them, the rules plan and the input with
+ * the execution model (the simulator's analytic mode, calibrated to the
+ * telemetry when given). The plan predicted best by the objective's
+ * reward is returned; when nothing is predicted to beat the rules plan
+ * the rules plan is returned and a note says why. Each change of a
+ * learned plan carries the model's predicted marginal gain (the reward
+ * of the plan against the plan without that change), its confidence
+ * (the policy's probability of the choice) and the stages the encoder
+ * attended to most when it chose.
+ *
+ * Without a model the handle plans with the rules (gdfo_optimize_rules)
+ * and says so (gdfo_plan_source "rules", a note).
+ *
+ * Thread safety: any number of threads may call gdfo_optimizer_plan on
+ * one handle at once; each call uses memory of its own (freed before it
+ * returns, so nothing grows with the number of calls). The library
+ * starts no threads. gdfo_optimizer_close must not race a plan call.
+ */
+#ifndef GDFO_OPTIMIZER_H
+#define GDFO_OPTIMIZER_H
+
+#include "common.h"
+#include "graph.h"
+#include "objective.h"
+#include "plan.h"
+#include "sim.h"
+#include "telemetry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where the installed default model is looked for when no path is given. */
+#define GDFO_MODEL_ENV "GDFO_MODEL"
+
+#define GDFO_OPTIMIZER_OPTIONS_VERSION (1 + GDFO__GROWTH)
+
+typedef struct gdfo_optimizer_options {
+	uint32_t version;          /* GDFO_OPTIMIZER_OPTIONS_VERSION */
+	int32_t candidates;        /* sampled plans scored besides the greedy one, 0..1024 (8) */
+	int32_t structural_steps;  /* most structural edits per plan, 0..64 (4) */
+	int32_t use_rules;         /* 1: the rules plan is a candidate and the fallback (1) */
+	int32_t score;             /* 1: candidates are scored by the execution model; 0: the
+				      greedy plan is returned as generated (an ablation) (1) */
+	int32_t uniform;           /* 1: candidates are drawn uniformly from the space instead
+				      of from the policy (an ablation; no model needed) (0) */
+	uint64_t seed;             /* seed of the sampled candidates (1) */
+	const char *model_path;    /* the policy model (a GDFO-NN file from `gdfo train`);
+				      NULL: $GDFO_MODEL when set, else the installed default
+				      (GDFO_MODEL_DEFAULT, when the file exists), else none;
+				      "": none (rules). Copied. */
+	const gdfo_sim_cluster *cluster; /* resources a pipeline runs with when its knobs are 0
+					    (the decision space's and the execution model's);
+					    NULL = gdfo_sim_cluster_init's; copied */
+	GDFO__GROWTH_FIELD
+} gdfo_optimizer_options;
+
+/* Fills *opts with the defaults above. Errors: GDFO_EINVAL (NULL), GDFO_EVERSION. */
+GDFO_API int gdfo_optimizer_options_init(gdfo_optimizer_options *opts, unsigned int version);
+
+typedef struct gdfo_optimizer gdfo_optimizer;
+
+/*
+ * Opens an optimizer. state_dir is reserved for the closed loop (a
+ * directory of remembered state) and must be NULL in this version.
+ * A model path that was asked for (options or $GDFO_MODEL) must load; a
+ * missing installed default is not an error (the handle plans with the
+ * rules). Errors: GDFO_EINVAL (NULL out, bad option named, state_dir not
+ * NULL), GDFO_EVERSION, GDFO_EIO, GDFO_EFORMAT (not a policy model: the
+ * message names the file and what differs), GDFO_ECHECKSUM, GDFO_ENOMEM.
+ * On failure *out is NULL.
+ */
+GDFO_API int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir,
+				 const gdfo_optimizer_options *opts);
+
+/* Frees the handle. NULL does nothing. */
+GDFO_API void gdfo_optimizer_close(gdfo_optimizer *opt);
+
+/* The loaded model's path, or NULL when the handle plans with the rules. Borrowed. */
+GDFO_API const char *gdfo_optimizer_model(const gdfo_optimizer *opt);
+
+/*
+ * Plans graph for objective (NULL = gdfo_objective_init's) given a
+ * previous run's telemetry (may be NULL). The plan's source is "learned"
+ * when a learned candidate won, "rules" when the rules plan did (or no
+ * model is loaded) and "input" when nothing was predicted to beat the
+ * input; its prediction is the execution model's; notes say which model
+ * planned, how many candidates were scored and the predicted reward.
+ * Errors: GDFO_EINVAL (NULL, bad objective), GDFO_EVERSION, GDFO_ECYCLE,
+ * GDFO_ENOMEM, and those of gdfo_optimize_rules. On failure *out is NULL.
+ */
+GDFO_API int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+				 const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

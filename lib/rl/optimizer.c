@@ -1,0 +1,550 @@
+/*
+ * The optimizer handle and its planning call (include/gdfo/optimizer.h,
+ * docs/learning.md "The planning call").
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/abi.h"
+#include "gdfo/rules.h"
+#include "plan/plan_internal.h"
+#include "rl/rl_internal.h"
+
+#ifndef GDFO__DATADIR
+#define GDFO__DATADIR "/usr/local/share/gdfo"
+#endif
+#define DEFAULT_MODEL GDFO__DATADIR "/default.gdfonn"
+
+struct gdfo_optimizer {
+	gdfo_optimizer_options o;
+	gdfo_sim_cluster cluster;
+	char *model_path;       /* NULL: rules only */
+	gdfo_nn_encoder *enc;
+};
+
+int gdfo_optimizer_options_init(gdfo_optimizer_options *o, unsigned int version)
+{
+	gdfo_optimizer_options d = {0};
+	d.version = GDFO_OPTIMIZER_OPTIONS_VERSION;
+	d.candidates = 8;
+	d.structural_steps = 4;
+	d.use_rules = 1;
+	d.score = 1;
+	d.seed = 1;
+	return gdfo__abi_init(o, version, &d, GDFO__ABI_OPTIMIZER_OPTIONS, "gdfo_optimizer_options_init");
+}
+
+void gdfo_optimizer_close(gdfo_optimizer *opt)
+{
+	if (!opt)
+		return;
+	gdfo_nn_free(opt->enc);
+	free(opt->model_path);
+	free(opt);
+}
+
+const char *gdfo_optimizer_model(const gdfo_optimizer *opt)
+{
+	return opt ? opt->model_path : NULL;
+}
+
+static int load_model(gdfo_optimizer *opt, const char *path)
+{
+	int rc;
+	if ((rc = gdfo_nn_load(&opt->enc, path)))
+		return gdfo__error_prefix(rc, "policy model '%s'", path);
+	if ((rc = gdfo__pol_check_model(opt->enc, path)))
+		return rc;
+	if (!(opt->model_path = gdfo__strdup(path)))
+		return GDFO_ENOMEM;
+	return 0;
+}
+
+int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_optimizer_options *opts)
+{
+	gdfo_optimizer *opt;
+	const char *path;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_open: out is NULL");
+	*out = NULL;
+	if (state_dir)
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo_optimizer_open: state_dir must be NULL in this version (the closed loop's state is not built yet)");
+	if (!(opt = gdfo__calloc(1, sizeof(*opt))))
+		return GDFO_ENOMEM;
+	gdfo_optimizer_options_init(&opt->o, GDFO_OPTIMIZER_OPTIONS_VERSION);
+	if (opts && (rc = gdfo__abi_in(&opt->o, opts, &opt->o, GDFO__ABI_OPTIMIZER_OPTIONS, "gdfo_optimizer_open")))
+		goto fail;
+	rc = GDFO_EINVAL;
+	if (opt->o.candidates < 0 || opt->o.candidates > 1024) {
+		gdfo__error(rc, "optimizer option candidates is %d; it must be in 0..1024", opt->o.candidates);
+		goto fail;
+	}
+	if (opt->o.structural_steps < 0 || opt->o.structural_steps > 64) {
+		gdfo__error(rc, "optimizer option structural_steps is %d; it must be in 0..64", opt->o.structural_steps);
+		goto fail;
+	}
+	if ((opt->o.use_rules | opt->o.score | opt->o.uniform) & ~1) {
+		gdfo__error(rc, "optimizer options use_rules, score and uniform must be 0 or 1");
+		goto fail;
+	}
+	if (opt->o.cluster) {
+		if ((rc = gdfo_sim_cluster_validate(opt->o.cluster)))
+			goto fail;
+		gdfo_sim_cluster_init(&opt->cluster, GDFO_SIM_CLUSTER_VERSION);
+		gdfo__abi_in(&opt->cluster, opt->o.cluster, &opt->cluster, GDFO__ABI_SIM_CLUSTER, "gdfo_optimizer_open");
+	} else {
+		gdfo_sim_cluster_init(&opt->cluster, GDFO_SIM_CLUSTER_VERSION);
+	}
+	opt->o.cluster = NULL;
+	path = opt->o.model_path;
+	opt->o.model_path = NULL;
+	if (!path)
+		path = getenv(GDFO_MODEL_ENV);
+	if (path && *path) {
+		if ((rc = load_model(opt, path)))
+			goto fail;
+	} else if (!path && access(DEFAULT_MODEL, R_OK) == 0) {
+		if ((rc = load_model(opt, DEFAULT_MODEL)))
+			goto fail;
+	}
+	*out = opt;
+	return 0;
+fail:
+	gdfo_optimizer_close(opt);
+	return rc;
+}
+
+/* ---- the planning call ------------------------------------------------- */
+
+typedef struct cand {
+	int32_t *point;     /* NULL: the rules plan */
+	double score;
+	gdfo_reward r;
+	gdfo_outcome o;
+	int kind;           /* 0 greedy, 1 sampled, 2 input, 3 rules, 4 uniform */
+} cand;
+
+static const char *const cand_names[] = {"the greedy plan", "a sampled plan", "the input", "the rules plan",
+					  "a uniformly drawn plan"};
+
+/* The change kind a decision's change carries. */
+static int change_kind_of(int kind)
+{
+	switch (kind) {
+	case GDFO_DECISION_PUSH_FILTER: return GDFO_CHANGE_PUSH_FILTER;
+	case GDFO_DECISION_REORDER_JOINS: return GDFO_CHANGE_REORDER_JOINS;
+	case GDFO_DECISION_FUSE: return GDFO_CHANGE_FUSE;
+	case GDFO_DECISION_PARTITIONS: return GDFO_CHANGE_PARTITIONS;
+	case GDFO_DECISION_JOIN_STRATEGY: return GDFO_CHANGE_JOIN_STRATEGY;
+	case GDFO_DECISION_CACHE: return GDFO_CHANGE_CACHE;
+	case GDFO_DECISION_PRIORITY: case GDFO_DECISION_PRIORITY_POLICY: return GDFO_CHANGE_PRIORITY;
+	case GDFO_DECISION_FILE_SIZE: case GDFO_DECISION_COMPACTION: return GDFO_CHANGE_FILE_SIZING;
+	default: return GDFO_CHANGE_RESOURCES;
+	}
+}
+
+/*
+ * Undoes decision d's knob in g (the plan's graph) as the input has it,
+ * saving what it overwrote in *saved; restore with restore = 1. Returns 0
+ * when the decision's stage is not in g (nothing undone).
+ */
+static int swap_knob(gdfo_graph *g, const gdfo_graph *in, const gdfo__decision *d, gdfo__stage *saved,
+		     gdfo_graph_knobs *gsaved, int restore)
+{
+	size_t i, ti, ii;
+	if (gdfo__decision_is_graph_wide(d->kind)) {
+		if (restore) {
+			g->knobs = *gsaved;
+			if (d->kind == GDFO_DECISION_PRIORITY_POLICY)
+				for (i = 0; i < g->n; i++)
+					g->stages[i].knobs.priority = saved[i].knobs.priority;
+			return 1;
+		}
+		*gsaved = g->knobs;
+		switch (d->kind) {
+		case GDFO_DECISION_EXECUTORS: g->knobs.executors = in->knobs.executors; break;
+		case GDFO_DECISION_CORES: g->knobs.cores_per_executor = in->knobs.cores_per_executor; break;
+		case GDFO_DECISION_MEMORY: g->knobs.memory_per_executor_bytes = in->knobs.memory_per_executor_bytes; break;
+		default:
+			for (i = 0; i < g->n; i++) {
+				saved[i].knobs.priority = g->stages[i].knobs.priority;
+				ii = gdfo__graph_index(in, g->stages[i].id);
+				g->stages[i].knobs.priority = ii == (size_t)-1 ? 0 : in->stages[ii].knobs.priority;
+			}
+		}
+		return 1;
+	}
+	if ((ti = gdfo__graph_index(g, d->stage_id)) == (size_t)-1 ||
+	    (ii = gdfo__graph_index(in, d->stage_id)) == (size_t)-1)
+		return 0;
+	if (restore) {
+		g->stages[ti].knobs = saved[0].knobs;
+		return 1;
+	}
+	saved[0].knobs = g->stages[ti].knobs;
+	switch (d->kind) {
+	case GDFO_DECISION_PARTITIONS: g->stages[ti].knobs.partitions = in->stages[ii].knobs.partitions; break;
+	case GDFO_DECISION_JOIN_STRATEGY: g->stages[ti].knobs.join_strategy = in->stages[ii].knobs.join_strategy; break;
+	case GDFO_DECISION_CACHE: g->stages[ti].knobs.cache = in->stages[ii].knobs.cache; break;
+	case GDFO_DECISION_PRIORITY: g->stages[ti].knobs.priority = in->stages[ii].knobs.priority; break;
+	case GDFO_DECISION_FILE_SIZE:
+		g->stages[ti].knobs.target_file_bytes = in->stages[ii].knobs.target_file_bytes;
+		break;
+	default: g->stages[ti].knobs.compaction_every = in->stages[ii].knobs.compaction_every; break;
+	}
+	return 1;
+}
+
+/* What one decision of the chosen point adds: its reward and latency share. */
+typedef struct marginal {
+	double reward;    /* R(plan) - R(plan without it) */
+	double latency;   /* (latency without it - latency with it) / input latency */
+	double prob;      /* the policy's probability of the choice */
+	int known;
+} marginal;
+
+static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const float *prob,
+		     const cand *best)
+{
+	const gdfo_space *s = p->space;
+	gdfo_graph *g = gdfo__plan_graph_mut(plan);
+	gdfo__stage *saved = NULL;
+	gdfo_graph_knobs gsaved;
+	int32_t *pt = NULL;
+	size_t d;
+	int rc = 0;
+
+	saved = gdfo__malloc((g->n ? g->n : 1) * sizeof(*saved));
+	pt = gdfo__malloc((s->dim ? s->dim : 1) * sizeof(*pt));
+	if (!saved || !pt) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	for (d = 0; d < s->dim; d++) {
+		const gdfo__decision *dc = &s->d[d];
+		gdfo_reward r;
+		gdfo_outcome o;
+
+		m[d].known = 0;
+		m[d].prob = prob ? prob[d] : 1;
+		if (!point[d])
+			continue;
+		if (gdfo__pol_structural(dc->kind)) {
+			gdfo_plan *without;
+			memcpy(pt, point, s->dim * sizeof(*pt));
+			pt[d] = 0;
+			if ((rc = gdfo_space_apply(&without, s, pt, s->dim, "learned")))
+				goto out;
+			rc = gdfo__pol_predict(&r, &o, p, gdfo_plan_graph(without));
+			gdfo_plan_free(without);
+			if (rc)
+				goto out;
+		} else {
+			if (!swap_knob(g, s->graph, dc, saved, &gsaved, 0))
+				continue;
+			rc = gdfo__pol_predict(&r, &o, p, g);
+			swap_knob(g, s->graph, dc, saved, &gsaved, 1);
+			if (rc)
+				goto out;
+		}
+		m[d].known = 1;
+		m[d].reward = gdfo__pol_score(&best->r) - gdfo__pol_score(&r);
+		m[d].latency = p->base_latency_ms > 0 && o.latency_ms >= 0 && best->o.latency_ms >= 0
+				       ? (o.latency_ms - best->o.latency_ms) / p->base_latency_ms
+				       : 0;
+	}
+out:
+	free(saved);
+	free(pt);
+	return rc;
+}
+
+/* The learned explanation of each change: gain, confidence, and what the model weighed. */
+static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const marginal *m)
+{
+	const gdfo_space *s = p->space;
+	size_t i, d;
+
+	for (i = 0; i < plan->n_changes; i++) {
+		gdfo__change *c = &plan->changes[i];
+		double gain = 0, lat = 0, conf = 1;
+		int found = 0;
+		char extra[256], *why;
+		size_t len;
+
+		for (d = 0; d < s->dim; d++) {
+			const gdfo__decision *dc = &s->d[d];
+			if (!point[d] || change_kind_of(dc->kind) != c->kind)
+				continue;
+			if (dc->stage_id >= 0 && !(c->n_stage_ids && c->stage_ids[0] == dc->stage_id))
+				continue;
+			if (dc->stage_id < 0 && c->n_stage_ids && c->kind != GDFO_CHANGE_PRIORITY)
+				continue;
+			found = 1;
+			if (m[d].known) {
+				gain += m[d].reward;
+				lat += m[d].latency;
+			}
+			if (m[d].prob < conf)
+				conf = m[d].prob;
+		}
+		if (!found)
+			continue;
+		c->expected_gain = lat > 1 ? 1 : lat < -1e6 ? -1e6 : lat;
+		c->confidence = conf < 0 ? 0 : conf > 1 ? 1 : conf;
+		snprintf(extra, sizeof(extra), "; the learned policy chose it with probability %.2f; the model predicts %+.3f reward from it",
+			 conf, gain);
+		len = strlen(c->why) + strlen(extra) + 1;
+		if (len > GDFO__PLAN_TEXT_MAX)
+			continue;
+		if (!(why = gdfo__realloc(c->why, len)))
+			return GDFO_ENOMEM;
+		strcat(why, extra);
+		c->why = why;
+	}
+	return 0;
+}
+
+static int note(gdfo_plan *plan, const char *fmt, ...) GDFO__PRINTF(2, 3);
+static int note(gdfo_plan *plan, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return gdfo__plan_add_note(plan, buf);
+}
+
+static int rules_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph, const gdfo_telemetry *t,
+		      const gdfo_objective *obj, int check)
+{
+	gdfo_rules_options ro;
+	gdfo_rules_options_init(&ro, GDFO_RULES_OPTIONS_VERSION);
+	ro.objective = obj;
+	ro.cluster = &opt->cluster;
+	ro.check_changes = check;
+	return gdfo_optimize_rules(out, graph, t, &ro);
+}
+
+static int set_prediction(gdfo_plan *plan, const gdfo__pol *p, const cand *c)
+{
+	gdfo_prediction pr;
+	memset(&pr, 0, sizeof(pr));
+	pr.version = GDFO_PREDICTION_VERSION;
+	pr.latency_ms = c->o.success ? c->o.latency_ms : -1;
+	pr.throughput = c->o.success ? c->o.throughput : -1;
+	pr.cost = c->o.success ? c->o.cost : -1;
+	pr.baseline_latency_ms = p->base_latency_ms;
+	pr.baseline_cost = p->base_cost;
+	pr.execution_ms = -1;
+	pr.baseline_execution_ms = -1;
+	pr.overhead_ms = -1;
+	pr.measured_latency_ms = -1;
+	pr.calibrated = -1;
+	pr.stages_calibrated = -1;
+	pr.baseline_stages_calibrated = -1;
+	return gdfo__plan_set_prediction(plan, &pr);
+}
+
+static int point_equal(const int32_t *a, const int32_t *b, size_t n)
+{
+	return !memcmp(a, b, n * sizeof(*a));
+}
+
+int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+			const gdfo_telemetry *telemetry, const gdfo_objective *objective)
+{
+	gdfo_objective obj;
+	gdfo_space_options so;
+	gdfo_space *space = NULL;
+	gdfo__pol pol;
+	gdfo_plan *structural = NULL, *rules = NULL, *plan = NULL;
+	cand *cands = NULL;
+	int32_t *points = NULL;
+	float *prob = NULL;
+	marginal *m = NULL;
+	size_t dim, n = 0, k, best = 0, K;
+	uint64_t rng;
+	int rc, learned = 0, rules_at = -1;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_plan: out is NULL");
+	*out = NULL;
+	if (!opt || !graph)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_plan: NULL argument");
+	gdfo_objective_init(&obj, GDFO_OBJECTIVE_VERSION);
+	if (objective) {
+		if ((rc = gdfo_objective_validate(objective)))
+			return gdfo__error_prefix(rc, "gdfo_optimizer_plan");
+		gdfo__abi_in(&obj, objective, &obj, GDFO__ABI_OBJECTIVE, "gdfo_optimizer_plan");
+	}
+	if (!opt->enc && !opt->o.uniform) {
+		if ((rc = rules_plan(&plan, opt, graph, telemetry, &obj, -1)))
+			return rc;
+		if ((rc = note(plan, "no policy model is loaded (gdfo train makes one; $%s names it): the rules planned",
+			       GDFO_MODEL_ENV))) {
+			gdfo_plan_free(plan);
+			return rc;
+		}
+		*out = plan;
+		return 0;
+	}
+	memset(&pol, 0, sizeof(pol));
+	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
+	so.cluster = &opt->cluster;
+	if ((rc = gdfo_space_create(&space, graph, &so)))
+		return rc;
+	dim = space->dim;
+	K = (size_t)opt->o.candidates;
+	if ((rc = gdfo__pol_init(&pol, opt->o.uniform ? NULL : opt->enc, &opt->cluster)) ||
+	    (rc = gdfo__pol_begin(&pol, space, telemetry, &obj)))
+		goto out;
+	cands = gdfo__calloc(K + 4, sizeof(*cands));
+	points = gdfo__calloc((K + 4) * (dim ? dim : 1), sizeof(*points));
+	prob = gdfo__calloc((K + 4) * (dim ? dim : 1), sizeof(*prob));
+	m = gdfo__calloc(dim ? dim : 1, sizeof(*m));
+	if (!cands || !points || !prob || !m) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	rng = opt->o.seed ^ 0x6a09e667f3bcc909ULL;
+	/* the input */
+	cands[n].point = points + n * dim;
+	cands[n].kind = 2;
+	n++;
+	if (opt->o.uniform) {
+		for (k = 0; k < K + 1; k++) {
+			int32_t *pt = points + n * dim;
+			if ((rc = gdfo_space_sample(pt, dim, space, &rng)))
+				goto out;
+			cands[n].point = pt;
+			cands[n].kind = 4;
+			n++;
+		}
+	} else {
+		int32_t *g0 = points + n * dim;
+		float *pr0 = prob + n * dim;
+		if ((rc = gdfo__pol_generate(&pol, g0, GDFO__POL_GREEDY, NULL, &rng, opt->o.structural_steps, NULL,
+					     &structural)))
+			goto out;
+		/* probabilities of the greedy choices (structural ones count 1) */
+		pol.teacher = g0;
+		if ((rc = gdfo__pol_knobs(&pol, g0, GDFO__POL_TEACHER, &rng,
+					  structural ? gdfo_plan_graph(structural) : space->graph, NULL, pr0)))
+			goto out;
+		for (k = 0; k < dim; k++)
+			if (gdfo__pol_structural(space->d[k].kind))
+				pr0[k] = 1;
+		cands[n].point = g0;
+		cands[n].kind = 0;
+		n++;
+		for (k = 0; k < K && opt->o.score; k++) {
+			int32_t *pt = points + n * dim;
+			size_t j;
+			memcpy(pt, g0, dim * sizeof(*pt));
+			if ((rc = gdfo__pol_knobs(&pol, pt, GDFO__POL_SAMPLE, &rng,
+						  structural ? gdfo_plan_graph(structural) : space->graph, NULL,
+						  prob + n * dim)))
+				goto out;
+			for (j = 0; j < n && !point_equal(cands[j].point, pt, dim); j++)
+				;
+			if (j < n)
+				continue; /* drawn before */
+			for (j = 0; j < dim; j++)
+				if (gdfo__pol_structural(space->d[j].kind))
+					prob[n * dim + j] = 1;
+			cands[n].point = pt;
+			cands[n].kind = 1;
+			n++;
+		}
+	}
+	if (opt->o.use_rules && opt->o.score) {
+		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj, 0)))
+			goto out;
+		cands[n].point = NULL;
+		cands[n].kind = 3;
+		rules_at = (int)n;
+		n++;
+	}
+	/* score */
+	for (k = 0; k < n; k++) {
+		gdfo_plan *pl = NULL;
+		if (!opt->o.score && cands[k].kind != 0)
+			continue;
+		if (cands[k].point) {
+			if ((rc = gdfo_space_apply(&pl, space, cands[k].point, dim, "learned")))
+				goto out;
+		}
+		rc = gdfo__pol_predict(&cands[k].r, &cands[k].o, &pol, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(rules));
+		gdfo_plan_free(pl);
+		if (rc)
+			goto out;
+		cands[k].score = gdfo__pol_score(&cands[k].r);
+	}
+	best = opt->o.score ? 0 : 1;
+	for (k = 0; k < n && opt->o.score; k++)
+		if (cands[k].score > cands[best].score + 1e-9)
+			best = k;
+	/* Only a candidate predicted better than the rules plan replaces it. */
+	if (rules_at >= 0 && cands[best].kind != 3 && cands[best].kind != 2 &&
+	    !(cands[best].score > cands[rules_at].score + 1e-9))
+		best = (size_t)rules_at;
+
+	if (cands[best].kind == 3) {
+		plan = rules;
+		rules = NULL;
+		if ((rc = set_prediction(plan, &pol, &cands[best])) ||
+		    (rc = note(plan, "no learned candidate was predicted to beat the rules plan (predicted reward %.3f against the best learned %.3f): the rules plan stands",
+			       cands[best].r.reward, n > 1 ? cands[1].r.reward : 0.0)))
+			goto out;
+	} else {
+		if ((rc = gdfo_space_apply(&plan, space, cands[best].point, dim,
+					   cands[best].kind == 2 ? "input" : "learned")))
+			goto out;
+		learned = cands[best].kind != 2;
+		if ((rc = set_prediction(plan, &pol, &cands[best])))
+			goto out;
+		if (learned && opt->o.score &&
+		    ((rc = marginals(m, &pol, plan, cands[best].point, prob + best * dim, &cands[best])) ||
+		     (rc = explain(&pol, plan, cands[best].point, m))))
+			goto out;
+		if (cands[best].kind == 2 &&
+		    (rc = note(plan, "no candidate was predicted to beat the input: it is returned unchanged")))
+			goto out;
+	}
+	if (!opt->o.uniform &&
+	    (rc = note(plan, "learned optimizer: model %s; %zu candidates scored by the execution model (%s); %s won with predicted reward %.3f (the value head expected %.3f)",
+		       opt->model_path, n, pol.telemetry ? "calibrated to the telemetry" : "uncalibrated",
+		       cand_names[cands[best].kind], cands[best].r.reward, (double)pol.value)))
+		goto out;
+	if ((rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, graph))))
+		goto out;
+	/* As gdfo_sim_predict_plan does: a plan predicted slower than its input needs approval. */
+	if (cands[best].kind != 2 && cands[best].o.success && cands[best].o.latency_ms > pol.base_latency_ms * 1.000001 &&
+	    ((rc = gdfo__plan_set_risk(plan, GDFO_RISK_HIGH)) ||
+	     (rc = note(plan, "risk high: predicted slower than the input (%.0f ms against %.0f ms); it trades latency for the objective's other terms",
+			cands[best].o.latency_ms, pol.base_latency_ms))))
+		goto out;
+	*out = plan;
+	plan = NULL;
+	rc = 0;
+out:
+	gdfo_plan_free(plan);
+	gdfo_plan_free(rules);
+	gdfo_plan_free(structural);
+	gdfo__pol_free(&pol);
+	gdfo_space_free(space);
+	free(cands);
+	free(points);
+	free(prob);
+	free(m);
+	return rc;
+}
