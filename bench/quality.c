@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gdfo/gdfo.h"
 
@@ -47,6 +48,7 @@ typedef struct bench {
 	double judge_ms;      /* time spent in judge runs of the current method */
 	long runs_used;
 	FILE *front;          /* every judged point's latency and cost, or NULL */
+	const char *model;    /* the learned optimizer's model; NULL: no learned methods */
 	const char *name;
 } bench;
 
@@ -230,6 +232,131 @@ static int wants(const char *methods, const char *m)
 	return 0;
 }
 
+/* A plan of the learned optimizer with these options; own time in *ms. */
+static gdfo_plan *learned_plan(bench *b, const char *model, int candidates, int steps, int score, int uniform,
+			       double *ms)
+{
+	gdfo_optimizer_options oo;
+	gdfo_optimizer *opt;
+	gdfo_plan *plan;
+	double t0;
+
+	gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);
+	oo.model_path = model;
+	oo.cluster = b->cluster;
+	oo.candidates = candidates;
+	oo.structural_steps = steps;
+	oo.score = score;
+	oo.uniform = uniform;
+	if (gdfo_optimizer_open(&opt, NULL, &oo))
+		die("optimizer");
+	t0 = now_ms();
+	if (gdfo_optimizer_plan(&plan, opt, b->g, b->telemetry, &b->obj))
+		die("learned plan");
+	*ms = now_ms() - t0;
+	gdfo_optimizer_close(opt);
+	return plan;
+}
+
+/*
+ * The learned methods: zero-shot (no judge run), learned + Q with a budget
+ * of judge runs, the ablations (uniform candidates with the same scoring,
+ * no structural edits, the greedy plan unscored) and RL-only (the same
+ * policy trained from scratch on this pipeline with the same budget).
+ */
+static void run_learned(bench *b, const objective *ob, const char *model, const char *methods, long q_budget,
+			long rl_budget)
+{
+	gdfo_plan *plan;
+	double ms;
+	char extra[160];
+
+	b->runs_used = 0;
+	if (wants(methods, "learned")) {
+		plan = learned_plan(b, model, 8, 4, 1, 0, &ms);
+		snprintf(extra, sizeof(extra), ", \"source\": \"%s\"", gdfo_plan_source(plan));
+		report(b, "learned", ob->name, gdfo_plan_graph(plan), ms, 1, extra, NULL);
+		gdfo_plan_free(plan);
+	}
+	if (wants(methods, "uniform")) {
+		plan = learned_plan(b, NULL, 8, 0, 1, 1, &ms);
+		report(b, "uniform", ob->name, gdfo_plan_graph(plan), ms, 1, NULL, NULL);
+		gdfo_plan_free(plan);
+	}
+	if (wants(methods, "no-structural")) {
+		plan = learned_plan(b, model, 8, 0, 1, 0, &ms);
+		report(b, "no-structural", ob->name, gdfo_plan_graph(plan), ms, 1, NULL, NULL);
+		gdfo_plan_free(plan);
+	}
+	if (wants(methods, "greedy")) {
+		plan = learned_plan(b, model, 0, 4, 0, 0, &ms);
+		report(b, "greedy", ob->name, gdfo_plan_graph(plan), ms, 1, NULL, NULL);
+		gdfo_plan_free(plan);
+	}
+	if (wants(methods, "learned-q")) {
+		gdfo_optimizer_options oo;
+		gdfo_optimizer *opt;
+		gdfo_refiner *rf;
+		double t0 = now_ms(), best_r;
+		long k;
+		b->judge_ms = 0;
+		b->runs_used = 0;
+		gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);
+		oo.model_path = model;
+		oo.cluster = b->cluster;
+		if (gdfo_optimizer_open(&opt, NULL, &oo) || gdfo_refiner_create(&rf, opt, b->g, b->telemetry, &b->obj))
+			die("refiner");
+		for (k = 0; k < q_budget; k++) {
+			int rc = gdfo_refiner_next(&plan, rf);
+			if (rc == GDFO_ENOTFOUND)
+				break;
+			if (rc)
+				die("refiner next");
+			if (gdfo_refiner_observe(rf, judge_graph(b, gdfo_plan_graph(plan), NULL)))
+				die("refiner observe");
+			gdfo_plan_free(plan);
+		}
+		if (gdfo_refiner_best(&plan, rf, &best_r))
+			die("refiner best");
+		snprintf(extra, sizeof(extra), ", \"budget\": %ld", q_budget);
+		report(b, "learned-q", ob->name, gdfo_plan_graph(plan), now_ms() - t0 - b->judge_ms, b->runs_used, extra, NULL);
+		gdfo_plan_free(plan);
+		gdfo_refiner_free(rf);
+		gdfo_optimizer_close(opt);
+	}
+	if (wants(methods, "rl-only")) {
+		gdfo_train_options to;
+		gdfo_nn_encoder *enc;
+		char path[] = "/tmp/gdfo-rl-only-XXXXXX";
+		int fd = mkstemp(path);
+		double t0 = now_ms();
+		if (fd < 0)
+			die("temporary model");
+		close(fd);
+		gdfo_train_options_init(&to, GDFO_TRAIN_OPTIONS_VERSION);
+		to.pipeline = b->g;
+		to.cluster = b->cluster;
+		to.objective = &b->obj;
+		to.warm_episodes = 0;
+		to.ppo_episodes = rl_budget;
+		to.batch_episodes = 10;
+		if (gdfo_train(&enc, &to) || gdfo_nn_save(enc, path))
+			die("rl-only training");
+		gdfo_nn_free(enc);
+		ms = now_ms() - t0;
+		{
+			double ms2;
+			plan = learned_plan(b, path, 0, 4, 0, 0, &ms2);
+			ms += ms2;
+		}
+		unlink(path);
+		snprintf(extra, sizeof(extra), ", \"budget\": %ld", rl_budget);
+		b->runs_used = rl_budget;
+		report(b, "rl-only", ob->name, gdfo_plan_graph(plan), ms, rl_budget, extra, NULL);
+		gdfo_plan_free(plan);
+	}
+}
+
 static void run_objective(bench *b, const objective *ob, long n_random, long n_local, long n_best,
 			  double exhaustive_max, int runs, const char *methods)
 {
@@ -397,6 +524,9 @@ static void run_objective(bench *b, const objective *ob, long n_random, long n_l
 	if (wants(methods, "best-known"))
 		report_point(b, "best-known", ob->name, best, now_ms() - t0 - b->judge_ms, extra);
 
+	if (b->model)
+		run_learned(b, ob, b->model, methods, 10, 50);
+
 	gdfo_judge_free(b->search);
 	gdfo_judge_free(b->report);
 	free(p);
@@ -456,6 +586,8 @@ int main(int argc, char **argv)
 			methods = v;
 		else if (!strcmp(a, "--front"))
 			front = v;
+		else if (!strcmp(a, "--model"))
+			b.model = v;
 		else if (!strcmp(a, "--objective") && n_obj < MAX_OBJ) {
 			objective *o = &obs[n_obj++];
 			const char *eq = strchr(v, '=');

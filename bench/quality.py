@@ -143,6 +143,9 @@ def main():
     ap.add_argument("--no-drift", action="store_true")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--figures", default=os.path.join(ROOT, "docs"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "default.gdfonn"),
+                    help="policy model of the learned methods (none: no learned rows)")
+    ap.add_argument("--methods", default=None, help="only these C methods (comma-separated)")
     ap.add_argument("--report-only", action="store_true",
                     help="redo the report from the last run's results/quality-raw.json")
     a = ap.parse_args()
@@ -176,9 +179,12 @@ def main():
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
             futs = {}
             front_of = next((e["name"] for e in entries if e["name"] == "example-retail_etl"), entries[0]["name"])
+            learned = ["--model", a.model] if a.model and os.path.exists(a.model) else []
+            if not learned:
+                log("no policy model at %s (make model): no learned rows" % a.model)
             for e in entries:
-                extra = ["--front", front_file] if e["name"] == front_of else None
-                futs[pool.submit(c_methods, suite, e, tmp, budgets, runs, None, extra)] = e
+                extra = (["--front", front_file] if e["name"] == front_of else []) + learned
+                futs[pool.submit(c_methods, suite, e, tmp, budgets, runs, a.methods, extra)] = e
             for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 recs, secs = fut.result()
                 records += recs

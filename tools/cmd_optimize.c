@@ -3,11 +3,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char optimize_help[] =
-	"usage: gdfo optimize [--rules] [--telemetry T.json] [--cluster C.json] [--no-predict]\n"
+	"usage: gdfo optimize [--rules | --model FILE] [--candidates N] [--telemetry T.json]\n"
+	"                     [--cluster C.json] [--no-predict]\n"
 	"                     [--objective SPEC] [--check | --no-check] [RULE OPTIONS]\n"
 	"                     [--explain] [-o PLAN.json] PIPELINE.json\n"
 	"\n"
@@ -16,10 +18,17 @@ static const char optimize_help[] =
 	"changes considered and rejected, notes, risk, predictions) on stdout, or\n"
 	"a readable account with --explain.\n"
 	"\n"
-	"  --rules            use the rule-based optimizer (the default, and for\n"
-	"                     now the only one): filter push-down, narrow-chain\n"
-	"                     fusion, broadcast joins under the application's\n"
-	"                     threshold (else 10 MiB), partitions of\n"
+	"  --model FILE       plan with the learned optimizer and this policy model\n"
+	"                     (docs/learning.md). Without --model and --rules the\n"
+	"                     learned optimizer plans when a model is found: $GDFO_MODEL,\n"
+	"                     else models/default.gdfonn beside the gdfo executable's\n"
+	"                     directory (a build tree), else the installed default;\n"
+	"                     else the rules. The plan's notes say which planned.\n"
+	"  --candidates N     sampled plans the learned optimizer scores besides its\n"
+	"                     greedy one (8)\n"
+	"  --rules            use the rule-based optimizer: filter push-down,\n"
+	"                     narrow-chain fusion, broadcast joins under the\n"
+	"                     application's threshold (else 10 MiB), partitions of\n"
 	"                     128 MiB, caching of shared stages, critical-path\n"
 	"                     priorities (docs/rules.md)\n"
 	"  --telemetry FILE   a gdfo-telemetry/1 record of a previous run of this\n"
@@ -158,9 +167,38 @@ static int rule_option(gdfo_rules_options *ro, int argc, char **argv, int *i)
 	return 0;
 }
 
+/*
+ * The model the learned optimizer uses when none is named: $GDFO_MODEL,
+ * else models/default.gdfonn one directory above the executable's (the
+ * build tree of a checkout), else NULL (the library's installed default).
+ */
+static const char *default_model(char *buf, size_t size)
+{
+	const char *env = getenv(GDFO_MODEL_ENV);
+	ssize_t n;
+	char *slash;
+
+	if (env)
+		return env;
+	n = readlink("/proc/self/exe", buf, size - 40);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return NULL;
+	*slash = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return NULL;
+	strcpy(slash, "/models/default.gdfonn");
+	return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
 int gdfo__cli_optimize(int argc, char **argv)
 {
-	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL;
+	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL, *model = NULL;
+	int rules_only = 0, candidates = -1;
+	char model_buf[4096];
+	gdfo_optimizer *opt = NULL;
 	gdfo_sim_cluster cluster;
 	gdfo_sim *sim = NULL;
 	int predict = 1;
@@ -190,7 +228,22 @@ int gdfo__cli_optimize(int argc, char **argv)
 			have_objective = 1;
 			i++;
 		} else if (!strcmp(argv[i], "--rules")) {
-			/* the default */
+			rules_only = 1;
+		} else if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--candidates")) {
+			char *end;
+			if (i + 1 >= argc) {
+				fprintf(stderr, "gdfo optimize: %s needs a value\n", argv[i]);
+				return GDFO__EXIT_USAGE;
+			}
+			if (argv[i][2] == 'm') {
+				model = argv[++i];
+				continue;
+			}
+			candidates = (int)strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || candidates < 0 || candidates > 1024) {
+				fprintf(stderr, "gdfo optimize: --candidates takes 0..1024, got '%s'\n", gdfo__cli_quote(argv[i]));
+				return GDFO__EXIT_USAGE;
+			}
 		} else if (!strcmp(argv[i], "--explain")) {
 			explain = 1;
 		} else if (!strcmp(argv[i], "--no-predict")) {
@@ -233,7 +286,27 @@ int gdfo__cli_optimize(int argc, char **argv)
 	}
 	ro.objective = have_objective ? &objective : NULL;
 	ro.cluster = cpath ? &cluster : NULL;
-	if ((rc = gdfo_optimize_rules(&plan, g, t, &ro)) ||
+	if (rules_only && model) {
+		fprintf(stderr, "gdfo optimize: --rules and --model exclude each other\n");
+		code = GDFO__EXIT_USAGE;
+		goto out;
+	}
+	if (!rules_only && !model)
+		model = default_model(model_buf, sizeof(model_buf));
+	if (!rules_only && model && *model) {
+		gdfo_optimizer_options oo;
+		gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);
+		oo.model_path = model;
+		oo.cluster = cpath ? &cluster : NULL;
+		if (candidates >= 0)
+			oo.candidates = candidates;
+		if ((rc = gdfo_optimizer_open(&opt, NULL, &oo)) ||
+		    (rc = gdfo_optimizer_plan(&plan, opt, g, t, have_objective ? &objective : NULL))) {
+			code = gdfo__cli_fail("optimize", rc);
+			goto out;
+		}
+	}
+	if ((!plan && (rc = gdfo_optimize_rules(&plan, g, t, &ro))) ||
 	    (predict && ((rc = gdfo_sim_create(&sim, cpath ? &cluster : NULL)) ||
 			 (t && (rc = gdfo_sim_calibrate(NULL, sim, g, t, NULL))) ||
 			 (rc = gdfo_sim_predict_plan(sim, plan, g, NULL)))) ||
@@ -247,6 +320,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 		code = GDFO__EXIT_FAIL;
 	}
 out:
+	gdfo_optimizer_close(opt);
 	gdfo_free(text);
 	gdfo_plan_free(plan);
 	gdfo_sim_free(sim);

@@ -9,8 +9,10 @@
  * resources in one pass; besides that greedy plan it samples
  * `candidates` more, and scores them, the rules plan and the input with
  * the execution model (the simulator's analytic mode, calibrated to the
- * telemetry when given). The plan predicted best by the objective's
- * reward is returned; when nothing is predicted to beat the rules plan
+ * telemetry when given); the best `verify` of them, the rules plan and
+ * the input are then checked with the task-level simulator (with task
+ * noise and stragglers, two runs on fixed seeds), which decides. The plan predicted best by the
+ * objective's reward is returned; when nothing is predicted to beat the rules plan
  * the rules plan is returned and a note says why. Each change of a
  * learned plan carries the model's predicted marginal gain (the reward
  * of the plan against the plan without that change), its confidence
@@ -61,6 +63,12 @@ typedef struct gdfo_optimizer_options {
 	const gdfo_sim_cluster *cluster; /* resources a pipeline runs with when its knobs are 0
 					    (the decision space's and the execution model's);
 					    NULL = gdfo_sim_cluster_init's; copied */
+	int32_t verify;            /* finalists (the best learned candidates by the analytic
+				      model) checked with the task-level simulator against the
+				      rules plan and the input, 0..64 (3); 0 = analytic only */
+	int32_t reserved;
+	double verify_tasks;       /* most tasks those checks may simulate per call; once spent
+				      the analytic scores decide (200000) */
 	GDFO__GROWTH_FIELD
 } gdfo_optimizer_options;
 
@@ -100,6 +108,47 @@ GDFO_API const char *gdfo_optimizer_model(const gdfo_optimizer *opt);
  */
 GDFO_API int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
 				 const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+
+/*
+ * The Q refiner: after the optimizer's plan has run, it proposes one
+ * neighbouring edit of the best plan seen so far per run (a point of
+ * the decision space one step away, space.h), learns from each observed
+ * reward, and moves to a neighbour that did better. Q of a neighbour
+ * starts from what the execution model predicts it adds to the best
+ * plan's observed reward, plus a correction per decision kind learned
+ * from the rewards observed (Q-learning on one state, the best plan);
+ * with probability epsilon (0.1) it explores a random neighbour the
+ * model predicts no worse than `bound` (0.05 reward) below the best.
+ * Usage: create, then repeat { next; run the plan; observe(reward) }; best.
+ * One thread at a time per refiner.
+ */
+typedef struct gdfo_refiner gdfo_refiner;
+
+/*
+ * A refiner around what gdfo_optimizer_plan plans for graph (the first
+ * plan next returns). The optimizer must outlive the refiner.
+ * Errors: as gdfo_optimizer_plan.
+ */
+GDFO_API int gdfo_refiner_create(gdfo_refiner **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+				 const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+GDFO_API void gdfo_refiner_free(gdfo_refiner *r);
+
+/*
+ * The next plan to run (the caller frees it). GDFO_ENOTFOUND when every
+ * neighbour of the best plan has been tried. Errors: GDFO_EINVAL (NULL,
+ * or the last plan was not observed yet), GDFO_ENOMEM.
+ */
+GDFO_API int gdfo_refiner_next(gdfo_plan **out, gdfo_refiner *r);
+
+/*
+ * The reward observed for the last plan next returned (against the same
+ * baseline every time; -INFINITY or a penalized reward for a failed run).
+ * Errors: GDFO_EINVAL (NULL, no plan outstanding, NaN).
+ */
+GDFO_API int gdfo_refiner_observe(gdfo_refiner *r, double reward);
+
+/* The best plan observed so far (the caller frees it). Errors: GDFO_EINVAL (nothing observed), GDFO_ENOMEM. */
+GDFO_API int gdfo_refiner_best(gdfo_plan **out, const gdfo_refiner *r, double *reward);
 
 #ifdef __cplusplus
 }

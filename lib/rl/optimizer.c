@@ -19,9 +19,13 @@
 #endif
 #define DEFAULT_MODEL GDFO__DATADIR "/default.gdfonn"
 
+/* Reward a candidate must gain over the input or the rules plan to replace it. */
+#define MARGIN 0.01
+
 struct gdfo_optimizer {
 	gdfo_optimizer_options o;
 	gdfo_sim_cluster cluster;
+	int has_cluster;        /* the caller named a cluster (the rules then check with it) */
 	char *model_path;       /* NULL: rules only */
 	gdfo_nn_encoder *enc;
 };
@@ -35,6 +39,8 @@ int gdfo_optimizer_options_init(gdfo_optimizer_options *o, unsigned int version)
 	d.use_rules = 1;
 	d.score = 1;
 	d.seed = 1;
+	d.verify = 3;
+	d.verify_tasks = 200000;
 	return gdfo__abi_init(o, version, &d, GDFO__ABI_OPTIMIZER_OPTIONS, "gdfo_optimizer_options_init");
 }
 
@@ -45,6 +51,12 @@ void gdfo_optimizer_close(gdfo_optimizer *opt)
 	gdfo_nn_free(opt->enc);
 	free(opt->model_path);
 	free(opt);
+}
+
+void gdfo__optimizer_internals(const gdfo_optimizer *opt, const gdfo_nn_encoder **enc, gdfo_sim_cluster *cluster)
+{
+	*enc = opt->enc;
+	*cluster = opt->cluster;
 }
 
 const char *gdfo_optimizer_model(const gdfo_optimizer *opt)
@@ -90,6 +102,10 @@ int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_
 		gdfo__error(rc, "optimizer option structural_steps is %d; it must be in 0..64", opt->o.structural_steps);
 		goto fail;
 	}
+	if (opt->o.verify < 0 || opt->o.verify > 64 || !(opt->o.verify_tasks >= 0)) {
+		gdfo__error(rc, "optimizer options: verify must be in 0..64 and verify_tasks >= 0");
+		goto fail;
+	}
 	if ((opt->o.use_rules | opt->o.score | opt->o.uniform) & ~1) {
 		gdfo__error(rc, "optimizer options use_rules, score and uniform must be 0 or 1");
 		goto fail;
@@ -99,6 +115,7 @@ int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_
 			goto fail;
 		gdfo_sim_cluster_init(&opt->cluster, GDFO_SIM_CLUSTER_VERSION);
 		gdfo__abi_in(&opt->cluster, opt->o.cluster, &opt->cluster, GDFO__ABI_SIM_CLUSTER, "gdfo_optimizer_open");
+		opt->has_cluster = 1;
 	} else {
 		gdfo_sim_cluster_init(&opt->cluster, GDFO_SIM_CLUSTER_VERSION);
 	}
@@ -129,6 +146,8 @@ typedef struct cand {
 	gdfo_reward r;
 	gdfo_outcome o;
 	int kind;           /* 0 greedy, 1 sampled, 2 input, 3 rules, 4 uniform */
+	int checked;        /* scored by the DES */
+	gdfo_plan *rules;   /* kind 3: the rules plan (borrowed) */
 } cand;
 
 static const char *const cand_names[] = {"the greedy plan", "a sampled plan", "the input", "the rules plan",
@@ -323,14 +342,14 @@ static int note(gdfo_plan *plan, const char *fmt, ...)
 	return gdfo__plan_add_note(plan, buf);
 }
 
+/* The rules plan gdfo_optimize_rules makes with the caller's cluster and objective. */
 static int rules_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph, const gdfo_telemetry *t,
-		      const gdfo_objective *obj, int check)
+		      const gdfo_objective *obj)
 {
 	gdfo_rules_options ro;
 	gdfo_rules_options_init(&ro, GDFO_RULES_OPTIONS_VERSION);
 	ro.objective = obj;
-	ro.cluster = &opt->cluster;
-	ro.check_changes = check;
+	ro.cluster = opt->has_cluster ? &opt->cluster : NULL;
 	return gdfo_optimize_rules(out, graph, t, &ro);
 }
 
@@ -352,6 +371,64 @@ static int set_prediction(gdfo_plan *plan, const gdfo__pol *p, const cand *c)
 	pr.stages_calibrated = -1;
 	pr.baseline_stages_calibrated = -1;
 	return gdfo__plan_set_prediction(plan, &pr);
+}
+
+/*
+ * Re-scores the input, the rules plan and the `count` best other
+ * candidates with the deterministic DES while the task budget lasts;
+ * candidates not checked keep their analytic score, shifted so that they
+ * never outrank a checked one they did not beat analytically.
+ */
+static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int count, double budget)
+{
+	size_t k, j, order[64 + 2], m = 0;
+	double spent = 0;
+	int rc;
+
+	for (k = 0; k < n; k++)
+		c[k].checked = 0;
+	/* the input and the rules first, then the best others by analytic score */
+	for (k = 0; k < n && m < GDFO__ARRAY_LEN(order); k++)
+		if (c[k].kind == 2 || c[k].kind == 3)
+			order[m++] = k;
+	for (j = 0; j < (size_t)count; j++) {
+		size_t b = (size_t)-1;
+		for (k = 0; k < n; k++) {
+			size_t q;
+			if (c[k].kind == 2 || c[k].kind == 3)
+				continue;
+			for (q = 0; q < m && order[q] != k; q++)
+				;
+			if (q < m)
+				continue;
+			if (b == (size_t)-1 || c[k].score > c[b].score)
+				b = k;
+		}
+		if (b == (size_t)-1 || m >= GDFO__ARRAY_LEN(order))
+			break;
+		order[m++] = b;
+	}
+	for (j = 0; j < m; j++) {
+		cand *x = &c[order[j]];
+		gdfo_plan *pl = NULL;
+		double tasks = 0;
+		if (spent > budget)
+			break;
+		if (x->point && (rc = gdfo_space_apply(&pl, space, x->point, space->dim, "learned")))
+			return rc;
+		rc = gdfo__pol_predict_des(&x->r, &x->o, p, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(x->rules), &tasks);
+		gdfo_plan_free(pl);
+		if (rc)
+			return rc;
+		spent += tasks + (j == 0 ? p->des_base_tasks : 0);
+		x->score = gdfo__pol_score(&x->r);
+		x->checked = 1;
+	}
+	/* Unchecked candidates rank below every checked one. */
+	for (k = 0; k < n; k++)
+		if (!c[k].checked && m && c[order[0]].checked)
+			c[k].score -= 1e3;
+	return 0;
 }
 
 static int point_equal(const int32_t *a, const int32_t *b, size_t n)
@@ -387,7 +464,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		gdfo__abi_in(&obj, objective, &obj, GDFO__ABI_OBJECTIVE, "gdfo_optimizer_plan");
 	}
 	if (!opt->enc && !opt->o.uniform) {
-		if ((rc = rules_plan(&plan, opt, graph, telemetry, &obj, -1)))
+		if ((rc = rules_plan(&plan, opt, graph, telemetry, &obj)))
 			return rc;
 		if ((rc = note(plan, "no policy model is loaded (gdfo train makes one; $%s names it): the rules planned",
 			       GDFO_MODEL_ENV))) {
@@ -467,9 +544,10 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		}
 	}
 	if (opt->o.use_rules && opt->o.score) {
-		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj, 0)))
+		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj)))
 			goto out;
 		cands[n].point = NULL;
+		cands[n].rules = rules;
 		cands[n].kind = 3;
 		rules_at = (int)n;
 		n++;
@@ -489,13 +567,24 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 			goto out;
 		cands[k].score = gdfo__pol_score(&cands[k].r);
 	}
+	if (opt->o.score && opt->o.verify > 0 && (rc = verify(&pol, space, cands, n, opt->o.verify, opt->o.verify_tasks)))
+		goto out;
+	if (getenv("GDFO_DEBUG_RL"))
+		for (k = 0; k < n; k++)
+			fprintf(stderr, "cand %zu kind %d checked %d score %.4f lat %.0f cost %.4g\n", k, cands[k].kind,
+				cands[k].checked, cands[k].score, cands[k].o.latency_ms, cands[k].o.cost);
 	best = opt->o.score ? 0 : 1;
 	for (k = 0; k < n && opt->o.score; k++)
 		if (cands[k].score > cands[best].score + 1e-9)
 			best = k;
-	/* Only a candidate predicted better than the rules plan replaces it. */
-	if (rules_at >= 0 && cands[best].kind != 3 && cands[best].kind != 2 &&
-	    !(cands[best].score > cands[rules_at].score + 1e-9))
+	/* A change replaces the input, and a learned plan the rules plan, only
+	 * when predicted better by a margin (MARGIN of reward): the
+	 * predictions are noisy, and the best of several noisy scores is
+	 * optimistic. */
+	if (opt->o.score && cands[best].kind != 2 && !(cands[best].score > cands[0].score + MARGIN))
+		best = 0;
+	if (rules_at >= 0 && cands[best].kind != 3 &&
+	    !(cands[best].score > cands[rules_at].score + MARGIN) && cands[rules_at].score > cands[0].score + MARGIN)
 		best = (size_t)rules_at;
 
 	if (cands[best].kind == 3) {

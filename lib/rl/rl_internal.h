@@ -118,7 +118,10 @@ typedef struct gdfo__pol {
 	gdfo_nn_batch *batch;   /* of the last encode */
 	const gdfo_graph *encoded; /* the graph of the last encode (borrowed) */
 	gdfo_sim *sim;          /* analytic; calibrated when telemetry is given */
-	gdfo_sim_options ao;
+	gdfo_sim_options ao;    /* analytic */
+	gdfo_sim_options dso;   /* the DES with task noise on fixed seeds: the finalists' check */
+	double des_base_latency_ms, des_base_cost, des_base_throughput; /* -1 until needed */
+	double des_base_tasks;
 	float *x, *hs, *emb;
 	size_t cap;             /* rows of x, hs, emb */
 	float hp[GDFO__PP_WIDTH];
@@ -131,6 +134,7 @@ typedef struct gdfo__pol {
 	const gdfo_space *space;
 	const gdfo_telemetry *telemetry;
 	gdfo_objective objective;
+	gdfo_objective scoring;            /* objective with safety margins, for scores */
 	gdfo_sim_cluster cluster;
 	double base_latency_ms, base_cost, base_throughput; /* analytic run of the input */
 	const int32_t *teacher;            /* the point imitated in teacher mode */
@@ -181,8 +185,19 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
  */
 int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g);
 
+/*
+ * The same with the task-level DES (task noise and stragglers, two runs
+ * on fixed seeds): slower, closer to a real run; the finalists of a plan
+ * call and of the expert's search are checked with it. *tasks
+ * (may be NULL) receives the tasks the run scheduled.
+ */
+int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g, double *tasks);
+
 /* A score that orders plans: R, minus 1e6 when the run is predicted to fail. */
 double gdfo__pol_score(const gdfo_reward *r);
+
+/* The optimizer's model (NULL: none) and cluster, for the refiner. */
+void gdfo__optimizer_internals(const gdfo_optimizer *opt, const gdfo_nn_encoder **enc, gdfo_sim_cluster *cluster);
 
 /* splitmix64 step. */
 uint64_t gdfo__rl_mix(uint64_t *x);

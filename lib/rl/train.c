@@ -14,6 +14,7 @@
 #include "core/abi.h"
 #include "gdfo/generate.h"
 #include "gdfo/rules.h"
+#include "graph/graph_internal.h"
 #include "nn/nn_internal.h"
 #include "plan/plan_internal.h"
 #include "rl/rl_internal.h"
@@ -111,6 +112,32 @@ static int make_task(task *t, const gdfo_train_options *o, uint64_t ep)
 		t->cl.price_per_core_s *= 0.8 + 0.8 * gdfo__rl_uniform(&r);
 		t->cl.price_per_gib_s *= 0.5 + 1.3 * gdfo__rl_uniform(&r);
 	}
+	/*
+	 * Settings a host's pipeline comes with: Spark's shuffle partitions on
+	 * every wide stage, an explicit executor request, a cluster section.
+	 * Generated pipelines leave them 0; real ones seldom do.
+	 */
+	if (gdfo__rl_uniform(&r) < 0.4) {
+		static const double parts[] = {64, 200, 200, 400, 1000, 2000};
+		int32_t np = (int32_t)pick(&r, parts, 6);
+		size_t i;
+		for (i = 0; i < t->g->n; i++) {
+			gdfo__stage *st = &t->g->stages[i];
+			if (st->op == GDFO_OP_SOURCE || st->op == GDFO_OP_AGGREGATE || st->op == GDFO_OP_JOIN ||
+			    st->op == GDFO_OP_SORT || st->op == GDFO_OP_WINDOW)
+				st->knobs.partitions = np;
+			if (st->op == GDFO_OP_JOIN && st->n_parents == 2 && gdfo__rl_uniform(&r) < 0.5)
+				st->knobs.join_strategy = GDFO_JOIN_SORT_MERGE;
+		}
+	}
+	if (gdfo__rl_uniform(&r) < 0.4) {
+		static const double ex[] = {2, 4, 8, 16, 32, 64}, co[] = {1, 2, 4, 8}, me[] = {2, 4, 8, 16, 32};
+		t->g->knobs.executors = (int32_t)pick(&r, ex, 6);
+		t->g->knobs.cores_per_executor = (int32_t)pick(&r, co, 4);
+		t->g->knobs.memory_per_executor_bytes = (int64_t)(pick(&r, me, 5) * GIB);
+		if (gdfo__rl_uniform(&r) < 0.5)
+			t->g->cluster.executors_available = t->g->knobs.executors * (int32_t)(1 + gdfo__rl_mix(&r) % 4);
+	}
 	/* objectives: the benchmark's four, or random weights */
 	u = gdfo__rl_uniform(&r);
 	t->obj.throughput_weight = t->obj.latency_weight = t->obj.cost_weight = 0;
@@ -152,6 +179,65 @@ static int make_task(task *t, const gdfo_train_options *o, uint64_t ep)
 
 /* ---- the expert: search with the execution model ------------------------ */
 
+#define TOP 3
+
+/* The TOP best distinct points seen by the analytic search. */
+typedef struct top_points {
+	int32_t *pt[TOP];
+	double score[TOP];
+} top_points;
+
+static void top_add(top_points *t, size_t *n, const int32_t *pt, double score, size_t dim)
+{
+	size_t i, w = 0;
+	for (i = 0; i < *n; i++)
+		if (!memcmp(t->pt[i], pt, dim * sizeof(*pt)))
+			return;
+	if (*n < TOP) {
+		w = (*n)++;
+	} else {
+		for (i = 1; i < TOP; i++)
+			if (t->score[i] < t->score[w])
+				w = i;
+		if (score <= t->score[w])
+			return;
+	}
+	memcpy(t->pt[w], pt, dim * sizeof(*pt));
+	t->score[w] = score;
+}
+
+/*
+ * The search's finalists checked with the task-level model (noise and
+ * stragglers, as the plan call's finalists are): the analytic model does
+ * not see the tails of one-wave stages, and the policy must not learn to
+ * prefer them.
+ */
+static int rerank(int32_t *best, double *best_reward, gdfo__pol *p, const top_points *t, size_t n)
+{
+	size_t i, dim = p->space->dim;
+	double bs = -INFINITY;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		gdfo_plan *plan;
+		gdfo_reward r;
+		double sc;
+		if ((rc = gdfo_space_apply(&plan, p->space, t->pt[i], dim, "expert")))
+			return rc;
+		rc = gdfo__pol_predict_des(&r, NULL, p, gdfo_plan_graph(plan), NULL);
+		gdfo_plan_free(plan);
+		if (rc)
+			return rc;
+		sc = gdfo__pol_score(&r);
+		if (sc > bs) {
+			bs = sc;
+			memcpy(best, t->pt[i], dim * sizeof(*best));
+			*best_reward = r.reward;
+		}
+	}
+	return 0;
+}
+
 static double eval_point(gdfo__pol *p, const int32_t *pt, gdfo_reward *r)
 {
 	gdfo_plan *plan;
@@ -173,6 +259,15 @@ static double eval_point(gdfo__pol *p, const int32_t *pt, gdfo_reward *r)
  * input and from the rules plan's point (the better first), then from
  * random points while the budget lasts. Writes the best point found.
  */
+/* eval_point, remembering the best points for the final check. */
+static double track(gdfo__pol *p, const int32_t *pt, top_points *t, size_t *n)
+{
+	double sc = eval_point(p, pt, NULL);
+	if (sc > -INFINITY)
+		top_add(t, n, pt, sc, p->space->dim);
+	return sc;
+}
+
 static int expert(int32_t *best, double *best_reward, gdfo__pol *p, const task *t, long budget, uint64_t *rng)
 {
 	const gdfo_space *s = p->space;
@@ -185,10 +280,20 @@ static int expert(int32_t *best, double *best_reward, gdfo__pol *p, const task *
 	long used = 0;
 	int rc = 0, start = 0;
 
+	top_points top;
+	size_t n_top = 0, q;
+
 	if (!cur)
 		return GDFO_ENOMEM;
+	for (q = 0; q < TOP; q++)
+		if (!(top.pt[q] = gdfo__malloc((dim + 1) * sizeof(int32_t)))) {
+			while (q-- > 0)
+				free(top.pt[q]);
+			free(cur);
+			return GDFO_ENOMEM;
+		}
 	memset(best, 0, dim * sizeof(*best));
-	best_s = eval_point(p, best, NULL);
+	best_s = track(p, best, &top, &n_top);
 	used++;
 	gdfo_rules_options_init(&ro, GDFO_RULES_OPTIONS_VERSION);
 	ro.objective = &t->obj;
@@ -196,7 +301,7 @@ static int expert(int32_t *best, double *best_reward, gdfo__pol *p, const task *
 	ro.check_changes = 0;
 	if (!gdfo_optimize_rules(&rules, s->graph, t->tel, &ro) &&
 	    !gdfo_space_point_of(cur, dim, s, gdfo_plan_graph(rules))) {
-		s_rules = eval_point(p, cur, NULL);
+		s_rules = track(p, cur, &top, &n_top);
 		used++;
 		if (s_rules > best_s) {
 			best_s = s_rules;
@@ -231,7 +336,7 @@ static int expert(int32_t *best, double *best_reward, gdfo__pol *p, const task *
 				order[j] = tmp;
 			}
 			for (i = 0; i < n && used < budget; i++) {
-				double sc = eval_point(p, nb + order[i] * dim, NULL);
+				double sc = track(p, nb + order[i] * dim, &top, &n_top);
 				used++;
 				if (sc > cur_s + 1e-9) {
 					cur_s = sc;
@@ -249,19 +354,18 @@ static int expert(int32_t *best, double *best_reward, gdfo__pol *p, const task *
 			/* a local optimum: restart from a random point */
 			if ((rc = gdfo_space_sample(cur, dim, s, rng)))
 				break;
-			cur_s = eval_point(p, cur, NULL);
+			cur_s = track(p, cur, &top, &n_top);
 			used++;
 			start++;
 		}
 	}
-	if (!rc) {
-		gdfo_reward r;
-		eval_point(p, best, &r);
-		*best_reward = r.reward;
-	}
+	if (!rc)
+		rc = rerank(best, best_reward, p, &top, n_top);
 	free(cur);
 	free(nb);
 	free(order);
+	for (q = 0; q < TOP; q++)
+		free(top.pt[q]);
 	(void)start;
 	return rc;
 }
