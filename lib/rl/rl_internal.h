@@ -196,6 +196,20 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 /* A score that orders plans: R, minus 1e6 when the run is predicted to fail. */
 double gdfo__pol_score(const gdfo_reward *r);
 
+/*
+ * The training loss over n recorded episodes (docs/learning.md "Training"):
+ * imitation (cross-entropy of every draw's recorded choice) or PPO (the
+ * clipped surrogate with advantage ep->target against the recorded
+ * log-probabilities), minus the entropy bonus, plus the value loss
+ * against ep->reward. With backward, its gradient is added to enc's.
+ */
+int gdfo__rl_loss(double *loss, gdfo_nn_encoder *enc, gdfo__pol_episode *eps, size_t n, int imitation, int backward,
+		  const gdfo_train_options *o);
+
+/* Records one sampled episode of enc's policy on g (tests). */
+int gdfo__rl_record(gdfo__pol_episode *ep, const gdfo_nn_encoder *enc, const gdfo_graph *g, const gdfo_objective *obj,
+		    uint64_t seed);
+
 /* The optimizer's model (NULL: none) and cluster, for the refiner. */
 void gdfo__optimizer_internals(const gdfo_optimizer *opt, const gdfo_nn_encoder **enc, gdfo_sim_cluster *cluster);
 

@@ -400,6 +400,7 @@ static int grow(void **a, size_t *cap, size_t need, size_t elem)
 typedef struct losses {
 	double policy, value, entropy, grad_norm;
 	size_t draws, values;
+	double total; /* the loss whose gradient pass() accumulates */
 } losses;
 
 /*
@@ -409,7 +410,7 @@ typedef struct losses {
  * recorded choices; else PPO's clipped surrogate with advantage
  * ep->target.
  */
-static int pass(trainer *tr, size_t first, size_t count, int imitation, losses *L)
+static int pass(trainer *tr, size_t first, size_t count, int imitation, int backward, losses *L)
 {
 	gdfo_nn_batch *batch = NULL;
 	gdfo_nn_outputs out = {.version = GDFO_NN_OUTPUTS_VERSION};
@@ -539,12 +540,75 @@ static int pass(trainer *tr, size_t first, size_t count, int imitation, losses *
 			}
 		}
 	}
+	L->total = (total_draws ? (L->policy - tr->o.entropy_coef * L->entropy) / (double)total_draws : 0) +
+		   (total_values ? tr->o.value_coef * L->value / (double)total_values : 0);
 	gr.stage_heads = tr->dhs;
 	gr.pipeline_heads = tr->dhp;
-	rc = gdfo_nn_backward(tr->enc, tr->ws, &gr, NULL);
+	rc = backward ? gdfo_nn_backward(tr->enc, tr->ws, &gr, NULL) : 0;
 done:
 	free(pr);
 	gdfo_nn_batch_free(batch);
+	return rc;
+}
+
+static void trainer_buffers_free(trainer *tr)
+{
+	free(tr->pipes);
+	free(tr->row0);
+	free(tr->x);
+	free(tr->hs);
+	free(tr->hp);
+	free(tr->dhs);
+	free(tr->dhp);
+}
+
+int gdfo__rl_loss(double *loss, gdfo_nn_encoder *enc, gdfo__pol_episode *eps, size_t n, int imitation, int backward,
+		  const gdfo_train_options *o)
+{
+	trainer tr;
+	losses L;
+	int rc;
+
+	memset(&tr, 0, sizeof(tr));
+	memset(&L, 0, sizeof(L));
+	tr.o = *o;
+	tr.enc = enc;
+	tr.eps = eps;
+	tr.n_eps = n;
+	if ((rc = gdfo_nn_workspace_create(&tr.ws, enc, NULL, GDFO_NN_TRAINING)))
+		return rc;
+	rc = pass(&tr, 0, n, imitation, backward, &L);
+	*loss = L.total;
+	gdfo_nn_workspace_free(tr.ws);
+	trainer_buffers_free(&tr);
+	return rc;
+}
+
+int gdfo__rl_record(gdfo__pol_episode *ep, const gdfo_nn_encoder *enc, const gdfo_graph *g, const gdfo_objective *obj,
+		    uint64_t seed)
+{
+	gdfo_space *space = NULL;
+	gdfo_space_options so;
+	gdfo__pol pol;
+	int32_t *point = NULL;
+	uint64_t rng = seed;
+	int rc;
+
+	memset(&pol, 0, sizeof(pol));
+	gdfo__pol_episode_reset(ep);
+	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
+	if ((rc = gdfo_space_create(&space, g, &so)) || (rc = gdfo__pol_init(&pol, enc, NULL)) ||
+	    (rc = gdfo__pol_begin(&pol, space, NULL, obj)))
+		goto out;
+	if (!(point = gdfo__calloc(space->dim + 1, sizeof(*point)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	rc = gdfo__pol_generate(&pol, point, GDFO__POL_SAMPLE, NULL, &rng, 4, ep, NULL);
+out:
+	free(point);
+	gdfo__pol_free(&pol);
+	gdfo_space_free(space);
 	return rc;
 }
 
@@ -897,7 +961,7 @@ int gdfo_train(gdfo_nn_encoder **out, const gdfo_train_options *opts)
 			tr.eps[i].target = (float)((tr.eps[i].target - mean_v) / (n > 1 ? sd : 1.0));
 		for (epoch = 0; epoch < (imitation ? 1u : (size_t)tr.o.epochs); epoch++) {
 			memset(&L, 0, sizeof(L));
-			if ((rc = gdfo_nn_zero_grad(tr.enc)) || (rc = pass(&tr, 0, n, imitation, &L)))
+			if ((rc = gdfo_nn_zero_grad(tr.enc)) || (rc = pass(&tr, 0, n, imitation, 1, &L)))
 				goto out;
 			rc = gdfo_nn_step(tr.enc, &aw, &gn);
 			if (rc == GDFO_ERANGE) {
@@ -942,13 +1006,7 @@ out:
 	for (i = 0; tr.eps && i < tr.n_eps; i++)
 		gdfo__pol_episode_free(&tr.eps[i]);
 	free(tr.eps);
-	free(tr.pipes);
-	free(tr.row0);
-	free(tr.x);
-	free(tr.hs);
-	free(tr.hp);
-	free(tr.dhs);
-	free(tr.dhp);
+	trainer_buffers_free(&tr);
 	gdfo_nn_workspace_free(tr.ws);
 	gdfo_nn_free(tr.enc);
 	return rc;
