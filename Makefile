@@ -11,6 +11,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/gdfo
 DESTDIR ?=
 
 BUILD ?= build
@@ -60,7 +61,7 @@ LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
-	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni \
+	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni model \
 	test-alloc alloc-sweep \
 	fuzz fuzz-build test-fuzz tsan
 
@@ -348,8 +349,26 @@ bench-scale: all $(BUILD)/bench/scale
 	@mkdir -p bench/results
 	BUILD=$(BUILD) sh bench/scale.sh
 
+# The learned optimizer's default model (docs/learning.md): trained from its
+# seed in the simulator, about 40 minutes on 2 cores; writes the model, its
+# training log (JSON lines) and the training curve. Deterministic on one BLAS
+# thread. `make model MODEL_ARGS="--warm 512 --ppo 256"` for a quick one.
+MODEL ?= models/default.gdfonn
+MODEL_ARGS ?= --seed 1 --warm 40000 --ppo 16384
+model: all
+	@mkdir -p $(dir $(MODEL))
+	rm -f $(MODEL).state
+	OPENBLAS_NUM_THREADS=1 $(CLI) train -o $(MODEL) $(MODEL_ARGS) --json > $(MODEL:.gdfonn=.train.jsonl)
+	rm -f $(MODEL).state
+	$(PYTHON) tools/plot_training.py $(MODEL:.gdfonn=.train.jsonl) docs/learning_curve.png
+
+# The optimizer looks for the installed default model here.
+$(BUILD)/obj/lib/rl/optimizer.o: ALL_CFLAGS += -DGDFO__DATADIR='"$(DATADIR)"'
+
 install: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(BINDIR)
+	if [ -f models/default.gdfonn ]; then install -d $(DESTDIR)$(DATADIR) && \
+		install -m 644 models/default.gdfonn $(DESTDIR)$(DATADIR)/default.gdfonn; fi
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/gdfo/
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libgdfo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -362,7 +381,7 @@ install: all
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
 
 uninstall:
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/gdfo
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/gdfo $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(LIBDIR)/libgdfo.so* $(DESTDIR)$(LIBDIR)/libgdfo.a \
 		$(DESTDIR)$(BINDIR)/gdfo $(DESTDIR)$(LIBDIR)/pkgconfig/gdfo.pc
 

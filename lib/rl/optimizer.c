@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/abi.h"
@@ -431,6 +432,109 @@ static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int 
 	return 0;
 }
 
+static double dbg_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * The decision space over the greedy plan's structural graph, and where
+ * each knob decision of the input's space is in it: candidates that
+ * share those structural edits are scored by applying only their knobs.
+ */
+typedef struct knob_space {
+	gdfo_space *s;
+	size_t *at;     /* per input decision: its index in s, or SIZE_MAX */
+	int32_t *point; /* scratch, s->dim */
+} knob_space;
+
+static void knob_space_close(knob_space *k)
+{
+	gdfo_space_free(k->s);
+	free(k->at);
+	free(k->point);
+	memset(k, 0, sizeof(*k));
+}
+
+typedef struct dkey {
+	int64_t stage_id;
+	int32_t kind;
+	size_t index;
+} dkey;
+
+static int cmp_dkey(const void *a, const void *b)
+{
+	const dkey *x = a, *y = b;
+	if (x->stage_id != y->stage_id)
+		return x->stage_id < y->stage_id ? -1 : 1;
+	return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+static int knob_space_open(knob_space *k, const gdfo_space *in, const gdfo_graph *g, const gdfo_sim_cluster *cl)
+{
+	gdfo_space_options so;
+	dkey *order = NULL;
+	size_t d, n2;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
+	so.cluster = cl;
+	so.structural = 0;
+	so.reorder_joins = 0;
+	if ((rc = gdfo_space_create(&k->s, g, &so)))
+		return rc;
+	n2 = k->s->dim;
+	k->at = gdfo__malloc((in->dim + 1) * sizeof(*k->at));
+	k->point = gdfo__calloc(n2 + 1, sizeof(*k->point));
+	order = gdfo__malloc((n2 + 1) * sizeof(*order));
+	if (!k->at || !k->point || !order) {
+		free(order);
+		knob_space_close(k);
+		return GDFO_ENOMEM;
+	}
+	for (d = 0; d < n2; d++) {
+		order[d].stage_id = k->s->d[d].stage_id;
+		order[d].kind = k->s->d[d].kind;
+		order[d].index = d;
+	}
+	qsort(order, n2, sizeof(*order), cmp_dkey);
+	for (d = 0; d < in->dim; d++) {
+		dkey key = {in->d[d].stage_id, in->d[d].kind, 0};
+		dkey *hit;
+		k->at[d] = SIZE_MAX;
+		if (gdfo__pol_structural(in->d[d].kind))
+			continue;
+		hit = bsearch(&key, order, n2, sizeof(*order), cmp_dkey);
+		if (hit)
+			k->at[d] = hit->index;
+	}
+	free(order);
+	return 0;
+}
+
+/* The knob choices of point (of the input's space) applied to the structural graph. */
+static int knob_space_apply(gdfo_plan **out, knob_space *k, const gdfo_space *in, const int32_t *point)
+{
+	size_t d, c;
+	memset(k->point, 0, k->s->dim * sizeof(*k->point));
+	for (d = 0; d < in->dim; d++) {
+		const gdfo__decision *x, *y;
+		if (!point[d] || k->at[d] == SIZE_MAX)
+			continue;
+		x = &in->d[d];
+		y = &k->s->d[k->at[d]];
+		for (c = 1; c < y->n; c++)
+			if (y->c[c].legal && y->c[c].value == x->c[point[d]].value) {
+				k->point[k->at[d]] = (int32_t)c;
+				break;
+			}
+	}
+	return gdfo_space_apply(out, k->s, k->point, k->s->dim, "learned");
+}
+
 static int point_equal(const int32_t *a, const int32_t *b, size_t n)
 {
 	return !memcmp(a, b, n * sizeof(*a));
@@ -448,6 +552,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	int32_t *points = NULL;
 	float *prob = NULL;
 	marginal *m = NULL;
+	knob_space ks = {0};
 	size_t dim, n = 0, k, best = 0, K;
 	uint64_t rng;
 	int rc, learned = 0, rules_at = -1;
@@ -477,8 +582,10 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	memset(&pol, 0, sizeof(pol));
 	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
 	so.cluster = &opt->cluster;
+	double T0 = dbg_now(), T1 = 0, T2 = 0, T3 = 0, T4 = 0, T5 = 0;
 	if ((rc = gdfo_space_create(&space, graph, &so)))
 		return rc;
+	T1 = dbg_now();
 	dim = space->dim;
 	K = (size_t)opt->o.candidates;
 	if ((rc = gdfo__pol_init(&pol, opt->o.uniform ? NULL : opt->enc, &opt->cluster)) ||
@@ -492,6 +599,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
+	T2 = dbg_now();
 	rng = opt->o.seed ^ 0x6a09e667f3bcc909ULL;
 	/* the input */
 	cands[n].point = points + n * dim;
@@ -552,23 +660,40 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		rules_at = (int)n;
 		n++;
 	}
-	/* score */
+	T3 = dbg_now();
+	/* score: the learned candidates share the greedy plan's structural
+	 * edits, so their knobs are applied to its graph (a space over it),
+	 * not the whole point again to the input */
+	if (structural && (rc = knob_space_open(&ks, space, gdfo_plan_graph(structural), &opt->cluster)))
+		goto out;
 	for (k = 0; k < n; k++) {
 		gdfo_plan *pl = NULL;
+		const gdfo_graph *sg = NULL;
 		if (!opt->o.score && cands[k].kind != 0)
 			continue;
-		if (cands[k].point) {
-			if ((rc = gdfo_space_apply(&pl, space, cands[k].point, dim, "learned")))
-				goto out;
-		}
-		rc = gdfo__pol_predict(&cands[k].r, &cands[k].o, &pol, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(rules));
+		if (cands[k].kind == 3)
+			sg = gdfo_plan_graph(rules);
+		else if ((cands[k].kind == 0 || cands[k].kind == 1) && structural)
+			rc = knob_space_apply(&pl, &ks, space, cands[k].point);
+		else
+			rc = gdfo_space_apply(&pl, space, cands[k].point, dim, "learned");
+		if (rc)
+			goto out;
+		if (pl)
+			sg = gdfo_plan_graph(pl);
+		rc = gdfo__pol_predict(&cands[k].r, &cands[k].o, &pol, sg);
 		gdfo_plan_free(pl);
 		if (rc)
 			goto out;
 		cands[k].score = gdfo__pol_score(&cands[k].r);
 	}
+	T4 = dbg_now();
 	if (opt->o.score && opt->o.verify > 0 && (rc = verify(&pol, space, cands, n, opt->o.verify, opt->o.verify_tasks)))
 		goto out;
+	T5 = dbg_now();
+	if (getenv("GDFO_DEBUG_RL"))
+		fprintf(stderr, "space %.0f begin %.0f generate %.0f score %.0f verify %.0f us\n", T1 - T0, T2 - T1, T3 - T2,
+			T4 - T3, T5 - T4);
 	if (getenv("GDFO_DEBUG_RL"))
 		for (k = 0; k < n; k++)
 			fprintf(stderr, "cand %zu kind %d checked %d score %.4f lat %.0f cost %.4g\n", k, cands[k].kind,
@@ -629,6 +754,7 @@ out:
 	gdfo_plan_free(plan);
 	gdfo_plan_free(rules);
 	gdfo_plan_free(structural);
+	knob_space_close(&ks);
 	gdfo__pol_free(&pol);
 	gdfo_space_free(space);
 	free(cands);
