@@ -346,7 +346,8 @@ static void run_learned(bench *b, const objective *ob, const char *model, const 
 		ms = now_ms() - t0;
 		{
 			double ms2;
-			plan = learned_plan(b, path, 0, 4, 0, 0, &ms2);
+			/* the same planning call as "learned", with this policy */
+			plan = learned_plan(b, path, 8, 4, 1, 0, &ms2);
 			ms += ms2;
 		}
 		unlink(path);

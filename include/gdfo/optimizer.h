@@ -11,7 +11,7 @@
  * the execution model (the simulator's analytic mode, calibrated to the
  * telemetry when given); the best `verify` of them, the rules plan and
  * the input are then checked with the task-level simulator (with task
- * noise and stragglers, two runs on fixed seeds), which decides. The plan predicted best by the
+ * noise and stragglers, 1-8 runs on fixed seeds), which decides. The plan predicted best by the
  * objective's reward is returned; when nothing is predicted to beat the rules plan
  * the rules plan is returned and a note says why. Each change of a
  * learned plan carries the model's predicted marginal gain (the reward
@@ -67,8 +67,8 @@ typedef struct gdfo_optimizer_options {
 				      model) checked with the task-level simulator against the
 				      rules plan and the input, 0..64 (3); 0 = analytic only */
 	int32_t reserved;
-	double verify_tasks;       /* most tasks those checks may simulate per call; once spent
-				      the analytic scores decide (200000) */
+	double verify_tasks;       /* most task runs those checks may simulate per call (tasks x
+				      runs); once spent the analytic scores decide (60000) */
 	GDFO__GROWTH_FIELD
 } gdfo_optimizer_options;
 

@@ -41,7 +41,7 @@ int gdfo_optimizer_options_init(gdfo_optimizer_options *o, unsigned int version)
 	d.score = 1;
 	d.seed = 1;
 	d.verify = 3;
-	d.verify_tasks = 200000;
+	d.verify_tasks = 60000;
 	return gdfo__abi_init(o, version, &d, GDFO__ABI_OPTIMIZER_OPTIONS, "gdfo_optimizer_options_init");
 }
 
@@ -374,64 +374,6 @@ static int set_prediction(gdfo_plan *plan, const gdfo__pol *p, const cand *c)
 	return gdfo__plan_set_prediction(plan, &pr);
 }
 
-/*
- * Re-scores the input, the rules plan and the `count` best other
- * candidates with the deterministic DES while the task budget lasts;
- * candidates not checked keep their analytic score, shifted so that they
- * never outrank a checked one they did not beat analytically.
- */
-static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int count, double budget)
-{
-	size_t k, j, order[64 + 2], m = 0;
-	double spent = 0;
-	int rc;
-
-	for (k = 0; k < n; k++)
-		c[k].checked = 0;
-	/* the input and the rules first, then the best others by analytic score */
-	for (k = 0; k < n && m < GDFO__ARRAY_LEN(order); k++)
-		if (c[k].kind == 2 || c[k].kind == 3)
-			order[m++] = k;
-	for (j = 0; j < (size_t)count; j++) {
-		size_t b = (size_t)-1;
-		for (k = 0; k < n; k++) {
-			size_t q;
-			if (c[k].kind == 2 || c[k].kind == 3)
-				continue;
-			for (q = 0; q < m && order[q] != k; q++)
-				;
-			if (q < m)
-				continue;
-			if (b == (size_t)-1 || c[k].score > c[b].score)
-				b = k;
-		}
-		if (b == (size_t)-1 || m >= GDFO__ARRAY_LEN(order))
-			break;
-		order[m++] = b;
-	}
-	for (j = 0; j < m; j++) {
-		cand *x = &c[order[j]];
-		gdfo_plan *pl = NULL;
-		double tasks = 0;
-		if (spent > budget)
-			break;
-		if (x->point && (rc = gdfo_space_apply(&pl, space, x->point, space->dim, "learned")))
-			return rc;
-		rc = gdfo__pol_predict_des(&x->r, &x->o, p, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(x->rules), &tasks);
-		gdfo_plan_free(pl);
-		if (rc)
-			return rc;
-		spent += tasks + (j == 0 ? p->des_base_tasks : 0);
-		x->score = gdfo__pol_score(&x->r);
-		x->checked = 1;
-	}
-	/* Unchecked candidates rank below every checked one. */
-	for (k = 0; k < n; k++)
-		if (!c[k].checked && m && c[order[0]].checked)
-			c[k].score -= 1e3;
-	return 0;
-}
-
 static double dbg_now(void)
 {
 	struct timespec ts;
@@ -533,6 +475,68 @@ static int knob_space_apply(gdfo_plan **out, knob_space *k, const gdfo_space *in
 			}
 	}
 	return gdfo_space_apply(out, k->s, k->point, k->s->dim, "learned");
+}
+
+/*
+ * Re-scores the input, the rules plan and the `count` best other
+ * candidates with the deterministic DES while the task budget lasts;
+ * candidates not checked keep their analytic score, shifted so that they
+ * never outrank a checked one they did not beat analytically.
+ */
+static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int count, double budget)
+{
+	size_t k, j, order[64 + 2], m = 0;
+	double spent = 0;
+	int rc;
+
+	for (k = 0; k < n; k++)
+		c[k].checked = 0;
+	/* the input and the rules first, then the best others by analytic score */
+	for (k = 0; k < n && m < GDFO__ARRAY_LEN(order); k++)
+		if (c[k].kind == 2 || c[k].kind == 3)
+			order[m++] = k;
+	for (j = 0; j < (size_t)count; j++) {
+		size_t b = (size_t)-1;
+		for (k = 0; k < n; k++) {
+			size_t q;
+			if (c[k].kind == 2 || c[k].kind == 3)
+				continue;
+			for (q = 0; q < m && order[q] != k; q++)
+				;
+			if (q < m)
+				continue;
+			if (b == (size_t)-1 || c[k].score > c[b].score)
+				b = k;
+		}
+		if (b == (size_t)-1 || m >= GDFO__ARRAY_LEN(order))
+			break;
+		order[m++] = b;
+	}
+	for (j = 0; j < m; j++) {
+		cand *x = &c[order[j]];
+		gdfo_plan *pl = NULL;
+		double tasks = 0;
+		if (spent > budget)
+			break;
+		if (x->point && (rc = gdfo_space_apply(&pl, space, x->point, space->dim, "learned")))
+			return rc;
+		double tv = dbg_now();
+		rc = gdfo__pol_predict_des(&x->r, &x->o, p, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(x->rules), &tasks);
+		if (getenv("GDFO_DEBUG_RL"))
+			fprintf(stderr, "  verify kind %d tasks %.0f runs %d base tasks %.0f: %.0f us\n", x->kind, tasks,
+				p->dso.runs, p->des_base_tasks, dbg_now() - tv);
+		gdfo_plan_free(pl);
+		if (rc)
+			return rc;
+		spent += (tasks + (j == 0 ? p->des_base_tasks : 0)) * p->dso.runs;
+		x->score = gdfo__pol_score(&x->r);
+		x->checked = 1;
+	}
+	/* Unchecked candidates rank below every checked one. */
+	for (k = 0; k < n; k++)
+		if (!c[k].checked && m && c[order[0]].checked)
+			c[k].score -= 1e3;
+	return 0;
 }
 
 static int point_equal(const int32_t *a, const int32_t *b, size_t n)

@@ -732,17 +732,18 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 	int rc;
 
 	if (p->des_base_latency_ms < 0) {
-		/* As many runs as about 40,000 simulated tasks allow, 2..8: a small
+		/* As many runs as about 8,000 simulated tasks allow, 1..8: a small
 		 * pipeline's latency hangs on a few tasks, and one straggler more or
-		 * less must not decide between plans. */
+		 * less must not decide between plans; a large one averages its
+		 * noise over many tasks in one run. */
 		int runs;
 		p->dso.runs = 1;
 		if ((rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->dso)))
 			return rc;
 		p->des_base_tasks = tasks_of(p->sim);
-		runs = p->des_base_tasks > 0 ? (int)(40000.0 / p->des_base_tasks) : 8;
-		p->dso.runs = runs < 2 ? 2 : runs > 8 ? 8 : runs;
-		if ((rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->dso)))
+		runs = p->des_base_tasks > 0 ? (int)(8000.0 / p->des_base_tasks) : 8;
+		p->dso.runs = runs < 1 ? 1 : runs > 8 ? 8 : runs;
+		if (p->dso.runs > 1 && (rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->dso)))
 			return rc;
 		p->des_base_latency_ms = res.makespan_ms;
 		p->des_base_cost = res.cost;
