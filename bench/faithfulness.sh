@@ -25,7 +25,7 @@ for f in spark-rapids-tools/aqeshuffle_eventlog spark-rapids-tools/rapids_join_e
 	# calibration (docs/simulator.md, "Calibration to measured runs"): the ingested pipeline
 	# calibrated to its own telemetry against the application and the replay of its tasks
 	$BUILD/gdfo ingest --pipeline -o "$tmp/$b.g.json" "$DATA/spark-events/$f" 2>/dev/null || continue
-	$BUILD/gdfo optimize --telemetry "$tmp/$b.t.json" "$tmp/$b.g.json" >"$tmp/$b.plan.json" || exit 1
+	$BUILD/gdfo optimize --rules --telemetry "$tmp/$b.t.json" "$tmp/$b.g.json" >"$tmp/$b.plan.json" || exit 1
 	$BUILD/gdfo simulate --profile "$tmp/$b.p.json" >"$tmp/$b.replay.json" || exit 1
 	/usr/bin/python3 - "$b" "$tmp/$b.plan.json" "$tmp/$b.replay.json" "$tmp/$b.t.json" <<'PY' | tee -a bench/results/latest.jsonl || exit 1
 import json, sys

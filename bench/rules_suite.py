@@ -42,7 +42,7 @@ def main():
                 copt = ["--cluster", cfile] if cfile else []
                 pred = {}
                 for oname, spec in OBJECTIVES:
-                    plan = json.loads(gdfo("optimize", *copt, "--objective", spec, path))
+                    plan = json.loads(gdfo("optimize", "--rules", *copt, "--objective", spec, path))
                     p = plan["prediction"]
                     pred[oname] = (p["latency_ms"], p["cost"], p["baseline_latency_ms"], p["baseline_cost"],
                                    len(plan["changes"]), len(plan.get("rejected", [])))
@@ -50,7 +50,7 @@ def main():
                         planfile = os.path.join(tmp, "plan-%s-%d-%s.json" % (fam, seed, cname))
                         with open(planfile, "w") as f:
                             json.dump(plan, f)
-                un = json.loads(gdfo("optimize", *copt, "--no-check", path))["prediction"]
+                un = json.loads(gdfo("optimize", "--rules", *copt, "--no-check", path))["prediction"]
                 lat, cost, blat, bcost, nch, nrej = pred["1,1,1"]
                 bad = []
                 if pred["latency"][0] > pred["latency"][2]:

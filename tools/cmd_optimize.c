@@ -52,7 +52,8 @@ static const char optimize_help[] =
 	"  --explain          print the readable account instead of JSON\n"
 	"  -o FILE            also write the plan JSON to FILE (atomically)\n"
 	"\n"
-	"rule options (include/gdfo/rules.h; BYTES takes a K, M, G or T suffix, powers of 1024):\n"
+	"rule options (include/gdfo/rules.h; BYTES takes a K, M, G or T suffix, powers of 1024;\n"
+	"any of them plans with the rules):\n"
 	"  --no-push-filters, --no-fuse, --no-broadcast, --no-partitions, --no-cache,\n"
 	"  --no-priorities     turn a rule off\n"
 	"  --reorder-joins     turn join reordering on (off by default; high risk)\n"
@@ -196,7 +197,7 @@ static const char *default_model(char *buf, size_t size)
 int gdfo__cli_optimize(int argc, char **argv)
 {
 	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL, *model = NULL;
-	int rules_only = 0, candidates = -1;
+	int rules_only = 0, candidates = -1, rule_options = 0;
 	char model_buf[4096];
 	gdfo_optimizer *opt = NULL;
 	gdfo_sim_cluster cluster;
@@ -220,6 +221,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 		if ((r = rule_option(&ro, argc, argv, &i)) != 0) {
 			if (r < 0)
 				return GDFO__EXIT_USAGE;
+			rule_options = 1;
 		} else if (!strcmp(argv[i], "--objective")) {
 			if (i + 1 >= argc || gdfo__cli_parse_objective(argv[i + 1], &objective)) {
 				fprintf(stderr, "gdfo optimize: --objective needs key=value pairs, e.g. throughput=1,latency=1,cost=1 (keys throughput, latency, cost, slo_ms, cost_ceiling, failure_penalty)\n");
@@ -291,7 +293,13 @@ int gdfo__cli_optimize(int argc, char **argv)
 		code = GDFO__EXIT_USAGE;
 		goto out;
 	}
-	if (!rules_only && !model)
+	if (rule_options && model) {
+		fprintf(stderr, "gdfo optimize: rule options apply to the rules; --model plans with the learned optimizer\n");
+		code = GDFO__EXIT_USAGE;
+		goto out;
+	}
+	/* A rule option asks for the rules. */
+	if (!rules_only && !rule_options && !model)
 		model = default_model(model_buf, sizeof(model_buf));
 	if (!rules_only && model && *model) {
 		gdfo_optimizer_options oo;

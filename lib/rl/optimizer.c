@@ -12,6 +12,7 @@
 
 #include "core/abi.h"
 #include "gdfo/rules.h"
+#include "graph/telemetry_internal.h"
 #include "plan/plan_internal.h"
 #include "rl/rl_internal.h"
 
@@ -539,6 +540,24 @@ static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int 
 	return 0;
 }
 
+/* GDFO_EINVAL when telemetry is of another pipeline: another fingerprint and no stage id of graph. */
+static int foreign_telemetry(const gdfo_graph *g, const gdfo_telemetry *t)
+{
+	size_t k, n = t->n, match = 0;
+	uint64_t tfp, gfp;
+	int rc;
+
+	if (!n || (gdfo_telemetry_fingerprint(&tfp, t) == 0 && gdfo_graph_fingerprint(&gfp, g) == 0 && tfp == gfp))
+		return 0;
+	for (k = 0; k < n; k++)
+		match += gdfo__graph_index(g, t->stages[k].stage_id) != (size_t)-1;
+	if (match)
+		return 0;
+	rc = gdfo__error(GDFO_EINVAL, "telemetry of another pipeline: none of its %zu stage records names a stage of pipeline '%s'",
+			 n, g->name);
+	return rc;
+}
+
 static int point_equal(const int32_t *a, const int32_t *b, size_t n)
 {
 	return !memcmp(a, b, n * sizeof(*a));
@@ -584,11 +603,20 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		return 0;
 	}
 	memset(&pol, 0, sizeof(pol));
+	/* The rules plan first: the rules also refuse telemetry of another pipeline, with the why. */
+	if (opt->o.use_rules && opt->o.score) {
+		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj)))
+			return rc;
+	} else if (telemetry && (rc = foreign_telemetry(graph, telemetry))) {
+		return rc;
+	}
 	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
 	so.cluster = &opt->cluster;
 	double T0 = dbg_now(), T1 = 0, T2 = 0, T3 = 0, T4 = 0, T5 = 0;
-	if ((rc = gdfo_space_create(&space, graph, &so)))
+	if ((rc = gdfo_space_create(&space, graph, &so))) {
+		gdfo_plan_free(rules);
 		return rc;
+	}
 	T1 = dbg_now();
 	dim = space->dim;
 	K = (size_t)opt->o.candidates;
@@ -655,9 +683,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 			n++;
 		}
 	}
-	if (opt->o.use_rules && opt->o.score) {
-		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj)))
-			goto out;
+	if (rules) {
 		cands[n].point = NULL;
 		cands[n].rules = rules;
 		cands[n].kind = 3;

@@ -41,7 +41,7 @@ def calls(tmp, data_dir):
     c.append(("optimize -o", ["optimize", "--rules", "--telemetry", os.path.join(good, "telemetry.json"),
                               "--cluster", os.path.join(ex, "clusters", "dataproc-8x16.json"),
                               "-o", "{out}", retail]))
-    c.append(("optimize --explain", ["optimize", "--explain", retail]))
+    c.append(("optimize --explain", ["optimize", "--rules", "--explain", retail]))
     c.append(("space", ["space", retail]))
     c.append(("space --json", ["space", "--json", retail]))
     c.append(("space --apply", ["space", "--apply", "2,1,6,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0", retail]))

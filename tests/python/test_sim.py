@@ -65,7 +65,7 @@ def test_options_and_cluster():
 
 
 def test_plan_prediction_matches_cli():
-    want = cli_json("optimize", RETAIL)["prediction"]
+    want = cli_json("optimize", "--rules", RETAIL)["prediction"]
     with gdfo.Simulator() as sim, gdfo.Graph.load(RETAIL) as g, gdfo.optimize_rules(g) as plan:
         pred = sim.predict(plan, g)
         assert pred.latency_ms == approx(want["latency_ms"])
@@ -96,7 +96,7 @@ def test_profile_and_calibration_match_cli(tmp_path):
         assert sim.calibration() == cal
         assert [s["id"] for s in sim.calibration_json()["stage_factors"]] == [0, 1, 4, 8]
         # calibrated: the pipeline's prediction is the measured latency, as in the CLI
-        want = cli_json("optimize", "--telemetry", paths["telemetry"], paths["pipeline"])["prediction"]
+        want = cli_json("optimize", "--rules", "--telemetry", paths["telemetry"], paths["pipeline"])["prediction"]
         with gdfo.optimize_rules(g, t) as plan:
             pred = sim.predict(plan, g)
         assert pred.calibrated is True

@@ -42,7 +42,7 @@ class SimulatorTest {
     @Test
     void pipelineAndPlanMatchCli() throws Exception {
         String sim = cli("simulate", "--pipeline", TestPaths.RETAIL);
-        String opt = cli("optimize", TestPaths.RETAIL);
+        String opt = cli("optimize", "--rules", TestPaths.RETAIL);
         try (Simulator s = new Simulator(); Graph g = Graph.load(TestPaths.RETAIL)) {
             Simulator.Result r = s.run(g, null);
             assertTrue(r.success());
