@@ -174,7 +174,7 @@ static int check_opt_text(const char *s, const char *field, size_t max)
 		return 0;
 	n = strlen(s);
 	if (n == 0 || n > max)
-		return gdfo__error(GDFO_EINVAL, "change %s must be NULL or 1 to %zu bytes long, not %zu", field, max, n);
+		return gdfo__error(GDFO_EINVAL, "change %s must be 1 to %zu bytes long, not %zu", field, max, n);
 	return 0;
 }
 

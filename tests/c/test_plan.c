@@ -102,7 +102,7 @@ START_TEST(container)
 	}
 	c.field = "";
 	ck_assert_int_eq(gdfo__plan_add_change(p, &c), GDFO_EINVAL);
-	ck_assert_str_eq(gdfo_last_error(), "change field must be NULL or 1 to 64 bytes long, not 0");
+	ck_assert_str_eq(gdfo_last_error(), "change field must be 1 to 64 bytes long, not 0");
 	c.field = "partitions";
 	c.new_value = INFINITY;
 	ck_assert_int_eq(gdfo__plan_add_change(p, &c), GDFO_EINVAL);
@@ -442,7 +442,7 @@ START_TEST(bad_json)
 	bad(HEAD, CH(", \"old\": \"none\""), PIPE, GDFO_EFORMAT, "changes[0].old: expected a number, found a string");
 	bad(HEAD, CH(", \"new_label\": [1]"), PIPE, GDFO_EFORMAT, "changes[0].new_label: expected a string, found an array");
 	bad(HEAD, CH(", \"field\": \"\""), PIPE, GDFO_EFORMAT,
-	    "changes[0]: change field must be NULL or 1 to 64 bytes long, not 0");
+	    "changes[0]: change field must be 1 to 64 bytes long, not 0");
 
 	ck_assert_int_eq(gdfo_plan_from_json(&p, "not json", 8), GDFO_EFORMAT);
 	ck_assert_int_eq(gdfo_plan_from_json(&p, "", 0), GDFO_EFORMAT);
