@@ -46,8 +46,38 @@ typedef enum gdfo_risk {
  * decision. expected_gain is the predicted fractional latency reduction
  * (0.1 = 10 % faster; negative when the change trades latency for cost),
  * confidence is in [0, 1].
+ *
+ * New after 0.2 (GDFO_CHANGE_VERSION 2): what was set from what to what,
+ * for programs. Every change sets one field (a change of executors and one of
+ * cores are two changes); field names the knob or edit:
+ *
+ *   field                      old_value, new_value
+ *   "partitions"               the stage's partition count (0: engine default)
+ *   "join_strategy"            gdfo_join_strategy values
+ *   "cache"                    gdfo_cache_level values
+ *   "priority"                 the stage's priority
+ *   "target_file_bytes"        the sink's target file size, bytes (0: engine default)
+ *   "compaction_every"         the sink's compaction cadence, runs (0: never)
+ *   "executors"                graph knobs (0: engine default)
+ *   "cores_per_executor"
+ *   "memory_per_executor_bytes"
+ *   "push_filter"              id of the stage the filter read from before / reads from
+ *                              now (after one or more steps down)
+ *   "reorder_joins"            id of the join that ran first before / runs first now
+ *   "fuse"                     stages in the chain before / after (1)
+ *   "priority_policy"          every stage's priority at once (gdfo_space_apply):
+ *                              old NaN, new the choice (1 critical path first, 0 all equal)
+ *
+ * Knob names are those of gdfo_stage_knobs and gdfo_graph_knobs. A value
+ * that does not apply is NaN. old_label and new_label are short human
+ * labels of the values ("broadcast", "64", "256 MiB", "engine default",
+ * "join 3 'join_orders'"), NULL when there is none (fuse, the old value
+ * of priority_policy). Ids are those of the
+ * pipeline the change was made on (like attended_ids). A change read
+ * from plan JSON without them (written by 0.2) has field, old_label and
+ * new_label NULL and both values NaN.
  */
-#define GDFO_CHANGE_VERSION (1 + GDFO__GROWTH)
+#define GDFO_CHANGE_VERSION (2 + GDFO__GROWTH)
 
 typedef struct gdfo_change {
 	uint32_t version;           /* GDFO_CHANGE_VERSION */
@@ -60,6 +90,11 @@ typedef struct gdfo_change {
 	double confidence;
 	const int64_t *attended_ids;
 	size_t n_attended_ids;
+	const char *field;          /* "join_strategy"; NULL when unknown (version 2 on) */
+	double old_value;           /* NaN when not applicable */
+	double new_value;
+	const char *old_label;      /* "sort_merge"; may be NULL */
+	const char *new_label;      /* "broadcast"; may be NULL */
 	GDFO__GROWTH_FIELD
 } gdfo_change;
 

@@ -3,6 +3,7 @@
  * the human-readable explanation.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,12 +111,15 @@ int gdfo__plan_create(gdfo_plan **out, const gdfo_graph *graph, const char *sour
 	return gdfo__plan_adopt(out, copy, source);
 }
 
-static void change_release(gdfo__change *c)
+void gdfo__change_release(gdfo__change *c)
 {
 	free(c->stage_ids);
 	free(c->what);
 	free(c->why);
 	free(c->attended_ids);
+	free(c->field);
+	free(c->old_label);
+	free(c->new_label);
 }
 
 void gdfo_plan_free(gdfo_plan *p)
@@ -125,10 +129,10 @@ void gdfo_plan_free(gdfo_plan *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->n_changes; i++)
-		change_release(&p->changes[i]);
+		gdfo__change_release(&p->changes[i]);
 	free(p->changes);
 	for (i = 0; i < p->n_rejected; i++)
-		change_release(&p->rejected[i]);
+		gdfo__change_release(&p->rejected[i]);
 	free(p->rejected);
 	for (i = 0; i < p->n_notes; i++)
 		free(p->notes[i]);
@@ -155,6 +159,30 @@ static int check_text(const char *s, const char *field)
 		return gdfo__error(GDFO_EINVAL, "change %s is %zu bytes long; the limit is %d", field, n,
 				   GDFO__PLAN_TEXT_MAX);
 	return 0;
+}
+
+void gdfo__stage_label(char *out, size_t size, const gdfo__stage *s)
+{
+	snprintf(out, size, "%s %lld '%s'", gdfo_op_name(s->op), (long long)s->id, s->name);
+}
+
+/* A label or field name: NULL, or 1..max bytes. */
+static int check_opt_text(const char *s, const char *field, size_t max)
+{
+	size_t n;
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n == 0 || n > max)
+		return gdfo__error(GDFO_EINVAL, "change %s must be 1 to %zu bytes long, not %zu", field, max, n);
+	return 0;
+}
+
+/* A copy of an optional string: 0 when s is NULL or copied. */
+static int dup_opt(char **out, const char *s)
+{
+	*out = NULL;
+	return s && !(*out = gdfo__strdup(s)) ? GDFO_ENOMEM : 0;
 }
 
 static int64_t *copy_ids(const int64_t *ids, size_t n, int *rc)
@@ -234,7 +262,16 @@ static int add_change(gdfo__change **list, size_t *n, size_t *cap, const gdfo_ch
 	for (i = 0; i < c->n_attended_ids; i++)
 		if (c->attended_ids[i] < 0)
 			return gdfo__error(GDFO_EINVAL, "change attended_ids[%zu] is negative", i);
+	if ((rc = check_opt_text(c->field, "field", GDFO__CHANGE_FIELD_MAX)) ||
+	    (rc = check_opt_text(c->old_label, "old_label", GDFO__PLAN_TEXT_MAX)) ||
+	    (rc = check_opt_text(c->new_label, "new_label", GDFO__PLAN_TEXT_MAX)))
+		return rc;
+	if (isinf(c->old_value) || isinf(c->new_value))
+		return gdfo__error(GDFO_EINVAL, "change %s is infinite; it must be finite or NaN (not applicable)",
+				   isinf(c->old_value) ? "old_value" : "new_value");
 	memset(&d, 0, sizeof(d));
+	d.old_value = c->old_value;
+	d.new_value = c->new_value;
 	d.kind = c->kind;
 	d.expected_gain = c->expected_gain;
 	d.confidence = c->confidence;
@@ -246,7 +283,8 @@ static int add_change(gdfo__change **list, size_t *n, size_t *cap, const gdfo_ch
 	if (rc)
 		goto oom;
 	d.n_attended_ids = c->n_attended_ids;
-	if (!(d.what = gdfo__strdup(c->what)) || !(d.why = gdfo__strdup(c->why)))
+	if (!(d.what = gdfo__strdup(c->what)) || !(d.why = gdfo__strdup(c->why)) || dup_opt(&d.field, c->field) ||
+	    dup_opt(&d.old_label, c->old_label) || dup_opt(&d.new_label, c->new_label))
 		goto oom;
 	items = *list;
 	if (gdfo__grow(&items, cap, *n + 1, sizeof(**list)))
@@ -255,7 +293,7 @@ static int add_change(gdfo__change **list, size_t *n, size_t *cap, const gdfo_ch
 	(*list)[(*n)++] = d;
 	return 0;
 oom:
-	change_release(&d);
+	gdfo__change_release(&d);
 	return GDFO_ENOMEM;
 }
 
@@ -413,6 +451,11 @@ static int change_view(gdfo_change *out, const gdfo__change *list, size_t n, siz
 	view.confidence = c->confidence;
 	view.attended_ids = c->attended_ids;
 	view.n_attended_ids = c->n_attended_ids;
+	view.field = c->field;
+	view.old_value = c->old_value;
+	view.new_value = c->new_value;
+	view.old_label = c->old_label;
+	view.new_label = c->new_label;
 	return gdfo__abi_out(out, &view, GDFO__ABI_CHANGE, fn);
 }
 

@@ -20,6 +20,9 @@ typedef struct gdfo__change {
 	double confidence;
 	int64_t *attended_ids;
 	size_t n_attended_ids;
+	char *field;           /* NULL when the change carries no values */
+	double old_value, new_value; /* NaN when not applicable */
+	char *old_label, *new_label; /* may be NULL */
 } gdfo__change;
 
 struct gdfo_plan {
@@ -38,6 +41,8 @@ struct gdfo_plan {
 /* Longest what/why text a plan accepts (JSON input is checked against it). */
 #define GDFO__PLAN_TEXT_MAX 4096
 #define GDFO__PLAN_SOURCE_MAX 64
+/* Longest change field name ("memory_per_executor_bytes"). */
+#define GDFO__CHANGE_FIELD_MAX 64
 
 /*
  * Creates a plan holding a deep copy of graph (the caller keeps its
@@ -56,7 +61,9 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source);
 /*
  * Appends a copy of change. Checked: kind in range, what and why
  * non-empty and at most GDFO__PLAN_TEXT_MAX bytes, expected_gain finite
- * and in [-1e6, 1], confidence in [0, 1], id arrays non-NULL when counted.
+ * and in [-1e6, 1], confidence in [0, 1], id arrays non-NULL when counted;
+ * field NULL or 1..GDFO__CHANGE_FIELD_MAX bytes, labels NULL or
+ * 1..GDFO__PLAN_TEXT_MAX bytes, old and new values finite or NaN.
  * Errors: GDFO_EINVAL (message names the field), GDFO_ENOMEM.
  */
 int gdfo__plan_add_change(gdfo_plan *plan, const gdfo_change *change);
@@ -66,6 +73,13 @@ int gdfo__plan_add_change(gdfo_plan *plan, const gdfo_change *change);
  * gdfo__plan_add_change, but its stage ids need not be in the plan's graph.
  */
 int gdfo__plan_add_rejected(gdfo_plan *plan, const gdfo_change *change);
+
+/* A stage as change labels name it: "join 3 'join_orders'" (fits GDFO__STAGE_LABEL_MAX bytes). */
+#define GDFO__STAGE_LABEL_MAX 320
+void gdfo__stage_label(char *out, size_t size, const gdfo__stage *s);
+
+/* Frees what a plan's change owns (not the change itself). */
+void gdfo__change_release(gdfo__change *change);
 
 /* Appends a note (1..GDFO__PLAN_TEXT_MAX bytes). Errors: GDFO_EINVAL, GDFO_ENOMEM. */
 int gdfo__plan_add_note(gdfo_plan *plan, const char *note);

@@ -2,6 +2,7 @@
  * Plan JSON ("format": "gdfo-plan/1", docs/formats.md): source, risk,
  * prediction, changes and the rewritten graph in pipeline form.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #define WHAT "plan JSON"
 
 static const char *const change_keys[] = {
-	"kind", "stage_ids", "what", "why", "expected_gain", "confidence", "attended_ids", NULL,
+	"kind", "stage_ids", "what", "why", "expected_gain", "confidence", "attended_ids",
+	"field", "old", "new", "old_label", "new_label", NULL,
 };
 static const char *const prediction_keys[] = {
 	"latency_ms", "throughput", "cost", "baseline_latency_ms", "baseline_cost", "execution_ms",
@@ -144,6 +146,15 @@ static int add_changes(cJSON *arr, const gdfo__change *list, size_t n)
 		    (rc = gdfo__json_add_number(o, "confidence", c->confidence)) ||
 		    (rc = add_ids(o, "attended_ids", c->attended_ids, c->n_attended_ids)))
 			return rc;
+		/* what was set from what to what: each key only when known (NaN is not JSON) */
+		if ((c->field && !cJSON_AddStringToObject(o, "field", c->field)))
+			return gdfo__json_oom();
+		if ((!isnan(c->old_value) && (rc = gdfo__json_add_number(o, "old", c->old_value))) ||
+		    (!isnan(c->new_value) && (rc = gdfo__json_add_number(o, "new", c->new_value))))
+			return rc;
+		if ((c->old_label && !cJSON_AddStringToObject(o, "old_label", c->old_label)) ||
+		    (c->new_label && !cJSON_AddStringToObject(o, "new_label", c->new_label)))
+			return gdfo__json_oom();
 	}
 	return 0;
 }
@@ -239,7 +250,12 @@ static int read_change(gdfo_plan *p, const cJSON *js, const char *path, int reje
 	if ((rc = gdfo__json_string(&c.what, js, "what", path, 1, NULL)) ||
 	    (rc = gdfo__json_string(&c.why, js, "why", path, 1, NULL)) ||
 	    (rc = gdfo__json_number(&c.expected_gain, js, "expected_gain", path, 1, 0, -1e6, 1)) ||
-	    (rc = gdfo__json_number(&c.confidence, js, "confidence", path, 1, 0, 0, 1)))
+	    (rc = gdfo__json_number(&c.confidence, js, "confidence", path, 1, 0, 0, 1)) ||
+	    (rc = gdfo__json_string(&c.field, js, "field", path, 0, NULL)) ||
+	    (rc = gdfo__json_number(&c.old_value, js, "old", path, 0, NAN, -DBL_MAX, DBL_MAX)) ||
+	    (rc = gdfo__json_number(&c.new_value, js, "new", path, 0, NAN, -DBL_MAX, DBL_MAX)) ||
+	    (rc = gdfo__json_string(&c.old_label, js, "old_label", path, 0, NULL)) ||
+	    (rc = gdfo__json_string(&c.new_label, js, "new_label", path, 0, NULL)))
 		return rc;
 	if ((rc = read_ids(&ids, &c.n_stage_ids, js, "stage_ids", path, rejected ? NULL : p->graph)))
 		return rc;

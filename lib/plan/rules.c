@@ -496,11 +496,23 @@ static void fmt_bytes(char *out, size_t size, double b)
 		snprintf(out, size, "%.0f bytes", b);
 }
 
+/* What a change set from what to what (gdfo_change's field .. new_label). */
+typedef struct values {
+	const char *field;
+	double old_value, new_value;
+	const char *old_label, *new_label;
+} values;
+
 static int record(ctx *c, int kind, const int64_t *ids, size_t n_ids, const int64_t *att, size_t n_att,
-		  double gain, double conf, const char *what, const char *why)
+		  double gain, double conf, const char *what, const char *why, const values *v)
 {
 	gdfo_change ch;
 	memset(&ch, 0, sizeof(ch));
+	ch.field = v->field;
+	ch.old_value = v->old_value;
+	ch.new_value = v->new_value;
+	ch.old_label = v->old_label;
+	ch.new_label = v->new_label;
 	ch.kind = kind;
 	ch.stage_ids = ids;
 	ch.n_stage_ids = n_ids;
@@ -654,6 +666,11 @@ static int reject_change(ctx *c, const gdfo__change *d, const char *why, double 
 	ch.why = why;
 	ch.expected_gain = gain;
 	ch.confidence = d->confidence;
+	ch.field = d->field;
+	ch.old_value = d->old_value;
+	ch.new_value = d->new_value;
+	ch.old_label = d->old_label;
+	ch.new_label = d->new_label;
 	return gdfo__plan_add_rejected(c->plan, &ch);
 }
 
@@ -675,12 +692,8 @@ static int reject_group(ctx *c, const score *sc)
 	}
 	if (rc)
 		return rc;
-	for (k = c->mark; k < c->plan->n_changes; k++) {
-		free(c->plan->changes[k].stage_ids);
-		free(c->plan->changes[k].what);
-		free(c->plan->changes[k].why);
-		free(c->plan->changes[k].attended_ids);
-	}
+	for (k = c->mark; k < c->plan->n_changes; k++)
+		gdfo__change_release(&c->plan->changes[k]);
 	c->plan->n_changes = c->mark;
 	if (c->snap) {
 		tmp = *c->g;
@@ -815,8 +828,12 @@ static int rule_push_filters(ctx *c)
 					 cols, 100.0 * fsel);
 			{
 				int64_t ids[2] = {fid, tid}, att[3] = {fid, tid, sid};
+				char ol[GDFO__STAGE_LABEL_MAX], nl[GDFO__STAGE_LABEL_MAX];
+				values v = {"push_filter", (double)tid, (double)sid, ol, nl};
+				gdfo__stage_label(ol, sizeof(ol), &g->stages[t]);
+				gdfo__stage_label(nl, sizeof(nl), &g->stages[side]);
 				if ((rc = gain_since(&gain, c, &work)) ||
-				    (rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3, gain, stats_conf(f), what, why)))
+				    (rc = record(c, GDFO_CHANGE_PUSH_FILTER, ids, 2, att, 3, gain, stats_conf(f), what, why, &v)))
 					return rc;
 			}
 			if ((rc = mark_stale(c, fid)) || (rc = mark_stale(c, tid)))
@@ -840,7 +857,8 @@ static int rule_reorder_joins(ctx *c)
 		gdfo_graph *trial, tmp;
 		double outL, est, before, gain;
 		int64_t uid, lid, ids[2], att[4];
-		char what[700], why[700];
+		char what[700], why[700], ol[GDFO__STAGE_LABEL_MAX], nl[GDFO__STAGE_LABEL_MAX];
+		values v = {"reorder_joins", 0, 0, ol, nl};
 
 		if (u->op != GDFO_OP_JOIN || u->join_type != GDFO_JOIN_INNER || u->n_parents != 2)
 			continue;
@@ -889,8 +907,12 @@ static int rule_reorder_joins(ctx *c)
 			 (long long)att[3], (long long)lid);
 		snprintf(why, sizeof(why), "both are inner joins and the keys of %lld come only from the inputs it now joins; the intermediate result is estimated at %.3g rows instead of %.3g (keys assumed independent)",
 			 (long long)uid, est, outL);
+		gdfo__stage_label(ol, sizeof(ol), &g->stages[gdfo__graph_index(g, lid)]);
+		gdfo__stage_label(nl, sizeof(nl), &g->stages[gdfo__graph_index(g, uid)]);
+		v.old_value = (double)lid;
+		v.new_value = (double)uid;
 		if ((rc = gain_since(&gain, c, &before)) ||
-		    (rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain, CONF_UNKNOWN, what, why)))
+		    (rc = record(c, GDFO_CHANGE_REORDER_JOINS, ids, 2, att, 4, gain, CONF_UNKNOWN, what, why, &v)))
 			return rc;
 		if ((rc = mark_stale(c, uid)) || (rc = mark_stale(c, lid)))
 			return rc;
@@ -1113,9 +1135,12 @@ static int rule_fuse(ctx *c)
 			snprintf(why, sizeof(why), "a chain of %zu narrow stages with one consumer each and no shuffle between them runs as one pass; %s of intermediate data (estimated) is no longer handed from stage to stage",
 				 n, b);
 		}
-		if ((rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
-				 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why)))
-			goto out;
+		{
+			values v = {"fuse", (double)n, 1, NULL, NULL};
+			if ((rc = record(c, GDFO_CHANGE_FUSE, ids, 1, ids, n, gain,
+					 stats_conf(&g->stages[gdfo__graph_index(g, ids[0])]), what, why, &v)))
+				goto out;
+		}
 		if ((rc = add_alias(c, ids[0], ids[n - 1])) || (rc = defer_rename(c, ids, n)))
 			goto out;
 	}
@@ -1176,9 +1201,11 @@ static int rule_broadcast(ctx *c)
 			 b2, other_bytes > 0 ? b3 : "size unknown");
 		{
 			int64_t ids[1] = {j->id}, att[3] = {j->id, g->stages[side].id, g->stages[other].id};
+			values v = {"join_strategy", old, GDFO_JOIN_BROADCAST, gdfo_join_strategy_name(old),
+				    gdfo_join_strategy_name(GDFO_JOIN_BROADCAST)};
 			if ((rc = record(c, GDFO_CHANGE_JOIN_STRATEGY, ids, 1, att, 3,
 					 gain_of(c, other_bytes * NS_PER_BYTE),
-					 meas ? CONF_MEASURED : stats_conf(&g->stages[side]), what, why)) ||
+					 meas ? CONF_MEASURED : stats_conf(&g->stages[side]), what, why, &v)) ||
 			    (rc = group_end(c)))
 				return rc;
 		}
@@ -1269,8 +1296,12 @@ static int rule_partitions(ctx *c)
 				: "the latency effect needs the execution model, so no gain is claimed");
 		{
 			int64_t ids[1] = {s->id};
+			char ol[16], nl[16];
+			values v = {"partitions", cur, np, cur ? ol : "engine default", nl};
+			snprintf(ol, sizeof(ol), "%d", (int)cur);
+			snprintf(nl, sizeof(nl), "%d", (int)np);
 			if ((rc = record(c, GDFO_CHANGE_PARTITIONS, ids, 1, ids, 1, 0.0,
-					 meas ? CONF_MEASURED : CONF_ESTIMATED, what, why)) ||
+					 meas ? CONF_MEASURED : CONF_ESTIMATED, what, why, &v)) ||
 			    (rc = group_end(c)))
 				return rc;
 		}
@@ -1336,7 +1367,7 @@ static int rule_cache(ctx *c)
 	qsort(cs, n, sizeof(*cs), cmp_cand);
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[cs[i].idx];
-		int level;
+		int level, old = s->knobs.cache;
 		double cost = 0, saved;
 		char what[400], why[800], b1[32], b2[32];
 
@@ -1375,8 +1406,9 @@ static int rule_cache(ctx *c)
 		{
 			int64_t ids[1] = {s->id};
 			size_t rejected = c->n_rejected_groups;
+			values v = {"cache", old, level, gdfo_cache_level_name(old), gdfo_cache_level_name(level)};
 			if ((rc = record(c, GDFO_CHANGE_CACHE, ids, 1, ids, 1, gain_of(c, saved - cost),
-					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why)) ||
+					 cs[i].measured ? CONF_MEASURED : stats_conf(s), what, why, &v)) ||
 			    (rc = group_end(c)))
 				goto out;
 			if (c->n_rejected_groups != rejected) {
@@ -1441,11 +1473,14 @@ static int rule_priorities(ctx *c)
 		size_t v = order[k];
 		gdfo__stage *s = &g->stages[v];
 		int32_t np = (int32_t)rank_of[v];
-		char what[400], why[500];
+		char what[400], why[500], ol[16], nl[16];
 		int64_t ids[1];
+		values vals = {"priority", s->knobs.priority, np, ol, nl};
 
 		if (s->knobs.priority == np)
 			continue;
+		snprintf(ol, sizeof(ol), "%d", (int)s->knobs.priority);
+		snprintf(nl, sizeof(nl), "%d", (int)np);
 		snprintf(what, sizeof(what), "stage %lld '%s' priority %d -> %d", (long long)s->id, s->name,
 			 s->knobs.priority, np);
 		snprintf(why, sizeof(why), "its longest remaining path to the end of the pipeline is %.4g %s, against %.4g on the critical path%s; longer remaining paths run first",
@@ -1454,7 +1489,7 @@ static int rule_priorities(ctx *c)
 		s->knobs.priority = np;
 		ids[0] = s->id;
 		if ((rc = record(c, GDFO_CHANGE_PRIORITY, ids, 1, ids, 1, 0.0,
-				 all_measured ? CONF_MEASURED : stats_conf(s), what, why)))
+				 all_measured ? CONF_MEASURED : stats_conf(s), what, why, &vals)))
 			goto out;
 	}
 out:
@@ -1639,12 +1674,8 @@ static int prune(ctx *c)
 				return rc;
 		}
 		n = gr->to - gr->from;
-		for (k = gr->from; k < gr->to; k++) {
-			free(c->plan->changes[k].stage_ids);
-			free(c->plan->changes[k].what);
-			free(c->plan->changes[k].why);
-			free(c->plan->changes[k].attended_ids);
-		}
+		for (k = gr->from; k < gr->to; k++)
+			gdfo__change_release(&c->plan->changes[k]);
 		memmove(&c->plan->changes[gr->from], &c->plan->changes[gr->to],
 			(c->plan->n_changes - gr->to) * sizeof(*c->plan->changes));
 		c->plan->n_changes -= n;

@@ -20,6 +20,10 @@ typedef struct pending {
 	size_t n_ids;
 	char what[512];
 	char why[512];
+	const char *field; /* gdfo_change's field .. new_label; "" labels are NULL */
+	double old_value, new_value;
+	char old_label[GDFO__STAGE_LABEL_MAX];
+	char new_label[GDFO__STAGE_LABEL_MAX];
 } pending;
 
 typedef struct applier {
@@ -37,7 +41,33 @@ static pending *next(applier *a, int kind)
 	pending *p = &a->p[a->n++];
 	memset(p, 0, sizeof(*p));
 	p->kind = kind;
+	p->old_value = p->new_value = NAN;
 	return p;
+}
+
+/* A count or size label: the number, or "engine default" for 0. */
+static void count_label(char *out, size_t size, int64_t v)
+{
+	if (v)
+		snprintf(out, size, "%lld", (long long)v);
+	else
+		snprintf(out, size, "engine default");
+}
+
+static void bytes_label(char *out, size_t size, int64_t v)
+{
+	if (v)
+		gdfo__fmt_bytes(out, size, (double)v);
+	else
+		snprintf(out, size, "engine default");
+}
+
+static void compaction_label(char *out, size_t size, int64_t v)
+{
+	if (v)
+		snprintf(out, size, "every %lld run%s", (long long)v, v == 1 ? "" : "s");
+	else
+		snprintf(out, size, "never");
 }
 
 static int64_t resolve(const applier *a, int64_t id)
@@ -58,8 +88,8 @@ static void note(applier *a, const gdfo__decision *d, const char *reason)
 static int do_push(applier *a, const gdfo__decision *d, size_t c)
 {
 	gdfo_graph *g = a->g;
-	int64_t fid = d->stage_id, want = d->c[c].value, done = 0;
-	char below[300] = "";
+	int64_t fid = d->stage_id, want = d->c[c].value, done = 0, from = -1;
+	char below[300] = "", from_label[GDFO__STAGE_LABEL_MAX] = "";
 	int rc = 0;
 
 	while (done < want) {
@@ -71,6 +101,10 @@ static int do_push(applier *a, const gdfo__decision *d, size_t c)
 			break;
 		snprintf(below, sizeof(below), "%s %lld '%s'", gdfo_op_name(g->stages[t].op), (long long)g->stages[t].id,
 			 g->stages[t].name);
+		if (!done) {
+			from = g->stages[t].id;
+			gdfo__stage_label(from_label, sizeof(from_label), &g->stages[t]);
+		}
 		/* a->g is the plan's own copy, dropped on any error */
 		rc = gdfo__rewrite_push_filter_inplace(g, fid, -1);
 		if (rc == GDFO_EILLEGAL)
@@ -87,8 +121,14 @@ static int do_push(applier *a, const gdfo__decision *d, size_t c)
 	}
 	if (done > 0) {
 		pending *p = next(a, GDFO_CHANGE_PUSH_FILTER);
+		const gdfo__stage *onto = &g->stages[g->stages[gdfo__graph_index(g, fid)].parents[0]];
 		p->ids[0] = fid;
 		p->n_ids = 1;
+		p->field = "push_filter";
+		p->old_value = (double)from;
+		p->new_value = (double)onto->id;
+		snprintf(p->old_label, sizeof(p->old_label), "%s", from_label);
+		gdfo__stage_label(p->new_label, sizeof(p->new_label), onto);
 		snprintf(p->what, sizeof(p->what), "filter %lld '%s' moved %lld step%s down, below %s", (long long)fid,
 			 g->stages[gdfo__graph_index(g, fid)].name, (long long)done, done == 1 ? "" : "s", below);
 		snprintf(p->why, sizeof(p->why),
@@ -114,6 +154,11 @@ static int do_reorder(applier *a, const gdfo__decision *d)
 	p->ids[0] = uid;
 	p->ids[1] = lid;
 	p->n_ids = 2;
+	p->field = "reorder_joins";
+	p->old_value = (double)lid;
+	p->new_value = (double)uid;
+	gdfo__stage_label(p->old_label, sizeof(p->old_label), &a->g->stages[gdfo__graph_index(a->g, lid)]);
+	gdfo__stage_label(p->new_label, sizeof(p->new_label), &a->g->stages[gdfo__graph_index(a->g, uid)]);
 	snprintf(p->what, sizeof(p->what), "joins %lld and %lld reordered: %lld now joins first", (long long)uid,
 		 (long long)lid, (long long)uid);
 	snprintf(p->why, sizeof(p->why), "%s chose it; both are inner joins whose keys allow the swap (checked)",
@@ -152,6 +197,9 @@ static int do_fuse(applier *a, const gdfo__decision *d, int64_t *ids)
 	p = next(a, GDFO_CHANGE_FUSE);
 	p->ids[0] = ids[0];
 	p->n_ids = 1;
+	p->field = "fuse";
+	p->old_value = (double)n;
+	p->new_value = 1;
 	snprintf(p->what, sizeof(p->what), "stages %s fused into stage %lld", names, (long long)ids[0]);
 	snprintf(p->why, sizeof(p->why),
 		 "%s chose it; %zu narrow stages with one consumer each and no shuffle between them run as one pass", a->source,
@@ -182,6 +230,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		int32_t old = st->knobs.partitions, np = gdfo__space_partitions(a->s, g, st->stats.bytes_in, ch->value);
 		if (np == old)
 			return 0;
+		p->field = "partitions";
+		p->old_value = old;
+		p->new_value = np;
+		count_label(p->old_label, sizeof(p->old_label), old);
+		count_label(p->new_label, sizeof(p->new_label), np);
 		rc = gdfo_rewrite_partitions(g, id, np);
 		gdfo__fmt_bytes(b, sizeof(b), st->stats.bytes_in);
 		snprintf(p->what, sizeof(p->what), "stage %lld '%s' partitions %d -> %d%s", (long long)id, st->name, (int)old,
@@ -193,6 +246,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		kind = GDFO_CHANGE_JOIN_STRATEGY;
 		if (st->knobs.join_strategy == ch->value)
 			return 0;
+		p->field = "join_strategy";
+		p->old_value = st->knobs.join_strategy;
+		p->new_value = (double)ch->value;
+		snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_join_strategy_name(st->knobs.join_strategy));
+		snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_join_strategy_name((int)ch->value));
 		snprintf(p->what, sizeof(p->what), "join %lld '%s' strategy %s -> %s", (long long)id, st->name,
 			 gdfo_join_strategy_name(st->knobs.join_strategy), ch->label);
 		rc = gdfo_rewrite_join_strategy(g, id, (int)ch->value, a->s->broadcast_max_bytes, -1);
@@ -206,6 +264,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		kind = GDFO_CHANGE_CACHE;
 		if (st->knobs.cache == ch->value)
 			return 0;
+		p->field = "cache";
+		p->old_value = st->knobs.cache;
+		p->new_value = (double)ch->value;
+		snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_cache_level_name(st->knobs.cache));
+		snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_cache_level_name((int)ch->value));
 		rc = gdfo_rewrite_cache(g, id, (int)ch->value);
 		snprintf(p->what, sizeof(p->what), "stage %lld '%s' cache -> %s", (long long)id, st->name, ch->label);
 		snprintf(p->why, sizeof(p->why), "%s chose it; the stage has %zu consumers", a->source, st->n_children);
@@ -214,6 +277,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		kind = GDFO_CHANGE_PRIORITY;
 		if (st->knobs.priority == ch->value)
 			return 0;
+		p->field = "priority";
+		p->old_value = st->knobs.priority;
+		p->new_value = (double)ch->value;
+		snprintf(p->old_label, sizeof(p->old_label), "%d", (int)st->knobs.priority);
+		snprintf(p->new_label, sizeof(p->new_label), "%d", (int)ch->value);
 		snprintf(p->what, sizeof(p->what), "stage %lld '%s' priority %d -> %d", (long long)id, st->name,
 			 (int)st->knobs.priority, (int)ch->value);
 		st->knobs.priority = (int32_t)ch->value;
@@ -223,6 +291,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		kind = GDFO_CHANGE_FILE_SIZING;
 		if (st->knobs.target_file_bytes == ch->value)
 			return 0;
+		p->field = "target_file_bytes";
+		p->old_value = (double)st->knobs.target_file_bytes;
+		p->new_value = (double)ch->value;
+		bytes_label(p->old_label, sizeof(p->old_label), st->knobs.target_file_bytes);
+		bytes_label(p->new_label, sizeof(p->new_label), ch->value);
 		gdfo__fmt_bytes(b, sizeof(b), (double)st->knobs.target_file_bytes);
 		snprintf(p->what, sizeof(p->what), "sink %lld '%s' target file size %s -> %s", (long long)id, st->name,
 			 st->knobs.target_file_bytes ? b : "engine default", ch->label);
@@ -233,6 +306,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		kind = GDFO_CHANGE_FILE_SIZING;
 		if (st->knobs.compaction_every == ch->value)
 			return 0;
+		p->field = "compaction_every";
+		p->old_value = st->knobs.compaction_every;
+		p->new_value = (double)ch->value;
+		compaction_label(p->old_label, sizeof(p->old_label), st->knobs.compaction_every);
+		compaction_label(p->new_label, sizeof(p->new_label), ch->value);
 		snprintf(b2, sizeof(b2), "every %d runs", (int)st->knobs.compaction_every);
 		snprintf(p->what, sizeof(p->what), "sink %lld '%s' compaction %s -> %s", (long long)id, st->name,
 			 st->knobs.compaction_every ? b2 : "never", ch->label);
@@ -263,16 +341,29 @@ static void do_resource(applier *a, const gdfo__decision *d, size_t c)
 	char b1[32], b2[32];
 
 	p->n_ids = 0;
+	p->new_value = (double)v;
 	switch (d->kind) {
 	case GDFO_DECISION_EXECUTORS:
 		snprintf(p->what, sizeof(p->what), "executors %d -> %lld", (int)k->executors, (long long)v);
+		p->field = "executors";
+		p->old_value = k->executors;
+		count_label(p->old_label, sizeof(p->old_label), k->executors);
+		count_label(p->new_label, sizeof(p->new_label), v);
 		k->executors = (int32_t)v;
 		break;
 	case GDFO_DECISION_CORES:
 		snprintf(p->what, sizeof(p->what), "cores per executor %d -> %lld", (int)k->cores_per_executor, (long long)v);
+		p->field = "cores_per_executor";
+		p->old_value = k->cores_per_executor;
+		count_label(p->old_label, sizeof(p->old_label), k->cores_per_executor);
+		count_label(p->new_label, sizeof(p->new_label), v);
 		k->cores_per_executor = (int32_t)v;
 		break;
 	default:
+		p->field = "memory_per_executor_bytes";
+		p->old_value = (double)k->memory_per_executor_bytes;
+		bytes_label(p->old_label, sizeof(p->old_label), k->memory_per_executor_bytes);
+		bytes_label(p->new_label, sizeof(p->new_label), v);
 		gdfo__fmt_bytes(b1, sizeof(b1), (double)k->memory_per_executor_bytes);
 		gdfo__fmt_bytes(b2, sizeof(b2), (double)v);
 		snprintf(p->what, sizeof(p->what), "memory per executor %s -> %s",
@@ -314,6 +405,9 @@ static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 		p = next(a, GDFO_CHANGE_PRIORITY);
 		snprintf(p->what, sizeof(p->what), "stage priorities: %s (%zu of %zu stages changed)", d->c[c].label,
 			 changed, g->n);
+		p->field = "priority_policy";
+		p->new_value = (double)d->c[c].value;
+		snprintf(p->new_label, sizeof(p->new_label), "%s", d->c[c].label);
 		snprintf(p->why, sizeof(p->why), "%s chose it%s", a->source,
 			 d->c[c].value == 1 ? "; stages with the most estimated work left on their path to the end run first"
 					    : "");
@@ -364,6 +458,11 @@ static int finish(gdfo_plan **out, applier *a)
 		ch.why = p->why;
 		ch.expected_gain = 0;
 		ch.confidence = 0;
+		ch.field = p->field;
+		ch.old_value = p->old_value;
+		ch.new_value = p->new_value;
+		ch.old_label = p->old_label[0] ? p->old_label : NULL;
+		ch.new_label = p->new_label[0] ? p->new_label : NULL;
 		rc = gdfo__plan_add_change(plan, &ch);
 	}
 	if (!rc)

@@ -248,6 +248,11 @@ def plans():
     write(sub, "risk_unknown.json", R(good, '"risk": "low"', '"risk": "apocalyptic"'))
     write(sub, "what_too_long.json", R(good, "stage 1 'recent' gets 8 partitions", "w" * 5000))
     write(sub, "stage_ids_strings.json", R(good, '"stage_ids": [1]', '"stage_ids": ["one"]'))
+    # a change's values (after 0.2): field, old, new, old_label, new_label
+    write(sub, "change_field_empty.json", R(good, '"attended_ids": [1]', '"attended_ids": [1], "field": ""'))
+    write(sub, "change_old_string.json", R(good, '"attended_ids": [1]', '"attended_ids": [1], "field": "partitions", "old": "eight"'))
+    write(sub, "change_new_huge.json", R(good, '"attended_ids": [1]', '"attended_ids": [1], "field": "partitions", "new": 1e999'))
+    write(sub, "change_label_number.json", R(good, '"attended_ids": [1]', '"attended_ids": [1], "new_label": 8'))
     d = json.loads(good)
     write(sub, "changes_not_array.json", dumps(dict(d, changes={"c": d["changes"][0]})))
 

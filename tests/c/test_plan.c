@@ -3,6 +3,7 @@
  * (gdfo-plan/1): exact round trips and errors that name the JSON path.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,51 @@ START_TEST(container)
 	ck_assert_int_eq(got.stage_ids[1], 3);
 	ck_assert_int_eq(gdfo_plan_change_at(&got, p, 1), GDFO_ERANGE);
 	ck_assert_int_eq(gdfo_plan_change_at(NULL, p, 0), GDFO_EINVAL);
+	/* no values given (memset): no field, both values 0 as given */
+	ck_assert_ptr_null(got.field);
+	ck_assert_ptr_null(got.old_label);
+	ck_assert_ptr_null(got.new_label);
+
+	/* What was set from what to what, copied. */
+	c.field = "partitions";
+	c.old_value = 0;
+	c.new_value = 8;
+	c.old_label = "engine default";
+	c.new_label = "8";
+	ck_assert_int_eq(gdfo__plan_add_change(p, &c), 0);
+	ck_assert_int_eq(gdfo_plan_change_at(&got, p, 1), 0);
+	ck_assert_str_eq(got.field, "partitions");
+	ck_assert_ptr_ne(got.field, c.field);
+	ck_assert_double_eq(got.old_value, 0);
+	ck_assert_double_eq(got.new_value, 8);
+	ck_assert_str_eq(got.old_label, "engine default");
+	ck_assert_str_eq(got.new_label, "8");
+	/* a caller built against 0.2 gets the 0.2 fields and nothing past them */
+	{
+		gdfo_change old = {.version = 1};
+		old.field = (const char *)1;
+		ck_assert_int_eq(gdfo_plan_change_at(&old, p, 1), 0);
+		ck_assert_str_eq(old.what, c.what);
+		ck_assert_ptr_eq(old.field, (const char *)1);
+	}
+	c.field = "";
+	ck_assert_int_eq(gdfo__plan_add_change(p, &c), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "change field must be 1 to 64 bytes long, not 0");
+	c.field = "partitions";
+	c.new_value = INFINITY;
+	ck_assert_int_eq(gdfo__plan_add_change(p, &c), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "change new_value is infinite; it must be finite or NaN (not applicable)");
+	c.new_value = NAN; /* not applicable: allowed */
+	c.new_label = NULL;
+	ck_assert_int_eq(gdfo__plan_add_change(p, &c), 0);
+	ck_assert_int_eq(gdfo_plan_change_at(&got, p, 2), 0);
+	ck_assert(isnan(got.new_value));
+	ck_assert_ptr_null(got.new_label);
+	gdfo_plan_free(p);
+	ck_assert_int_eq(gdfo__plan_create(&p, g = tiny(), "rules"), 0);
+	gdfo_graph_free(g);
+	c = change(GDFO_CHANGE_PARTITIONS, ids, 2, "stage 2 'keep' partitions 0 -> 8", "it reads 1 MB");
+	ck_assert_int_eq(gdfo__plan_add_change(p, &c), 0);
 
 	/* Every change must explain itself, within ranges. */
 	c.why = "";
@@ -239,6 +285,11 @@ static void assert_same_plan(const gdfo_plan *a, const gdfo_plan *b)
 			ck_assert_int_eq(x.stage_ids[k], y.stage_ids[k]);
 		for (k = 0; k < x.n_attended_ids; k++)
 			ck_assert_int_eq(x.attended_ids[k], y.attended_ids[k]);
+		ck_assert_pstr_eq(x.field, y.field);
+		ck_assert((isnan(x.old_value) && isnan(y.old_value)) || x.old_value == y.old_value);
+		ck_assert((isnan(x.new_value) && isnan(y.new_value)) || x.new_value == y.new_value);
+		ck_assert_pstr_eq(x.old_label, y.old_label);
+		ck_assert_pstr_eq(x.new_label, y.new_label);
 	}
 	for (i = 0; i < gdfo_graph_stage_count(gdfo_plan_graph(a)); i++) {
 		gdfo_stage x = {.version = GDFO_STAGE_VERSION}, y = {.version = GDFO_STAGE_VERSION};
@@ -260,6 +311,9 @@ START_TEST(json_round_trip)
 	ck_assert_int_eq(gdfo_plan_to_json(&a, p), 0);
 	ck_assert_ptr_nonnull(strstr(a, "\"gdfo-plan/1\""));
 	ck_assert_ptr_nonnull(strstr(a, "\"gdfo-pipeline/1\""));
+	/* the star's small customers input is broadcast: its values are written */
+	ck_assert_ptr_nonnull(strstr(a, "\"field\":\t\"join_strategy\""));
+	ck_assert_ptr_nonnull(strstr(a, "\"new_label\""));
 	ck_assert_msg(gdfo_plan_from_json(&q, a, strlen(a)) == 0, "%s", gdfo_last_error());
 	assert_same_plan(p, q);
 	ck_assert_int_eq(gdfo_plan_to_json(&b, q), 0);
@@ -322,6 +376,59 @@ static void bad(const char *head, const char *changes, const char *pipeline, int
 #define CH(extra) "[{\"kind\": \"cache\", \"stage_ids\": [1], \"what\": \"w\", \"why\": \"y\", " \
 	"\"expected_gain\": 0.1, \"confidence\": 0.5" extra "}]"
 
+/* Change values: read and written back; a change written before 0.3 (no values) still loads. */
+START_TEST(json_change_values)
+{
+	gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+	gdfo_plan *p;
+	char doc[4096], *out;
+
+	snprintf(doc, sizeof(doc), "{%s \"changes\": %s, \"pipeline\": %s}", HEAD,
+		 CH(", \"field\": \"cache\", \"old\": 0, \"new\": 2, \"old_label\": \"none\", \"new_label\": \"disk\""), PIPE);
+	ck_assert_msg(gdfo_plan_from_json(&p, doc, strlen(doc)) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_plan_change_at(&c, p, 0), 0);
+	ck_assert_str_eq(c.field, "cache");
+	ck_assert_double_eq(c.old_value, GDFO_CACHE_NONE);
+	ck_assert_double_eq(c.new_value, GDFO_CACHE_DISK);
+	ck_assert_str_eq(c.old_label, "none");
+	ck_assert_str_eq(c.new_label, "disk");
+	ck_assert_int_eq(gdfo_plan_to_json(&out, p), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"attended_ids\":\t[],\n\t\t\t\"field\":\t\"cache\",\n\t\t\t\"old\":\t0,\n"
+					  "\t\t\t\"new\":\t2,\n\t\t\t\"old_label\":\t\"none\",\n\t\t\t\"new_label\":\t\"disk\"\n"));
+	gdfo_free(out);
+	gdfo_plan_free(p);
+
+	/* Only some of them: the rest stay unknown and are not written. */
+	snprintf(doc, sizeof(doc), "{%s \"changes\": %s, \"pipeline\": %s}", HEAD, CH(", \"field\": \"fuse\", \"old\": 3"), PIPE);
+	ck_assert_msg(gdfo_plan_from_json(&p, doc, strlen(doc)) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_plan_change_at(&c, p, 0), 0);
+	ck_assert_str_eq(c.field, "fuse");
+	ck_assert_double_eq(c.old_value, 3);
+	ck_assert(isnan(c.new_value));
+	ck_assert_ptr_null(c.new_label);
+	ck_assert_int_eq(gdfo_plan_to_json(&out, p), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"old\":\t3\n"));
+	ck_assert_ptr_null(strstr(out, "\"new\""));
+	gdfo_free(out);
+	gdfo_plan_free(p);
+
+	/* Written before 0.3: no field, values NaN, labels NULL, and written back as it was. */
+	snprintf(doc, sizeof(doc), "{%s \"changes\": %s, \"pipeline\": %s}", HEAD, CH(""), PIPE);
+	ck_assert_msg(gdfo_plan_from_json(&p, doc, strlen(doc)) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_plan_change_at(&c, p, 0), 0);
+	ck_assert_ptr_null(c.field);
+	ck_assert(isnan(c.old_value) && isnan(c.new_value));
+	ck_assert_ptr_null(c.old_label);
+	ck_assert_ptr_null(c.new_label);
+	ck_assert_int_eq(gdfo_plan_to_json(&out, p), 0);
+	ck_assert_ptr_null(strstr(out, "\"field\""));
+	ck_assert_ptr_null(strstr(out, "\"old"));
+	ck_assert_ptr_null(strstr(out, "_label\""));
+	gdfo_free(out);
+	gdfo_plan_free(p);
+}
+END_TEST
+
 START_TEST(bad_json)
 {
 	gdfo_plan *p;
@@ -331,6 +438,11 @@ START_TEST(bad_json)
 	snprintf(doc, sizeof(doc), "{%s \"changes\": %s, \"pipeline\": %s}", HEAD, CH(""), PIPE);
 	ck_assert_msg(gdfo_plan_from_json(&p, doc, strlen(doc)) == 0, "%s", gdfo_last_error());
 	gdfo_plan_free(p);
+	bad(HEAD, CH(", \"field\": 5"), PIPE, GDFO_EFORMAT, "changes[0].field: expected a string, found a number");
+	bad(HEAD, CH(", \"old\": \"none\""), PIPE, GDFO_EFORMAT, "changes[0].old: expected a number, found a string");
+	bad(HEAD, CH(", \"new_label\": [1]"), PIPE, GDFO_EFORMAT, "changes[0].new_label: expected a string, found an array");
+	bad(HEAD, CH(", \"field\": \"\""), PIPE, GDFO_EFORMAT,
+	    "changes[0]: change field must be 1 to 64 bytes long, not 0");
 
 	ck_assert_int_eq(gdfo_plan_from_json(&p, "not json", 8), GDFO_EFORMAT);
 	ck_assert_int_eq(gdfo_plan_from_json(&p, "", 0), GDFO_EFORMAT);
@@ -381,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, container);
 	tcase_add_test(tc, risk_policy);
 	tcase_add_test(tc, json_round_trip);
+	tcase_add_test(tc, json_change_values);
 	tcase_add_test(tc, bad_json);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

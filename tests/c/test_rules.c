@@ -292,6 +292,144 @@ static int32_t partitions_of(const gdfo_plan *p, int64_t id)
 }
 
 /* The application's broadcast threshold and shuffle partitions (graph knobs) replace the rules' defaults. */
+/* The change in p of kind on stage id (stage_ids[0]); fails when there is none. */
+static gdfo_change change_on(const gdfo_plan *p, int kind, int64_t id)
+{
+	size_t i;
+	for (i = 0; i < gdfo_plan_change_count(p); i++) {
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+		ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
+		if (c.kind == kind && c.n_stage_ids && c.stage_ids[0] == id)
+			return c;
+	}
+	ck_abort_msg("no %s change on stage %lld", gdfo_change_kind_name(kind), (long long)id);
+	return (gdfo_change){0};
+}
+
+static double knob_value(const gdfo_graph *g, int64_t id, const char *field)
+{
+	gdfo_stage s = tu_get(g, id);
+	if (!strcmp(field, "partitions"))
+		return s.knobs->partitions;
+	if (!strcmp(field, "join_strategy"))
+		return s.knobs->join_strategy;
+	if (!strcmp(field, "cache"))
+		return s.knobs->cache;
+	ck_assert_str_eq(field, "priority");
+	return s.knobs->priority;
+}
+
+/* Every change says what it set from what to what, and the plan's graph agrees. */
+static void assert_values(const gdfo_plan *p, const gdfo_graph *in)
+{
+	static const char *const fields[GDFO_CHANGE_KIND_COUNT] = {
+		"push_filter", "fuse", "cache", "join_strategy", "partitions", "reorder_joins", "priority", NULL, NULL};
+	size_t i, n = gdfo_plan_change_count(p) + gdfo_plan_rejected_count(p);
+	char lab[32];
+
+	for (i = 0; i < n; i++) {
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+		int kept = i < gdfo_plan_change_count(p);
+		ck_assert_int_eq(kept ? gdfo_plan_change_at(&c, p, i) : gdfo_plan_rejected_at(&c, p, i - gdfo_plan_change_count(p)), 0);
+		ck_assert_msg(c.field && fields[c.kind] && !strcmp(c.field, fields[c.kind]), "%s: field %s", c.what,
+			      c.field ? c.field : "NULL");
+		switch (c.kind) {
+		case GDFO_CHANGE_PUSH_FILTER: /* attended: filter, stage it sat on, stage it sits on */
+			ck_assert_double_eq(c.old_value, c.attended_ids[1]);
+			ck_assert_double_eq(c.new_value, c.attended_ids[2]);
+			ck_assert_ptr_nonnull(strstr(c.old_label, tu_get(in, c.attended_ids[1]).name));
+			ck_assert_ptr_nonnull(strstr(c.new_label, tu_get(in, c.attended_ids[2]).name));
+			break;
+		case GDFO_CHANGE_REORDER_JOINS: /* attended: upper join, lower join, ... */
+			ck_assert_double_eq(c.old_value, c.attended_ids[1]);
+			ck_assert_double_eq(c.new_value, c.attended_ids[0]);
+			break;
+		case GDFO_CHANGE_FUSE:
+			ck_assert_double_eq(c.old_value, c.n_attended_ids);
+			ck_assert_double_eq(c.new_value, 1);
+			ck_assert_ptr_null(c.old_label);
+			break;
+		default:
+			ck_assert_double_eq(c.old_value, knob_value(in, c.attended_ids[0], c.field));
+			if (kept)
+				ck_assert_double_eq(c.new_value, knob_value(gdfo_plan_graph(p), c.stage_ids[0], c.field));
+			if (c.kind == GDFO_CHANGE_JOIN_STRATEGY) {
+				ck_assert_str_eq(c.old_label, gdfo_join_strategy_name((int)c.old_value));
+				ck_assert_str_eq(c.new_label, gdfo_join_strategy_name((int)c.new_value));
+			} else if (c.kind == GDFO_CHANGE_CACHE) {
+				ck_assert_str_eq(c.old_label, gdfo_cache_level_name((int)c.old_value));
+				ck_assert_str_eq(c.new_label, gdfo_cache_level_name((int)c.new_value));
+			} else {
+				snprintf(lab, sizeof(lab), "%d", (int)c.new_value);
+				ck_assert_str_eq(c.new_label, lab);
+				snprintf(lab, sizeof(lab), "%d", (int)c.old_value);
+				ck_assert_str_eq(c.old_label, c.kind == GDFO_CHANGE_PARTITIONS && !c.old_value ? "engine default" : lab);
+			}
+		}
+	}
+}
+
+START_TEST(change_values)
+{
+	gdfo_graph *g = retail();
+	gdfo_rules_options o;
+	gdfo_plan *p;
+	gdfo_change c;
+	size_t i;
+
+	ck_assert_int_eq(gdfo_optimize_rules(&p, g, NULL, no_check()), 0);
+	assert_values(p, g);
+	/* products (8 MB) broadcast: join 7 from auto to broadcast */
+	c = change_on(p, GDFO_CHANGE_JOIN_STRATEGY, 7);
+	ck_assert_str_eq(c.field, "join_strategy");
+	ck_assert_double_eq(c.old_value, GDFO_JOIN_AUTO);
+	ck_assert_double_eq(c.new_value, GDFO_JOIN_BROADCAST);
+	ck_assert_str_eq(c.old_label, "auto");
+	ck_assert_str_eq(c.new_label, "broadcast");
+	/* orders: engine default to two waves of the 32 cores */
+	c = change_on(p, GDFO_CHANGE_PARTITIONS, 0);
+	ck_assert_str_eq(c.field, "partitions");
+	ck_assert_double_eq(c.old_value, 0);
+	ck_assert_double_eq(c.new_value, 64);
+	ck_assert_str_eq(c.old_label, "engine default");
+	ck_assert_str_eq(c.new_label, "64");
+	c = change_on(p, GDFO_CHANGE_CACHE, 7);
+	ck_assert_double_eq(c.new_value, GDFO_CACHE_MEMORY);
+	ck_assert_str_eq(c.new_label, "memory");
+	/* completed_only below join_customers onto enrich_orders, then below enrich_orders onto dedup_orders */
+	c = change_on(p, GDFO_CHANGE_PUSH_FILTER, 6);
+	ck_assert_str_eq(c.field, "push_filter");
+	ck_assert_double_eq(c.old_value, 5);
+	ck_assert_double_eq(c.new_value, 4);
+	ck_assert_str_eq(c.old_label, "join 5 'join_customers'");
+	ck_assert_str_eq(c.new_label, "project 4 'enrich_orders'");
+	c = change_on(p, GDFO_CHANGE_FUSE, 6);
+	ck_assert_double_eq(c.old_value, 2);
+	ck_assert_double_eq(c.new_value, 1);
+	gdfo_plan_free(p);
+	gdfo_graph_free(g);
+
+	/* The examples, checked against the model (rejected changes keep their values) and with reordering. */
+	for (i = 0; i < 3; i++) {
+		static const char *const paths[] = {"examples/pipelines/retail_etl.json",
+						    "examples/pipelines/iot_telemetry.json", "examples/pipelines/tpch_q5.json"};
+		ck_assert_msg(gdfo_graph_load(&g, paths[i]) == 0, "%s", gdfo_last_error());
+		ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, NULL) == 0, "%s", gdfo_last_error());
+		assert_values(p, g);
+		gdfo_plan_free(p);
+		gdfo_rules_options_init(&o, GDFO_RULES_OPTIONS_VERSION);
+		o.check_changes = 0;
+		o.reorder_joins = 1;
+		ck_assert_msg(gdfo_optimize_rules(&p, g, NULL, &o) == 0, "%s", gdfo_last_error());
+		assert_values(p, g);
+		if (i == 2)
+			ck_assert_uint_eq(count_kind(p, GDFO_CHANGE_REORDER_JOINS), 1);
+		gdfo_plan_free(p);
+		gdfo_graph_free(g);
+	}
+}
+END_TEST
+
 START_TEST(app_settings_honoured)
 {
 	gdfo_graph *g = retail();
@@ -908,6 +1046,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, retail_plan);
+	tcase_add_test(tc, change_values);
 	tcase_add_test(tc, second_pass_changes_nothing);
 	tcase_add_test(tc, example_file);
 	tcase_add_test(tc, options);

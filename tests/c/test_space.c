@@ -115,6 +115,127 @@ START_TEST(every_point_applies_to_a_valid_graph)
 }
 END_TEST
 
+/* The graph knob a resource change names. */
+static double graph_knob(const gdfo_graph *g, const char *field)
+{
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+	ck_assert_int_eq(gdfo_graph_get_knobs(&k, g), 0);
+	if (!strcmp(field, "executors"))
+		return k.executors;
+	if (!strcmp(field, "cores_per_executor"))
+		return k.cores_per_executor;
+	ck_assert_str_eq(field, "memory_per_executor_bytes");
+	return (double)k.memory_per_executor_bytes;
+}
+
+static double stage_knob(const gdfo_graph *g, int64_t id, const char *field)
+{
+	gdfo_stage st = tu_get(g, id);
+	if (!strcmp(field, "partitions"))
+		return st.knobs->partitions;
+	if (!strcmp(field, "join_strategy"))
+		return st.knobs->join_strategy;
+	if (!strcmp(field, "cache"))
+		return st.knobs->cache;
+	if (!strcmp(field, "target_file_bytes"))
+		return (double)st.knobs->target_file_bytes;
+	ck_assert_str_eq(field, "compaction_every");
+	return st.knobs->compaction_every;
+}
+
+/* Each change's field fits its kind; knob values are the input's and the plan's. */
+START_TEST(apply_says_what_it_set)
+{
+	static const char *const stage_fields[] = {"partitions", "join_strategy", "cache", "target_file_bytes",
+						   "compaction_every"};
+	int i, k;
+	size_t seen = 0, alone = 0;
+
+	for (i = 0; i < CORPUS; i++) {
+		gdfo_graph *g = corpus(i);
+		gdfo_space *s = space_of(g);
+		size_t dim = gdfo_space_dim(s), d, j, f;
+		int32_t *p = calloc(dim + 1, sizeof(*p));
+		uint64_t rng = 77 + (uint64_t)i;
+
+		for (k = 0; k < 10; k++) {
+			gdfo_plan *plan;
+			int fused = 0;
+			ck_assert_int_eq(gdfo_space_sample(p, dim, s, &rng), 0);
+			plan = apply(s, p);
+			for (j = 0; j < gdfo_plan_change_count(plan); j++) {
+				gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+				ck_assert_int_eq(gdfo_plan_change_at(&c, plan, j), 0);
+				ck_assert_msg(c.field != NULL, "%s", c.what);
+				fused |= c.kind == GDFO_CHANGE_FUSE;
+				if (c.kind == GDFO_CHANGE_RESOURCES) {
+					ck_assert_double_eq(c.old_value, graph_knob(g, c.field));
+					ck_assert_double_eq(c.new_value, graph_knob(gdfo_plan_graph(plan), c.field));
+					ck_assert(c.old_label && c.new_label);
+					seen++;
+				}
+				for (f = 0; f < sizeof(stage_fields) / sizeof(*stage_fields); f++) {
+					if (strcmp(c.field, stage_fields[f]))
+						continue;
+					ck_assert_double_eq(c.new_value, stage_knob(gdfo_plan_graph(plan), c.stage_ids[0], c.field));
+					if (!fused) /* a fused stage has the knobs of its chain's first member */
+						ck_assert_double_eq(c.old_value, stage_knob(g, c.stage_ids[0], c.field));
+					ck_assert(c.old_label && c.new_label);
+					seen++;
+				}
+				if (c.kind == GDFO_CHANGE_FUSE) {
+					ck_assert_str_eq(c.field, "fuse");
+					ck_assert_double_ge(c.old_value, 2);
+					ck_assert_double_eq(c.new_value, 1);
+				}
+				if (c.kind == GDFO_CHANGE_PUSH_FILTER)
+					ck_assert_str_eq(c.field, "push_filter");
+				if (c.kind == GDFO_CHANGE_PRIORITY)
+					ck_assert(!strcmp(c.field, "priority") || !strcmp(c.field, "priority_policy"));
+			}
+			gdfo_plan_free(plan);
+		}
+		/* One decision alone: executors from the input's count to a choice's. */
+		memset(p, 0, dim * sizeof(*p));
+		for (d = 0; d < dim; d++) {
+			gdfo_decision dc = {.version = GDFO_DECISION_VERSION};
+			size_t ci;
+			ck_assert_int_eq(gdfo_space_decision_at(&dc, s, d), 0);
+			if (dc.kind != GDFO_DECISION_EXECUTORS)
+				continue;
+			for (ci = 1; ci < dc.n_choices; ci++) {
+				gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+				gdfo_plan *plan;
+				int64_t v;
+				int legal;
+				char lab[32];
+				ck_assert_int_eq(gdfo_space_choice(&v, NULL, &legal, s, d, ci), 0);
+				if (!legal)
+					continue;
+				p[d] = (int32_t)ci;
+				plan = apply(s, p);
+				ck_assert_uint_eq(gdfo_plan_change_count(plan), 1);
+				ck_assert_int_eq(gdfo_plan_change_at(&c, plan, 0), 0);
+				ck_assert_int_eq(c.kind, GDFO_CHANGE_RESOURCES);
+				ck_assert_str_eq(c.field, "executors");
+				ck_assert_double_eq(c.old_value, graph_knob(g, "executors"));
+				ck_assert_double_eq(c.new_value, (double)v);
+				snprintf(lab, sizeof(lab), "%lld", (long long)v);
+				ck_assert_str_eq(c.new_label, lab);
+				gdfo_plan_free(plan);
+				alone++;
+			}
+			p[d] = 0;
+		}
+		free(p);
+		gdfo_space_free(s);
+		gdfo_graph_free(g);
+	}
+	ck_assert_uint_gt(seen, 200);
+	ck_assert_uint_gt(alone, 20);
+}
+END_TEST
+
 START_TEST(masked_choices_are_never_produced)
 {
 	int i, k;
@@ -572,6 +693,7 @@ int main(void)
 	tcase_set_timeout(t, 300);
 	tcase_add_test(t, every_point_applies_to_a_valid_graph);
 	tcase_add_test(t, masked_choices_are_never_produced);
+	tcase_add_test(t, apply_says_what_it_set);
 	tcase_add_test(t, exhaustive_search_is_at_least_as_good);
 	tcase_add_test(t, json_round_trips);
 	tcase_add_test(t, point_of_finds_applied_points);

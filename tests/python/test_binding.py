@@ -370,6 +370,42 @@ def test_optimize_rules_retail():
         assert g.to_json() == before, "the input graph is not modified"
 
 
+def test_rules_changes_say_what_they_set():
+    with gdfo.Graph.load(RETAIL) as g, gdfo.optimize_rules(g) as plan, plan.graph() as pg:
+        changes = plan.changes()
+        assert all(c.field for c in changes)
+        # products (8 MB) is broadcast: join_products from sort_merge (the example's) to broadcast
+        (j,) = [c for c in changes if c.kind == "join_strategy"]
+        assert j.field == "join_strategy" and j.stage_ids == [7]
+        assert (j.old, j.new) == (3, 1)          # GDFO_JOIN_SORT_MERGE -> GDFO_JOIN_BROADCAST
+        assert (j.old_label, j.new_label) == (g.stage(7).knobs.join_strategy, "broadcast")
+        assert pg.stage(7).knobs.join_strategy == "broadcast"
+        # partition counts from the input's to the plan's
+        parts = [c for c in changes if c.kind == "partitions"]
+        assert parts
+        for c in parts:
+            (sid,) = c.stage_ids
+            assert c.field == "partitions"
+            assert c.old == g.stage(sid).knobs.partitions and c.new == pg.stage(sid).knobs.partitions
+            assert c.new_label == str(int(c.new))
+        (f,) = [c for c in changes if c.kind == "fuse"]
+        assert (f.field, f.old, f.new, f.old_label) == ("fuse", 2, 1, None)
+        # the values survive the JSON round trip
+        doc = json.loads(plan.to_json())
+        assert doc["changes"][changes.index(j)]["new_label"] == "broadcast"
+        with gdfo.Plan.from_json(plan.to_json()) as back:
+            assert back.changes() == changes
+
+
+def test_changes_of_a_library_without_values(monkeypatch):
+    # a library that does not know version 2 of gdfo_change (0.2.0) answers EVERSION: the
+    # binding asks again for version 1 and the values are None
+    monkeypatch.setattr(gdfo._lib, "GDFO_CHANGE_VERSION", 99)
+    with gdfo.Graph.load(RETAIL) as g, gdfo.optimize_rules(g) as plan:
+        changes = plan.changes()
+        assert changes and all(c.what and c.field is None and c.new is None for c in changes)
+
+
 def test_optimize_rules_options():
     defaults = gdfo.default_rules_options()
     assert defaults["broadcast_max_bytes"] == 0  # the pipeline's threshold, else 10 MiB
@@ -415,6 +451,8 @@ def test_plan_file_round_trip(tmp_path):
         assert p.source == "rules" and p.risk == "low"
         (c,) = p.changes()
         assert c.kind == "partitions" and c.stage_ids == [1] and c.attended_ids == [1]
+        # written without values (as by libgdfo 0.2): none
+        assert (c.field, c.old, c.new, c.old_label, c.new_label) == (None,) * 5
         assert p.prediction.latency_ms == 1000
         p.save(tmp_path / "p.json")
         with gdfo.Plan.load(tmp_path / "p.json") as p2:

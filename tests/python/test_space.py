@@ -154,6 +154,24 @@ def test_apply_explains_its_changes(space):
         assert all("random" in c.why for c in changes)
 
 
+def test_apply_says_what_it_set(space, retail):
+    d = next(d for d in space.decisions if d.kind == "executors")
+    before = retail.knobs.executors
+    for i, ch in enumerate(d.choices):
+        if i == 0 or not ch.legal:
+            continue
+        p = [0] * space.dim
+        p[d.index] = i
+        with space.apply(p) as plan:
+            (c,) = plan.changes()
+            assert (c.kind, c.field) == ("resources", "executors")
+            assert (c.old, c.new) == (before, ch.value)
+            assert (c.old_label, c.new_label) == (str(before), str(ch.value))
+    # every change of a sampled point names its field
+    with space.apply(space.sample(5)) as plan:
+        assert all(c.field for c in plan.changes())
+
+
 def test_point_of_a_rules_plan(space, retail):
     with gdfo.optimize_rules(retail) as plan, plan.graph() as pg:
         p = space.point_of(pg)

@@ -86,7 +86,12 @@ JNIEXPORT void JNICALL Java_org_gdfo_Plan_nChangeAt(JNIEnv *env, jclass cls, jlo
 	       gdfo__jni_set_double(env, out, "expectedGain", c.expected_gain) ||
 	       gdfo__jni_set_double(env, out, "confidence", c.confidence) ||
 	       gdfo__jni_set_object(env, out, "attendedIds", "[J",
-				    gdfo__jni_long_array(env, c.attended_ids, c.n_attended_ids)));
+				    gdfo__jni_long_array(env, c.attended_ids, c.n_attended_ids)) ||
+	       gdfo__jni_set_object(env, out, "field", "[B", gdfo__jni_bytes(env, c.field)) ||
+	       gdfo__jni_set_double(env, out, "oldValue", c.old_value) ||
+	       gdfo__jni_set_double(env, out, "newValue", c.new_value) ||
+	       gdfo__jni_set_object(env, out, "oldLabel", "[B", gdfo__jni_bytes(env, c.old_label)) ||
+	       gdfo__jni_set_object(env, out, "newLabel", "[B", gdfo__jni_bytes(env, c.new_label)));
 }
 
 JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls, jlong h)

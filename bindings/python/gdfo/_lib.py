@@ -353,7 +353,9 @@ telemetry_save = _declare("gdfo_telemetry_save", c_int, [c_void_p, c_char_p])
 # ------------------------------------------------------------------ plan.h
 
 
-GDFO_CHANGE_VERSION = GDFO_PREDICTION_VERSION = 1
+GDFO_PREDICTION_VERSION = 1
+# 2: field, old_value, new_value, old_label, new_label (after 0.2); libgdfo 0.2.0 fills 1.
+GDFO_CHANGE_VERSION = 2
 
 
 class Change(Structure):
@@ -361,7 +363,9 @@ class Change(Structure):
                 ("stage_ids", P(c_int64)), ("n_stage_ids", c_size_t),
                 ("what", c_char_p), ("why", c_char_p),
                 ("expected_gain", c_double), ("confidence", c_double),
-                ("attended_ids", P(c_int64)), ("n_attended_ids", c_size_t)]
+                ("attended_ids", P(c_int64)), ("n_attended_ids", c_size_t),
+                ("field", c_char_p), ("old_value", c_double), ("new_value", c_double),
+                ("old_label", c_char_p), ("new_label", c_char_p)]
 
 
 class Prediction(Structure):

@@ -2,25 +2,40 @@
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass, field, fields
+import math
+from dataclasses import dataclass, field as dc_field, fields
 from typing import Callable, Iterator, List, NoReturn, Optional
 
 from . import _lib
 from ._handle import Handle, StrPath, Text, take_string, to_bytes, to_path
-from .errors import check
+from .errors import EVERSION, check
 from .graph import Graph
 
 
 @dataclass
 class Change:
-    """One change of a plan and why it was made (a copy)."""
+    """One change of a plan and why it was made (a copy).
+
+    field, old and new say what was set from what to what: the knob or edit
+    ("join_strategy", "partitions", "executors", "push_filter", ...; the
+    table under gdfo_change in include/gdfo/plan.h) and its values before
+    and after (enum values for enums, ids for push_filter and reorder_joins),
+    old_label and new_label their human labels ("sort_merge", "broadcast").
+    None where the value does not apply or the plan does not say (plans
+    written by libgdfo 0.2).
+    """
     kind: str
     stage_ids: List[int]
     what: str
     why: str
     expected_gain: float
     confidence: float
-    attended_ids: List[int] = field(default_factory=list)
+    attended_ids: List[int] = dc_field(default_factory=list)
+    field: Optional[str] = None
+    old: Optional[float] = None
+    new: Optional[float] = None
+    old_label: Optional[str] = None
+    new_label: Optional[str] = None
 
 
 @dataclass
@@ -40,6 +55,14 @@ class Prediction:
 
 def _opt(v: float) -> Optional[float]:
     return None if v == -1.0 else v
+
+
+def _value(v: float) -> Optional[float]:
+    return None if math.isnan(v) else v
+
+
+def _text(s: Optional[bytes]) -> Optional[str]:
+    return None if s is None else s.decode("utf-8", "replace")
 
 
 def _name(fn: Callable[[int], Optional[bytes]], v: int) -> str:
@@ -106,17 +129,28 @@ class Plan(Handle):
     def changes(self) -> List[Change]:
         """Copies of the plan's changes, in order."""
         out = []
-        c = _lib.Change(version=_lib.GDFO_CHANGE_VERSION)
+        version = _lib.GDFO_CHANGE_VERSION
         with self._read() as p:
             for i in range(_lib.plan_change_count(p)):
-                check(_lib.plan_change_at(ctypes.byref(c), p, i))
+                c = _lib.Change(version=version)
+                rc = _lib.plan_change_at(ctypes.byref(c), p, i)
+                if rc == EVERSION and version > 1:  # libgdfo 0.2.0: no values
+                    version = c.version = 1
+                    rc = _lib.plan_change_at(ctypes.byref(c), p, i)
+                check(rc)
+                values = version > 1
                 out.append(Change(
                     kind=_name(_lib.change_kind_name, c.kind),
                     stage_ids=[c.stage_ids[k] for k in range(c.n_stage_ids)],
                     what=c.what.decode("utf-8", "replace"),
                     why=c.why.decode("utf-8", "replace"),
                     expected_gain=c.expected_gain, confidence=c.confidence,
-                    attended_ids=[c.attended_ids[k] for k in range(c.n_attended_ids)]))
+                    attended_ids=[c.attended_ids[k] for k in range(c.n_attended_ids)],
+                    field=_text(c.field) if values else None,
+                    old=_value(c.old_value) if values else None,
+                    new=_value(c.new_value) if values else None,
+                    old_label=_text(c.old_label) if values else None,
+                    new_label=_text(c.new_label) if values else None))
         return out
 
     def __len__(self) -> int:

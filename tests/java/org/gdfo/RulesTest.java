@@ -52,6 +52,49 @@ class RulesTest {
         }
     }
 
+    private static Stage stage(Graph g, long id) {
+        return g.stages().stream().filter(s -> s.id() == id).findFirst().orElseThrow();
+    }
+
+    @Test
+    void changesSayWhatTheySet() {
+        try (Graph g = Graph.load(TestPaths.RETAIL); Plan plan = Rules.optimize(g); Graph pg = plan.graph()) {
+            List<Plan.Change> changes = plan.changes();
+            assertTrue(changes.stream().allMatch(c -> c.field() != null));
+            // products (8 MB) is broadcast: join_products from the example's sort_merge to broadcast
+            Plan.Change j = changes.stream().filter(c -> c.kind().equals("join_strategy")).findFirst().orElseThrow();
+            assertEquals("join_strategy", j.field());
+            assertEquals(3.0, j.oldValue()); // GDFO_JOIN_SORT_MERGE
+            assertEquals(1.0, j.newValue()); // GDFO_JOIN_BROADCAST
+            assertEquals("sort_merge", j.oldLabel());
+            assertEquals("broadcast", j.newLabel());
+            // partition counts from the input's to the plan's
+            List<Plan.Change> parts = changes.stream().filter(c -> c.kind().equals("partitions")).toList();
+            assertFalse(parts.isEmpty());
+            for (Plan.Change c : parts) {
+                long id = c.stageIds()[0];
+                assertEquals("partitions", c.field());
+                assertEquals(stage(g, id).partitions(), (int) c.oldValue());
+                assertEquals(stage(pg, id).partitions(), (int) c.newValue());
+                assertEquals(Integer.toString((int) c.newValue()), c.newLabel());
+            }
+            Plan.Change f = changes.stream().filter(c -> c.kind().equals("fuse")).findFirst().orElseThrow();
+            assertEquals(2.0, f.oldValue());
+            assertEquals(1.0, f.newValue());
+            assertEquals(null, f.oldLabel());
+            // a plan written without values (by 0.2) reads with none
+            String old = plan.toJson().replaceAll("(?m)^\\s*\"(field|old|new|old_label|new_label)\":.*\\n", "")
+                    .replaceAll("\\],(\\s*)\\}", "]$1}");
+            try (Plan p0 = Plan.fromJson(old)) {
+                Plan.Change c0 = p0.changes().get(0);
+                assertEquals(changes.get(0).what(), c0.what());
+                assertEquals(null, c0.field());
+                assertTrue(Double.isNaN(c0.oldValue()) && Double.isNaN(c0.newValue()));
+                assertEquals(null, c0.newLabel());
+            }
+        }
+    }
+
     @Test
     void options() {
         Rules.Options defaults = new Rules.Options();

@@ -9,9 +9,25 @@ import java.util.List;
  * come from {@link Rules#optimize}, {@link #fromJson(String)} or {@link #load(String)}.
  */
 public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
-    /** One change: kind by name ("push_filter"), stage ids, what and why. */
+    /**
+     * One change: kind by name ("push_filter"), stage ids, what and why, and
+     * what it set from what to what: field names the knob or edit
+     * ("join_strategy", "partitions", "executors", "push_filter", ...; the
+     * table under gdfo_change in include/gdfo/plan.h), oldValue and newValue
+     * its values (enum values for enums, stage ids for push_filter and
+     * reorder_joins; NaN where not applicable), oldLabel and newLabel their
+     * human labels ("sort_merge", "broadcast"; null when none). field is
+     * null, the values NaN, when the plan does not say (JSON written by 0.2).
+     */
     public record Change(String kind, long[] stageIds, String what, String why, double expectedGain,
-            double confidence, long[] attendedIds) {
+            double confidence, long[] attendedIds, String field, double oldValue, double newValue,
+            String oldLabel, String newLabel) {
+        /** The fields of 0.2; no values. */
+        public Change(String kind, long[] stageIds, String what, String why, double expectedGain,
+                double confidence, long[] attendedIds) {
+            this(kind, stageIds, what, why, expectedGain, confidence, attendedIds, null, Double.NaN, Double.NaN,
+                    null, null);
+        }
     }
 
     /**
@@ -40,6 +56,11 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
         double expectedGain;
         double confidence;
         long[] attendedIds;
+        byte[] field;
+        double oldValue;
+        double newValue;
+        byte[] oldLabel;
+        byte[] newLabel;
     }
 
     Plan(long handle) {
@@ -113,7 +134,8 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
                 ChangeFields f = new ChangeFields();
                 nChangeAt(h, i, f);
                 out.add(new Change(Gdfo.str(Graph.nEnumName(4, f.kind)), f.stageIds, Gdfo.str(f.what),
-                        Gdfo.str(f.why), f.expectedGain, f.confidence, f.attendedIds));
+                        Gdfo.str(f.why), f.expectedGain, f.confidence, f.attendedIds, Gdfo.str(f.field),
+                        f.oldValue, f.newValue, Gdfo.str(f.oldLabel), Gdfo.str(f.newLabel)));
             }
             return out;
         });
