@@ -171,6 +171,26 @@ static int change_kind_of(int kind)
 	}
 }
 
+/* The field a decision's change names (gdfo_change.field). */
+static const char *decision_field(int kind)
+{
+	switch (kind) {
+	case GDFO_DECISION_PUSH_FILTER: return "push_filter";
+	case GDFO_DECISION_REORDER_JOINS: return "reorder_joins";
+	case GDFO_DECISION_FUSE: return "fuse";
+	case GDFO_DECISION_PARTITIONS: return "partitions";
+	case GDFO_DECISION_JOIN_STRATEGY: return "join_strategy";
+	case GDFO_DECISION_CACHE: return "cache";
+	case GDFO_DECISION_PRIORITY: return "priority";
+	case GDFO_DECISION_FILE_SIZE: return "target_file_bytes";
+	case GDFO_DECISION_COMPACTION: return "compaction_every";
+	case GDFO_DECISION_EXECUTORS: return "executors";
+	case GDFO_DECISION_CORES: return "cores_per_executor";
+	case GDFO_DECISION_MEMORY: return "memory_per_executor_bytes";
+	default: return "priority_policy";
+	}
+}
+
 /*
  * Undoes decision d's knob in g (the plan's graph) as the input has it,
  * saving what it overwrote in *saved; restore with restore = 1. Returns 0
@@ -303,6 +323,8 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 		for (d = 0; d < s->dim; d++) {
 			const gdfo__decision *dc = &s->d[d];
 			if (!point[d] || change_kind_of(dc->kind) != c->kind)
+				continue;
+			if (c->field && strcmp(c->field, decision_field(dc->kind)))
 				continue;
 			if (dc->stage_id >= 0 && !(c->n_stage_ids && c->stage_ids[0] == dc->stage_id))
 				continue;
