@@ -181,7 +181,9 @@ def test_candidates_and_seed_change_what_is_scored(model):
         for k in (0, 3):
             with gdfo.Optimizer(model=model, candidates=k) as opt, opt.plan(g) as plan:
                 notes.append([n for n in plan.notes if n.startswith("learned optimizer")][0])
-    assert "; 3 candidates scored" in notes[0] and "; 6 candidates scored" in notes[1], notes
+    # the input, the greedy plan, the rules plan and the sampled plans not drawn before
+    counts = [int(re.search(r"; (\d+) candidates scored", n).group(1)) for n in notes]
+    assert counts[0] == 3 and 4 <= counts[1] <= 6, notes
 
 
 def test_refiner_loop_with_the_judge(model):
