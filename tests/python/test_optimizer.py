@@ -255,3 +255,15 @@ def test_status_constants_match_the_header():
         assert getattr(gdfo, name) == int(value), name
         assert name in gdfo.__all__
         assert gdfo.status_name(int(value)) == "GDFO_" + name
+
+
+def test_telemetry_calibrates_the_planner(model):
+    with gdfo.Optimizer(model=model) as opt, gdfo.Graph.load(TPCH) as g, gdfo.Simulator() as sim:
+        sim.run(g)
+        with sim.telemetry(g) as t, opt.plan(g, t) as measured, opt.plan(g) as plain:
+            note = [n for n in measured.notes if n.startswith("learned optimizer")][0]
+            assert "(calibrated to the telemetry)" in note, note
+            note = [n for n in plain.notes if n.startswith("learned optimizer")][0]
+            assert "(uncalibrated)" in note, note
+        with pytest.raises(TypeError):
+            opt.plan(g, "telemetry.json")
