@@ -327,3 +327,14 @@ jbyteArray gdfo__jni_json(JNIEnv *env, jlong h, int (*fn)(char **, const void *)
 	rc = fn(&s, PTR(h)); /* before take_string reads s: argument order is unspecified */
 	return gdfo__jni_take_string(env, rc, s);
 }
+
+int gdfo__jni_objective(JNIEnv *env, jobject objective, gdfo_objective *out)
+{
+	return gdfo__jni_fail(env, gdfo_objective_init(out, GDFO_OBJECTIVE_VERSION)) ||
+	       gdfo__jni_get_double(env, objective, "throughputWeight", &out->throughput_weight) ||
+	       gdfo__jni_get_double(env, objective, "latencyWeight", &out->latency_weight) ||
+	       gdfo__jni_get_double(env, objective, "costWeight", &out->cost_weight) ||
+	       gdfo__jni_get_double(env, objective, "sloMs", &out->slo_ms) ||
+	       gdfo__jni_get_double(env, objective, "costCeiling", &out->cost_ceiling) ||
+	       gdfo__jni_get_double(env, objective, "failurePenalty", &out->failure_penalty);
+}

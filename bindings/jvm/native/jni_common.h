@@ -84,6 +84,12 @@ int gdfo__jni_set_double(JNIEnv *env, jobject obj, const char *field, double v);
 /* Sets the field to v and deletes the local reference v (NULL v: returns 1 if an exception is pending, else sets null). */
 int gdfo__jni_set_object(JNIEnv *env, jobject obj, const char *field, const char *sig, jobject v);
 
+/*
+ * Reads an org.gdfo.Diagnosis.Objective record (not null) into *out over
+ * gdfo_objective_init's defaults; 1 after throwing.
+ */
+int gdfo__jni_objective(JNIEnv *env, jobject objective, gdfo_objective *out);
+
 jdoubleArray gdfo__jni_double_array(JNIEnv *env, const double *v, size_t n);
 
 /* The load / parse / to-JSON / save shapes every handle class shares. */

@@ -14,13 +14,7 @@ static int options(JNIEnv *env, gdfo_diag_options *o, gdfo_objective *obj, jobje
 	o->whatif_max_pct = max_pct;
 	if (!objective)
 		return 0;
-	if (gdfo__jni_fail(env, gdfo_objective_init(obj, GDFO_OBJECTIVE_VERSION)) ||
-	    gdfo__jni_get_double(env, objective, "throughputWeight", &obj->throughput_weight) ||
-	    gdfo__jni_get_double(env, objective, "latencyWeight", &obj->latency_weight) ||
-	    gdfo__jni_get_double(env, objective, "costWeight", &obj->cost_weight) ||
-	    gdfo__jni_get_double(env, objective, "sloMs", &obj->slo_ms) ||
-	    gdfo__jni_get_double(env, objective, "costCeiling", &obj->cost_ceiling) ||
-	    gdfo__jni_get_double(env, objective, "failurePenalty", &obj->failure_penalty))
+	if (gdfo__jni_objective(env, objective, obj))
 		return 1;
 	o->objective = obj;
 	return 0;

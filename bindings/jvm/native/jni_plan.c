@@ -105,3 +105,23 @@ JNIEXPORT jobject JNICALL Java_org_gdfo_Plan_nPrediction(JNIEnv *env, jclass cls
 			     p.overhead_ms, p.measured_latency_ms, p.calibrated, p.stages_calibrated,
 			     p.baseline_stages_calibrated);
 }
+
+JNIEXPORT jint JNICALL Java_org_gdfo_Plan_nNoteCount(JNIEnv *env, jclass cls, jlong h)
+{
+	if (gdfo__jni_check_handle(env, h))
+		return 0;
+	return (jint)gdfo_plan_note_count(PTR(h));
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nNoteAt(JNIEnv *env, jclass cls, jlong h, jint index)
+{
+	const char *s;
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_index(env, index, "note"))
+		return NULL;
+	if (!(s = gdfo_plan_note_at(PTR(h), (size_t)index))) {
+		gdfo__jni_throw(env, GDFO_ERANGE, "note index is out of range");
+		return NULL;
+	}
+	return gdfo__jni_bytes(env, s);
+}

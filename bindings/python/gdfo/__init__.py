@@ -9,16 +9,16 @@ The shared library is found through GDFO_LIBRARY, then next to this package,
 then as the system's libgdfo.so.0.2 (see gdfo._lib). Failures raise GdfoError
 with .status, .status_name and the library's one-line message (a file that
 does not exist: GdfoFileNotFoundError, also a FileNotFoundError). Objects that
-own library memory (Graph, Telemetry, Plan, Profile, EventLog) are context
-managers; close() frees them early and is safe to call twice (as are Space and Judge,
+own library memory (Graph, Telemetry, Plan, Profile, EventLog, Optimizer,
+Refiner) are context managers; close() frees them early and is safe to call twice (as are Space and Judge,
 the decision space and the benchmark's judge). Graph, Plan,
 Telemetry and Profile iterate over copies of their stages or changes.
 """
 from typing import Tuple
 
 from . import _lib
-from .errors import (ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL, EIO,
-                     ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError,
+from .errors import (ECANCELED, ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL,
+                     EIO, ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError,
                      GdfoFileNotFoundError, last_error)
 from ._lib import LibraryNotFound
 from .graph import Cluster, Graph, GraphKnobs, Stage, StageKnobs, StageStats
@@ -31,6 +31,8 @@ from .space import Choice, Decision, RngState, Space
 from .judge import Judge, Objective, Outcome, Reward, reward
 from .sim import Calibration, SimResult, Simulator, StageResult
 from .advise import Advice, Diagnosis, Finding, WhatIfPoint, advise, diagnose
+from .optimizer import (Optimizer, Refiner, TrainProgress, default_optimizer_options,
+                        default_train_options, train)
 
 from ._version import __version__
 
@@ -61,8 +63,10 @@ __all__ = [
     "Space", "Decision", "Choice", "RngState", "Judge", "Objective", "Outcome", "Reward", "reward",
     "EventLog", "ExecutorEvent", "ingest_summary",
     "diagnose", "advise", "Diagnosis", "Finding", "Advice", "WhatIfPoint",
+    "Optimizer", "Refiner", "TrainProgress", "train", "default_optimizer_options",
+    "default_train_options",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",
-    "EVERSION", "ECHECKSUM", "EILLEGAL", "EINTERNAL", "EUNSUPPORTED",
+    "EVERSION", "ECHECKSUM", "EILLEGAL", "EINTERNAL", "EUNSUPPORTED", "ECANCELED",
 ]

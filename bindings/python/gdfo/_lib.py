@@ -405,6 +405,10 @@ plan_load = _declare("gdfo_plan_load", c_int, [handle_p, c_char_p])
 plan_save = _declare("gdfo_plan_save", c_int, [c_void_p, c_char_p])
 # int gdfo_plan_explain(char **out, const gdfo_plan *plan);
 plan_explain = _declare("gdfo_plan_explain", c_int, [handle_p, c_void_p])
+# size_t gdfo_plan_note_count(const gdfo_plan *plan);
+plan_note_count = _declare("gdfo_plan_note_count", c_size_t, [c_void_p])
+# const char *gdfo_plan_note_at(const gdfo_plan *plan, size_t index);
+plan_note_at = _declare("gdfo_plan_note_at", c_char_p, [c_void_p, c_size_t])
 
 # ------------------------------------------------------------------- sim.h
 
@@ -801,3 +805,79 @@ diagnosis_free = _declare("gdfo_diagnosis_free", None, [c_void_p])
 diagnosis_to_json = _declare("gdfo_diagnosis_to_json", c_int, [handle_p, c_void_p, ctypes.c_uint])
 # int gdfo_diagnosis_conf(char **out, const gdfo_diagnosis *diagnosis);
 diagnosis_conf = _declare("gdfo_diagnosis_conf", c_int, [handle_p, c_void_p])
+
+# ------------------------------------------------------------- optimizer.h
+
+GDFO_OPTIMIZER_OPTIONS_VERSION = 1
+
+
+class OptimizerOptions(Structure):
+    _fields_ = [("version", c_uint32), ("candidates", c_int32), ("structural_steps", c_int32),
+                ("use_rules", c_int32), ("score", c_int32), ("uniform", c_int32),
+                ("seed", c_uint64), ("model_path", c_char_p), ("cluster", c_void_p),
+                ("verify", c_int32), ("reserved", c_int32), ("verify_tasks", c_double)]
+
+
+# int gdfo_optimizer_options_init(gdfo_optimizer_options *opts, unsigned int version);
+optimizer_options_init = _declare("gdfo_optimizer_options_init", c_int,
+                                  [P(OptimizerOptions), ctypes.c_uint])
+# int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir,
+#                         const gdfo_optimizer_options *opts);
+optimizer_open = _declare("gdfo_optimizer_open", c_int, [handle_p, c_char_p, P(OptimizerOptions)])
+# void gdfo_optimizer_close(gdfo_optimizer *opt);
+optimizer_close = _declare("gdfo_optimizer_close", None, [c_void_p])
+# const char *gdfo_optimizer_model(const gdfo_optimizer *opt);
+optimizer_model = _declare("gdfo_optimizer_model", c_char_p, [c_void_p])
+# int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+#                         const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+optimizer_plan = _declare("gdfo_optimizer_plan", c_int,
+                          [handle_p, c_void_p, c_void_p, c_void_p, P(Objective)])
+# int gdfo_refiner_create(gdfo_refiner **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+#                         const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+refiner_create = _declare("gdfo_refiner_create", c_int,
+                          [handle_p, c_void_p, c_void_p, c_void_p, P(Objective)])
+# void gdfo_refiner_free(gdfo_refiner *r);
+refiner_free = _declare("gdfo_refiner_free", None, [c_void_p])
+# int gdfo_refiner_next(gdfo_plan **out, gdfo_refiner *r);
+refiner_next = _declare("gdfo_refiner_next", c_int, [handle_p, c_void_p])
+# int gdfo_refiner_observe(gdfo_refiner *r, double reward);
+refiner_observe = _declare("gdfo_refiner_observe", c_int, [c_void_p, c_double])
+# int gdfo_refiner_best(gdfo_plan **out, const gdfo_refiner *r, double *reward);
+refiner_best = _declare("gdfo_refiner_best", c_int, [handle_p, c_void_p, P(c_double)])
+
+# ----------------------------------------------------------------- learn.h
+
+GDFO_TRAIN_PROGRESS_VERSION = GDFO_TRAIN_OPTIONS_VERSION = 1
+
+
+class TrainProgress(Structure):
+    _fields_ = [("version", c_uint32), ("phase", c_int32), ("episode", c_int64),
+                ("episodes_total", c_int64), ("update", c_int64)] + \
+        [(n, c_double) for n in ("reward", "reward_avg", "policy_loss", "value_loss", "entropy",
+                                 "grad_norm", "elapsed_s", "eta_s")]
+
+
+# typedef int (*gdfo_train_progress_fn)(const gdfo_train_progress *progress, void *ctx);
+TrainProgressFn = ctypes.CFUNCTYPE(c_int, P(TrainProgress), c_void_p)
+
+
+class TrainOptions(Structure):
+    _fields_ = [("version", c_uint32), ("d_model", c_uint32), ("n_layers", c_uint32),
+                ("batch_episodes", c_int32), ("seed", c_uint64), ("warm_episodes", c_int64),
+                ("ppo_episodes", c_int64), ("epochs", c_int32), ("expert_budget", c_int32),
+                ("structural_steps", c_int32), ("checkpoint_every", c_int32)] + \
+        [(n, ctypes.c_float) for n in ("lr", "clip", "entropy_coef", "value_coef", "max_grad_norm",
+                                       "weight_decay")] + \
+        [("checkpoint", c_char_p), ("init_model", c_char_p), ("pipeline", c_void_p),
+         ("cluster", c_void_p), ("objective", P(Objective)), ("progress", TrainProgressFn),
+         ("progress_ctx", c_void_p)]
+
+
+# int gdfo_train_options_init(gdfo_train_options *opts, unsigned int version);
+train_options_init = _declare("gdfo_train_options_init", c_int, [P(TrainOptions), ctypes.c_uint])
+# int gdfo_train(gdfo_nn_encoder **out, const gdfo_train_options *opts);
+train = _declare("gdfo_train", c_int, [handle_p, P(TrainOptions)])
+# int gdfo_nn_save(const gdfo_nn_encoder *enc, const char *path);
+nn_save = _declare("gdfo_nn_save", c_int, [c_void_p, c_char_p])
+# void gdfo_nn_free(gdfo_nn_encoder *enc);
+nn_free = _declare("gdfo_nn_free", None, [c_void_p])

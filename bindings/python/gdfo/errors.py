@@ -20,6 +20,7 @@ ECHECKSUM = -10
 EILLEGAL = -11
 EINTERNAL = -12
 EUNSUPPORTED = -13
+ECANCELED = -14
 
 
 class GdfoError(Exception):

@@ -111,7 +111,7 @@ class Plan(Handle):
 
     @property
     def source(self) -> str:
-        """The optimizer that made the plan ("rules", "learned")."""
+        """The optimizer that made the plan ("rules", "learned", "input", "learned+q")."""
         with self._read() as p:
             return _lib.plan_source(p).decode("utf-8", "replace")
 
@@ -120,6 +120,13 @@ class Plan(Handle):
         """"low", "medium" or "high" (high needs human approval)."""
         with self._read() as p:
             return _name(_lib.risk_name, _lib.plan_risk(p))
+
+    @property
+    def notes(self) -> List[str]:
+        """The optimizer's one-line remarks (how it checked, which model planned)."""
+        with self._read() as p:
+            return [_lib.plan_note_at(p, i).decode("utf-8", "replace")
+                    for i in range(_lib.plan_note_count(p))]
 
     def graph(self) -> Graph:
         """A copy of the rewritten graph (an independent Graph to close)."""

@@ -32,6 +32,8 @@ public final class Gdfo {
     public static final int EILLEGAL = -11;
     public static final int EINTERNAL = -12;
     public static final int EUNSUPPORTED = -13;
+    /** A callback asked a long operation to stop. */
+    public static final int ECANCELED = -14;
 
     /** System property naming the path of libgdfo_jni.so (wins over everything else). */
     public static final String LIBRARY_PROPERTY = "gdfo.jni.library";

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * An optimized plan (include/gdfo/plan.h): the rewritten graph, one
  * explained change per modification, predictions and a risk level. Plans
- * come from {@link Rules#optimize}, {@link #fromJson(String)} or {@link #load(String)}.
+ * come from {@link Rules#optimize}, {@link Optimizer#plan}, {@link #fromJson(String)} or
+ * {@link #load(String)}.
  */
 public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
     /**
@@ -99,7 +100,7 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
         return read(h -> Gdfo.str(nExplain(h)));
     }
 
-    /** The optimizer that made the plan ("rules", "learned"). */
+    /** The optimizer that made the plan ("rules", "learned", "input"). */
     public String source() {
         return read(h -> Gdfo.str(nSource(h)));
     }
@@ -141,6 +142,18 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
         });
     }
 
+    /** The optimizer's one-line remarks (how it checked, which model planned), in order. */
+    public List<String> notes() {
+        return read(h -> {
+            int n = nNoteCount(h);
+            List<String> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(Gdfo.str(nNoteAt(h, i)));
+            }
+            return out;
+        });
+    }
+
     public Prediction prediction() {
         return read(Plan::nPrediction);
     }
@@ -168,4 +181,8 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
     static native void nChangeAt(long h, int index, ChangeFields out);
 
     static native Prediction nPrediction(long h);
+
+    static native int nNoteCount(long h);
+
+    static native byte[] nNoteAt(long h, int index);
 }
