@@ -671,17 +671,18 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	} else {
 		int32_t *g0 = points + n * dim;
 		float *pr0 = prob + n * dim;
+		for (k = 0; k < dim; k++)
+			pr0[k] = 1;
+		pol.struct_prob = pr0;
 		if ((rc = gdfo__pol_generate(&pol, g0, GDFO__POL_GREEDY, NULL, &rng, opt->o.structural_steps, NULL,
 					     &structural)))
 			goto out;
 		/* probabilities of the greedy choices (structural ones count 1) */
 		pol.teacher = g0;
+		pol.struct_prob = NULL;
 		if ((rc = gdfo__pol_knobs(&pol, g0, GDFO__POL_TEACHER, &rng,
 					  structural ? gdfo_plan_graph(structural) : space->graph, NULL, pr0)))
 			goto out;
-		for (k = 0; k < dim; k++)
-			if (gdfo__pol_structural(space->d[k].kind))
-				pr0[k] = 1;
 		cands[n].point = g0;
 		cands[n].kind = 0;
 		n++;

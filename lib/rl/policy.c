@@ -604,6 +604,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 	int32_t *cd = NULL, *cc = NULL;
 	size_t d, c, cap = 1;
 	int rc, step, first = 1;
+	float pr = 1;
 
 	if (structural)
 		*structural = NULL;
@@ -660,13 +661,15 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		if (ep && (rc = record_step(p, ep, g, first)))
 			goto out;
 		first = 0;
-		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, NULL)) < 0) {
+		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, &pr)) < 0) {
 			rc = GDFO_ENOMEM;
 			goto out;
 		}
 		if ((size_t)ch == n)
 			break; /* STOP */
 		point[cd[ch]] = cc[ch];
+		if (p->struct_prob)
+			p->struct_prob[cd[ch]] = pr;
 		if ((rc = gdfo_space_apply(&next, s, point, s->dim, "learned")))
 			goto out;
 		gdfo_plan_free(cur);

@@ -182,6 +182,7 @@ int gdfo_refiner_create(gdfo_refiner **out, gdfo_optimizer *opt, const gdfo_grap
 		}
 	}
 	r->last_pred = predict_point(r, r->last);
+	r->pol.telemetry = NULL; /* borrowed for this call only; later calls do not read it */
 	r->last_kind = -1;
 	r->best_obs = NAN;
 	r->rng = 0x853c49e6748fea9bULL;

@@ -138,6 +138,8 @@ typedef struct gdfo__pol {
 	gdfo_sim_cluster cluster;
 	double base_latency_ms, base_cost, base_throughput; /* analytic run of the input */
 	const int32_t *teacher;            /* the point imitated in teacher mode */
+	float *struct_prob;                /* when set (dim floats): generate writes the probability
+					      of each structural choice it takes */
 	double e_input;                    /* the input's effective executors */
 	int16_t *slot;                     /* slot of each (decision, choice), flattened */
 	size_t *slot_at;                   /* first slot index per decision */
