@@ -160,7 +160,6 @@ static int run(int argc, char **argv)
 	emb = malloc(N * o.d_model * sizeof(float));
 	for (i = 0; i < N * GDFO_NN_FEATURES; i++)
 		feat[i] = (float)(2.0 * urand() - 1.0);
-	memset(&out, 0, sizeof(out));
 	out.stage_embeddings = emb;
 
 	/* files for the PyTorch side */
@@ -179,7 +178,11 @@ static int run(int argc, char **argv)
 	put_u32s(f, edges, 2 * ne);
 	fwrite(feat, 4, N * GDFO_NN_FEATURES, f);
 	fclose(f);
-	gdfo_nn_forward(ws, batch, feat, &out);
+	/* a failing forward returns at once: never time it */
+	if (gdfo_nn_forward(ws, batch, feat, &out) < 0) {
+		fprintf(stderr, "encoder: %s\n", gdfo_last_error());
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/output.bin", dir);
 	f = fopen(path, "wb");
 	fwrite(emb, 4, N * o.d_model, f);
