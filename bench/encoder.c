@@ -8,7 +8,9 @@
  *       DIR/weights.bin (the library's weights file), DIR/inputs.bin (edges,
  *       features) and DIR/output.bin (the stage embeddings) for the PyTorch
  *       side, then times gdfo_nn_forward (batch 1) and prints one line:
- *       "gdfo_us=<median> reps=<n> mflop=<matmul MFLOP> sparse=<0|1> entries=<E>"
+ *       "gdfo_us=<median> reps=<n> mflop=<matmul MFLOP> sparse=<0|1> entries=<E>
+ *       keep_us=<median with gdfo__nn_workspace_keep_attention>
+ *       attn_us=<median of gdfo__nn_attention over every query in turn>"
  *
  * BLAS threads come from the environment (OPENBLAS_NUM_THREADS); nothing
  * here changes them.
@@ -118,7 +120,7 @@ static int run(int argc, char **argv)
 	uint32_t *edges, ne = 0, hdr[4];
 	float *feat, *emb;
 	gdfo_nn_outputs out = {.version = GDFO_NN_OUTPUTS_VERSION};
-	double seconds = argc > 8 ? atof(argv[8]) : 0.4, t0, one, *t, mflop, blas_mflop, gus;
+	double seconds = argc > 8 ? atof(argv[8]) : 0.4, t0, one, *t, mflop, blas_mflop, gus, bus, kus;
 	char path[1024];
 	FILE *f;
 
@@ -160,7 +162,6 @@ static int run(int argc, char **argv)
 	emb = malloc(N * o.d_model * sizeof(float));
 	for (i = 0; i < N * GDFO_NN_FEATURES; i++)
 		feat[i] = (float)(2.0 * urand() - 1.0);
-	memset(&out, 0, sizeof(out));
 	out.stage_embeddings = emb;
 
 	/* files for the PyTorch side */
@@ -179,7 +180,11 @@ static int run(int argc, char **argv)
 	put_u32s(f, edges, 2 * ne);
 	fwrite(feat, 4, N * GDFO_NN_FEATURES, f);
 	fclose(f);
-	gdfo_nn_forward(ws, batch, feat, &out);
+	/* a failing forward returns at once: never time it */
+	if (gdfo_nn_forward(ws, batch, feat, &out) < 0) {
+		fprintf(stderr, "encoder: %s\n", gdfo_last_error());
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/output.bin", dir);
 	f = fopen(path, "wb");
 	fwrite(emb, 4, N * o.d_model, f);
@@ -214,10 +219,33 @@ static int run(int argc, char **argv)
 			 2.0 * N * C * enc->Ws + 4.0 * C * enc->Wp) / 1e6;
 		blas_mflop = mflop - (batch->pipes[0].sparse ? att / 1e6 : 0.0);
 	}
+	bus = median(t, reps);
+	/* third series: forwards that keep the attention for gdfo__nn_attention */
+	if (gdfo__nn_workspace_keep_attention(ws) < 0) {
+		fprintf(stderr, "encoder: %s\n", gdfo_last_error());
+		return 1;
+	}
+	for (r = 0; r < reps; r++) {
+		t0 = now_us();
+		gdfo_nn_forward(ws, batch, feat, &out);
+		t[r] = now_us() - t0;
+	}
+	kus = median(t, reps);
+	/* attention attribution (gdfo__nn_attention) of every query in turn, token included */
+	{
+		float *attr = malloc(N * sizeof(float));
+		for (r = 0; r < reps; r++) {
+			size_t q = r % (N + 1) == N ? GDFO__NN_QUERY_TOKEN : r % (N + 1);
+			t0 = now_us();
+			gdfo__nn_attention(attr, N, ws, batch, 0, q);
+			t[r] = now_us() - t0;
+		}
+		free(attr);
+	}
 	printf("gdfo_us=%.1f reps=%zu mflop=%.3f blas_mflop=%.3f blas_us=%.1f blas_calls=%zu "
-	       "sparse=%d entries=%zu\n",
-	       gus, reps, mflop, blas_mflop, median(t, reps), blas_calls, batch->pipes[0].sparse,
-	       batch->E_total);
+	       "sparse=%d entries=%zu keep_us=%.1f attn_us=%.2f\n",
+	       gus, reps, mflop, blas_mflop, bus, blas_calls, batch->pipes[0].sparse,
+	       batch->E_total, kus, median(t, reps));
 	free(t);
 	free(feat);
 	free(emb);

@@ -33,9 +33,14 @@ typedef struct ws_layer {
 struct gdfo_nn_workspace {
 	const gdfo_nn_encoder *enc;
 	uint32_t flags;
+	int keep_psum;    /* gdfo__nn_workspace_keep_attention was called (inference only) */
 	size_t cap_R, cap_E, cap_Emax, cap_A, cap_B;
 	float *mem;
 	ws_layer *layers; /* L slots when training, else 1 */
+	float *psum;      /* keep_psum: (L - 1, E) per layer but the last, each pipeline's
+			     attention probabilities summed over heads, for
+			     gdfo__nn_attention (training workspaces keep every head's;
+			     the last layer's come from its qkv, still in the workspace) */
 	float *feat;      /* (S, F) */
 	float *x0;        /* (R, C) */
 	float *lnf, *lnf_mean, *lnf_rstd; /* (R, C), (R), (R) */
@@ -103,6 +108,8 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 		TAKE(y->fchg, 4 * R * C);
 		TAKE(y->res2, R * C);
 	}
+	if (ws->keep_psum)
+		TAKE(ws->psum, enc->L ? (enc->L - 1) * E : 0);
 	TAKE(ws->feat, R * enc->F);
 	TAKE(ws->x0, R * C);
 	TAKE(ws->lnf, R * C);
@@ -126,26 +133,23 @@ static size_t ws_layout(gdfo_nn_workspace *ws, float *base, size_t R, size_t E, 
 	return off;
 }
 
-static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
+/*
+ * Allocates the workspace's block for the given capacities. On failure the
+ * old block keeps its layout (measuring set every pointer to NULL).
+ */
+static int ws_alloc(gdfo_nn_workspace *ws, size_t R, size_t E, size_t Emax, size_t A, size_t B)
 {
-	size_t R, E, Emax, A = att_scratch(b, ws->enc->H), B, n;
-	float *mem;
+	size_t n = ws_layout(ws, NULL, R, E, Emax, A, B);
+	float *mem = n > SIZE_MAX / sizeof(float) ? NULL
+						   : aligned_alloc(64, ALIGN16(n) * sizeof(float));
 
-	if (b->R <= ws->cap_R && b->E_total <= ws->cap_E && b->E_max <= ws->cap_Emax &&
-	    A <= ws->cap_A && b->B <= ws->cap_B && ws->mem)
-		return 0;
-	R = b->R > ws->cap_R ? b->R : ws->cap_R;
-	E = b->E_total > ws->cap_E ? b->E_total : ws->cap_E;
-	Emax = b->E_max > ws->cap_Emax ? b->E_max : ws->cap_Emax;
-	A = A > ws->cap_A ? A : ws->cap_A;
-	B = b->B > ws->cap_B ? b->B : ws->cap_B;
-	n = ws_layout(ws, NULL, R, E, Emax, A, B);
-	if (n > SIZE_MAX / sizeof(float))
-		return gdfo__error(GDFO_ENOMEM, "encoder workspace of %zu floats is too large", n);
-	mem = aligned_alloc(64, ALIGN16(n) * sizeof(float));
-	if (!mem)
+	if (!mem) {
+		ws_layout(ws, ws->mem, ws->cap_R, ws->cap_E, ws->cap_Emax, ws->cap_A, ws->cap_B);
+		if (n > SIZE_MAX / sizeof(float))
+			return gdfo__error(GDFO_ENOMEM, "encoder workspace of %zu floats is too large", n);
 		return gdfo__error(GDFO_ENOMEM, "out of memory for an encoder workspace of %zu MiB",
 				   n * sizeof(float) >> 20);
+	}
 	free(ws->mem);
 	ws->mem = mem;
 	ws_layout(ws, mem, R, E, Emax, A, B);
@@ -155,6 +159,37 @@ static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
 	ws->cap_A = A;
 	ws->cap_B = B;
 	ws->batch = NULL;
+	return 0;
+}
+
+static int ws_reserve(gdfo_nn_workspace *ws, const gdfo_nn_batch *b)
+{
+	size_t A = att_scratch(b, ws->enc->H);
+
+	if (b->R <= ws->cap_R && b->E_total <= ws->cap_E && b->E_max <= ws->cap_Emax &&
+	    A <= ws->cap_A && b->B <= ws->cap_B && ws->mem)
+		return 0;
+	return ws_alloc(ws, b->R > ws->cap_R ? b->R : ws->cap_R,
+			b->E_total > ws->cap_E ? b->E_total : ws->cap_E,
+			b->E_max > ws->cap_Emax ? b->E_max : ws->cap_Emax, A > ws->cap_A ? A : ws->cap_A,
+			b->B > ws->cap_B ? b->B : ws->cap_B);
+}
+
+int gdfo__nn_workspace_keep_attention(gdfo_nn_workspace *ws)
+{
+	int rc;
+
+	if (!ws)
+		return gdfo__error(GDFO_EINVAL, "gdfo__nn_workspace_keep_attention: ws is NULL");
+	if (ws->keep_psum || (ws->flags & GDFO_NN_TRAINING))
+		return 0;
+	ws->keep_psum = 1;
+	if (ws->mem && (rc = ws_alloc(ws, ws->cap_R, ws->cap_E, ws->cap_Emax, ws->cap_A,
+				      ws->cap_B)) < 0) {
+		ws->keep_psum = 0;
+		ws_layout(ws, ws->mem, ws->cap_R, ws->cap_E, ws->cap_Emax, ws->cap_A, ws->cap_B);
+		return rc;
+	}
 	return 0;
 }
 
@@ -428,11 +463,13 @@ static void token_rows_backward(float *dinp,       // (R, C)
 /*
  * Multi-head attention of one pipeline; when keep is 0 (inference) the
  * dense path reuses the start of att for every block instead of keeping all
- * of them, so the block stays in cache.
+ * of them, so the block stays in cache. psum, when not NULL, receives the
+ * probabilities summed over heads, added while each block is in cache.
  */
 void gdfo__nn_attention_forward(float *out,            // (T, C)
 				float *att,            // (H, E)
 				int keep,
+				float *psum,           // (E) or NULL
 				const float *qkv,      // (T, 3C)
 				const gdfo__nn_pipe *pp,
 				const float *rel_bias, // (H, REL)
@@ -463,7 +500,11 @@ void gdfo__nn_attention_forward(float *out,            // (T, C)
 					    (int)D, scale2, qkv + i0 * C3 + h * D, (int)C3,
 					    qkv + C + h * D, (int)C3, 1.0f, S, (int)T);
 				for (i = 0; i < nb; i++)
-					gdfo__nn_softmax_base2(S + i * T, T);
+					if (psum)
+						gdfo__nn_softmax_base2_sum(S + i * T, psum + (i0 + i) * T,
+									   h == 0, T);
+					else
+						gdfo__nn_softmax_base2(S + i * T, T);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)D,
 					    (int)T, 1.0f, S, (int)T, qkv + 2 * C + h * D, (int)C3, 0.0f,
 					    out + i0 * C + h * D, (int)C);
@@ -478,6 +519,10 @@ void gdfo__nn_attention_forward(float *out,            // (T, C)
 		gdfo__nn_sparse_attention_row(out + i * C, att + e0, pp->E, qkv + i * C3, qkv,
 					      pp->nb_idx + e0, pp->nb_rel + e0, bias2, scale2,
 					      e1 - e0, C, H);
+	}
+	if (psum) {
+		memset(psum, 0, pp->E * sizeof(float));
+		gdfo__nn_colsum_add(psum, att, pp->E, H, pp->E);
 	}
 }
 
@@ -534,6 +579,14 @@ static void attention_backward(float *dqkv,            // (T, 3C)
 
 /* ---- forward ----------------------------------------------------------- */
 
+/* Where layer l's forward sums pipeline pp's heads: NULL when training or in the last layer. */
+static float *psum_of(const gdfo_nn_workspace *ws, size_t l, const gdfo__nn_pipe *pp)
+{
+	if (!ws->keep_psum || l + 1 >= ws->enc->L)
+		return NULL;
+	return ws->psum + l * ws->cap_E + pp->att;
+}
+
 int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const float *features,
 		    const gdfo_nn_outputs *out)
 {
@@ -575,7 +628,8 @@ int gdfo_nn_forward(gdfo_nn_workspace *ws, const gdfo_nn_batch *batch, const flo
 		for (b = 0; b < batch->B; b++) {
 			const gdfo__nn_pipe *pp = &batch->pipes[b];
 			gdfo__nn_attention_forward(y->atty + pp->row * C, keep ? y->att + H * pp->att : y->att,
-						   keep, y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
+						   keep, psum_of(ws, l, pp),
+						   y->qkv + pp->row * 3 * C, pp, w->rel_bias, C, H);
 		}
 		residual_matmul_forward(y->res1, x, y->atty, w->proj_w, w->proj_b, R, C, C);
 		gdfo__nn_layernorm_forward(y->ln2, y->ln2_mean, y->ln2_rstd, y->res1, w->ln2_g, w->ln2_b, R, C);
@@ -684,5 +738,153 @@ int gdfo_nn_backward(gdfo_nn_encoder *enc, gdfo_nn_workspace *ws,
 	}
 	embed_backward(G->token, G->in_w, G->in_b, d_features, ws->dres, ws->feat, P->in_w, batch,
 		       C, F);
+	return 0;
+}
+
+/* ---- attention attribution ------------------------------------------- */
+
+/*
+ * One step of attention rollout for a row vector: w = v A with A = I/2 +
+ * (P_0 + ... + P_{H-1}) / (2H) of one layer, given as np blocks of
+ * summed probabilities (np = 1: the heads' sum an inference forward kept;
+ * np = H: every head, as a training forward keeps them), block k at
+ * P + k * pp->E.
+ */
+static void rollout_step(float *w,       // (T)
+			 const float *v, // (T)
+			 const float *P, // (np, E)
+			 size_t np, const gdfo__nn_pipe *pp, size_t H)
+{
+	size_t T = pp->T, i, e, k;
+	float c = 0.5f / (float)H;
+
+	memcpy(w, v, T * sizeof(float));
+	if (!pp->sparse) {
+		for (k = 0; k < np; k++)
+			cblas_sgemv(CblasRowMajor, CblasTrans, (int)T, (int)T, c, P + k * pp->E, (int)T,
+				    v, 1, k ? 1.0f : 0.5f, w, 1);
+		return;
+	}
+	for (i = 0; i < T; i++)
+		w[i] *= 0.5f;
+	for (i = 0; i < T; i++) {
+		float a = c * v[i];
+		if (a == 0.0f)
+			continue;
+		for (e = pp->nb_start[i]; e < pp->nb_start[i + 1]; e++) {
+			float p = 0.0f;
+			for (k = 0; k < np; k++)
+				p += P[k * pp->E + e];
+			w[pp->nb_idx[e]] += a * p;
+		}
+	}
+}
+
+/*
+ * The heads' summed attention probabilities of query q in the last layer
+ * of an inference forward, from that layer's qkv rows (still in the
+ * workspace's one layer slot), computed as the forward computes them.
+ */
+static void last_layer_row(float *prow,    // (T)
+			   float *scratch, // dense (T); sparse (H * n + C)
+			   const gdfo_nn_workspace *ws, const gdfo__nn_pipe *pp, size_t q)
+{
+	const gdfo_nn_encoder *enc = ws->enc;
+	const float *qkv = ws->layers[0].qkv + pp->row * 3 * enc->C;
+	const float *rel_bias = enc->p.layers[enc->L - 1].rel_bias;
+	size_t T = pp->T, C = enc->C, H = enc->H, D = C / H, C3 = 3 * C, h, e, k, e0, n;
+	float scale2 = GDFO__NN_LOG2E / sqrtf((float)D);
+	float bias2[GDFO__NN_MAX_ATT_HEADS * GDFO_NN_RELATIONS];
+
+	for (e = 0; e < H * GDFO_NN_RELATIONS; e++)
+		bias2[e] = GDFO__NN_LOG2E * rel_bias[e];
+	if (!pp->sparse) {
+		for (h = 0; h < H; h++) {
+			gdfo__nn_bias_fill(scratch, pp->rel + q * T, bias2 + h * GDFO_NN_RELATIONS, T);
+			cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)T, (int)D, scale2, qkv + C + h * D,
+				    (int)C3, qkv + q * C3 + h * D, 1, 1.0f, scratch, 1);
+			gdfo__nn_softmax_base2_sum(scratch, prow, h == 0, T);
+		}
+		return;
+	}
+	e0 = pp->nb_start[q];
+	n = pp->nb_start[q + 1] - e0;
+	/* the row's output (scratch + H n) is not needed, only its probabilities */
+	gdfo__nn_sparse_attention_row(scratch + H * n, scratch, n, qkv + q * C3, qkv,
+				      pp->nb_idx + e0, pp->nb_rel + e0, bias2, scale2, n, C, H);
+	memset(prow, 0, T * sizeof(float));
+	for (e = 0; e < n; e++)
+		for (k = 0; k < H; k++)
+			prow[pp->nb_idx[e0 + e]] += scratch[k * n + e];
+}
+
+int gdfo__nn_attention(float *out, size_t n_out, const gdfo_nn_workspace *ws,
+		       const gdfo_nn_batch *batch, size_t pipeline, size_t query_stage)
+{
+	const gdfo__nn_pipe *pp;
+	size_t T, L, H, l, j, q, n;
+	float *mem, *v, *w, *t;
+	double s = 0.0;
+
+	if (!out || !ws || !batch)
+		return gdfo__error(GDFO_EINVAL, "gdfo__nn_attention: NULL argument");
+	if (!(ws->flags & GDFO_NN_TRAINING) && !ws->keep_psum)
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo__nn_attention: the workspace does not keep attention "
+				   "(call gdfo__nn_workspace_keep_attention before the forward)");
+	if (!ws->batch)
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo__nn_attention: no successful forward on this workspace");
+	if (ws->batch != batch)
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo__nn_attention: the last forward on this workspace was of another batch");
+	if (pipeline >= batch->B)
+		return gdfo__error(GDFO_ERANGE,
+				   "gdfo__nn_attention: pipeline %zu is out of range (the batch has %zu)",
+				   pipeline, batch->B);
+	pp = &batch->pipes[pipeline];
+	T = pp->T;
+	if (query_stage != GDFO__NN_QUERY_TOKEN && query_stage >= T - 1)
+		return gdfo__error(GDFO_ERANGE,
+				   "gdfo__nn_attention: stage %zu is out of range (pipeline %zu has %zu stages)",
+				   query_stage, pipeline, T - 1);
+	if (n_out != T - 1)
+		return gdfo__error(GDFO_EINVAL,
+				   "gdfo__nn_attention: n_out is %zu but pipeline %zu has %zu stages",
+				   n_out, pipeline, T - 1);
+	L = ws->enc->L;
+	H = ws->enc->H;
+	q = query_stage == GDFO__NN_QUERY_TOKEN ? 0 : query_stage + 1;
+	/* v, w, then the last layer's scratch */
+	n = pp->sparse ? H * (pp->nb_start[q + 1] - pp->nb_start[q]) + ws->enc->C : T;
+	mem = gdfo__malloc((2 * T + n) * sizeof(float));
+	if (!mem)
+		return GDFO_ENOMEM;
+	v = mem;
+	w = mem + T;
+	memset(v, 0, T * sizeof(float));
+	v[q] = 1.0f;
+	/* the query's row of A_L ... A_1, last layer first */
+	for (l = L; l-- > 0;) {
+		if (ws->flags & GDFO_NN_TRAINING) {
+			rollout_step(w, v, ws->layers[l].att + H * pp->att, H, pp, H);
+		} else if (l + 1 == L) {
+			/* v is the query's indicator: w = v / 2 + (its row) / (2H) */
+			last_layer_row(w, mem + 2 * T, ws, pp, q);
+			for (j = 0; j < T; j++)
+				w[j] *= 0.5f / (float)H;
+			w[q] += 0.5f;
+		} else {
+			rollout_step(w, v, ws->psum + l * ws->cap_E + pp->att, 1, pp, H);
+		}
+		t = v;
+		v = w;
+		w = t;
+	}
+	for (j = 1; j < T; j++)
+		s += v[j];
+	for (j = 1; j < T; j++)
+		out[j - 1] = s > 0.0 ? (float)(v[j] / s) : 1.0f / (float)(T - 1);
+	free(mem);
 	return 0;
 }

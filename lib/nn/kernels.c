@@ -243,10 +243,11 @@ INLINE float exp2_nonpositive(float x)
 	return f * s;
 }
 
-INLINE void softmax_base2(float *restrict row, // (n)
-			  size_t n)
+/* the exponentials of a softmax in base 2, in place; returns 1 / their sum */
+INLINE float softmax_base2_exp(float *restrict row, // (n)
+			       size_t n)
 {
-	float mx[LANES], s[LANES], m, inv;
+	float mx[LANES], s[LANES], m;
 	size_t j, l;
 
 	for (l = 0; l < LANES; l++) {
@@ -268,9 +269,33 @@ INLINE void softmax_base2(float *restrict row, // (n)
 		row[j + l] = exp2_nonpositive(row[j + l] - m);
 		s[l] += row[j + l];
 	}
-	inv = 1.0f / lanes_sum(s);
+	return 1.0f / lanes_sum(s);
+}
+
+INLINE void softmax_base2(float *restrict row, // (n)
+			  size_t n)
+{
+	float inv = softmax_base2_exp(row, n);
+	size_t j;
+
 	for (j = 0; j < n; j++)
 		row[j] *= inv;
+}
+
+/* softmax_base2, then acc = row (first) or acc += row, in the same pass */
+INLINE void softmax_base2_sum(float *restrict row, // (n)
+			      float *restrict acc, // (n)
+			      int first, size_t n)
+{
+	float inv = softmax_base2_exp(row, n);
+	size_t j;
+
+	if (first)
+		for (j = 0; j < n; j++)
+			acc[j] = row[j] *= inv;
+	else
+		for (j = 0; j < n; j++)
+			acc[j] += row[j] *= inv;
 }
 
 /*
@@ -279,6 +304,8 @@ INLINE void softmax_base2(float *restrict row, // (n)
  * reduction of 2^x is then one subtraction.
  */
 DISPATCH(softmax_base2, (float *restrict row, size_t n), (row, n))
+DISPATCH(softmax_base2_sum, (float *restrict row, float *restrict acc, int first, size_t n),
+	 (row, acc, first, n))
 
 /*
  * Calls CALL(width) with the head width D as a compile-time constant for

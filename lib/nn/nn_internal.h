@@ -134,6 +134,13 @@ void gdfo__nn_bias_fill_backward(float *dbias,       // (REL)
 #define GDFO__NN_LOG2E 1.44269504088896341f
 void gdfo__nn_softmax_base2(float *row, // (n)
 			    size_t n);
+/*
+ * the same, and the probabilities copied to acc (first = 1) or added to it
+ * (first = 0) in the pass that writes them: the heads' sum of the forward
+ */
+void gdfo__nn_softmax_base2_sum(float *row, // (n)
+				float *acc, // (n)
+				int first, size_t n);
 /* dinp += p * (dout - sum(p * dout)), the backward of a softmax with output p */
 void gdfo__nn_softmax_backward(float *dinp,       // (n)
 			       const float *dout, // (n)
@@ -222,15 +229,63 @@ void gdfo__nn_matmul_backward(float *dinp,          // (N, K)
 			      size_t N, size_t K, size_t M);
 /*
  * Attention of one pipeline from its qkv rows; att keeps the probabilities
- * when keep is 1, else is scratch reused by every block of queries.
+ * when keep is 1, else is scratch reused by every block of queries. psum,
+ * when not NULL, receives the probabilities summed over the heads (what
+ * gdfo__nn_attention reads after an inference forward).
  */
 void gdfo__nn_attention_forward(float *out,            // (T, C)
 				float *att,            // (H, E)
 				int keep,
+				float *psum,           // (E) or NULL
 				const float *qkv,      // (T, 3C)
 				const gdfo__nn_pipe *pp,
 				const float *rel_bias, // (H, REL)
 				size_t C, size_t H);
+
+/*
+ * Makes inference forwards on ws keep what gdfo__nn_attention needs: per
+ * layer but the last, each pipeline's attention probabilities summed over
+ * heads ((L - 1) * E floats, E = the attention entries of a batch, T^2 per
+ * dense pipeline). Costs the forward 1-2 % at 128 stages
+ * (docs/encoder.md), hence not by default. The memory is sized now for the
+ * batches the workspace has room for (the last forward's results are
+ * dropped) and grows with it, so forwards still allocate nothing. Training
+ * workspaces keep every probability anyway (nothing to do).
+ * Errors: GDFO_EINVAL (NULL), GDFO_ENOMEM (ws unchanged). Not thread-safe
+ * for ws.
+ */
+int gdfo__nn_workspace_keep_attention(gdfo_nn_workspace *ws);
+
+/*
+ * Attention attribution (docs/encoder.md, "Attention attribution"): after
+ * a successful gdfo_nn_forward of batch on ws (a training workspace, or an
+ * inference workspace after gdfo__nn_workspace_keep_attention), writes to out[j], j < n_out, the share stage j of pipeline
+ * `pipeline` has in the final embedding of the query token: stage
+ * query_stage of that pipeline, or the pipeline token when query_stage is
+ * GDFO__NN_QUERY_TOKEN. The shares come from attention rollout (Abnar &
+ * Zuidema 2020) over every layer: per layer A = I/2 + (mean over heads of
+ * the attention probabilities)/2, whose rows sum to 1; the query's row of
+ * A_L ... A_1 (last layer first) is taken over the pipeline's tokens, the
+ * pipeline token's own share is dropped and the stages' shares are divided
+ * by their sum, so out is non-negative and sums to 1. A stage query keeps
+ * at least 2^-L of the row for itself before that division (the residual
+ * path). Pairs the sparse path drops have probability 0 at that layer.
+ * With no layers, a stage query is all on itself and the pipeline token's
+ * shares are uniform (1 / n_out each).
+ * Errors: GDFO_EINVAL (NULL; an inference workspace that does not keep
+ * attention; no successful forward on ws; the last forward was of another
+ * batch; n_out is not the pipeline's stage count), GDFO_ERANGE (pipeline
+ * or query_stage out of range), GDFO_ENOMEM (scratch of 3 T floats, or
+ * 2 T + H n + C for a sparse query of n neighbours). Reads ws, batch and
+ * (inference: the last layer's relation biases) the encoder, writes
+ * nothing they hold: any number of threads may call it on the same
+ * workspace at once, but not during a forward on it or a change of the
+ * encoder's weights.
+ */
+#define GDFO__NN_QUERY_TOKEN SIZE_MAX
+int gdfo__nn_attention(float *out, // (n_out)
+		       size_t n_out, const gdfo_nn_workspace *ws, const gdfo_nn_batch *batch,
+		       size_t pipeline, size_t query_stage);
 
 /* ---- reference.c: plain versions in double precision, for the tests ---- */
 #define GDFO_NN_REF_MAX_HEAD 4096
@@ -272,6 +327,20 @@ void gdfo__nn_ref_attention(float *out,            // (T, C)
 			    const gdfo__nn_pipe *pp,
 			    const float *rel_bias, // (H, REL)
 			    size_t C, size_t H);
+/* the probabilities of that attention, 0 where the sparse path drops a pair */
+void gdfo__nn_ref_attention_probs(double *P,             // (H, T, T)
+				  const float *qkv,      // (T, 3C)
+				  const gdfo__nn_pipe *pp,
+				  const float *rel_bias, // (H, REL)
+				  size_t C, size_t H);
+/*
+ * Attention rollout with full matrices: R = A_{L-1} ... A_0, A_l = I/2 +
+ * mean over heads of P_l / 2; out = row q of R (over all T tokens).
+ */
+void gdfo__nn_ref_attention_rollout(double *out,     // (T)
+				    double *scratch, // (3, T, T)
+				    const double *P, // (L, H, T, T)
+				    size_t L, size_t H, size_t T, size_t q);
 
 /* Columns of the feature vector the field tables give (must equal GDFO_NN_FEATURES). */
 size_t gdfo__nn_feature_count(void);

@@ -183,3 +183,69 @@ void gdfo__nn_ref_attention(float *out,            // (T, C)
 		}
 	}
 }
+
+void gdfo__nn_ref_attention_probs(double *P,             // (H, T, T)
+				  const float *qkv,      // (T, 3C)
+				  const gdfo__nn_pipe *pp,
+				  const float *rel_bias, // (H, REL)
+				  size_t C, size_t H)
+{
+	size_t T = pp->T, D = C / H, C3 = 3 * C, h, i, e, k;
+	double scale = 1.0 / sqrt((double)D);
+
+	memset(P, 0, H * T * T * sizeof(double));
+	for (h = 0; h < H; h++)
+		for (i = 0; i < T; i++) {
+			double *row = P + (h * T + i) * T, m = -INFINITY, s = 0.0;
+			size_t e0 = pp->sparse ? pp->nb_start[i] : 0;
+			size_t e1 = pp->sparse ? pp->nb_start[i + 1] : T;
+			for (e = e0; e < e1; e++) {
+				size_t j = pp->sparse ? pp->nb_idx[e] : e;
+				uint8_t r = pp->sparse ? pp->nb_rel[e] : pp->rel[i * T + j];
+				double a = 0.0;
+				for (k = 0; k < D; k++)
+					a += (double)qkv[i * C3 + h * D + k] * qkv[j * C3 + C + h * D + k];
+				row[j] = a * scale + rel_bias[h * GDFO_NN_RELATIONS + r];
+				m = row[j] > m ? row[j] : m;
+			}
+			for (e = e0; e < e1; e++) {
+				size_t j = pp->sparse ? pp->nb_idx[e] : e;
+				row[j] = exp(row[j] - m);
+				s += row[j];
+			}
+			for (e = e0; e < e1; e++)
+				row[pp->sparse ? pp->nb_idx[e] : e] /= s;
+		}
+}
+
+void gdfo__nn_ref_attention_rollout(double *out,     // (T)
+				    double *scratch, // (3, T, T)
+				    const double *P, // (L, H, T, T)
+				    size_t L, size_t H, size_t T, size_t q)
+{
+	double *R = scratch, *A = scratch + T * T, *N = scratch + 2 * T * T;
+	size_t l, h, i, j, k;
+
+	memset(R, 0, T * T * sizeof(double));
+	for (i = 0; i < T; i++)
+		R[i * T + i] = 1.0;
+	for (l = 0; l < L; l++) {
+		for (i = 0; i < T * T; i++)
+			A[i] = 0.0;
+		for (h = 0; h < H; h++)
+			for (i = 0; i < T * T; i++)
+				A[i] += P[(l * H + h) * T * T + i] / (2.0 * (double)H);
+		for (i = 0; i < T; i++)
+			A[i * T + i] += 0.5;
+		/* R = A R: layer l is applied after the layers before it */
+		for (i = 0; i < T; i++)
+			for (j = 0; j < T; j++) {
+				double a = 0.0;
+				for (k = 0; k < T; k++)
+					a += A[i * T + k] * R[k * T + j];
+				N[i * T + j] = a;
+			}
+		memcpy(R, N, T * T * sizeof(double));
+	}
+	memcpy(out, R + q * T, T * sizeof(double));
+}

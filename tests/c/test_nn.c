@@ -1,9 +1,10 @@
 /*
  * The graph encoder: PyTorch fixtures (forward, gradients, AdamW),
- * finite differences over every layer, dense/sparse agreement, weights
- * files, features, zero allocation, concurrent forwards, bad input, and
- * every fast kernel and the blocked attention against the plain reference
- * versions in lib/nn/reference.c.
+ * finite differences over every layer, dense/sparse agreement, attention
+ * attribution against a full-matrix rollout of a plain forward's
+ * probabilities, weights files, features, zero allocation, concurrent
+ * forwards, bad input, and every fast kernel and the blocked attention
+ * against the plain reference versions in lib/nn/reference.c.
  *
  * Fixtures come from tests/ref/encoder_ref.py (float64 PyTorch); the
  * comparisons use float32 tolerances and print the largest difference.
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "gdfo/nn.h"
 #include "testutil.h"
 #include "nn/nn_internal.h"
@@ -641,11 +643,31 @@ START_TEST(kernels_match_reference)
 			b[j] = x[j] + (li % 2 ? 40.0f : 0.0f);
 			a[j] = GDFO__NN_LOG2E * b[j];
 		}
+		memcpy(d, a, n * sizeof(float));
 		gdfo__nn_softmax_base2(a, n);
 		gdfo__nn_ref_softmax(b, n);
 		for (j = 0; j < n; j++)
 			worst[0] = fmax(worst[0], fabs((double)a[j] - b[j]));
 		memcpy(p, b, n * sizeof(float));
+		/* the summing softmax: the same row, copied (first) or added (then) to acc */
+		{
+			float *acc = malloc(n * sizeof(float)), *row = malloc(n * sizeof(float));
+			int first;
+			for (first = 1; first >= 0; first--) {
+				for (j = 0; j < n; j++)
+					acc[j] = first ? 7.0f : 0.25f;
+				memcpy(row, d, n * sizeof(float));
+				gdfo__nn_softmax_base2_sum(row, acc, first, n);
+				ck_assert_msg(memcmp(row, a, n * sizeof(float)) == 0,
+					      "softmax_base2_sum's row differs from softmax_base2's at n=%zu", n);
+				for (j = 0; j < n; j++)
+					ck_assert_msg(acc[j] == (first ? 0.0f : 0.25f) + a[j],
+						      "softmax_base2_sum (first %d) acc[%zu] = %g at n=%zu",
+						      first, j, acc[j], n);
+			}
+			free(acc);
+			free(row);
+		}
 		/* onto zeros (backward_kernels_add checks that they add) */
 		for (j = 0; j < n; j++) {
 			a[j] = b[j] = 0.0f;
@@ -803,7 +825,8 @@ static void attention_case(size_t N, uint32_t threshold, int keep, size_t C, siz
 	const gdfo__nn_pipe *pp;
 	uint32_t *edges = malloc(2 * 2 * N * sizeof(uint32_t)), ne = 0;
 	size_t i, T;
-	float *qkv, *out, *ref, *att, bias[GDFO__NN_MAX_ATT_HEADS * GDFO_NN_RELATIONS];
+	float *qkv, *out, *ref, *att, *psum, bias[GDFO__NN_MAX_ATT_HEADS * GDFO_NN_RELATIONS];
+	double *P;
 	uint64_t seed = 5 + N;
 	double worst = 0;
 
@@ -830,15 +853,33 @@ static void attention_case(size_t N, uint32_t threshold, int keep, size_t C, siz
 	out = malloc(T * C * sizeof(float));
 	ref = malloc(T * C * sizeof(float));
 	att = malloc(H * pp->E * sizeof(float));
+	psum = malloc(pp->E * sizeof(float));
+	P = malloc(H * T * T * sizeof(double));
 	for (i = 0; i < T * 3 * C; i++)
 		qkv[i] = 2.0f * frand(&seed);
 	for (i = 0; i < H * GDFO_NN_RELATIONS; i++)
 		bias[i] = frand(&seed);
-	gdfo__nn_attention_forward(out, att, keep, qkv, pp, bias, C, H);
+	gdfo__nn_attention_forward(out, att, keep, psum, qkv, pp, bias, C, H);
 	gdfo__nn_ref_attention(ref, qkv, pp, bias, C, H);
 	for (i = 0; i < T * C; i++)
 		worst = fmax(worst, fabs((double)out[i] - ref[i]));
 	ck_assert_msg(worst < 1e-5, "attention N=%zu C=%zu H=%zu %s keep=%d differs from the reference by %g",
+		      N, C, H, pp->sparse ? "sparse" : "dense", keep, worst);
+	/* the heads' summed probabilities (what gdfo__nn_attention reads), every block */
+	gdfo__nn_ref_attention_probs(P, qkv, pp, bias, C, H);
+	worst = 0;
+	for (i = 0; i < T; i++) {
+		size_t e0 = pp->sparse ? pp->nb_start[i] : i * T;
+		size_t e1 = pp->sparse ? pp->nb_start[i + 1] : (i + 1) * T, e, h;
+		for (e = e0; e < e1; e++) {
+			size_t j = pp->sparse ? pp->nb_idx[e] : e - i * T;
+			double r = 0;
+			for (h = 0; h < H; h++)
+				r += P[(h * T + i) * T + j];
+			worst = fmax(worst, fabs(psum[e] - r));
+		}
+	}
+	ck_assert_msg(worst < 1e-5, "attention N=%zu C=%zu H=%zu %s keep=%d: head sums differ from the reference by %g",
 		      N, C, H, pp->sparse ? "sparse" : "dense", keep, worst);
 	if (keep && !pp->sparse) /* kept probabilities: every row sums to 1 */
 		for (i = 0; i < H * T; i++) {
@@ -852,6 +893,8 @@ static void attention_case(size_t N, uint32_t threshold, int keep, size_t C, siz
 	free(out);
 	free(ref);
 	free(att);
+	free(psum);
+	free(P);
 	free(edges);
 	gdfo_nn_batch_free(bt);
 	gdfo_nn_free(enc);
@@ -961,6 +1004,249 @@ START_TEST(sparse_backward_matches_dense)
 	sparse_backward_case(64, 1); /* 64 */
 	sparse_backward_case(24, 2); /* 12: the general loop */
 	gdfo__nn_isa_limit(old);
+}
+END_TEST
+
+/* ---- attention attribution (gdfo__nn_attention) --------------------------- */
+
+/* out = (add ? out : 0) + inp w + bias, in double */
+static void plain_matmul(float *out, const float *inp, const float *w, const float *bias, size_t N,
+			 size_t K, size_t M, int add)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < N; i++)
+		for (j = 0; j < M; j++) {
+			double a = (add ? out[i * M + j] : 0.0) + bias[j];
+			for (k = 0; k < K; k++)
+				a += (double)inp[i * K + k] * w[k * M + j];
+			out[i * M + j] = (float)a;
+		}
+}
+
+/*
+ * Pipeline b's attention probabilities in every layer, P (L, H, T, T),
+ * from a plain forward over enc's weights with lib/nn/reference.c's
+ * kernels; returns the largest difference of that forward's stage
+ * embeddings from emb (the fast forward's, (S, C)), which vouches for it.
+ */
+static double ref_layer_probs(double *P, const gdfo_nn_encoder *enc, const gdfo_nn_batch *batch,
+			      size_t b, const float *feat, const float *emb)
+{
+	const gdfo__nn_pipe *pp = &batch->pipes[b];
+	size_t T = pp->T, C = enc->C, H = enc->H, F = enc->F, l, i;
+	float *x = malloc(T * C * sizeof(float)), *ln = malloc(T * C * sizeof(float));
+	float *qkv = malloc(T * 3 * C * sizeof(float)), *y = malloc(T * C * sizeof(float));
+	float *h = malloc(T * 4 * C * sizeof(float)), *hg = malloc(T * 4 * C * sizeof(float));
+	float *mean = malloc(T * sizeof(float)), *rstd = malloc(T * sizeof(float));
+	double worst = 0;
+
+	memcpy(x, enc->p.token, C * sizeof(float));
+	plain_matmul(x + C, feat + pp->stage * F, enc->p.in_w, enc->p.in_b, T - 1, F, C, 0);
+	for (l = 0; l < enc->L; l++) {
+		const gdfo__nn_layer *w = &enc->p.layers[l];
+		gdfo__nn_ref_layernorm_forward(ln, mean, rstd, x, w->ln1_g, w->ln1_b, T, C);
+		plain_matmul(qkv, ln, w->qkv_w, w->qkv_b, T, C, 3 * C, 0);
+		gdfo__nn_ref_attention_probs(P + l * H * T * T, qkv, pp, w->rel_bias, C, H);
+		gdfo__nn_ref_attention(y, qkv, pp, w->rel_bias, C, H);
+		plain_matmul(x, y, w->proj_w, w->proj_b, T, C, C, 1);
+		gdfo__nn_ref_layernorm_forward(ln, mean, rstd, x, w->ln2_g, w->ln2_b, T, C);
+		plain_matmul(h, ln, w->fc_w, w->fc_b, T, C, 4 * C, 0);
+		gdfo__nn_ref_gelu_forward(hg, h, T * 4 * C);
+		plain_matmul(x, hg, w->fc2_w, w->fc2_b, T, 4 * C, C, 1);
+	}
+	gdfo__nn_ref_layernorm_forward(ln, mean, rstd, x, enc->p.lnf_g, enc->p.lnf_b, T, C);
+	for (i = 0; i < (T - 1) * C; i++)
+		worst = fmax(worst, fabs((double)ln[C + i] - emb[pp->stage * C + i]));
+	free(x);
+	free(ln);
+	free(qkv);
+	free(y);
+	free(h);
+	free(hg);
+	free(mean);
+	free(rstd);
+	return worst;
+}
+
+/*
+ * Every query (each stage and the pipeline token) of every pipeline of a
+ * random batch: the attribution is non-negative, sums to 1, equals the
+ * full-matrix rollout of the reference probabilities, and is the same from
+ * an inference and a training workspace. With one layer, stages the sparse
+ * path hides from a stage query get exactly 0.
+ */
+static void attribution_case(uint32_t threshold, uint32_t L)
+{
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *batch;
+	gdfo_nn_workspace *wi, *wt;
+	size_t sizes[3] = {9, 13, 3}, S = 25, B = 3, b, i, q, n_sparse = 0, zeros = 0;
+	float *feat = malloc(S * 5 * sizeof(float)), *emb = malloc(S * 8 * sizeof(float));
+	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, emb, NULL, NULL, NULL};
+	uint64_t seed = 11 + threshold + L;
+	double worst = 0, worst_ws = 0, worst_fwd = 0, top = 0;
+
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	o.n_features = 5;
+	o.d_model = 8;
+	o.n_layers = L;
+	o.n_heads = 2;
+	o.sparse_threshold = threshold;
+	o.sparse_hops = 2;
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	/* larger weights than the default init, so attention is far from uniform */
+	for (i = 0; i < enc->n_params; i++)
+		enc->params[i] += 0.5f * frand(&seed);
+	for (i = 0; i < S * 5; i++)
+		feat[i] = 2.0f * frand(&seed);
+	batch = random_batch(enc, sizes, B, 5);
+	/* sized by the hint, then grown for the kept attention */
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wi, enc, batch, 0), 0);
+	ck_assert_int_eq(gdfo__nn_workspace_keep_attention(wi), 0);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&wt, enc, batch, GDFO_NN_TRAINING), 0);
+	ck_assert_int_eq(gdfo__nn_workspace_keep_attention(wt), 0); /* nothing to do */
+	ck_assert_int_eq(gdfo_nn_forward(wi, batch, feat, &out), 0);
+	ck_assert_int_eq(gdfo_nn_forward(wt, batch, feat, NULL), 0);
+	for (b = 0; b < B; b++) {
+		const gdfo__nn_pipe *pp = &batch->pipes[b];
+		size_t T = pp->T, n = T - 1;
+		double *P = malloc((L ? L : 1) * 2 * T * T * sizeof(double));
+		double *scratch = malloc(3 * T * T * sizeof(double)), *row = malloc(T * sizeof(double));
+		float *a = malloc(n * sizeof(float)), *at = malloc(n * sizeof(float));
+		n_sparse += pp->sparse;
+		worst_fwd = fmax(worst_fwd, ref_layer_probs(P, enc, batch, b, feat, emb));
+		for (q = 0; q <= n; q++) {
+			size_t query = q == n ? GDFO__NN_QUERY_TOKEN : q;
+			double sum = 0, rs = 0;
+			ck_assert_int_eq(gdfo__nn_attention(a, n, wi, batch, b, query), 0);
+			ck_assert_int_eq(gdfo__nn_attention(at, n, wt, batch, b, query), 0);
+			gdfo__nn_ref_attention_rollout(row, scratch, P, L, 2, T, q == n ? 0 : q + 1);
+			for (i = 1; i < T; i++)
+				rs += row[i];
+			for (i = 0; i < n; i++) {
+				double r = rs > 0 ? row[i + 1] / rs : 1.0 / (double)n;
+				ck_assert_msg(a[i] >= 0.0f, "pipeline %zu query %zu: share of stage %zu is %g",
+					      b, q, i, a[i]);
+				sum += a[i];
+				worst = fmax(worst, fabs(a[i] - r));
+				worst_ws = fmax(worst_ws, fabs(a[i] - at[i]));
+				if (q < n && i != q)
+					top = fmax(top, a[i]);
+				if (L == 1 && pp->sparse && q < n) {
+					int rel;
+					ck_assert_int_eq(gdfo_nn_batch_relation(&rel, batch, b, q + 1, i + 1), 0);
+					if (rel < 0) {
+						ck_assert_msg(a[i] == 0.0f, "pipeline %zu: stage %zu outside the "
+							      "neighbourhood of stage %zu has share %g",
+							      b, i, q, a[i]);
+						zeros++;
+					}
+				}
+			}
+			ck_assert_msg(fabs(sum - 1.0) < 1e-5, "pipeline %zu query %zu: shares sum to %.9g",
+				      b, q, sum);
+		}
+		free(P);
+		free(scratch);
+		free(row);
+		free(a);
+		free(at);
+	}
+	printf("nn attribution (L=%u, %zu of %zu pipelines sparse): reference forward within %.2g, "
+	       "rollout within %.2g, inference = training within %.2g, largest share of another "
+	       "stage %.3f, %zu hidden pairs at 0\n",
+	       L, n_sparse, B, worst_fwd, worst, worst_ws, top, zeros);
+	ck_assert_msg(worst_fwd < 1e-4, "the test's plain forward is off by %g", worst_fwd);
+	ck_assert_msg(worst < 1e-5, "attribution differs from the reference rollout by %g", worst);
+	ck_assert_msg(worst_ws < 1e-6, "inference and training workspaces differ by %g", worst_ws);
+	if (L == 1 && threshold < 9)
+		ck_assert(zeros > 0);
+	gdfo_nn_workspace_free(wi);
+	gdfo_nn_workspace_free(wt);
+	gdfo_nn_batch_free(batch);
+	gdfo_nn_free(enc);
+	free(feat);
+	free(emb);
+}
+
+START_TEST(attribution_dense) { attribution_case(256, 3); }
+END_TEST
+START_TEST(attribution_sparse) { attribution_case(4, 3); attribution_case(4, 1); }
+END_TEST
+
+START_TEST(attribution_errors)
+{
+	gdfo_nn_options o = {.version = GDFO_NN_OPTIONS_VERSION};
+	gdfo_nn_encoder *enc;
+	gdfo_nn_batch *b1, *b2;
+	gdfo_nn_workspace *ws;
+	size_t sizes[2] = {4, 6}, i;
+	float feat[10 * GDFO_NN_FEATURES], a[6];
+	uint64_t seed = 9;
+
+	for (i = 0; i < 10 * GDFO_NN_FEATURES; i++)
+		feat[i] = frand(&seed);
+	gdfo_nn_options_init(&o, GDFO_NN_OPTIONS_VERSION);
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	b1 = random_batch(enc, sizes, 2, 1);
+	b2 = random_batch(enc, sizes, 1, 2);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, NULL, 0), 0);
+	ck_assert_int_eq(gdfo_nn_forward(ws, b1, feat, NULL), 0);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "gdfo__nn_attention: the workspace does not keep attention "
+			 "(call gdfo__nn_workspace_keep_attention before the forward)");
+	ck_assert_int_eq(gdfo__nn_workspace_keep_attention(NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo__nn_workspace_keep_attention(ws), 0); /* drops the forward */
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "gdfo__nn_attention: no successful forward on this workspace");
+	ck_assert_int_eq(gdfo_nn_forward(ws, b1, feat, NULL), 0);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 3), 0);
+	ck_assert_int_eq(gdfo__nn_attention(a, 6, ws, b1, 1, GDFO__NN_QUERY_TOKEN), 0);
+	ck_assert_int_eq(gdfo__nn_attention(NULL, 4, ws, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, NULL, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, NULL, 0, 0), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b2, 0, 0), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(),
+			 "gdfo__nn_attention: the last forward on this workspace was of another batch");
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 2, 0), GDFO_ERANGE);
+	ck_assert_str_eq(gdfo_last_error(),
+			 "gdfo__nn_attention: pipeline 2 is out of range (the batch has 2)");
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 4), GDFO_ERANGE);
+	ck_assert_str_eq(gdfo_last_error(),
+			 "gdfo__nn_attention: stage 4 is out of range (pipeline 0 has 4 stages)");
+	ck_assert_int_eq(gdfo__nn_attention(a, 6, ws, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(),
+			 "gdfo__nn_attention: n_out is 6 but pipeline 0 has 4 stages");
+	gdfo__alloc_test_arm(1);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 0), GDFO_ENOMEM);
+	gdfo__alloc_test_disarm();
+	/* a failed forward leaves nothing to attribute */
+	feat[3] = NAN;
+	ck_assert_int_eq(gdfo_nn_forward(ws, b1, feat, NULL), GDFO_EINVAL);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 0), GDFO_EINVAL);
+	ck_assert_str_eq(gdfo_last_error(), "gdfo__nn_attention: no successful forward on this workspace");
+	feat[3] = 0.5f;
+	gdfo_nn_workspace_free(ws);
+	gdfo_nn_free(enc);
+
+	/* no layers: a stage is all on itself, the pipeline token uniform */
+	o.n_layers = 0;
+	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
+	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, NULL, 0), 0);
+	ck_assert_int_eq(gdfo__nn_workspace_keep_attention(ws), 0);
+	ck_assert_int_eq(gdfo_nn_forward(ws, b1, feat, NULL), 0);
+	ck_assert_int_eq(gdfo__nn_attention(a, 4, ws, b1, 0, 2), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_float_eq(a[i], i == 2 ? 1.0f : 0.0f);
+	ck_assert_int_eq(gdfo__nn_attention(a, 6, ws, b1, 1, GDFO__NN_QUERY_TOKEN), 0);
+	for (i = 0; i < 6; i++)
+		ck_assert_float_eq_tol(a[i], 1.0f / 6.0f, 1e-7f);
+	gdfo_nn_workspace_free(ws);
+	gdfo_nn_batch_free(b1);
+	gdfo_nn_batch_free(b2);
+	gdfo_nn_free(enc);
 }
 END_TEST
 
@@ -1271,7 +1557,7 @@ START_TEST(forward_allocates_nothing)
 	gdfo_nn_encoder *enc;
 	gdfo_nn_batch *batch;
 	gdfo_nn_workspace *ws;
-	size_t sizes[2] = {40, 17}, i;
+	size_t sizes[2] = {40, 17}, i, k;
 	float *feat = calloc(57 * GDFO_NN_FEATURES, sizeof(float)), *emb = calloc(57 * 64, sizeof(float));
 	gdfo_nn_outputs out = {GDFO_NN_OUTPUTS_VERSION, emb, NULL, NULL, NULL};
 	struct mallinfo2 m0, m1;
@@ -1283,16 +1569,21 @@ START_TEST(forward_allocates_nothing)
 	o.sparse_threshold = 20; /* pipeline 0 sparse, pipeline 1 dense */
 	ck_assert_int_eq(gdfo_nn_create(&enc, &o), 0);
 	batch = random_batch(enc, sizes, 2, 1);
-	ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, batch, 0), 0);
-	ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0); /* warm up BLAS */
-	m0 = mallinfo2();
-	for (i = 0; i < 20; i++)
-		ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0);
-	m1 = mallinfo2();
-	ck_assert_msg(m0.uordblks == m1.uordblks && m0.hblks == m1.hblks,
-		      "heap use changed during steady-state forwards: %zu -> %zu bytes",
-		      m0.uordblks, m1.uordblks);
-	gdfo_nn_workspace_free(ws);
+	for (k = 0; k < 2; k++) {
+		/* k = 1: keeping the attention for gdfo__nn_attention */
+		ck_assert_int_eq(gdfo_nn_workspace_create(&ws, enc, batch, 0), 0);
+		if (k)
+			ck_assert_int_eq(gdfo__nn_workspace_keep_attention(ws), 0);
+		ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0); /* warm up BLAS */
+		m0 = mallinfo2();
+		for (i = 0; i < 20; i++)
+			ck_assert_int_eq(gdfo_nn_forward(ws, batch, feat, &out), 0);
+		m1 = mallinfo2();
+		ck_assert_msg(m0.uordblks == m1.uordblks && m0.hblks == m1.hblks,
+			      "heap use changed during steady-state forwards (keep %zu): %zu -> %zu bytes",
+			      k, m0.uordblks, m1.uordblks);
+		gdfo_nn_workspace_free(ws);
+	}
 	gdfo_nn_batch_free(batch);
 	gdfo_nn_free(enc);
 	free(feat);
@@ -1442,6 +1733,9 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, backward_kernels_add, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
 	tcase_add_loop_test(tc, attention_matches_reference, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
 	tcase_add_loop_test(tc, sparse_backward_matches_dense, GDFO__NN_ISA_BASE, GDFO__NN_ISA_AVX512 + 1);
+	tcase_add_test(tc, attribution_dense);
+	tcase_add_test(tc, attribution_sparse);
+	tcase_add_test(tc, attribution_errors);
 	tcase_add_test(tc, tensor_table);
 	tcase_add_test(tc, weights_roundtrip_and_rejects);
 	tcase_add_test(tc, features_from_graph);
