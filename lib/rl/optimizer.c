@@ -13,6 +13,7 @@
 #include "core/abi.h"
 #include "gdfo/rules.h"
 #include "graph/telemetry_internal.h"
+#include "nn/nn_internal.h"
 #include "plan/plan_internal.h"
 #include "rl/rl_internal.h"
 
@@ -307,11 +308,73 @@ out:
 	return rc;
 }
 
+/* Most stages a change names as attended. */
+#define ATTENDED 3
+
+/*
+ * The stages the encoder attended to most for a change: attention rollout
+ * (gdfo__nn_attention) from the change's stage in the graph the knobs were
+ * drawn on, or from the pipeline token for a graph-wide change; the
+ * stage's own share is left out; up to ATTENDED stages, largest first.
+ */
+static int attend(gdfo__pol *p, gdfo__change *c, const gdfo_space *s, const int32_t *point)
+{
+	const gdfo_graph *g = p->encoded;
+	size_t n, q = GDFO__NN_QUERY_TOKEN, i, k, top[ATTENDED], n_top = 0;
+	float *w;
+	int64_t *ids;
+	int rc;
+
+	(void)s;
+	(void)point;
+	if (!g || !p->batch || !p->ws)
+		return 0;
+	n = g->n;
+	if (c->n_stage_ids && (q = gdfo__graph_index(g, c->stage_ids[0])) == (size_t)-1)
+		q = GDFO__NN_QUERY_TOKEN;
+	if (!(w = gdfo__malloc((n ? n : 1) * sizeof(*w))))
+		return GDFO_ENOMEM;
+	if ((rc = gdfo__nn_attention(w, n, p->ws, p->batch, 0, q))) {
+		free(w);
+		return rc;
+	}
+	for (k = 0; k < ATTENDED; k++) {
+		size_t b = (size_t)-1;
+		for (i = 0; i < n; i++) {
+			size_t j;
+			if (i == q)
+				continue;
+			for (j = 0; j < n_top && top[j] != i; j++)
+				;
+			if (j < n_top)
+				continue;
+			if (b == (size_t)-1 || w[i] > w[b])
+				b = i;
+		}
+		if (b == (size_t)-1 || w[b] <= 0)
+			break;
+		top[n_top++] = b;
+	}
+	free(w);
+	if (!n_top)
+		return 0;
+	if (!(ids = gdfo__malloc(n_top * sizeof(*ids))))
+		return GDFO_ENOMEM;
+	for (k = 0; k < n_top; k++)
+		ids[k] = g->stages[top[k]].id;
+	/* attended ids name stages of the plan's graph: keep those it has */
+	free(c->attended_ids);
+	c->attended_ids = ids;
+	c->n_attended_ids = n_top;
+	return 0;
+}
+
 /* The learned explanation of each change: gain, confidence, and what the model weighed. */
 static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const marginal *m)
 {
 	const gdfo_space *s = p->space;
 	size_t i, d;
+	int rc;
 
 	for (i = 0; i < plan->n_changes; i++) {
 		gdfo__change *c = &plan->changes[i];
@@ -340,6 +403,8 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 		}
 		if (!found)
 			continue;
+		if ((rc = attend(p, c, s, point)))
+			return rc;
 		c->expected_gain = lat > 1 ? 1 : lat < -1e6 ? -1e6 : lat;
 		c->confidence = conf < 0 ? 0 : conf > 1 ? 1 : conf;
 		snprintf(extra, sizeof(extra), "; the learned policy chose it with probability %.2f; the model predicts %+.3f reward from it",
@@ -643,6 +708,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	dim = space->dim;
 	K = (size_t)opt->o.candidates;
 	if ((rc = gdfo__pol_init(&pol, opt->o.uniform ? NULL : opt->enc, &opt->cluster)) ||
+	    (pol.ws && (rc = gdfo__nn_workspace_keep_attention(pol.ws))) ||
 	    (rc = gdfo__pol_begin(&pol, space, telemetry, &obj)))
 		goto out;
 	cands = gdfo__calloc(K + 4, sizeof(*cands));
@@ -766,11 +832,15 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		best = (size_t)rules_at;
 
 	if (cands[best].kind == 3) {
+		double bl = -INFINITY;
+		for (k = 0; k < n; k++)
+			if ((cands[k].kind == 0 || cands[k].kind == 1 || cands[k].kind == 4) && cands[k].score > bl)
+				bl = cands[k].score;
 		plan = rules;
 		rules = NULL;
 		if ((rc = set_prediction(plan, &pol, &cands[best])) ||
-		    (rc = note(plan, "no learned candidate was predicted to beat the rules plan (predicted reward %.3f against the best learned %.3f): the rules plan stands",
-			       cands[best].r.reward, n > 1 ? cands[1].r.reward : 0.0)))
+		    (rc = note(plan, "no learned candidate was predicted to beat the rules plan by %.2f (predicted reward %.3f against the best learned %.3f): the rules plan stands",
+			       MARGIN, cands[best].r.reward, bl)))
 			goto out;
 	} else {
 		if ((rc = gdfo_space_apply(&plan, space, cands[best].point, dim,
