@@ -1,7 +1,8 @@
 /*
  * Concurrency stress: threads plan (rules), simulate, extract features,
- * run the encoder forward, read event logs and apply points of a shared
- * decision space (and find them again) on shared read-only inputs
+ * run the encoder forward, read event logs, apply points of a shared
+ * decision space (and find them again) and plan with one shared learned
+ * optimizer handle (the shipped model) on shared read-only inputs
  * at the same time; every thread's result must equal the single-threaded
  * one. Run under ThreadSanitizer by `make tsan`.
  */
@@ -15,13 +16,14 @@
 #include "testutil.h"
 
 #define THREADS 4
-#define ROUNDS 5
+#define ROUNDS 6
 
 static gdfo_graph *graph;      /* shared, read only */
 static gdfo_nn_encoder *enc;   /* shared, read only during forwards */
 static gdfo_space *space;     /* shared, read only */
 static int32_t *space_point;
-static char *want_plan, *want_sim, *want_log, *want_space;
+static gdfo_optimizer *optimizer; /* shared: plan calls may run concurrently */
+static char *want_plan, *want_sim, *want_log, *want_space, *want_learned;
 static float *want_feat, *want_emb;
 static size_t n_stages;
 static char log_path[4096];
@@ -77,6 +79,18 @@ static char *space_text(void)
 	return s;
 }
 
+static char *learned_text(void)
+{
+	gdfo_plan *p;
+	char *s;
+	if (gdfo_optimizer_plan(&p, optimizer, graph, NULL, NULL))
+		return NULL;
+	if (gdfo_plan_to_json(&s, p))
+		s = NULL;
+	gdfo_plan_free(p);
+	return s;
+}
+
 static char *log_text(void)
 {
 	gdfo_eventlog *log;
@@ -129,7 +143,8 @@ static void *worker(void *arg)
 	int r, bad = 0;
 
 	for (r = 0; r < ROUNDS; r++) {
-		switch ((k + (size_t)r) % 5) {
+		switch ((k + (size_t)r) % 6) {
+		case 5: bad += !same(learned_text(), want_learned); break;
 		case 0: bad += !same(plan_text(), want_plan); break;
 		case 1: bad += !same(sim_text(), want_sim); break;
 		case 2:
@@ -166,6 +181,14 @@ START_TEST(concurrent_readers_of_shared_inputs_agree)
 	}
 	want_space = space_text();
 	ck_assert_ptr_nonnull(want_space);
+	{
+		gdfo_optimizer_options oo;
+		gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);
+		oo.model_path = "models/default.gdfonn";
+		ck_assert_msg(gdfo_optimizer_open(&optimizer, NULL, &oo) == 0, "%s", gdfo_last_error());
+	}
+	want_learned = learned_text();
+	ck_assert_ptr_nonnull(want_learned);
 	want_plan = plan_text();
 	want_sim = sim_text();
 	ck_assert_ptr_nonnull(want_plan);
@@ -186,6 +209,8 @@ START_TEST(concurrent_readers_of_shared_inputs_agree)
 			      (size_t)(uintptr_t)bad);
 	}
 	gdfo_free(want_plan);
+	gdfo_free(want_learned);
+	gdfo_optimizer_close(optimizer);
 	gdfo_free(want_sim);
 	gdfo_free(want_log);
 	gdfo_free(want_space);
