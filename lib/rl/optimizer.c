@@ -604,25 +604,35 @@ static int verify(gdfo__pol *p, const gdfo_space *space, cand *c, size_t n, int 
 		cand *x = &c[order[j]];
 		gdfo_plan *pl = NULL;
 		double tasks = 0;
-		if (spent > budget)
-			break;
+		gdfo_reward r0 = x->r;
+		gdfo_outcome o0 = x->o;
 		if (x->point && (rc = gdfo_space_apply(&pl, space, x->point, space->dim, "learned")))
 			return rc;
-		double tv = dbg_now();
 		rc = gdfo__pol_predict_des(&x->r, &x->o, p, pl ? gdfo_plan_graph(pl) : gdfo_plan_graph(x->rules), &tasks);
-		if (getenv("GDFO_DEBUG_RL"))
-			fprintf(stderr, "  verify kind %d tasks %.0f runs %d base tasks %.0f: %.0f us\n", x->kind, tasks,
-				p->dso.runs, p->des_base_tasks, dbg_now() - tv);
 		gdfo_plan_free(pl);
 		if (rc)
 			return rc;
 		spent += (tasks + (j == 0 ? p->des_base_tasks : 0)) * p->dso.runs;
+		if (j == 0) {
+			/* What the rest would cost, a plan about as many tasks as the input:
+			 * when the budget cannot check the rules plan and a learned
+			 * candidate, the analytic scores decide for every candidate. */
+			double each = p->des_base_tasks * p->dso.runs;
+			size_t can = each > 0 ? (size_t)((budget - spent) / each) : m;
+			if (can < (m > 2 ? 2u : m - 1)) {
+				x->r = r0;
+				x->o = o0;
+				return 0;
+			}
+			if (1 + can < m)
+				m = 1 + can;
+		}
 		x->score = gdfo__pol_score(&x->r);
 		x->checked = 1;
 	}
 	/* Unchecked candidates rank below every checked one. */
 	for (k = 0; k < n; k++)
-		if (!c[k].checked && m && c[order[0]].checked)
+		if (!c[k].checked)
 			c[k].score -= 1e3;
 	return 0;
 }
