@@ -340,6 +340,7 @@ static void run_learned(bench *b, const objective *ob, const char *model, const 
 		to.warm_episodes = 0;
 		to.ppo_episodes = rl_budget;
 		to.batch_episodes = 10;
+		to.group = 5;
 		if (gdfo_train(&enc, &to) || gdfo_nn_save(enc, path))
 			die("rl-only training");
 		gdfo_nn_free(enc);

@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char train_help[] =
-	"usage: gdfo train -o MODEL [--seed N] [--warm N] [--ppo N] [--batch N] [--epochs N]\n"
+	"usage: gdfo train -o MODEL [--seed N] [--warm N] [--ppo N] [--batch N] [--group N] [--epochs N]\n"
 	"                  [--expert-budget N] [--d-model N] [--layers N] [--lr F]\n"
 	"                  [--checkpoint-every N] [--init MODEL] [--json] [--quiet]\n"
 	"                  [--pipeline P.json [--cluster C.json] [--objective SPEC]]\n"
@@ -26,6 +26,8 @@ static const char train_help[] =
 	"  --warm N            imitation episodes (4096)\n"
 	"  --ppo N             PPO episodes (4096)\n"
 	"  --batch N           episodes per update (32)\n"
+	"  --group N           PPO plans sampled per pipeline; their mean reward is the\n"
+	"                      baseline (4; 1: the value head's prediction)\n"
 	"  --epochs N          PPO passes per batch (2)\n"
 	"  --expert-budget N   execution-model evaluations per expert search (160)\n"
 	"  --d-model N         encoder width (32); --layers N: blocks (2)\n"
@@ -132,6 +134,8 @@ int gdfo__cli_train(int argc, char **argv)
 			o.ppo_episodes = n;
 		else if (!strcmp(a, "--batch"))
 			o.batch_episodes = (int32_t)n;
+		else if (!strcmp(a, "--group"))
+			o.group = (int32_t)n;
 		else if (!strcmp(a, "--epochs"))
 			o.epochs = (int32_t)n;
 		else if (!strcmp(a, "--expert-budget"))

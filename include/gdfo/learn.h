@@ -9,10 +9,13 @@
  *      model (the simulator's analytic mode) finds a good plan; the policy
  *      learns to generate it (cross-entropy on every draw, structural
  *      edits in the space's order, then STOP);
- *   2. proximal policy optimization: the policy samples a plan, the judge
- *      (the noisy simulator, one run) scores it with the objective's
- *      reward against the input, and the clipped surrogate with the value
- *      head as baseline, an entropy bonus and gradient clipping updates it.
+ *   2. proximal policy optimization: the policy samples `group` plans per
+ *      pipeline, the judge (the noisy simulator, one run, the same noise
+ *      for the group) scores each with the objective's reward against the
+ *      input, and the clipped surrogate with the group's mean reward as
+ *      baseline (the value head's prediction for groups of one), an
+ *      entropy bonus and gradient clipping updates it; the value head
+ *      learns to predict the reward.
  * Pipelines are drawn from the generator's five families with random
  * sizes, skew, clusters and objective weights (never the benchmark's
  * evaluation seeds), or, with `pipeline` set, are that one pipeline
@@ -87,6 +90,10 @@ typedef struct gdfo_train_options {
 	const gdfo_objective *objective;   /* with pipeline: its objective; NULL = defaults */
 	gdfo_train_progress_fn progress;   /* NULL = none */
 	void *progress_ctx;
+	int32_t group;              /* PPO: plans sampled per pipeline and objective, judged on
+				       the same noise; the group's mean reward is their baseline
+				       (1: the value head's prediction); divides batch_episodes (4) */
+	int32_t reserved;
 	GDFO__GROWTH_FIELD
 } gdfo_train_options;
 

@@ -36,6 +36,7 @@ int gdfo_train_options_init(gdfo_train_options *o, unsigned int version)
 	d.epochs = 2;
 	d.expert_budget = 160;
 	d.structural_steps = 4;
+	d.group = 4;
 	d.checkpoint_every = 20;
 	d.lr = 1e-3f;
 	d.clip = 0.2f;
@@ -636,7 +637,7 @@ static uint64_t options_key(const gdfo_train_options *o)
 	uint64_t k = o->seed;
 	uint64_t parts[] = {o->d_model, o->n_layers, (uint64_t)o->batch_episodes, (uint64_t)o->warm_episodes,
 			    (uint64_t)o->ppo_episodes, (uint64_t)o->epochs, (uint64_t)o->expert_budget,
-			    (uint64_t)o->structural_steps, o->pipeline != NULL};
+			    (uint64_t)o->structural_steps, o->pipeline != NULL, (uint64_t)o->group};
 	size_t i;
 	for (i = 0; i < GDFO__ARRAY_LEN(parts); i++)
 		k = (k ^ parts[i]) * 0x100000001b3ULL;
@@ -774,6 +775,16 @@ static double now_s(void)
 }
 
 /* One episode: plan for a task, record the draws, judge (PPO) or search (warm start). */
+/*
+ * The task of an episode: its index in the warm start; in PPO, groups of
+ * `group` consecutive episodes share one (warm_episodes + group number).
+ */
+static uint64_t task_of(const gdfo_train_options *o, uint64_t index)
+{
+	uint64_t w = (uint64_t)o->warm_episodes;
+	return index < w ? index : w + (index - w) / (uint64_t)o->group;
+}
+
 static int episode(trainer *tr, uint64_t index, int imitation, gdfo__pol_episode *ep, double *expert_reward)
 {
 	task t;
@@ -781,12 +792,13 @@ static int episode(trainer *tr, uint64_t index, int imitation, gdfo__pol_episode
 	gdfo_space_options so;
 	gdfo__pol pol;
 	int32_t *point = NULL, *teacher = NULL;
-	uint64_t rng = tr->o.seed ^ (index + 1) * 0x2545f4914f6cdd1dULL;
+	uint64_t rng = tr->o.seed ^ (index + 1) * 0x2545f4914f6cdd1dULL, task_index = task_of(&tr->o, index);
+	uint64_t jrng = tr->o.seed ^ (task_index + 1) * 0x9e3779b97f4a7c15ULL;
 	int rc;
 
 	memset(&pol, 0, sizeof(pol));
 	gdfo__pol_episode_reset(ep);
-	if ((rc = make_task(&t, &tr->o, index)))
+	if ((rc = make_task(&t, &tr->o, task_index)))
 		return rc;
 	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
 	so.cluster = &t.cl;
@@ -826,7 +838,7 @@ static int episode(trainer *tr, uint64_t index, int imitation, gdfo__pol_episode
 			goto out;
 		gdfo_judge_options_init(&jo, GDFO_JUDGE_OPTIONS_VERSION);
 		jo.runs = 1;
-		jo.seed = gdfo__rl_mix(&rng);
+		jo.seed = gdfo__rl_mix(&jrng); /* one group, one noise: common random numbers */
 		jo.cluster = &t.cl;
 		if (!(rc = gdfo_judge_create(&judge, t.g, &jo)) && !(rc = gdfo_judge_baseline(&base, judge)) &&
 		    !(rc = gdfo_space_apply(&plan, space, point, space->dim, "learned")) &&
@@ -873,6 +885,8 @@ static int check_options(const gdfo_train_options *o)
 		bad = "lr and clip must be in (0, 1); entropy_coef, value_coef, max_grad_norm, weight_decay >= 0";
 	else if (o->checkpoint_every < 1)
 		bad = "checkpoint_every must be >= 1";
+	else if (o->group < 1 || o->group > o->batch_episodes || o->batch_episodes % o->group)
+		bad = "group must be in 1..batch_episodes and divide it";
 	if (bad)
 		return gdfo__error(GDFO_EINVAL, "gdfo_train: %s", bad);
 	if (o->objective && gdfo_objective_validate(o->objective))
@@ -947,9 +961,26 @@ int gdfo_train(gdfo_nn_encoder **out, const gdfo_train_options *opts)
 			mean_r += r;
 		}
 		mean_r /= (double)n;
-		/* advantages: reward minus the value head's prediction, normalized */
+		/*
+		 * Advantages: the reward minus a baseline, normalized over the batch.
+		 * The baseline is the mean reward of the episode's group (the other
+		 * plans sampled for the same pipeline and objective, judged on the
+		 * same noise), or the value head's prediction when groups are of one.
+		 */
 		for (i = 0; i < n; i++) {
-			double a = tr.eps[i].reward - tr.eps[i].value;
+			double b = tr.eps[i].value, a;
+			if (!imitation && tr.o.group > 1) {
+				uint64_t g = task_of(&tr.o, pos.episode + i);
+				size_t j, cnt = 0;
+				b = 0;
+				for (j = 0; j < n; j++)
+					if (task_of(&tr.o, pos.episode + j) == g) {
+						b += tr.eps[j].reward;
+						cnt++;
+					}
+				b /= (double)cnt;
+			}
+			a = tr.eps[i].reward - b;
 			tr.eps[i].target = (float)a;
 			mean_v += a;
 		}

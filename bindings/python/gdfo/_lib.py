@@ -870,7 +870,7 @@ class TrainOptions(Structure):
                                        "weight_decay")] + \
         [("checkpoint", c_char_p), ("init_model", c_char_p), ("pipeline", c_void_p),
          ("cluster", c_void_p), ("objective", P(Objective)), ("progress", TrainProgressFn),
-         ("progress_ctx", c_void_p)]
+         ("progress_ctx", c_void_p), ("group", c_int32), ("reserved", c_int32)]
 
 
 # int gdfo_train_options_init(gdfo_train_options *opts, unsigned int version);

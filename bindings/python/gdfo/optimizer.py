@@ -36,7 +36,7 @@ OPTIONS = _SWITCHES + _INTS + _FLOATS
 
 # Options of train(...) besides its named arguments (gdfo_train_options).
 _TRAIN_INTS = ("d_model", "n_layers", "epochs", "expert_budget", "structural_steps",
-               "checkpoint_every")
+               "checkpoint_every", "group")
 _TRAIN_FLOATS = ("lr", "clip", "entropy_coef", "value_coef", "max_grad_norm", "weight_decay")
 TRAIN_OPTIONS = ("seed", "warm", "ppo", "batch") + _TRAIN_INTS + _TRAIN_FLOATS
 # train()'s short names for fields of gdfo_train_options.
