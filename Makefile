@@ -354,7 +354,7 @@ bench-scale: all $(BUILD)/bench/scale
 # training log (JSON lines) and the training curve. Deterministic on one BLAS
 # thread. `make model MODEL_ARGS="--warm 512 --ppo 256"` for a quick one.
 MODEL ?= models/default.gdfonn
-MODEL_ARGS ?= --seed 1 --warm 30000 --ppo 12288
+MODEL_ARGS ?= --seed 1 --warm 30000 --ppo 0
 model: all
 	@mkdir -p $(dir $(MODEL))
 	rm -f $(MODEL).state
