@@ -28,7 +28,9 @@
  *       what scoring one candidate costs (gdfo_space_apply of a sampled
  *       point, one analytic and one task-level gdfo_sim_run_graph of the
  *       input), and each call's plan as <name>_plan=<source>/<changes>.
- *       Each is the median of repeated calls (~SECONDS each).
+ *       Each is the median of repeated calls (~SECONDS each), wall clock
+ *       (<name>_us) and this thread's CPU time (<name>_cpu_us: what a loaded
+ *       machine does not inflate).
  *       Prints one line of key=value (microseconds).
  *   optimize rss MODEL N CALLS [USE_RULES]
  *       CALLS planning calls on one handle (default options; use_rules set
@@ -56,6 +58,13 @@ static double now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
@@ -302,10 +311,14 @@ static int once(const job *j)
 	}
 }
 
-/* Median microseconds of repeated calls, about `seconds` in all (5..5000 reps). */
-static double timed(const job *j, double seconds)
+/*
+ * Median wall and thread-CPU microseconds of repeated calls, about
+ * `seconds` of wall time in all (5..5000 reps). Returns the wall median,
+ * -1 on error.
+ */
+static double timed(const job *j, double seconds, double *cpu)
 {
-	double t0, one, *t, m;
+	double t0, c0, one, *t, *c, m;
 	size_t reps, r;
 
 	if (once(j) < 0)
@@ -316,16 +329,22 @@ static double timed(const job *j, double seconds)
 	reps = (size_t)(seconds * 1e6 / (one > 1 ? one : 1));
 	reps = reps < 5 ? 5 : (reps > 5000 ? 5000 : reps);
 	t = malloc(reps * sizeof(double));
+	c = malloc(reps * sizeof(double));
 	for (r = 0; r < reps; r++) {
 		t0 = now_us();
+		c0 = cpu_us();
 		if (once(j) < 0) {
 			free(t);
+			free(c);
 			return -1;
 		}
+		c[r] = cpu_us() - c0;
 		t[r] = now_us() - t0;
 	}
 	m = median(t, reps);
+	*cpu = median(c, reps);
 	free(t);
+	free(c);
 	return m;
 }
 
@@ -352,7 +371,7 @@ static int run(const char *model, int n, int k, double seconds)
 	gdfo_objective obj = {.version = GDFO_OBJECTIVE_VERSION};
 	job j = {0};
 	size_t i;
-	double us;
+	double us, cpu;
 	float *emb, *sh, *ph, *pe;
 
 	if (pipeline(&graph, n))
@@ -366,9 +385,10 @@ static int run(const char *model, int n, int k, double seconds)
 			     v[i].use_rules))
 			return 1;
 		j.what = 0;
-		if ((us = timed(&j, seconds)) < 0)
+		if ((us = timed(&j, seconds, &cpu)) < 0)
 			return fail(v[i].name);
-		printf("%s%s=%.1f", i ? " " : "", v[i].name, us);
+		printf("%s%s=%.1f %.*s_cpu_us=%.1f", i ? " " : "", v[i].name, us, (int)(strlen(v[i].name) - 3),
+		       v[i].name, cpu);
 		{
 			gdfo_plan *plan;
 			if (gdfo_optimizer_plan(&plan, j.opt, graph, NULL, NULL) < 0)
@@ -416,9 +436,9 @@ static int run(const char *model, int n, int k, double seconds)
 		j.point = point;
 		for (i = 0; i < 9; i++) {
 			j.what = (int)i + 1;
-			if ((us = timed(&j, seconds / 2)) < 0)
+			if ((us = timed(&j, seconds / 2, &cpu)) < 0)
 				return fail(names[i]);
-			printf(" %s=%.1f", names[i], us);
+			printf(" %s=%.1f %.*s_cpu_us=%.1f", names[i], us, (int)(strlen(names[i]) - 3), names[i], cpu);
 		}
 		free(point);
 		gdfo_space_free(space);

@@ -2,7 +2,7 @@
 # Learned planning speed (issue 11 "Speed", docs/bench_optimize.md): a whole
 # gdfo_optimizer_plan call (graph to plan with explanations; bench/optimize.c)
 # beside PyTorch's bare forward of the same encoder with the same weights
-# (bench/encoder_torch.py) and Optuna's own per-trial overhead over a space
+# (bench/optimize_torch.py, encoder_torch.py's model) and Optuna's own per-trial overhead over a space
 # of as many categorical decisions (bench/optimize_optuna.py), side by side
 # in one run, one thread; then peak RSS over many planning calls.
 # Prints a table, then one JSON object per size and one per RSS run (also
@@ -53,60 +53,66 @@ else
 	what=$model
 fi
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(grep -c ^processor /proc/cpuinfo) CPUs"
 echo "load average at start: $(cut -d" " -f1-3 /proc/loadavg) (other work on this machine inflates wall times; rounds alternate so all three sides see it)"
 echo "method: gdfo_generate random family (seed 1, scale_bytes 10 GB), default cluster and"
 echo "        objective, no telemetry; policy model $what."
 echo "        gdfo_us = median of whole gdfo_optimizer_plan + gdfo_plan_free calls (~${SECONDS_PER} s,"
-echo "        at least 5) with default options but candidates K; torch = encoder_torch.py on the"
-echo "        same weights, pipeline and features, batch 1, inference_mode, faster of eager and"
-echo "        jit frozen trace; optuna = mean wall time per trial of a TPESampler(seed=1) study,"
+echo "        at least 5) with default options but candidates K; torch = optimize_torch.py (the"
+echo "        model and weights reader of encoder_torch.py) on the same weights, pipeline and"
+echo "        features, all outputs, batch 1, inference_mode, faster of eager and jit frozen"
+echo "        trace; optuna = mean time per trial of a TPESampler(seed=1) study,"
 echo "        ask/tell, trivial objective, $TRIALS trials, one categorical parameter per decision of"
 echo "        the pipeline's space (its legal choices). $ROUNDS alternating rounds of the three;"
 echo "        the table shows the median over rounds. One thread (OPENBLAS_NUM_THREADS=1,"
-echo "        torch.set_num_threads(1)). per_dec = time per decision of the space (dim)."
-printf '%-6s %-4s %-3s %10s %10s %7s %6s %12s %9s %9s %8s\n' \
-	stages dim K gdfo_us torch_us "(mode)" ratio optuna_trial gdfo/dec optuna/dec maxdiff
+echo "        torch.set_num_threads(1)). /dec = time per decision of the space (dim). Wall clock;"
+echo "        right of | the same in thread CPU time (what other load on the machine does not inflate)."
+printf '%-6s %-4s %-3s %10s %10s %7s %6s %12s %9s %9s | %9s %9s %6s %10s %8s\n' \
+	stages dim K gdfo_us torch_us "(mode)" ratio optuna_trial gdfo/dec optuna/dec \
+	gdfo_cpu torch_cpu ratio optuna_cpu maxdiff
 
-parts="verify0_us cand0_us norules_us norules_verify0_us norules_cand0_verify0_us score0_us rules_us rules_checked_us rules_unchecked_us space_us features_us batch_us forward_us"
+parts="verify0 cand0 norules norules_verify0 norules_cand0_verify0 score0 rules rules_checked rules_unchecked space features batch forward apply sim_analytic sim_des"
 for n in $SIZES; do
 	dir=$tmp/s$n
 	mkdir -p $dir
 	info=$($BIN prep $dir $model $n) || exit 1
 	dim=$(get "$info" dim)
 	for k in $CANDS; do
-		gl= tl= el= jl= ol= ll=
+		gl= gc= tl= tc= el= jl= ol= oc= ll=
 		for p in $parts; do eval "l_$p="; done
 		r=0
 		while [ $r -lt $ROUNDS ]; do
 			c=$($BIN run $model $n $k $SECONDS_PER) || exit 1
-			t=$($PYTHON bench/encoder_torch.py $dir 1 $SECONDS_PER) || exit 1
+			t=$($PYTHON bench/optimize_torch.py $dir $SECONDS_PER) || exit 1
 			o=$($PYTHON bench/optimize_optuna.py $dir/space.txt $TRIALS) || exit 1
-			gl="$gl $(get "$c" gdfo_us)"
-			for p in $parts; do eval "l_$p=\"\$l_$p $(get "$c" $p)\""; done
-			tl="$tl $(get "$t" torch_us)"; el="$el $(get "$t" eager_us)"; jl="$jl $(get "$t" jit_us)"
-			ol="$ol $(get "$o" optuna_trial_us)"; ll="$ll $(get "$o" last_trial_us)"
+			gl="$gl $(get "$c" gdfo_us)"; gc="$gc $(get "$c" gdfo_cpu_us)"
+			for p in $parts; do eval "l_$p=\"\$l_$p $(get "$c" ${p}_cpu_us)\""; done
+			tl="$tl $(get "$t" torch_us)"; tc="$tc $(get "$t" torch_cpu_us)"
+			el="$el $(get "$t" eager_us)"; jl="$jl $(get "$t" jit_us)"
+			ol="$ol $(get "$o" optuna_trial_us)"; oc="$oc $(get "$o" optuna_trial_cpu_us)"
+			ll="$ll $(get "$o" last_trial_us)"
 			r=$((r + 1))
 		done
-		gus=$(echo $gl | med); tus=$(echo $tl | med); ous=$(echo $ol | med); lus=$(echo $ll | med)
+		gus=$(echo $gl | med); gcpu=$(echo $gc | med); tus=$(echo $tl | med); tcpu=$(echo $tc | med)
+		ous=$(echo $ol | med); ocpu=$(echo $oc | med); lus=$(echo $ll | med)
 		mode=$(awk -v e="$(echo $el | med)" -v j="$(echo $jl | med)" 'BEGIN { print (e <= j) ? "eager" : "jit" }')
-		line=$(awk -v g="$gus" -v tt="$tus" -v o="$ous" -v d="$dim" 'BEGIN {
-			printf "%.3f %.1f %.1f", tt / g, g / d, o / d }')
+		line=$(awk -v g="$gus" -v tt="$tus" -v o="$ous" -v d="$dim" -v gc="$gcpu" -v tc="$tcpu" 'BEGIN {
+			printf "%.3f %.1f %.1f %.3f", tt / g, g / d, o / d, tc / gc }')
 		set -- $line
-		printf '%-6s %-4s %-3s %10s %10s %7s %6s %12s %9s %9s %8s\n' \
-			$n $dim $k $gus $tus "($mode)" $1 $ous $2 $3 "$(get "$t" maxdiff)"
+		printf '%-6s %-4s %-3s %10s %10s %7s %6s %12s %9s %9s | %9s %9s %6s %10s %8s\n' \
+			$n $dim $k $gus $tus "($mode)" $1 $ous $2 $3 $gcpu $tcpu $4 $ocpu "$(get "$t" maxdiff)"
 		bd= bj=
 		for p in $parts; do
 			eval "v=\$(echo \$l_$p | med)"
-			bd="$bd ${p%_us}=$v"
-			bj="$bj${bj:+, }\"${p%_us}\": $v"
+			bd="$bd $p=$v"
+			bj="$bj${bj:+, }\"$p\": $v"
 		done
-		echo "       where the time goes (us, medians):$bd"
+		echo "       where the time goes (thread CPU us, medians):$bd"
 		pl=$(printf '%s\n' "$c" | tr ' ' '\n' | grep '_plan=' | tr '\n' ' ')
 		echo "       plans returned (source/changes): $pl"
 		src=$(get "$c" gdfo_plan)
-		echo "{\"bench\": \"optimize\", \"stages\": $n, \"candidates\": $k, \"gdfo_us\": $gus, \"torch_forward_us\": $tus, \"ratio\": $1, \"optuna_trial_us\": $ous, \"dim\": $dim, \"gdfo_us_per_decision\": $2, \"optuna_us_per_decision\": $3, \"optuna_last10_trial_us\": $lus, \"optuna_trials\": $TRIALS, \"torch_mode\": \"$mode\", \"plan\": \"$src\", \"family\": \"random\", \"scale_bytes\": $SCALE, \"threads\": 1, \"rounds\": $ROUNDS, \"parts_us\": {$bj}}" >> $json
-		[ $n -eq 32 ] && [ -z "$us32" ] && us32=$gus && nr32=$(echo $l_norules_us | med)
+		echo "{\"bench\": \"optimize\", \"stages\": $n, \"candidates\": $k, \"gdfo_us\": $gus, \"torch_forward_us\": $tus, \"ratio\": $1, \"optuna_trial_us\": $ous, \"dim\": $dim, \"gdfo_us_per_decision\": $2, \"optuna_us_per_decision\": $3, \"gdfo_cpu_us\": $gcpu, \"torch_forward_cpu_us\": $tcpu, \"ratio_cpu\": $4, \"optuna_trial_cpu_us\": $ocpu, \"optuna_last10_trial_us\": $lus, \"optuna_trials\": $TRIALS, \"torch_mode\": \"$mode\", \"plan\": \"$src\", \"family\": \"random\", \"scale_bytes\": $SCALE, \"threads\": 1, \"rounds\": $ROUNDS, \"parts_cpu_us\": {$bj}}" >> $json
+		[ $n -eq 32 ] && [ -z "$us32" ] && us32=$gus && nr32=$(echo $l_norules | med)
 	done
 done
 
