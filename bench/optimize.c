@@ -27,7 +27,8 @@
  *       default check against the task-level simulator, and unchecked),
  *       what scoring one candidate costs (gdfo_space_apply of a sampled
  *       point, one analytic and one task-level gdfo_sim_run_graph of the
- *       input), and each call's plan as <name>_plan=<source>/<changes>.
+ *       input), and each call's plan as <name>_plan=<source>/<changes>/<candidates
+ *       scored, from the plan's note; -1 without one>.
  *       Each is the median of repeated calls (~SECONDS each), wall clock
  *       (<name>_us) and this thread's CPU time (<name>_cpu_us: what a loaded
  *       machine does not inflate).
@@ -348,6 +349,22 @@ static double timed(const job *j, double seconds, double *cpu)
 	return m;
 }
 
+/* The number of candidates a learned call scored, from its note; -1 when it has none. */
+static int scored(const gdfo_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < gdfo_plan_note_count(plan); i++) {
+		const char *s = strstr(gdfo_plan_note_at(plan, i), " candidates scored");
+		const char *b = s;
+		while (b && b > gdfo_plan_note_at(plan, i) && b[-1] >= '0' && b[-1] <= '9')
+			b--;
+		if (s && b < s)
+			return atoi(b);
+	}
+	return -1;
+}
+
 static int run(const char *model, int n, int k, double seconds)
 {
 	/* name, candidates (-2: K), verify, score, use_rules (-1: default), rules-only handle */
@@ -393,8 +410,8 @@ static int run(const char *model, int n, int k, double seconds)
 			gdfo_plan *plan;
 			if (gdfo_optimizer_plan(&plan, j.opt, graph, NULL, NULL) < 0)
 				return fail("gdfo_optimizer_plan");
-			printf(" %.*s_plan=%s/%zu", (int)(strlen(v[i].name) - 3), v[i].name, gdfo_plan_source(plan),
-			       gdfo_plan_change_count(plan));
+			printf(" %.*s_plan=%s/%zu/%d", (int)(strlen(v[i].name) - 3), v[i].name, gdfo_plan_source(plan),
+			       gdfo_plan_change_count(plan), scored(plan));
 			gdfo_plan_free(plan);
 		}
 		gdfo_optimizer_close(j.opt);

@@ -109,10 +109,10 @@ for n in $SIZES; do
 		done
 		echo "       where the time goes (thread CPU us, medians):$bd"
 		pl=$(printf '%s\n' "$c" | tr ' ' '\n' | grep '_plan=' | tr '\n' ' ')
-		echo "       plans returned (source/changes): $pl"
+		echo "       plans returned (source/changes/candidates scored): $pl"
 		src=$(get "$c" gdfo_plan)
 		echo "{\"bench\": \"optimize\", \"stages\": $n, \"candidates\": $k, \"gdfo_us\": $gus, \"torch_forward_us\": $tus, \"ratio\": $1, \"optuna_trial_us\": $ous, \"dim\": $dim, \"gdfo_us_per_decision\": $2, \"optuna_us_per_decision\": $3, \"gdfo_cpu_us\": $gcpu, \"torch_forward_cpu_us\": $tcpu, \"ratio_cpu\": $4, \"optuna_trial_cpu_us\": $ocpu, \"optuna_last10_trial_us\": $lus, \"optuna_trials\": $TRIALS, \"torch_mode\": \"$mode\", \"plan\": \"$src\", \"family\": \"random\", \"scale_bytes\": $SCALE, \"threads\": 1, \"rounds\": $ROUNDS, \"parts_cpu_us\": {$bj}}" >> $json
-		[ $n -eq 32 ] && [ -z "$us32" ] && us32=$gus && nr32=$(echo $l_norules | med)
+		[ $n -eq 32 ] && [ -z "$us32" ] && us32=$gus && nr32=$(get "$c" norules_us)
 	done
 done
 
