@@ -69,6 +69,14 @@ typedef struct gdfo_optimizer_options {
 	int32_t reserved;
 	double verify_tasks;       /* most task runs those checks may simulate per call (tasks x
 				      runs); once spent the analytic scores decide (60000) */
+	int32_t rules_check;       /* the rules candidate's own check (gdfo_rules_options
+				      check_changes): -1 (default) as gdfo_optimize_rules
+				      decides, so the rules plan is the one `gdfo optimize
+				      --rules` returns (with a cluster known, every change group
+				      checked with the task-level simulator: most of the call's
+				      time); 0 unchecked (the call checks it whole; much faster,
+				      plans a little worse, docs/learning.md); 1 always */
+	int32_t reserved2;
 	GDFO__GROWTH_FIELD
 } gdfo_optimizer_options;
 

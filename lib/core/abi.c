@@ -71,7 +71,7 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_FINDING] = ROW(gdfo_finding, END(gdfo_finding, key)),
 	[GDFO__ABI_ADVICE] = ROW(gdfo_advice, END(gdfo_advice, stage_id)),
 	[GDFO__ABI_WHATIF_POINT] = ROW(gdfo_whatif_point, END(gdfo_whatif_point, observed)),
-	[GDFO__ABI_OPTIMIZER_OPTIONS] = ROW(gdfo_optimizer_options, END(gdfo_optimizer_options, verify_tasks)),
+	[GDFO__ABI_OPTIMIZER_OPTIONS] = ROW(gdfo_optimizer_options, END(gdfo_optimizer_options, reserved2)),
 	[GDFO__ABI_TRAIN_OPTIONS] = ROW(gdfo_train_options, END(gdfo_train_options, reserved)),
 	[GDFO__ABI_TRAIN_PROGRESS] = ROW(gdfo_train_progress, END(gdfo_train_progress, eta_s)),
 };

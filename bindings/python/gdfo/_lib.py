@@ -815,7 +815,8 @@ class OptimizerOptions(Structure):
     _fields_ = [("version", c_uint32), ("candidates", c_int32), ("structural_steps", c_int32),
                 ("use_rules", c_int32), ("score", c_int32), ("uniform", c_int32),
                 ("seed", c_uint64), ("model_path", c_char_p), ("cluster", c_void_p),
-                ("verify", c_int32), ("reserved", c_int32), ("verify_tasks", c_double)]
+                ("verify", c_int32), ("reserved", c_int32), ("verify_tasks", c_double),
+                ("rules_check", c_int32), ("reserved2", c_int32)]
 
 
 # int gdfo_optimizer_options_init(gdfo_optimizer_options *opts, unsigned int version);

@@ -30,7 +30,7 @@ from .telemetry import Telemetry
 # Options of Optimizer(...) and the Python types they take; defaults come from
 # gdfo_optimizer_options_init (default_optimizer_options()).
 _SWITCHES = ("use_rules", "score", "uniform")
-_INTS = ("candidates", "structural_steps", "verify", "seed")
+_INTS = ("candidates", "structural_steps", "verify", "seed", "rules_check")
 _FLOATS = ("verify_tasks",)
 OPTIONS = _SWITCHES + _INTS + _FLOATS
 
