@@ -696,24 +696,31 @@ out:
 	return rc;
 }
 
-int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g)
+/* A simulated run's outcome and its reward against the input's run (the baseline given). */
+static int score_run(gdfo_reward *r, gdfo_outcome *o, const gdfo__pol *p, const gdfo_sim_result *res,
+		     double base_latency_ms, double base_cost, double base_throughput)
 {
-	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	gdfo_outcome base, run;
-	int rc;
-
-	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->ao)))
-		return rc;
-	outcome_of(&run, &res);
+	outcome_of(&run, res);
 	gdfo_outcome_init(&base, GDFO_OUTCOME_VERSION);
 	base.success = 1;
-	base.latency_ms = p->base_latency_ms;
-	base.cost = p->base_cost;
-	base.throughput = p->base_throughput;
+	base.latency_ms = base_latency_ms;
+	base.cost = base_cost;
+	base.throughput = base_throughput;
 	if (o)
 		*o = run;
 	r->version = GDFO_REWARD_VERSION;
 	return gdfo_reward_compute(r, &run, &base, &p->scoring);
+}
+
+int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g)
+{
+	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
+	int rc;
+
+	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->ao)))
+		return rc;
+	return score_run(r, o, p, &res, p->base_latency_ms, p->base_cost, p->base_throughput);
 }
 
 static double tasks_of(const gdfo_sim *sim)
@@ -731,7 +738,6 @@ static double tasks_of(const gdfo_sim *sim)
 int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g, double *tasks)
 {
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
-	gdfo_outcome base, run;
 	int rc;
 
 	if (p->des_base_latency_ms < 0) {
@@ -756,16 +762,7 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 		return rc;
 	if (tasks)
 		*tasks = tasks_of(p->sim);
-	outcome_of(&run, &res);
-	gdfo_outcome_init(&base, GDFO_OUTCOME_VERSION);
-	base.success = 1;
-	base.latency_ms = p->des_base_latency_ms;
-	base.cost = p->des_base_cost;
-	base.throughput = p->des_base_throughput;
-	if (o)
-		*o = run;
-	r->version = GDFO_REWARD_VERSION;
-	return gdfo_reward_compute(r, &run, &base, &p->scoring);
+	return score_run(r, o, p, &res, p->des_base_latency_ms, p->des_base_cost, p->des_base_throughput);
 }
 
 double gdfo__pol_score(const gdfo_reward *r)

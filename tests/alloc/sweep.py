@@ -42,6 +42,12 @@ def calls(tmp, data_dir):
                               "--cluster", os.path.join(ex, "clusters", "dataproc-8x16.json"),
                               "-o", "{out}", retail]))
     c.append(("optimize --explain", ["optimize", "--rules", "--explain", retail]))
+    model = os.path.join(ROOT, "models", "default.gdfonn")
+    if os.path.exists(model):
+        # the learned planning call: policy, candidates, checks, explanations, attention
+        c.append(("optimize learned", ["optimize", "--model", model, "--explain", retail]))
+        c.append(("optimize learned cost", ["optimize", "--model", model, "--objective", "cost=1",
+                                            os.path.join(ex, "pipelines", "tpch_q5.json")]))
     c.append(("space", ["space", retail]))
     c.append(("space --json", ["space", "--json", retail]))
     c.append(("space --apply", ["space", "--apply", "2,1,6,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0", retail]))
