@@ -155,6 +155,7 @@ typedef struct cand {
 	gdfo_outcome o;
 	int kind;           /* 0 greedy, 1 sampled, 2 input, 3 rules, 4 uniform */
 	int checked;        /* scored by the DES */
+	double ascore;      /* the analytic model's score */
 	gdfo_plan *rules;   /* kind 3: the rules plan (borrowed) */
 } cand;
 
@@ -827,6 +828,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		if (rc)
 			goto out;
 		cands[k].score = gdfo__pol_score(&cands[k].r);
+		cands[k].ascore = cands[k].score;
 	}
 	T4 = dbg_now();
 	if (opt->o.score && opt->o.verify > 0 && (rc = verify(&pol, space, cands, n, opt->o.verify, opt->o.verify_tasks)))
@@ -849,8 +851,12 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	 * optimistic. */
 	if (opt->o.score && cands[best].kind != 2 && !(cands[best].score > cands[0].score + MARGIN))
 		best = 0;
+	/* ... and, when both were checked with the task-level model, only when the
+	 * analytic model agrees that it is the better one. */
 	if (rules_at >= 0 && cands[best].kind != 3 &&
-	    !(cands[best].score > cands[rules_at].score + MARGIN) && cands[rules_at].score > cands[0].score + MARGIN)
+	    (!(cands[best].score > cands[rules_at].score + MARGIN) ||
+	     (cands[best].checked && cands[rules_at].checked && !(cands[best].ascore > cands[rules_at].ascore))) &&
+	    cands[rules_at].score > cands[0].score + MARGIN)
 		best = (size_t)rules_at;
 
 	if (cands[best].kind == 3) {
