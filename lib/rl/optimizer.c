@@ -22,8 +22,9 @@
 #endif
 #define DEFAULT_MODEL GDFO__DATADIR "/default.gdfonn"
 
-/* Reward a candidate must gain over the input or the rules plan to replace it. */
+/* Reward a candidate must gain over the rules plan, and over the input, to replace it. */
 #define MARGIN 0.01
+#define MARGIN_INPUT 0.004
 
 struct gdfo_optimizer {
 	gdfo_optimizer_options o;
@@ -849,7 +850,7 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	 * when predicted better by a margin (MARGIN of reward): the
 	 * predictions are noisy, and the best of several noisy scores is
 	 * optimistic. */
-	if (opt->o.score && cands[best].kind != 2 && !(cands[best].score > cands[0].score + MARGIN))
+	if (opt->o.score && cands[best].kind != 2 && !(cands[best].score > cands[0].score + MARGIN_INPUT))
 		best = 0;
 	/* ... and, when both were checked with the task-level model, only when the
 	 * analytic model agrees that it is the better one. */
