@@ -18,33 +18,9 @@
 
 void openblas_set_num_threads(int n);
 
-static const char *const examples[] = {"examples/pipelines/retail_etl.json", "examples/pipelines/iot_telemetry.json",
-				       "examples/pipelines/tpch_q5.json"};
-
-static gdfo_graph *gen(int family, uint64_t seed, int stages)
-{
-	gdfo_gen_options o;
-	gdfo_graph *g;
-	gdfo_gen_options_init(&o, GDFO_GEN_OPTIONS_VERSION);
-	o.family = family;
-	o.seed = seed;
-	o.stages = stages;
-	ck_assert_msg(gdfo_generate(&g, &o) == 0, "%s", gdfo_last_error());
-	return g;
-}
-
-/* Graph i of the corpus: the examples, then five families x seeds. */
 #define CORPUS (3 + 5 * 5)
-static gdfo_graph *corpus(int i)
-{
-	gdfo_graph *g;
-	if (i < 3) {
-		ck_assert_msg(gdfo_graph_load(&g, examples[i]) == 0, "%s", gdfo_last_error());
-		return g;
-	}
-	i -= 3;
-	return gen(i % 5, (uint64_t)(1 + i / 5), 0);
-}
+#define gen tu_generate
+#define corpus tu_corpus
 
 static gdfo_nn_encoder *policy(uint32_t d, uint32_t layers, uint64_t seed)
 {

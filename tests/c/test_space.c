@@ -14,34 +14,14 @@
 #include "gdfo/gdfo.h"
 #include "testutil.h"
 
-static const int families[] = {GDFO_GEN_RETAIL_ETL, GDFO_GEN_IOT_STREAMING, GDFO_GEN_TPCH, GDFO_GEN_TPCDS,
-			       GDFO_GEN_RANDOM};
-static const char *const examples[] = {"examples/pipelines/retail_etl.json", "examples/pipelines/iot_telemetry.json",
-				       "examples/pipelines/tpch_q5.json"};
-
 static gdfo_graph *gen(int family, uint64_t seed)
 {
-	gdfo_gen_options o;
-	gdfo_graph *g;
-	gdfo_gen_options_init(&o, GDFO_GEN_OPTIONS_VERSION);
-	o.family = family;
-	o.seed = seed;
-	ck_assert_msg(gdfo_generate(&g, &o) == 0, "%s", gdfo_last_error());
-	return g;
+	return tu_generate(family, seed, 0);
 }
 
 /* Graph i of the corpus: the examples, then five families x seeds 1..6. */
 #define CORPUS (3 + 5 * 6)
-static gdfo_graph *corpus(int i)
-{
-	gdfo_graph *g;
-	if (i < 3) {
-		ck_assert_msg(gdfo_graph_load(&g, examples[i]) == 0, "%s", gdfo_last_error());
-		return g;
-	}
-	i -= 3;
-	return gen(families[i % 5], (uint64_t)(1 + i / 5));
-}
+#define corpus tu_corpus
 
 static char *graph_json(const gdfo_graph *g)
 {

@@ -96,6 +96,32 @@ const char *tu_parents_of(const gdfo_graph *g, int64_t id)
 	return buf;
 }
 
+gdfo_graph *tu_generate(int family, uint64_t seed, int stages)
+{
+	gdfo_gen_options o;
+	gdfo_graph *g;
+	gdfo_gen_options_init(&o, GDFO_GEN_OPTIONS_VERSION);
+	o.family = family;
+	o.seed = seed;
+	o.stages = stages;
+	ck_assert_msg(gdfo_generate(&g, &o) == 0, "%s", gdfo_last_error());
+	return g;
+}
+
+gdfo_graph *tu_corpus(int i)
+{
+	static const char *const examples[] = {"examples/pipelines/retail_etl.json",
+					       "examples/pipelines/iot_telemetry.json",
+					       "examples/pipelines/tpch_q5.json"};
+	gdfo_graph *g;
+	if (i < 3) {
+		ck_assert_msg(gdfo_graph_load(&g, examples[i]) == 0, "%s", gdfo_last_error());
+		return g;
+	}
+	i -= 3;
+	return tu_generate(i % 5, (uint64_t)(1 + i / 5), 0);
+}
+
 const char *tu_shared_data(void)
 {
 	const char *d = getenv("GDFO_SHARED_DATA");

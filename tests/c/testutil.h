@@ -29,6 +29,15 @@ gdfo_stage tu_get(const gdfo_graph *g, int64_t id);
 /* The ids of the parents of stage id, in order, as "a,b" (static buffer). */
 const char *tu_parents_of(const gdfo_graph *g, int64_t id);
 
+/* A generated pipeline (gdfo_generate; stages 0 = the family's own); fails the test if refused. */
+gdfo_graph *tu_generate(int family, uint64_t seed, int stages);
+
+/*
+ * Pipeline i of a corpus of the three example pipelines, then the five
+ * generated families for seeds 1, 2, ...: i < 3 + 5 * seeds.
+ */
+gdfo_graph *tu_corpus(int i);
+
 /* The shared data folder: $GDFO_SHARED_DATA or ../shared/data. */
 const char *tu_shared_data(void);
 
