@@ -350,7 +350,7 @@ bench-scale: all $(BUILD)/bench/scale
 	BUILD=$(BUILD) sh bench/scale.sh
 
 # The learned optimizer's default model (docs/learning.md): trained from its
-# seed in the simulator, about 40 minutes on 2 cores; writes the model, its
+# seed in the simulator, about 10-15 minutes on 2 cores; writes the model, its
 # training log (JSON lines) and the training curve. Deterministic on one BLAS
 # thread. `make model MODEL_ARGS="--warm 512 --ppo 256"` for a quick one.
 MODEL ?= models/default.gdfonn
@@ -360,7 +360,8 @@ model: all
 	rm -f $(MODEL).state
 	OPENBLAS_NUM_THREADS=1 $(CLI) train -o $(MODEL) $(MODEL_ARGS) --json > $(MODEL:.gdfonn=.train.jsonl)
 	rm -f $(MODEL).state
-	$(PYTHON) tools/plot_training.py $(MODEL:.gdfonn=.train.jsonl) docs/learning_curve.png
+	$(PYTHON) tools/plot_training.py $(MODEL:.gdfonn=.train.jsonl) docs/learning_curve.png \
+		--title "gdfo train $(MODEL_ARGS)"
 
 # The optimizer looks for the installed default model here.
 $(BUILD)/obj/lib/rl/optimizer.o: ALL_CFLAGS += -DGDFO__DATADIR='"$(DATADIR)"'
