@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/abi.h"
@@ -476,13 +475,6 @@ static int set_prediction(gdfo_plan *plan, const gdfo__pol *p, const cand *c)
 	return gdfo__plan_set_prediction(plan, &pr);
 }
 
-static double dbg_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
 /*
  * The decision space over the greedy plan's structural graph, and where
  * each knob decision of the input's space is in it: candidates that
@@ -723,12 +715,10 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 	}
 	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
 	so.cluster = &opt->cluster;
-	double T0 = dbg_now(), T1 = 0, T2 = 0, T3 = 0, T4 = 0, T5 = 0;
 	if ((rc = gdfo_space_create(&space, graph, &so))) {
 		gdfo_plan_free(rules);
 		return rc;
 	}
-	T1 = dbg_now();
 	dim = space->dim;
 	K = (size_t)opt->o.candidates;
 	if ((rc = gdfo__pol_init(&pol, opt->o.uniform ? NULL : opt->enc, &opt->cluster)) ||
@@ -743,7 +733,6 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	T2 = dbg_now();
 	rng = opt->o.seed ^ 0x6a09e667f3bcc909ULL;
 	/* the input */
 	cands[n].point = points + n * dim;
@@ -803,7 +792,6 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		rules_at = (int)n;
 		n++;
 	}
-	T3 = dbg_now();
 	/* score: the learned candidates share the greedy plan's structural
 	 * edits, so their knobs are applied to its graph (a space over it),
 	 * not the whole point again to the input */
@@ -831,17 +819,8 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		cands[k].score = gdfo__pol_score(&cands[k].r);
 		cands[k].ascore = cands[k].score;
 	}
-	T4 = dbg_now();
 	if (opt->o.score && opt->o.verify > 0 && (rc = verify(&pol, space, cands, n, opt->o.verify, opt->o.verify_tasks)))
 		goto out;
-	T5 = dbg_now();
-	if (getenv("GDFO_DEBUG_RL"))
-		fprintf(stderr, "space %.0f begin %.0f generate %.0f score %.0f verify %.0f us\n", T1 - T0, T2 - T1, T3 - T2,
-			T4 - T3, T5 - T4);
-	if (getenv("GDFO_DEBUG_RL"))
-		for (k = 0; k < n; k++)
-			fprintf(stderr, "cand %zu kind %d checked %d score %.4f lat %.0f cost %.4g\n", k, cands[k].kind,
-				cands[k].checked, cands[k].score, cands[k].o.latency_ms, cands[k].o.cost);
 	best = opt->o.score ? 0 : 1;
 	for (k = 0; k < n && opt->o.score; k++)
 		if (cands[k].score > cands[best].score + 1e-9)
