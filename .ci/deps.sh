@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev libcjson-dev check libzstd-dev zlib1g-dev
       zstd python3 python3-pytest python3-numpy python3-pip python3-setuptools python3-wheel
       python3-venv default-jdk-headless junit5
-      python3-matplotlib # gdfo advise --what-if --plot, make bench-quality's figures
+      python3-matplotlib # gdfo advise --what-if --plot, make bench-quality's figures, make model's curve
       clang libclang-rt-14-dev) # clang: the libFuzzer targets (make fuzz, tests/fuzz/)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(python3-torch python3-optuna)
