@@ -844,13 +844,9 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 		for (k = 0; k < n; k++)
 			if ((cands[k].kind == 0 || cands[k].kind == 1 || cands[k].kind == 4) && cands[k].score > bl)
 				bl = cands[k].score;
-		/* What the rules return on their own: their checked plan, when they check. */
-		if (opt->o.rules_check != -1) {
-			plan = rules;
-			rules = NULL;
-		} else if ((rc = rules_plan(&plan, opt, graph, telemetry, &obj, -1))) {
-			goto out;
-		}
+		/* the candidate is the plan (with rules_check -1, what the rules return on their own) */
+		plan = rules;
+		rules = NULL;
 		{
 			cand checked = cands[best];
 			rc = checked.checked ? gdfo__pol_predict_des(&checked.r, &checked.o, &pol, gdfo_plan_graph(plan), NULL)
