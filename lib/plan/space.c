@@ -197,9 +197,8 @@ void gdfo__fmt_bytes(char *out, size_t size, double b)
 
 /* ---- building the space --------------------------------------------------------- */
 
-/* The resources the pipeline runs with: its knobs, else the cluster model's. */
-static void effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores,
-				double *mem)
+void gdfo__space_effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores,
+				     double *mem)
 {
 	*e = g->knobs.executors > 0 ? g->knobs.executors : cl->executors;
 	*cores = g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : cl->cores_per_executor;
@@ -214,7 +213,7 @@ int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double 
 	if (value == 0)
 		return 0;
 	if (value < 0) {
-		effective_resources(g, &s->cluster, &e, &cores, &mem);
+		gdfo__space_effective_resources(g, &s->cluster, &e, &cores, &mem);
 		want = (double)-value * e * cores;
 	} else {
 		want = ceil(bytes / (double)value);
@@ -585,7 +584,7 @@ static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_
 	gdfo__decision *d;
 	char b[32];
 
-	effective_resources(g, cl, &e, &cores, &mem);
+	gdfo__space_effective_resources(g, cl, &e, &cores, &mem);
 	emax = o->max_executors > 0 ? o->max_executors
 	       : g->cluster.executors_available > 0 ? g->cluster.executors_available : 4 * e;
 	if (emax > 100000)
@@ -831,7 +830,7 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
 	switch (d->kind) {
 	case GDFO_DECISION_PARTITIONS:
 		if (v < 0) {
-			effective_resources(g, &s->cluster, &e, &cores, &mem);
+			gdfo__space_effective_resources(g, &s->cluster, &e, &cores, &mem);
 			v = st->stats.bytes_in / (-v * e * cores);
 		} else if (c == 0 || v == 0) {
 			/* Bytes per partition the stage runs with now. */
@@ -853,7 +852,7 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
 	case GDFO_DECISION_PRIORITY:
 		return c == 0 ? fmax(-1.5, fmin(1.5, (double)st->knobs.priority)) : v;
 	case GDFO_DECISION_EXECUTORS: case GDFO_DECISION_CORES: case GDFO_DECISION_MEMORY:
-		effective_resources(g, &s->cluster, &e, &cores, &mem);
+		gdfo__space_effective_resources(g, &s->cluster, &e, &cores, &mem);
 		if (c == 0)
 			v = d->kind == GDFO_DECISION_EXECUTORS ? e : d->kind == GDFO_DECISION_CORES ? cores : mem;
 		return log(v);

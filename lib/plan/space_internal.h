@@ -75,6 +75,10 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
  */
 int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double bytes, int64_t value);
 
+/* The resources g runs with: its knobs, else the cluster model's (executors, cores, memory bytes). */
+void gdfo__space_effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores,
+				     double *mem);
+
 /* "1.5 GiB", "256 MiB". */
 void gdfo__fmt_bytes(char *out, size_t size, double bytes);
 

@@ -323,7 +323,7 @@ out:
  * drawn on, or from the pipeline token for a graph-wide change; the
  * stage's own share is left out; up to ATTENDED stages, largest first.
  */
-static int attend(gdfo__pol *p, gdfo__change *c, const gdfo_space *s, const int32_t *point)
+static int attend(gdfo__pol *p, gdfo__change *c)
 {
 	const gdfo_graph *g = p->encoded;
 	size_t n, q = GDFO__NN_QUERY_TOKEN, i, k, top[ATTENDED], n_top = 0;
@@ -331,8 +331,6 @@ static int attend(gdfo__pol *p, gdfo__change *c, const gdfo_space *s, const int3
 	int64_t *ids;
 	int rc;
 
-	(void)s;
-	(void)point;
 	if (!g || !p->batch || !p->ws)
 		return 0;
 	n = g->n;
@@ -409,7 +407,7 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 		}
 		if (!found)
 			continue;
-		if ((rc = attend(p, c, s, point)))
+		if ((rc = attend(p, c)))
 			return rc;
 		c->expected_gain = lat > 1 ? 1 : lat < -1e6 ? -1e6 : lat;
 		c->confidence = conf < 0 ? 0 : conf > 1 ? 1 : conf;

@@ -196,14 +196,6 @@ void gdfo__pol_free(gdfo__pol *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void effective(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores, double *mem)
-{
-	*e = g->knobs.executors > 0 ? g->knobs.executors : cl->executors;
-	*cores = g->knobs.cores_per_executor > 0 ? g->knobs.cores_per_executor : cl->cores_per_executor;
-	*mem = g->knobs.memory_per_executor_bytes > 0 ? (double)g->knobs.memory_per_executor_bytes
-						       : (double)cl->memory_per_executor_bytes;
-}
-
 static void outcome_of(gdfo_outcome *o, const gdfo_sim_result *r)
 {
 	gdfo_outcome_init(o, GDFO_OUTCOME_VERSION);
@@ -218,7 +210,7 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 {
 	const gdfo_graph *g = gdfo_space_graph(space);
 	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
-	size_t d, total = 0, c, maxc = 1;
+	size_t d, total = 0, c;
 	double cores, mem;
 	int rc;
 
@@ -248,13 +240,10 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 	p->base_cost = r.cost;
 	p->base_throughput = r.throughput;
 	p->des_base_latency_ms = -1;
-	effective(g, &p->cluster, &p->e_input, &cores, &mem);
+	gdfo__space_effective_resources(g, &p->cluster, &p->e_input, &cores, &mem);
 
-	for (d = 0; d < space->dim; d++) {
+	for (d = 0; d < space->dim; d++)
 		total += space->d[d].n;
-		if (space->d[d].n > maxc)
-			maxc = space->d[d].n;
-	}
 	if (total > p->cap_slot) {
 		int16_t *s = gdfo__realloc(p->slot, total * sizeof(*s));
 		if (!s)
@@ -291,7 +280,6 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 		}
 	}
 	p->slot_at[space->dim] = total;
-	(void)maxc;
 	return 0;
 }
 
@@ -337,7 +325,7 @@ static int extra_features(gdfo__pol *p, const gdfo_graph *g)
 
 	if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
 		return rc;
-	effective(g, &p->cluster, &e, &cores, &mem);
+	gdfo__space_effective_resources(g, &p->cluster, &e, &cores, &mem);
 	for (i = 0; i < gdfo_sim_stage_count(p->sim); i++) {
 		gdfo_sim_stage_result st = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
 		if (!gdfo_sim_stage_at(&st, p->sim, i))
