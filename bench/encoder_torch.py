@@ -62,12 +62,13 @@ def median_us(fn, seconds):
     return float(np.median(ts)) * 1e6, reps
 
 
-def main():
-    d, threads, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    torch.set_num_threads(threads)
+def load(d):
+    """The model and inputs the C side wrote to d (weights.bin, inputs.bin,
+    output.bin): (model, (x, relations, allowed, ns), the C stage embeddings)."""
     cfg, params = read_weights(os.path.join(d, "weights.bin"))
     raw = open(os.path.join(d, "inputs.bin"), "rb").read()
     n, ne, F, _ = struct.unpack_from("<4I", raw, 0)
+    assert F == cfg["F"], "features: inputs %d, weights %d" % (F, cfg["F"])
     edges = np.frombuffer(raw, "<u4", 2 * ne, 16).reshape(ne, 2).tolist()
     feats = np.frombuffer(raw, "<f4", n * F, 16 + 8 * ne).reshape(n, F)
     c_out = np.fromfile(os.path.join(d, "output.bin"), "<f4").reshape(n, cfg["d"])
@@ -76,7 +77,13 @@ def main():
     x = torch.from_numpy(feats.copy()).unsqueeze(0)
     relt = torch.from_numpy(rel).clamp(min=0).unsqueeze(0)
     allowed = torch.from_numpy(rel >= 0).unsqueeze(0)
-    ns = torch.tensor([n])
+    return model, (x, relt, allowed, torch.tensor([n])), c_out
+
+
+def main():
+    d, threads, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    torch.set_num_threads(threads)
+    model, (x, relt, allowed, ns), c_out = load(d)
     with torch.inference_mode():
         out = model(x, relt, allowed, ns)["y"][0, 1:].numpy()
         maxdiff = float(np.abs(out - c_out).max())

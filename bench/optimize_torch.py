@@ -15,7 +15,6 @@ torch.inference_mode, eager and as a frozen torch.jit trace. Prints
   eager_us=.. jit_us=.. eager_cpu_us=.. jit_cpu_us=.. reps=<n> maxdiff=<..>
 """
 import os
-import struct
 import sys
 import time
 
@@ -24,9 +23,7 @@ import torch
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-sys.path.insert(0, os.path.join(here, "..", "tests", "ref"))
-import encoder_ref as ref  # noqa: E402
-from encoder_torch import read_weights  # noqa: E402
+from encoder_torch import load  # noqa: E402
 
 
 def medians(fn, seconds):
@@ -49,19 +46,7 @@ def medians(fn, seconds):
 def main():
     d, seconds = sys.argv[1], float(sys.argv[2])
     torch.set_num_threads(1)
-    cfg, params = read_weights(os.path.join(d, "weights.bin"))
-    raw = open(os.path.join(d, "inputs.bin"), "rb").read()
-    n, ne, F, _ = struct.unpack_from("<4I", raw, 0)
-    assert F == cfg["F"], "features: inputs %d, weights %d" % (F, cfg["F"])
-    edges = np.frombuffer(raw, "<u4", 2 * ne, 16).reshape(ne, 2).tolist()
-    feats = np.frombuffer(raw, "<f4", n * F, 16 + 8 * ne).reshape(n, F)
-    c_out = np.fromfile(os.path.join(d, "output.bin"), "<f4").reshape(n, cfg["d"])
-    rel = ref.relations(n, edges, n > cfg["threshold"], cfg["hops"])
-    model = ref.Encoder(cfg, params).float().eval()
-    x = torch.from_numpy(feats.copy()).unsqueeze(0)
-    relt = torch.from_numpy(rel).clamp(min=0).unsqueeze(0)
-    allowed = torch.from_numpy(rel >= 0).unsqueeze(0)
-    ns = torch.tensor([n])
+    model, (x, relt, allowed, ns), c_out = load(d)
     with torch.inference_mode():
         out = model(x, relt, allowed, ns)
         maxdiff = float(np.abs(out["y"][0, 1:].numpy() - c_out).max())
