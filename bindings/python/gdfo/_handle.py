@@ -162,7 +162,11 @@ class Handle:
                 cond.wait()
             ptr, self._ptr = self._ptr, None
         if ptr:
+            self._close_dependents()
             type(self)._free(ptr)
+
+    def _close_dependents(self) -> None:
+        """Closes what must not outlive this object, before it is freed (none here)."""
 
     def __enter__(self: H) -> H:
         return self

@@ -154,20 +154,11 @@ class Optimizer(Handle):
         """A Refiner around what plan(graph, telemetry, objective) plans."""
         return Refiner(self, graph, telemetry, objective)
 
-    def close(self) -> None:
-        """Closes the optimizer's refiners, then frees it. Safe to call twice."""
-        cond = getattr(self, "_cond", None)
-        if cond is None:
-            return
-        with cond:
-            while self._writer or self._readers:
-                cond.wait()
-            ptr, self._ptr = self._ptr, None
-            refiners = list(self._refiners)
-        for r in refiners:
+    def _close_dependents(self) -> None:
+        """Closes the optimizer's refiners (they borrow it) before it is freed; no refiner
+        can be made once close() has taken the pointer."""
+        for r in list(self._refiners):
             r.close()
-        if ptr:
-            _lib.optimizer_close(ptr)
 
     def __repr__(self) -> str:
         if self.closed:
