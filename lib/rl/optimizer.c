@@ -11,6 +11,7 @@
 
 #include "core/abi.h"
 #include "gdfo/rules.h"
+#include "graph/fields.h"
 #include "graph/telemetry_internal.h"
 #include "nn/nn_internal.h"
 #include "plan/plan_internal.h"
@@ -198,54 +199,61 @@ static const char *decision_field(int kind)
 	}
 }
 
+/* The field table's entry (lib/graph/fields.c) of the knob a decision sets; NULL for none. */
+static const gdfo__field_desc *knob_field(int kind)
+{
+	int set = gdfo__decision_is_graph_wide(kind) ? GDFO_FIELDS_GRAPH_KNOBS : GDFO_FIELDS_STAGE_KNOBS;
+	size_t n, i;
+	const gdfo__field_desc *f = gdfo__fields(set, &n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(f[i].name, decision_field(kind)))
+			return &f[i];
+	return NULL;
+}
+
 /*
  * Undoes decision d's knob in g (the plan's graph) as the input has it,
- * saving what it overwrote in *saved; restore with restore = 1. Returns 0
- * when the decision's stage is not in g (nothing undone).
+ * saving what it overwrote in saved (g->n values), or puts that back
+ * (restore = 1). Returns 0 when there is nothing to undo (the decision's
+ * stage is not in g).
  */
-static int swap_knob(gdfo_graph *g, const gdfo_graph *in, const gdfo__decision *d, gdfo__stage *saved,
-		     gdfo_graph_knobs *gsaved, int restore)
+static int swap_knob(gdfo_graph *g, const gdfo_graph *in, const gdfo__decision *d, double *saved, int restore)
 {
+	const gdfo__field_desc *f;
+	void *to;
+	const void *from;
 	size_t i, ti, ii;
-	if (gdfo__decision_is_graph_wide(d->kind)) {
-		if (restore) {
-			g->knobs = *gsaved;
-			if (d->kind == GDFO_DECISION_PRIORITY_POLICY)
-				for (i = 0; i < g->n; i++)
-					g->stages[i].knobs.priority = saved[i].knobs.priority;
-			return 1;
-		}
-		*gsaved = g->knobs;
-		switch (d->kind) {
-		case GDFO_DECISION_EXECUTORS: g->knobs.executors = in->knobs.executors; break;
-		case GDFO_DECISION_CORES: g->knobs.cores_per_executor = in->knobs.cores_per_executor; break;
-		case GDFO_DECISION_MEMORY: g->knobs.memory_per_executor_bytes = in->knobs.memory_per_executor_bytes; break;
-		default:
-			for (i = 0; i < g->n; i++) {
-				saved[i].knobs.priority = g->stages[i].knobs.priority;
-				ii = gdfo__graph_index(in, g->stages[i].id);
-				g->stages[i].knobs.priority = ii == (size_t)-1 ? 0 : in->stages[ii].knobs.priority;
+
+	if (d->kind == GDFO_DECISION_PRIORITY_POLICY) {
+		/* the policy sets every stage's priority */
+		for (i = 0; i < g->n; i++) {
+			if (restore) {
+				g->stages[i].knobs.priority = (int32_t)saved[i];
+				continue;
 			}
+			saved[i] = g->stages[i].knobs.priority;
+			ii = gdfo__graph_index(in, g->stages[i].id);
+			g->stages[i].knobs.priority = ii == (size_t)-1 ? 0 : in->stages[ii].knobs.priority;
 		}
 		return 1;
 	}
-	if ((ti = gdfo__graph_index(g, d->stage_id)) == (size_t)-1 ||
-	    (ii = gdfo__graph_index(in, d->stage_id)) == (size_t)-1)
+	if (!(f = knob_field(d->kind)))
 		return 0;
-	if (restore) {
-		g->stages[ti].knobs = saved[0].knobs;
-		return 1;
+	if (gdfo__decision_is_graph_wide(d->kind)) {
+		to = &g->knobs;
+		from = &in->knobs;
+	} else {
+		if ((ti = gdfo__graph_index(g, d->stage_id)) == (size_t)-1 ||
+		    (ii = gdfo__graph_index(in, d->stage_id)) == (size_t)-1)
+			return 0;
+		to = &g->stages[ti].knobs;
+		from = &in->stages[ii].knobs;
 	}
-	saved[0].knobs = g->stages[ti].knobs;
-	switch (d->kind) {
-	case GDFO_DECISION_PARTITIONS: g->stages[ti].knobs.partitions = in->stages[ii].knobs.partitions; break;
-	case GDFO_DECISION_JOIN_STRATEGY: g->stages[ti].knobs.join_strategy = in->stages[ii].knobs.join_strategy; break;
-	case GDFO_DECISION_CACHE: g->stages[ti].knobs.cache = in->stages[ii].knobs.cache; break;
-	case GDFO_DECISION_PRIORITY: g->stages[ti].knobs.priority = in->stages[ii].knobs.priority; break;
-	case GDFO_DECISION_FILE_SIZE:
-		g->stages[ti].knobs.target_file_bytes = in->stages[ii].knobs.target_file_bytes;
-		break;
-	default: g->stages[ti].knobs.compaction_every = in->stages[ii].knobs.compaction_every; break;
+	if (restore) {
+		gdfo__field_set(to, f, saved[0]);
+	} else {
+		saved[0] = gdfo__field_get(to, f);
+		gdfo__field_set(to, f, gdfo__field_get(from, f));
 	}
 	return 1;
 }
@@ -263,8 +271,7 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 {
 	const gdfo_space *s = p->space;
 	gdfo_graph *g = gdfo__plan_graph_mut(plan);
-	gdfo__stage *saved = NULL;
-	gdfo_graph_knobs gsaved;
+	double *saved = NULL;
 	int32_t *pt = NULL;
 	size_t d;
 	int rc = 0;
@@ -295,10 +302,10 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 			if (rc)
 				goto out;
 		} else {
-			if (!swap_knob(g, s->graph, dc, saved, &gsaved, 0))
+			if (!swap_knob(g, s->graph, dc, saved, 0))
 				continue;
 			rc = gdfo__pol_predict(&r, &o, p, g);
-			swap_knob(g, s->graph, dc, saved, &gsaved, 1);
+			swap_knob(g, s->graph, dc, saved, 1);
 			if (rc)
 				goto out;
 		}
