@@ -419,29 +419,13 @@ void gdfo__pol_episode_free(gdfo__pol_episode *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int reserve(void **a, size_t *cap, size_t need, size_t elem)
-{
-	void *n;
-	size_t c;
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	if (!(n = gdfo__realloc(*a, c * elem)))
-		return GDFO_ENOMEM;
-	*a = n;
-	*cap = c;
-	return 0;
-}
-
 /* Records the current encoding as a step of ep. */
 static int record_step(gdfo__pol *p, gdfo__pol_episode *ep, const gdfo_graph *g, int value)
 {
 	gdfo__pol_step *st;
 	size_t i, k, n_edges = 0;
 
-	if (reserve((void **)&ep->steps, &ep->cap_steps, ep->n_steps + 1, sizeof(*ep->steps)))
+	if (gdfo__grow((void **)&ep->steps, &ep->cap_steps, ep->n_steps + 1, sizeof(*ep->steps)))
 		return GDFO_ENOMEM;
 	st = &ep->steps[ep->n_steps];
 	memset(st, 0, sizeof(*st));
@@ -509,8 +493,8 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 		*prob = (float)(exp((double)(l[chosen] - mx)) / z);
 	if (ep) {
 		gdfo__pol_draw *dr;
-		if (reserve((void **)&ep->draws, &ep->cap_draws, ep->n_draws + 1, sizeof(*ep->draws)) ||
-		    reserve((void **)&ep->refs, &ep->cap_refs, ep->n_refs + n, sizeof(*ep->refs)))
+		if (gdfo__grow((void **)&ep->draws, &ep->cap_draws, ep->n_draws + 1, sizeof(*ep->draws)) ||
+		    gdfo__grow((void **)&ep->refs, &ep->cap_refs, ep->n_refs + n, sizeof(*ep->refs)))
 			return -1;
 		dr = &ep->draws[ep->n_draws++];
 		dr->first = (uint32_t)ep->n_refs;

@@ -383,20 +383,8 @@ typedef struct trainer {
 	gdfo_nn_pipeline *pipes;
 	size_t *row0;            /* first stage row per step in the batch */
 	float *x, *hs, *hp, *dhs, *dhp;
-	size_t cap_steps, cap_rows;
+	size_t cap_pipes, cap_row0, cap_rows;
 } trainer;
-
-static int grow(void **a, size_t *cap, size_t need, size_t elem)
-{
-	void *n;
-	if (need <= *cap)
-		return 0;
-	if (!(n = gdfo__realloc(*a, need * elem)))
-		return GDFO_ENOMEM;
-	*a = n;
-	*cap = need;
-	return 0;
-}
 
 typedef struct losses {
 	double policy, value, entropy, grad_norm;
@@ -417,7 +405,6 @@ static int pass(trainer *tr, size_t first, size_t count, int imitation, int back
 	gdfo_nn_outputs out = {.version = GDFO_NN_OUTPUTS_VERSION};
 	gdfo_nn_output_grads gr = {.version = GDFO_NN_OUTPUT_GRADS_VERSION};
 	size_t e, st, nsteps = 0, rows = 0, k, d, cap = 0, total_draws = 0, total_values = 0;
-	size_t cap_pipes = tr->cap_steps, cap_row0 = tr->cap_steps;
 	double *pr = NULL;
 	int rc;
 
@@ -431,25 +418,19 @@ static int pass(trainer *tr, size_t first, size_t count, int imitation, int back
 	}
 	if (!nsteps)
 		return 0;
-	if ((rc = grow((void **)&tr->pipes, &cap_pipes, nsteps, sizeof(*tr->pipes))) ||
-	    (rc = grow((void **)&tr->row0, &cap_row0, nsteps, sizeof(*tr->row0))))
+	if ((rc = gdfo__grow((void **)&tr->pipes, &tr->cap_pipes, nsteps, sizeof(*tr->pipes))) ||
+	    (rc = gdfo__grow((void **)&tr->row0, &tr->cap_row0, nsteps, sizeof(*tr->row0))))
 		return rc;
-	tr->cap_steps = cap_pipes < cap_row0 ? cap_pipes : cap_row0;
 	if (rows > tr->cap_rows) {
-		size_t c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0;
-		free(tr->x);
-		free(tr->hs);
-		free(tr->dhs);
-		free(tr->hp);
-		free(tr->dhp);
-		tr->x = tr->hs = tr->dhs = tr->hp = tr->dhp = NULL;
-		tr->cap_rows = 0;
-		if ((rc = grow((void **)&tr->x, &c1, rows * GDFO__POL_FEATURES, sizeof(float))) ||
-		    (rc = grow((void **)&tr->hs, &c2, rows * GDFO__PS_WIDTH, sizeof(float))) ||
-		    (rc = grow((void **)&tr->dhs, &c3, rows * GDFO__PS_WIDTH, sizeof(float))) ||
-		    (rc = grow((void **)&tr->hp, &c4, rows * GDFO__PP_WIDTH, sizeof(float))) ||
-		    (rc = grow((void **)&tr->dhp, &c5, rows * GDFO__PP_WIDTH, sizeof(float))))
-			return rc;
+		float **buf[] = {&tr->x, &tr->hs, &tr->dhs, &tr->hp, &tr->dhp};
+		const size_t width[] = {GDFO__POL_FEATURES, GDFO__PS_WIDTH, GDFO__PS_WIDTH, GDFO__PP_WIDTH,
+					GDFO__PP_WIDTH};
+		for (k = 0; k < GDFO__ARRAY_LEN(buf); k++) {
+			float *b = gdfo__realloc(*buf[k], rows * width[k] * sizeof(float));
+			if (!b)
+				return GDFO_ENOMEM;
+			*buf[k] = b;
+		}
 		tr->cap_rows = rows;
 	}
 	k = 0;
