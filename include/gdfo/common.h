@@ -66,7 +66,8 @@ typedef enum gdfo_status {
 	GDFO_EILLEGAL = -11,   /* a rewrite would change what the pipeline computes */
 	GDFO_EINTERNAL = -12,  /* a bug in libgdfo; please report it */
 	GDFO_EUNSUPPORTED = -13, /* the operation is not available in this build */
-	GDFO_ECANCELED = -14   /* a callback asked a long operation to stop */
+	GDFO_ECANCELED = -14,  /* a callback asked a long operation to stop */
+	GDFO_EANOMALY = -15    /* the input broke a data contract and the policy holds the run */
 } gdfo_status;
 
 /*

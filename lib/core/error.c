@@ -72,6 +72,7 @@ const char *gdfo_status_name(int status)
 	case GDFO_EINTERNAL: return "GDFO_EINTERNAL";
 	case GDFO_EUNSUPPORTED: return "GDFO_EUNSUPPORTED";
 	case GDFO_ECANCELED: return "GDFO_ECANCELED";
+	case GDFO_EANOMALY: return "GDFO_EANOMALY";
 	}
 	return "GDFO_UNKNOWN";
 }

@@ -17,7 +17,7 @@ Telemetry and Profile iterate over copies of their stages or changes.
 from typing import Tuple
 
 from . import _lib
-from .errors import (ECANCELED, ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL,
+from .errors import (EANOMALY, ECANCELED, ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, EILLEGAL, EINTERNAL, EINVAL,
                      EIO, ENOMEM, ENOTFOUND, ERANGE, EUNSUPPORTED, EVERSION, OK, GdfoError,
                      GdfoFileNotFoundError, last_error)
 from ._lib import LibraryNotFound
@@ -69,4 +69,5 @@ __all__ = [
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",
     "EVERSION", "ECHECKSUM", "EILLEGAL", "EINTERNAL", "EUNSUPPORTED", "ECANCELED",
+    "EANOMALY",
 ]

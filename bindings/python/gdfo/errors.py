@@ -21,6 +21,7 @@ EILLEGAL = -11
 EINTERNAL = -12
 EUNSUPPORTED = -13
 ECANCELED = -14
+EANOMALY = -15
 
 
 class GdfoError(Exception):

@@ -158,6 +158,6 @@ class OptimizerTest {
         }
         assertTrue(n >= 14);
         assertEquals("GDFO_ECANCELED", Gdfo.statusName(Gdfo.ECANCELED));
-        assertFalse(Gdfo.statusName(-15).equals("GDFO_ECANCELED"));
+        assertFalse(Gdfo.statusName(-16).equals("GDFO_ECANCELED"));
     }
 }

@@ -34,6 +34,7 @@ public final class Gdfo {
     public static final int EUNSUPPORTED = -13;
     /** A callback asked a long operation to stop. */
     public static final int ECANCELED = -14;
+    public static final int EANOMALY = -15;
 
     /** System property naming the path of libgdfo_jni.so (wins over everything else). */
     public static final String LIBRARY_PROPERTY = "gdfo.jni.library";
