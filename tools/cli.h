@@ -35,7 +35,17 @@ const char *gdfo__cli_quote(const char *s);
  */
 int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o);
 
+/*
+ * The model the learned optimizer uses when none is named: $GDFO_MODEL,
+ * else models/default.gdfonn one directory above the executable's (a
+ * build tree), else NULL (the library's installed default). buf holds it.
+ */
+const char *gdfo__cli_default_model(char *buf, size_t size);
+
 int gdfo__cli_advise(int argc, char **argv);
+int gdfo__cli_audit(int argc, char **argv);
+int gdfo__cli_feedback(int argc, char **argv);
+int gdfo__cli_loop(int argc, char **argv);
 int gdfo__cli_diagnose(int argc, char **argv);
 int gdfo__cli_generate(int argc, char **argv);
 int gdfo__cli_ingest(int argc, char **argv);

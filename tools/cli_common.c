@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -96,4 +97,30 @@ int gdfo__cli_parse_objective(const char *spec, gdfo_objective *o)
 		p = *comma ? comma + 1 : comma;
 	}
 	return 0;
+}
+
+/*
+ * The model the learned optimizer uses when none is named: $GDFO_MODEL,
+ * else models/default.gdfonn one directory above the executable's (the
+ * build tree of a checkout), else NULL (the library's installed default).
+ */
+const char *gdfo__cli_default_model(char *buf, size_t size)
+{
+	const char *env = getenv(GDFO_MODEL_ENV);
+	ssize_t n;
+	char *slash;
+
+	if (env)
+		return env;
+	n = readlink("/proc/self/exe", buf, size - 40);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return NULL;
+	*slash = '\0';
+	if (!(slash = strrchr(buf, '/')))
+		return NULL;
+	strcpy(slash, "/models/default.gdfonn");
+	return access(buf, R_OK) == 0 ? buf : NULL;
 }

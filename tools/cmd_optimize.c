@@ -168,32 +168,6 @@ static int rule_option(gdfo_rules_options *ro, int argc, char **argv, int *i)
 	return 0;
 }
 
-/*
- * The model the learned optimizer uses when none is named: $GDFO_MODEL,
- * else models/default.gdfonn one directory above the executable's (the
- * build tree of a checkout), else NULL (the library's installed default).
- */
-static const char *default_model(char *buf, size_t size)
-{
-	const char *env = getenv(GDFO_MODEL_ENV);
-	ssize_t n;
-	char *slash;
-
-	if (env)
-		return env;
-	n = readlink("/proc/self/exe", buf, size - 40);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	if (!(slash = strrchr(buf, '/')))
-		return NULL;
-	*slash = '\0';
-	if (!(slash = strrchr(buf, '/')))
-		return NULL;
-	strcpy(slash, "/models/default.gdfonn");
-	return access(buf, R_OK) == 0 ? buf : NULL;
-}
-
 int gdfo__cli_optimize(int argc, char **argv)
 {
 	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL, *model = NULL;
@@ -300,7 +274,7 @@ int gdfo__cli_optimize(int argc, char **argv)
 	}
 	/* A rule option asks for the rules. */
 	if (!rules_only && !rule_options && !model)
-		model = default_model(model_buf, sizeof(model_buf));
+		model = gdfo__cli_default_model(model_buf, sizeof(model_buf));
 	if (!rules_only && model && *model) {
 		gdfo_optimizer_options oo;
 		gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);

@@ -13,10 +13,13 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"advise", gdfo__cli_advise, "advise a Spark configuration for the next run; the what-if table over executors"},
+	{"audit", gdfo__cli_audit, "print a state directory's audit log (a table, or --json)"},
 	{"diagnose", gdfo__cli_diagnose, "ranked findings from a Spark event log, a job profile or telemetry"},
+	{"feedback", gdfo__cli_feedback, "report a run's telemetry for a plan of a state directory"},
 	{"generate", gdfo__cli_generate, "write a generated pipeline (retail-etl, iot-streaming, tpch, tpcds, random)"},
 	{"ingest", gdfo__cli_ingest, "read a Spark event log: summary, profile, pipeline, telemetry"},
 	{"inspect", gdfo__cli_inspect, "validate a pipeline and describe it"},
+	{"loop", gdfo__cli_loop, "run the closed loop against the simulator as the engine"},
 	{"optimize", gdfo__cli_optimize, "plan a pipeline with the rule-based optimizer"},
 	{"simulate", gdfo__cli_simulate, "simulate a pipeline or plan, or replay a job profile"},
 	{"space", gdfo__cli_space, "list a pipeline's decision space; apply, sample or locate points"},

@@ -38,5 +38,6 @@
 #include "diag.h"
 #include "optimizer.h"
 #include "learn.h"
+#include "loop.h"
 
 #endif

@@ -44,7 +44,7 @@ extern "C" {
 /* Where the installed default model is looked for when no path is given. */
 #define GDFO_MODEL_ENV "GDFO_MODEL"
 
-#define GDFO_OPTIMIZER_OPTIONS_VERSION (1 + GDFO__GROWTH)
+#define GDFO_OPTIMIZER_OPTIONS_VERSION (2 + GDFO__GROWTH)
 
 typedef struct gdfo_optimizer_options {
 	uint32_t version;          /* GDFO_OPTIMIZER_OPTIONS_VERSION */
@@ -77,6 +77,16 @@ typedef struct gdfo_optimizer_options {
 				      time); 0 unchecked (the call checks it whole; much faster,
 				      plans a little worse, docs/learning.md); 1 always */
 	int32_t reserved2;
+	/* version 2: the closed loop (loop.h) */
+	int32_t sync_every;        /* with a state directory: journal records per fsync; 1: every
+				      feedback and approval is on stable storage when its call
+				      returns; > 1: group commit (loop.h says what a return
+				      means then), 1..100000 (1) */
+	int32_t reserved3;
+	double (*clock)(void *ctx); /* seconds since the epoch for the journal, the audit log and
+				       forecasts (a simulated clock for tests and `gdfo loop`);
+				       NULL = the system's wall clock */
+	void *clock_ctx;
 	GDFO__GROWTH_FIELD
 } gdfo_optimizer_options;
 
@@ -86,13 +96,17 @@ GDFO_API int gdfo_optimizer_options_init(gdfo_optimizer_options *opts, unsigned 
 typedef struct gdfo_optimizer gdfo_optimizer;
 
 /*
- * Opens an optimizer. state_dir is reserved for the closed loop (a
- * directory of remembered state) and must be NULL in this version.
+ * Opens an optimizer. With state_dir NULL it is stateless: each plan call
+ * stands alone. With a state directory (created when missing) it is the
+ * closed loop of loop.h: it remembers pipelines, takes feedback and
+ * plans within the guardrails of the directory's policy.
  * A model path that was asked for (options or $GDFO_MODEL) must load; a
  * missing installed default is not an error (the handle plans with the
- * rules). Errors: GDFO_EINVAL (NULL out, bad option named, state_dir not
- * NULL), GDFO_EVERSION, GDFO_EIO, GDFO_EFORMAT (not a policy model: the
- * message names the file and what differs), GDFO_ECHECKSUM, GDFO_ENOMEM.
+ * rules). Errors: GDFO_EINVAL (NULL out, bad option named), GDFO_EVERSION,
+ * GDFO_EIO (also: the state directory is open in another handle),
+ * GDFO_EFORMAT (not a policy model: the message names the file and what
+ * differs; a bad policy.json, named), GDFO_ECHECKSUM (a damaged journal
+ * record before its end), GDFO_ENOMEM.
  * On failure *out is NULL.
  */
 GDFO_API int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir,

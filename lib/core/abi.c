@@ -71,9 +71,13 @@ static const abi_row rows[GDFO__ABI_COUNT] = {
 	[GDFO__ABI_FINDING] = ROW(gdfo_finding, END(gdfo_finding, key)),
 	[GDFO__ABI_ADVICE] = ROW(gdfo_advice, END(gdfo_advice, stage_id)),
 	[GDFO__ABI_WHATIF_POINT] = ROW(gdfo_whatif_point, END(gdfo_whatif_point, observed)),
-	[GDFO__ABI_OPTIMIZER_OPTIONS] = ROW(gdfo_optimizer_options, END(gdfo_optimizer_options, reserved2)),
+	[GDFO__ABI_OPTIMIZER_OPTIONS] = ROW(gdfo_optimizer_options, END(gdfo_optimizer_options, reserved2),
+					    END(gdfo_optimizer_options, clock_ctx)),
 	[GDFO__ABI_TRAIN_OPTIONS] = ROW(gdfo_train_options, END(gdfo_train_options, reserved)),
 	[GDFO__ABI_TRAIN_PROGRESS] = ROW(gdfo_train_progress, END(gdfo_train_progress, eta_s)),
+	[GDFO__ABI_PLAN_LOOP] = ROW(gdfo_plan_loop, END(gdfo_plan_loop, reserved)),
+	[GDFO__ABI_FEEDBACK] = ROW(gdfo_feedback, END(gdfo_feedback, residual)),
+	[GDFO__ABI_LOOP_STATS] = ROW(gdfo_loop_stats, END(gdfo_loop_stats, reserved)),
 };
 
 const char *gdfo__abi_name(int type)

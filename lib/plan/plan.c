@@ -90,6 +90,8 @@ int gdfo__plan_adopt(gdfo_plan **out, gdfo_graph *graph, const char *source)
 	p->prediction.overhead_ms = p->prediction.measured_latency_ms = -1;
 	p->prediction.calibrated = p->prediction.stages_calibrated = p->prediction.baseline_stages_calibrated = -1;
 	p->risk = GDFO_RISK_LOW;
+	p->loop.version = GDFO_PLAN_LOOP_VERSION;
+	p->loop.forecast_scale = 1;
 	*out = p;
 	return 0;
 }
@@ -320,6 +322,29 @@ int gdfo__plan_set_prediction(gdfo_plan *p, const gdfo_prediction *pr)
 	if (pr->calibrated > 1)
 		return gdfo__error(GDFO_EINVAL, "prediction.calibrated is %d; it must be -1 (unknown), 0 or 1", pr->calibrated);
 	p->prediction = *pr;
+	return 0;
+}
+
+const char *gdfo_plan_id(const gdfo_plan *p)
+{
+	return p && p->id[0] ? p->id : NULL;
+}
+
+int gdfo_plan_loop_info(gdfo_plan_loop *out, const gdfo_plan *p)
+{
+	if (!out || !p)
+		return gdfo__error(GDFO_EINVAL, "gdfo_plan_loop_info: NULL argument");
+	return gdfo__abi_out(out, &p->loop, GDFO__ABI_PLAN_LOOP, "gdfo_plan_loop_info");
+}
+
+int gdfo__plan_set_loop(gdfo_plan *p, const char *id, const gdfo_plan_loop *loop)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (!p || !loop || !n || n > GDFO_PLAN_ID_MAX)
+		return gdfo__error(GDFO_EINVAL, "gdfo__plan_set_loop: bad argument");
+	memcpy(p->id, id, n + 1);
+	p->loop = *loop;
+	p->loop.version = GDFO_PLAN_LOOP_VERSION;
 	return 0;
 }
 

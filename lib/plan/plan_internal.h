@@ -7,6 +7,7 @@
 
 #include "core/internal.h"
 #include "graph/graph_internal.h"
+#include "gdfo/loop.h"
 #include "gdfo/plan.h"
 
 /* A change as the plan owns it (gdfo_change is the borrowed view). */
@@ -36,6 +37,8 @@ struct gdfo_plan {
 	size_t n_rejected, cap_rejected;
 	char **notes;          /* what the optimizer wants the reader to know */
 	size_t n_notes, cap_notes;
+	char id[GDFO_PLAN_ID_MAX + 1]; /* the closed loop's id ("" without one) */
+	gdfo_plan_loop loop;   /* the closed loop's side (step GDFO_STEP_NONE without one) */
 };
 
 /* Longest what/why text a plan accepts (JSON input is checked against it). */
@@ -92,6 +95,9 @@ int gdfo__plan_set_prediction(gdfo_plan *plan, const gdfo_prediction *p);
 
 /* Sets the risk. Errors: GDFO_EINVAL (not a gdfo_risk). */
 int gdfo__plan_set_risk(gdfo_plan *plan, int risk);
+
+/* Sets the closed loop's id (1..GDFO_PLAN_ID_MAX bytes) and side of the plan. */
+int gdfo__plan_set_loop(gdfo_plan *plan, const char *id, const gdfo_plan_loop *loop);
 
 /* The plan's graph for in-place rewriting by the optimizer that built it. */
 gdfo_graph *gdfo__plan_graph_mut(gdfo_plan *plan);

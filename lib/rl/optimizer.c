@@ -26,14 +26,6 @@
 #define MARGIN 0.01
 #define MARGIN_INPUT 0.004
 
-struct gdfo_optimizer {
-	gdfo_optimizer_options o;
-	gdfo_sim_cluster cluster;
-	int has_cluster;        /* the caller named a cluster (the rules then check with it) */
-	char *model_path;       /* NULL: rules only */
-	gdfo_nn_encoder *enc;
-};
-
 int gdfo_optimizer_options_init(gdfo_optimizer_options *o, unsigned int version)
 {
 	gdfo_optimizer_options d = {0};
@@ -46,10 +38,11 @@ int gdfo_optimizer_options_init(gdfo_optimizer_options *o, unsigned int version)
 	d.verify = 3;
 	d.verify_tasks = 60000;
 	d.rules_check = -1;
+	d.sync_every = 1;
 	return gdfo__abi_init(o, version, &d, GDFO__ABI_OPTIMIZER_OPTIONS, "gdfo_optimizer_options_init");
 }
 
-void gdfo_optimizer_close(gdfo_optimizer *opt)
+void gdfo__optimizer_destroy(gdfo_optimizer *opt)
 {
 	if (!opt)
 		return;
@@ -64,11 +57,6 @@ void gdfo__optimizer_internals(const gdfo_optimizer *opt, const gdfo_nn_encoder 
 	*cluster = opt->cluster;
 }
 
-const char *gdfo_optimizer_model(const gdfo_optimizer *opt)
-{
-	return opt ? opt->model_path : NULL;
-}
-
 static int load_model(gdfo_optimizer *opt, const char *path)
 {
 	int rc;
@@ -81,18 +69,13 @@ static int load_model(gdfo_optimizer *opt, const char *path)
 	return 0;
 }
 
-int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_optimizer_options *opts)
+int gdfo__optimizer_create(gdfo_optimizer **out, const gdfo_optimizer_options *opts)
 {
 	gdfo_optimizer *opt;
 	const char *path;
 	int rc;
 
-	if (!out)
-		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_open: out is NULL");
 	*out = NULL;
-	if (state_dir)
-		return gdfo__error(GDFO_EINVAL,
-				   "gdfo_optimizer_open: state_dir must be NULL in this version (the closed loop's state is not built yet)");
 	if (!(opt = gdfo__calloc(1, sizeof(*opt))))
 		return GDFO_ENOMEM;
 	gdfo_optimizer_options_init(&opt->o, GDFO_OPTIMIZER_OPTIONS_VERSION);
@@ -119,6 +102,10 @@ int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_
 		gdfo__error(rc, "optimizer options use_rules, score and uniform must be 0 or 1");
 		goto fail;
 	}
+	if (opt->o.sync_every < 1 || opt->o.sync_every > 100000) {
+		gdfo__error(rc, "optimizer option sync_every is %d; it must be in 1..100000", opt->o.sync_every);
+		goto fail;
+	}
 	if (opt->o.cluster) {
 		if ((rc = gdfo_sim_cluster_validate(opt->o.cluster)))
 			goto fail;
@@ -143,7 +130,7 @@ int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_
 	*out = opt;
 	return 0;
 fail:
-	gdfo_optimizer_close(opt);
+	gdfo__optimizer_destroy(opt);
 	return rc;
 }
 
@@ -671,7 +658,7 @@ static int point_equal(const int32_t *a, const int32_t *b, size_t n)
 	return !memcmp(a, b, n * sizeof(*a));
 }
 
-int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
 			const gdfo_telemetry *telemetry, const gdfo_objective *objective)
 {
 	gdfo_objective obj;

@@ -212,6 +212,30 @@ int gdfo__rl_loss(double *loss, gdfo_nn_encoder *enc, gdfo__pol_episode *eps, si
 int gdfo__rl_record(gdfo__pol_episode *ep, const gdfo_nn_encoder *enc, const gdfo_graph *g, const gdfo_objective *obj,
 		    uint64_t seed);
 
+struct gdfo__loop;
+
+/*
+ * The optimizer handle. The stateless planner is here (optimizer.c); the
+ * public open, close and plan calls are the closed loop's (lib/loop/),
+ * which plans through gdfo__optimizer_plan and keeps its state in loop.
+ */
+struct gdfo_optimizer {
+	gdfo_optimizer_options o;
+	gdfo_sim_cluster cluster;
+	int has_cluster;        /* the caller named a cluster (the rules then check with it) */
+	char *model_path;       /* NULL: rules only */
+	gdfo_nn_encoder *enc;
+	struct gdfo__loop *loop; /* NULL: stateless */
+};
+
+/* A stateless optimizer from options (NULL: defaults); *out NULL on failure. */
+int gdfo__optimizer_create(gdfo_optimizer **out, const gdfo_optimizer_options *opts);
+/* Frees what gdfo__optimizer_create made (not the loop). */
+void gdfo__optimizer_destroy(gdfo_optimizer *opt);
+/* The stateless plan call (gdfo_optimizer_plan without a state directory). */
+int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph,
+			 const gdfo_telemetry *telemetry, const gdfo_objective *objective);
+
 /* The optimizer's model (NULL: none) and cluster, for the refiner. */
 void gdfo__optimizer_internals(const gdfo_optimizer *opt, const gdfo_nn_encoder **enc, gdfo_sim_cluster *cluster);
 

@@ -242,7 +242,8 @@ static void stage_acc_add(gdfo_sim *sim, const gdfo__des_job *job, const size_t 
 	for (k = 0; k < job->n_stages; k++) {
 		const gdfo__des_stage *d = &job->stages[k];
 		gdfo_sim_stage_result *r = &sim->sr[slot[k]];
-		double end = d->end_ms >= 0 ? d->end_ms : 0, ready = d->ready_ms >= 0 ? d->ready_ms : end;
+		/* a stage a failed run never finished adds no duration (it was < 0 then) */
+		double end = d->end_ms >= 0 ? d->end_ms : 0, ready = d->ready_ms >= 0 && d->end_ms >= 0 ? d->ready_ms : end;
 		r->start_ms += d->start_ms >= 0 ? d->start_ms : end;
 		r->end_ms += end;
 		r->duration_ms += end - ready;

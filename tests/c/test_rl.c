@@ -448,8 +448,9 @@ START_TEST(model_files_round_trip_and_bad_ones_are_refused)
 	ck_assert(strstr(j1, "no policy model is loaded"));
 	gdfo_free(j1);
 	gdfo_optimizer_close(opt);
-	/* a state directory is for the closed loop, not yet */
-	ck_assert_int_eq(gdfo_optimizer_open(&opt, "/tmp", &oo), GDFO_EINVAL);
+	/* a state directory that is a file is refused (the closed loop's tests are in test_loop.c) */
+	ck_assert_int_eq(gdfo_optimizer_open(&opt, q, &oo), GDFO_EIO);
+	ck_assert_ptr_null(opt);
 
 	free(b);
 	gdfo_nn_free(plain);

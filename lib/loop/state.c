@@ -1,0 +1,1965 @@
+/*
+ * The closed loop (include/gdfo/loop.h, docs/loop.md): the optimizer
+ * handle's public calls, the per-pipeline state, and the transitions
+ * that plan, feedback and approval records make.
+ *
+ * Every change of state comes from a journal record: a plan call decides
+ * (reading the state), writes a plan record and applies it; feedback and
+ * approval write their record, make it durable and apply it. Opening
+ * applies the journal's records again in order, through the same
+ * functions, so the state after a crash is the state the records say.
+ * Audit lines are written only when a record is first applied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/abi.h"
+#include "core/idmap.h"
+#include "core/json_write.h"
+#include "io/json_util.h"
+#include "loop/loop_state.h"
+#include "plan/plan_internal.h"
+#include "rl/rl_internal.h"
+
+#define KG_RUNS 5        /* known-good runs whose median is the baseline */
+#define HISTORY 64       /* source volumes kept for the forecast */
+#define EPSILON 0.1      /* exploration of a neighbour other than the best by Q */
+#define ALPHA 0.5        /* Q correction step */
+#define STATS 4          /* rows, bytes, selectivity, key cardinality */
+#define POLICY_MAX ((size_t)1 << 20)
+
+static const char *const stat_names[STATS] = {"rows_in", "bytes_in", "selectivity", "key_cardinality"};
+
+/* A plan given an id: what its feedback needs. */
+typedef struct lplan {
+	int64_t seq;
+	uint64_t fp;
+	int32_t step;
+	int32_t kind;            /* decision kind a neighbour changed; -1 otherwise */
+	int32_t needs_approval;
+	int32_t approved;
+	int32_t fed;
+	int32_t structural;      /* the point makes structural edits */
+	int32_t drift_seen;      /* the plan call saw drift in the input (and re-planned for it) */
+	int32_t calibrated;      /* its prediction was calibrated to a run of the pipeline */
+	int32_t *point;          /* freed after feedback */
+	size_t dim;
+	double ts;
+	double pred[3];          /* latency, cost, throughput predicted for it */
+	double kg_pred[3];       /* the same for the known-good plan */
+	double pred_gain;        /* its predicted reward against the known-good plan */
+	gdfo_objective obj;
+	double volume[3];        /* source bytes, source rows, largest skew of the input */
+	double columns;          /* columns the input's stages write (schema changes) */
+	int64_t *stat_ids;       /* per stage of the input: id and STATS values; freed after feedback */
+	double *stats;
+	size_t n_stats;
+} lplan;
+
+typedef struct lpipe {
+	uint64_t fp;
+	size_t dim;
+	int32_t *kg;             /* known-good point; NULL: the input as given */
+	int64_t kg_seq;          /* plan that made it known-good (0: the input) */
+	double kg_runs[KG_RUNS][3];
+	int32_t kg_n, kg_at;
+	int32_t *cand;           /* candidate that did better, being confirmed; NULL: none */
+	int32_t cand_wins, cand_approved, cand_needs_approval;
+	int64_t cand_seq;
+	double cand_runs[KG_RUNS][3];
+	int32_t rollback;        /* the next plan is the known-good one */
+	int32_t explore_off;
+	int32_t since_gain;
+	int32_t runs, plans, explores, drifts;
+	int32_t drift_fresh;     /* drift seen, no plan made since: re-plan from scratch */
+	uint64_t *bad, *tried;
+	size_t n_bad, cap_bad, n_tried, cap_tried;
+	double corr[GDFO_DECISION_KIND_COUNT];
+	gdfo__ph ph[4];          /* ln source bytes, ln source rows, ln skew, residual */
+	double columns;          /* -1 until known */
+	double hist_t[HISTORY], hist_v[HISTORY];
+	int32_t hist_n;
+	int64_t *bound_ids;
+	gdfo__bound *bounds;     /* STATS per id */
+	size_t n_bounds, cap_bounds;
+	gdfo__idmap bmap;
+	char *calib;             /* telemetry JSON of the latest run the model may calibrate to */
+} lpipe;
+
+typedef struct gdfo__loop gdfo__loop;
+
+struct gdfo__loop {
+	char *dir;
+	int lock_fd;
+	pthread_mutex_t mu;
+	gdfo__journal j;
+	gdfo__audit audit;
+	gdfo__policy policy;
+	lpipe *pipes;
+	size_t n_pipes, cap_pipes;
+	gdfo__idmap pmap;        /* fingerprint -> pipe */
+	lplan *plans;
+	size_t n_plans, cap_plans;
+	gdfo__idmap plmap;       /* seq -> plan */
+	int64_t next_seq;
+	int replaying;
+	gdfo_loop_stats stats;
+	double (*clock)(void *);
+	void *clock_ctx;
+	int32_t sync_every;
+};
+
+/* ---- names --------------------------------------------------------------- */
+
+static const char *const event_names[GDFO_LOOP_EVENT_COUNT] = {
+	"rollback", "known_good", "drift", "auto_off", "gate", "approval", "forecast", "explore", "failed"};
+static const char *const step_names[] = {"none", "known_good", "explore", "confirm", "rollback"};
+
+const char *gdfo_loop_event_name(int event)
+{
+	int i;
+	for (i = 0; i < GDFO_LOOP_EVENT_COUNT; i++)
+		if (event == 1 << i)
+			return event_names[i];
+	return NULL;
+}
+
+const char *gdfo_loop_step_name(int step)
+{
+	return step >= 0 && step < (int)GDFO__ARRAY_LEN(step_names) ? step_names[step] : NULL;
+}
+
+static int step_of(const char *name)
+{
+	int i;
+	for (i = 1; i < (int)GDFO__ARRAY_LEN(step_names); i++)
+		if (!strcmp(name, step_names[i]))
+			return i;
+	return -1;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static double now(const gdfo__loop *L)
+{
+	struct timeval tv;
+	if (L->clock) {
+		double t = L->clock(L->clock_ctx);
+		if (isfinite(t) && t >= 0)
+			return t;
+	}
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+static uint64_t hash_point(const int32_t *pt, size_t dim)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+	for (i = 0; i < dim; i++) {
+		h ^= (uint64_t)(uint32_t)(pt ? pt[i] : 0);
+		h *= 1099511628211ULL;
+	}
+	return h ^ dim;
+}
+
+static int point_is(const int32_t *a, const int32_t *b, size_t dim)
+{
+	size_t i;
+	for (i = 0; i < dim; i++)
+		if ((a ? a[i] : 0) != (b ? b[i] : 0))
+			return 0;
+	return 1;
+}
+
+static int has_hash(const uint64_t *set, size_t n, uint64_t h)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (set[i] == h)
+			return 1;
+	return 0;
+}
+
+static int add_hash(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
+{
+	if (has_hash(*set, *n, h))
+		return 0;
+	if (gdfo__grow((void **)set, cap, *n + 1, sizeof(**set)))
+		return GDFO_ENOMEM;
+	(*set)[(*n)++] = h;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median of metric m over the n runs. */
+static double median_of(double runs[][3], int32_t n, int m)
+{
+	double v[KG_RUNS];
+	int32_t i;
+	for (i = 0; i < n; i++)
+		v[i] = runs[i][m];
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void add_run(double runs[][3], int32_t *n, int32_t *at, const double m[3])
+{
+	memcpy(runs[*at], m, sizeof(runs[0]));
+	*at = (*at + 1) % KG_RUNS;
+	if (*n < KG_RUNS)
+		(*n)++;
+}
+
+static int32_t *dup_point(const int32_t *pt, size_t dim)
+{
+	int32_t *p;
+	if (!pt)
+		return NULL;
+	if (!(p = gdfo__malloc((dim ? dim : 1) * sizeof(*p))))
+		return NULL;
+	memcpy(p, pt, dim * sizeof(*p));
+	return p;
+}
+
+static void pipe_free(lpipe *p)
+{
+	free(p->kg);
+	free(p->cand);
+	free(p->bad);
+	free(p->tried);
+	free(p->bound_ids);
+	free(p->bounds);
+	gdfo__idmap_free(&p->bmap);
+	free(p->calib);
+}
+
+static void plan_release(lplan *pl)
+{
+	free(pl->point);
+	free(pl->stat_ids);
+	free(pl->stats);
+	pl->point = NULL;
+	pl->stat_ids = NULL;
+	pl->stats = NULL;
+	pl->n_stats = 0;
+}
+
+static lpipe *pipe_find(gdfo__loop *L, uint64_t fp)
+{
+	size_t i = gdfo__idmap_get(&L->pmap, (int64_t)fp);
+	return i == (size_t)-1 ? NULL : &L->pipes[i];
+}
+
+static int pipe_get(lpipe **out, gdfo__loop *L, uint64_t fp)
+{
+	lpipe *p;
+	int k;
+	if ((*out = pipe_find(L, fp)))
+		return 0;
+	if (gdfo__grow((void **)&L->pipes, &L->cap_pipes, L->n_pipes + 1, sizeof(*L->pipes)) ||
+	    gdfo__idmap_put(&L->pmap, (int64_t)fp, L->n_pipes))
+		return GDFO_ENOMEM;
+	p = &L->pipes[L->n_pipes++];
+	memset(p, 0, sizeof(*p));
+	p->fp = fp;
+	p->columns = -1;
+	/* volumes: a tenfold step is ln 10 = 2.3; residuals: noise about 0.1 */
+	for (k = 0; k < 3; k++)
+		gdfo__ph_init(&p->ph[k], 0.1, 1.0, 3);
+	gdfo__ph_init(&p->ph[3], 0.05, 0.8, 4);
+	L->stats.pipelines = (int32_t)L->n_pipes;
+	*out = p;
+	return 0;
+}
+
+static lplan *plan_find(gdfo__loop *L, int64_t seq)
+{
+	size_t i = gdfo__idmap_get(&L->plmap, seq);
+	return i == (size_t)-1 ? NULL : &L->plans[i];
+}
+
+static int bound_slot(gdfo__bound **out, lpipe *p, int64_t id)
+{
+	size_t i = gdfo__idmap_get(&p->bmap, id);
+	if (i == (size_t)-1) {
+		size_t cap = p->cap_bounds;
+		if (gdfo__grow((void **)&p->bound_ids, &cap, p->n_bounds + 1, sizeof(*p->bound_ids)))
+			return GDFO_ENOMEM;
+		cap = p->cap_bounds;
+		if (gdfo__grow((void **)&p->bounds, &cap, (p->n_bounds + 1) * STATS, sizeof(*p->bounds)))
+			return GDFO_ENOMEM;
+		if (gdfo__idmap_put(&p->bmap, id, p->n_bounds))
+			return GDFO_ENOMEM;
+		p->cap_bounds = cap / STATS > p->cap_bounds ? cap / STATS : p->cap_bounds;
+		i = p->n_bounds++;
+		p->bound_ids[i] = id;
+		memset(&p->bounds[i * STATS], 0, STATS * sizeof(*p->bounds));
+	}
+	*out = &p->bounds[i * STATS];
+	return 0;
+}
+
+/* ---- the input's summary ------------------------------------------------- */
+
+typedef struct summary {
+	double volume[3];   /* source bytes, source rows, largest skew */
+	double columns;
+	int64_t *ids;
+	double *stats;      /* STATS per stage */
+	size_t n;
+} summary;
+
+static void summary_free(summary *s)
+{
+	free(s->ids);
+	free(s->stats);
+	memset(s, 0, sizeof(*s));
+}
+
+static int summarize(summary *s, const gdfo_graph *g)
+{
+	size_t i, n = gdfo_graph_stage_count(g);
+	memset(s, 0, sizeof(*s));
+	s->volume[2] = 1;
+	if (!(s->ids = gdfo__calloc(n ? n : 1, sizeof(*s->ids))) ||
+	    !(s->stats = gdfo__calloc((n ? n : 1) * STATS, sizeof(*s->stats)))) {
+		summary_free(s);
+		return GDFO_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		gdfo_stage st = {.version = GDFO_STAGE_VERSION};
+		const size_t *par;
+		size_t np = 0;
+		gdfo_graph_stage_at(&st, g, i);
+		gdfo_graph_parents(&par, &np, g, st.id);
+		s->ids[i] = st.id;
+		s->stats[i * STATS + 0] = st.stats->rows_in;
+		s->stats[i * STATS + 1] = st.stats->bytes_in;
+		s->stats[i * STATS + 2] = st.stats->selectivity;
+		s->stats[i * STATS + 3] = st.stats->key_cardinality;
+		if (!np) {
+			s->volume[0] += st.stats->bytes_in > 0 ? st.stats->bytes_in : 0;
+			s->volume[1] += st.stats->rows_in > 0 ? st.stats->rows_in : 0;
+		}
+		if (st.stats->skew > s->volume[2])
+			s->volume[2] = st.stats->skew;
+		s->columns += (double)st.n_columns_written + (double)st.n_columns_read;
+	}
+	s->n = n;
+	return 0;
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+static void put_numbers(gdfo__jsonw *w, const double *v, size_t n)
+{
+	size_t i;
+	gdfo__jsonw_raw(w, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			gdfo__jsonw_raw(w, ",");
+		gdfo__jsonw_number(w, isfinite(v[i]) ? v[i] : -1, 0, "journal value");
+	}
+	gdfo__jsonw_raw(w, "]");
+}
+
+static int plan_record(char **out, const lplan *pl)
+{
+	gdfo__jsonw w = {0};
+	double o[6];
+	size_t i;
+
+	gdfo__jsonw_raw(&w, "{\"type\":\"plan\",\"seq\":%lld,\"fp\":\"%016llx\",\"ts\":", (long long)pl->seq,
+			(unsigned long long)pl->fp);
+	gdfo__jsonw_number(&w, pl->ts, 0, "time");
+	gdfo__jsonw_raw(&w, ",\"step\":\"%s\",\"kind\":%d,\"approval\":%d,\"structural\":%d,\"drift_seen\":%d,\"calibrated\":%d,\"point\":[",
+			step_names[pl->step], pl->kind, pl->needs_approval, pl->structural, pl->drift_seen, pl->calibrated);
+	for (i = 0; i < pl->dim; i++)
+		gdfo__jsonw_raw(&w, "%s%d", i ? "," : "", pl->point ? pl->point[i] : 0);
+	gdfo__jsonw_raw(&w, "],\"pred\":");
+	put_numbers(&w, pl->pred, 3);
+	gdfo__jsonw_raw(&w, ",\"kg_pred\":");
+	put_numbers(&w, pl->kg_pred, 3);
+	gdfo__jsonw_raw(&w, ",\"pred_gain\":");
+	gdfo__jsonw_number(&w, isfinite(pl->pred_gain) ? pl->pred_gain : 0, 0, "gain");
+	o[0] = pl->obj.throughput_weight;
+	o[1] = pl->obj.latency_weight;
+	o[2] = pl->obj.cost_weight;
+	o[3] = pl->obj.slo_ms;
+	o[4] = pl->obj.cost_ceiling;
+	o[5] = pl->obj.failure_penalty;
+	gdfo__jsonw_raw(&w, ",\"objective\":");
+	put_numbers(&w, o, 6);
+	gdfo__jsonw_raw(&w, ",\"volume\":");
+	put_numbers(&w, pl->volume, 3);
+	gdfo__jsonw_raw(&w, ",\"columns\":");
+	gdfo__jsonw_number(&w, pl->columns, 0, "columns");
+	gdfo__jsonw_raw(&w, ",\"stats\":[");
+	for (i = 0; i < pl->n_stats; i++) {
+		double v[1 + STATS];
+		v[0] = (double)pl->stat_ids[i];
+		memcpy(v + 1, pl->stats + i * STATS, STATS * sizeof(double));
+		if (i)
+			gdfo__jsonw_raw(&w, ",");
+		put_numbers(&w, v, 1 + STATS);
+	}
+	gdfo__jsonw_raw(&w, "]}");
+	return gdfo__jsonw_finish(&w, out);
+}
+
+static int get_numbers(double *v, size_t n, const cJSON *obj, const char *key)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *x;
+	size_t i = 0;
+	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+		return gdfo__error(GDFO_EFORMAT, "journal: %s: expected %zu numbers", key, n);
+	cJSON_ArrayForEach(x, a) {
+		if (!cJSON_IsNumber(x))
+			return gdfo__error(GDFO_EFORMAT, "journal: %s[%zu] is not a number", key, i);
+		v[i++] = x->valuedouble;
+	}
+	return 0;
+}
+
+static int get_num(double *v, const cJSON *obj, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsNumber(x))
+		return gdfo__error(GDFO_EFORMAT, "journal: %s is missing or not a number", key);
+	*v = x->valuedouble;
+	return 0;
+}
+
+static int parse_plan_record(lplan *pl, const cJSON *r)
+{
+	const cJSON *x, *a;
+	double v = 0, o[6];
+	size_t i;
+	int rc;
+
+	memset(pl, 0, sizeof(*pl));
+	if ((rc = get_num(&v, r, "seq")))
+		return rc;
+	pl->seq = (int64_t)v;
+	x = cJSON_GetObjectItemCaseSensitive(r, "fp");
+	if (!cJSON_IsString(x) || sscanf(x->valuestring, "%16llx", (unsigned long long *)&pl->fp) != 1)
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: bad fp", (long long)pl->seq);
+	x = cJSON_GetObjectItemCaseSensitive(r, "step");
+	if (!cJSON_IsString(x) || (pl->step = step_of(x->valuestring)) < 0)
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: bad step", (long long)pl->seq);
+	if ((rc = get_num(&pl->ts, r, "ts")) || (rc = get_num(&v, r, "kind")))
+		return rc;
+	pl->kind = (int32_t)v;
+	if ((rc = get_num(&v, r, "approval")))
+		return rc;
+	pl->needs_approval = v != 0;
+	if ((rc = get_num(&v, r, "structural")))
+		return rc;
+	pl->structural = v != 0;
+	if ((rc = get_num(&v, r, "drift_seen")))
+		return rc;
+	pl->drift_seen = v != 0;
+	if ((rc = get_num(&v, r, "calibrated")))
+		return rc;
+	pl->calibrated = v != 0;
+	if ((rc = get_numbers(pl->pred, 3, r, "pred")) || (rc = get_numbers(pl->kg_pred, 3, r, "kg_pred")) ||
+	    (rc = get_num(&pl->pred_gain, r, "pred_gain")) || (rc = get_numbers(o, 6, r, "objective")) ||
+	    (rc = get_numbers(pl->volume, 3, r, "volume")) || (rc = get_num(&pl->columns, r, "columns")))
+		return rc;
+	gdfo_objective_init(&pl->obj, GDFO_OBJECTIVE_VERSION);
+	pl->obj.throughput_weight = o[0];
+	pl->obj.latency_weight = o[1];
+	pl->obj.cost_weight = o[2];
+	pl->obj.slo_ms = o[3];
+	pl->obj.cost_ceiling = o[4];
+	pl->obj.failure_penalty = o[5];
+	a = cJSON_GetObjectItemCaseSensitive(r, "point");
+	if (!cJSON_IsArray(a))
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: no point", (long long)pl->seq);
+	pl->dim = (size_t)cJSON_GetArraySize(a);
+	if (!(pl->point = gdfo__calloc(pl->dim ? pl->dim : 1, sizeof(*pl->point))))
+		return GDFO_ENOMEM;
+	i = 0;
+	cJSON_ArrayForEach(x, a) pl->point[i++] = cJSON_IsNumber(x) ? (int32_t)x->valuedouble : 0;
+	a = cJSON_GetObjectItemCaseSensitive(r, "stats");
+	if (!cJSON_IsArray(a)) {
+		plan_release(pl);
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: no stats", (long long)pl->seq);
+	}
+	pl->n_stats = (size_t)cJSON_GetArraySize(a);
+	if (!(pl->stat_ids = gdfo__calloc(pl->n_stats ? pl->n_stats : 1, sizeof(*pl->stat_ids))) ||
+	    !(pl->stats = gdfo__calloc((pl->n_stats ? pl->n_stats : 1) * STATS, sizeof(*pl->stats)))) {
+		plan_release(pl);
+		return GDFO_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(x, a) {
+		double row[1 + STATS];
+		const cJSON *y;
+		size_t k = 0;
+		if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) != 1 + STATS) {
+			plan_release(pl);
+			return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: stats[%zu]", (long long)pl->seq, i);
+		}
+		cJSON_ArrayForEach(y, x) row[k++] = cJSON_IsNumber(y) ? y->valuedouble : -1;
+		pl->stat_ids[i] = (int64_t)row[0];
+		memcpy(pl->stats + i * STATS, row + 1, STATS * sizeof(double));
+		i++;
+	}
+	return 0;
+}
+
+/* ---- audit helpers -------------------------------------------------------- */
+
+static void audit(gdfo__loop *L, double ts, const char *event, uint64_t fp, const char *plan_id, const char *fmt, ...)
+	GDFO__PRINTF(6, 7);
+
+/* Audit lines are best effort after the journal record that caused them
+ * is written: a failure to write one does not undo the record. */
+static void audit(gdfo__loop *L, double ts, const char *event, uint64_t fp, const char *plan_id, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	if (L->replaying)
+		return;
+	buf[0] = 0;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+	}
+	(void)gdfo__audit_write(&L->audit, ts, event, fp, 1, plan_id, buf);
+}
+
+static void id_of(char *buf, uint64_t fp, int64_t seq)
+{
+	snprintf(buf, GDFO_PLAN_ID_MAX + 1, "%016llx-%lld", (unsigned long long)fp, (long long)seq);
+}
+
+static int parse_id(uint64_t *fp, int64_t *seq, const char *id)
+{
+	unsigned long long f;
+	long long s;
+	int n = 0;
+	if (!id || strlen(id) > GDFO_PLAN_ID_MAX || strlen(id) < 18 || strspn(id, "0123456789abcdef") != 16 ||
+	    id[16] != '-' || sscanf(id, "%16llx-%lld%n", &f, &s, &n) != 2 || id[n] || s <= 0)
+		return gdfo__error(GDFO_EINVAL, "plan id '%.48s' is not an id this library gives (<16 hex digits>-<number>)",
+				   id ? id : "(null)");
+	*fp = f;
+	*seq = s;
+	return 0;
+}
+
+/* ---- transitions ---------------------------------------------------------- */
+
+static int apply_plan(gdfo__loop *L, lplan *in)
+{
+	lpipe *p;
+	lplan *pl;
+	int rc;
+
+	if (plan_find(L, in->seq))
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld appears twice", (long long)in->seq);
+	if ((rc = pipe_get(&p, L, in->fp)))
+		return rc;
+	if (gdfo__grow((void **)&L->plans, &L->cap_plans, L->n_plans + 1, sizeof(*L->plans)) ||
+	    gdfo__idmap_put(&L->plmap, in->seq, L->n_plans))
+		return GDFO_ENOMEM;
+	pl = &L->plans[L->n_plans++];
+	*pl = *in; /* takes the arrays */
+	memset(in, 0, sizeof(*in));
+	if (pl->seq >= L->next_seq)
+		L->next_seq = pl->seq + 1;
+	if (!p->dim)
+		p->dim = pl->dim;
+	p->plans++;
+	p->drift_fresh = 0;
+	if (pl->step == GDFO_STEP_EXPLORE) {
+		p->explores++;
+		if (pl->dim == p->dim && add_hash(&p->tried, &p->n_tried, &p->cap_tried, hash_point(pl->point, pl->dim)))
+			return GDFO_ENOMEM;
+	}
+	L->stats.plans++;
+	return 0;
+}
+
+static void promote(gdfo__loop *L, lpipe *p, int64_t seq, double ts)
+{
+	char id[GDFO_PLAN_ID_MAX + 1];
+	free(p->kg);
+	p->kg = p->cand;
+	p->cand = NULL;
+	p->kg_seq = p->cand_seq;
+	memcpy(p->kg_runs, p->cand_runs, sizeof(p->kg_runs));
+	p->kg_n = p->cand_wins < KG_RUNS ? p->cand_wins : KG_RUNS;
+	p->kg_at = p->kg_n % KG_RUNS;
+	p->cand_wins = 0;
+	p->since_gain = 0;
+	p->n_tried = 0;
+	id_of(id, p->fp, p->kg_seq);
+	audit(L, ts, "known_good", p->fp, id, "\"after_plan\":%lld,\"runs\":%d", (long long)seq, p->kg_n);
+}
+
+/* The baseline of a run of pl: the known-good plan's measured median, or
+ * estimated from this run and the predicted ratio. */
+static int baseline_of(gdfo_outcome *b, const lpipe *p, const lplan *pl, const gdfo_outcome *run)
+{
+	int m;
+	gdfo_outcome_init(b, GDFO_OUTCOME_VERSION);
+	if (p->kg_n > 0) {
+		b->latency_ms = median_of((double(*)[3])p->kg_runs, p->kg_n, 0);
+		b->cost = median_of((double(*)[3])p->kg_runs, p->kg_n, 1);
+		b->throughput = median_of((double(*)[3])p->kg_runs, p->kg_n, 2);
+		return 1;
+	}
+	for (m = 0; m < 3; m++) {
+		double x = m == 0 ? run->latency_ms : m == 1 ? run->cost : run->throughput;
+		double r = pl->pred[m] > 0 && pl->kg_pred[m] > 0 ? pl->kg_pred[m] / pl->pred[m] : 1;
+		if (m == 0)
+			b->latency_ms = x * r;
+		else if (m == 1)
+			b->cost = x * r;
+		else
+			b->throughput = x * r;
+	}
+	return 0;
+}
+
+static int telemetry_outcome(gdfo_outcome *o, const gdfo_telemetry *t)
+{
+	gdfo_run_telemetry run = {.version = GDFO_RUN_TELEMETRY_VERSION};
+	gdfo_outcome_init(o, GDFO_OUTCOME_VERSION);
+	if (gdfo_telemetry_get_run(&run, t) || !(run.latency_ms > 0) || !isfinite(run.latency_ms))
+		return gdfo__error(GDFO_EINVAL, "feedback telemetry has no run latency (gdfo_telemetry_set_run: latency_ms > 0)");
+	o->success = run.success != 0;
+	o->latency_ms = run.latency_ms;
+	o->cost = run.cost >= 0 ? run.cost : 0;
+	o->throughput = run.throughput >= 0 ? run.throughput
+					    : run.records > 0 ? run.records / (run.latency_ms / 1000.0) : 0;
+	return 0;
+}
+
+static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_telemetry *t, const char *tjson,
+			  gdfo_feedback *fb)
+{
+	char id[GDFO_PLAN_ID_MAX + 1];
+	lplan *pl = plan_find(L, seq);
+	lpipe *p;
+	gdfo_outcome run, base;
+	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+	double m[3], resid = 0;
+	int32_t ev = 0, k;
+	int measured, is_kg, rc, drift = 0;
+	size_t i;
+
+	if (!pl)
+		return gdfo__error(GDFO_EFORMAT, "journal: feedback for plan %lld, which it does not hold", (long long)seq);
+	if (pl->fed)
+		return gdfo__error(GDFO_EFORMAT, "journal: a second feedback for plan %lld", (long long)seq);
+	if (!(p = pipe_find(L, pl->fp)))
+		return gdfo__error(GDFO_EINTERNAL, "loop: plan %lld has no pipeline", (long long)seq);
+	if ((rc = telemetry_outcome(&run, t)))
+		return rc;
+	id_of(id, pl->fp, seq);
+	pl->fed = 1;
+	p->runs++;
+	L->stats.feedback++;
+
+	/* drift: the input's volumes and skew, its schema, the model's residual */
+	for (k = 0; k < 3; k++)
+		if (pl->volume[k] > 0 && gdfo__ph_update(&p->ph[k], log(pl->volume[k])))
+			drift |= 1 << k;
+	if (p->columns >= 0 && pl->columns != p->columns)
+		drift |= 1 << 4;
+	p->columns = pl->columns;
+	if (pl->pred[0] > 0 && run.success) {
+		resid = log(run.latency_ms / pl->pred[0]);
+		/* only calibrated predictions: an uncalibrated model's error is its own, not drift */
+		if (pl->calibrated && gdfo__ph_update(&p->ph[3], resid))
+			drift |= 1 << 3;
+	}
+	if (drift) {
+		ev |= GDFO_EVENT_DRIFT;
+		p->drifts++;
+		p->kg_n = p->kg_at = 0;
+		p->explore_off = 0;
+		p->since_gain = 0;
+		p->n_tried = 0;
+		free(p->cand);
+		p->cand = NULL;
+		p->cand_wins = 0;
+		/* re-plan from scratch unless the plan call saw it and did */
+		p->drift_fresh = !pl->drift_seen;
+		/* the detectors restart from this run: one shift, one event */
+		for (k = 0; k < 4; k++) {
+			gdfo__ph_init(&p->ph[k], p->ph[k].delta, p->ph[k].lambda, p->ph[k].min_n);
+			if (k < 3 && pl->volume[k] > 0)
+				gdfo__ph_update(&p->ph[k], log(pl->volume[k]));
+		}
+		free(p->calib);
+		p->calib = NULL;
+		audit(L, ts, "drift", p->fp, id, "\"in\":[%s%s%s%s%s],\"residual\":%.4f,\"action\":\"known-good runs reset, calibration refit, exploration restarted\"",
+		      drift & 1 ? "\"source_bytes\"," : "", drift & 2 ? "\"source_rows\"," : "",
+		      drift & 4 ? "\"skew\"," : "", drift & 16 ? "\"schema\"," : "", drift & 8 ? "\"residual\"" : "\"\"",
+		      resid);
+	}
+	m[0] = run.latency_ms;
+	m[1] = run.cost;
+	m[2] = run.throughput;
+	is_kg = pl->step == GDFO_STEP_KNOWN_GOOD || pl->step == GDFO_STEP_ROLLBACK;
+	measured = baseline_of(&base, p, pl, &run);
+	if (is_kg && !measured)
+		base = run;
+	if ((rc = gdfo_reward_compute(&rw, &run, &base, &pl->obj)))
+		return rc;
+	/* no known-good run measured and the known-good plan predicted to fail
+	 * on this input: a successful run gains what that failure would cost */
+	if (!measured && !is_kg && !(pl->kg_pred[0] > 0) && run.success)
+		rw.reward = pl->obj.failure_penalty;
+	if (!run.success)
+		ev |= GDFO_EVENT_BAD;
+	if (is_kg) {
+		if (run.success)
+			add_run(p->kg_runs, &p->kg_n, &p->kg_at, m);
+		p->rollback = 0;
+		if (!run.success && p->kg) {
+			/* the known-good plan failed on this input: the input as the host gives it is the safe plan */
+			free(p->kg);
+			p->kg = NULL;
+			p->kg_seq = 0;
+			p->kg_n = p->kg_at = 0;
+			p->n_tried = 0;
+			audit(L, ts, "known_good", p->fp, NULL,
+			      "\"reset\":true,\"why\":\"the known-good plan (from plan %lld) failed on this run: the input as given is known-good again\"",
+			      (long long)seq);
+		}
+	} else {
+		int bad = !run.success || rw.reward < -L->policy.rollback_margin;
+		if (pl->kind >= 0 && pl->kind < GDFO_DECISION_KIND_COUNT)
+			p->corr[pl->kind] += ALPHA * ((rw.reward - pl->pred_gain) - p->corr[pl->kind]);
+		if (bad) {
+			ev |= GDFO_EVENT_ROLLBACK;
+			p->rollback = 1;
+			p->since_gain++;
+			if (add_hash(&p->bad, &p->n_bad, &p->cap_bad, hash_point(pl->point, pl->dim)))
+				return GDFO_ENOMEM;
+			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+				free(p->cand);
+				p->cand = NULL;
+				p->cand_wins = 0;
+			}
+			audit(L, ts, "rollback", p->fp, id, "\"reward\":%.4f,\"margin\":%.4f,\"next\":\"known_good\"",
+			      rw.reward, L->policy.rollback_margin);
+		} else if (rw.reward > L->policy.min_gain) {
+			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+				p->cand_wins++;
+			} else {
+				free(p->cand);
+				if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
+					return GDFO_ENOMEM;
+				p->cand_wins = 1;
+				p->cand_seq = seq;
+				p->cand_approved = 0;
+				p->cand_needs_approval = 0;
+			}
+			if (pl->needs_approval)
+				p->cand_needs_approval = 1;
+			if (pl->approved)
+				p->cand_approved = 1;
+			memcpy(p->cand_runs[(p->cand_wins - 1) % KG_RUNS], m, sizeof(p->cand_runs[0]));
+			if (p->cand_wins >= L->policy.confirm_runs) {
+				if (p->cand_needs_approval && !p->cand_approved) {
+					ev |= GDFO_EVENT_APPROVAL;
+					audit(L, ts, "awaiting_approval", p->fp, id,
+					      "\"reward\":%.4f,\"runs\":%d,\"why\":\"better on enough runs, but it needs approval (gdfo_optimizer_approve) before it can become known-good\"",
+					      rw.reward, p->cand_wins);
+				} else {
+					ev |= GDFO_EVENT_KNOWN_GOOD;
+					promote(L, p, seq, ts);
+				}
+			}
+		} else {
+			p->since_gain++;
+			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+				free(p->cand);
+				p->cand = NULL;
+				p->cand_wins = 0;
+			}
+		}
+		if (pl->step == GDFO_STEP_EXPLORE && !p->explore_off && p->since_gain >= L->policy.auto_off_runs) {
+			p->explore_off = 1;
+			ev |= GDFO_EVENT_AUTO_OFF;
+			audit(L, ts, "auto_off", p->fp, id, "\"runs_without_gain\":%d", p->since_gain);
+		}
+	}
+	/* history: the forecast's volumes, the gates' bounds, the calibration */
+	if (pl->volume[0] > 0) {
+		if (p->hist_n == HISTORY) {
+			memmove(p->hist_t, p->hist_t + 1, (HISTORY - 1) * sizeof(double));
+			memmove(p->hist_v, p->hist_v + 1, (HISTORY - 1) * sizeof(double));
+			p->hist_n--;
+		}
+		p->hist_t[p->hist_n] = pl->ts;
+		p->hist_v[p->hist_n] = pl->volume[0];
+		p->hist_n++;
+	}
+	if (run.success)
+		for (i = 0; i < pl->n_stats; i++) {
+			gdfo__bound *b;
+			int s;
+			if ((rc = bound_slot(&b, p, pl->stat_ids[i])))
+				return rc;
+			for (s = 0; s < STATS; s++)
+				gdfo__bound_add(&b[s], pl->stats[i * STATS + s]);
+		}
+	if (run.success && !pl->structural && tjson) {
+		char *c = gdfo__strdup(tjson);
+		if (!c)
+			return GDFO_ENOMEM;
+		free(p->calib);
+		p->calib = c;
+	}
+	audit(L, ts, "feedback", p->fp, id,
+	      "\"step\":\"%s\",\"success\":%s,\"latency_ms\":%.6g,\"cost\":%.6g,\"throughput\":%.6g,\"reward\":%.4f,\"baseline\":\"%s\",\"baseline_latency_ms\":%.6g,\"residual\":%.4f,\"known_good\":%s",
+	      step_names[pl->step], run.success ? "true" : "false", run.latency_ms, run.cost, run.throughput, rw.reward,
+	      measured ? "measured" : "estimated", base.latency_ms, resid,
+	      is_kg || (ev & GDFO_EVENT_KNOWN_GOOD) ? "true" : "false");
+	if (fb) {
+		memset(fb, 0, sizeof(*fb));
+		fb->version = GDFO_FEEDBACK_VERSION;
+		fb->events = ev;
+		fb->reward = rw.reward;
+		fb->baseline_latency_ms = base.latency_ms;
+		fb->baseline_cost = base.cost;
+		fb->baseline_measured = measured;
+		fb->known_good = is_kg || (ev & GDFO_EVENT_KNOWN_GOOD) ? 1 : 0;
+		fb->runs = p->runs;
+		fb->exploring = !p->explore_off;
+		fb->residual = resid;
+	}
+	plan_release(pl);
+	return 0;
+}
+
+static int apply_approve(gdfo__loop *L, int64_t seq, double ts, const char *who, const char *note)
+{
+	char id[GDFO_PLAN_ID_MAX + 1];
+	lplan *pl = plan_find(L, seq);
+	lpipe *p;
+	if (!pl)
+		return gdfo__error(GDFO_EFORMAT, "journal: approval of plan %lld, which it does not hold", (long long)seq);
+	pl->approved = 1;
+	id_of(id, pl->fp, seq);
+	p = pipe_find(L, pl->fp);
+	if (!L->replaying) {
+		gdfo__jsonw w = {0};
+		char *f = NULL;
+		gdfo__jsonw_raw(&w, "\"who\":");
+		gdfo__jsonw_string(&w, who);
+		gdfo__jsonw_raw(&w, ",\"note\":");
+		gdfo__jsonw_string(&w, note ? note : "");
+		if (!gdfo__jsonw_finish(&w, &f))
+			(void)gdfo__audit_write(&L->audit, ts, "approval", pl->fp, 1, id, f);
+		free(f);
+	}
+	/* a candidate that did better and only waited for this becomes known-good */
+	if (p && p->cand && pl->dim == p->dim && pl->point && point_is(p->cand, pl->point, pl->dim)) {
+		p->cand_approved = 1;
+		if (p->cand_wins >= L->policy.confirm_runs)
+			promote(L, p, seq, ts);
+	} else if (p && p->cand && p->cand_seq == seq) {
+		p->cand_approved = 1;
+		if (p->cand_wins >= L->policy.confirm_runs)
+			promote(L, p, seq, ts);
+	}
+	return 0;
+}
+
+/* One journal record at open. */
+static int replay_one(void *ctx, const char *payload, size_t len)
+{
+	gdfo__loop *L = ctx;
+	cJSON *r;
+	const cJSON *type;
+	double seq = 0, ts = 0;
+	int rc;
+
+	if ((rc = gdfo__json_parse(&r, payload, len, "journal record")))
+		return rc;
+	type = cJSON_GetObjectItemCaseSensitive(r, "type");
+	if (!cJSON_IsString(type)) {
+		rc = gdfo__error(GDFO_EFORMAT, "journal record %lld has no type", (long long)L->j.records);
+		goto out;
+	}
+	if (!strcmp(type->valuestring, "plan")) {
+		lplan pl;
+		if ((rc = parse_plan_record(&pl, r)))
+			goto out;
+		rc = apply_plan(L, &pl);
+		plan_release(&pl);
+	} else if (!strcmp(type->valuestring, "feedback")) {
+		const cJSON *tj = cJSON_GetObjectItemCaseSensitive(r, "telemetry");
+		gdfo_telemetry *t = NULL;
+		char *text = NULL;
+		if ((rc = get_num(&seq, r, "seq")) || (rc = get_num(&ts, r, "ts")))
+			goto out;
+		if (!tj || (rc = gdfo__json_print(&text, tj)) || (rc = gdfo_telemetry_from_json(&t, text, strlen(text)))) {
+			free(text);
+			rc = rc ? rc : gdfo__error(GDFO_EFORMAT, "journal: feedback %lld has no telemetry", (long long)seq);
+			goto out;
+		}
+		rc = apply_feedback(L, (int64_t)seq, ts, t, text, NULL);
+		gdfo_telemetry_free(t);
+		free(text);
+	} else if (!strcmp(type->valuestring, "approve")) {
+		const cJSON *who = cJSON_GetObjectItemCaseSensitive(r, "who");
+		const cJSON *note = cJSON_GetObjectItemCaseSensitive(r, "note");
+		if ((rc = get_num(&seq, r, "seq")) || (rc = get_num(&ts, r, "ts")))
+			goto out;
+		rc = apply_approve(L, (int64_t)seq, ts, cJSON_IsString(who) ? who->valuestring : "",
+				   cJSON_IsString(note) ? note->valuestring : NULL);
+	} else {
+		rc = gdfo__error(GDFO_EFORMAT, "journal record type '%.32s' is not one this library writes",
+				 type->valuestring);
+	}
+out:
+	cJSON_Delete(r);
+	return rc;
+}
+
+/* ---- open and close ------------------------------------------------------- */
+
+static int load_policy(gdfo__policy *out, const char *dir)
+{
+	char path[4096], *text;
+	size_t len;
+	int rc;
+	gdfo__policy_defaults(out);
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if ((rc = gdfo__file_read_text(&text, &len, path, POLICY_MAX)))
+		return rc;
+	rc = gdfo__policy_parse(out, text, len);
+	free(text);
+	if (rc) {
+		gdfo__policy_defaults(out);
+		return gdfo__error_prefix(rc, "'%s'", path);
+	}
+	return 0;
+}
+
+static void loop_free(gdfo__loop *L)
+{
+	size_t i;
+	if (!L)
+		return;
+	gdfo__journal_close(&L->j);
+	gdfo__audit_close(&L->audit);
+	if (L->lock_fd >= 0)
+		close(L->lock_fd);
+	for (i = 0; i < L->n_pipes; i++)
+		pipe_free(&L->pipes[i]);
+	free(L->pipes);
+	for (i = 0; i < L->n_plans; i++)
+		plan_release(&L->plans[i]);
+	free(L->plans);
+	gdfo__idmap_free(&L->pmap);
+	gdfo__idmap_free(&L->plmap);
+	gdfo__policy_clear(&L->policy);
+	pthread_mutex_destroy(&L->mu);
+	free(L->dir);
+	free(L);
+}
+
+static int loop_open(gdfo__loop **out, const char *dir, const gdfo_optimizer_options *o)
+{
+	gdfo__loop *L;
+	char path[4096];
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (!*dir)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_open: the state directory is an empty path");
+	if (strlen(dir) > 3000)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_open: the state directory path is too long");
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return gdfo__error(GDFO_EIO, "state directory '%.200s': %s", dir, strerror(errno));
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return gdfo__error(GDFO_EIO, "state directory '%.200s' is not a directory", dir);
+	if (!(L = gdfo__calloc(1, sizeof(*L))))
+		return GDFO_ENOMEM;
+	L->lock_fd = -1;
+	L->j.fd = -1;
+	L->audit.fd = -1;
+	pthread_mutex_init(&L->mu, NULL);
+	L->next_seq = 1;
+	L->stats.version = GDFO_LOOP_STATS_VERSION;
+	L->clock = o->clock;
+	L->clock_ctx = o->clock_ctx;
+	L->sync_every = o->sync_every;
+	gdfo__policy_defaults(&L->policy);
+	if (!(L->dir = gdfo__strdup(dir))) {
+		rc = GDFO_ENOMEM;
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	if ((L->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+		rc = gdfo__error(GDFO_EIO, "state directory '%.200s': lock: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (flock(L->lock_fd, LOCK_EX | LOCK_NB)) {
+		rc = gdfo__error(GDFO_EIO, "state directory '%.200s' is open in another handle or process", dir);
+		goto fail;
+	}
+	if ((rc = load_policy(&L->policy, dir)))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	if ((rc = gdfo__audit_open(&L->audit, path)))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	L->replaying = 1;
+	rc = gdfo__journal_open(&L->j, path, replay_one, L, &L->stats.torn);
+	L->replaying = 0;
+	if (rc)
+		goto fail;
+	audit(L, now(L), "open", 0, NULL, "\"records\":%lld,\"torn\":%d,\"pipelines\":%zu", (long long)L->j.records,
+	      L->stats.torn, L->n_pipes);
+	*out = L;
+	return 0;
+fail:
+	loop_free(L);
+	return rc;
+}
+
+int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_optimizer_options *opts)
+{
+	gdfo_optimizer *opt;
+	int rc;
+
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_open: out is NULL");
+	*out = NULL;
+	if ((rc = gdfo__optimizer_create(&opt, opts)))
+		return rc;
+	if (state_dir && (rc = loop_open(&opt->loop, state_dir, &opt->o))) {
+		gdfo__optimizer_destroy(opt);
+		return rc;
+	}
+	*out = opt;
+	return 0;
+}
+
+void gdfo_optimizer_close(gdfo_optimizer *opt)
+{
+	if (!opt)
+		return;
+	loop_free(opt->loop);
+	gdfo__optimizer_destroy(opt);
+}
+
+const char *gdfo_optimizer_model(const gdfo_optimizer *opt)
+{
+	return opt ? opt->model_path : NULL;
+}
+
+/* ---- the plan call -------------------------------------------------------- */
+
+/* What a plan call reads of its pipeline, copied under the lock. */
+typedef struct snap {
+	int known;               /* the pipeline was planned before */
+	size_t dim;
+	int32_t *kg, *cand;
+	int32_t cand_wins, cand_needs_approval, cand_approved;
+	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh;
+	uint64_t *bad, *tried;
+	size_t n_bad, n_tried;
+	double corr[GDFO_DECISION_KIND_COUNT];
+	gdfo__ph ph[3];
+	double columns;
+	double hist_t[HISTORY], hist_v[HISTORY];
+	int32_t hist_n;
+	char *calib;
+	/* gates */
+	int32_t gate_sev;
+	char gate_why[512];
+	int32_t gate_findings;
+} snap;
+
+static void snap_free(snap *s)
+{
+	free(s->kg);
+	free(s->cand);
+	free(s->bad);
+	free(s->tried);
+	free(s->calib);
+}
+
+static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary *sum, const gdfo_graph *g)
+{
+	size_t i;
+	memset(s, 0, sizeof(*s));
+	s->columns = -1;
+	if (!p)
+		return 0;
+	s->known = 1;
+	s->dim = p->dim;
+	if ((p->kg && !(s->kg = dup_point(p->kg, p->dim))) || (p->cand && !(s->cand = dup_point(p->cand, p->dim))))
+		return GDFO_ENOMEM;
+	s->cand_wins = p->cand_wins;
+	s->cand_needs_approval = p->cand_needs_approval;
+	s->cand_approved = p->cand_approved;
+	s->rollback = p->rollback;
+	s->explore_off = p->explore_off;
+	s->since_gain = p->since_gain;
+	s->runs = p->runs;
+	s->plans = p->plans;
+	s->explores = p->explores;
+	s->drift_fresh = p->drift_fresh;
+	if (p->n_bad && !(s->bad = gdfo__malloc(p->n_bad * sizeof(*s->bad))))
+		return GDFO_ENOMEM;
+	if (p->n_tried && !(s->tried = gdfo__malloc(p->n_tried * sizeof(*s->tried))))
+		return GDFO_ENOMEM;
+	if (p->n_bad)
+		memcpy(s->bad, p->bad, p->n_bad * sizeof(*s->bad));
+	if (p->n_tried)
+		memcpy(s->tried, p->tried, p->n_tried * sizeof(*s->tried));
+	s->n_bad = p->n_bad;
+	s->n_tried = p->n_tried;
+	memcpy(s->corr, p->corr, sizeof(s->corr));
+	memcpy(s->ph, p->ph, sizeof(s->ph));
+	s->columns = p->columns;
+	memcpy(s->hist_t, p->hist_t, sizeof(s->hist_t));
+	memcpy(s->hist_v, p->hist_v, sizeof(s->hist_v));
+	s->hist_n = p->hist_n;
+	if (p->calib && !(s->calib = gdfo__strdup(p->calib)))
+		return GDFO_ENOMEM;
+	/* gates: the input's statistics against the bounds of past runs */
+	for (i = 0; i < sum->n; i++) {
+		size_t at = gdfo__idmap_get(&p->bmap, sum->ids[i]);
+		int k;
+		if (at == (size_t)-1)
+			continue;
+		for (k = 0; k < STATS; k++) {
+			const gdfo__bound *b = &p->bounds[at * STATS + k];
+			double z = 0, x = sum->stats[i * STATS + k];
+			int sev;
+			if (!(x >= 0))
+				continue;
+			sev = gdfo__bound_check(b, x, L->policy.gate_min_runs, &z);
+			if (!sev)
+				continue;
+			s->gate_findings++;
+			if (sev > s->gate_sev) {
+				gdfo_stage st = {.version = GDFO_STAGE_VERSION};
+				size_t ix;
+				s->gate_sev = sev;
+				gdfo_graph_find(&ix, g, sum->ids[i]);
+				gdfo_graph_stage_at(&st, g, ix);
+				snprintf(s->gate_why, sizeof(s->gate_why),
+					 "stage %lld '%.64s' %s is %.4g, outside %.4g..%.4g seen in %d runs (%.1f deviations of its log)",
+					 (long long)sum->ids[i], st.name, stat_names[k], x, b->min, b->max, b->n, z);
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *const sev_names[] = {"none", "low", "medium", "high"};
+
+/* A candidate of the plan call. */
+typedef struct pick {
+	int32_t *point;
+	gdfo_plan *plan;         /* when it came whole from the learned optimizer */
+	int32_t step, kind;
+	const char *source;      /* gdfo_plan_source of the plan */
+	double r;                /* predicted reward against the input */
+	gdfo_outcome o;
+	char why[512];
+} pick;
+
+static int predict_point(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_space *space, const int32_t *pt,
+			 gdfo_plan **keep)
+{
+	gdfo_plan *pl = NULL;
+	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+	size_t d;
+	int rc, zero = 1;
+	for (d = 0; d < space->dim; d++)
+		zero &= pt[d] == 0;
+	if ((rc = gdfo_space_apply(&pl, space, pt, space->dim, zero ? "input" : "known-good")))
+		return rc;
+	rc = gdfo__pol_predict(&rw, o, pol, gdfo_plan_graph(pl));
+	if (!rc)
+		*r = gdfo__pol_score(&rw);
+	if (keep && !rc)
+		*keep = pl;
+	else
+		gdfo_plan_free(pl);
+	return rc;
+}
+
+/* The known-good point made legal in this space: a choice the new
+ * statistics mask falls back to keep. */
+static void sanitize(int32_t *pt, const gdfo_space *space, int *changed)
+{
+	size_t d;
+	for (d = 0; d < space->dim; d++) {
+		int legal = 0;
+		if (pt[d] < 0 || (size_t)pt[d] >= space->d[d].n ||
+		    gdfo_space_choice(NULL, NULL, &legal, space, d, (size_t)pt[d]) || !legal) {
+			if (pt[d])
+				*changed = 1;
+			pt[d] = 0;
+		}
+	}
+}
+
+static int structural_point(const int32_t *pt, const gdfo_space *space)
+{
+	size_t d;
+	for (d = 0; d < space->dim; d++)
+		if (pt[d] && gdfo__pol_structural(space->d[d].kind))
+			return 1;
+	return 0;
+}
+
+static int policy_ok(const gdfo__policy *pol, const gdfo_graph *input, const gdfo_plan *plan, const gdfo_outcome *o,
+		     char *why, size_t n)
+{
+	if (gdfo__policy_check_plan(pol, input, plan, why, n))
+		return 0;
+	if (pol->slo_ms > 0 && o->success && o->latency_ms > pol->slo_ms) {
+		snprintf(why, n, "predicted latency %.0f ms is over the policy's SLO %.0f ms", o->latency_ms, pol->slo_ms);
+		return 0;
+	}
+	if (pol->cost_ceiling > 0 && o->success && o->cost > pol->cost_ceiling) {
+		snprintf(why, n, "predicted cost %.4g is over the policy's ceiling %.4g", o->cost, pol->cost_ceiling);
+		return 0;
+	}
+	return 1;
+}
+
+static int scale_sources(gdfo_graph **out, const gdfo_graph *g, double f)
+{
+	gdfo_graph *c;
+	size_t i, n = gdfo_graph_stage_count(g);
+	int rc;
+	if ((rc = gdfo_graph_clone(&c, g)))
+		return rc;
+	for (i = 0; i < n; i++) {
+		gdfo_stage st = {.version = GDFO_STAGE_VERSION};
+		gdfo_stage_stats ss;
+		gdfo_graph_stage_at(&st, c, i);
+		ss = *st.stats;
+		if (ss.rows_in > 0)
+			ss.rows_in *= f;
+		if (ss.bytes_in > 0)
+			ss.bytes_in *= f;
+		if (ss.key_cardinality > 0 && ss.key_cardinality * f >= 1)
+			ss.key_cardinality *= f;
+		st.stats = &ss;
+		if ((rc = gdfo_graph_update_stage(c, &st))) {
+			gdfo_graph_free(c);
+			return rc;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+static int add_note(gdfo_plan *plan, const char *fmt, ...) GDFO__PRINTF(2, 3);
+static int add_note(gdfo_plan *plan, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return gdfo__plan_add_note(plan, buf);
+}
+
+static int set_pred(gdfo_plan *plan, const gdfo__pol *pol, const gdfo_outcome *o)
+{
+	gdfo_prediction pr;
+	memset(&pr, 0, sizeof(pr));
+	pr.version = GDFO_PREDICTION_VERSION;
+	pr.latency_ms = o->success ? o->latency_ms : -1;
+	pr.throughput = o->success ? o->throughput : -1;
+	pr.cost = o->success ? o->cost : -1;
+	pr.baseline_latency_ms = pol->base_latency_ms;
+	pr.baseline_cost = pol->base_cost;
+	pr.execution_ms = pr.baseline_execution_ms = pr.overhead_ms = pr.measured_latency_ms = -1;
+	pr.calibrated = pol->telemetry ? 1 : 0;
+	pr.stages_calibrated = pr.baseline_stages_calibrated = -1;
+	return gdfo__plan_set_prediction(plan, &pr);
+}
+
+static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph, const gdfo_telemetry *telemetry,
+		     const gdfo_objective *objective)
+{
+	gdfo__loop *L = opt->loop;
+	gdfo__policy *P = &L->policy;
+	gdfo_objective obj;
+	summary sum = {0};
+	snap s;
+	lplan rec;
+	lpipe *p;
+	uint64_t fp;
+	double ts, fscale = 1, regret = 0;
+	gdfo_graph *scaled = NULL;
+	const gdfo_graph *work;
+	gdfo_telemetry *calib = NULL;
+	const gdfo_telemetry *tel = telemetry;
+	gdfo_space_options so;
+	gdfo_space *space = NULL;
+	gdfo__pol pol;
+	int32_t *kg = NULL, *nb = NULL, ev = 0;
+	pick best;
+	gdfo_plan *plan = NULL, *kg_plan = NULL;
+	gdfo_outcome kg_o;
+	double kg_r = 0;
+	gdfo__forecast fc;
+	char id[GDFO_PLAN_ID_MAX + 1], why[512], *text = NULL;
+	int rc, drift_now = 0, kg_changed = 0, k;
+	size_t d, n_nb = 0, i;
+
+	memset(&pol, 0, sizeof(pol));
+	memset(&best, 0, sizeof(best));
+	memset(&rec, 0, sizeof(rec));
+	gdfo_objective_init(&obj, GDFO_OBJECTIVE_VERSION);
+	if (objective) {
+		if ((rc = gdfo_objective_validate(objective)))
+			return gdfo__error_prefix(rc, "gdfo_optimizer_plan");
+		gdfo__abi_in(&obj, objective, &obj, GDFO__ABI_OBJECTIVE, "gdfo_optimizer_plan");
+	}
+	if ((rc = gdfo_graph_fingerprint(&fp, graph)) || (rc = summarize(&sum, graph)))
+		return rc;
+	ts = now(L);
+
+	pthread_mutex_lock(&L->mu);
+	p = pipe_find(L, fp);
+	rc = snap_take(&s, L, p, &sum, graph);
+	pthread_mutex_unlock(&L->mu);
+	if (rc)
+		goto out;
+
+	/* data-contract gates */
+	if (s.gate_sev) {
+		ev |= GDFO_EVENT_GATE;
+		if (P->gate_hold && s.gate_sev >= P->gate_hold) {
+			pthread_mutex_lock(&L->mu);
+			audit(L, ts, "gate", fp, NULL, "\"severity\":\"%s\",\"held\":true,\"finding\":\"%s\"",
+			      sev_names[s.gate_sev], s.gate_why);
+			if (L->sync_every == 1)
+				(void)gdfo__audit_sync(&L->audit);
+			pthread_mutex_unlock(&L->mu);
+			rc = gdfo__error(GDFO_EANOMALY, "the run is held: %s; severity %s, at or above the policy's gates.hold",
+					 s.gate_why, sev_names[s.gate_sev]);
+			goto out;
+		}
+	}
+	/* drift seen in the input before its run (the detectors learn at feedback) */
+	if (s.known) {
+		gdfo__ph t[3];
+		memcpy(t, s.ph, sizeof(t));
+		for (k = 0; k < 3; k++)
+			if (sum.volume[k] > 0 && gdfo__ph_update(&t[k], log(sum.volume[k])))
+				drift_now = 1;
+		if (s.columns >= 0 && s.columns != sum.columns)
+			drift_now = 1;
+	}
+	drift_now |= s.drift_fresh;
+	if (drift_now)
+		ev |= GDFO_EVENT_DRIFT;
+	/* predictive scaling: when the input repeats the last run's volume, size for the forecast */
+	work = graph;
+	if (!drift_now && s.hist_n >= 3 && sum.volume[0] > 0 &&
+	    fabs(sum.volume[0] / s.hist_v[s.hist_n - 1] - 1) < 0.01 &&
+	    gdfo__forecast_next(&fc, s.hist_t, s.hist_v, (size_t)s.hist_n, ts) && fc.value > 0) {
+		double f = fc.value / sum.volume[0];
+		if (f > 10)
+			f = 10;
+		if (f < 0.1)
+			f = 0.1;
+		if (fabs(f - 1) > 0.1) {
+			if ((rc = scale_sources(&scaled, graph, f)))
+				goto out;
+			work = scaled;
+			fscale = f;
+			ev |= GDFO_EVENT_FORECAST;
+		}
+	}
+	/* calibration: the caller's telemetry, else the pipeline's latest run (not across drift) */
+	if (!tel && s.calib && !drift_now) {
+		if (!gdfo_telemetry_from_json(&calib, s.calib, strlen(s.calib)) &&
+		    !gdfo_telemetry_set_fingerprint(calib, fp))
+			tel = calib;
+	}
+	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
+	so.cluster = &opt->cluster;
+	if ((rc = gdfo_space_create(&space, work, &so)))
+		goto out;
+	if ((rc = gdfo__pol_init(&pol, NULL, &opt->cluster)) || (rc = gdfo__pol_begin(&pol, space, tel, &obj)))
+		goto out;
+	/* the known-good plan on this input */
+	if (!(kg = gdfo__calloc(space->dim ? space->dim : 1, sizeof(*kg)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	if (s.kg && s.dim == space->dim) {
+		memcpy(kg, s.kg, space->dim * sizeof(*kg));
+		sanitize(kg, space, &kg_changed);
+	} else if (s.kg) {
+		kg_changed = 1;
+	}
+	if ((rc = predict_point(&kg_r, &kg_o, &pol, space, kg, &kg_plan)))
+		goto out;
+
+	/* the step */
+	best.step = GDFO_STEP_KNOWN_GOOD;
+	best.kind = -1;
+	if (s.rollback && !drift_now) {
+		best.step = GDFO_STEP_ROLLBACK;
+		snprintf(best.why, sizeof(best.why), "rollback: the last candidate ran worse than the known-good plan by more than %.3g reward",
+			 P->rollback_margin);
+	} else if (s.cand && s.dim == space->dim && s.cand_wins > 0 && s.cand_wins < P->confirm_runs && !drift_now) {
+		best.step = GDFO_STEP_CONFIRM;
+		if (!(best.point = dup_point(s.cand, space->dim))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		sanitize(best.point, space, &k);
+		snprintf(best.why, sizeof(best.why), "confirming a candidate that did better than the known-good plan on %d of the %d runs it needs",
+			 s.cand_wins, P->confirm_runs);
+	} else if (s.cand && s.cand_wins >= P->confirm_runs && s.cand_needs_approval && !s.cand_approved && !drift_now) {
+		snprintf(best.why, sizeof(best.why), "a better candidate awaits approval (gdfo_optimizer_approve); until then the known-good plan runs");
+		ev |= GDFO_EVENT_APPROVAL;
+	} else if (s.explore_off && !drift_now) {
+		snprintf(best.why, sizeof(best.why), "exploration is off: %d explorations in a row without a gain (it restarts on drift)",
+			 s.since_gain);
+	} else if (s.known && s.runs >= 4 && s.explores > P->explore_budget * (s.runs + 1) + 1 && !drift_now) {
+		snprintf(best.why, sizeof(best.why), "the exploration budget is spent (%d of %d runs explored; policy budget %.2f)",
+			 s.explores, s.runs, P->explore_budget);
+	} else {
+		/* explore: the learned plan when the pipeline is new or drifted, else a
+		 * neighbour of the known-good plan chosen by Q */
+		double best_q = -INFINITY;
+		uint64_t rng = fp ^ (uint64_t)(s.plans + 1) * 0x9e3779b97f4a7c15ULL;
+		if (!s.known || drift_now || !s.kg) {
+			gdfo_plan *lp = NULL;
+			int32_t *pt = gdfo__calloc(space->dim ? space->dim : 1, sizeof(*pt));
+			if (!pt) {
+				rc = GDFO_ENOMEM;
+				goto out;
+			}
+			if ((rc = gdfo__optimizer_plan(&lp, opt, work, tel, &obj)) ||
+			    (rc = gdfo_space_point_of(pt, space->dim, space, gdfo_plan_graph(lp)))) {
+				free(pt);
+				gdfo_plan_free(lp);
+				goto out;
+			}
+			sanitize(pt, space, &k);
+			if (!point_is(pt, kg, space->dim) && !has_hash(s.bad, s.n_bad, hash_point(pt, space->dim)) &&
+			    !has_hash(s.tried, s.n_tried, hash_point(pt, space->dim))) {
+				gdfo_outcome o;
+				double r;
+				if ((rc = predict_point(&r, &o, &pol, space, pt, NULL))) {
+					free(pt);
+					gdfo_plan_free(lp);
+					goto out;
+				}
+				if (policy_ok(P, graph, lp, &o, why, sizeof(why)) && r > kg_r - P->max_regret) {
+					best.point = pt;
+					best.source = gdfo_plan_source(lp)[0] == 'l' ? "learned" : gdfo_plan_source(lp);
+					best.step = GDFO_STEP_EXPLORE;
+					best.r = r;
+					best.o = o;
+					best_q = r - kg_r;
+					snprintf(best.why, sizeof(best.why), "exploration: the learned optimizer's plan for this %s (predicted reward %+.3f against the known-good plan)",
+						 drift_now ? "shifted input" : "new pipeline", r - kg_r);
+					pt = NULL;
+					lp = NULL;
+				}
+			}
+			free(pt);
+			gdfo_plan_free(lp);
+		}
+		if (!best.point && space->dim) {
+			/* Q over the known-good plan's neighbours */
+			if ((rc = gdfo_space_neighbours(NULL, 0, &n_nb, space, kg, space->dim)))
+				goto out;
+			if (n_nb && !(nb = gdfo__malloc(n_nb * space->dim * sizeof(*nb)))) {
+				rc = GDFO_ENOMEM;
+				goto out;
+			}
+			if (n_nb && (rc = gdfo_space_neighbours(nb, n_nb, &n_nb, space, kg, space->dim)))
+				goto out;
+			{
+				double *q = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*q));
+				gdfo_outcome *oo = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*oo));
+				double *rr = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*rr));
+				int *kind = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*kind));
+				size_t chosen = (size_t)-1, n_ok = 0;
+				if (!q || !oo || !rr || !kind) {
+					free(q);
+					free(oo);
+					free(rr);
+					free(kind);
+					rc = GDFO_ENOMEM;
+					goto out;
+				}
+				for (i = 0; i < n_nb; i++) {
+					const int32_t *pt = nb + i * space->dim;
+					uint64_t h = hash_point(pt, space->dim);
+					q[i] = -INFINITY;
+					kind[i] = -1;
+					for (d = 0; d < space->dim; d++)
+						if (pt[d] != kg[d])
+							kind[i] = space->d[d].kind;
+					if (has_hash(s.bad, s.n_bad, h) || has_hash(s.tried, s.n_tried, h))
+						continue;
+					if ((rc = predict_point(&rr[i], &oo[i], &pol, space, pt, NULL)))
+						break;
+					if (!(rr[i] > kg_r - P->max_regret))
+						continue;
+					q[i] = rr[i] - kg_r + (kind[i] >= 0 ? s.corr[kind[i]] : 0);
+					n_ok++;
+				}
+				if (!rc && n_ok) {
+					for (i = 0; i < n_nb; i++)
+						if (q[i] > -INFINITY && (chosen == (size_t)-1 || q[i] > q[chosen]))
+							chosen = i;
+					if (gdfo__rl_uniform(&rng) < EPSILON) {
+						size_t pickn = (size_t)(gdfo__rl_uniform(&rng) * (double)n_ok), c = 0;
+						for (i = 0; i < n_nb; i++)
+							if (q[i] > -INFINITY && c++ == pickn)
+								chosen = i;
+					} else if (!(q[chosen] > P->min_gain / 2)) {
+						chosen = (size_t)-1; /* nothing predicted to gain */
+					}
+				}
+				if (!rc && chosen != (size_t)-1) {
+					if (!(best.point = dup_point(nb + chosen * space->dim, space->dim))) {
+						rc = GDFO_ENOMEM;
+					} else {
+						gdfo_decision dd = {.version = GDFO_DECISION_VERSION};
+						const char *label = "";
+						best.step = GDFO_STEP_EXPLORE;
+						best.source = "q-refiner";
+						best.kind = kind[chosen];
+						best.r = rr[chosen];
+						best.o = oo[chosen];
+						best_q = q[chosen];
+						for (d = 0; d < space->dim; d++)
+							if (best.point[d] != kg[d]) {
+								gdfo_space_decision_at(&dd, space, d);
+								gdfo_space_choice(NULL, &label, NULL, space, d, (size_t)best.point[d]);
+								break;
+							}
+						snprintf(best.why, sizeof(best.why),
+							 "exploration: one step from the known-good plan, %.200s -> %.100s (Q %+.3f: predicted %+.3f reward, learned correction %+.3f for this kind of change)",
+							 dd.name ? dd.name : "?", label ? label : "?", q[chosen], rr[chosen] - kg_r,
+							 kind[chosen] >= 0 ? s.corr[kind[chosen]] : 0.0);
+					}
+				}
+				free(q);
+				free(oo);
+				free(rr);
+				free(kind);
+				if (rc)
+					goto out;
+			}
+		}
+		if (!best.point)
+			snprintf(best.why, sizeof(best.why), "nothing to explore: no untried plan near the known-good one is predicted to gain within the regret bound %.3g",
+				 P->max_regret);
+		(void)best_q;
+	}
+	if (best.step == GDFO_STEP_EXPLORE)
+		ev |= GDFO_EVENT_EXPLORE;
+
+	/* the plan */
+	if (best.plan) {
+		plan = best.plan;
+		best.plan = NULL;
+	} else if (best.point) {
+		if ((rc = gdfo_space_apply(&plan, space, best.point, space->dim,
+					   best.source ? best.source : best.step == GDFO_STEP_CONFIRM ? "candidate" : "loop")) ||
+		    (rc = gdfo__pol_predict(&(gdfo_reward){.version = GDFO_REWARD_VERSION}, &best.o, &pol, gdfo_plan_graph(plan))) ||
+		    (rc = set_pred(plan, &pol, &best.o)))
+			goto out;
+	} else {
+		int32_t *pt = dup_point(kg, space->dim);
+		if (!pt && space->dim) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		best.point = pt;
+		best.o = kg_o;
+		plan = kg_plan;
+		kg_plan = NULL;
+		if ((rc = set_pred(plan, &pol, &kg_o)))
+			goto out;
+	}
+	if (best.step != GDFO_STEP_EXPLORE || !best.r)
+		best.r = best.step == GDFO_STEP_KNOWN_GOOD || best.step == GDFO_STEP_ROLLBACK ? kg_r : best.r;
+	if (best.step == GDFO_STEP_CONFIRM) {
+		gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+		if ((rc = gdfo__pol_predict(&rw, &best.o, &pol, gdfo_plan_graph(plan))))
+			goto out;
+		best.r = gdfo__pol_score(&rw);
+	}
+	regret = kg_r - best.r;
+	if ((rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, graph))))
+		goto out;
+	if ((rc = add_note(plan, "closed loop: %s: %s", step_names[best.step], best.why)))
+		goto out;
+	if (drift_now && (rc = add_note(plan, "drift: the input's volume, skew or schema shifted from the pipeline's history; the known-good plan's runs no longer count as its baseline, the model is calibrated afresh and exploration restarts")))
+		goto out;
+	if (kg_changed && (rc = add_note(plan, "the known-good plan's choices the new statistics no longer allow were kept as the input has them")))
+		goto out;
+	if (fscale != 1 &&
+	    (rc = add_note(plan, "predictive scaling: sized for a forecast source volume of %.4g bytes, %.2fx the input's (trend %+.1f%% a run%s%s)",
+			   fc.value, fscale, 100 * fc.trend, fc.season ? ", " : "",
+			   fc.season == 1 ? "daily season" : fc.season == 2 ? "weekly season" : "")))
+		goto out;
+	if (s.gate_sev && (rc = add_note(plan, "data-contract gate (%s, %d findings): %s", sev_names[s.gate_sev],
+					 s.gate_findings, s.gate_why)))
+		goto out;
+	rec.needs_approval = best.step != GDFO_STEP_KNOWN_GOOD && best.step != GDFO_STEP_ROLLBACK &&
+			     gdfo_plan_risk(plan) >= P->approval_risk;
+	if (rec.needs_approval) {
+		ev |= GDFO_EVENT_APPROVAL;
+		if ((rc = add_note(plan, "needs approval: risk %s is at or above the policy's approval level; it cannot become known-good until gdfo_optimizer_approve records an approval",
+				   gdfo_risk_name(gdfo_plan_risk(plan)))))
+			goto out;
+	}
+
+	/* the record */
+	rec.fp = fp;
+	rec.ts = ts;
+	rec.step = best.step;
+	rec.kind = best.kind;
+	rec.structural = best.point ? structural_point(best.point, space) : 0;
+	rec.drift_seen = drift_now;
+	rec.calibrated = tel != NULL;
+	rec.dim = space->dim;
+	rec.point = best.point;
+	best.point = NULL;
+	rec.pred[0] = best.o.success ? best.o.latency_ms : -1;
+	rec.pred[1] = best.o.success ? best.o.cost : -1;
+	rec.pred[2] = best.o.success ? best.o.throughput : -1;
+	rec.kg_pred[0] = kg_o.success ? kg_o.latency_ms : -1;
+	rec.kg_pred[1] = kg_o.success ? kg_o.cost : -1;
+	rec.kg_pred[2] = kg_o.success ? kg_o.throughput : -1;
+	rec.pred_gain = best.r - kg_r;
+	rec.obj = obj;
+	memcpy(rec.volume, sum.volume, sizeof(rec.volume));
+	rec.columns = sum.columns;
+	rec.stat_ids = sum.ids;
+	rec.stats = sum.stats;
+	rec.n_stats = sum.n;
+	sum.ids = NULL;
+	sum.stats = NULL;
+
+	pthread_mutex_lock(&L->mu);
+	rec.seq = L->next_seq++;
+	id_of(id, fp, rec.seq);
+	if (!(rc = plan_record(&text, &rec)) &&
+	    !(rc = gdfo__journal_append(&L->j, text, strlen(text), 0))) {
+		gdfo_plan_loop info;
+		memset(&info, 0, sizeof(info));
+		info.version = GDFO_PLAN_LOOP_VERSION;
+		info.step = rec.step;
+		info.events = ev;
+		info.needs_approval = rec.needs_approval;
+		info.fingerprint = fp;
+		info.predicted_regret = regret;
+		info.forecast_scale = fscale;
+		info.runs = s.runs;
+		{
+			gdfo__jsonw w = {0};
+			char *f = NULL;
+			gdfo__jsonw_raw(&w, "\"step\":\"%s\",\"source\":", step_names[rec.step]);
+			gdfo__jsonw_string(&w, gdfo_plan_source(plan));
+			gdfo__jsonw_raw(&w, ",\"changes\":%zu,\"risk\":\"%s\",\"needs_approval\":%s,", gdfo_plan_change_count(plan),
+					gdfo_risk_name(gdfo_plan_risk(plan)), rec.needs_approval ? "true" : "false");
+			gdfo__jsonw_raw(&w, "\"predicted\":{\"latency_ms\":%.6g,\"cost\":%.6g,\"reward\":%.4f},\"predicted_regret\":%.4f,\"why\":",
+					rec.pred[0], rec.pred[1], best.r, regret);
+			gdfo__jsonw_string(&w, best.why);
+			for (i = 0; i < gdfo_plan_change_count(plan) && i < 64; i++) {
+				gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+				gdfo_plan_change_at(&c, plan, i);
+				gdfo__jsonw_raw(&w, i ? "," : ",\"what\":[");
+				gdfo__jsonw_string(&w, c.what);
+			}
+			if (i)
+				gdfo__jsonw_raw(&w, "]");
+			if (!gdfo__jsonw_finish(&w, &f))
+				audit(L, ts, "plan", fp, id, "%s", f);
+			free(f);
+		}
+		if (drift_now)
+			audit(L, ts, "drift", fp, id, "\"seen\":\"in the input before its run\"");
+		if (ev & GDFO_EVENT_FORECAST)
+			audit(L, ts, "forecast", fp, id, "\"scale\":%.4f,\"trend\":%.4f,\"season\":%d", fscale, fc.trend, fc.season);
+		if (s.gate_sev)
+			audit(L, ts, "gate", fp, id, "\"severity\":\"%s\",\"held\":false,\"finding\":\"%s\"",
+			      sev_names[s.gate_sev], s.gate_why);
+		rc = apply_plan(L, &rec);
+		if (!rc)
+			rc = gdfo__plan_set_loop(plan, id, &info);
+	}
+	pthread_mutex_unlock(&L->mu);
+	if (rc)
+		goto out;
+	*out = plan;
+	plan = NULL;
+out:
+	free(text);
+	plan_release(&rec);
+	summary_free(&sum);
+	snap_free(&s);
+	gdfo_graph_free(scaled);
+	gdfo_telemetry_free(calib);
+	gdfo_space_free(space);
+	gdfo__pol_free(&pol);
+	gdfo_plan_free(kg_plan);
+	gdfo_plan_free(plan);
+	gdfo_plan_free(best.plan);
+	free(best.point);
+	free(kg);
+	free(nb);
+	return rc;
+}
+
+int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph, const gdfo_telemetry *telemetry,
+			const gdfo_objective *objective)
+{
+	if (!out)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_plan: out is NULL");
+	*out = NULL;
+	if (!opt || !graph)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_plan: NULL argument");
+	if (!opt->loop)
+		return gdfo__optimizer_plan(out, opt, graph, telemetry, objective);
+	return loop_plan(out, opt, graph, telemetry, objective);
+}
+
+/* ---- feedback, approval, sync, policy, stats ---------------------------- */
+
+static int sync_due(gdfo__loop *L)
+{
+	int rc;
+	if (L->j.unsynced < L->sync_every)
+		return 0;
+	if ((rc = gdfo__journal_sync(&L->j)))
+		return rc;
+	(void)gdfo__audit_sync(&L->audit);
+	return 0;
+}
+
+int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char *plan_id,
+			    const gdfo_telemetry *telemetry)
+{
+	gdfo__loop *L;
+	gdfo_outcome o;
+	gdfo_feedback fb;
+	uint64_t fp;
+	int64_t seq;
+	lplan *pl;
+	char *tj = NULL;
+	gdfo__jsonw w = {0};
+	char *text = NULL;
+	double ts;
+	int rc;
+
+	if (out && (rc = gdfo__abi_check(out, GDFO__ABI_FEEDBACK, "gdfo_optimizer_feedback")))
+		return rc;
+	if (!opt || !plan_id || !telemetry)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_feedback: NULL argument");
+	if (!(L = opt->loop))
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_feedback: the optimizer has no state directory (open it with one)");
+	if ((rc = parse_id(&fp, &seq, plan_id)) || (rc = telemetry_outcome(&o, telemetry)))
+		return rc;
+	if ((rc = gdfo_telemetry_to_json(&tj, telemetry)))
+		return rc;
+	pthread_mutex_lock(&L->mu);
+	pl = plan_find(L, seq);
+	if (!pl || pl->fp != fp) {
+		rc = gdfo__error(GDFO_ENOTFOUND, "no plan '%s' in state '%.200s'", plan_id, L->dir);
+		goto out;
+	}
+	if (pl->fed) {
+		rc = gdfo__error(GDFO_EEXISTS, "plan '%s' has had its feedback already", plan_id);
+		goto out;
+	}
+	ts = now(L);
+	gdfo__jsonw_raw(&w, "{\"type\":\"feedback\",\"seq\":%lld,\"ts\":", (long long)seq);
+	gdfo__jsonw_number(&w, ts, 0, "time");
+	gdfo__jsonw_raw(&w, ",\"telemetry\":%s}", tj);
+	if ((rc = gdfo__jsonw_finish(&w, &text)))
+		goto out;
+	if ((rc = gdfo__journal_append(&L->j, text, strlen(text), L->sync_every == 1)))
+		goto out;
+	rc = apply_feedback(L, seq, ts, telemetry, tj, &fb);
+	if (!rc && L->sync_every == 1)
+		(void)gdfo__audit_sync(&L->audit);
+	else if (!rc)
+		rc = sync_due(L);
+	if (!rc && out)
+		rc = gdfo__abi_out(out, &fb, GDFO__ABI_FEEDBACK, "gdfo_optimizer_feedback");
+out:
+	pthread_mutex_unlock(&L->mu);
+	free(text);
+	free(tj);
+	return rc;
+}
+
+int gdfo_optimizer_approve(gdfo_optimizer *opt, const char *plan_id, const char *who, const char *note)
+{
+	gdfo__loop *L;
+	uint64_t fp;
+	int64_t seq;
+	lplan *pl;
+	gdfo__jsonw w = {0};
+	char *text = NULL;
+	double ts;
+	int rc;
+
+	if (!opt || !plan_id || !who)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_approve: NULL argument");
+	if (!(L = opt->loop))
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_approve: the optimizer has no state directory");
+	if (!*who || strlen(who) > 256 || !gdfo__utf8_valid(who, strlen(who)))
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_approve: who must be 1..256 bytes of UTF-8");
+	if (note && (strlen(note) > 4096 || !gdfo__utf8_valid(note, strlen(note))))
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_approve: note must be at most 4096 bytes of UTF-8");
+	if ((rc = parse_id(&fp, &seq, plan_id)))
+		return rc;
+	pthread_mutex_lock(&L->mu);
+	pl = plan_find(L, seq);
+	if (!pl || pl->fp != fp) {
+		rc = gdfo__error(GDFO_ENOTFOUND, "no plan '%s' in state '%.200s'", plan_id, L->dir);
+		goto out;
+	}
+	if (pl->approved) {
+		rc = gdfo__error(GDFO_EEXISTS, "plan '%s' is approved already", plan_id);
+		goto out;
+	}
+	ts = now(L);
+	gdfo__jsonw_raw(&w, "{\"type\":\"approve\",\"seq\":%lld,\"ts\":", (long long)seq);
+	gdfo__jsonw_number(&w, ts, 0, "time");
+	gdfo__jsonw_raw(&w, ",\"who\":");
+	gdfo__jsonw_string(&w, who);
+	gdfo__jsonw_raw(&w, ",\"note\":");
+	gdfo__jsonw_string(&w, note ? note : "");
+	gdfo__jsonw_raw(&w, "}");
+	if ((rc = gdfo__jsonw_finish(&w, &text)) ||
+	    (rc = gdfo__journal_append(&L->j, text, strlen(text), L->sync_every == 1)))
+		goto out;
+	rc = apply_approve(L, seq, ts, who, note);
+	if (!rc && L->sync_every == 1)
+		(void)gdfo__audit_sync(&L->audit);
+	else if (!rc)
+		rc = sync_due(L);
+out:
+	pthread_mutex_unlock(&L->mu);
+	free(text);
+	return rc;
+}
+
+int gdfo_optimizer_sync(gdfo_optimizer *opt)
+{
+	int rc;
+	if (!opt || !opt->loop)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_sync: no optimizer with a state directory");
+	pthread_mutex_lock(&opt->loop->mu);
+	rc = gdfo__journal_sync(&opt->loop->j);
+	if (!rc)
+		rc = gdfo__audit_sync(&opt->loop->audit);
+	pthread_mutex_unlock(&opt->loop->mu);
+	return rc;
+}
+
+int gdfo_policy_check(const char *json, size_t len)
+{
+	gdfo__policy p;
+	int rc;
+	if (!json)
+		return gdfo__error(GDFO_EINVAL, "gdfo_policy_check: json is NULL");
+	rc = gdfo__policy_parse(&p, json, len);
+	gdfo__policy_clear(&p);
+	return rc;
+}
+
+int gdfo_optimizer_set_policy(gdfo_optimizer *opt, const char *path)
+{
+	gdfo__loop *L;
+	gdfo__policy p;
+	char *text = NULL, dst[4096];
+	size_t len;
+	int rc;
+
+	if (!opt || !path)
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_set_policy: NULL argument");
+	if (!(L = opt->loop))
+		return gdfo__error(GDFO_EINVAL, "gdfo_optimizer_set_policy: the optimizer has no state directory");
+	if ((rc = gdfo__file_read_text(&text, &len, path, POLICY_MAX)))
+		return rc;
+	if ((rc = gdfo__policy_parse(&p, text, len))) {
+		free(text);
+		return gdfo__error_prefix(rc, "'%.200s'", path);
+	}
+	snprintf(dst, sizeof(dst), "%s/policy.json", L->dir);
+	pthread_mutex_lock(&L->mu);
+	rc = gdfo__file_write_atomic(dst, text, len);
+	if (!rc) {
+		gdfo__policy_clear(&L->policy);
+		L->policy = p;
+		memset(&p, 0, sizeof(p));
+		audit(L, now(L), "policy", 0, NULL, "\"from\":\"%.200s\"", path);
+		(void)gdfo__audit_sync(&L->audit);
+	}
+	pthread_mutex_unlock(&L->mu);
+	gdfo__policy_clear(&p);
+	free(text);
+	return rc;
+}
+
+int gdfo_loop_stats_get(gdfo_loop_stats *out, gdfo_optimizer *opt)
+{
+	gdfo_loop_stats s;
+	int rc;
+	if (!out || !opt)
+		return gdfo__error(GDFO_EINVAL, "gdfo_loop_stats_get: NULL argument");
+	if ((rc = gdfo__abi_check(out, GDFO__ABI_LOOP_STATS, "gdfo_loop_stats_get")))
+		return rc;
+	if (!opt->loop)
+		return gdfo__error(GDFO_EINVAL, "gdfo_loop_stats_get: the optimizer has no state directory");
+	pthread_mutex_lock(&opt->loop->mu);
+	s = opt->loop->stats;
+	s.records = opt->loop->j.records;
+	s.pipelines = (int32_t)opt->loop->n_pipes;
+	pthread_mutex_unlock(&opt->loop->mu);
+	return gdfo__abi_out(out, &s, GDFO__ABI_LOOP_STATS, "gdfo_loop_stats_get");
+}
