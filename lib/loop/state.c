@@ -46,7 +46,7 @@ typedef struct lplan {
 	int64_t seq;
 	uint64_t fp;
 	int32_t step;
-	int32_t kind;            /* decision kind a neighbour changed; -1 otherwise */
+	int32_t kind;            /* bit per decision kind an exploration changed from the known-good plan */
 	int32_t needs_approval;
 	int32_t approved;
 	int32_t fed;
@@ -95,6 +95,8 @@ typedef struct lpipe {
 	size_t n_bounds, cap_bounds;
 	gdfo__idmap bmap;
 	char *calib;             /* telemetry JSON of the latest run the model may calibrate to */
+	int32_t *calib_pt;       /* the point of the plan that run measured */
+	size_t calib_dim;
 } lpipe;
 
 typedef struct gdfo__loop gdfo__loop;
@@ -208,6 +210,29 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int32_t kinds_changed(const int32_t *pt, const int32_t *kg, const gdfo_space *space, size_t *first)
+{
+	int32_t bits = 0;
+	size_t d, n = 0;
+	for (d = 0; d < space->dim; d++)
+		if (pt[d] != kg[d]) {
+			bits |= 1 << space->d[d].kind;
+			if (!n++ && first)
+				*first = d;
+		}
+	return bits;
+}
+
+static double corr_of(const double *corr, int32_t bits)
+{
+	double c = 0;
+	int k;
+	for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+		if (bits & (1 << k))
+			c += corr[k];
+	return c;
+}
+
 /* Median of metric m over the n runs. */
 static double median_of(double runs[][3], int32_t n, int m)
 {
@@ -248,6 +273,7 @@ static void pipe_free(lpipe *p)
 	free(p->bounds);
 	gdfo__idmap_free(&p->bmap);
 	free(p->calib);
+	free(p->calib_pt);
 }
 
 static void plan_release(lplan *pl)
@@ -715,6 +741,8 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		}
 		free(p->calib);
 		p->calib = NULL;
+		free(p->calib_pt);
+		p->calib_pt = NULL;
 		audit(L, ts, "drift", p->fp, id, "\"in\":[%s%s%s%s%s],\"residual\":%.4f,\"action\":\"known-good runs reset, calibration refit, exploration restarted\"",
 		      drift & 1 ? "\"source_bytes\"," : "", drift & 2 ? "\"source_rows\"," : "",
 		      drift & 4 ? "\"skew\"," : "", drift & 16 ? "\"schema\"," : "", drift & 8 ? "\"residual\"" : "\"\"",
@@ -752,8 +780,16 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		}
 	} else {
 		int bad = !run.success || rw.reward < -L->policy.rollback_margin;
-		if (pl->kind >= 0 && pl->kind < GDFO_DECISION_KIND_COUNT)
-			p->corr[pl->kind] += ALPHA * ((rw.reward - pl->pred_gain) - p->corr[pl->kind]);
+		if (pl->kind > 0 && run.success) {
+			/* Q's corrections: least mean squares on the error of pred_gain + their sum */
+			int nb = 0;
+			double err = rw.reward - pl->pred_gain - corr_of(p->corr, pl->kind);
+			for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+				nb += !!(pl->kind & (1 << k));
+			for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+				if (pl->kind & (1 << k))
+					p->corr[k] += ALPHA * err / nb;
+		}
 		if (bad) {
 			ev |= GDFO_EVENT_ROLLBACK;
 			p->rollback = 1;
@@ -829,12 +865,19 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			for (s = 0; s < STATS; s++)
 				gdfo__bound_add(&b[s], pl->stats[i * STATS + s]);
 		}
-	if (run.success && !pl->structural && tjson) {
+	if (run.success && tjson) {
 		char *c = gdfo__strdup(tjson);
-		if (!c)
+		int32_t *cp = dup_point(pl->point, pl->dim);
+		if (!c || (!cp && pl->dim)) {
+			free(c);
+			free(cp);
 			return GDFO_ENOMEM;
+		}
 		free(p->calib);
+		free(p->calib_pt);
 		p->calib = c;
+		p->calib_pt = cp;
+		p->calib_dim = pl->dim;
 	}
 	audit(L, ts, "feedback", p->fp, id,
 	      "\"step\":\"%s\",\"success\":%s,\"latency_ms\":%.6g,\"cost\":%.6g,\"throughput\":%.6g,\"reward\":%.4f,\"baseline\":\"%s\",\"baseline_latency_ms\":%.6g,\"residual\":%.4f,\"known_good\":%s",
@@ -1098,6 +1141,8 @@ typedef struct snap {
 	double hist_t[HISTORY], hist_v[HISTORY];
 	int32_t hist_n;
 	char *calib;
+	int32_t *calib_pt;
+	size_t calib_dim;
 	/* gates */
 	int32_t gate_sev;
 	char gate_why[512];
@@ -1111,6 +1156,7 @@ static void snap_free(snap *s)
 	free(s->bad);
 	free(s->tried);
 	free(s->calib);
+	free(s->calib_pt);
 }
 
 static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary *sum, const gdfo_graph *g)
@@ -1152,6 +1198,9 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	s->hist_n = p->hist_n;
 	if (p->calib && !(s->calib = gdfo__strdup(p->calib)))
 		return GDFO_ENOMEM;
+	if (p->calib_pt && !(s->calib_pt = dup_point(p->calib_pt, p->calib_dim)))
+		return GDFO_ENOMEM;
+	s->calib_dim = p->calib_dim;
 	/* gates: the input's statistics against the bounds of past runs */
 	for (i = 0; i < sum->n; i++) {
 		size_t at = gdfo__idmap_get(&p->bmap, sum->ids[i]);
@@ -1189,7 +1238,7 @@ static const char *const sev_names[] = {"none", "low", "medium", "high"};
 typedef struct pick {
 	int32_t *point;
 	gdfo_plan *plan;         /* when it came whole from the learned optimizer */
-	int32_t step, kind;
+	int32_t step, kind;      /* kind: bits of the decision kinds changed */
 	const char *source;      /* gdfo_plan_source of the plan */
 	double r;                /* predicted reward against the input */
 	gdfo_outcome o;
@@ -1313,6 +1362,138 @@ static int set_pred(gdfo_plan *plan, const gdfo__pol *pol, const gdfo_outcome *o
 	return gdfo__plan_set_prediction(plan, &pr);
 }
 
+/* A candidate of the model search. */
+typedef struct mcand {
+	int32_t *pt;
+	double r, q;
+	gdfo_outcome o;
+	int32_t kinds;     /* bit per decision kind changed from the known-good plan */
+	char what[320];
+} mcand;
+
+#define MOVES 8
+
+/*
+ * Hill climbing from the known-good point with the calibrated model: at
+ * most MOVES moves, each to the neighbour with the best Q (the predicted
+ * reward over the known-good plan plus the corrections learned for the
+ * kinds of change made), within the regret bound and never through a
+ * point marked bad. The candidate is the best untried point met; with
+ * probability EPSILON, a random untried first neighbour instead.
+ */
+static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, const int32_t *kg, double kg_r,
+			const snap *s, const gdfo__policy *P, uint64_t *rng)
+{
+	size_t dim = space->dim, n = 0, i, d, n_first = 0, cap_first = 0;
+	int32_t *cur = NULL, *nb = NULL, *first = NULL;
+	double cur_q = 0;
+	int rc = 0, move;
+
+	memset(out, 0, sizeof(*out));
+	out->q = -INFINITY;
+	if (!(cur = dup_point(kg, dim)))
+		return GDFO_ENOMEM;
+	for (move = 0; move < MOVES; move++) {
+		size_t best_i = (size_t)-1;
+		double best_q = cur_q + 1e-6;
+		if ((rc = gdfo_space_neighbours(NULL, 0, &n, space, cur, dim)))
+			goto out;
+		free(nb);
+		if (!(nb = gdfo__malloc((n ? n : 1) * dim * sizeof(*nb)))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		if ((rc = gdfo_space_neighbours(nb, n, &n, space, cur, dim)))
+			goto out;
+		for (i = 0; i < n; i++) {
+			const int32_t *pt = nb + i * dim;
+			uint64_t h = hash_point(pt, dim);
+			gdfo_outcome o;
+			double r, q;
+			int32_t bits;
+			if (has_hash(s->bad, s->n_bad, h) || point_is(pt, kg, dim))
+				continue;
+			if ((rc = predict_point(&r, &o, pol, space, pt, NULL)))
+				goto out;
+			if (!(r > kg_r - P->max_regret))
+				continue;
+			bits = kinds_changed(pt, kg, space, NULL);
+			q = r - kg_r + corr_of(s->corr, bits);
+			if (!has_hash(s->tried, s->n_tried, h)) {
+				if (move == 0) {
+					if (gdfo__grow((void **)&first, &cap_first, (n_first + 1) * dim, sizeof(*first))) {
+						rc = GDFO_ENOMEM;
+						goto out;
+					}
+					memcpy(first + n_first++ * dim, pt, dim * sizeof(*first));
+				}
+				if (q > out->q) {
+					free(out->pt);
+					if (!(out->pt = dup_point(pt, dim))) {
+						rc = GDFO_ENOMEM;
+						goto out;
+					}
+					out->q = q;
+					out->r = r;
+					out->o = o;
+					out->kinds = bits;
+				}
+			}
+			if (q > best_q) {
+				best_q = q;
+				best_i = i;
+			}
+		}
+		if (best_i == (size_t)-1)
+			break;
+		memcpy(cur, nb + best_i * dim, dim * sizeof(*cur));
+		cur_q = best_q;
+	}
+	if (n_first && gdfo__rl_uniform(rng) < EPSILON) {
+		const int32_t *pt = first + (size_t)(gdfo__rl_uniform(rng) * (double)n_first) % n_first * dim;
+		free(out->pt);
+		if (!(out->pt = dup_point(pt, dim))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		if ((rc = predict_point(&out->r, &out->o, pol, space, pt, NULL)))
+			goto out;
+		out->kinds = kinds_changed(pt, kg, space, NULL);
+		out->q = out->r - kg_r + corr_of(s->corr, out->kinds);
+		snprintf(out->what, sizeof(out->what), "a random neighbour of the known-good plan (epsilon %.2f)", EPSILON);
+	} else if (out->pt && !(out->q > P->min_gain / 2)) {
+		free(out->pt); /* nothing predicted to gain */
+		out->pt = NULL;
+	}
+	if (out->pt && !out->what[0]) {
+		size_t at = 0, k = 0;
+		at += (size_t)snprintf(out->what, sizeof(out->what), "the model's best plan within %d steps of the known-good one:", MOVES);
+		for (d = 0; d < dim && at < sizeof(out->what) - 8; d++) {
+			gdfo_decision dd = {.version = GDFO_DECISION_VERSION};
+			const char *label = "?";
+			if (out->pt[d] == kg[d])
+				continue;
+			if (k++ == 3) {
+				at += (size_t)snprintf(out->what + at, sizeof(out->what) - at, " ...");
+				break;
+			}
+			gdfo_space_decision_at(&dd, space, d);
+			gdfo_space_choice(NULL, &label, NULL, space, d, (size_t)out->pt[d]);
+			at += (size_t)snprintf(out->what + at, sizeof(out->what) - at, "%s %.80s -> %.40s", k > 1 ? ";" : "",
+					       dd.name ? dd.name : "?", label ? label : "?");
+		}
+	}
+out:
+	if (rc) {
+		free(out->pt);
+		out->pt = NULL;
+	}
+	free(cur);
+	free(nb);
+	free(first);
+	return rc;
+}
+
 static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *graph, const gdfo_telemetry *telemetry,
 		     const gdfo_objective *objective)
 {
@@ -1328,11 +1509,12 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	gdfo_graph *scaled = NULL;
 	const gdfo_graph *work;
 	gdfo_telemetry *calib = NULL;
-	const gdfo_telemetry *tel = telemetry;
+	const gdfo_telemetry *tel = telemetry, *learned_tel;
+	gdfo_plan *calib_plan = NULL;
 	gdfo_space_options so;
 	gdfo_space *space = NULL;
 	gdfo__pol pol;
-	int32_t *kg = NULL, *nb = NULL, ev = 0;
+	int32_t *kg = NULL, ev = 0;
 	pick best;
 	gdfo_plan *plan = NULL, *kg_plan = NULL;
 	gdfo_outcome kg_o;
@@ -1340,7 +1522,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	gdfo__forecast fc;
 	char id[GDFO_PLAN_ID_MAX + 1], why[512], *text = NULL;
 	int rc, drift_now = 0, kg_changed = 0, k;
-	size_t d, n_nb = 0, i;
+	size_t i;
 
 	memset(&pol, 0, sizeof(pol));
 	memset(&best, 0, sizeof(best));
@@ -1414,10 +1596,26 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		    !gdfo_telemetry_set_fingerprint(calib, fp))
 			tel = calib;
 	}
+	learned_tel = tel;
 	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
 	so.cluster = &opt->cluster;
 	if ((rc = gdfo_space_create(&space, work, &so)))
 		goto out;
+	/* a run of a plan calibrates the model on the graph that ran: that plan's point on this input */
+	if (tel == calib && calib && s.calib_pt && s.calib_dim == space->dim) {
+		int any = 0;
+		for (i = 0; i < space->dim; i++)
+			any |= s.calib_pt[i];
+		if (any) {
+			sanitize(s.calib_pt, space, &k);
+			if ((rc = gdfo_space_apply(&calib_plan, space, s.calib_pt, space->dim, "calibration")))
+				goto out;
+			pol.calib_graph = gdfo_plan_graph(calib_plan);
+			learned_tel = NULL; /* the learned optimizer calibrates on the input only */
+		}
+	} else if (tel == calib && calib) {
+		tel = learned_tel = NULL; /* a run of a plan that no longer applies */
+	}
 	if ((rc = gdfo__pol_init(&pol, NULL, &opt->cluster)) || (rc = gdfo__pol_begin(&pol, space, tel, &obj)))
 		goto out;
 	/* the known-good plan on this input */
@@ -1436,7 +1634,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 
 	/* the step */
 	best.step = GDFO_STEP_KNOWN_GOOD;
-	best.kind = -1;
+	best.kind = 0;
 	if (s.rollback && !drift_now) {
 		best.step = GDFO_STEP_ROLLBACK;
 		snprintf(best.why, sizeof(best.why), "rollback: the last candidate ran worse than the known-good plan by more than %.3g reward",
@@ -1471,7 +1669,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 				rc = GDFO_ENOMEM;
 				goto out;
 			}
-			if ((rc = gdfo__optimizer_plan(&lp, opt, work, tel, &obj)) ||
+			if ((rc = gdfo__optimizer_plan(&lp, opt, work, learned_tel, &obj)) ||
 			    (rc = gdfo_space_point_of(pt, space->dim, space, gdfo_plan_graph(lp)))) {
 				free(pt);
 				gdfo_plan_free(lp);
@@ -1493,7 +1691,8 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 					best.step = GDFO_STEP_EXPLORE;
 					best.r = r;
 					best.o = o;
-					best_q = r - kg_r;
+					best.kind = kinds_changed(pt, kg, space, NULL);
+					best_q = r - kg_r + corr_of(s.corr, best.kind);
 					snprintf(best.why, sizeof(best.why), "exploration: the learned optimizer's plan for this %s (predicted reward %+.3f against the known-good plan)",
 						 drift_now ? "shifted input" : "new pipeline", r - kg_r);
 					pt = NULL;
@@ -1503,91 +1702,26 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 			free(pt);
 			gdfo_plan_free(lp);
 		}
-		if (!best.point && space->dim) {
-			/* Q over the known-good plan's neighbours */
-			if ((rc = gdfo_space_neighbours(NULL, 0, &n_nb, space, kg, space->dim)))
+		if (space->dim) {
+			/* the calibrated model's search from the known-good plan, with Q's corrections */
+			mcand mc;
+			if ((rc = model_search(&mc, &pol, space, kg, kg_r, &s, P, &rng)))
 				goto out;
-			if (n_nb && !(nb = gdfo__malloc(n_nb * space->dim * sizeof(*nb)))) {
-				rc = GDFO_ENOMEM;
-				goto out;
+			if (mc.pt && (!best.point || mc.q > best_q)) {
+				free(best.point);
+				best.point = mc.pt;
+				mc.pt = NULL;
+				best.step = GDFO_STEP_EXPLORE;
+				best.source = "q-refiner";
+				best.kind = mc.kinds;
+				best.r = mc.r;
+				best.o = mc.o;
+				best_q = mc.q;
+				snprintf(best.why, sizeof(best.why),
+					 "exploration: %s (Q %+.3f: the calibrated model predicts %+.3f reward against the known-good plan, learned corrections %+.3f)",
+					 mc.what, mc.q, mc.r - kg_r, mc.q - (mc.r - kg_r));
 			}
-			if (n_nb && (rc = gdfo_space_neighbours(nb, n_nb, &n_nb, space, kg, space->dim)))
-				goto out;
-			{
-				double *q = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*q));
-				gdfo_outcome *oo = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*oo));
-				double *rr = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*rr));
-				int *kind = gdfo__calloc(n_nb ? n_nb : 1, sizeof(*kind));
-				size_t chosen = (size_t)-1, n_ok = 0;
-				if (!q || !oo || !rr || !kind) {
-					free(q);
-					free(oo);
-					free(rr);
-					free(kind);
-					rc = GDFO_ENOMEM;
-					goto out;
-				}
-				for (i = 0; i < n_nb; i++) {
-					const int32_t *pt = nb + i * space->dim;
-					uint64_t h = hash_point(pt, space->dim);
-					q[i] = -INFINITY;
-					kind[i] = -1;
-					for (d = 0; d < space->dim; d++)
-						if (pt[d] != kg[d])
-							kind[i] = space->d[d].kind;
-					if (has_hash(s.bad, s.n_bad, h) || has_hash(s.tried, s.n_tried, h))
-						continue;
-					if ((rc = predict_point(&rr[i], &oo[i], &pol, space, pt, NULL)))
-						break;
-					if (!(rr[i] > kg_r - P->max_regret))
-						continue;
-					q[i] = rr[i] - kg_r + (kind[i] >= 0 ? s.corr[kind[i]] : 0);
-					n_ok++;
-				}
-				if (!rc && n_ok) {
-					for (i = 0; i < n_nb; i++)
-						if (q[i] > -INFINITY && (chosen == (size_t)-1 || q[i] > q[chosen]))
-							chosen = i;
-					if (gdfo__rl_uniform(&rng) < EPSILON) {
-						size_t pickn = (size_t)(gdfo__rl_uniform(&rng) * (double)n_ok), c = 0;
-						for (i = 0; i < n_nb; i++)
-							if (q[i] > -INFINITY && c++ == pickn)
-								chosen = i;
-					} else if (!(q[chosen] > P->min_gain / 2)) {
-						chosen = (size_t)-1; /* nothing predicted to gain */
-					}
-				}
-				if (!rc && chosen != (size_t)-1) {
-					if (!(best.point = dup_point(nb + chosen * space->dim, space->dim))) {
-						rc = GDFO_ENOMEM;
-					} else {
-						gdfo_decision dd = {.version = GDFO_DECISION_VERSION};
-						const char *label = "";
-						best.step = GDFO_STEP_EXPLORE;
-						best.source = "q-refiner";
-						best.kind = kind[chosen];
-						best.r = rr[chosen];
-						best.o = oo[chosen];
-						best_q = q[chosen];
-						for (d = 0; d < space->dim; d++)
-							if (best.point[d] != kg[d]) {
-								gdfo_space_decision_at(&dd, space, d);
-								gdfo_space_choice(NULL, &label, NULL, space, d, (size_t)best.point[d]);
-								break;
-							}
-						snprintf(best.why, sizeof(best.why),
-							 "exploration: one step from the known-good plan, %.200s -> %.100s (Q %+.3f: predicted %+.3f reward, learned correction %+.3f for this kind of change)",
-							 dd.name ? dd.name : "?", label ? label : "?", q[chosen], rr[chosen] - kg_r,
-							 kind[chosen] >= 0 ? s.corr[kind[chosen]] : 0.0);
-					}
-				}
-				free(q);
-				free(oo);
-				free(rr);
-				free(kind);
-				if (rc)
-					goto out;
-			}
+			free(mc.pt);
 		}
 		if (!best.point)
 			snprintf(best.why, sizeof(best.why), "nothing to explore: no untried plan near the known-good one is predicted to gain within the regret bound %.3g",
@@ -1741,14 +1875,14 @@ out:
 	snap_free(&s);
 	gdfo_graph_free(scaled);
 	gdfo_telemetry_free(calib);
-	gdfo_space_free(space);
 	gdfo__pol_free(&pol);
+	gdfo_plan_free(calib_plan);
+	gdfo_space_free(space);
 	gdfo_plan_free(kg_plan);
 	gdfo_plan_free(plan);
 	gdfo_plan_free(best.plan);
 	free(best.point);
 	free(kg);
-	free(nb);
 	return rc;
 }
 

@@ -230,7 +230,7 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 	/* The execution model: calibrated to the telemetry when it is of this pipeline. */
 	gdfo_sim_calibrate(NULL, p->sim, g, NULL, NULL);
 	if (telemetry) {
-		rc = gdfo_sim_calibrate(NULL, p->sim, g, telemetry, &p->ao);
+		rc = gdfo_sim_calibrate(NULL, p->sim, p->calib_graph ? p->calib_graph : g, telemetry, &p->ao);
 		if (rc && rc != GDFO_ENOTFOUND)
 			return rc;
 	}

@@ -133,6 +133,9 @@ typedef struct gdfo__pol {
 	/* the current call's context */
 	const gdfo_space *space;
 	const gdfo_telemetry *telemetry;
+	const gdfo_graph *calib_graph;     /* the graph the telemetry measured, when not the
+					      space's input (a plan of it: the closed loop); set
+					      before gdfo__pol_begin */
 	gdfo_objective objective;
 	gdfo_objective scoring;            /* objective with safety margins, for scores */
 	gdfo_sim_cluster cluster;
