@@ -187,6 +187,7 @@ START_TEST(a_full_document_round_trips)
 	gdfo_free(a);
 	gdfo_free(b);
 	gdfo__policy_clear(&q);
+	gdfo__policy_clear(&p);
 
 	/* gates.hold and approval.risk at each level, and no change kind allowed */
 	ck_assert_int_eq(parse(&q, HEAD "\"gates\": {\"hold\": \"never\"}, \"approval\": {\"risk\": \"low\"}, "
@@ -265,6 +266,10 @@ static const bad_case bad[] = {
 	 "policy: rollback.confirm_runs is 101; it must be an integer in 1..100"},
 	{HEAD "\"rollback\": {\"confirm_runs\": 0}}", GDFO_EFORMAT,
 	 "policy: rollback.confirm_runs is 0; it must be an integer in 1..100"},
+	{HEAD "\"rollback\": {\"confirm_runs\": 2.5}}", GDFO_EFORMAT,
+	 "policy: rollback.confirm_runs is 2.5; it must be an integer in 1..100"},
+	{HEAD "\"protected_stages\": [\"a\", \"load_orders\", \"b\", \"load_orders\"]}", GDFO_EFORMAT,
+	 "policy: protected_stages[3] 'load_orders' appears twice (also protected_stages[1])"},
 	{HEAD "\"gates\": {\"min_runs\": 10001}}", GDFO_EFORMAT,
 	 "policy: gates.min_runs is 10001; it must be an integer in 1..10000"},
 	{HEAD "\"gates\": {\"min_runs\": 0}}", GDFO_EFORMAT,
@@ -319,6 +324,66 @@ START_TEST(each_error_names_the_field)
 		      gdfo_status_name(c->status));
 	ck_assert_str_eq(gdfo_last_error(), c->message);
 	assert_cleared(&p);
+}
+END_TEST
+
+/*
+ * docs/policy.md: its JSON blocks are the example file and the printed
+ * defaults; every error it quotes (indented "policy: " lines) is one of
+ * the cases above, word for word.
+ */
+START_TEST(the_documentation_matches)
+{
+	size_t len, i, blocks = 0, quoted = 0;
+	char *doc = slurp("docs/policy.md", &len), *line, *save = NULL, *example, *printed;
+	gdfo__policy p, q;
+	gdfo__buf block = {0};
+	int in_json = 0;
+
+	example = slurp("examples/policy.json", &len);
+	ck_assert_int_eq(gdfo__policy_parse(&q, example, len), 0);
+	gdfo__policy_defaults(&p);
+	ck_assert_int_eq(gdfo__policy_to_json(&printed, &p), 0);
+	for (line = strtok_r(doc, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "```json")) {
+			in_json = 1;
+			block.len = 0;
+			continue;
+		}
+		if (in_json && !strcmp(line, "```")) {
+			in_json = 0;
+			ck_assert_msg(gdfo__policy_parse(&p, block.data, block.len) == 0, "docs/policy.md block %zu: %s",
+				      blocks, gdfo_last_error());
+			if (blocks == 0) {
+				ck_assert_msg(policy_equal(&p, &q), "the example of docs/policy.md is not examples/policy.json");
+				ck_assert_str_eq(block.data, example);
+			} else {
+				ck_assert_str_eq(block.data, printed);
+			}
+			gdfo__policy_clear(&p);
+			blocks++;
+			continue;
+		}
+		if (in_json) {
+			ck_assert_int_eq(gdfo__buf_printf(&block, "%s\n", line), 0);
+			continue;
+		}
+		if (!strncmp(line, "    policy: ", 12)) {
+			for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+				if (!strcmp(line + 4, bad[i].message))
+					break;
+			ck_assert_msg(i < sizeof(bad) / sizeof(bad[0]), "docs/policy.md quotes an error no test gives: %s",
+				      line + 4);
+			quoted++;
+		}
+	}
+	ck_assert_uint_eq(blocks, 2);
+	ck_assert_uint_ge(quoted, 10);
+	gdfo__buf_free(&block);
+	gdfo__policy_clear(&q);
+	gdfo_free(printed);
+	free(example);
+	free(doc);
 }
 END_TEST
 
@@ -618,6 +683,7 @@ int main(void)
 	tcase_add_test(tc, a_full_document_round_trips);
 	tcase_add_test(tc, the_example_parses);
 	tcase_add_loop_test(tc, each_error_names_the_field, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, the_documentation_matches);
 	tcase_add_test(tc, protected_stages_limits);
 	tcase_add_test(tc, a_document_over_1_mib_is_refused);
 	tcase_add_test(tc, the_writer_refuses_what_no_document_holds);
