@@ -282,7 +282,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_BUILD := build-fuzz
-FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space
+FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space policy
 HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 

@@ -11,7 +11,7 @@
 
 /* ---- policy (policy.c) ------------------------------------------------- */
 
-/* Longest stage name the policy's protected list accepts (graph.h's limit). */
+/* Most names the policy's protected list holds (each 1..255 bytes, graph.h's limit). */
 #define GDFO__POLICY_STAGES_MAX 4096
 
 /*
@@ -48,17 +48,24 @@ typedef struct gdfo__policy {
 } gdfo__policy;
 
 void gdfo__policy_defaults(gdfo__policy *p);
+/* Frees what p owns and sets it to the defaults. NULL does nothing. */
 void gdfo__policy_clear(gdfo__policy *p);
 
 /*
  * Parses and validates a gdfo-policy/1 document (len bytes, need not be
- * NUL-terminated). Errors: GDFO_EFORMAT naming the field and what is
- * wrong ("policy: exploration.max_regret is -1; it must be in 0..1"),
- * GDFO_ENOMEM. On failure *out is left cleared.
+ * NUL-terminated; docs/policy.md). Errors: GDFO_EFORMAT naming the field
+ * and what is wrong ("policy: exploration.max_regret is -1; it must be
+ * in 0..1"), GDFO_EVERSION (another version of gdfo-policy), GDFO_ERANGE
+ * (over 1 MiB), GDFO_EINVAL (NULL), GDFO_ENOMEM. On failure *out is left
+ * cleared. *out need not be initialized: what it held is not freed.
  */
 int gdfo__policy_parse(gdfo__policy *out, const char *json, size_t len);
 
-/* The policy as a gdfo-policy/1 document (every field; parses back equal). */
+/*
+ * The policy as a gdfo-policy/1 document (every field; parses back
+ * equal), freed with gdfo_free. Errors: GDFO_EINVAL (a field a document
+ * could not hold, named), GDFO_ENOMEM.
+ */
 int gdfo__policy_to_json(char **out, const gdfo__policy *p);
 
 /* 1 when the stage named name is protected. */
@@ -67,7 +74,8 @@ int gdfo__policy_protected(const gdfo__policy *p, const char *name);
 /*
  * Whether plan (made from input) keeps to the policy's limits, protected
  * stages and allowed change kinds: 0 yes; GDFO_EILLEGAL with the first
- * violation in why ("changes protected stage 'load_orders' (partitions)").
+ * violation in why ("changes protected stage 'load_orders' (partitions)";
+ * why may be NULL) and in gdfo_last_error; GDFO_EINVAL (NULL), GDFO_ENOMEM.
  * Predicted cost and latency are not checked here (the loop compares them).
  */
 int gdfo__policy_check_plan(const gdfo__policy *p, const gdfo_graph *input, const gdfo_plan *plan,

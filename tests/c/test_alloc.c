@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "gdfo/gdfo.h"
+#include "loop/loop_internal.h"
 #include "testutil.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -242,6 +243,37 @@ static void release_eventlog(void *log)
 	gdfo_eventlog_free(log);
 }
 
+/* The closed loop's policy (lib/loop/policy.c) is a struct: the "object" is a heap copy of it. */
+static int run_policy(void **out, const char *path)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	gdfo__policy *p = malloc(sizeof(*p));
+	int rc = gdfo__policy_parse(p, text, len);
+
+	free(text);
+	*out = NULL;
+	if (rc)
+		free(p); /* left cleared: owns nothing */
+	else
+		*out = p;
+	return rc;
+}
+
+static char *show_policy(void *p, size_t *len)
+{
+	char *s;
+	ck_assert_int_eq(gdfo__policy_to_json(&s, p), 0);
+	*len = strlen(s);
+	return s;
+}
+
+static void release_policy(void *p)
+{
+	gdfo__policy_clear(p);
+	free(p);
+}
+
 static const alloc_case cases[] = {
 	{"graph_from_json retail", "examples/pipelines/retail_etl.json", run_graph_json, show_graph, release_graph},
 	{"graph_load tpch", "examples/pipelines/tpch_q5.json", run_graph_load, show_graph, release_graph},
@@ -250,6 +282,7 @@ static const alloc_case cases[] = {
 	{"profile_load", "tests/bad/good/profile.json", run_profile, show_profile, release_profile},
 	{"cluster_load", "examples/clusters/dataproc-8x16.json", run_cluster, show_cluster, free},
 	{"cluster_load default", "examples/clusters/default.json", run_cluster, show_cluster, free},
+	{"policy_parse", "examples/policy.json", run_policy, show_policy, release_policy},
 };
 
 START_TEST(every_allocation_of_a_reader_can_fail)
