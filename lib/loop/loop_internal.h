@@ -43,7 +43,9 @@ typedef struct gdfo__policy {
 	double min_gain;          /* reward over known-good that counts as a gain (0.01) */
 	/* data-contract gates */
 	int32_t gate_hold;        /* severity (1 low, 2 medium, 3 high) at which the plan
-				     call holds the run (GDFO_EANOMALY); 0 never (3) */
+				     call holds the run (GDFO_EANOMALY); 0 never (0: a
+				     legitimate tenfold growth and a broken load look alike,
+				     so holding is the host's choice) */
 	int32_t gate_min_runs;    /* runs before bounds are enforced (5) */
 } gdfo__policy;
 

@@ -56,7 +56,7 @@ static const field fields[] = {
 	NUM("rollback", "margin", rollback_margin, 0, 1, 0.05),
 	INT("rollback", "confirm_runs", confirm_runs, 1, 100, 2),
 	NUM("rollback", "min_gain", min_gain, 0, 1, 0.01),
-	{"gates", "hold", F_HOLD, offsetof(gdfo__policy, gate_hold), 0, 3, 3},
+	{"gates", "hold", F_HOLD, offsetof(gdfo__policy, gate_hold), 0, 3, 0},
 	INT("gates", "min_runs", gate_min_runs, 1, 10000, 5),
 };
 
@@ -602,6 +602,9 @@ static int check_protected(const gdfo__policy *p, const gdfo_graph *input, const
 #define PROTECTED(name) ((name) && bsearch((name), slots, p->n_protected, sizeof(*slots), cmp_name_slot))
 	for (i = 0; i < plan->n_changes && !rc; i++) {
 		const gdfo__change *ch = &plan->changes[i];
+		/* a priority orders a stage's tasks against others; it changes nothing of the stage */
+		if (ch->kind == GDFO_CHANGE_PRIORITY)
+			continue;
 		for (j = 0; j < ch->n_stage_ids && !rc; j++) {
 			const char *name = stage_name(input, g, ch->stage_ids[j]);
 			if (PROTECTED(name))

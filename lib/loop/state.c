@@ -76,9 +76,13 @@ typedef struct lpipe {
 	int32_t kg_n, kg_at;
 	int32_t *cand;           /* candidate that did better, being confirmed; NULL: none */
 	int32_t cand_wins, cand_approved, cand_needs_approval;
+	int32_t cand_retry;      /* it looked worse against an estimated baseline: run it again
+				    once the known-good plan's run is measured */
 	int64_t cand_seq;
 	double cand_runs[KG_RUNS][3];
 	int32_t rollback;        /* the next plan is the known-good one */
+	double noise2;           /* the engine's run-to-run variance of the reward (EWMA) */
+	double err2;             /* Q's mean squared error against observed rewards (EWMA) */
 	int32_t explore_off;
 	int32_t since_gain;
 	int32_t runs, plans, explores, drifts;
@@ -306,6 +310,8 @@ static int pipe_get(lpipe **out, gdfo__loop *L, uint64_t fp)
 	memset(p, 0, sizeof(*p));
 	p->fp = fp;
 	p->columns = -1;
+	p->noise2 = 0.1 * 0.1;
+	p->err2 = 0.3 * 0.3;
 	/* volumes: a tenfold step is ln 10 = 2.3; residuals: noise about 0.1 */
 	for (k = 0; k < 3; k++)
 		gdfo__ph_init(&p->ph[k], 0.1, 1.0, 3);
@@ -690,7 +696,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 	lpipe *p;
 	gdfo_outcome run, base;
 	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
-	double m[3], resid = 0;
+	double m[3], resid = 0, decided = NAN;
 	int32_t ev = 0, k;
 	int measured, is_kg, rc, drift = 0;
 	size_t i;
@@ -731,6 +737,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		free(p->cand);
 		p->cand = NULL;
 		p->cand_wins = 0;
+		p->cand_retry = 0;
 		/* re-plan from scratch unless the plan call saw it and did */
 		p->drift_fresh = !pl->drift_seen;
 		/* the detectors restart from this run: one shift, one event */
@@ -764,6 +771,8 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 	if (!run.success)
 		ev |= GDFO_EVENT_BAD;
 	if (is_kg) {
+		if (run.success && measured) /* the engine's noise: a known-good run against its median */
+			p->noise2 = 0.8 * p->noise2 + 0.2 * rw.reward * rw.reward;
 		if (run.success)
 			add_run(p->kg_runs, &p->kg_n, &p->kg_at, m);
 		p->rollback = 0;
@@ -779,7 +788,21 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			      (long long)seq);
 		}
 	} else {
-		int bad = !run.success || rw.reward < -L->policy.rollback_margin;
+		/* The decision weighs the observed reward against the model's (Q's)
+		 * prediction by their variances: one run's noise (the spread of the
+		 * known-good plan's own runs) against the model's error (the spread of
+		 * Q's residuals less that noise). With a quiet engine it is the observed
+		 * reward; with a noisy one the prediction counts for more. */
+		double q = pl->pred_gain + corr_of(p->corr, pl->kind);
+		double vo = p->noise2 > 1e-6 ? p->noise2 : 1e-6;
+		double vp = p->err2 - vo > 0.0025 ? p->err2 - vo : 0.0025;
+		double v = run.success ? (q / vp + rw.reward / vo) / (1 / vp + 1 / vo) : rw.reward;
+		int bad = !run.success || v < -L->policy.rollback_margin;
+		decided = v;
+		if (run.success) {
+			double e = rw.reward - q;
+			p->err2 = 0.8 * p->err2 + 0.2 * e * e;
+		}
 		if (pl->kind > 0 && run.success) {
 			/* Q's corrections: least mean squares on the error of pred_gain + their sum */
 			int nb = 0;
@@ -790,8 +813,26 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 				if (pl->kind & (1 << k))
 					p->corr[k] += ALPHA * err / nb;
 		}
-		if (bad) {
+		if (bad && run.success && !measured && !p->cand_retry) {
+			/* worse only against an estimate of the known-good run (none measured
+			 * since the pipeline was new or drifted): measure the known-good plan
+			 * next, then run this candidate again before judging it */
 			ev |= GDFO_EVENT_ROLLBACK;
+			p->rollback = 1;
+			free(p->cand);
+			if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
+				return GDFO_ENOMEM;
+			p->cand_wins = 0;
+			p->cand_seq = seq;
+			p->cand_retry = 1;
+			p->cand_approved = pl->approved;
+			p->cand_needs_approval = pl->needs_approval;
+			audit(L, ts, "rollback", p->fp, id,
+			      "\"reward\":%.4f,\"baseline\":\"estimated\",\"next\":\"known_good, then this plan again against its measured run\"",
+			      rw.reward);
+		} else if (bad) {
+			ev |= GDFO_EVENT_ROLLBACK;
+			p->cand_retry = 0;
 			p->rollback = 1;
 			p->since_gain++;
 			if (add_hash(&p->bad, &p->n_bad, &p->cap_bad, hash_point(pl->point, pl->dim)))
@@ -803,7 +844,8 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			}
 			audit(L, ts, "rollback", p->fp, id, "\"reward\":%.4f,\"margin\":%.4f,\"next\":\"known_good\"",
 			      rw.reward, L->policy.rollback_margin);
-		} else if (rw.reward > L->policy.min_gain) {
+		} else if (v > L->policy.min_gain) {
+			p->cand_retry = 0;
 			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
 				p->cand_wins++;
 			} else {
@@ -833,6 +875,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			}
 		} else {
 			p->since_gain++;
+			p->cand_retry = 0;
 			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
 				free(p->cand);
 				p->cand = NULL;
@@ -880,8 +923,9 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		p->calib_dim = pl->dim;
 	}
 	audit(L, ts, "feedback", p->fp, id,
-	      "\"step\":\"%s\",\"success\":%s,\"latency_ms\":%.6g,\"cost\":%.6g,\"throughput\":%.6g,\"reward\":%.4f,\"baseline\":\"%s\",\"baseline_latency_ms\":%.6g,\"residual\":%.4f,\"known_good\":%s",
+	      "\"step\":\"%s\",\"success\":%s,\"latency_ms\":%.6g,\"cost\":%.6g,\"throughput\":%.6g,\"reward\":%.4f,\"decided_on\":%.4f,\"noise\":%.4f,\"baseline\":\"%s\",\"baseline_latency_ms\":%.6g,\"residual\":%.4f,\"known_good\":%s",
 	      step_names[pl->step], run.success ? "true" : "false", run.latency_ms, run.cost, run.throughput, rw.reward,
+	      isfinite(decided) ? decided : rw.reward, sqrt(p->noise2),
 	      measured ? "measured" : "estimated", base.latency_ms, resid,
 	      is_kg || (ev & GDFO_EVENT_KNOWN_GOOD) ? "true" : "false");
 	if (fb) {
@@ -1131,7 +1175,7 @@ typedef struct snap {
 	int known;               /* the pipeline was planned before */
 	size_t dim;
 	int32_t *kg, *cand;
-	int32_t cand_wins, cand_needs_approval, cand_approved;
+	int32_t cand_wins, cand_needs_approval, cand_approved, cand_retry, kg_n;
 	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh;
 	uint64_t *bad, *tried;
 	size_t n_bad, n_tried;
@@ -1173,6 +1217,8 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	s->cand_wins = p->cand_wins;
 	s->cand_needs_approval = p->cand_needs_approval;
 	s->cand_approved = p->cand_approved;
+	s->cand_retry = p->cand_retry;
+	s->kg_n = p->kg_n;
 	s->rollback = p->rollback;
 	s->explore_off = p->explore_off;
 	s->since_gain = p->since_gain;
@@ -1371,7 +1417,7 @@ typedef struct mcand {
 	char what[320];
 } mcand;
 
-#define MOVES 8
+#define MOVES 24
 
 /*
  * Hill climbing from the known-good point with the calibrated model: at
@@ -1639,6 +1685,15 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		best.step = GDFO_STEP_ROLLBACK;
 		snprintf(best.why, sizeof(best.why), "rollback: the last candidate ran worse than the known-good plan by more than %.3g reward",
 			 P->rollback_margin);
+	} else if (s.cand && s.dim == space->dim && s.cand_retry && s.kg_n > 0 && !drift_now) {
+		best.step = GDFO_STEP_CONFIRM;
+		if (!(best.point = dup_point(s.cand, space->dim))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		sanitize(best.point, space, &k);
+		best.kind = kinds_changed(best.point, kg, space, NULL);
+		snprintf(best.why, sizeof(best.why), "running again a candidate that looked worse against an estimate of the known-good run, now that the known-good plan's run is measured");
 	} else if (s.cand && s.dim == space->dim && s.cand_wins > 0 && s.cand_wins < P->confirm_runs && !drift_now) {
 		best.step = GDFO_STEP_CONFIRM;
 		if (!(best.point = dup_point(s.cand, space->dim))) {

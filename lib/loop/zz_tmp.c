@@ -1,12 +1,7 @@
-/* TEMPORARY stand-ins until the policy and detect branches merge; never committed */
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
 #include "loop/loop_internal.h"
-void gdfo__policy_defaults(gdfo__policy *p){memset(p,0,sizeof(*p));p->allowed_kinds=~0u;p->approval_risk=GDFO_RISK_HIGH;p->explore_budget=0.5;p->max_regret=0.05;p->auto_off_runs=6;p->confirm_runs=2;p->rollback_margin=0.05;p->min_gain=0.01;p->gate_hold=0;p->gate_min_runs=5;}
-void gdfo__policy_clear(gdfo__policy *p){gdfo__policy_defaults(p);}
-int gdfo__policy_parse(gdfo__policy *out, const char *json, size_t len){(void)json;(void)len;gdfo__policy_defaults(out);return 0;}
-int gdfo__policy_check_plan(const gdfo__policy *p, const gdfo_graph *input, const gdfo_plan *plan, char *why, size_t n){(void)p;(void)input;(void)plan;(void)why;(void)n;return 0;}
 void gdfo__ph_init(gdfo__ph *ph, double delta, double lambda, int32_t min_n){memset(ph,0,sizeof(*ph));ph->delta=delta;ph->lambda=lambda;ph->min_n=min_n;}
 int gdfo__ph_update(gdfo__ph *ph, double x){if(!isfinite(x))return 0;ph->n++;ph->mean+=(x-ph->mean)/ph->n;ph->up+=x-ph->mean-ph->delta;if(ph->up<ph->up_min)ph->up_min=ph->up;ph->down+=x-ph->mean+ph->delta;if(ph->down>ph->down_max)ph->down_max=ph->down;if(ph->n>=ph->min_n&&(ph->up-ph->up_min>ph->lambda||ph->down_max-ph->down>ph->lambda)){double d=ph->delta,l=ph->lambda;int32_t m=ph->min_n;gdfo__ph_init(ph,d,l,m);ph->n=1;ph->mean=x;return 1;}return 0;}
 int gdfo__forecast_next(gdfo__forecast *out, const double *t, const double *v, size_t n, double t_next){(void)t;(void)t_next;memset(out,0,sizeof(*out));out->value=n?v[n-1]:0;out->seasonal=1;return 0;}

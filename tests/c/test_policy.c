@@ -86,7 +86,7 @@ START_TEST(defaults)
 	ck_assert(p.explore_budget == 0.5 && p.max_regret == 0.05 && p.rollback_margin == 0.05 && p.min_gain == 0.01);
 	ck_assert_int_eq(p.auto_off_runs, 6);
 	ck_assert_int_eq(p.confirm_runs, 2);
-	ck_assert_int_eq(p.gate_hold, 3);
+	ck_assert_int_eq(p.gate_hold, 0);
 	ck_assert_int_eq(p.gate_min_runs, 5);
 	/* Every section and key is optional; null is the same as missing. */
 	ck_assert_msg(parse(&q, "{\"format\": \"gdfo-policy/1\"}") == 0, "%s", gdfo_last_error());
@@ -134,7 +134,7 @@ START_TEST(a_printed_policy_shows_the_defaults)
 			       "    \"min_gain\": 0.01\n"
 			       "  },\n"
 			       "  \"gates\": {\n"
-			       "    \"hold\": \"high\",\n"
+			       "    \"hold\": \"never\",\n"
 			       "    \"min_runs\": 5\n"
 			       "  }\n"
 			       "}\n");
