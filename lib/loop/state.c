@@ -567,17 +567,37 @@ static void audit(gdfo__loop *L, double ts, const char *event, uint64_t fp, cons
  * is written: a failure to write one does not undo the record. */
 static void audit(gdfo__loop *L, double ts, const char *event, uint64_t fp, const char *plan_id, const char *fmt, ...)
 {
-	char buf[2048];
+	char *buf = NULL;
 	va_list ap;
+	int n = 0;
 	if (L->replaying)
 		return;
-	buf[0] = 0;
 	if (fmt) {
 		va_start(ap, fmt);
-		vsnprintf(buf, sizeof(buf), fmt, ap);
+		n = vsnprintf(NULL, 0, fmt, ap);
+		va_end(ap);
+		if (n < 0 || !(buf = gdfo__malloc((size_t)n + 1)))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(buf, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	(void)gdfo__audit_write(&L->audit, ts, event, fp, 1, plan_id, buf);
+	(void)gdfo__audit_write(&L->audit, ts, event, fp, fp != 0, plan_id, buf);
+	free(buf);
+}
+
+/* s as a JSON string literal (quoted, escaped) in buf; "\"\"" when it does not fit. */
+static const char *jstr(char *buf, size_t n, const char *s)
+{
+	gdfo__jsonw w = {0};
+	char *t = NULL;
+	gdfo__jsonw_string(&w, s ? s : "");
+	if (gdfo__jsonw_finish(&w, &t) || strlen(t) >= n)
+		snprintf(buf, n, "\"\"");
+	else
+		memcpy(buf, t, strlen(t) + 1);
+	free(t);
+	return buf;
 }
 
 static void id_of(char *buf, uint64_t fp, int64_t seq)
@@ -1419,26 +1439,50 @@ typedef struct mcand {
 
 #define MOVES 24
 
+#define FINALISTS 4
+
+/* The DES-checked score of a point: the reward with task noise and stragglers on fixed seeds. */
+static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_space *space, const int32_t *pt)
+{
+	gdfo_plan *pl = NULL;
+	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+	int rc;
+	if ((rc = gdfo_space_apply(&pl, space, pt, space->dim, "loop")))
+		return rc;
+	rc = gdfo__pol_predict_des(&rw, o, pol, gdfo_plan_graph(pl), NULL);
+	if (!rc)
+		*r = gdfo__pol_score(&rw);
+	gdfo_plan_free(pl);
+	return rc;
+}
+
 /*
  * Hill climbing from the known-good point with the calibrated model: at
  * most MOVES moves, each to the neighbour with the best Q (the predicted
  * reward over the known-good plan plus the corrections learned for the
  * kinds of change made), within the regret bound and never through a
- * point marked bad. The candidate is the best untried point met; with
- * probability EPSILON, a random untried first neighbour instead.
+ * point marked bad. The FINALISTS best untried points met are then
+ * checked, with the known-good plan, by the task-level simulator (task
+ * noise and stragglers on fixed seeds, as the learned optimizer checks
+ * its finalists): the analytic model alone prefers plans that end on one
+ * wave of long tasks. With probability EPSILON a random untried first
+ * neighbour is explored instead.
  */
 static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, const int32_t *kg, double kg_r,
 			const snap *s, const gdfo__policy *P, uint64_t *rng)
 {
-	size_t dim = space->dim, n = 0, i, d, n_first = 0, cap_first = 0;
-	int32_t *cur = NULL, *nb = NULL, *first = NULL;
-	double cur_q = 0;
+	size_t dim = space->dim, n = 0, i, d, n_first = 0, cap_first = 0, n_fin = 0;
+	int32_t *cur = NULL, *nb = NULL, *first = NULL, *fin = NULL;
+	double cur_q = 0, fin_q[FINALISTS], fin_r[FINALISTS];
+	gdfo_outcome fin_o[FINALISTS];
 	int rc = 0, move;
 
 	memset(out, 0, sizeof(*out));
 	out->q = -INFINITY;
-	if (!(cur = dup_point(kg, dim)))
-		return GDFO_ENOMEM;
+	if (!(cur = dup_point(kg, dim)) || !(fin = gdfo__calloc(FINALISTS * (dim ? dim : 1), sizeof(*fin)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
 	for (move = 0; move < MOVES; move++) {
 		size_t best_i = (size_t)-1;
 		double best_q = cur_q + 1e-6;
@@ -1456,15 +1500,14 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 			uint64_t h = hash_point(pt, dim);
 			gdfo_outcome o;
 			double r, q;
-			int32_t bits;
+			size_t f, worst = 0;
 			if (has_hash(s->bad, s->n_bad, h) || point_is(pt, kg, dim))
 				continue;
 			if ((rc = predict_point(&r, &o, pol, space, pt, NULL)))
 				goto out;
 			if (!(r > kg_r - P->max_regret))
 				continue;
-			bits = kinds_changed(pt, kg, space, NULL);
-			q = r - kg_r + corr_of(s->corr, bits);
+			q = r - kg_r + corr_of(s->corr, kinds_changed(pt, kg, space, NULL));
 			if (!has_hash(s->tried, s->n_tried, h)) {
 				if (move == 0) {
 					if (gdfo__grow((void **)&first, &cap_first, (n_first + 1) * dim, sizeof(*first))) {
@@ -1473,16 +1516,21 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 					}
 					memcpy(first + n_first++ * dim, pt, dim * sizeof(*first));
 				}
-				if (q > out->q) {
-					free(out->pt);
-					if (!(out->pt = dup_point(pt, dim))) {
-						rc = GDFO_ENOMEM;
-						goto out;
+				/* keep the FINALISTS best distinct untried points */
+				for (f = 0; f < n_fin && !point_is(fin + f * dim, pt, dim); f++)
+					if (fin_q[f] < fin_q[worst])
+						worst = f;
+				if (f == n_fin) {
+					if (n_fin < FINALISTS)
+						worst = n_fin++;
+					else if (!(q > fin_q[worst]))
+						worst = (size_t)-1;
+					if (worst != (size_t)-1) {
+						memcpy(fin + worst * dim, pt, dim * sizeof(*fin));
+						fin_q[worst] = q;
+						fin_r[worst] = r;
+						fin_o[worst] = o;
 					}
-					out->q = q;
-					out->r = r;
-					out->o = o;
-					out->kinds = bits;
 				}
 			}
 			if (q > best_q) {
@@ -1497,7 +1545,6 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 	}
 	if (n_first && gdfo__rl_uniform(rng) < EPSILON) {
 		const int32_t *pt = first + (size_t)(gdfo__rl_uniform(rng) * (double)n_first) % n_first * dim;
-		free(out->pt);
 		if (!(out->pt = dup_point(pt, dim))) {
 			rc = GDFO_ENOMEM;
 			goto out;
@@ -1507,13 +1554,40 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 		out->kinds = kinds_changed(pt, kg, space, NULL);
 		out->q = out->r - kg_r + corr_of(s->corr, out->kinds);
 		snprintf(out->what, sizeof(out->what), "a random neighbour of the known-good plan (epsilon %.2f)", EPSILON);
-	} else if (out->pt && !(out->q > P->min_gain / 2)) {
-		free(out->pt); /* nothing predicted to gain */
-		out->pt = NULL;
+	} else if (n_fin) {
+		/* the finalists and the known-good plan by the task-level check */
+		double kg_des, best_des = -INFINITY;
+		gdfo_outcome kg_o;
+		size_t f, at = (size_t)-1;
+		if ((rc = des_score(&kg_des, &kg_o, pol, space, kg)))
+			goto out;
+		for (f = 0; f < n_fin; f++) {
+			double r, q;
+			gdfo_outcome o;
+			int32_t bits = kinds_changed(fin + f * dim, kg, space, NULL);
+			if ((rc = des_score(&r, &o, pol, space, fin + f * dim)))
+				goto out;
+			q = r - kg_des + corr_of(s->corr, bits);
+			if (q > best_des) {
+				best_des = q;
+				at = f;
+			}
+		}
+		if (at != (size_t)-1 && best_des > P->min_gain / 2) {
+			if (!(out->pt = dup_point(fin + at * dim, dim))) {
+				rc = GDFO_ENOMEM;
+				goto out;
+			}
+			out->q = best_des;
+			out->r = kg_r + (best_des - corr_of(s->corr, kinds_changed(out->pt, kg, space, NULL)));
+			out->o = fin_o[at];
+			out->kinds = kinds_changed(out->pt, kg, space, NULL);
+			(void)fin_r;
+		}
 	}
 	if (out->pt && !out->what[0]) {
 		size_t at = 0, k = 0;
-		at += (size_t)snprintf(out->what, sizeof(out->what), "the model's best plan within %d steps of the known-good one:", MOVES);
+		at += (size_t)snprintf(out->what, sizeof(out->what), "the model's best plan within %d steps of the known-good one (checked by the task-level simulator):", MOVES);
 		for (d = 0; d < dim && at < sizeof(out->what) - 8; d++) {
 			gdfo_decision dd = {.version = GDFO_DECISION_VERSION};
 			const char *label = "?";
@@ -1537,6 +1611,7 @@ out:
 	free(cur);
 	free(nb);
 	free(first);
+	free(fin);
 	return rc;
 }
 
@@ -1566,7 +1641,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	gdfo_outcome kg_o;
 	double kg_r = 0;
 	gdfo__forecast fc;
-	char id[GDFO_PLAN_ID_MAX + 1], why[512], *text = NULL;
+	char id[GDFO_PLAN_ID_MAX + 1], why[512], *text = NULL, qbuf[1200];
 	int rc, drift_now = 0, kg_changed = 0, k;
 	size_t i;
 
@@ -1595,8 +1670,8 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		ev |= GDFO_EVENT_GATE;
 		if (P->gate_hold && s.gate_sev >= P->gate_hold) {
 			pthread_mutex_lock(&L->mu);
-			audit(L, ts, "gate", fp, NULL, "\"severity\":\"%s\",\"held\":true,\"finding\":\"%s\"",
-			      sev_names[s.gate_sev], s.gate_why);
+			audit(L, ts, "gate", fp, NULL, "\"severity\":\"%s\",\"held\":true,\"finding\":%s",
+			      sev_names[s.gate_sev], jstr(qbuf, sizeof(qbuf), s.gate_why));
 			if (L->sync_every == 1)
 				(void)gdfo__audit_sync(&L->audit);
 			pthread_mutex_unlock(&L->mu);
@@ -1817,6 +1892,24 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 			goto out;
 		best.r = gdfo__pol_score(&rw);
 	}
+	/* What the record keeps (the baseline estimate, the residuals, Q's
+	 * error) is the task-level check's prediction of the plan and of the
+	 * known-good plan: the analytic model only ranks candidates. */
+	{
+		gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+		int same = best.point && point_is(best.point, kg, space->dim);
+		if ((rc = gdfo__pol_predict_des(&rw, &best.o, &pol, gdfo_plan_graph(plan), NULL)))
+			goto out;
+		best.r = gdfo__pol_score(&rw);
+		if (same) {
+			kg_o = best.o;
+			kg_r = best.r;
+		} else if ((rc = des_score(&kg_r, &kg_o, &pol, space, kg))) {
+			goto out;
+		}
+		if ((rc = set_pred(plan, &pol, &best.o)))
+			goto out;
+	}
 	regret = kg_r - best.r;
 	if ((rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, graph))))
 		goto out;
@@ -1912,8 +2005,8 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		if (ev & GDFO_EVENT_FORECAST)
 			audit(L, ts, "forecast", fp, id, "\"scale\":%.4f,\"trend\":%.4f,\"season\":%d", fscale, fc.trend, fc.season);
 		if (s.gate_sev)
-			audit(L, ts, "gate", fp, id, "\"severity\":\"%s\",\"held\":false,\"finding\":\"%s\"",
-			      sev_names[s.gate_sev], s.gate_why);
+			audit(L, ts, "gate", fp, id, "\"severity\":\"%s\",\"held\":false,\"finding\":%s",
+			      sev_names[s.gate_sev], jstr(qbuf, sizeof(qbuf), s.gate_why));
 		rc = apply_plan(L, &rec);
 		if (!rc)
 			rc = gdfo__plan_set_loop(plan, id, &info);
@@ -2126,7 +2219,8 @@ int gdfo_optimizer_set_policy(gdfo_optimizer *opt, const char *path)
 		gdfo__policy_clear(&L->policy);
 		L->policy = p;
 		memset(&p, 0, sizeof(p));
-		audit(L, now(L), "policy", 0, NULL, "\"from\":\"%.200s\"", path);
+		char q[1200];
+		audit(L, now(L), "policy", 0, NULL, "\"from\":%s", jstr(q, sizeof(q), path));
 		(void)gdfo__audit_sync(&L->audit);
 	}
 	pthread_mutex_unlock(&L->mu);
