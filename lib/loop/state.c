@@ -36,10 +36,10 @@
 #define HISTORY 64       /* source volumes kept for the forecast */
 #define EPSILON 0.1      /* exploration of a neighbour other than the best by Q */
 #define ALPHA 0.5        /* Q correction step */
-#define STATS 4          /* rows, bytes, selectivity, key cardinality */
+#define STATS 5          /* rows, bytes, selectivity, key cardinality, skew */
 #define POLICY_MAX ((size_t)1 << 20)
 
-static const char *const stat_names[STATS] = {"rows_in", "bytes_in", "selectivity", "key_cardinality"};
+static const char *const stat_names[STATS] = {"rows_in", "bytes_in", "selectivity", "key_cardinality", "skew"};
 
 /* A plan given an id: what its feedback needs. */
 typedef struct lplan {
@@ -96,7 +96,7 @@ typedef struct lpipe {
 	int32_t hist_n;
 	int64_t *bound_ids;
 	gdfo__bound *bounds;     /* STATS per id */
-	size_t n_bounds, cap_bounds;
+	size_t n_bounds, cap_bound_ids, cap_bounds;
 	gdfo__idmap bmap;
 	char *calib;             /* telemetry JSON of the latest run the model may calibrate to */
 	int32_t *calib_pt;       /* the point of the plan that run measured */
@@ -331,15 +331,10 @@ static int bound_slot(gdfo__bound **out, lpipe *p, int64_t id)
 {
 	size_t i = gdfo__idmap_get(&p->bmap, id);
 	if (i == (size_t)-1) {
-		size_t cap = p->cap_bounds;
-		if (gdfo__grow((void **)&p->bound_ids, &cap, p->n_bounds + 1, sizeof(*p->bound_ids)))
+		if (gdfo__grow((void **)&p->bound_ids, &p->cap_bound_ids, p->n_bounds + 1, sizeof(*p->bound_ids)) ||
+		    gdfo__grow((void **)&p->bounds, &p->cap_bounds, (p->n_bounds + 1) * STATS, sizeof(*p->bounds)) ||
+		    gdfo__idmap_put(&p->bmap, id, p->n_bounds))
 			return GDFO_ENOMEM;
-		cap = p->cap_bounds;
-		if (gdfo__grow((void **)&p->bounds, &cap, (p->n_bounds + 1) * STATS, sizeof(*p->bounds)))
-			return GDFO_ENOMEM;
-		if (gdfo__idmap_put(&p->bmap, id, p->n_bounds))
-			return GDFO_ENOMEM;
-		p->cap_bounds = cap / STATS > p->cap_bounds ? cap / STATS : p->cap_bounds;
 		i = p->n_bounds++;
 		p->bound_ids[i] = id;
 		memset(&p->bounds[i * STATS], 0, STATS * sizeof(*p->bounds));
@@ -386,6 +381,7 @@ static int summarize(summary *s, const gdfo_graph *g)
 		s->stats[i * STATS + 1] = st.stats->bytes_in;
 		s->stats[i * STATS + 2] = st.stats->selectivity;
 		s->stats[i * STATS + 3] = st.stats->key_cardinality;
+		s->stats[i * STATS + 4] = st.stats->skew;
 		if (!np) {
 			s->volume[0] += st.stats->bytes_in > 0 ? st.stats->bytes_in : 0;
 			s->volume[1] += st.stats->rows_in > 0 ? st.stats->rows_in : 0;
@@ -740,6 +736,8 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			drift |= 1 << k;
 	if (p->columns >= 0 && pl->columns != p->columns)
 		drift |= 1 << 4;
+	if (pl->drift_seen)
+		drift |= 1 << 5; /* the plan call saw it in the input (statistics out of their bounds) */
 	p->columns = pl->columns;
 	if (pl->pred[0] > 0 && run.success) {
 		resid = log(run.latency_ms / pl->pred[0]);
@@ -770,9 +768,9 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		p->calib = NULL;
 		free(p->calib_pt);
 		p->calib_pt = NULL;
-		audit(L, ts, "drift", p->fp, id, "\"in\":[%s%s%s%s%s],\"residual\":%.4f,\"action\":\"known-good runs reset, calibration refit, exploration restarted\"",
-		      drift & 1 ? "\"source_bytes\"," : "", drift & 2 ? "\"source_rows\"," : "",
-		      drift & 4 ? "\"skew\"," : "", drift & 16 ? "\"schema\"," : "", drift & 8 ? "\"residual\"" : "\"\"",
+		audit(L, ts, "drift", p->fp, id, "\"in\":[\"%s%s%s%s%s%s\"],\"residual\":%.4f,\"action\":\"known-good runs reset, calibration refit, exploration restarted\"",
+		      drift & 1 ? "source_bytes " : "", drift & 2 ? "source_rows " : "", drift & 4 ? "skew " : "",
+		      drift & 16 ? "schema " : "", drift & 32 ? "stage statistics " : "", drift & 8 ? "residual" : "",
 		      resid);
 	}
 	m[0] = run.latency_ms;
@@ -1642,7 +1640,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	double kg_r = 0;
 	gdfo__forecast fc;
 	char id[GDFO_PLAN_ID_MAX + 1], why[512], *text = NULL, qbuf[1200];
-	int rc, drift_now = 0, kg_changed = 0, k;
+	int rc, drift_now = 0, seen, kg_changed = 0, k;
 	size_t i;
 
 	memset(&pol, 0, sizeof(pol));
@@ -1690,6 +1688,11 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		if (s.columns >= 0 && s.columns != sum.columns)
 			drift_now = 1;
 	}
+	/* a statistic of a stage outside what its runs have shown (the gates'
+	 * bounds, severity medium or more) is a shift of the input too */
+	if (s.gate_sev >= 2)
+		drift_now = 1;
+	seen = drift_now;
 	drift_now |= s.drift_fresh;
 	if (drift_now)
 		ev |= GDFO_EVENT_DRIFT;
@@ -1942,7 +1945,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	rec.step = best.step;
 	rec.kind = best.kind;
 	rec.structural = best.point ? structural_point(best.point, space) : 0;
-	rec.drift_seen = drift_now;
+	rec.drift_seen = seen;
 	rec.calibrated = tel != NULL;
 	rec.dim = space->dim;
 	rec.point = best.point;
