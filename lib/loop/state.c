@@ -35,7 +35,7 @@
 #define KG_RUNS 5        /* known-good runs whose median is the baseline */
 #define HISTORY 64       /* source volumes kept for the forecast */
 #define EPSILON 0.1      /* exploration of a neighbour other than the best by Q */
-#define ALPHA 0.5        /* Q correction step */
+#define ALPHA 0.3        /* Q correction step */
 #define STATS 5          /* rows, bytes, selectivity, key cardinality, skew */
 #define POLICY_MAX ((size_t)1 << 20)
 
@@ -76,8 +76,10 @@ typedef struct lpipe {
 	int32_t kg_n, kg_at;
 	int32_t *cand;           /* candidate that did better, being confirmed; NULL: none */
 	int32_t cand_wins, cand_approved, cand_needs_approval;
-	int32_t cand_retry;      /* it looked worse against an estimated baseline: run it again
-				    once the known-good plan's run is measured */
+	int32_t cand_pending;    /* its run awaits a measured known-good run to be judged against */
+	double cand_pending_gain;
+	int32_t cand_pending_kinds, cand_pending_explore;
+	int32_t measure_kg;      /* the next plan is the known-good one, to measure the baseline */
 	int64_t cand_seq;
 	double cand_runs[KG_RUNS][3];
 	int32_t rollback;        /* the next plan is the known-good one */
@@ -704,6 +706,101 @@ static int telemetry_outcome(gdfo_outcome *o, const gdfo_telemetry *t)
 	return 0;
 }
 
+/*
+ * Judges a candidate's run (its plan pl, reward against the known-good
+ * plan's measured median) and moves the pipeline on: a rollback, a win
+ * toward known-good, or no gain.
+ */
+static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq, double ts, const char *id,
+			   const gdfo_reward *rwp, int success, const double m[3], int32_t *evp, double *decided)
+{
+	gdfo_reward rw = *rwp;
+	int32_t ev = 0;
+	int k;
+
+	/* The decision weighs the observed reward against the model's (Q's)
+	 * prediction by their variances: one run's noise (the spread of the
+	 * known-good plan's own runs) against the model's error (the spread of
+	 * Q's residuals less that noise). With a quiet engine it is the observed
+	 * reward; with a noisy one the prediction counts for more. */
+	double q = pl->pred_gain + corr_of(p->corr, pl->kind);
+	double vo = p->noise2 > 1e-6 ? p->noise2 : 1e-6;
+	double vp = p->err2 - vo > 0.0025 ? p->err2 - vo : 0.0025;
+	double v = success ? (q / vp + rw.reward / vo) / (1 / vp + 1 / vo) : rw.reward;
+	int bad = !success || v < -L->policy.rollback_margin;
+	*decided = v;
+	if (success) {
+		double e = rw.reward - q;
+		p->err2 = 0.8 * p->err2 + 0.2 * e * e;
+	}
+	if (pl->kind > 0 && success) {
+		/* Q's corrections: least mean squares on the error of pred_gain + their sum */
+		int nb = 0;
+		double err = rw.reward - pl->pred_gain - corr_of(p->corr, pl->kind);
+		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+			nb += !!(pl->kind & (1 << k));
+		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+			if (pl->kind & (1 << k))
+				p->corr[k] += ALPHA * err / nb;
+	}
+	if (bad) {
+		ev |= GDFO_EVENT_ROLLBACK;
+		p->rollback = 1;
+		p->since_gain++;
+		if (add_hash(&p->bad, &p->n_bad, &p->cap_bad, hash_point(pl->point, pl->dim)))
+			return GDFO_ENOMEM;
+		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+			free(p->cand);
+			p->cand = NULL;
+			p->cand_wins = 0;
+		}
+		audit(L, ts, "rollback", p->fp, id, "\"reward\":%.4f,\"margin\":%.4f,\"next\":\"known_good\"",
+		      rw.reward, L->policy.rollback_margin);
+	} else if (v > L->policy.min_gain) {
+		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+			p->cand_wins++;
+		} else {
+			free(p->cand);
+			if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
+				return GDFO_ENOMEM;
+			p->cand_wins = 1;
+			p->cand_seq = seq;
+			p->cand_approved = 0;
+			p->cand_needs_approval = 0;
+		}
+		if (pl->needs_approval)
+			p->cand_needs_approval = 1;
+		if (pl->approved)
+			p->cand_approved = 1;
+		memcpy(p->cand_runs[(p->cand_wins - 1) % KG_RUNS], m, sizeof(p->cand_runs[0]));
+		if (p->cand_wins >= L->policy.confirm_runs) {
+			if (p->cand_needs_approval && !p->cand_approved) {
+				ev |= GDFO_EVENT_APPROVAL;
+				audit(L, ts, "awaiting_approval", p->fp, id,
+				      "\"reward\":%.4f,\"runs\":%d,\"why\":\"better on enough runs, but it needs approval (gdfo_optimizer_approve) before it can become known-good\"",
+				      rw.reward, p->cand_wins);
+			} else {
+				ev |= GDFO_EVENT_KNOWN_GOOD;
+				promote(L, p, seq, ts);
+			}
+		}
+	} else {
+		p->since_gain++;
+		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+			free(p->cand);
+			p->cand = NULL;
+			p->cand_wins = 0;
+		}
+	}
+	if (pl->step == GDFO_STEP_EXPLORE && !p->explore_off && p->since_gain >= L->policy.auto_off_runs) {
+		p->explore_off = 1;
+		ev |= GDFO_EVENT_AUTO_OFF;
+		audit(L, ts, "auto_off", p->fp, id, "\"runs_without_gain\":%d", p->since_gain);
+	}
+	*evp |= ev;
+	return 0;
+}
+
 static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_telemetry *t, const char *tjson,
 			  gdfo_feedback *fb)
 {
@@ -752,10 +849,14 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		p->explore_off = 0;
 		p->since_gain = 0;
 		p->n_tried = 0;
+		p->n_bad = 0;
+		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+			p->corr[k] *= 0.5;
 		free(p->cand);
 		p->cand = NULL;
 		p->cand_wins = 0;
-		p->cand_retry = 0;
+		p->cand_pending = 0;
+		p->measure_kg = 0;
 		/* re-plan from scratch unless the plan call saw it and did */
 		p->drift_fresh = !pl->drift_seen;
 		/* the detectors restart from this run: one shift, one event */
@@ -794,6 +895,45 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		if (run.success)
 			add_run(p->kg_runs, &p->kg_n, &p->kg_at, m);
 		p->rollback = 0;
+		if (run.success)
+			p->measure_kg = 0;
+		if (run.success && p->cand_pending && p->cand) {
+			/* the deferred candidate against this measured run */
+			lplan c;
+			gdfo_outcome co, kb;
+			gdfo_reward crw = {.version = GDFO_REWARD_VERSION};
+			char cid[GDFO_PLAN_ID_MAX + 1];
+			memset(&c, 0, sizeof(c));
+			c.point = p->cand;
+			c.dim = p->dim;
+			c.pred_gain = p->cand_pending_gain;
+			c.kind = p->cand_pending_kinds;
+			c.step = p->cand_pending_explore ? GDFO_STEP_EXPLORE : GDFO_STEP_CONFIRM;
+			c.needs_approval = p->cand_needs_approval;
+			c.approved = p->cand_approved;
+			gdfo_outcome_init(&co, GDFO_OUTCOME_VERSION);
+			co.latency_ms = p->cand_runs[0][0];
+			co.cost = p->cand_runs[0][1];
+			co.throughput = p->cand_runs[0][2];
+			baseline_of(&kb, p, pl, &run);
+			if ((rc = gdfo_reward_compute(&crw, &co, &kb, &pl->obj)))
+				return rc;
+			p->cand_pending = 0;
+			id_of(cid, p->fp, p->cand_seq);
+			{
+				double cm[3] = {co.latency_ms, co.cost, co.throughput};
+				int32_t cev = 0;
+				if ((rc = judge_candidate(L, p, &c, p->cand_seq, ts, cid, &crw, 1, cm, &cev, &decided)))
+					return rc;
+				ev |= cev & (GDFO_EVENT_KNOWN_GOOD | GDFO_EVENT_AUTO_OFF | GDFO_EVENT_APPROVAL);
+				audit(L, ts, "judged", p->fp, cid, "\"reward\":%.4f,\"decided_on\":%.4f,\"against\":\"the known-good run of plan %lld\",\"outcome\":\"%s\"",
+				      crw.reward, decided, (long long)seq,
+				      cev & GDFO_EVENT_ROLLBACK ? "worse: marked bad" : p->cand ? "better: to be confirmed" : "no gain");
+				/* a worse candidate was already replaced by this known-good run: no rollback run needed */
+				if (cev & GDFO_EVENT_ROLLBACK)
+					p->rollback = 0;
+			}
+		}
 		if (!run.success && p->kg) {
 			/* the known-good plan failed on this input: the input as the host gives it is the safe plan */
 			free(p->kg);
@@ -805,106 +945,30 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			      "\"reset\":true,\"why\":\"the known-good plan (from plan %lld) failed on this run: the input as given is known-good again\"",
 			      (long long)seq);
 		}
+	} else if (run.success && !measured) {
+		/* No known-good run measured on this input (a new pipeline, or one
+		 * that drifted): the baseline is only the model's estimate. Keep the
+		 * run, measure the known-good plan next, and judge the candidate
+		 * against that run then. */
+		free(p->cand);
+		if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
+			return GDFO_ENOMEM;
+		p->cand_wins = 0;
+		p->cand_seq = seq;
+		p->cand_pending = 1;
+		p->cand_pending_gain = pl->pred_gain;
+		p->cand_pending_kinds = pl->kind;
+		p->cand_pending_explore = pl->step == GDFO_STEP_EXPLORE;
+		p->cand_approved = pl->approved;
+		p->cand_needs_approval = pl->needs_approval;
+		memcpy(p->cand_runs[0], m, sizeof(p->cand_runs[0]));
+		p->measure_kg = 1;
+		audit(L, ts, "deferred", p->fp, id,
+		      "\"estimated_reward\":%.4f,\"next\":\"the known-good plan, to measure the baseline this run is judged against\"",
+		      rw.reward);
 	} else {
-		/* The decision weighs the observed reward against the model's (Q's)
-		 * prediction by their variances: one run's noise (the spread of the
-		 * known-good plan's own runs) against the model's error (the spread of
-		 * Q's residuals less that noise). With a quiet engine it is the observed
-		 * reward; with a noisy one the prediction counts for more. */
-		double q = pl->pred_gain + corr_of(p->corr, pl->kind);
-		double vo = p->noise2 > 1e-6 ? p->noise2 : 1e-6;
-		double vp = p->err2 - vo > 0.0025 ? p->err2 - vo : 0.0025;
-		double v = run.success ? (q / vp + rw.reward / vo) / (1 / vp + 1 / vo) : rw.reward;
-		int bad = !run.success || v < -L->policy.rollback_margin;
-		decided = v;
-		if (run.success) {
-			double e = rw.reward - q;
-			p->err2 = 0.8 * p->err2 + 0.2 * e * e;
-		}
-		if (pl->kind > 0 && run.success) {
-			/* Q's corrections: least mean squares on the error of pred_gain + their sum */
-			int nb = 0;
-			double err = rw.reward - pl->pred_gain - corr_of(p->corr, pl->kind);
-			for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
-				nb += !!(pl->kind & (1 << k));
-			for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
-				if (pl->kind & (1 << k))
-					p->corr[k] += ALPHA * err / nb;
-		}
-		if (bad && run.success && !measured && !p->cand_retry) {
-			/* worse only against an estimate of the known-good run (none measured
-			 * since the pipeline was new or drifted): measure the known-good plan
-			 * next, then run this candidate again before judging it */
-			ev |= GDFO_EVENT_ROLLBACK;
-			p->rollback = 1;
-			free(p->cand);
-			if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
-				return GDFO_ENOMEM;
-			p->cand_wins = 0;
-			p->cand_seq = seq;
-			p->cand_retry = 1;
-			p->cand_approved = pl->approved;
-			p->cand_needs_approval = pl->needs_approval;
-			audit(L, ts, "rollback", p->fp, id,
-			      "\"reward\":%.4f,\"baseline\":\"estimated\",\"next\":\"known_good, then this plan again against its measured run\"",
-			      rw.reward);
-		} else if (bad) {
-			ev |= GDFO_EVENT_ROLLBACK;
-			p->cand_retry = 0;
-			p->rollback = 1;
-			p->since_gain++;
-			if (add_hash(&p->bad, &p->n_bad, &p->cap_bad, hash_point(pl->point, pl->dim)))
-				return GDFO_ENOMEM;
-			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
-				free(p->cand);
-				p->cand = NULL;
-				p->cand_wins = 0;
-			}
-			audit(L, ts, "rollback", p->fp, id, "\"reward\":%.4f,\"margin\":%.4f,\"next\":\"known_good\"",
-			      rw.reward, L->policy.rollback_margin);
-		} else if (v > L->policy.min_gain) {
-			p->cand_retry = 0;
-			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
-				p->cand_wins++;
-			} else {
-				free(p->cand);
-				if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
-					return GDFO_ENOMEM;
-				p->cand_wins = 1;
-				p->cand_seq = seq;
-				p->cand_approved = 0;
-				p->cand_needs_approval = 0;
-			}
-			if (pl->needs_approval)
-				p->cand_needs_approval = 1;
-			if (pl->approved)
-				p->cand_approved = 1;
-			memcpy(p->cand_runs[(p->cand_wins - 1) % KG_RUNS], m, sizeof(p->cand_runs[0]));
-			if (p->cand_wins >= L->policy.confirm_runs) {
-				if (p->cand_needs_approval && !p->cand_approved) {
-					ev |= GDFO_EVENT_APPROVAL;
-					audit(L, ts, "awaiting_approval", p->fp, id,
-					      "\"reward\":%.4f,\"runs\":%d,\"why\":\"better on enough runs, but it needs approval (gdfo_optimizer_approve) before it can become known-good\"",
-					      rw.reward, p->cand_wins);
-				} else {
-					ev |= GDFO_EVENT_KNOWN_GOOD;
-					promote(L, p, seq, ts);
-				}
-			}
-		} else {
-			p->since_gain++;
-			p->cand_retry = 0;
-			if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
-				free(p->cand);
-				p->cand = NULL;
-				p->cand_wins = 0;
-			}
-		}
-		if (pl->step == GDFO_STEP_EXPLORE && !p->explore_off && p->since_gain >= L->policy.auto_off_runs) {
-			p->explore_off = 1;
-			ev |= GDFO_EVENT_AUTO_OFF;
-			audit(L, ts, "auto_off", p->fp, id, "\"runs_without_gain\":%d", p->since_gain);
-		}
+		if ((rc = judge_candidate(L, p, pl, seq, ts, id, &rw, run.success, m, &ev, &decided)))
+			return rc;
 	}
 	/* history: the forecast's volumes, the gates' bounds, the calibration */
 	if (pl->volume[0] > 0) {
@@ -1193,7 +1257,7 @@ typedef struct snap {
 	int known;               /* the pipeline was planned before */
 	size_t dim;
 	int32_t *kg, *cand;
-	int32_t cand_wins, cand_needs_approval, cand_approved, cand_retry, kg_n;
+	int32_t cand_wins, cand_needs_approval, cand_approved, measure_kg, kg_n;
 	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh;
 	uint64_t *bad, *tried;
 	size_t n_bad, n_tried;
@@ -1235,7 +1299,7 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	s->cand_wins = p->cand_wins;
 	s->cand_needs_approval = p->cand_needs_approval;
 	s->cand_approved = p->cand_approved;
-	s->cand_retry = p->cand_retry;
+	s->measure_kg = p->measure_kg;
 	s->kg_n = p->kg_n;
 	s->rollback = p->rollback;
 	s->explore_off = p->explore_off;
@@ -1438,6 +1502,7 @@ typedef struct mcand {
 #define MOVES 24
 
 #define FINALISTS 4
+#define STARTS 7         /* known-good, learned, input, 4 random points */
 
 /* The DES-checked score of a point: the reward with task noise and stragglers on fixed seeds. */
 static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_space *space, const int32_t *pt)
@@ -1467,19 +1532,41 @@ static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_spac
  * neighbour is explored instead.
  */
 static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, const int32_t *kg, double kg_r,
-			const snap *s, const gdfo__policy *P, uint64_t *rng)
+			const int32_t *learned, const snap *s, const gdfo__policy *P, uint64_t *rng)
 {
 	size_t dim = space->dim, n = 0, i, d, n_first = 0, cap_first = 0, n_fin = 0;
 	int32_t *cur = NULL, *nb = NULL, *first = NULL, *fin = NULL;
 	double cur_q = 0, fin_q[FINALISTS], fin_r[FINALISTS];
 	gdfo_outcome fin_o[FINALISTS];
-	int rc = 0, move;
+	int rc = 0, move, start;
 
 	memset(out, 0, sizeof(*out));
 	out->q = -INFINITY;
 	if (!(cur = dup_point(kg, dim)) || !(fin = gdfo__calloc(FINALISTS * (dim ? dim : 1), sizeof(*fin)))) {
 		rc = GDFO_ENOMEM;
 		goto out;
+	}
+	/* starts: the known-good point, the learned plan's, the input, random points */
+	for (start = 0; start < STARTS; start++) {
+	if (start == 0) {
+		memcpy(cur, kg, dim * sizeof(*cur));
+	} else if (start == 1) {
+		if (!learned)
+			continue;
+		memcpy(cur, learned, dim * sizeof(*cur));
+	} else if (start == 2) {
+		memset(cur, 0, dim * sizeof(*cur));
+	} else if ((rc = gdfo_space_sample(cur, dim, space, rng))) {
+		goto out;
+	}
+	if (start) {
+		double r;
+		gdfo_outcome o;
+		if ((rc = predict_point(&r, &o, pol, space, cur, NULL)))
+			goto out;
+		cur_q = r - kg_r + corr_of(s->corr, kinds_changed(cur, kg, space, NULL));
+	} else {
+		cur_q = 0;
 	}
 	for (move = 0; move < MOVES; move++) {
 		size_t best_i = (size_t)-1;
@@ -1507,7 +1594,7 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 				continue;
 			q = r - kg_r + corr_of(s->corr, kinds_changed(pt, kg, space, NULL));
 			if (!has_hash(s->tried, s->n_tried, h)) {
-				if (move == 0) {
+				if (move == 0 && start == 0) {
 					if (gdfo__grow((void **)&first, &cap_first, (n_first + 1) * dim, sizeof(*first))) {
 						rc = GDFO_ENOMEM;
 						goto out;
@@ -1540,6 +1627,7 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 			break;
 		memcpy(cur, nb + best_i * dim, dim * sizeof(*cur));
 		cur_q = best_q;
+	}
 	}
 	if (n_first && gdfo__rl_uniform(rng) < EPSILON) {
 		const int32_t *pt = first + (size_t)(gdfo__rl_uniform(rng) * (double)n_first) % n_first * dim;
@@ -1694,6 +1782,12 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		drift_now = 1;
 	seen = drift_now;
 	drift_now |= s.drift_fresh;
+	if (drift_now) {
+		/* what was tried, found bad or learned of the model's errors was on the old input */
+		s.n_tried = s.n_bad = 0;
+		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
+			s.corr[k] *= 0.5;
+	}
 	if (drift_now)
 		ev |= GDFO_EVENT_DRIFT;
 	/* predictive scaling: when the input repeats the last run's volume, size for the forecast */
@@ -1763,15 +1857,8 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		best.step = GDFO_STEP_ROLLBACK;
 		snprintf(best.why, sizeof(best.why), "rollback: the last candidate ran worse than the known-good plan by more than %.3g reward",
 			 P->rollback_margin);
-	} else if (s.cand && s.dim == space->dim && s.cand_retry && s.kg_n > 0 && !drift_now) {
-		best.step = GDFO_STEP_CONFIRM;
-		if (!(best.point = dup_point(s.cand, space->dim))) {
-			rc = GDFO_ENOMEM;
-			goto out;
-		}
-		sanitize(best.point, space, &k);
-		best.kind = kinds_changed(best.point, kg, space, NULL);
-		snprintf(best.why, sizeof(best.why), "running again a candidate that looked worse against an estimate of the known-good run, now that the known-good plan's run is measured");
+	} else if (s.measure_kg && !drift_now) {
+		snprintf(best.why, sizeof(best.why), "measuring the known-good plan on this input: the last candidate ran before any known-good run here and is judged against this one");
 	} else if (s.cand && s.dim == space->dim && s.cand_wins > 0 && s.cand_wins < P->confirm_runs && !drift_now) {
 		best.step = GDFO_STEP_CONFIRM;
 		if (!(best.point = dup_point(s.cand, space->dim))) {
@@ -1795,6 +1882,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		 * neighbour of the known-good plan chosen by Q */
 		double best_q = -INFINITY;
 		uint64_t rng = fp ^ (uint64_t)(s.plans + 1) * 0x9e3779b97f4a7c15ULL;
+		int32_t *learned_pt = NULL;
 		if (!s.known || drift_now || !s.kg) {
 			gdfo_plan *lp = NULL;
 			int32_t *pt = gdfo__calloc(space->dim ? space->dim : 1, sizeof(*pt));
@@ -1809,6 +1897,12 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 				goto out;
 			}
 			sanitize(pt, space, &k);
+			if (!(learned_pt = dup_point(pt, space->dim)) && space->dim) {
+				free(pt);
+				gdfo_plan_free(lp);
+				rc = GDFO_ENOMEM;
+				goto out;
+			}
 			if (!point_is(pt, kg, space->dim) && !has_hash(s.bad, s.n_bad, hash_point(pt, space->dim)) &&
 			    !has_hash(s.tried, s.n_tried, hash_point(pt, space->dim))) {
 				gdfo_outcome o;
@@ -1838,7 +1932,10 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		if (space->dim) {
 			/* the calibrated model's search from the known-good plan, with Q's corrections */
 			mcand mc;
-			if ((rc = model_search(&mc, &pol, space, kg, kg_r, &s, P, &rng)))
+			rc = model_search(&mc, &pol, space, kg, kg_r, learned_pt, &s, P, &rng);
+			free(learned_pt);
+			learned_pt = NULL;
+			if (rc)
 				goto out;
 			if (mc.pt && (!best.point || mc.q > best_q)) {
 				free(best.point);
