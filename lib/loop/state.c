@@ -38,6 +38,8 @@
 #define ALPHA 0.3        /* Q correction step */
 #define STATS 5          /* rows, bytes, selectivity, key cardinality, skew */
 #define POLICY_MAX ((size_t)1 << 20)
+#define ONLINE_LR 1e-4f  /* the online step's learning rate: small, bounded steps */
+#define CHECKPOINT_EVERY 10 /* online steps between model checkpoints (and at close) */
 
 static const char *const stat_names[STATS] = {"rows_in", "bytes_in", "selectivity", "key_cardinality", "skew"};
 
@@ -62,6 +64,8 @@ typedef struct lplan {
 	gdfo_objective obj;
 	double volume[3];        /* source bytes, source rows, largest skew of the input */
 	double columns;          /* columns the input's stages write (schema changes) */
+	gdfo_graph *input;       /* the graph planned (live plans only, until feedback): the online step's */
+	double kg_reward;        /* the known-good plan's predicted reward against the input */
 	int64_t *stat_ids;       /* per stage of the input: id and STATS values; freed after feedback */
 	double *stats;
 	size_t n_stats;
@@ -126,6 +130,9 @@ struct gdfo__loop {
 	double (*clock)(void *);
 	void *clock_ctx;
 	int32_t sync_every;
+	pthread_rwlock_t model_lock; /* plan calls read the model; feedback's online step writes it */
+	int64_t updates, updates_saved;
+	char *model_ckpt;        /* STATE/model.gdfonn */
 };
 
 /* ---- names --------------------------------------------------------------- */
@@ -284,6 +291,8 @@ static void pipe_free(lpipe *p)
 
 static void plan_release(lplan *pl)
 {
+	gdfo_graph_free(pl->input);
+	pl->input = NULL;
 	free(pl->point);
 	free(pl->stat_ids);
 	free(pl->stats);
@@ -1023,7 +1032,6 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		fb->exploring = !p->explore_off;
 		fb->residual = resid;
 	}
-	plan_release(pl);
 	return 0;
 }
 
@@ -1095,6 +1103,8 @@ static int replay_one(void *ctx, const char *payload, size_t len)
 			goto out;
 		}
 		rc = apply_feedback(L, (int64_t)seq, ts, t, text, NULL);
+		if (!rc)
+			plan_release(plan_find(L, (int64_t)seq));
 		gdfo_telemetry_free(t);
 		free(text);
 	} else if (!strcmp(type->valuestring, "approve")) {
@@ -1154,12 +1164,15 @@ static void loop_free(gdfo__loop *L)
 	gdfo__idmap_free(&L->plmap);
 	gdfo__policy_clear(&L->policy);
 	pthread_mutex_destroy(&L->mu);
+	pthread_rwlock_destroy(&L->model_lock);
+	free(L->model_ckpt);
 	free(L->dir);
 	free(L);
 }
 
-static int loop_open(gdfo__loop **out, const char *dir, const gdfo_optimizer_options *o)
+static int loop_open(gdfo__loop **out, gdfo_optimizer *opt, const char *dir)
 {
+	const gdfo_optimizer_options *o = &opt->o;
 	gdfo__loop *L;
 	char path[4096];
 	struct stat st;
@@ -1180,6 +1193,7 @@ static int loop_open(gdfo__loop **out, const char *dir, const gdfo_optimizer_opt
 	L->j.fd = -1;
 	L->audit.fd = -1;
 	pthread_mutex_init(&L->mu, NULL);
+	pthread_rwlock_init(&L->model_lock, NULL);
 	L->next_seq = 1;
 	L->stats.version = GDFO_LOOP_STATS_VERSION;
 	L->clock = o->clock;
@@ -1201,6 +1215,29 @@ static int loop_open(gdfo__loop **out, const char *dir, const gdfo_optimizer_opt
 	}
 	if ((rc = load_policy(&L->policy, dir)))
 		goto fail;
+	/* the model the loop has learned online, when it holds one, continues */
+	snprintf(path, sizeof(path), "%s/model.gdfonn", dir);
+	if (!(L->model_ckpt = gdfo__strdup(path))) {
+		rc = GDFO_ENOMEM;
+		goto fail;
+	}
+	if (opt->enc && access(path, F_OK) == 0) {
+		gdfo_nn_encoder *enc;
+		char *mp;
+		if ((rc = gdfo_nn_load(&enc, path))) {
+			gdfo__error_prefix(rc, "state model '%.200s'", path);
+			goto fail;
+		}
+		if ((rc = gdfo__pol_check_model(enc, path)) || !(mp = gdfo__strdup(path))) {
+			gdfo_nn_free(enc);
+			rc = rc ? rc : GDFO_ENOMEM;
+			goto fail;
+		}
+		gdfo_nn_free(opt->enc);
+		opt->enc = enc;
+		free(opt->model_path);
+		opt->model_path = mp;
+	}
 	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
 	if ((rc = gdfo__audit_open(&L->audit, path)))
 		goto fail;
@@ -1229,7 +1266,7 @@ int gdfo_optimizer_open(gdfo_optimizer **out, const char *state_dir, const gdfo_
 	*out = NULL;
 	if ((rc = gdfo__optimizer_create(&opt, opts)))
 		return rc;
-	if (state_dir && (rc = loop_open(&opt->loop, state_dir, &opt->o))) {
+	if (state_dir && (rc = loop_open(&opt->loop, opt, state_dir))) {
 		gdfo__optimizer_destroy(opt);
 		return rc;
 	}
@@ -1241,6 +1278,8 @@ void gdfo_optimizer_close(gdfo_optimizer *opt)
 {
 	if (!opt)
 		return;
+	if (opt->loop && opt->enc && opt->loop->updates > opt->loop->updates_saved)
+		(void)gdfo_nn_save(opt->enc, opt->loop->model_ckpt);
 	loop_free(opt->loop);
 	gdfo__optimizer_destroy(opt);
 }
@@ -1890,7 +1929,10 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 				rc = GDFO_ENOMEM;
 				goto out;
 			}
-			if ((rc = gdfo__optimizer_plan(&lp, opt, work, learned_tel, &obj)) ||
+			pthread_rwlock_rdlock(&L->model_lock);
+			rc = gdfo__optimizer_plan(&lp, opt, work, learned_tel, &obj);
+			pthread_rwlock_unlock(&L->model_lock);
+			if (rc ||
 			    (rc = gdfo_space_point_of(pt, space->dim, space, gdfo_plan_graph(lp)))) {
 				free(pt);
 				gdfo_plan_free(lp);
@@ -2054,6 +2096,9 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	rec.kg_pred[1] = kg_o.success ? kg_o.cost : -1;
 	rec.kg_pred[2] = kg_o.success ? kg_o.throughput : -1;
 	rec.pred_gain = best.r - kg_r;
+	rec.kg_reward = kg_r;
+	if (opt->enc && (rc = gdfo_graph_clone(&rec.input, work)))
+		goto out;
 	rec.obj = obj;
 	memcpy(rec.volume, sum.volume, sizeof(rec.volume));
 	rec.columns = sum.columns;
@@ -2204,6 +2249,29 @@ int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char 
 	if ((rc = gdfo__journal_append(&L->j, text, strlen(text), L->sync_every == 1)))
 		goto out;
 	rc = apply_feedback(L, seq, ts, telemetry, tj, &fb);
+	if (!rc && opt->enc && pl->input && o.success) {
+		/* learning: the value head toward what was measured, the policy by a
+		 * small bounded step toward plans that did better than it expected */
+		double target = pl->kg_reward + fb.reward, value = 0;
+		int urc;
+		pthread_rwlock_wrlock(&L->model_lock);
+		urc = gdfo__rl_online_step(opt->enc, pl->input, &opt->cluster, &pl->obj, pl->point, pl->dim, target,
+					   ONLINE_LR, &value);
+		pthread_rwlock_unlock(&L->model_lock);
+		if (!urc) {
+			L->updates++;
+			audit(L, ts, "model_update", pl->fp, plan_id, "\"value\":%.4f,\"target\":%.4f,\"updates\":%lld",
+			      value, target, (long long)L->updates);
+			if (L->updates - L->updates_saved >= CHECKPOINT_EVERY && !gdfo_nn_save(opt->enc, L->model_ckpt)) {
+				L->updates_saved = L->updates;
+				audit(L, ts, "model_checkpoint", 0, NULL, "\"updates\":%lld", (long long)L->updates);
+			}
+		} else if (urc == GDFO_ENOMEM) {
+			rc = urc;
+		}
+	}
+	if (pl)
+		plan_release(pl);
 	if (!rc && L->sync_every == 1)
 		(void)gdfo__audit_sync(&L->audit);
 	else if (!rc)

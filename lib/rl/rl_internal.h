@@ -211,6 +211,15 @@ double gdfo__pol_score(const gdfo_reward *r);
 int gdfo__rl_loss(double *loss, gdfo_nn_encoder *enc, gdfo__pol_episode *eps, size_t n, int imitation, int backward,
 		  const gdfo_train_options *o);
 
+/*
+ * The closed loop's online step: the value head toward reward (of the plan
+ * at point against input) and the policy by a bounded PPO step (train.c).
+ * Needs exclusive access to enc.
+ */
+int gdfo__rl_online_step(gdfo_nn_encoder *enc, const gdfo_graph *input, const gdfo_sim_cluster *cluster,
+			 const gdfo_objective *obj, const int32_t *point, size_t dim, double reward, float lr,
+			 double *value);
+
 /* Records one sampled episode of enc's policy on g (tests). */
 int gdfo__rl_record(gdfo__pol_episode *ep, const gdfo_nn_encoder *enc, const gdfo_graph *g, const gdfo_objective *obj,
 		    uint64_t seed);

@@ -594,6 +594,69 @@ out:
 	return rc;
 }
 
+/*
+ * One online step (the closed loop's feedback, docs/loop.md "Learning"):
+ * the policy's own decisions are replayed on input (teacher mode, forced
+ * to point), the value head is moved toward the observed reward and the
+ * policy by a PPO step with advantage reward - value (clipped to +-1),
+ * at a learning rate of lr with the global gradient norm clipped to 0.5:
+ * a small, bounded step. *value (may be NULL) gets the value head's
+ * prediction before the step.
+ */
+int gdfo__rl_online_step(gdfo_nn_encoder *enc, const gdfo_graph *input, const gdfo_sim_cluster *cluster,
+			 const gdfo_objective *obj, const int32_t *point, size_t dim, double reward, float lr,
+			 double *value)
+{
+	gdfo_space *space = NULL;
+	gdfo_space_options so;
+	gdfo__pol pol;
+	gdfo__pol_episode ep;
+	gdfo_train_options to;
+	gdfo_nn_adamw aw;
+	int32_t *pt = NULL;
+	uint64_t rng = 1;
+	double loss, adv;
+	int rc;
+
+	memset(&pol, 0, sizeof(pol));
+	memset(&ep, 0, sizeof(ep));
+	gdfo_space_options_init(&so, GDFO_SPACE_OPTIONS_VERSION);
+	so.cluster = cluster;
+	if ((rc = gdfo_space_create(&space, input, &so)))
+		return rc;
+	if (space->dim != dim) {
+		rc = gdfo__error(GDFO_EINVAL, "online step: the point has %zu decisions, the space %zu", dim, space->dim);
+		goto out;
+	}
+	if (!(pt = gdfo__calloc(dim + 1, sizeof(*pt)))) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	if ((rc = gdfo__pol_init(&pol, enc, cluster)) || (rc = gdfo__pol_begin(&pol, space, NULL, obj)) ||
+	    (rc = gdfo__pol_generate(&pol, pt, GDFO__POL_TEACHER, point, &rng, 64, &ep, NULL)))
+		goto out;
+	if (value)
+		*value = ep.value;
+	adv = reward - ep.value;
+	ep.reward = (float)reward;
+	ep.target = (float)(adv > 1 ? 1 : adv < -1 ? -1 : adv);
+	gdfo_train_options_init(&to, GDFO_TRAIN_OPTIONS_VERSION);
+	to.entropy_coef = 0;
+	if ((rc = gdfo_nn_zero_grad(enc)) || (rc = gdfo__rl_loss(&loss, enc, &ep, 1, 0, 1, &to)))
+		goto out;
+	gdfo_nn_adamw_init(&aw, GDFO_NN_ADAMW_VERSION);
+	aw.lr = lr;
+	aw.weight_decay = 0;
+	aw.max_grad_norm = 0.5f;
+	rc = gdfo_nn_step(enc, &aw, NULL);
+out:
+	free(pt);
+	gdfo__pol_episode_free(&ep);
+	gdfo__pol_free(&pol);
+	gdfo_space_free(space);
+	return rc;
+}
+
 /* ---- checkpoints ------------------------------------------------------- */
 
 static void put64(unsigned char *b, uint64_t v)
