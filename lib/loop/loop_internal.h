@@ -76,12 +76,36 @@ int gdfo__policy_check_plan(const gdfo__policy *p, const gdfo_graph *input, cons
 /* ---- detectors, forecast, gates (detect.c) ----------------------------- */
 
 /*
- * The Page-Hinkley test for a shift of a series' mean, both ways: the
- * cumulative deviation from the running mean, less delta per step,
- * against its running extreme; a change is declared when it exceeds
- * lambda (after at least min_n values). Plain data: it is stored in the
- * journal's replayed state as it is.
+ * The Page-Hinkley test for a shift of a series' mean, both ways (Page
+ * 1954; Gama et al. 2014): up sums x - mean - delta and down sums
+ * x - mean + delta, where mean is the mean of the values before x (the
+ * mean with x in it would absorb 1/n of a shift: a quarter of it after
+ * three values); a rise is declared when up exceeds its running minimum
+ * by more than lambda, a fall when down lies more than lambda below its
+ * running maximum, and neither before min_n values. After a shift the
+ * test restarts with x as its first value. A non-finite x is ignored
+ * (the state is unchanged). Plain data: it is stored in the journal's
+ * replayed state as it is; a zeroed struct with the parameters set is a
+ * fresh test.
+ *
+ * Recommended parameters (docs/loop.md "Drift"; measured in
+ * tests/c/test_detect.c) for a series whose stable noise is about 0.1:
+ * GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N, both for
+ * ln(measured / predicted latency) and for a pipeline's volumes fed as
+ * ln(v / forecast) with the forecast made before the run
+ * (gdfo__forecast_next): a raw ln v would alarm on every trend and every
+ * weekend. With sd 0.1 noise: about 2 false alarms per 1000 values; a
+ * step of ln 10 found at its first value, +0.5 within 2 values in 95 %
+ * or more of series, +0.3 within 3 values in about 80 % (3 stable values
+ * before it) to 90 % (10 or more). A test whose series returns to its
+ * old level once the loop has reacted (a recalibrated model, a forecast
+ * restarted after the shift) must be initialized again, else the return
+ * is the next shift.
  */
+#define GDFO__PH_DELTA 0.1
+#define GDFO__PH_LAMBDA 0.275
+#define GDFO__PH_MIN_N 4
+
 typedef struct gdfo__ph {
 	double delta, lambda;
 	int32_t min_n, n;
@@ -103,29 +127,63 @@ typedef struct gdfo__forecast {
 	int32_t n;             /* points used */
 } gdfo__forecast;
 
+/* Points of the trend fit; most points of the seasonal fit (stack buffers). */
+#define GDFO__FORECAST_TREND 16
+#define GDFO__FORECAST_SEASON_MAX 512
+
 /*
  * Forecasts the value at time t_next (seconds) from n values v[i] > 0 at
  * times t[i] (ascending; t may be NULL when runs carry no times: then no
- * seasonality). Trend: on ln v, over the last points; seasonality when
- * the times span at least two periods and the period's profile explains
- * the residuals. Returns 1 with *out filled when there are enough points
- * (3), else 0 with out->value the last value (or 0 when n is 0).
+ * seasonality). Values that are not positive and finite, and points whose
+ * time is not finite, are skipped; the last GDFO__FORECAST_SEASON_MAX
+ * valid points are used.
+ *
+ * Trend: Siegel's repeated median line on ln v against the run index over
+ * the last GDFO__FORECAST_TREND points (for each point the median slope
+ * to the others, the median of those, then the median intercept),
+ * extrapolated one run: up to half the points can be outliers before the
+ * line follows them.
+ * Seasonality, daily (1) or weekly (2), when t and a finite t_next are
+ * given and the times span two periods: the residuals of ln v from its
+ * level (a centred moving average over the longest such period) are
+ * averaged over the points within an hour of t_next's phase in the period
+ * (at least two, from two periods); a period applies when that profile,
+ * each point left out of its own estimate, removes more than a tenth of
+ * the residuals' sum of squares, the better period winning (weekly on a
+ * tie). The trend is then fitted on ln v less the profile.
+ *
+ * Returns 1 with *out filled when there are 3 valid points or more, else 0
+ * with out->value the last valid value (0 when there is none), trend 0,
+ * seasonal 1. No allocation; about 16 KB of stack.
  */
 int gdfo__forecast_next(gdfo__forecast *out, const double *t, const double *v, size_t n, double t_next);
 
-/* Bounds of one statistic learned from history (Welford on ln(1 + x)). */
+/*
+ * Bounds of one statistic learned from history (Welford on ln(1 + x)). A
+ * zeroed struct is empty; gdfo__bound_add ignores a negative or
+ * non-finite x.
+ */
 typedef struct gdfo__bound {
 	int32_t n;
 	double mean, m2;       /* of ln(1 + x) */
 	double min, max;       /* of x */
 } gdfo__bound;
 
+/*
+ * Least deviation of ln(1 + x) a check divides by: a constant history
+ * would otherwise make any change an anomaly. 0.06: a change of 10 % of a
+ * constant statistic is z 1.6 (0), 20 % z 3.0 (low), 1.5x z 6.8 (medium),
+ * 2x z 11.6 (high); a selectivity going from 0.1 to 0.5 z 5.2 (medium).
+ */
+#define GDFO__BOUND_SD_FLOOR 0.06
+
 void gdfo__bound_add(gdfo__bound *b, double x);
 /*
- * Severity of x against the bounds: 0 inside, 1 low, 2 medium, 3 high
- * (by how many deviations of the log it lies outside, and by the ratio
- * to the range seen); *z (may be NULL) gets the deviation. Fewer than
- * min_n values: always 0.
+ * Severity of x against the bounds by z = |ln(1 + x) - mean| /
+ * max(sd, GDFO__BOUND_SD_FLOOR), sd the sample deviation: 0 when z < 3 or
+ * x lies within the range seen [min, max], 1 (low) for z in 3..5, 2
+ * (medium) 5..8, 3 (high) 8 and above. *z (may be NULL) gets z. Fewer
+ * than min_n values (or none), or a negative or non-finite x: 0, z 0.
  */
 int gdfo__bound_check(const gdfo__bound *b, double x, int32_t min_n, double *z);
 
