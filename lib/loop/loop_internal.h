@@ -83,24 +83,34 @@ int gdfo__policy_check_plan(const gdfo__policy *p, const gdfo_graph *input, cons
  * three values); a rise is declared when up exceeds its running minimum
  * by more than lambda, a fall when down lies more than lambda below its
  * running maximum, and neither before min_n values. After a shift the
- * test restarts with x as its first value. A non-finite x is ignored
- * (the state is unchanged). Plain data: it is stored in the journal's
- * replayed state as it is; a zeroed struct with the parameters set is a
- * fresh test.
+ * test restarts with x as its first value. A non-finite x (or one so far
+ * out that the sums would overflow) is ignored: the state is unchanged.
+ * Plain data: it is stored in the journal's replayed state as it is; a
+ * zeroed struct with the parameters set is a fresh test.
  *
  * Recommended parameters (docs/loop.md "Drift"; measured in
- * tests/c/test_detect.c) for a series whose stable noise is about 0.1:
- * GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N, both for
- * ln(measured / predicted latency) and for a pipeline's volumes fed as
- * ln(v / forecast) with the forecast made before the run
- * (gdfo__forecast_next): a raw ln v would alarm on every trend and every
- * weekend. With sd 0.1 noise: about 2 false alarms per 1000 values; a
- * step of ln 10 found at its first value, +0.5 within 2 values in 95 %
- * or more of series, +0.3 within 3 values in about 80 % (3 stable values
- * before it) to 90 % (10 or more). A test whose series returns to its
- * old level once the loop has reacted (a recalibrated model, a forecast
- * restarted after the shift) must be initialized again, else the return
- * is the next shift.
+ * tests/c/test_detect.c), for a series whose stable noise is about 0.1:
+ * GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N. The same for both uses:
+ * ln(measured / predicted latency) of each run, and a pipeline's volumes
+ * (total source bytes, rows) fed as ln(v / f) with f the forecast made
+ * from the runs before (gdfo__forecast_next; from the second run on). A
+ * raw ln v is no use: a trend of +5 % a run alarms within 20 runs in
+ * every series (any delta that lets it pass misses +0.5 after a few
+ * runs), and a weekly season at every weekend. Measured on noise sd 0.1:
+ * 2.5 false alarms per 1000 values (sd 0.05: none; sd 0.15: 65 -- for a
+ * noisier series scale delta and lambda with its deviation); a step of
+ * ln 10 found at its first value, +-0.5 within 2 values in 99.5 % of
+ * series or more, +0.3 within 3 values in 80 % (after 3 stable values;
+ * the means of 3 and 3 values differ by 0.3 +- 0.08) to 96 % (after 30).
+ * Noise-free, a step of 0.5 or more is found at its first value, 0.3 at
+ * its second. On volumes growing 5 % a run (noise 0.05) fed as ln(v / f),
+ * 1.4 % of series alarm within 20 runs; +0.5 on top is found within 2
+ * runs in 97 %.
+ *
+ * After a shift the test goes on from the new level. A series that comes
+ * back to its old level once the loop has reacted (a recalibrated model, a
+ * forecast restarted from the runs after the shift) needs the test
+ * initialized again, else the return is the next shift.
  */
 #define GDFO__PH_DELTA 0.1
 #define GDFO__PH_LAMBDA 0.275
@@ -138,30 +148,42 @@ typedef struct gdfo__forecast {
  * time is not finite, are skipped; the last GDFO__FORECAST_SEASON_MAX
  * valid points are used.
  *
- * Trend: Siegel's repeated median line on ln v against the run index over
- * the last GDFO__FORECAST_TREND points (for each point the median slope
- * to the others, the median of those, then the median intercept),
- * extrapolated one run: up to half the points can be outliers before the
- * line follows them.
+ * Trend: a robust line on ln v against the run index over the last
+ * GDFO__FORECAST_TREND points, extrapolated one run: Huber's regression
+ * then Tukey's biweight (c = 10 robust deviations), started from Siegel's
+ * repeated median and its residuals' scale (1.4826 MAD, at least 0.01).
+ * A point beyond c deviations (one 10x value in points of noise up to
+ * sd 0.2) gets no weight: one 10x value in 12 points of noise sd 0.05
+ * moves the forecast by at most 6 %, as much as leaving the point out
+ * does. A constant series gives its value and a trend of exactly 0.
+ *
  * Seasonality, daily (1) or weekly (2), when t and a finite t_next are
- * given and the times span two periods: the residuals of ln v from its
- * level (a centred moving average over the longest such period) are
- * averaged over the points within an hour of t_next's phase in the period
- * (at least two, from two periods); a period applies when that profile,
- * each point left out of its own estimate, removes more than a tenth of
- * the residuals' sum of squares, the better period winning (weekly on a
- * tie). The trend is then fitted on ln v less the profile.
+ * given and the times span two periods: residuals of ln v from its level
+ * (a centred moving average over the longest such period, level and
+ * profile refined in turn) are averaged over the points within an hour of
+ * t_next's phase in the period (weight 1 - distance / 1 h; at least two
+ * points from two periods): t_next should be when the next run is due. A
+ * period applies when that profile, each point left out of its own
+ * estimate, removes more than a tenth of the residuals' sum of squares;
+ * the better ratio wins, weekly on a tie. The trend is then fitted on
+ * ln v less the profile. Measured (tests/c/test_detect.c): hourly runs
+ * over 4 days with a daily sine of 30 %, noise 0.02: mean error 1.2 %,
+ * worst 4.4 % over 24 t_next x 20 series; daily runs over 5 weeks with
+ * weekends at 40 %: 1.0 %, worst 3.9 %; exact without noise; no season
+ * found in flat noise. Cost: O(n^2) in the points used, a few ms at 512.
  *
  * Returns 1 with *out filled when there are 3 valid points or more, else 0
  * with out->value the last valid value (0 when there is none), trend 0,
- * seasonal 1. No allocation; about 16 KB of stack.
+ * seasonal 1. A forecast that would overflow is the last value, trend 0.
+ * No allocation; about 17 KB of stack.
  */
 int gdfo__forecast_next(gdfo__forecast *out, const double *t, const double *v, size_t n, double t_next);
 
 /*
- * Bounds of one statistic learned from history (Welford on ln(1 + x)). A
- * zeroed struct is empty; gdfo__bound_add ignores a negative or
- * non-finite x.
+ * Bounds of one statistic learned from history (Welford on ln(1 + x): a
+ * ratio for counts and bytes, nearly a difference for fractions such as
+ * selectivity). A zeroed struct is empty; gdfo__bound_add ignores a
+ * negative or non-finite x.
  */
 typedef struct gdfo__bound {
 	int32_t n;

@@ -14,6 +14,7 @@
 #define PI 3.14159265358979323846
 #define HOUR 3600.0
 #define DAY 86400.0
+#define T0 (1704067200.0 + 2 * HOUR) /* Monday 2024-01-01 02:00 UTC */
 
 /* splitmix64 and Box-Muller: the same series on every machine */
 static uint64_t rng_state;
@@ -210,6 +211,43 @@ START_TEST(ph_on_forecast_residuals_ignores_a_trend)
 }
 END_TEST
 
+/*
+ * Daily runs with weekends at 40 % (noise 0.05), fed as ln(v / forecast):
+ * the weekends alarm until the forecast has seen two of them; from the
+ * fourth week on the test is quiet.
+ */
+START_TEST(ph_on_forecast_residuals_ignores_weekends)
+{
+	int s, j, early = 0, late = 0, series = 200, seasonal = 0;
+	for (s = 0; s < series; s++) {
+		double t[42], v[42];
+		gdfo__ph ph;
+		ph_default(&ph);
+		rng_seed(900 + s);
+		for (j = 0; j < 42; j++) {
+			gdfo__forecast f;
+			int a;
+			t[j] = T0 + j * DAY;
+			v[j] = 2e9 * (j % 7 >= 5 ? 0.4 : 1) * exp(gauss(0.05));
+			gdfo__forecast_next(&f, t, v, (size_t)j, t[j]);
+			if (j == 0)
+				continue;
+			a = gdfo__ph_update(&ph, log(v[j] / f.value));
+			if (j < 21)
+				early += a;
+			else
+				late += a;
+			seasonal += j >= 21 && f.season == 2;
+		}
+	}
+	printf("ph: daily runs, weekends 40 %%, on ln(v / forecast): %.2f alarms per series in weeks 1-3, %.3f in weeks "
+	       "4-6 (weekly season in %.3f of their runs)\n",
+	       (double)early / series, (double)late / series, seasonal / (21.0 * series));
+	ck_assert_int_eq(seasonal, 21 * series);
+	ck_assert_msg(late <= series / 50, "%d alarms in weeks 4-6", late);
+}
+END_TEST
+
 START_TEST(ph_ignores_non_finite_values)
 {
 	gdfo__ph a, b;
@@ -231,6 +269,12 @@ START_TEST(ph_ignores_non_finite_values)
 	ck_assert_int_eq(alarms_a, alarms_b);
 	ck_assert_int_ge(alarms_a, 1);
 	ck_assert(isfinite(b.mean) && isfinite(b.up) && isfinite(b.down));
+	/* finite values whose sums would overflow are ignored too */
+	for (j = 0; j < 20; j++) {
+		gdfo__ph_update(&b, j % 2 ? 1.7e308 : -1.7e308);
+		ck_assert(isfinite(b.mean) && isfinite(b.up) && isfinite(b.down) && isfinite(b.up_min) &&
+			  isfinite(b.down_max));
+	}
 }
 END_TEST
 
@@ -302,7 +346,6 @@ END_TEST
  * 50 % (kind 2) or the sine alone (kind 3), flat noise hourly over 4 days
  * (kind 4); noise sd in ln. Fills t and v, returns the count.
  */
-#define T0 (1704067200.0 + 2 * HOUR) /* Monday 2024-01-01 02:00 UTC */
 
 static double seasonal_truth(int kind, double t)
 {
@@ -473,6 +516,12 @@ START_TEST(forecast_needs_three_points)
 	ck_assert_int_eq(gdfo__forecast_next(&f, NULL, v, 7, 0), 1);
 	ck_assert_int_eq(f.n, 3);
 	ck_assert(isfinite(f.value) && f.value > 0);
+	/* a trend that would overflow: the last value */
+	{
+		double big[] = {1e-300, 1, 1e300};
+		ck_assert_int_eq(gdfo__forecast_next(&f, NULL, big, 3, 0), 1);
+		ck_assert(f.value == 1e300 && f.trend == 0 && f.n == 3);
+	}
 	/* with times, the point at time NaN is skipped too */
 	ck_assert_int_eq(gdfo__forecast_next(&f, t, v, 7, 10), 0);
 	ck_assert(f.value == 7 && f.n == 2);
@@ -590,6 +639,7 @@ int main(void)
 	tcase_add_test(t, ph_finds_small_step_within_three_values);
 	tcase_add_test(t, ph_false_alarms_are_rare);
 	tcase_add_test(t, ph_on_forecast_residuals_ignores_a_trend);
+	tcase_add_test(t, ph_on_forecast_residuals_ignores_weekends);
 	tcase_add_test(t, ph_ignores_non_finite_values);
 	tcase_add_test(t, ph_restarts_from_the_alarm_value);
 	tcase_add_test(t, forecast_of_a_constant_is_the_constant);
