@@ -254,6 +254,9 @@ START_TEST(ph_ignores_non_finite_values)
 	int j, alarms_a = 0, alarms_b = 0;
 	ph_default(&a);
 	ph_default(&b);
+	/* not even as the first value */
+	ck_assert_int_eq(gdfo__ph_update(&b, NAN), 0);
+	ck_assert(b.n == 0 && b.mean == 0);
 	rng_seed(3);
 	for (j = 0; j < 200; j++) {
 		double x = gauss(0.1) + (j >= 100 ? 0.5 : 0);
