@@ -98,7 +98,7 @@ typedef struct lpipe {
 	double corr[GDFO_DECISION_KIND_COUNT];
 	gdfo__ph ph[4];          /* ln source bytes, ln source rows, ln skew, residual */
 	double columns;          /* -1 until known */
-	double hist_t[HISTORY], hist_v[HISTORY];
+	double hist_t[HISTORY], hist_v[HISTORY], hist_r[HISTORY]; /* run times, source bytes and rows */
 	int32_t hist_n;
 	int64_t *bound_ids;
 	gdfo__bound *bounds;     /* STATS per id */
@@ -325,8 +325,8 @@ static int pipe_get(lpipe **out, gdfo__loop *L, uint64_t fp)
 	p->err2 = 0.3 * 0.3;
 	/* volumes: a tenfold step is ln 10 = 2.3; residuals: noise about 0.1 */
 	for (k = 0; k < 3; k++)
-		gdfo__ph_init(&p->ph[k], 0.1, 1.0, 3);
-	gdfo__ph_init(&p->ph[3], 0.05, 0.8, 4);
+		gdfo__ph_init(&p->ph[k], GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N);
+	gdfo__ph_init(&p->ph[3], GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N);
 	L->stats.pipelines = (int32_t)L->n_pipes;
 	*out = p;
 	return 0;
@@ -352,6 +352,26 @@ static int bound_slot(gdfo__bound **out, lpipe *p, int64_t id)
 	}
 	*out = &p->bounds[i * STATS];
 	return 0;
+}
+
+/*
+ * The value the drift test of input series k reads: for the volumes (k 0
+ * bytes, 1 rows) ln(v / forecast from the earlier runs), so that a trend
+ * or a season is not a shift (detect.c); for the skew (k 2) ln of it.
+ * NAN when there is nothing to compare with.
+ */
+static double series_value(int k, double v, const double *t, const double *hv, const double *hr, int32_t n,
+			   double ts)
+{
+	gdfo__forecast f;
+	if (!(v > 0))
+		return NAN;
+	if (k == 2)
+		return log(v);
+	if (n < 1)
+		return NAN;
+	gdfo__forecast_next(&f, t, k == 0 ? hv : hr, (size_t)n, ts);
+	return f.value > 0 ? log(v / f.value) : NAN;
 }
 
 /* ---- the input's summary ------------------------------------------------- */
@@ -838,7 +858,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 
 	/* drift: the input's volumes and skew, its schema, the model's residual */
 	for (k = 0; k < 3; k++)
-		if (pl->volume[k] > 0 && gdfo__ph_update(&p->ph[k], log(pl->volume[k])))
+		if (gdfo__ph_update(&p->ph[k], series_value(k, pl->volume[k], p->hist_t, p->hist_v, p->hist_r, p->hist_n, pl->ts)))
 			drift |= 1 << k;
 	if (p->columns >= 0 && pl->columns != p->columns)
 		drift |= 1 << 4;
@@ -868,10 +888,12 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		p->measure_kg = 0;
 		/* re-plan from scratch unless the plan call saw it and did */
 		p->drift_fresh = !pl->drift_seen;
+		/* the volume history restarts at this run (its forecast is of the new level) */
+		p->hist_n = 0;
 		/* the detectors restart from this run: one shift, one event */
 		for (k = 0; k < 4; k++) {
 			gdfo__ph_init(&p->ph[k], p->ph[k].delta, p->ph[k].lambda, p->ph[k].min_n);
-			if (k < 3 && pl->volume[k] > 0)
+			if (k == 2 && pl->volume[k] > 0)
 				gdfo__ph_update(&p->ph[k], log(pl->volume[k]));
 		}
 		free(p->calib);
@@ -984,10 +1006,12 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		if (p->hist_n == HISTORY) {
 			memmove(p->hist_t, p->hist_t + 1, (HISTORY - 1) * sizeof(double));
 			memmove(p->hist_v, p->hist_v + 1, (HISTORY - 1) * sizeof(double));
+			memmove(p->hist_r, p->hist_r + 1, (HISTORY - 1) * sizeof(double));
 			p->hist_n--;
 		}
 		p->hist_t[p->hist_n] = pl->ts;
 		p->hist_v[p->hist_n] = pl->volume[0];
+		p->hist_r[p->hist_n] = pl->volume[1] > 0 ? pl->volume[1] : 1;
 		p->hist_n++;
 	}
 	if (run.success)
@@ -1303,7 +1327,7 @@ typedef struct snap {
 	double corr[GDFO_DECISION_KIND_COUNT];
 	gdfo__ph ph[3];
 	double columns;
-	double hist_t[HISTORY], hist_v[HISTORY];
+	double hist_t[HISTORY], hist_v[HISTORY], hist_r[HISTORY];
 	int32_t hist_n;
 	char *calib;
 	int32_t *calib_pt;
@@ -1362,6 +1386,7 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	s->columns = p->columns;
 	memcpy(s->hist_t, p->hist_t, sizeof(s->hist_t));
 	memcpy(s->hist_v, p->hist_v, sizeof(s->hist_v));
+	memcpy(s->hist_r, p->hist_r, sizeof(s->hist_r));
 	s->hist_n = p->hist_n;
 	if (p->calib && !(s->calib = gdfo__strdup(p->calib)))
 		return GDFO_ENOMEM;
@@ -1810,7 +1835,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		gdfo__ph t[3];
 		memcpy(t, s.ph, sizeof(t));
 		for (k = 0; k < 3; k++)
-			if (sum.volume[k] > 0 && gdfo__ph_update(&t[k], log(sum.volume[k])))
+			if (gdfo__ph_update(&t[k], series_value(k, sum.volume[k], s.hist_t, s.hist_v, s.hist_r, s.hist_n, ts)))
 				drift_now = 1;
 		if (s.columns >= 0 && s.columns != sum.columns)
 			drift_now = 1;
