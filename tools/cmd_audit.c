@@ -111,7 +111,7 @@ int gdfo__cli_audit(int argc, char **argv)
 	if ((rc = gdfo_audit_read(&text, state, fp, since)))
 		return gdfo__cli_fail("audit", rc);
 	if (json) {
-		printf("%s\n", text);
+		fputs(text, stdout);
 		gdfo_free(text);
 		return 0;
 	}

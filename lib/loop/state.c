@@ -89,6 +89,7 @@ typedef struct lpipe {
 	int32_t rollback;        /* the next plan is the known-good one */
 	double noise2;           /* the engine's run-to-run variance of the reward (EWMA) */
 	double err2;             /* Q's mean squared error against observed rewards (EWMA) */
+	double resid_mean, resid2; /* the calibrated model's residuals: mean and variance (EWMA) */
 	int32_t explore_off;
 	int32_t since_gain;
 	int32_t runs, plans, explores, drifts;
@@ -323,6 +324,7 @@ static int pipe_get(lpipe **out, gdfo__loop *L, uint64_t fp)
 	p->columns = -1;
 	p->noise2 = 0.1 * 0.1;
 	p->err2 = 0.3 * 0.3;
+	p->resid2 = 0.1 * 0.1;
 	/* volumes: a tenfold step is ln 10 = 2.3; residuals: noise about 0.1 */
 	for (k = 0; k < 3; k++)
 		gdfo__ph_init(&p->ph[k], GDFO__PH_DELTA, GDFO__PH_LAMBDA, GDFO__PH_MIN_N);
@@ -867,9 +869,19 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 	p->columns = pl->columns;
 	if (pl->pred[0] > 0 && run.success) {
 		resid = log(run.latency_ms / pl->pred[0]);
-		/* only calibrated predictions: an uncalibrated model's error is its own, not drift */
-		if (pl->calibrated && gdfo__ph_update(&p->ph[3], resid))
-			drift |= 1 << 3;
+		/* only the known-good plan's runs (the model errs differently on
+		 * different plans: that is not drift) with calibrated predictions (an
+		 * uncalibrated model's error is its own); scaled by the residuals' own
+		 * spread to the detectors' noise of 0.1 (an engine noisier than that
+		 * is not drifting) */
+		if (pl->calibrated && (pl->step == GDFO_STEP_KNOWN_GOOD || pl->step == GDFO_STEP_ROLLBACK)) {
+			double sd = sqrt(p->resid2) > 0.1 ? sqrt(p->resid2) : 0.1, e;
+			if (gdfo__ph_update(&p->ph[3], resid * 0.1 / sd))
+				drift |= 1 << 3;
+			e = resid - p->resid_mean;
+			p->resid_mean += 0.2 * e;
+			p->resid2 = 0.8 * p->resid2 + 0.2 * e * e;
+		}
 	}
 	if (drift) {
 		ev |= GDFO_EVENT_DRIFT;
