@@ -93,6 +93,7 @@ typedef struct lpipe {
 	int32_t explore_off;
 	int32_t since_gain;
 	int32_t runs, plans, explores, drifts;
+	int32_t runs_since, explores_since; /* since the last drift: the exploration budget's */
 	int32_t drift_fresh;     /* drift seen, no plan made since: re-plan from scratch */
 	uint64_t *bad, *tried;
 	size_t n_bad, cap_bad, n_tried, cap_tried;
@@ -237,14 +238,17 @@ static int32_t kinds_changed(const int32_t *pt, const int32_t *kg, const gdfo_sp
 	return bits;
 }
 
+/* Q's correction of a plan changing these kinds of decision: the mean of theirs. */
 static double corr_of(const double *corr, int32_t bits)
 {
 	double c = 0;
-	int k;
+	int k, n = 0;
 	for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
-		if (bits & (1 << k))
+		if (bits & (1 << k)) {
 			c += corr[k];
-	return c;
+			n++;
+		}
+	return n ? c / n : 0;
 }
 
 /* Median of metric m over the n runs. */
@@ -674,6 +678,7 @@ static int apply_plan(gdfo__loop *L, lplan *in)
 	p->drift_fresh = 0;
 	if (pl->step == GDFO_STEP_EXPLORE) {
 		p->explores++;
+		p->explores_since++;
 		if (pl->dim == p->dim && add_hash(&p->tried, &p->n_tried, &p->cap_tried, hash_point(pl->point, pl->dim)))
 			return GDFO_ENOMEM;
 	}
@@ -765,14 +770,12 @@ static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq
 		p->err2 = 0.8 * p->err2 + 0.2 * e * e;
 	}
 	if (pl->kind > 0 && success) {
-		/* Q's corrections: least mean squares on the error of pred_gain + their sum */
-		int nb = 0;
+		/* Q's corrections: each kind changed moves toward the error of
+		 * pred_gain + their mean (normalized least mean squares) */
 		double err = rw.reward - pl->pred_gain - corr_of(p->corr, pl->kind);
 		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
-			nb += !!(pl->kind & (1 << k));
-		for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
 			if (pl->kind & (1 << k))
-				p->corr[k] += ALPHA * err / nb;
+				p->corr[k] += ALPHA * err;
 	}
 	if (bad) {
 		ev |= GDFO_EVENT_ROLLBACK;
@@ -856,6 +859,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 	id_of(id, pl->fp, seq);
 	pl->fed = 1;
 	p->runs++;
+	p->runs_since++;
 	L->stats.feedback++;
 
 	/* drift: the input's volumes and skew, its schema, the model's residual */
@@ -900,6 +904,8 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		p->measure_kg = 0;
 		/* re-plan from scratch unless the plan call saw it and did */
 		p->drift_fresh = !pl->drift_seen;
+		p->runs_since = 1;
+		p->explores_since = pl->step == GDFO_STEP_EXPLORE;
 		/* the volume history restarts at this run (its forecast is of the new level) */
 		p->hist_n = 0;
 		/* the detectors restart from this run: one shift, one event */
@@ -1333,7 +1339,7 @@ typedef struct snap {
 	size_t dim;
 	int32_t *kg, *cand;
 	int32_t cand_wins, cand_needs_approval, cand_approved, measure_kg, kg_n;
-	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh;
+	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh, runs_since, explores_since;
 	uint64_t *bad, *tried;
 	size_t n_bad, n_tried;
 	double corr[GDFO_DECISION_KIND_COUNT];
@@ -1382,6 +1388,8 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	s->runs = p->runs;
 	s->plans = p->plans;
 	s->explores = p->explores;
+	s->runs_since = p->runs_since;
+	s->explores_since = p->explores_since;
 	s->drift_fresh = p->drift_fresh;
 	if (p->n_bad && !(s->bad = gdfo__malloc(p->n_bad * sizeof(*s->bad))))
 		return GDFO_ENOMEM;
@@ -1950,9 +1958,10 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	} else if (s.explore_off && !drift_now) {
 		snprintf(best.why, sizeof(best.why), "exploration is off: %d explorations in a row without a gain (it restarts on drift)",
 			 s.since_gain);
-	} else if (s.known && s.runs >= 4 && s.explores > P->explore_budget * (s.runs + 1) + 1 && !drift_now) {
-		snprintf(best.why, sizeof(best.why), "the exploration budget is spent (%d of %d runs explored; policy budget %.2f)",
-			 s.explores, s.runs, P->explore_budget);
+	} else if (s.known && s.runs_since >= 4 && s.explores_since > P->explore_budget * (s.runs_since + 1) + 1 &&
+		   !drift_now) {
+		snprintf(best.why, sizeof(best.why), "the exploration budget is spent (%d of the %d runs since the last drift explored; policy budget %.2f)",
+			 s.explores_since, s.runs_since, P->explore_budget);
 	} else {
 		/* explore: the learned plan when the pipeline is new or drifted, else a
 		 * neighbour of the known-good plan chosen by Q */
