@@ -310,15 +310,29 @@ START_TEST(rollback_then_known_good_then_auto_off)
 		gdfo_plan_free(p);
 	}
 	ck_assert(promoted);
-	/* explorations that gain nothing: exploration stops after auto_off_runs */
-	for (k = 0; k < 30 && !off; k++) {
+	/* explorations that gain nothing (they fail; the known-good plan runs as
+	 * predicted): exploration stops after auto_off_runs of them */
+	for (k = 0; k < 40 && !off; k++) {
+		gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
 		p = plan_of(opt, g);
-		ck_assert_int_eq(feed(&fb, opt, p, 50500, 1.0, 1), 0);
+		ck_assert_int_eq(gdfo_plan_prediction(&pr, p), 0);
+		if (info_of(p).step == GDFO_STEP_EXPLORE)
+			ck_assert_int_eq(feed(&fb, opt, p, pr.latency_ms, pr.cost, 0), 0);
+		else
+			ck_assert_int_eq(feed(&fb, opt, p, pr.latency_ms, pr.cost, 1), 0);
 		off = !!(fb.events & GDFO_EVENT_AUTO_OFF);
 		gdfo_plan_free(p);
 	}
 	ck_assert(off);
 	ck_assert_int_eq(fb.exploring, 0);
+	p = plan_of(opt, g); /* the failed exploration is rolled back first */
+	ck_assert_int_eq(info_of(p).step, GDFO_STEP_ROLLBACK);
+	{
+		gdfo_prediction pr = {.version = GDFO_PREDICTION_VERSION};
+		ck_assert_int_eq(gdfo_plan_prediction(&pr, p), 0);
+		ck_assert_int_eq(feed(&fb, opt, p, pr.latency_ms, pr.cost, 1), 0);
+	}
+	gdfo_plan_free(p);
 	p = plan_of(opt, g);
 	ck_assert_int_eq(info_of(p).step, GDFO_STEP_KNOWN_GOOD);
 	ck_assert(has_note(p, "exploration is off"));
