@@ -60,7 +60,7 @@ JNILIB := $(BUILD)/libgdfo_jni.so
 LAYOUT := $(BUILD)/tests/struct_layout
 JAR := $(BUILD)/jvm/gdfo.jar
 
-.PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
+.PHONY: all lib cli bench-loop test test-abi test-c test-python test-java check-symbols check-headers \
 	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni model \
 	test-alloc alloc-sweep \
 	fuzz fuzz-build test-fuzz tsan
@@ -338,6 +338,13 @@ bench: all $(BENCH_BINS)
 bench-quality: all $(BUILD)/bench/quality
 	@mkdir -p bench/results
 	BUILD=$(BUILD) $(PYTHON) bench/quality.py
+
+# The closed loop on the suite's drift scenarios beside TPE continuing and
+# restarted (docs/loop.md "Drift"): reads the best known plans and TPE's
+# rows of the last `make bench-quality` (bench/results/quality-raw.json).
+bench-loop: all
+	@test -f bench/results/quality-raw.json || { echo "bench-loop: run make bench-quality first (it writes bench/results/quality-raw.json)"; exit 2; }
+	$(PYTHON) bench/loop.py --cli $(BUILD)/gdfo --seeds 1,2,3,4,5,6,7,8,9,10
 
 # Its quick variant (two pipelines, small budgets) so that the harness cannot rot.
 test-quality: all $(BUILD)/bench/quality

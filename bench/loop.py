@@ -139,7 +139,11 @@ def main():
                 kg_ref = r["reward_vs_input"]
         bad_after = [k for k in bad if k >= shift]
         det = next((r["run"] - shift + 1 for r in rows if r["run"] >= shift and "drift" in r["events"]), None)
+        after = [r for r in rows if r["run"] >= shift]
+        best_by3 = max(r["reward_vs_input"] for r in after[:3]) / bk[shift]
+        mean_after = sum(r["reward_vs_input"] / bk[r["run"]] for r in after) / len(after)
         summary.append({"scenario": sc["name"], "seed": seed, "method": "loop", "runs_to_5pct": conv,
+                        "best_of_3_vs_best": best_by3, "mean_after_vs_best": mean_after,
                         "worse_than_kg": len(bad), "worse_than_kg_after_shift": len(bad_after),
                         "consecutive_bad": max_run(bad), "drift_detected_in": det,
                         "below_input_after_shift": sum(1 for r in rows if r["run"] >= shift and r["reward_vs_input"] < 0)})
@@ -153,7 +157,10 @@ def main():
             if not t:
                 continue
             rows = [{"reward": t[k]} for k in range(sc["steps"])]
+            sh = sc["shift"]
             summary.append({"scenario": sc["name"], "seed": 1, "method": m,
+                            "best_of_3_vs_best": max(t[k] for k in range(sh, sh + 3)) / bk[sh],
+                            "mean_after_vs_best": sum(t[k] / bk[k] for k in range(sh, sc["steps"])) / (sc["steps"] - sh),
                             "runs_to_5pct": score(rows, bk, sc["shift"], "reward"),
                             "below_input_after_shift": sum(1 for k in range(sc["shift"], sc["steps"]) if t[k] < 0)})
     os.makedirs(a.results, exist_ok=True)
@@ -162,13 +169,33 @@ def main():
             f.write(json.dumps(r) + "\n")
     with open(os.path.join(a.results, "loop-summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
-    print("%-12s %-15s %5s  %10s  %14s  %9s  %10s  %11s" % ("scenario", "method", "seed", "runs to 5%",
-                                                            "worse than kg", "in a row", "drift seen", "below input"))
+    print("%-12s %-15s %5s  %10s  %9s  %10s  %14s  %9s  %10s  %11s" % (
+        "scenario", "method", "seed", "runs to 5%", "best of 3", "mean after", "worse than kg", "in a row",
+        "drift seen", "below input"))
     for s in summary:
-        print("%-12s %-15s %5s  %10s  %14s  %9s  %10s  %11s" % (
+        print("%-12s %-15s %5s  %10s  %8.0f%%  %9.0f%%  %14s  %9s  %10s  %11s" % (
             s["scenario"], s["method"], s["seed"], s["runs_to_5pct"] if s["runs_to_5pct"] else "never",
+            100 * s["best_of_3_vs_best"], 100 * s["mean_after_vs_best"],
             s.get("worse_than_kg", "-"), s.get("consecutive_bad", "-"), s.get("drift_detected_in", "-") or "-",
             s["below_input_after_shift"]))
+    # per scenario and method: medians over the seeds
+    print()
+    print("%-12s %-15s %6s  %12s  %10s  %10s  %14s  %12s" % ("scenario", "method", "seeds", "<=3 runs", "best of 3",
+                                                             "mean after", "max in a row", "drift seen"))
+    keys = []
+    for s in summary:
+        if (s["scenario"], s["method"]) not in keys:
+            keys.append((s["scenario"], s["method"]))
+    for sc, m in keys:
+        ss = [s for s in summary if s["scenario"] == sc and s["method"] == m]
+        ok = sum(1 for s in ss if s["runs_to_5pct"] and s["runs_to_5pct"] <= 3)
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        dets = [s["drift_detected_in"] for s in ss if s.get("drift_detected_in")]
+        print("%-12s %-15s %6d  %12s  %9.0f%%  %9.0f%%  %14s  %12s" % (
+            sc, m, len(ss), "%d of %d" % (ok, len(ss)), 100 * med([s["best_of_3_vs_best"] for s in ss]),
+            100 * med([s["mean_after_vs_best"] for s in ss]),
+            max(s.get("consecutive_bad", 0) for s in ss) if m == "loop" else "-",
+            ("max %d" % max(dets)) if dets else "-"))
 
 
 def max_run(ks):
