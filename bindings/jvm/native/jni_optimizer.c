@@ -91,9 +91,72 @@ JNIEXPORT void JNICALL Java_org_gdfo_Optimizer_nSetClusterJson(JNIEnv *env, jcla
 	set_cluster(env, o, json, 0, cluster_parse);
 }
 
-/* An optimizer; stateDir null: stateless. */
+/*
+ * The loop's clock as a java.util.function.DoubleSupplier: created before
+ * the optimizer opens and freed after it closes (Optimizer.free). The
+ * library starts no threads, so the clock is read on a Java thread inside
+ * a plan, feedback or approval call; a supplier that throws gives -1,
+ * which the library replaces by the wall clock.
+ */
+typedef struct jclock {
+	JavaVM *vm;
+	jobject supplier;  /* global reference */
+	jmethodID get;
+} jclock;
+
+static double jclock_read(void *ctx)
+{
+	jclock *c = ctx;
+	JNIEnv *env;
+	jdouble v;
+
+	if ((*c->vm)->GetEnv(c->vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
+		return -1;
+	v = (*env)->CallDoubleMethod(env, c->supplier, c->get);
+	if ((*env)->ExceptionCheck(env)) {
+		(*env)->ExceptionClear(env);
+		return -1;
+	}
+	return v;
+}
+
+JNIEXPORT jlong JNICALL Java_org_gdfo_Optimizer_nClockCreate(JNIEnv *env, jclass cls, jobject supplier)
+{
+	jclock *c;
+	jclass k;
+
+	if (!supplier) {
+		gdfo__jni_throw(env, GDFO_EINVAL, "clock is null");
+		return 0;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		gdfo__jni_throw(env, GDFO_ENOMEM, "out of memory allocating the clock");
+		return 0;
+	}
+	k = (*env)->GetObjectClass(env, supplier);
+	if ((*env)->GetJavaVM(env, &c->vm) != JNI_OK || !k ||
+	    !(c->get = (*env)->GetMethodID(env, k, "getAsDouble", "()D")) ||
+	    !(c->supplier = (*env)->NewGlobalRef(env, supplier))) {
+		free(c);
+		gdfo__jni_throw(env, GDFO_EINVAL, "clock is not a DoubleSupplier");
+		return 0;
+	}
+	return HANDLE(c);
+}
+
+JNIEXPORT void JNICALL Java_org_gdfo_Optimizer_nClockFree(JNIEnv *env, jclass cls, jlong h)
+{
+	jclock *c = PTR(h);
+
+	if (!c)
+		return;
+	(*env)->DeleteGlobalRef(env, c->supplier);
+	free(c);
+}
+
+/* An optimizer; stateDir null: stateless; clock 0: the wall clock. */
 JNIEXPORT jlong JNICALL Java_org_gdfo_Optimizer_nOpen(JNIEnv *env, jclass cls, jbyteArray stateDir, jbyteArray model,
-						      jlong h)
+						      jlong h, jlong clock)
 {
 	gdfo_optimizer_options o;
 	gdfo_optimizer *opt = NULL;
@@ -110,6 +173,10 @@ JNIEXPORT jlong JNICALL Java_org_gdfo_Optimizer_nOpen(JNIEnv *env, jclass cls, j
 		return 0;
 	}
 	o.model_path = path;
+	if (clock) {
+		o.clock = jclock_read;
+		o.clock_ctx = PTR(clock);
+	}
 	gdfo__jni_fail(env, gdfo_optimizer_open(&opt, state, &o));
 	free(path);
 	free(state);

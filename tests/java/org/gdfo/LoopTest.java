@@ -166,6 +166,36 @@ class LoopTest {
     }
 
     @Test
+    void aSimulatedClockAndTheSinceFilter() {
+        double[] now = {1.7e9};
+        String state = dir.resolve("clocked").toString();
+        try (Optimizer opt = Optimizer.open(state, "", null, () -> now[0]); Graph g = Graph.load(TestPaths.RETAIL)) {
+            for (int k = 1; k <= 3; k++) {
+                now[0] = 1.7e9 + k * 3600.0;
+                try (Plan plan = opt.plan(g); Telemetry t = simulatedRun(plan, k)) {
+                    opt.feedback(plan.id(), t);
+                }
+            }
+            String all = opt.auditJson(null, 0);
+            assertEquals(1, count(all, "time", "2023-11-14T22:13:20Z"));       // the open, at 1.7e9
+            assertEquals(3, count(all, "event", "plan"));
+            String late = opt.auditJson(null, 1.7e9 + 2 * 3600.0);
+            assertEquals(2, count(late, "event", "plan"));
+            assertEquals(0, count(late, "event", "open"));
+        }
+        long before = System.currentTimeMillis() / 1000;
+        try (Optimizer opt = Optimizer.open(dir.resolve("broken").toString(), "", null, () -> {
+            throw new IllegalStateException("no time");
+        })) {
+            Matcher m = Pattern.compile("\"ts\":\\s*([0-9.e+]+)").matcher(opt.auditJson(null, 0));
+            assertTrue(m.find());
+            double ts = Double.parseDouble(m.group(1));
+            assertTrue(Math.abs(ts - before) < 60, "the wall clock, not " + ts);
+        }
+        assertThrows(NullPointerException.class, () -> Optimizer.open(null, "", null, () -> 0));
+    }
+
+    @Test
     void withoutAStateDirectory() {
         try (Optimizer opt = new Optimizer(""); Graph g = Graph.load(TestPaths.RETAIL); Plan plan = opt.plan(g)) {
             assertNull(plan.id());

@@ -1,6 +1,7 @@
 package org.gdfo;
 
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * The learned optimizer (include/gdfo/optimizer.h, docs/learning.md): a
@@ -179,15 +180,17 @@ public final class Optimizer extends NativeHandle {
 
     /** As {@link #Optimizer(String)} with options (null: the defaults). */
     public Optimizer(String modelPath, Options options) {
-        this(openHandle(null, modelPath, options), null);
+        this(openHandle(null, modelPath, options, 0), null, 0);
     }
 
-    private Optimizer(long handle, String stateDir) {
+    private Optimizer(long handle, String stateDir, long clock) {
         super(handle, "Optimizer");
         this.stateDir = stateDir;
+        this.clock = clock;
     }
 
     private final String stateDir;
+    private final long clock;     /* the native clock around a DoubleSupplier; 0: none */
 
     /**
      * The closed loop: an optimizer on the state directory stateDir (created
@@ -198,10 +201,26 @@ public final class Optimizer extends NativeHandle {
      * damaged journal ({@link Gdfo#ECHECKSUM}).
      */
     public static Optimizer open(String stateDir, String modelPath, Options options) {
-        if (stateDir == null) {
-            throw new NullPointerException("stateDir is null");
+        return open(stateDir, modelPath, options, null);
+    }
+
+    /**
+     * As {@link #open(String, String, Options)} with clock (null: the
+     * system's) giving seconds since the epoch: the loop's time for its
+     * journal, audit log and forecasts (a simulated clock). It is read on
+     * the thread of a plan, feedback or approval call; a reading that
+     * throws gives the wall clock.
+     */
+    public static Optimizer open(String stateDir, String modelPath, Options options, DoubleSupplier clock) {
+        byte[] state = Gdfo.utf8(stateDir, "stateDir");
+        Gdfo.load();
+        long c = clock == null ? 0 : nClockCreate(clock);
+        try {
+            return new Optimizer(openHandle(state, modelPath, options, c), stateDir, c);
+        } catch (RuntimeException | Error e) {
+            nClockFree(c);
+            throw e;
         }
-        return new Optimizer(openHandle(Gdfo.utf8(stateDir, "stateDir"), modelPath, options), stateDir);
     }
 
     /** {@link #open(String, String, Options)} with the model found as the library does. */
@@ -209,14 +228,14 @@ public final class Optimizer extends NativeHandle {
         return open(stateDir, null, options);
     }
 
-    private static long openHandle(byte[] state, String modelPath, Options options) {
+    private static long openHandle(byte[] state, String modelPath, Options options, long clock) {
         Gdfo.load();
         byte[] model = modelPath == null ? null : Gdfo.utf8(modelPath, "modelPath");
         if (options == null) {
-            return nOpen(state, model, 0);
+            return nOpen(state, model, 0, clock);
         }
         synchronized (options) {
-            return nOpen(state, model, options.ptr());
+            return nOpen(state, model, options.ptr(), clock);
         }
     }
 
@@ -228,6 +247,7 @@ public final class Optimizer extends NativeHandle {
     @Override
     void free(long handle) {
         nClose(handle);
+        nClockFree(clock);
     }
 
     /** The loaded policy model's path, or null when the optimizer plans with the rules. */
@@ -373,7 +393,11 @@ public final class Optimizer extends NativeHandle {
     static native void nSetClusterFile(long options, byte[] path);
     static native void nSetClusterJson(long options, byte[] json);
 
-    static native long nOpen(byte[] stateDir, byte[] model, long options);
+    static native long nOpen(byte[] stateDir, byte[] model, long options, long clock);
+
+    static native long nClockCreate(DoubleSupplier clock);
+
+    static native void nClockFree(long clock);
 
     static native void nClose(long h);
 
