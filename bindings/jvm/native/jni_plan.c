@@ -125,3 +125,40 @@ JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nNoteAt(JNIEnv *env, jclass cls,
 	}
 	return gdfo__jni_bytes(env, s);
 }
+
+JNIEXPORT jbyteArray JNICALL Java_org_gdfo_Plan_nId(JNIEnv *env, jclass cls, jlong h)
+{
+	if (gdfo__jni_check_handle(env, h))
+		return NULL;
+	return gdfo__jni_bytes(env, gdfo_plan_id(PTR(h)));
+}
+
+/* Fills a Plan.LoopFields; step stays null for a plan made without a state directory. */
+JNIEXPORT void JNICALL Java_org_gdfo_Plan_nLoopInfo(JNIEnv *env, jclass cls, jlong h, jobject out)
+{
+	gdfo_plan_loop l = {.version = GDFO_PLAN_LOOP_VERSION};
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_fail(env, gdfo_plan_loop_info(&l, PTR(h))) ||
+	    l.step == GDFO_STEP_NONE)
+		return;
+	(void)(gdfo__jni_set_object(env, out, "step", "[B", gdfo__jni_bytes(env, gdfo_loop_step_name(l.step))) ||
+	       gdfo__jni_set_int(env, out, "events", l.events) ||
+	       gdfo__jni_set_int(env, out, "needsApproval", l.needs_approval) ||
+	       gdfo__jni_set_long(env, out, "fingerprint", (int64_t)l.fingerprint) ||
+	       gdfo__jni_set_double(env, out, "predictedRegret", l.predicted_regret) ||
+	       gdfo__jni_set_double(env, out, "forecastScale", l.forecast_scale) ||
+	       gdfo__jni_set_int(env, out, "runs", l.runs));
+}
+
+/* The names of the gdfo_loop_event bits set in bits (every bit the library names). */
+JNIEXPORT jobjectArray JNICALL Java_org_gdfo_Plan_nLoopEventNames(JNIEnv *env, jclass cls, jint bits)
+{
+	const char *names[32];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 31; i++)
+		if ((bits & (1 << i)) && gdfo_loop_event_name(1 << i))
+			names[n++] = gdfo_loop_event_name(1 << i);
+	return gdfo__jni_string_array(env, names, n);
+}

@@ -144,6 +144,17 @@ JNIEXPORT void JNICALL Java_org_gdfo_Simulator_nRunPlan(JNIEnv *env, jclass cls,
 	fill_result(env, out, &r);
 }
 
+/* The last run of graph g, or of plan p's graph (g 0), as telemetry. */
+JNIEXPORT jlong JNICALL Java_org_gdfo_Simulator_nTelemetry(JNIEnv *env, jclass cls, jlong h, jlong g, jlong p)
+{
+	gdfo_telemetry *t = NULL;
+
+	if (gdfo__jni_check_handle(env, h) || gdfo__jni_check_handle(env, g ? g : p) ||
+	    gdfo__jni_fail(env, gdfo_sim_telemetry(&t, PTR(h), g ? PTR(g) : gdfo_plan_graph(PTR(p)))))
+		return 0;
+	return HANDLE(t);
+}
+
 JNIEXPORT void JNICALL Java_org_gdfo_Simulator_nRunProfile(JNIEnv *env, jclass cls, jlong h, jlong p, jlong o,
 							   jobject out)
 {

@@ -23,7 +23,7 @@ from .errors import (EANOMALY, ECANCELED, ECHECKSUM, ECYCLE, EEXISTS, EFORMAT, E
 from ._lib import LibraryNotFound
 from .graph import Cluster, Graph, GraphKnobs, Stage, StageKnobs, StageStats
 from .telemetry import RunTelemetry, StageTelemetry, Telemetry
-from .plan import Change, Plan, Prediction
+from .plan import Change, Plan, PlanLoop, Prediction
 from .profile import Profile, ProfileStage
 from .ingest import EventLog, ExecutorEvent, ingest_summary
 from .rules import optimize_rules, default_options as default_rules_options
@@ -31,8 +31,8 @@ from .space import Choice, Decision, RngState, Space
 from .judge import Judge, Objective, Outcome, Reward, reward
 from .sim import Calibration, SimResult, Simulator, StageResult
 from .advise import Advice, Diagnosis, Finding, WhatIfPoint, advise, diagnose
-from .optimizer import (Optimizer, Refiner, TrainProgress, default_optimizer_options,
-                        default_train_options, train)
+from .optimizer import (Feedback, LoopStats, Optimizer, Refiner, TrainProgress, audit, check_policy,
+                        default_optimizer_options, default_train_options, train)
 
 from ._version import __version__
 
@@ -58,13 +58,13 @@ def status_name(status: int) -> str:
 __all__ = [
     "Graph", "Stage", "StageStats", "StageKnobs", "GraphKnobs", "Cluster",
     "Telemetry", "StageTelemetry", "RunTelemetry",
-    "Plan", "Change", "Prediction", "Profile", "ProfileStage",
+    "Plan", "Change", "Prediction", "PlanLoop", "Profile", "ProfileStage",
     "optimize_rules", "default_rules_options", "Simulator", "SimResult", "StageResult", "Calibration",
     "Space", "Decision", "Choice", "RngState", "Judge", "Objective", "Outcome", "Reward", "reward",
     "EventLog", "ExecutorEvent", "ingest_summary",
     "diagnose", "advise", "Diagnosis", "Finding", "Advice", "WhatIfPoint",
     "Optimizer", "Refiner", "TrainProgress", "train", "default_optimizer_options",
-    "default_train_options",
+    "default_train_options", "Feedback", "LoopStats", "audit", "check_policy",
     "GdfoError", "GdfoFileNotFoundError", "LibraryNotFound", "last_error", "version", "version_string", "status_name",
     "library_path",
     "OK", "EINVAL", "ENOMEM", "EIO", "EFORMAT", "ECYCLE", "ENOTFOUND", "EEXISTS", "ERANGE",

@@ -494,10 +494,10 @@ sim_stage_count = _declare("gdfo_sim_stage_count", c_size_t, [c_void_p])
 sim_stage_at = _declare("gdfo_sim_stage_at", c_int, [P(SimStageResult), c_void_p, c_size_t])
 # int gdfo_sim_result_to_json(char **out, const gdfo_sim *sim);
 sim_result_to_json = _declare("gdfo_sim_result_to_json", c_int, [handle_p, c_void_p])
-# int gdfo_sim_calibrate(gdfo_sim_calibration *out, gdfo_sim *sim, const gdfo_graph *graph,
-#                        const gdfo_telemetry *telemetry, const gdfo_sim_options *opts);
 # int gdfo_sim_telemetry(gdfo_telemetry **out, const gdfo_sim *sim, const gdfo_graph *graph);
 sim_telemetry = _declare("gdfo_sim_telemetry", c_int, [P(c_void_p), c_void_p, c_void_p])
+# int gdfo_sim_calibrate(gdfo_sim_calibration *out, gdfo_sim *sim, const gdfo_graph *graph,
+#                        const gdfo_telemetry *telemetry, const gdfo_sim_options *opts);
 sim_calibrate = _declare("gdfo_sim_calibrate", c_int,
                          [P(SimCalibration), c_void_p, c_void_p, c_void_p, P(SimOptions)])
 # int gdfo_sim_get_calibration(gdfo_sim_calibration *out, const gdfo_sim *sim);
@@ -808,7 +808,10 @@ diagnosis_conf = _declare("gdfo_diagnosis_conf", c_int, [handle_p, c_void_p])
 
 # ------------------------------------------------------------- optimizer.h
 
-GDFO_OPTIMIZER_OPTIONS_VERSION = 1
+GDFO_OPTIMIZER_OPTIONS_VERSION = 2
+
+# typedef double (*clock)(void *ctx);  (gdfo_optimizer_options.clock)
+ClockFn = ctypes.CFUNCTYPE(c_double, c_void_p)
 
 
 class OptimizerOptions(Structure):
@@ -816,7 +819,10 @@ class OptimizerOptions(Structure):
                 ("use_rules", c_int32), ("score", c_int32), ("uniform", c_int32),
                 ("seed", c_uint64), ("model_path", c_char_p), ("cluster", c_void_p),
                 ("verify", c_int32), ("reserved", c_int32), ("verify_tasks", c_double),
-                ("rules_check", c_int32), ("reserved2", c_int32)]
+                ("rules_check", c_int32), ("reserved2", c_int32),
+                # version 2: the closed loop
+                ("sync_every", c_int32), ("reserved3", c_int32), ("clock", ClockFn),
+                ("clock_ctx", c_void_p)]
 
 
 # int gdfo_optimizer_options_init(gdfo_optimizer_options *opts, unsigned int version);
@@ -845,6 +851,57 @@ refiner_next = _declare("gdfo_refiner_next", c_int, [handle_p, c_void_p])
 refiner_observe = _declare("gdfo_refiner_observe", c_int, [c_void_p, c_double])
 # int gdfo_refiner_best(gdfo_plan **out, const gdfo_refiner *r, double *reward);
 refiner_best = _declare("gdfo_refiner_best", c_int, [handle_p, c_void_p, P(c_double)])
+
+# ------------------------------------------------------------------ loop.h
+
+GDFO_PLAN_LOOP_VERSION = GDFO_FEEDBACK_VERSION = GDFO_LOOP_STATS_VERSION = 1
+GDFO_LOOP_EVENT_COUNT = 9
+
+
+class PlanLoop(Structure):
+    _fields_ = [("version", c_uint32), ("step", c_int32), ("events", c_int32),
+                ("needs_approval", c_int32), ("fingerprint", c_uint64),
+                ("predicted_regret", c_double), ("forecast_scale", c_double), ("runs", c_int32),
+                ("reserved", c_int32)]
+
+
+class Feedback(Structure):
+    _fields_ = [("version", c_uint32), ("events", c_int32), ("reward", c_double),
+                ("baseline_latency_ms", c_double), ("baseline_cost", c_double),
+                ("baseline_measured", c_int32), ("known_good", c_int32), ("runs", c_int32),
+                ("exploring", c_int32), ("residual", c_double)]
+
+
+class LoopStats(Structure):
+    _fields_ = [("version", c_uint32), ("pipelines", c_int32), ("records", c_int64),
+                ("plans", c_int64), ("feedback", c_int64), ("torn", c_int32), ("reserved", c_int32)]
+
+
+# const char *gdfo_plan_id(const gdfo_plan *plan);
+plan_id = _declare("gdfo_plan_id", c_char_p, [c_void_p])
+# const char *gdfo_loop_event_name(int event);
+loop_event_name = _declare("gdfo_loop_event_name", c_char_p, [c_int])
+# int gdfo_plan_loop_info(gdfo_plan_loop *out, const gdfo_plan *plan);
+plan_loop_info = _declare("gdfo_plan_loop_info", c_int, [P(PlanLoop), c_void_p])
+# const char *gdfo_loop_step_name(int step);
+loop_step_name = _declare("gdfo_loop_step_name", c_char_p, [c_int])
+# int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char *plan_id,
+#                             const gdfo_telemetry *telemetry);
+optimizer_feedback = _declare("gdfo_optimizer_feedback", c_int,
+                              [P(Feedback), c_void_p, c_char_p, c_void_p])
+# int gdfo_optimizer_approve(gdfo_optimizer *opt, const char *plan_id, const char *who,
+#                            const char *note);
+optimizer_approve = _declare("gdfo_optimizer_approve", c_int, [c_void_p, c_char_p, c_char_p, c_char_p])
+# int gdfo_optimizer_sync(gdfo_optimizer *opt);
+optimizer_sync = _declare("gdfo_optimizer_sync", c_int, [c_void_p])
+# int gdfo_optimizer_set_policy(gdfo_optimizer *opt, const char *path);
+optimizer_set_policy = _declare("gdfo_optimizer_set_policy", c_int, [c_void_p, c_char_p])
+# int gdfo_policy_check(const char *json, size_t len);
+policy_check = _declare("gdfo_policy_check", c_int, [c_char_p, c_size_t])
+# int gdfo_loop_stats_get(gdfo_loop_stats *out, gdfo_optimizer *opt);
+loop_stats_get = _declare("gdfo_loop_stats_get", c_int, [P(LoopStats), c_void_p])
+# int gdfo_audit_read(char **out, const char *state_dir, const char *pipeline, double since);
+audit_read = _declare("gdfo_audit_read", c_int, [handle_p, c_char_p, c_char_p, c_double])
 
 # ----------------------------------------------------------------- learn.h
 

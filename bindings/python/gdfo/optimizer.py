@@ -1,5 +1,6 @@
-"""The learned optimizer, its Q refiner and training (include/gdfo/optimizer.h,
-include/gdfo/learn.h; docs/learning.md).
+"""The learned optimizer, its Q refiner, training and the closed loop
+(include/gdfo/optimizer.h, include/gdfo/learn.h, include/gdfo/loop.h;
+docs/learning.md).
 
     gdfo.train("policy.gdfonn", warm=128, ppo=32, batch=16)      # a tiny model
     with gdfo.Optimizer(model="policy.gdfonn") as opt, gdfo.Graph.load("p.json") as g:
@@ -8,29 +9,33 @@ include/gdfo/learn.h; docs/learning.md).
 
 An Optimizer owns one gdfo_optimizer handle (the loaded policy model); any
 number of threads may plan with it at once. A Refiner proposes one
-neighbouring edit of the best plan per observed run.
+neighbouring edit of the best plan per observed run. Opened with a
+state_dir, the Optimizer is the closed loop: each plan gets an id, the
+host reports each run back (feedback), approves risky plans (approve),
+and the audit log says what the loop did (audit).
 """
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import weakref
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _lib, _sim_cluster
-from ._handle import Handle, StrPath, require, set_option, to_path
+from ._handle import Handle, StrPath, Text, require, set_option, take_string, to_bytes, to_path
 from .errors import ECANCELED, EINVAL, ENOTFOUND, GdfoError, check, check_read, last_error
 from .graph import Graph
 from .judge import Objective, _objective
-from .plan import Plan
+from .plan import Plan, event_names
 from .telemetry import Telemetry
 
 # Options of Optimizer(...) and the Python types they take; defaults come from
 # gdfo_optimizer_options_init (default_optimizer_options()).
 _SWITCHES = ("use_rules", "score", "uniform")
-_INTS = ("candidates", "structural_steps", "verify", "seed", "rules_check")
+_INTS = ("candidates", "structural_steps", "verify", "seed", "rules_check", "sync_every")
 _FLOATS = ("verify_tasks",)
 OPTIONS = _SWITCHES + _INTS + _FLOATS
 
@@ -80,6 +85,95 @@ def _objective_ref(objective: Optional[Objective]) -> Any:
     return ctypes.byref(o) if o is not None else None
 
 
+@dataclass
+class Feedback:
+    """What Optimizer.feedback() found (gdfo_feedback; a copy).
+
+    reward is the run's reward against the pipeline's known-good plan
+    (gdfo.reward's terms); baseline_latency_ms and baseline_cost the
+    known-good run it was compared with: the known-good plan's measured
+    median when baseline_measured, else estimated from this run and the
+    model's predicted ratio. known_good: the plan is the pipeline's
+    known-good plan now; runs: the pipeline's runs with feedback, this one
+    included; exploring False once exploration is off (auto_off);
+    residual ln(measured latency / predicted latency); events the names of
+    what the loop did ("rollback", "known_good", "drift", "auto_off",
+    "approval", "failed").
+    """
+    reward: float
+    baseline_latency_ms: float
+    baseline_cost: float
+    baseline_measured: bool
+    known_good: bool
+    runs: int
+    exploring: bool
+    residual: float
+    events: List[str]
+
+
+@dataclass
+class LoopStats:
+    """What a stateful Optimizer holds (gdfo_loop_stats): pipelines remembered,
+    journal records (replayed and written), plans given ids, feedback records,
+    torn records dropped from the journal's end at open."""
+    pipelines: int
+    records: int
+    plans: int
+    feedback: int
+    torn: int
+
+
+def _plan_id(plan: Union[Plan, str]) -> bytes:
+    """The id of a Plan (or an id as str) as bytes for the C API."""
+    if isinstance(plan, Plan):
+        pid = plan.id
+        if pid is None:
+            raise GdfoError(EINVAL, "the plan has no id: it was not made by an Optimizer "
+                                    "with a state directory")
+        return pid.encode("ascii")
+    if isinstance(plan, str):
+        return to_bytes(plan, "plan id")
+    raise TypeError("plan must be a gdfo.Plan or a plan id (str), not %s" % type(plan).__name__)
+
+
+def _pipeline(pipeline: Union[None, str, int]) -> Optional[bytes]:
+    if pipeline is None:
+        return None
+    if isinstance(pipeline, bool) or not isinstance(pipeline, (str, int)):
+        raise TypeError("pipeline must be a fingerprint (16 hex digits as str, or an int), not %s"
+                        % type(pipeline).__name__)
+    if isinstance(pipeline, int):
+        if not 0 <= pipeline < 2**64:
+            raise GdfoError(EINVAL, "pipeline fingerprint %d is not a 64-bit value" % pipeline)
+        return b"%016x" % pipeline
+    return to_bytes(pipeline, "pipeline")
+
+
+def audit(state_dir: StrPath, pipeline: Union[None, str, int] = None,
+          since: float = 0) -> List[Dict[str, Any]]:
+    """The audit log of the state directory state_dir (gdfo_audit_read), oldest first,
+    as a list of dicts (docs/loop.md "Audit log"): every plan, approval, feedback,
+    rollback, drift, gate, forecast, policy and open. pipeline (a fingerprint:
+    16 hex digits, or an int; PlanLoop.fingerprint) keeps one pipeline's records;
+    since (seconds since the epoch) only records at or after it. Reads the file
+    without opening the state, so it may run beside an open Optimizer.
+    Raises GdfoError (EIO: no log there; EFORMAT: a line that is not JSON)."""
+    path = to_path(state_dir)
+    fp = _pipeline(pipeline)
+    if isinstance(since, bool) or not isinstance(since, (int, float)):
+        raise TypeError("since must be a number, not %s" % type(since).__name__)
+    out = ctypes.c_void_p()
+    check(_lib.audit_read(ctypes.byref(out), path, fp, float(since)))
+    return json.loads(take_string(out))
+
+
+def check_policy(text: Text) -> None:
+    """Checks a gdfo-policy/1 document (str or bytes) without a state
+    (gdfo_policy_check); GdfoError(EFORMAT) names the field that is wrong."""
+    data = to_bytes(text, "text")
+    check(_lib.policy_check(data, len(data)))
+
+
 class Optimizer(Handle):
     """The learned optimizer (gdfo_optimizer). Use as a context manager or call close().
 
@@ -94,20 +188,38 @@ class Optimizer(Handle):
     0. Keyword options are the fields of gdfo_optimizer_options (OPTIONS):
     candidates (sampled plans scored besides the greedy one, 8),
     structural_steps (4), use_rules (True), score (True), uniform (False),
-    seed (1), verify (3), verify_tasks (200000); switches take only bool,
-    counts only int. An out-of-range value is GdfoError(EINVAL) naming it.
+    seed (1), verify (3), verify_tasks (200000), sync_every (1); switches
+    take only bool, counts only int. An out-of-range value is
+    GdfoError(EINVAL) naming it.
 
-    plan() may run on several threads at once; close() waits for calls in
-    progress and closes the optimizer's refiners first.
+    state_dir (keyword only; a path, created when missing) opens the closed
+    loop of include/gdfo/loop.h on that directory: the optimizer remembers
+    each pipeline, gives every plan an id (Plan.id, Plan.loop), takes
+    feedback() after each run, rolls back a regression, keeps plans that
+    need approval from becoming known-good until approve(), and writes an
+    audit log (audit()). Only one Optimizer (in any process) may have a
+    state directory open: a second is GdfoError(EIO). sync_every > 1 makes
+    the journal's fsync a group commit (loop.h says what a return means
+    then; sync() forces it). clock (keyword only) is a callable returning
+    seconds since the epoch, the loop's time for its journal, audit log and
+    forecasts (a simulated clock); a reading that raises or is not a finite
+    number >= 0 falls back to the system's wall clock.
+
+    plan() may run on several threads at once, as may feedback() and
+    approve() beside them (the library serializes them); close() waits for
+    calls in progress and closes the optimizer's refiners first.
     """
     _free = _lib.optimizer_close
     _kind = "Optimizer"
 
     def __init__(self, model: Optional[StrPath] = None,
-                 cluster: Optional[_sim_cluster.ClusterLike] = None,
+                 cluster: Optional[_sim_cluster.ClusterLike] = None, *,
+                 state_dir: Optional[StrPath] = None,
+                 clock: Optional[Callable[[], float]] = None,
                  **options: Union[bool, int, float]) -> None:
         Handle.__init__(self, None)
         self._refiners: "weakref.WeakSet[Refiner]" = weakref.WeakSet()
+        self._state_dir = None if state_dir is None else os.fsdecode(to_path(state_dir))
         o = _lib.OptimizerOptions()
         check(_lib.optimizer_options_init(ctypes.byref(o), _lib.GDFO_OPTIMIZER_OPTIONS_VERSION))
         for k, v in options.items():
@@ -119,8 +231,13 @@ class Optimizer(Handle):
         o.model_path = path
         buf = _sim_cluster.load(cluster)
         o.cluster = _sim_cluster.address(buf)
+        if clock is not None:
+            if not callable(clock):
+                raise TypeError("clock must be callable, not %s" % type(clock).__name__)
+            o.clock = self._clock = _lib.ClockFn(_clock_reader(clock))   # kept alive with self
         out = ctypes.c_void_p()
-        rc = _lib.optimizer_open(ctypes.byref(out), None, ctypes.byref(o))
+        state = None if state_dir is None else to_path(state_dir)
+        rc = _lib.optimizer_open(ctypes.byref(out), state, ctypes.byref(o))
         if path:
             check_read(rc, path)
         else:
@@ -149,6 +266,68 @@ class Optimizer(Handle):
             check(_lib.optimizer_plan(ctypes.byref(out), p, g, t, obj))
         return Plan._wrap(out.value)
 
+    @property
+    def state_dir(self) -> Optional[str]:
+        """The state directory the optimizer was opened on, None when stateless."""
+        return self._state_dir
+
+    def feedback(self, plan: Union[Plan, str], telemetry: Telemetry) -> Feedback:
+        """Reports what running plan (a Plan this optimizer made, or its id) measured
+        (gdfo_optimizer_feedback): telemetry needs its run record (Telemetry.run with
+        latency_ms > 0) and may carry stage records of the plan's graph
+        (Simulator.telemetry() makes them from a simulated run). Each plan takes
+        one feedback; the record is on stable storage when this returns (with
+        sync_every 1). Raises GdfoError: EINVAL (no state directory, an id of
+        another form, no run latency), ENOTFOUND (no such plan in this state),
+        EEXISTS (its feedback was given already), EIO."""
+        pid = _plan_id(plan)
+        require(telemetry, Telemetry, "telemetry")
+        fb = _lib.Feedback(version=_lib.GDFO_FEEDBACK_VERSION)
+        with self._read() as p, telemetry._read() as t:
+            check(_lib.optimizer_feedback(ctypes.byref(fb), p, pid, t))
+        return Feedback(reward=fb.reward, baseline_latency_ms=fb.baseline_latency_ms,
+                        baseline_cost=fb.baseline_cost, baseline_measured=bool(fb.baseline_measured),
+                        known_good=bool(fb.known_good), runs=fb.runs, exploring=bool(fb.exploring),
+                        residual=fb.residual, events=event_names(fb.events))
+
+    def approve(self, plan: Union[Plan, str], who: str, note: Optional[str] = None) -> None:
+        """Records that who (non-empty) approved plan (a Plan or its id), with an
+        optional note, in the journal and the audit log (gdfo_optimizer_approve).
+        Only an approved plan that needs approval (Plan.loop.needs_approval) can
+        become known-good. Raises GdfoError: EINVAL, ENOTFOUND, EEXISTS (approved
+        already), EIO."""
+        pid = _plan_id(plan)
+        w = to_bytes(who, "who")
+        n = None if note is None else to_bytes(note, "note")
+        with self._read() as p:
+            check(_lib.optimizer_approve(p, pid, w, n))
+
+    def sync(self) -> None:
+        """Forces the journal and the audit log to stable storage (with sync_every > 1)."""
+        with self._read() as p:
+            check(_lib.optimizer_sync(p))
+
+    def set_policy(self, path: StrPath) -> None:
+        """Validates the gdfo-policy/1 file at path and makes it the state's policy
+        (copied to STATE/policy.json; the audit log records it). Raises GdfoError
+        (EINVAL without a state directory, EFORMAT naming the field, EIO)."""
+        with self._read() as p:
+            check_read(_lib.optimizer_set_policy(p, to_path(path)), to_path(path))
+
+    def stats(self) -> LoopStats:
+        """What the state holds (gdfo_loop_stats_get); GdfoError(EINVAL) when stateless."""
+        c = _lib.LoopStats(version=_lib.GDFO_LOOP_STATS_VERSION)
+        with self._read() as p:
+            check(_lib.loop_stats_get(ctypes.byref(c), p))
+        return LoopStats(pipelines=c.pipelines, records=c.records, plans=c.plans,
+                         feedback=c.feedback, torn=c.torn)
+
+    def audit(self, pipeline: Union[None, str, int] = None, since: float = 0) -> List[Dict[str, Any]]:
+        """The audit log of this optimizer's state directory (gdfo.audit())."""
+        if self._state_dir is None:
+            raise GdfoError(EINVAL, "this Optimizer has no state directory (open it with state_dir)")
+        return audit(self._state_dir, pipeline, since)
+
     def refiner(self, graph: Graph, telemetry: Optional[Telemetry] = None,
                 objective: Optional[Objective] = None) -> "Refiner":
         """A Refiner around what plan(graph, telemetry, objective) plans."""
@@ -163,7 +342,22 @@ class Optimizer(Handle):
     def __repr__(self) -> str:
         if self.closed:
             return "<gdfo.Optimizer closed>"
-        return "<gdfo.Optimizer model %s>" % (self.model or "none (rules)")
+        return "<gdfo.Optimizer model %s%s>" % (self.model or "none (rules)",
+                                               ", state %s" % self._state_dir if self._state_dir else "")
+
+
+def _clock_reader(clock: Callable[[], float]) -> Callable[[Any], float]:
+    """The C clock callback around a Python callable: nothing may unwind through
+    C, so a reading that fails gives -1, which the library replaces by the wall clock."""
+    def read(ctx: Any) -> float:
+        try:
+            v = clock()
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return -1.0
+            return float(v)
+        except BaseException:
+            return -1.0
+    return read
 
 
 class Refiner(Handle):

@@ -53,6 +53,40 @@ class Prediction:
     calibrated: Optional[bool] = None              # predicted on the model calibrated to telemetry
 
 
+@dataclass
+class PlanLoop:
+    """What the closed loop did in the plan call that made a plan (gdfo_plan_loop; a copy).
+
+    step is "known_good" (the pipeline's known-good plan), "explore" (a new
+    candidate), "confirm" (a candidate that did better once, run again) or
+    "rollback" (the known-good plan after a regression); events the names of
+    the loop events of the call ("explore", "drift", "approval", "gate",
+    "forecast"; include/gdfo/loop.h). needs_approval: the plan cannot become
+    known-good until Optimizer.approve() records an approval. fingerprint is
+    the pipeline's (16 hex digits, the audit log's "pipeline");
+    predicted_regret the predicted reward of the known-good plan minus this
+    one's; forecast_scale the source volume it was sized for over the
+    input's (1: no forecast); runs the pipeline's runs with feedback before
+    this plan.
+    """
+    step: str
+    events: List[str]
+    needs_approval: bool
+    fingerprint: str
+    predicted_regret: float
+    forecast_scale: float
+    runs: int
+
+
+def event_names(bits: int) -> List[str]:
+    """The names of the gdfo_loop_event bits set in bits, in bit order."""
+    out = []
+    for i in range(_lib.GDFO_LOOP_EVENT_COUNT):
+        if bits & (1 << i):
+            out.append(_name(_lib.loop_event_name, 1 << i))
+    return out
+
+
 def _opt(v: float) -> Optional[float]:
     return None if v == -1.0 else v
 
@@ -114,6 +148,27 @@ class Plan(Handle):
         """The optimizer that made the plan ("rules", "learned", "input", "learned+q")."""
         with self._read() as p:
             return _lib.plan_source(p).decode("utf-8", "replace")
+
+    @property
+    def id(self) -> Optional[str]:
+        """The id a stateful Optimizer gave the plan ("<16 hex fingerprint>-<sequence>",
+        the key Optimizer.feedback() and approve() take), None for any other plan."""
+        with self._read() as p:
+            return _text(_lib.plan_id(p))
+
+    @property
+    def loop(self) -> Optional[PlanLoop]:
+        """What the closed loop did when it made the plan (PlanLoop), None for a plan
+        made without a state directory."""
+        c = _lib.PlanLoop(version=_lib.GDFO_PLAN_LOOP_VERSION)
+        with self._read() as p:
+            check(_lib.plan_loop_info(ctypes.byref(c), p))
+        if c.step == 0:
+            return None
+        return PlanLoop(step=_name(_lib.loop_step_name, c.step), events=event_names(c.events),
+                        needs_approval=bool(c.needs_approval), fingerprint="%016x" % c.fingerprint,
+                        predicted_regret=c.predicted_regret, forecast_scale=c.forecast_scale,
+                        runs=c.runs)
 
     @property
     def risk(self) -> str:

@@ -225,12 +225,17 @@ class Simulator(Handle):
                     check(_lib.sim_calibrate(ctypes.byref(c), s, g, t, ctypes.byref(o)))
         return _calibration(c)
 
-    def telemetry(self, pipeline: Graph) -> Telemetry:
-        """The last run() of pipeline as the telemetry a host would report
-        (gdfo_sim_telemetry): a simulated run standing in for a real one.
-        Raises GdfoError (EINVAL) when the last run was not of pipeline."""
-        require(pipeline, Graph, "pipeline")
+    def telemetry(self, pipeline: Union[Graph, Plan]) -> Telemetry:
+        """The last run() of pipeline (a Graph, or a Plan's rewritten pipeline) as the
+        telemetry a host would report (gdfo_sim_telemetry): a simulated run standing
+        in for a real one, say as Optimizer.feedback()'s telemetry. Raises GdfoError
+        (EINVAL) when the last run was not of pipeline."""
         out = ctypes.c_void_p()
+        if isinstance(pipeline, Plan):
+            with self._read() as s, pipeline._read() as p:
+                check(_lib.sim_telemetry(ctypes.byref(out), s, _lib.plan_graph(p)))
+            return Telemetry._wrap(out.value)
+        require(pipeline, Graph, "pipeline")
         with self._read() as s, pipeline._read() as g:
             check(_lib.sim_telemetry(ctypes.byref(out), s, g))
         return Telemetry._wrap(out.value)

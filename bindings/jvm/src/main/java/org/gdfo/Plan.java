@@ -48,6 +48,33 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
         }
     }
 
+    /**
+     * What the closed loop did in the plan call that made the plan
+     * (gdfo_plan_loop, include/gdfo/loop.h). step is "known_good", "explore",
+     * "confirm" or "rollback"; events the names of the call's loop events
+     * ("explore", "drift", "approval", "gate", "forecast"); needsApproval:
+     * the plan cannot become known-good until {@link Optimizer#approve}
+     * records an approval; fingerprint the pipeline's (16 hex digits, the
+     * audit log's "pipeline"); predictedRegret the predicted reward of the
+     * known-good plan minus this one's; forecastScale the source volume it
+     * was sized for over the input's (1: no forecast); runs the pipeline's
+     * runs with feedback before this plan.
+     */
+    public record Loop(String step, List<String> events, boolean needsApproval, String fingerprint,
+            double predictedRegret, double forecastScale, int runs) {
+    }
+
+    /* What nLoopInfo fills, one field at a time by name. */
+    static final class LoopFields {
+        byte[] step;
+        int events;
+        int needsApproval;
+        long fingerprint;
+        double predictedRegret;
+        double forecastScale;
+        int runs;
+    }
+
     /* What nChangeAt fills, one field at a time by name. */
     static final class ChangeFields {
         int kind;
@@ -158,6 +185,56 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
         return read(Plan::nPrediction);
     }
 
+    /**
+     * The id an optimizer with a state directory gave the plan
+     * ("&lt;16 hex fingerprint&gt;-&lt;sequence&gt;", the key of
+     * {@link Optimizer#feedback} and {@link Optimizer#approve}); null for
+     * any other plan.
+     */
+    public String id() {
+        return read(h -> Gdfo.str(nId(h)));
+    }
+
+    /** What the closed loop did when it made the plan; null for a plan made without a state directory. */
+    public Loop loop() {
+        return read(h -> {
+            LoopFields f = new LoopFields();
+            nLoopInfo(h, f);
+            if (f.step == null) {
+                return null;
+            }
+            return new Loop(Gdfo.str(f.step), eventNames(f.events), f.needsApproval != 0,
+                    String.format("%016x", f.fingerprint), f.predictedRegret, f.forecastScale, f.runs);
+        });
+    }
+
+    /** The loop's step ("known_good", "explore", "confirm", "rollback"); null without a state directory. */
+    public String loopStep() {
+        Loop l = loop();
+        return l == null ? null : l.step();
+    }
+
+    /** Whether the plan needs approval before it can become known-good (false without a state directory). */
+    public boolean needsApproval() {
+        Loop l = loop();
+        return l != null && l.needsApproval();
+    }
+
+    /** The names of the loop events of the plan call (empty without a state directory). */
+    public List<String> loopEvents() {
+        Loop l = loop();
+        return l == null ? List.of() : l.events();
+    }
+
+    /* The names of the gdfo_loop_event bits set in bits, in bit order. */
+    static List<String> eventNames(int bits) {
+        List<String> out = new ArrayList<>();
+        for (byte[] b : nLoopEventNames(bits)) {
+            out.add(Gdfo.str(b));
+        }
+        return List.copyOf(out);
+    }
+
     static native long nFromJson(byte[] json);
 
     static native long nLoad(byte[] path);
@@ -185,4 +262,10 @@ public final class Plan extends NativeHandle implements Iterable<Plan.Change> {
     static native int nNoteCount(long h);
 
     static native byte[] nNoteAt(long h, int index);
+
+    static native byte[] nId(long h);
+
+    static native void nLoopInfo(long h, LoopFields out);
+
+    static native byte[][] nLoopEventNames(int bits);
 }

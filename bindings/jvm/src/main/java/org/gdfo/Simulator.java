@@ -324,6 +324,27 @@ public final class Simulator extends NativeHandle {
         nFree(handle);
     }
 
+    /**
+     * The last {@link #run(Graph, Options)} of graph as the telemetry a host
+     * would report (gdfo_sim_telemetry): a simulated run standing in for a
+     * real one, say as {@link Optimizer#feedback}'s telemetry. Throws
+     * GdfoException (EINVAL) when the last run was not of graph.
+     */
+    public Telemetry telemetry(Graph graph) {
+        if (graph == null) {
+            throw new NullPointerException("graph is null");
+        }
+        return new Telemetry(read(s -> graph.read(g -> nTelemetry(s, g, 0))));
+    }
+
+    /** As {@link #telemetry(Graph)} for the last {@link #run(Plan, Options)} of plan. */
+    public Telemetry telemetry(Plan plan) {
+        if (plan == null) {
+            throw new NullPointerException("plan is null");
+        }
+        return new Telemetry(read(s -> plan.read(p -> nTelemetry(s, 0, p))));
+    }
+
     /* Runs call with the options' pointer (the defaults when null) and collects the result. */
     private interface RunCall {
         void run(long sim, long options, ResultFields out);
@@ -509,6 +530,8 @@ public final class Simulator extends NativeHandle {
     static native void nRunGraph(long sim, long graph, long options, ResultFields out);
 
     static native void nRunPlan(long sim, long plan, long options, ResultFields out);
+
+    static native long nTelemetry(long sim, long graph, long plan);
 
     static native void nRunProfile(long sim, long profile, long options, ResultFields out);
 
