@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/json_write.h"
+#include "gdfo/loop.h"
 #include "io/json_util.h"
 #include "loop/loop_state.h"
 

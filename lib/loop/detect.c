@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gdfo/loop.h"
 #include "loop/loop_internal.h"
 
 /* ---- Page-Hinkley ------------------------------------------------------- */

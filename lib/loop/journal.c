@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gdfo/loop.h"
 #include "loop/loop_state.h"
 
 #define MAGIC 0x314a4447u /* "GDJ1" */

@@ -17,6 +17,7 @@
 
 #include "core/json_write.h"
 #include "io/json_util.h"
+#include "gdfo/loop.h"
 #include "loop/loop_internal.h"
 #include "plan/plan_internal.h"
 

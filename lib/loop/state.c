@@ -28,6 +28,7 @@
 #include "core/idmap.h"
 #include "core/json_write.h"
 #include "io/json_util.h"
+#include "gdfo/loop.h"
 #include "loop/loop_state.h"
 #include "plan/plan_internal.h"
 #include "rl/rl_internal.h"

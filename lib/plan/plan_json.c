@@ -4,6 +4,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,92 @@ static const char *const prediction_keys[] = {
 	"baseline_execution_ms", "overhead_ms", "calibration", "stages_calibrated",
 	"baseline_stages_calibrated", "measured_latency_ms", NULL,
 };
+
+static const char *const loop_keys[] = {
+	"step", "events", "needs_approval", "fingerprint", "predicted_regret", "forecast_scale", "runs", NULL,
+};
+
+/* The closed loop's id and side of a plan (written only when it has them). */
+static int add_loop(cJSON *root, const gdfo_plan *p)
+{
+	cJSON *lo, *ev;
+	char fp[17];
+	int i;
+
+	if (p->id[0] && !cJSON_AddStringToObject(root, "id", p->id))
+		return gdfo__json_oom();
+	if (p->loop.step == GDFO_STEP_NONE)
+		return 0;
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)p->loop.fingerprint);
+	if (!(lo = cJSON_AddObjectToObject(root, "loop")) ||
+	    !cJSON_AddStringToObject(lo, "step", gdfo_loop_step_name(p->loop.step)) ||
+	    !(ev = cJSON_AddArrayToObject(lo, "events")))
+		return gdfo__json_oom();
+	for (i = 0; i < GDFO_LOOP_EVENT_COUNT; i++) {
+		cJSON *v;
+		if (!(p->loop.events & (1 << i)))
+			continue;
+		if (!(v = cJSON_CreateString(gdfo_loop_event_name(1 << i))) || !cJSON_AddItemToArray(ev, v)) {
+			cJSON_Delete(v);
+			return gdfo__json_oom();
+		}
+	}
+	if (!cJSON_AddBoolToObject(lo, "needs_approval", p->loop.needs_approval) ||
+	    !cJSON_AddStringToObject(lo, "fingerprint", fp))
+		return gdfo__json_oom();
+	if (gdfo__json_add_number(lo, "predicted_regret", isfinite(p->loop.predicted_regret) ? p->loop.predicted_regret : 0) ||
+	    gdfo__json_add_number(lo, "forecast_scale", p->loop.forecast_scale) ||
+	    gdfo__json_add_number(lo, "runs", p->loop.runs))
+		return gdfo__json_oom();
+	return 0;
+}
+
+static int read_loop(gdfo_plan *p, const cJSON *root)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id"), *lo, *ev, *x;
+	gdfo_plan_loop li;
+	char path[GDFO__PATH_MAX];
+	int64_t runs;
+	int present = 0, rc, i;
+	size_t k = 0;
+
+	if (id && !cJSON_IsNull(id)) {
+		if (!cJSON_IsString(id) || !id->valuestring[0] || strlen(id->valuestring) > GDFO_PLAN_ID_MAX)
+			return gdfo__error(GDFO_EFORMAT, "id: expected a plan id (a string of 1 to %d bytes)", GDFO_PLAN_ID_MAX);
+		if ((rc = gdfo__json_check_utf8(id, "id")))
+			return rc;
+		memcpy(p->id, id->valuestring, strlen(id->valuestring) + 1);
+	}
+	lo = cJSON_GetObjectItemCaseSensitive(root, "loop");
+	if (!lo || cJSON_IsNull(lo))
+		return 0;
+	if ((rc = gdfo__json_expect_object(lo, "loop")))
+		return rc;
+	if (gdfo__json_only_keys(lo, loop_keys, "loop"))
+		return GDFO_EFORMAT;
+	memset(&li, 0, sizeof(li));
+	li.version = GDFO_PLAN_LOOP_VERSION;
+	if ((rc = gdfo__json_enum(&li.step, lo, "step", "loop", 1, 0, gdfo_loop_step_name, 5)) ||
+	    (rc = gdfo__json_bool(&li.needs_approval, lo, "needs_approval", "loop", 0, 0)) ||
+	    (rc = gdfo__json_fingerprint(&li.fingerprint, &present, lo, "fingerprint", "loop")) ||
+	    (rc = gdfo__json_number(&li.predicted_regret, lo, "predicted_regret", "loop", 0, 0, -1e300, 1e300)) ||
+	    (rc = gdfo__json_number(&li.forecast_scale, lo, "forecast_scale", "loop", 0, 1, 0, 1e300)) ||
+	    (rc = gdfo__json_int(&runs, lo, "runs", "loop", 0, 0, 0, INT32_MAX)) ||
+	    (rc = gdfo__json_array(&ev, lo, "events", "loop", 0)))
+		return rc;
+	li.runs = (int32_t)runs;
+	cJSON_ArrayForEach(x, ev) {
+		gdfo__json_path_index(path, "loop.events", k++);
+		for (i = 0; i < GDFO_LOOP_EVENT_COUNT; i++)
+			if (cJSON_IsString(x) && !strcmp(x->valuestring, gdfo_loop_event_name(1 << i)))
+				break;
+		if (i == GDFO_LOOP_EVENT_COUNT)
+			return gdfo__error(GDFO_EFORMAT, "%s: not a loop event", path);
+		li.events |= 1 << i;
+	}
+	p->loop = li;
+	return 0;
+}
 
 /* prediction.calibration: what the model was fitted to. */
 static const char *calibration_name(int v)
@@ -110,6 +197,8 @@ static int plan_to_cjson(cJSON **out, const gdfo_plan *p)
 			}
 		}
 	}
+	if ((rc = add_loop(root, p)))
+		goto fail;
 	if ((rc = gdfo__json_graph_to_cjson(&pipe, p->graph)))
 		goto fail;
 	if (!cJSON_AddItemToObject(root, "pipeline", pipe)) {
@@ -306,6 +395,8 @@ static int read_plan(gdfo_plan **out, const cJSON *root)
 	if ((rc = gdfo__plan_adopt(&p, g, source)))
 		return rc;
 	p->risk = risk;
+	if ((rc = read_loop(p, root)))
+		goto fail;
 	pred = cJSON_GetObjectItemCaseSensitive(root, "prediction");
 	if (pred && !cJSON_IsNull(pred)) {
 		if ((rc = gdfo__json_expect_object(pred, "prediction")))

@@ -154,6 +154,19 @@ START_TEST(ids_feedback_and_replay)
 	snprintf(want, sizeof(want), "%016llx-2", (unsigned long long)fp);
 	ck_assert_str_eq(gdfo_plan_id(p2), want);
 	ck_assert(info_of(p1).fingerprint == fp);
+	{
+		/* the id and the loop's side survive plan JSON */
+		char *j = NULL;
+		gdfo_plan *back = NULL;
+		ck_assert_int_eq(gdfo_plan_to_json(&j, p1), 0);
+		ck_assert_msg(gdfo_plan_from_json(&back, j, strlen(j)) == 0, "%s", gdfo_last_error());
+		ck_assert_str_eq(gdfo_plan_id(back), gdfo_plan_id(p1));
+		ck_assert_int_eq(info_of(back).step, info_of(p1).step);
+		ck_assert_int_eq(info_of(back).events, info_of(p1).events);
+		ck_assert(info_of(back).fingerprint == fp);
+		gdfo_free(j);
+		gdfo_plan_free(back);
+	}
 	/* the first plan of a new pipeline explores (the rules plan here) */
 	ck_assert_int_eq(info_of(p1).step, GDFO_STEP_EXPLORE);
 	/* one open handle per state directory */

@@ -299,8 +299,6 @@ def test_check_policy_accepts_a_policy():
         gdfo.check_policy(12)
 
 
-@pytest.mark.xfail(reason="the policy reader is a stand-in (lib/loop/zz_tmp.c) until its branch "
-                          "merges: it accepts anything", strict=False)
 def test_check_policy_refuses_a_bad_policy():
     with pytest.raises(gdfo.GdfoError) as e:
         gdfo.check_policy('{"format": "gdfo-policy/1", "exploration": {"max_regret": -1}}')
