@@ -1913,13 +1913,16 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 			sanitize(s.calib_pt, space, &k);
 			if ((rc = gdfo_space_apply(&calib_plan, space, s.calib_pt, space->dim, "calibration")))
 				goto out;
-			pol.calib_graph = gdfo_plan_graph(calib_plan);
+			/* set on the policy after its init, below */
 			learned_tel = NULL; /* the learned optimizer calibrates on the input only */
 		}
 	} else if (tel == calib && calib) {
 		tel = learned_tel = NULL; /* a run of a plan that no longer applies */
 	}
-	if ((rc = gdfo__pol_init(&pol, NULL, &opt->cluster)) || (rc = gdfo__pol_begin(&pol, space, tel, &obj)))
+	if ((rc = gdfo__pol_init(&pol, NULL, &opt->cluster)))
+		goto out;
+	pol.calib_graph = calib_plan ? gdfo_plan_graph(calib_plan) : NULL;
+	if ((rc = gdfo__pol_begin(&pol, space, tel, &obj)))
 		goto out;
 	/* the known-good plan on this input */
 	if (!(kg = gdfo__calloc(space->dim ? space->dim : 1, sizeof(*kg)))) {
