@@ -62,7 +62,7 @@ JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli test test-abi test-c test-python test-java check-symbols check-headers \
 	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni model \
-	test-alloc alloc-sweep \
+	test-alloc alloc-sweep test-loop-crash test-durability \
 	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
@@ -129,8 +129,8 @@ $(FAILALLOC): tests/alloc/failalloc_main.c $(BUILD)/obj/tests/alloc/gdfo_cli.o \
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-abi test-c test-alloc test-fuzz test-python test-java test-install \
-	test-quality
+test: all check-symbols check-headers test-abi test-c test-loop-crash test-alloc test-fuzz test-python test-java \
+	test-install test-quality
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -187,6 +187,24 @@ test-alloc: $(FAILALLOC)
 
 alloc-sweep: $(FAILALLOC)
 	$(PYTHON) tests/alloc/sweep.py --cli $(FAILALLOC) --sample 0
+
+# Durability of the loop's state directory (tests/loop/crash.c): a child
+# driving the loop is killed with SIGKILL at random moments; after each
+# kill the state opens and holds every acknowledged record. `make test`
+# runs LOOP_CRASH_KILLS kills, `make test-durability` DURABILITY_KILLS.
+LOOP_CRASH := $(BUILD)/tests/loop_crash
+LOOP_CRASH_KILLS ?= 40
+DURABILITY_KILLS ?= 200
+
+$(LOOP_CRASH): tests/loop/crash.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(LDFLAGS_ALL) $(DEP_LIBS)
+
+test-loop-crash: $(LOOP_CRASH)
+	$(LOOP_CRASH) --kills $(LOOP_CRASH_KILLS) --max-delay-ms 200
+
+test-durability: $(LOOP_CRASH)
+	$(LOOP_CRASH) --kills $(DURABILITY_KILLS)
 
 # The C layout of every public struct as JSON, for tests/python/test_layout.py:
 # generated from the preprocessed headers, compiled against include/gdfo.
