@@ -280,11 +280,14 @@ asan:
 		SANFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
 		ALLOC_SAMPLE=$(ASAN_ALLOC_SAMPLE) test-c test-abi test-alloc
 
-# The C suites under ThreadSanitizer, tests/c/test_threads.c among them.
+# The C suites under ThreadSanitizer, tests/c/test_threads.c among them;
+# tests/c/test_loop_threads.c plans and feeds back for LOOP_STRESS_SECONDS.
 # OpenBLAS is not instrumented: its own threads are turned off here. GCC 12's
 # TSan crashes under the kernel's full mmap randomisation: setarch -R.
+LOOP_STRESS_SECONDS ?= 60
 tsan:
 	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		GDFO_LOOP_STRESS_S=$(LOOP_STRESS_SECONDS) \
 		setarch $$(uname -m) -R $(MAKE) BUILD=build-tsan \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer" SANFLAGS="-fsanitize=thread" test-c
 
