@@ -100,7 +100,6 @@ def calls(tmp, data_dir, cli):
     c.append(("loop", loop))
     state, plan_id, tel = loop_state(cli, tmp, retail)
     c.append(("audit", ["audit", state]))
-    c.append(("audit --json", ["audit", "--json", state]))
     c.append(("feedback", ["feedback", "{statecopy}", plan_id, tel]))
     STATE_TEMPLATE[0] = state
     log = os.path.join(data_dir, "spark-events", "dr-elephant", "event_log_1")
