@@ -303,7 +303,12 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_BUILD := build-fuzz
-FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space
+FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space journal
+# Targets with an open finding: built, and run by `make fuzz`, but not by
+# `make test` until the finding is fixed. journal: lib/loop/state.c casts
+# out-of-range numbers of a journal record to int (UBSan, docs/reliability.md).
+FUZZ_KNOWN_FINDINGS := journal
+FUZZ_RUN ?= $(FUZZ_TARGETS)
 HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -322,7 +327,7 @@ fuzz-build:
 		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 fuzz: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_RUN); do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts; \
 		case $$t in eventlog) dict=tests/fuzz/eventlog.dict;; weights) dict=;; *) dict=tests/fuzz/json.dict;; esac; \
 		case $$t in pipeline) extra="$(fuzz_seeds_pipeline)";; telemetry) extra="$(fuzz_seeds_telemetry)";; \
@@ -340,7 +345,9 @@ fuzz: fuzz-build
 
 test-fuzz:
 ifeq ($(HAVE_FUZZ_CC),yes)
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) \
+		FUZZ_RUN="$(filter-out $(FUZZ_KNOWN_FINDINGS),$(FUZZ_TARGETS))"
+	@$(if $(FUZZ_KNOWN_FINDINGS),echo "test-fuzz: not run (open findings): $(FUZZ_KNOWN_FINDINGS)")
 else
 	@echo "test-fuzz: $(FUZZ_CC) not installed (bash .ci/deps.sh), fuzz targets skipped"
 endif
