@@ -193,7 +193,7 @@ alloc-sweep: $(FAILALLOC)
 # kill the state opens and holds every acknowledged record. `make test`
 # runs LOOP_CRASH_KILLS kills, `make test-durability` DURABILITY_KILLS.
 LOOP_CRASH := $(BUILD)/tests/loop_crash
-LOOP_CRASH_KILLS ?= 40
+LOOP_CRASH_KILLS ?= 30
 DURABILITY_KILLS ?= 200
 
 $(LOOP_CRASH): tests/loop/crash.c $(STLIB)
@@ -201,7 +201,7 @@ $(LOOP_CRASH): tests/loop/crash.c $(STLIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(LDFLAGS_ALL) $(DEP_LIBS)
 
 test-loop-crash: $(LOOP_CRASH)
-	$(LOOP_CRASH) --kills $(LOOP_CRASH_KILLS) --max-delay-ms 200
+	$(LOOP_CRASH) --kills $(LOOP_CRASH_KILLS) --max-delay-ms 150
 
 test-durability: $(LOOP_CRASH)
 	$(LOOP_CRASH) --kills $(DURABILITY_KILLS)

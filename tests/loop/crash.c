@@ -8,6 +8,10 @@
  * refused with GDFO_EEXISTS; the feedback count is at least the acks) and
  * its audit log must read.
  *
+ * Three kills in four come 0..M ms after the child's open has finished
+ * (it says so on the pipe), the others 0..M ms after it started (during
+ * the process's start or the journal's replay).
+ *
  * "Acknowledged" is what the parent received: the child writes "F <id>" or
  * "A <id>" to a pipe with one write(2) after gdfo_optimizer_feedback or
  * gdfo_optimizer_approve returned 0 (sync_every 1: the record was
@@ -98,6 +102,8 @@ static int child(const char *state, const char *model, int fd, char **files, int
 		dprintf(fd, "E open: %s\n", gdfo_last_error());
 		return 2;
 	}
+	if (write(fd, "O\n", 2) != 2)
+		return 3;
 	for (k = 0;; k++) {
 		gdfo_plan *plan = NULL;
 		gdfo_plan_loop info = {.version = GDFO_PLAN_LOOP_VERSION};
@@ -176,7 +182,8 @@ static void acks_add(acks *a, char kind, const char *id)
 }
 
 /* Reads the child's lines from buf; keeps a partial last line for the next read. */
-static void take_lines(acks *a, char *buf, size_t *len, long *n_feedback, long *n_approve, int *child_error)
+static void take_lines(acks *a, char *buf, size_t *len, long *n_feedback, long *n_approve, int *opened,
+		       int *child_error)
 {
 	char *p = buf, *nl;
 	while ((nl = memchr(p, '\n', (size_t)(buf + *len - p)))) {
@@ -184,6 +191,8 @@ static void take_lines(acks *a, char *buf, size_t *len, long *n_feedback, long *
 		if ((p[0] == 'F' || p[0] == 'A') && p[1] == ' ') {
 			acks_add(a, p[0], p + 2);
 			*(p[0] == 'F' ? n_feedback : n_approve) += 1;
+		} else if (p[0] == 'O' && !p[1]) {
+			*opened = 1;
 		} else {
 			fprintf(stderr, "loop_crash: child: %s\n", p);
 			*child_error = 1;
@@ -269,7 +278,7 @@ int main(int argc, char **argv)
 	int n_files = 0, kills = 200, max_delay = 300, keep = 0, i, is_child = 0, child_fd = -1;
 	uint64_t seed = 0;
 	acks a = {0};
-	long n_feedback = 0, n_approve = 0, torn_total = 0, exited = 0;
+	long n_feedback = 0, n_approve = 0, torn_total = 0, exited = 0, kills_after_open = 0;
 	long long records = 0;
 	double t0 = now_s();
 
@@ -319,11 +328,12 @@ int main(int argc, char **argv)
 		uint64_t r = seed | 1;
 		int k;
 		for (k = 0; k < kills; k++) {
-			int p[2], st, child_error = 0, torn = 0;
+			int p[2], st, child_error = 0, torn = 0, opened = 0;
 			char buf[8192];
 			size_t len = 0;
 			pid_t pid;
-			double until;
+			double until, delay;
+			int from_open;
 			char *cargv[MAX_PIPES + 12];
 			int c = 0, f;
 
@@ -351,11 +361,21 @@ int main(int argc, char **argv)
 				_exit(127);
 			}
 			close(p[1]);
-			until = now_s() + (double)(rnd(&r) % (uint64_t)(max_delay + 1)) / 1000.0;
+			/* three kills in four count the delay from the end of the
+			 * child's open (the loop running), one from its start (the
+			 * process starting, the journal replaying) */
+			from_open = rnd(&r) % 4 != 0;
+			delay = (double)(rnd(&r) % (uint64_t)(max_delay + 1)) / 1000.0;
+			until = now_s() + (from_open ? 30 : delay);
 			for (;;) { /* read acks until the moment to kill */
 				struct pollfd pf = {p[0], POLLIN, 0};
-				double left = until - now_s();
+				double left;
 				ssize_t n;
+				if (from_open && opened) {
+					until = now_s() + delay;
+					from_open = 0;
+				}
+				left = until - now_s();
 				if (left <= 0)
 					break;
 				if (poll(&pf, 1, (int)(left * 1000) + 1) <= 0)
@@ -364,7 +384,7 @@ int main(int argc, char **argv)
 				if (n <= 0)
 					break; /* the child exited */
 				len += (size_t)n;
-				take_lines(&a, buf, &len, &n_feedback, &n_approve, &child_error);
+				take_lines(&a, buf, &len, &n_feedback, &n_approve, &opened, &child_error);
 			}
 			kill(pid, SIGKILL);
 			for (;;) { /* what it wrote before it died was acknowledged */
@@ -374,7 +394,7 @@ int main(int argc, char **argv)
 				if (n <= 0)
 					break;
 				len += (size_t)n;
-				take_lines(&a, buf, &len, &n_feedback, &n_approve, &child_error);
+				take_lines(&a, buf, &len, &n_feedback, &n_approve, &opened, &child_error);
 			}
 			close(p[0]);
 			if (waitpid(pid, &st, 0) < 0)
@@ -391,11 +411,13 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			torn_total += torn;
+			kills_after_open += opened;
 		}
 	}
-	printf("loop_crash: %d kills, %ld feedback and %ld approvals acknowledged, all present after every kill; "
-	       "%ld torn records cut; %lld journal records; %.1f s\n",
-	       kills, n_feedback, n_approve, torn_total, records, now_s() - t0);
+	printf("loop_crash: %d kills (%ld after the child's open, the rest during its start or replay), %ld feedback "
+	       "and %ld approvals acknowledged, all present after every kill; %ld torn records cut; %lld journal "
+	       "records; %.1f s\n",
+	       kills, kills_after_open, n_feedback, n_approve, torn_total, records, now_s() - t0);
 	if (!keep)
 		rm_state(state);
 	free(a.id);
