@@ -62,7 +62,7 @@ JAR := $(BUILD)/jvm/gdfo.jar
 
 .PHONY: all lib cli bench-loop test test-abi test-c test-python test-java check-symbols check-headers \
 	asan bench bench-quality bench-scale test-quality test-install install uninstall clean jvm jar check-jni model \
-	test-alloc alloc-sweep \
+	test-alloc alloc-sweep test-loop-crash test-durability \
 	fuzz fuzz-build test-fuzz tsan
 
 all: lib cli
@@ -129,8 +129,8 @@ $(FAILALLOC): tests/alloc/failalloc_main.c $(BUILD)/obj/tests/alloc/gdfo_cli.o \
 
 # ---- tests -----------------------------------------------------------------
 
-test: all check-symbols check-headers test-abi test-c test-alloc test-fuzz test-python test-java test-install \
-	test-quality
+test: all check-symbols check-headers test-abi test-c test-loop-crash test-alloc test-fuzz test-python test-java \
+	test-install test-quality
 	@echo "make test: all suites passed"
 
 # Installs into a staging prefix and builds the C example against it through
@@ -187,6 +187,24 @@ test-alloc: $(FAILALLOC)
 
 alloc-sweep: $(FAILALLOC)
 	$(PYTHON) tests/alloc/sweep.py --cli $(FAILALLOC) --sample 0
+
+# Durability of the loop's state directory (tests/loop/crash.c): a child
+# driving the loop is killed with SIGKILL at random moments; after each
+# kill the state opens and holds every acknowledged record. `make test`
+# runs LOOP_CRASH_KILLS kills, `make test-durability` DURABILITY_KILLS.
+LOOP_CRASH := $(BUILD)/tests/loop_crash
+LOOP_CRASH_KILLS ?= 30
+DURABILITY_KILLS ?= 200
+
+$(LOOP_CRASH): tests/loop/crash.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STLIB) $(LDFLAGS_ALL) $(DEP_LIBS)
+
+test-loop-crash: $(LOOP_CRASH)
+	$(LOOP_CRASH) --kills $(LOOP_CRASH_KILLS) --max-delay-ms 150
+
+test-durability: $(LOOP_CRASH)
+	$(LOOP_CRASH) --kills $(DURABILITY_KILLS)
 
 # The C layout of every public struct as JSON, for tests/python/test_layout.py:
 # generated from the preprocessed headers, compiled against include/gdfo.
@@ -262,11 +280,14 @@ asan:
 		SANFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
 		ALLOC_SAMPLE=$(ASAN_ALLOC_SAMPLE) test-c test-abi test-alloc
 
-# The C suites under ThreadSanitizer, tests/c/test_threads.c among them.
+# The C suites under ThreadSanitizer, tests/c/test_threads.c among them;
+# tests/c/test_loop_threads.c plans and feeds back for LOOP_STRESS_SECONDS.
 # OpenBLAS is not instrumented: its own threads are turned off here. GCC 12's
 # TSan crashes under the kernel's full mmap randomisation: setarch -R.
+LOOP_STRESS_SECONDS ?= 60
 tsan:
 	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		GDFO_LOOP_STRESS_S=$(LOOP_STRESS_SECONDS) \
 		setarch $$(uname -m) -R $(MAKE) BUILD=build-tsan \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer" SANFLAGS="-fsanitize=thread" test-c
 
@@ -282,7 +303,11 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_TEST_SECONDS ?= 20
 FUZZ_BUILD := build-fuzz
-FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space policy
+FUZZ_TARGETS := pipeline telemetry plan profile cluster eventlog weights space policy journal
+# Targets with an open finding: built, and run by `make fuzz`, but not by
+# `make test` until the finding is fixed (none now).
+FUZZ_KNOWN_FINDINGS :=
+FUZZ_RUN ?= $(FUZZ_TARGETS)
 HAVE_FUZZ_CC := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
@@ -301,7 +326,7 @@ fuzz-build:
 		SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 fuzz: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_RUN); do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts; \
 		case $$t in eventlog) dict=tests/fuzz/eventlog.dict;; weights) dict=;; *) dict=tests/fuzz/json.dict;; esac; \
 		case $$t in pipeline) extra="$(fuzz_seeds_pipeline)";; telemetry) extra="$(fuzz_seeds_telemetry)";; \
@@ -319,7 +344,9 @@ fuzz: fuzz-build
 
 test-fuzz:
 ifeq ($(HAVE_FUZZ_CC),yes)
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) \
+		FUZZ_RUN="$(filter-out $(FUZZ_KNOWN_FINDINGS),$(FUZZ_TARGETS))"
+	@$(if $(FUZZ_KNOWN_FINDINGS),echo "test-fuzz: not run (open findings): $(FUZZ_KNOWN_FINDINGS)")
 else
 	@echo "test-fuzz: $(FUZZ_CC) not installed (bash .ci/deps.sh), fuzz targets skipped"
 endif

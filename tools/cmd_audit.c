@@ -151,7 +151,12 @@ int gdfo__cli_audit(int argc, char **argv)
 				 str_of(e, "finding"));
 		} else {
 			char *p = cJSON_PrintUnformatted(e);
-			snprintf(detail, sizeof(detail), "%s", p ? p : "");
+			if (!p) {
+				cJSON_Delete(arr);
+				fprintf(stderr, "gdfo audit: out of memory\n");
+				return GDFO__EXIT_FAIL;
+			}
+			snprintf(detail, sizeof(detail), "%s", p);
 			free(p);
 		}
 		printf("%-20s  %-17s  %-16s  %-22s  %s\n", str_of(e, "time"), ev, pipe, plan, detail);

@@ -28,11 +28,21 @@ int gdfo__audit_open(gdfo__audit *a, const char *path)
 	a->fd = -1;
 	if (!(a->path = gdfo__strdup(path)))
 		return GDFO_ENOMEM;
-	a->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	if (a->fd < 0) {
 		int rc = gdfo__error(GDFO_EIO, "audit log '%s': %s", path, strerror(errno));
 		gdfo__audit_close(a);
 		return rc;
+	}
+	/* a line a crash cut short (no newline) is ended, so the next one stays whole */
+	{
+		off_t end = lseek(a->fd, 0, SEEK_END);
+		char last = '\n';
+		if (end > 0 && pread(a->fd, &last, 1, end - 1) == 1 && last != '\n' && write(a->fd, "\n", 1) != 1) {
+			int rc = gdfo__error(GDFO_EIO, "audit log '%s': %s", path, strerror(errno));
+			gdfo__audit_close(a);
+			return rc;
+		}
 	}
 	return 0;
 }

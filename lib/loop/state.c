@@ -134,6 +134,10 @@ struct gdfo__loop {
 	void *clock_ctx;
 	int32_t sync_every;
 	pthread_rwlock_t model_lock; /* plan calls read the model; feedback's online step writes it */
+	/* what a feedback's transition may need, allocated before its record is
+	 * written (feedback_prepare): the transition itself cannot fail */
+	int32_t *spare_point, *spare_calib_pt;
+	char *spare_calib;
 	int64_t updates, updates_saved;
 	char *model_ckpt;        /* STATE/model.gdfonn */
 };
@@ -504,6 +508,14 @@ static int get_numbers(double *v, size_t n, const cJSON *obj, const char *key)
 	return 0;
 }
 
+/* A journal number that must be an integer in lo..hi (casts of others are undefined). */
+static int int_in(double v, double lo, double hi)
+{
+	return v >= lo && v <= hi && v == floor(v);
+}
+
+#define SEQ_MAX 9007199254740992.0 /* 2^53 */
+
 static int get_num(double *v, const cJSON *obj, const char *key)
 {
 	const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -523,6 +535,8 @@ static int parse_plan_record(lplan *pl, const cJSON *r)
 	memset(pl, 0, sizeof(*pl));
 	if ((rc = get_num(&v, r, "seq")))
 		return rc;
+	if (!int_in(v, 1, SEQ_MAX))
+		return gdfo__error(GDFO_EFORMAT, "journal: a plan's seq is not an integer in 1..2^53");
 	pl->seq = (int64_t)v;
 	x = cJSON_GetObjectItemCaseSensitive(r, "fp");
 	if (!cJSON_IsString(x) || sscanf(x->valuestring, "%16llx", (unsigned long long *)&pl->fp) != 1)
@@ -532,6 +546,8 @@ static int parse_plan_record(lplan *pl, const cJSON *r)
 		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: bad step", (long long)pl->seq);
 	if ((rc = get_num(&pl->ts, r, "ts")) || (rc = get_num(&v, r, "kind")))
 		return rc;
+	if (!int_in(v, 0, (1 << GDFO_DECISION_KIND_COUNT) - 1))
+		return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: kind out of range", (long long)pl->seq);
 	pl->kind = (int32_t)v;
 	if ((rc = get_num(&v, r, "approval")))
 		return rc;
@@ -563,7 +579,13 @@ static int parse_plan_record(lplan *pl, const cJSON *r)
 	if (!(pl->point = gdfo__calloc(pl->dim ? pl->dim : 1, sizeof(*pl->point))))
 		return GDFO_ENOMEM;
 	i = 0;
-	cJSON_ArrayForEach(x, a) pl->point[i++] = cJSON_IsNumber(x) ? (int32_t)x->valuedouble : 0;
+	cJSON_ArrayForEach(x, a) {
+		if (!cJSON_IsNumber(x) || !int_in(x->valuedouble, 0, INT32_MAX)) {
+			plan_release(pl);
+			return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: point[%zu] is not a choice", (long long)pl->seq, i);
+		}
+		pl->point[i++] = (int32_t)x->valuedouble;
+	}
 	a = cJSON_GetObjectItemCaseSensitive(r, "stats");
 	if (!cJSON_IsArray(a)) {
 		plan_release(pl);
@@ -585,6 +607,10 @@ static int parse_plan_record(lplan *pl, const cJSON *r)
 			return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: stats[%zu]", (long long)pl->seq, i);
 		}
 		cJSON_ArrayForEach(y, x) row[k++] = cJSON_IsNumber(y) ? y->valuedouble : -1;
+		if (!int_in(row[0], 0, SEQ_MAX)) {
+			plan_release(pl);
+			return gdfo__error(GDFO_EFORMAT, "journal: plan %lld: stats[%zu] has no stage id", (long long)pl->seq, i);
+		}
 		pl->stat_ids[i] = (int64_t)row[0];
 		memcpy(pl->stats + i * STATS, row + 1, STATS * sizeof(double));
 		i++;
@@ -700,6 +726,10 @@ static void promote(gdfo__loop *L, lpipe *p, int64_t seq, double ts)
 	p->cand_wins = 0;
 	p->since_gain = 0;
 	p->n_tried = 0;
+	/* the model errs differently on the new plan: its residuals start afresh */
+	gdfo__ph_init(&p->ph[3], p->ph[3].delta, p->ph[3].lambda, p->ph[3].min_n);
+	p->resid_mean = 0;
+	p->resid2 = 0.1 * 0.1;
 	id_of(id, p->fp, p->kg_seq);
 	audit(L, ts, "known_good", p->fp, id, "\"after_plan\":%lld,\"runs\":%d", (long long)seq, p->kg_n);
 }
@@ -740,6 +770,49 @@ static int telemetry_outcome(gdfo_outcome *o, const gdfo_telemetry *t)
 	o->cost = run.cost >= 0 ? run.cost : 0;
 	o->throughput = run.throughput >= 0 ? run.throughput
 					    : run.records > 0 ? run.records / (run.latency_ms / 1000.0) : 0;
+	return 0;
+}
+
+/* A copy of pt from the spare feedback_prepare made (NULL for an empty point). */
+static int32_t *take_point(gdfo__loop *L, const int32_t *pt, size_t dim)
+{
+	int32_t *c = L->spare_point;
+	L->spare_point = NULL;
+	if (c && dim)
+		memcpy(c, pt, dim * sizeof(*c));
+	return c;
+}
+
+/*
+ * Allocates what applying a feedback of plan pl may need, so that the
+ * transition, once its record is written, cannot fail half way: a point,
+ * the calibration's copies, room for one more bad point and for the
+ * bounds of every stage of the plan's input.
+ */
+static int feedback_prepare(gdfo__loop *L, const lplan *pl, const char *tjson)
+{
+	lpipe *p = pipe_find(L, pl->fp);
+	size_t i, fresh = 0, need;
+	if (!p)
+		return gdfo__error(GDFO_EINTERNAL, "loop: plan %lld has no pipeline", (long long)pl->seq);
+	if (!L->spare_point && !(L->spare_point = gdfo__malloc((pl->dim ? pl->dim : 1) * sizeof(int32_t))))
+		return GDFO_ENOMEM;
+	free(L->spare_calib_pt);
+	free(L->spare_calib);
+	L->spare_calib = NULL;
+	if (!(L->spare_calib_pt = gdfo__malloc((pl->dim ? pl->dim : 1) * sizeof(int32_t))))
+		return GDFO_ENOMEM;
+	if (tjson && !(L->spare_calib = gdfo__strdup(tjson)))
+		return GDFO_ENOMEM;
+	if (gdfo__grow((void **)&p->bad, &p->cap_bad, p->n_bad + 1, sizeof(*p->bad)))
+		return GDFO_ENOMEM;
+	for (i = 0; i < pl->n_stats; i++)
+		fresh += gdfo__idmap_get(&p->bmap, pl->stat_ids[i]) == (size_t)-1;
+	need = p->n_bounds + fresh;
+	if (gdfo__grow((void **)&p->bound_ids, &p->cap_bound_ids, need ? need : 1, sizeof(*p->bound_ids)) ||
+	    gdfo__grow((void **)&p->bounds, &p->cap_bounds, (need ? need : 1) * STATS, sizeof(*p->bounds)) ||
+	    gdfo__idmap_reserve(&p->bmap, need))
+		return GDFO_ENOMEM;
 	return 0;
 }
 
@@ -796,8 +869,7 @@ static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq
 			p->cand_wins++;
 		} else {
 			free(p->cand);
-			if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
-				return GDFO_ENOMEM;
+			p->cand = take_point(L, pl->point, pl->dim);
 			p->cand_wins = 1;
 			p->cand_seq = seq;
 			p->cand_approved = 0;
@@ -991,6 +1063,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			p->kg_seq = 0;
 			p->kg_n = p->kg_at = 0;
 			p->n_tried = 0;
+			gdfo__ph_init(&p->ph[3], p->ph[3].delta, p->ph[3].lambda, p->ph[3].min_n);
 			audit(L, ts, "known_good", p->fp, NULL,
 			      "\"reset\":true,\"why\":\"the known-good plan (from plan %lld) failed on this run: the input as given is known-good again\"",
 			      (long long)seq);
@@ -1001,8 +1074,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		 * run, measure the known-good plan next, and judge the candidate
 		 * against that run then. */
 		free(p->cand);
-		if (!(p->cand = dup_point(pl->point, pl->dim)) && pl->dim)
-			return GDFO_ENOMEM;
+		p->cand = take_point(L, pl->point, pl->dim);
 		p->cand_wins = 0;
 		p->cand_seq = seq;
 		p->cand_pending = 1;
@@ -1042,18 +1114,15 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			for (s = 0; s < STATS; s++)
 				gdfo__bound_add(&b[s], pl->stats[i * STATS + s]);
 		}
-	if (run.success && tjson) {
-		char *c = gdfo__strdup(tjson);
-		int32_t *cp = dup_point(pl->point, pl->dim);
-		if (!c || (!cp && pl->dim)) {
-			free(c);
-			free(cp);
-			return GDFO_ENOMEM;
-		}
+	if (run.success && tjson && L->spare_calib) {
 		free(p->calib);
 		free(p->calib_pt);
-		p->calib = c;
-		p->calib_pt = cp;
+		p->calib = L->spare_calib;
+		p->calib_pt = L->spare_calib_pt;
+		if (pl->dim)
+			memcpy(p->calib_pt, pl->point, pl->dim * sizeof(*p->calib_pt));
+		L->spare_calib = NULL;
+		L->spare_calib_pt = NULL;
 		p->calib_dim = pl->dim;
 	}
 	audit(L, ts, "feedback", p->fp, id,
@@ -1140,12 +1209,23 @@ static int replay_one(void *ctx, const char *payload, size_t len)
 		char *text = NULL;
 		if ((rc = get_num(&seq, r, "seq")) || (rc = get_num(&ts, r, "ts")))
 			goto out;
+		if (!int_in(seq, 1, SEQ_MAX)) {
+			rc = gdfo__error(GDFO_EFORMAT, "journal: a feedback's seq is not an integer in 1..2^53");
+			goto out;
+		}
 		if (!tj || (rc = gdfo__json_print(&text, tj)) || (rc = gdfo_telemetry_from_json(&t, text, strlen(text)))) {
 			free(text);
+			if (rc == GDFO_EVERSION) /* the journal's content, not a caller's struct */
+				rc = gdfo__error(GDFO_EFORMAT, "journal: feedback %lld: %s", (long long)seq, gdfo_last_error());
 			rc = rc ? rc : gdfo__error(GDFO_EFORMAT, "journal: feedback %lld has no telemetry", (long long)seq);
 			goto out;
 		}
-		rc = apply_feedback(L, (int64_t)seq, ts, t, text, NULL);
+		{
+			lplan *fpl = plan_find(L, (int64_t)seq);
+			rc = fpl && !fpl->fed ? feedback_prepare(L, fpl, text) : 0;
+		}
+		if (!rc)
+			rc = apply_feedback(L, (int64_t)seq, ts, t, text, NULL);
 		if (!rc)
 			plan_release(plan_find(L, (int64_t)seq));
 		gdfo_telemetry_free(t);
@@ -1155,6 +1235,10 @@ static int replay_one(void *ctx, const char *payload, size_t len)
 		const cJSON *note = cJSON_GetObjectItemCaseSensitive(r, "note");
 		if ((rc = get_num(&seq, r, "seq")) || (rc = get_num(&ts, r, "ts")))
 			goto out;
+		if (!int_in(seq, 1, SEQ_MAX)) {
+			rc = gdfo__error(GDFO_EFORMAT, "journal: an approval's seq is not an integer in 1..2^53");
+			goto out;
+		}
 		rc = apply_approve(L, (int64_t)seq, ts, cJSON_IsString(who) ? who->valuestring : "",
 				   cJSON_IsString(note) ? note->valuestring : NULL);
 	} else {
@@ -1209,6 +1293,9 @@ static void loop_free(gdfo__loop *L)
 	pthread_mutex_destroy(&L->mu);
 	pthread_rwlock_destroy(&L->model_lock);
 	free(L->model_ckpt);
+	free(L->spare_point);
+	free(L->spare_calib_pt);
+	free(L->spare_calib);
 	free(L->dir);
 	free(L);
 }
@@ -2290,6 +2377,10 @@ int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char 
 		rc = gdfo__error(GDFO_EEXISTS, "plan '%s' has had its feedback already", plan_id);
 		goto out;
 	}
+	/* everything the transition needs, before the record is written: an
+	 * acknowledged record is always applied whole */
+	if ((rc = feedback_prepare(L, pl, tj)))
+		goto out;
 	ts = now(L);
 	gdfo__jsonw_raw(&w, "{\"type\":\"feedback\",\"seq\":%lld,\"ts\":", (long long)seq);
 	gdfo__jsonw_number(&w, ts, 0, "time");

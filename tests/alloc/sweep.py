@@ -14,6 +14,11 @@ output and how many allocations it makes (K), then once for each N in
 
   sweep.py --cli build/tests/gdfo-failalloc [--sample S] [--jobs J]
 
+Calls on the closed loop's state directory ({state}: a new directory for
+each run; {statecopy}: a copy of a state made once by a normal `gdfo loop`)
+are also followed by a normal `gdfo loop --runs 1` on the same state, which
+must exit 0: whatever the failure left, the state opens and works.
+
 --sample S runs at most S failure points per call, spread evenly and
 always including the first ones (0: all). The exit status is 1 when any
 run broke a rule; each finding is printed on one line with the call and N.
@@ -21,8 +26,10 @@ run broke a rule; each finding is printed on one line with the call and N.
 import argparse
 import concurrent.futures
 import gzip
+import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -30,7 +37,32 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def calls(tmp, data_dir):
+def loop_state(cli, tmp, retail):
+    """A state made by a normal `gdfo loop` whose last feedback is taken out
+    of the journal again: (state, the id of that plan, its telemetry file)."""
+    state = os.path.join(tmp, "loop-template")
+    subprocess.run([cli, "loop", "--rules", "--quiet", "--runs", "3", "--state", state, retail],
+                   check=True, capture_output=True)
+    path = os.path.join(state, "journal")
+    with open(path, "rb") as f:
+        b = f.read()
+    recs, off = [], 0
+    while off < len(b):  # frames: magic, length, CRC-32, payload (lib/loop/journal.c)
+        n = struct.unpack_from("<I", b, off + 4)[0]
+        recs.append((off, json.loads(b[off + 12:off + 12 + n])))
+        off += 12 + n
+    last_off, last = recs[-1]
+    assert last["type"] == "feedback", last["type"]
+    fp = [r["fp"] for _, r in recs if r["type"] == "plan" and r["seq"] == last["seq"]][0]
+    with open(path, "r+b") as f:
+        f.truncate(last_off)
+    tel = os.path.join(tmp, "loop-telemetry.json")
+    with open(tel, "w") as f:
+        json.dump(last["telemetry"], f)
+    return state, "%s-%d" % (fp, last["seq"]), tel
+
+
+def calls(tmp, data_dir, cli):
     ex = os.path.join(ROOT, "examples")
     good = os.path.join(ROOT, "tests", "bad", "good")
     c = []
@@ -61,6 +93,15 @@ def calls(tmp, data_dir):
     c.append(("simulate profile", ["simulate", "--profile", os.path.join(good, "profile.json")]))
     c.append(("simulate profile sampled", ["simulate", "--profile", os.path.join(good, "profile.json"),
                                            "--replay", "sampled", "--executors", "4"]))
+    # the closed loop (issue 12): a loop on a new state, the audit log, feedback on a copy
+    loop = ["loop", "--quiet", "--runs", "4", "--state", "{state}", retail]
+    if not os.path.exists(model):
+        loop.insert(1, "--rules")
+    c.append(("loop", loop))
+    state, plan_id, tel = loop_state(cli, tmp, retail)
+    c.append(("audit", ["audit", state]))
+    c.append(("feedback", ["feedback", "{statecopy}", plan_id, tel]))
+    STATE_TEMPLATE[0] = state
     log = os.path.join(data_dir, "spark-events", "dr-elephant", "event_log_1")
     if os.path.exists(log):
         plain = os.path.join(tmp, "event_log")
@@ -83,12 +124,28 @@ def calls(tmp, data_dir):
     return c
 
 
+STATE_TEMPLATE = [None]
+
+
 def run(cli, argv, fail_at, tmp, tag):
     out = os.path.join(tmp, "out-%s-%d" % (tag, fail_at))
     cnt = os.path.join(tmp, "cnt-%s-%d" % (tag, fail_at))
-    args = [a.replace("{out}", out) for a in argv]
+    state = os.path.join(tmp, "state-%s-%d" % (tag, fail_at))
+    stateful = any("{state" in a for a in argv)
+    if "{statecopy}" in argv:
+        shutil.copytree(STATE_TEMPLATE[0], state)
+    args = [a.replace("{out}", out).replace("{statecopy}", state).replace("{state}", state) for a in argv]
     env = dict(os.environ, GDFO_FAIL_ALLOC=str(fail_at), GDFO_ALLOC_COUNT=cnt)
     p = subprocess.run([cli] + args, env=env, capture_output=True, timeout=300)
+    after = None
+    if stateful:
+        # the state must still open and work, whatever the failure left
+        retail = os.path.join(ROOT, "examples", "pipelines", "retail_etl.json")
+        q = subprocess.run([cli, "loop", "--rules", "--quiet", "--runs", "1", "--state", state, retail],
+                           capture_output=True, timeout=300)
+        if q.returncode != 0:
+            after = "exit %d: %s" % (q.returncode, q.stderr.decode("utf-8", "replace").strip()[:300])
+        shutil.rmtree(state, ignore_errors=True)
     count = None
     if os.path.exists(cnt):
         with open(cnt) as f:
@@ -99,12 +156,14 @@ def run(cli, argv, fail_at, tmp, tag):
         with open(out, "rb") as f:
             written = f.read()
         os.unlink(out)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace"), written, count
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace"), written, count, after
 
 
 def check(name, n, base, got):
-    rc, out, err, written, _ = got
+    rc, out, err, written, _, after = got
     lines = err.splitlines()
+    if after:
+        return "%s N=%d: after it (exit %d), a normal loop on its state failed: %s" % (name, n, rc, after)
     if rc < 0:
         return "%s N=%d: killed by signal %d: %s" % (name, n, -rc, err[-300:])
     if any(s in err for s in ("Sanitizer", "runtime error:", "LeakSanitizer")):
@@ -148,12 +207,13 @@ def main():
     findings = []
     total = 0
     with tempfile.TemporaryDirectory(prefix="gdfo-sweep-") as tmp:
-        todo = [c for c in calls(tmp, a.data_dir) if a.only in c[0]]
+        todo = [c for c in calls(tmp, a.data_dir, cli) if a.only in c[0]]
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
             for ci, (name, argv) in enumerate(todo):
                 base = run(cli, argv, 0, tmp, "c%d" % ci)
-                if base[0] != 0:
-                    findings.append("%s: the normal run failed (exit %d): %s" % (name, base[0], base[2].strip()))
+                if base[0] != 0 or base[5]:
+                    findings.append("%s: the normal run failed (exit %d): %s" % (name, base[0],
+                                                                                base[5] or base[2].strip()))
                     continue
                 k = base[4]
                 pts = points(k, a.sample)
