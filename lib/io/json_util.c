@@ -118,7 +118,7 @@ void gdfo__json_path_index(char *out, const char *parent, size_t i)
 	snprintf(out, GDFO__PATH_MAX, "%s[%zu]", parent, i);
 }
 
-static const char *type_name(const cJSON *item)
+const char *gdfo__json_type_name(const cJSON *item)
 {
 	if (cJSON_IsObject(item))
 		return "an object";
@@ -147,7 +147,7 @@ int gdfo__json_expect_object(const cJSON *item, const char *path)
 	size_t n = 0, i;
 
 	if (!cJSON_IsObject(item))
-		return gdfo__error(GDFO_EFORMAT, "%s: expected an object, found %s", path, type_name(item));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected an object, found %s", path, gdfo__json_type_name(item));
 	for (a = item->child; a; a = a->next)
 		n++;
 	if (n <= 16) {
@@ -181,7 +181,7 @@ dup:
 int gdfo__json_check_utf8(const cJSON *item, const char *path)
 {
 	if (!cJSON_IsString(item))
-		return gdfo__error(GDFO_EFORMAT, "%s: expected a string, found %s", path, type_name(item));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected a string, found %s", path, gdfo__json_type_name(item));
 	if (!gdfo__utf8_valid(item->valuestring, strlen(item->valuestring)))
 		return gdfo__error(GDFO_EFORMAT, "%s: the string is not valid UTF-8", path);
 	return 0;
@@ -226,7 +226,7 @@ int gdfo__json_number(double *out, const cJSON *obj, const char *key, const char
 		return required ? missing(key, path) : 0;
 	gdfo__json_path_key(p, path, key);
 	if (!cJSON_IsNumber(v))
-		return gdfo__error(GDFO_EFORMAT, "%s: expected a number, found %s", p, type_name(v));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected a number, found %s", p, gdfo__json_type_name(v));
 	if (!isfinite(v->valuedouble))
 		return gdfo__error(GDFO_EFORMAT, "%s: the number is too large to represent", p);
 	if (v->valuedouble < min || v->valuedouble > max)
@@ -248,7 +248,7 @@ int gdfo__json_int(int64_t *out, const cJSON *obj, const char *key, const char *
 		return required ? missing(key, path) : 0;
 	gdfo__json_path_key(p, path, key);
 	if (!cJSON_IsNumber(v))
-		return gdfo__error(GDFO_EFORMAT, "%s: expected an integer, found %s", p, type_name(v));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected an integer, found %s", p, gdfo__json_type_name(v));
 	d = v->valuedouble;
 	if (!isfinite(d) || d != floor(d))
 		return gdfo__error(GDFO_EFORMAT, "%s: expected an integer, found %g", p, d);
@@ -286,7 +286,7 @@ int gdfo__json_bool(int *out, const cJSON *obj, const char *key, const char *pat
 		return required ? missing(key, path) : 0;
 	if (!cJSON_IsBool(v)) {
 		gdfo__json_path_key(p, path, key);
-		return gdfo__error(GDFO_EFORMAT, "%s: expected true or false, found %s", p, type_name(v));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected true or false, found %s", p, gdfo__json_type_name(v));
 	}
 	*out = cJSON_IsTrue(v);
 	return 0;
@@ -329,7 +329,7 @@ int gdfo__json_array(const cJSON **out, const cJSON *obj, const char *key, const
 		return required ? missing(key, path) : 0;
 	if (!cJSON_IsArray(v)) {
 		gdfo__json_path_key(p, path, key);
-		return gdfo__error(GDFO_EFORMAT, "%s: expected an array, found %s", p, type_name(v));
+		return gdfo__error(GDFO_EFORMAT, "%s: expected an array, found %s", p, gdfo__json_type_name(v));
 	}
 	*out = v;
 	return 0;

@@ -84,4 +84,7 @@ int gdfo__json_print(char **out, const cJSON *item);
 /* Records the OOM status when a cJSON builder returned NULL. */
 int gdfo__json_oom(void);
 
+/* "an object", "a number", ... for messages about item's type. */
+const char *gdfo__json_type_name(const cJSON *item);
+
 #endif

@@ -100,21 +100,6 @@ static void set(gdfo__policy *p, const field *f, double v)
 		*(int32_t *)base = (int32_t)v;
 }
 
-static const char *type_name(const cJSON *item)
-{
-	if (cJSON_IsObject(item))
-		return "an object";
-	if (cJSON_IsArray(item))
-		return "an array";
-	if (cJSON_IsString(item))
-		return "a string";
-	if (cJSON_IsNumber(item))
-		return "a number";
-	if (cJSON_IsBool(item))
-		return "a boolean";
-	return "null";
-}
-
 /* s as a message quotes it: at most max bytes, cut on a UTF-8 boundary, then "..." (buf: max + 4). */
 static const char *cut_at(char *buf, size_t max, const char *s)
 {
@@ -295,7 +280,7 @@ static int read_field(gdfo__policy *p, const field *f, const cJSON *sec)
 	if (f->type == F_RISK || f->type == F_HOLD) {
 		if (!cJSON_IsString(v))
 			return gdfo__error(GDFO_EFORMAT, WHAT ": %s.%s is %s; it must be one of " LEVELS, f->section,
-					   f->key, type_name(v));
+					   f->key, gdfo__json_type_name(v));
 		for (i = 0; i < 4; i++) {
 			if (!strcmp(v->valuestring, levels[i])) {
 				set(p, f, level_value(f->type, i));
@@ -307,7 +292,7 @@ static int read_field(gdfo__policy *p, const field *f, const cJSON *sec)
 	}
 	if (!cJSON_IsNumber(v)) {
 		range_text(range, sizeof(range), f, 1);
-		return gdfo__error(GDFO_EFORMAT, WHAT ": %s.%s is %s; it must be %s", f->section, f->key, type_name(v),
+		return gdfo__error(GDFO_EFORMAT, WHAT ": %s.%s is %s; it must be %s", f->section, f->key, gdfo__json_type_name(v),
 				   range);
 	}
 	if (check_value(f, v->valuedouble, GDFO_EFORMAT, WHAT))
@@ -327,7 +312,7 @@ static int read_section(gdfo__policy *p, const cJSON *root, const char *section)
 	if (!sec || cJSON_IsNull(sec))
 		return 0;
 	if (!cJSON_IsObject(sec))
-		return gdfo__error(GDFO_EFORMAT, WHAT ": %s is %s; it must be an object", section, type_name(sec));
+		return gdfo__error(GDFO_EFORMAT, WHAT ": %s is %s; it must be an object", section, gdfo__json_type_name(sec));
 	snprintf(path, sizeof(path), WHAT ": %s", section);
 	if ((rc = gdfo__json_expect_object(sec, path)))
 		return rc; /* GDFO_ENOMEM on a wide object */
@@ -353,7 +338,7 @@ static int read_protected(gdfo__policy *p, const cJSON *root)
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return gdfo__error(GDFO_EFORMAT, WHAT ": protected_stages is %s; it must be an array of stage names",
-				   type_name(arr));
+				   gdfo__json_type_name(arr));
 	for (it = arr->child; it; it = it->next)
 		n++;
 	if (n > GDFO__POLICY_STAGES_MAX)
@@ -366,7 +351,7 @@ static int read_protected(gdfo__policy *p, const cJSON *root)
 	for (it = arr->child; it; it = it->next, i++) {
 		if (!cJSON_IsString(it))
 			return gdfo__error(GDFO_EFORMAT, WHAT ": protected_stages[%zu] is %s; it must be a stage name (a string)",
-					   i, type_name(it));
+					   i, gdfo__json_type_name(it));
 		if ((rc = check_name(it->valuestring, i, GDFO_EFORMAT, WHAT)))
 			return rc;
 		if (!(p->protected_stages[i] = gdfo__strdup(it->valuestring)))
@@ -399,12 +384,12 @@ static int read_allowed(gdfo__policy *p, const cJSON *root)
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return gdfo__error(GDFO_EFORMAT, WHAT ": allowed_changes is %s; it must be an array of change kinds",
-				   type_name(arr));
+				   gdfo__json_type_name(arr));
 	kind_list(names, sizeof(names));
 	for (it = arr->child; it; it = it->next, i++) {
 		if (!cJSON_IsString(it))
 			return gdfo__error(GDFO_EFORMAT, WHAT ": allowed_changes[%zu] is %s; it must be a change kind (%s)", i,
-					   type_name(it), names);
+					   gdfo__json_type_name(it), names);
 		if ((k = gdfo__change_kind_from_name(it->valuestring)) < 0)
 			return gdfo__error(GDFO_EFORMAT, WHAT ": allowed_changes[%zu] '%s' is not a change kind (%s)", i,
 					   cut(c, it->valuestring), names);

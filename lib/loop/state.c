@@ -795,7 +795,9 @@ static int feedback_prepare(gdfo__loop *L, const lplan *pl, const char *tjson)
 	size_t i, fresh = 0, need;
 	if (!p)
 		return gdfo__error(GDFO_EINTERNAL, "loop: plan %lld has no pipeline", (long long)pl->seq);
-	if (!L->spare_point && !(L->spare_point = gdfo__malloc((pl->dim ? pl->dim : 1) * sizeof(int32_t))))
+	/* sized for this plan's point (a spare left from another may be smaller) */
+	free(L->spare_point);
+	if (!(L->spare_point = gdfo__malloc((pl->dim ? pl->dim : 1) * sizeof(int32_t))))
 		return GDFO_ENOMEM;
 	free(L->spare_calib_pt);
 	free(L->spare_calib);
@@ -2331,6 +2333,29 @@ int gdfo_optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *
 
 /* ---- feedback, approval, sync, policy, stats ---------------------------- */
 
+/* The plan with this id (under the lock). Errors: GDFO_ENOTFOUND. */
+static int plan_by_id(lplan **out, gdfo__loop *L, uint64_t fp, int64_t seq, const char *plan_id)
+{
+	lplan *pl = plan_find(L, seq);
+	*out = NULL;
+	if (!pl || pl->fp != fp)
+		return gdfo__error(GDFO_ENOTFOUND, "no plan '%s' in state '%.200s'", plan_id, L->dir);
+	*out = pl;
+	return 0;
+}
+
+static int sync_due(gdfo__loop *L);
+
+/* After a record's transition: the audit lines synced with a synced record, or the group's sync when due. */
+static int record_synced(gdfo__loop *L)
+{
+	if (L->sync_every == 1) {
+		(void)gdfo__audit_sync(&L->audit);
+		return 0;
+	}
+	return sync_due(L);
+}
+
 static int sync_due(gdfo__loop *L)
 {
 	int rc;
@@ -2368,11 +2393,8 @@ int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char 
 	if ((rc = gdfo_telemetry_to_json(&tj, telemetry)))
 		return rc;
 	pthread_mutex_lock(&L->mu);
-	pl = plan_find(L, seq);
-	if (!pl || pl->fp != fp) {
-		rc = gdfo__error(GDFO_ENOTFOUND, "no plan '%s' in state '%.200s'", plan_id, L->dir);
+	if ((rc = plan_by_id(&pl, L, fp, seq, plan_id)))
 		goto out;
-	}
 	if (pl->fed) {
 		rc = gdfo__error(GDFO_EEXISTS, "plan '%s' has had its feedback already", plan_id);
 		goto out;
@@ -2413,10 +2435,8 @@ int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char 
 	}
 	if (pl)
 		plan_release(pl);
-	if (!rc && L->sync_every == 1)
-		(void)gdfo__audit_sync(&L->audit);
-	else if (!rc)
-		rc = sync_due(L);
+	if (!rc)
+		rc = record_synced(L);
 	if (!rc && out)
 		rc = gdfo__abi_out(out, &fb, GDFO__ABI_FEEDBACK, "gdfo_optimizer_feedback");
 out:
@@ -2448,11 +2468,8 @@ int gdfo_optimizer_approve(gdfo_optimizer *opt, const char *plan_id, const char 
 	if ((rc = parse_id(&fp, &seq, plan_id)))
 		return rc;
 	pthread_mutex_lock(&L->mu);
-	pl = plan_find(L, seq);
-	if (!pl || pl->fp != fp) {
-		rc = gdfo__error(GDFO_ENOTFOUND, "no plan '%s' in state '%.200s'", plan_id, L->dir);
+	if ((rc = plan_by_id(&pl, L, fp, seq, plan_id)))
 		goto out;
-	}
 	if (pl->approved) {
 		rc = gdfo__error(GDFO_EEXISTS, "plan '%s' is approved already", plan_id);
 		goto out;
@@ -2469,10 +2486,8 @@ int gdfo_optimizer_approve(gdfo_optimizer *opt, const char *plan_id, const char 
 	    (rc = gdfo__journal_append(&L->j, text, strlen(text), L->sync_every == 1)))
 		goto out;
 	rc = apply_approve(L, seq, ts, who, note);
-	if (!rc && L->sync_every == 1)
-		(void)gdfo__audit_sync(&L->audit);
-	else if (!rc)
-		rc = sync_due(L);
+	if (!rc)
+		rc = record_synced(L);
 out:
 	pthread_mutex_unlock(&L->mu);
 	free(text);
