@@ -276,7 +276,7 @@ check-headers:
 # already fails every allocation of the readers and the rules under it.
 ASAN_ALLOC_SAMPLE ?= 40
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	CK_TIMEOUT_MULTIPLIER=3 $(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" \
 		ALLOC_SAMPLE=$(ASAN_ALLOC_SAMPLE) test-c test-abi test-alloc
 
@@ -286,7 +286,7 @@ asan:
 # TSan crashes under the kernel's full mmap randomisation: setarch -R.
 LOOP_STRESS_SECONDS ?= 60
 tsan:
-	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" CK_TIMEOUT_MULTIPLIER=5 \
 		GDFO_LOOP_STRESS_S=$(LOOP_STRESS_SECONDS) \
 		setarch $$(uname -m) -R $(MAKE) BUILD=build-tsan \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer" SANFLAGS="-fsanitize=thread" test-c

@@ -541,9 +541,11 @@ END_TEST
 /*
  * Open (replaying a plan and its feedback) and plan: GDFO_ENOMEM with
  * *out NULL, or the normal result; after a failed plan the state still
- * opens and plans. Every LOOP_PLAN_STEP-th point of the plan call.
+ * opens and plans. Every LOOP_PLAN_STEP-th point of the plan call, or fewer
+ * (about LOOP_PLAN_POINTS) when it allocates more.
  */
 #define LOOP_PLAN_STEP 7
+#define LOOP_PLAN_POINTS 60
 START_TEST(every_allocation_of_loop_open_and_plan_can_fail)
 {
 	char id[GDFO_PLAN_ID_MAX + 1];
@@ -581,7 +583,9 @@ START_TEST(every_allocation_of_loop_open_and_plan_can_fail)
 	k = gdfo__alloc_test_disarm();
 	gdfo_plan_free(p);
 	gdfo_optimizer_close(opt);
-	for (n = 1; n <= k; n += LOOP_PLAN_STEP) {
+	/* at least every LOOP_PLAN_STEP-th point, at most about LOOP_PLAN_POINTS of them: the
+	 * plan call's model search allocates tens of thousands of times */
+	for (n = 1; n <= k; n += k / LOOP_PLAN_POINTS > LOOP_PLAN_STEP ? k / LOOP_PLAN_POINTS : LOOP_PLAN_STEP) {
 		opt = loop_state_with_plan(id, 1);
 		p = (gdfo_plan *)1;
 		gdfo__alloc_test_arm(n);
