@@ -9,7 +9,7 @@
 
 static const char optimize_help[] =
 	"usage: gdfo optimize [--rules | --model FILE] [--candidates N] [--telemetry T.json]\n"
-	"                     [--cluster C.json] [--no-predict]\n"
+	"                     [--cluster C.json] [--no-predict] [--state DIR]\n"
 	"                     [--objective SPEC] [--check | --no-check] [RULE OPTIONS]\n"
 	"                     [--explain] [-o PLAN.json] PIPELINE.json\n"
 	"\n"
@@ -24,6 +24,11 @@ static const char optimize_help[] =
 	"                     else models/default.gdfonn beside the gdfo executable's\n"
 	"                     directory (a build tree), else the installed default;\n"
 	"                     else the rules. The plan's notes say which planned.\n"
+	"  --state DIR        plan through the closed loop of this state directory\n"
+	"                     (docs/loop.md): the plan gets an \"id\" that `gdfo feedback\n"
+	"                     DIR ID TELEMETRY.json` reports the run for; it may be the\n"
+	"                     pipeline's known-good plan, a candidate or a rollback\n"
+	"                     (the \"loop\" member says which); with --rules, no model\n"
 	"  --candidates N     sampled plans the learned optimizer scores besides its\n"
 	"                     greedy one (8)\n"
 	"  --rules            use the rule-based optimizer: filter push-down,\n"
@@ -170,7 +175,7 @@ static int rule_option(gdfo_rules_options *ro, int argc, char **argv, int *i)
 
 int gdfo__cli_optimize(int argc, char **argv)
 {
-	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL, *model = NULL;
+	const char *path = NULL, *tpath = NULL, *opath = NULL, *cpath = NULL, *model = NULL, *spath = NULL;
 	int rules_only = 0, candidates = -1, rule_options = 0;
 	char model_buf[4096];
 	gdfo_optimizer *opt = NULL;
@@ -224,6 +229,12 @@ int gdfo__cli_optimize(int argc, char **argv)
 			explain = 1;
 		} else if (!strcmp(argv[i], "--no-predict")) {
 			predict = 0;
+		} else if (!strcmp(argv[i], "--state")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "gdfo optimize: --state needs a directory\n");
+				return GDFO__EXIT_USAGE;
+			}
+			spath = argv[++i];
 		} else if (!strcmp(argv[i], "--telemetry") || !strcmp(argv[i], "-o") ||
 			   !strcmp(argv[i], "--cluster")) {
 			if (i + 1 >= argc) {
@@ -272,17 +283,22 @@ int gdfo__cli_optimize(int argc, char **argv)
 		code = GDFO__EXIT_USAGE;
 		goto out;
 	}
+	if (spath && rule_options) {
+		fprintf(stderr, "gdfo optimize: rule options do not apply with --state (the closed loop plans)\n");
+		code = GDFO__EXIT_USAGE;
+		goto out;
+	}
 	/* A rule option asks for the rules. */
 	if (!rules_only && !rule_options && !model)
 		model = gdfo__cli_default_model(model_buf, sizeof(model_buf));
-	if (!rules_only && model && *model) {
+	if (spath || (!rules_only && model && *model)) {
 		gdfo_optimizer_options oo;
 		gdfo_optimizer_options_init(&oo, GDFO_OPTIMIZER_OPTIONS_VERSION);
-		oo.model_path = model;
+		oo.model_path = rules_only ? "" : model;
 		oo.cluster = cpath ? &cluster : NULL;
 		if (candidates >= 0)
 			oo.candidates = candidates;
-		if ((rc = gdfo_optimizer_open(&opt, NULL, &oo)) ||
+		if ((rc = gdfo_optimizer_open(&opt, spath, &oo)) ||
 		    (rc = gdfo_optimizer_plan(&plan, opt, g, t, have_objective ? &objective : NULL))) {
 			code = gdfo__cli_fail("optimize", rc);
 			goto out;

@@ -314,3 +314,47 @@ def test_set_policy(tmp_path):
         assert [e["event"] for e in opt.audit()] == ["open", "policy"]
         with pytest.raises(gdfo.GdfoFileNotFoundError):
             opt.set_policy(tmp_path / "missing.json")
+
+
+def test_the_cli_plans_reports_and_audits(tmp_path):
+    """gdfo optimize --state gives a plan an id; gdfo feedback reports its run
+    (once); gdfo loop runs the loop; gdfo audit shows all of it."""
+    import json
+    import subprocess
+
+    from conftest import cli_path
+
+    cli, state = cli_path(), str(tmp_path / "state")
+
+    def run(*args):
+        return subprocess.run([cli] + list(args), capture_output=True, text=True)
+
+    r = run("optimize", "--rules", "--state", state, "-o", str(tmp_path / "plan.json"), RETAIL)
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    assert re.fullmatch(r"[0-9a-f]{16}-1", plan["id"])
+    assert plan["loop"]["step"] == "explore"
+    tel = tmp_path / "t.json"
+    tel.write_text(json.dumps({"format": "gdfo-telemetry/1", "stages": [],
+                               "run": {"success": True, "latency_ms": 25000, "cost": 0.05}}))
+    r = run("feedback", "--json", state, plan["id"], str(tel))
+    assert r.returncode == 0, r.stderr
+    fb = json.loads(r.stdout)
+    assert fb["runs"] == 1 and fb["baseline_measured"] is False
+    r = run("feedback", state, plan["id"], str(tel))
+    assert r.returncode == 2 and "feedback already" in r.stderr
+    assert r.stderr.count("\n") == 1
+    r = run("loop", "--rules", "--runs", "3", "--json", "--quiet", "--state", state, RETAIL)
+    assert r.returncode == 0, r.stderr
+    runs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["run"] for x in runs] == [0, 1, 2]
+    assert {"step", "source", "latency_ms", "cost", "reward", "best_known_latency_ms", "known_good",
+            "events"} <= set(runs[0])
+    r = run("audit", "--json", "--pipeline", plan["id"][:16], state)
+    assert r.returncode == 0, r.stderr
+    events = [e["event"] for e in json.loads(r.stdout)]
+    assert events.count("feedback") == 4 and "plan" in events
+    r = run("audit", state)
+    assert r.returncode == 0 and "feedback" in r.stdout
+    r = run("audit", "--since", "not-a-time", state)
+    assert r.returncode == 2
