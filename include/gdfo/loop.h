@@ -172,8 +172,9 @@ GDFO_API int gdfo_optimizer_sync(gdfo_optimizer *opt);
 
 /*
  * Validates the gdfo-policy/1 file at path and makes it the state's policy
- * (copied atomically to STATE/policy.json; the audit log records it). Plans
- * made after it follow it. Errors: GDFO_EINVAL (no state directory),
+ * (copied atomically to STATE/policy.json and journaled, so that a replay
+ * decides each record under the policy of its time; the audit log records
+ * it). Plans made after it follow it; plan calls in flight keep their copy. Errors: GDFO_EINVAL (no state directory),
  * GDFO_EIO, GDFO_EFORMAT (the message names the field), GDFO_ENOMEM.
  */
 GDFO_API int gdfo_optimizer_set_policy(gdfo_optimizer *opt, const char *path);

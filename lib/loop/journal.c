@@ -182,8 +182,17 @@ int gdfo__journal_append(gdfo__journal *j, const char *payload, size_t len, int 
 	j->end += HEADER + len;
 	j->records++;
 	j->unsynced++;
-	if (sync && (rc = gdfo__journal_sync(j)))
+	if (sync && (rc = gdfo__journal_sync(j))) {
+		/* not on stable storage: take the record back, so that the caller's
+		 * error means nothing was written (a retry must not add a second) */
+		uint64_t back = j->end - HEADER - len;
+		if (ftruncate(j->fd, (off_t)back) == 0) {
+			j->end = back;
+			j->records--;
+			j->unsynced--;
+		}
 		return rc;
+	}
 	return 0;
 }
 

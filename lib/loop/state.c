@@ -74,7 +74,7 @@ typedef struct lplan {
 
 typedef struct lpipe {
 	uint64_t fp;
-	size_t dim;
+	size_t kg_dim, cand_dim;  /* decisions of kg and cand (a pipeline's inputs may differ in them) */
 	int32_t *kg;             /* known-good point; NULL: the input as given */
 	int64_t kg_seq;          /* plan that made it known-good (0: the input) */
 	double kg_runs[KG_RUNS][3];
@@ -204,6 +204,9 @@ static int point_is(const int32_t *a, const int32_t *b, size_t dim)
 			return 0;
 	return 1;
 }
+
+/* The pipeline's candidate is plan pl's point (same decisions, same choices). */
+#define CAND_IS(p, pl) ((p)->cand && (p)->cand_dim == (pl)->dim && point_is((p)->cand, (pl)->point, (pl)->dim))
 
 static int has_hash(const uint64_t *set, size_t n, uint64_t h)
 {
@@ -671,7 +674,8 @@ static int parse_id(uint64_t *fp, int64_t *seq, const char *id)
 	long long s;
 	int n = 0;
 	if (!id || strlen(id) > GDFO_PLAN_ID_MAX || strlen(id) < 18 || strspn(id, "0123456789abcdef") != 16 ||
-	    id[16] != '-' || sscanf(id, "%16llx-%lld%n", &f, &s, &n) != 2 || id[n] || s <= 0)
+	    id[16] != '-' || id[17] == '0' || strspn(id + 17, "0123456789") != strlen(id + 17) ||
+	    sscanf(id, "%16llx-%lld%n", &f, &s, &n) != 2 || id[n] || s <= 0)
 		return gdfo__error(GDFO_EINVAL, "plan id '%.48s' is not an id this library gives (<16 hex digits>-<number>)",
 				   id ? id : "(null)");
 	*fp = f;
@@ -699,14 +703,12 @@ static int apply_plan(gdfo__loop *L, lplan *in)
 	memset(in, 0, sizeof(*in));
 	if (pl->seq >= L->next_seq)
 		L->next_seq = pl->seq + 1;
-	if (!p->dim)
-		p->dim = pl->dim;
 	p->plans++;
 	p->drift_fresh = 0;
 	if (pl->step == GDFO_STEP_EXPLORE) {
 		p->explores++;
 		p->explores_since++;
-		if (pl->dim == p->dim && add_hash(&p->tried, &p->n_tried, &p->cap_tried, hash_point(pl->point, pl->dim)))
+		if (add_hash(&p->tried, &p->n_tried, &p->cap_tried, hash_point(pl->point, pl->dim)))
 			return GDFO_ENOMEM;
 	}
 	L->stats.plans++;
@@ -718,6 +720,7 @@ static void promote(gdfo__loop *L, lpipe *p, int64_t seq, double ts)
 	char id[GDFO_PLAN_ID_MAX + 1];
 	free(p->kg);
 	p->kg = p->cand;
+	p->kg_dim = p->cand_dim;
 	p->cand = NULL;
 	p->kg_seq = p->cand_seq;
 	memcpy(p->kg_runs, p->cand_runs, sizeof(p->kg_runs));
@@ -770,6 +773,8 @@ static int telemetry_outcome(gdfo_outcome *o, const gdfo_telemetry *t)
 	o->cost = run.cost >= 0 ? run.cost : 0;
 	o->throughput = run.throughput >= 0 ? run.throughput
 					    : run.records > 0 ? run.records / (run.latency_ms / 1000.0) : 0;
+	if (!isfinite(o->throughput)) /* records over a vanishing latency: not a measurement */
+		o->throughput = 0;
 	return 0;
 }
 
@@ -859,7 +864,7 @@ static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq
 		p->since_gain++;
 		if (add_hash(&p->bad, &p->n_bad, &p->cap_bad, hash_point(pl->point, pl->dim)))
 			return GDFO_ENOMEM;
-		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+		if (CAND_IS(p, pl)) {
 			free(p->cand);
 			p->cand = NULL;
 			p->cand_wins = 0;
@@ -867,11 +872,12 @@ static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq
 		audit(L, ts, "rollback", p->fp, id, "\"reward\":%.4f,\"margin\":%.4f,\"next\":\"known_good\"",
 		      rw.reward, L->policy.rollback_margin);
 	} else if (v > L->policy.min_gain) {
-		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+		if (CAND_IS(p, pl)) {
 			p->cand_wins++;
 		} else {
 			free(p->cand);
 			p->cand = take_point(L, pl->point, pl->dim);
+			p->cand_dim = pl->dim;
 			p->cand_wins = 1;
 			p->cand_seq = seq;
 			p->cand_approved = 0;
@@ -895,7 +901,7 @@ static int judge_candidate(gdfo__loop *L, lpipe *p, const lplan *pl, int64_t seq
 		}
 	} else {
 		p->since_gain++;
-		if (p->cand && point_is(p->cand, pl->point, pl->dim)) {
+		if (CAND_IS(p, pl)) {
 			free(p->cand);
 			p->cand = NULL;
 			p->cand_wins = 0;
@@ -1029,7 +1035,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			char cid[GDFO_PLAN_ID_MAX + 1];
 			memset(&c, 0, sizeof(c));
 			c.point = p->cand;
-			c.dim = p->dim;
+			c.dim = p->cand_dim;
 			c.pred_gain = p->cand_pending_gain;
 			c.kind = p->cand_pending_kinds;
 			c.step = p->cand_pending_explore ? GDFO_STEP_EXPLORE : GDFO_STEP_CONFIRM;
@@ -1062,6 +1068,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 			/* the known-good plan failed on this input: the input as the host gives it is the safe plan */
 			free(p->kg);
 			p->kg = NULL;
+			p->kg_dim = 0;
 			p->kg_seq = 0;
 			p->kg_n = p->kg_at = 0;
 			p->n_tried = 0;
@@ -1077,6 +1084,7 @@ static int apply_feedback(gdfo__loop *L, int64_t seq, double ts, const gdfo_tele
 		 * against that run then. */
 		free(p->cand);
 		p->cand = take_point(L, pl->point, pl->dim);
+		p->cand_dim = pl->dim;
 		p->cand_wins = 0;
 		p->cand_seq = seq;
 		p->cand_pending = 1;
@@ -1171,7 +1179,7 @@ static int apply_approve(gdfo__loop *L, int64_t seq, double ts, const char *who,
 		free(f);
 	}
 	/* a candidate that did better and only waited for this becomes known-good */
-	if (p && p->cand && pl->dim == p->dim && pl->point && point_is(p->cand, pl->point, pl->dim)) {
+	if (p && pl->point && CAND_IS(p, pl)) {
 		p->cand_approved = 1;
 		if (p->cand_wins >= L->policy.confirm_runs)
 			promote(L, p, seq, ts);
@@ -1232,6 +1240,24 @@ static int replay_one(void *ctx, const char *payload, size_t len)
 			plan_release(plan_find(L, (int64_t)seq));
 		gdfo_telemetry_free(t);
 		free(text);
+	} else if (!strcmp(type->valuestring, "policy")) {
+		/* the policy in force from here on (the decisions after it used it) */
+		const cJSON *pj = cJSON_GetObjectItemCaseSensitive(r, "policy");
+		char *text = NULL;
+		gdfo__policy np;
+		if (!pj || (rc = gdfo__json_print(&text, pj))) {
+			rc = rc ? rc : gdfo__error(GDFO_EFORMAT, "journal: a policy record has no policy");
+			goto out;
+		}
+		rc = gdfo__policy_parse(&np, text, strlen(text));
+		free(text);
+		if (rc) {
+			if (rc != GDFO_ENOMEM)
+				rc = gdfo__error(GDFO_EFORMAT, "journal: a policy record: %s", gdfo_last_error());
+			goto out;
+		}
+		gdfo__policy_clear(&L->policy);
+		L->policy = np;
 	} else if (!strcmp(type->valuestring, "approve")) {
 		const cJSON *who = cJSON_GetObjectItemCaseSensitive(r, "who");
 		const cJSON *note = cJSON_GetObjectItemCaseSensitive(r, "note");
@@ -1253,6 +1279,54 @@ out:
 }
 
 /* ---- open and close ------------------------------------------------------- */
+
+/* A deep copy of a policy (a plan call's own, taken under the lock). */
+static int policy_copy(gdfo__policy *dst, const gdfo__policy *src)
+{
+	size_t i;
+	*dst = *src;
+	dst->protected_stages = NULL;
+	dst->n_protected = 0;
+	if (!src->n_protected)
+		return 0;
+	if (!(dst->protected_stages = gdfo__calloc(src->n_protected, sizeof(char *))))
+		return GDFO_ENOMEM;
+	for (i = 0; i < src->n_protected; i++) {
+		if (!(dst->protected_stages[i] = gdfo__strdup(src->protected_stages[i]))) {
+			gdfo__policy_clear(dst);
+			return GDFO_ENOMEM;
+		}
+		dst->n_protected++;
+	}
+	return 0;
+}
+
+/* Journals and installs policy p (taken) under the lock; from: where it came from. */
+static int install_policy(gdfo__loop *L, gdfo__policy *p, const char *from)
+{
+	gdfo__jsonw w = {0};
+	char *pj = NULL, *text = NULL, q[1200];
+	double ts = now(L);
+	int rc;
+	if ((rc = gdfo__policy_to_json(&pj, p)))
+		return rc;
+	gdfo__jsonw_raw(&w, "{\"type\":\"policy\",\"ts\":");
+	gdfo__jsonw_number(&w, ts, 0, "time");
+	gdfo__jsonw_raw(&w, ",\"policy\":%s}", pj);
+	free(pj);
+	if ((rc = gdfo__jsonw_finish(&w, &text)) || (rc = gdfo__journal_append(&L->j, text, strlen(text), 1))) {
+		free(text);
+		return rc;
+	}
+	free(text);
+	gdfo__policy_clear(&L->policy);
+	L->policy = *p;
+	memset(p, 0, sizeof(*p));
+	gdfo__policy_defaults(p);
+	audit(L, ts, "policy", 0, NULL, "\"from\":%s", jstr(q, sizeof(q), from));
+	(void)gdfo__audit_sync(&L->audit);
+	return 0;
+}
 
 static int load_policy(gdfo__policy *out, const char *dir)
 {
@@ -1345,8 +1419,7 @@ static int loop_open(gdfo__loop **out, gdfo_optimizer *opt, const char *dir)
 		rc = gdfo__error(GDFO_EIO, "state directory '%.200s' is open in another handle or process", dir);
 		goto fail;
 	}
-	if ((rc = load_policy(&L->policy, dir)))
-		goto fail;
+
 	/* the model the loop has learned online, when it holds one, continues */
 	snprintf(path, sizeof(path), "%s/model.gdfonn", dir);
 	if (!(L->model_ckpt = gdfo__strdup(path))) {
@@ -1379,6 +1452,25 @@ static int loop_open(gdfo__loop **out, gdfo_optimizer *opt, const char *dir)
 	L->replaying = 0;
 	if (rc)
 		goto fail;
+	/* policy.json as it is now: in force from this open on, journaled when it
+	 * differs from the policy the journal's records were decided under */
+	{
+		gdfo__policy fp;
+		char *a = NULL, *b = NULL;
+		if ((rc = load_policy(&fp, dir)))
+			goto fail;
+		if ((rc = gdfo__policy_to_json(&a, &fp)) || (rc = gdfo__policy_to_json(&b, &L->policy))) {
+			free(a);
+			gdfo__policy_clear(&fp);
+			goto fail;
+		}
+		rc = strcmp(a, b) ? install_policy(L, &fp, "policy.json at open") : 0;
+		free(a);
+		free(b);
+		gdfo__policy_clear(&fp);
+		if (rc)
+			goto fail;
+	}
 	audit(L, now(L), "open", 0, NULL, "\"records\":%lld,\"torn\":%d,\"pipelines\":%zu", (long long)L->j.records,
 	      L->stats.torn, L->n_pipes);
 	*out = L;
@@ -1426,7 +1518,7 @@ const char *gdfo_optimizer_model(const gdfo_optimizer *opt)
 /* What a plan call reads of its pipeline, copied under the lock. */
 typedef struct snap {
 	int known;               /* the pipeline was planned before */
-	size_t dim;
+	size_t kg_dim, cand_dim;
 	int32_t *kg, *cand;
 	int32_t cand_wins, cand_needs_approval, cand_approved, measure_kg, kg_n;
 	int32_t rollback, explore_off, since_gain, runs, plans, explores, drift_fresh, runs_since, explores_since;
@@ -1464,8 +1556,9 @@ static int snap_take(snap *s, const gdfo__loop *L, const lpipe *p, const summary
 	if (!p)
 		return 0;
 	s->known = 1;
-	s->dim = p->dim;
-	if ((p->kg && !(s->kg = dup_point(p->kg, p->dim))) || (p->cand && !(s->cand = dup_point(p->cand, p->dim))))
+	s->kg_dim = p->kg_dim;
+	s->cand_dim = p->cand_dim;
+	if ((p->kg && !(s->kg = dup_point(p->kg, p->kg_dim))) || (p->cand && !(s->cand = dup_point(p->cand, p->cand_dim))))
 		return GDFO_ENOMEM;
 	s->cand_wins = p->cand_wins;
 	s->cand_needs_approval = p->cand_needs_approval;
@@ -1706,7 +1799,8 @@ static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_spac
  * neighbour is explored instead.
  */
 static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, const int32_t *kg, double kg_r,
-			const int32_t *learned, const snap *s, const gdfo__policy *P, uint64_t *rng)
+			const int32_t *learned, const snap *s, const gdfo__policy *P, const gdfo_graph *input,
+			uint64_t *rng)
 {
 	size_t dim = space->dim, n = 0, i, d, n_first = 0, cap_first = 0, n_fin = 0;
 	int32_t *cur = NULL, *nb = NULL, *first = NULL, *fin = NULL;
@@ -1814,6 +1908,17 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 		out->kinds = kinds_changed(pt, kg, space, NULL);
 		out->q = out->r - kg_r + corr_of(s->corr, out->kinds);
 		snprintf(out->what, sizeof(out->what), "a random neighbour of the known-good plan (epsilon %.2f)", EPSILON);
+		{
+			gdfo_plan *ep = NULL;
+			char why[256];
+			if ((rc = gdfo_space_apply(&ep, space, pt, dim, "loop")))
+				goto out;
+			if (!policy_ok(P, input, ep, &out->o, why, sizeof(why))) {
+				free(out->pt);
+				out->pt = NULL;
+			}
+			gdfo_plan_free(ep);
+		}
 	} else if (n_fin) {
 		/* the finalists and the known-good plan by the task-level check */
 		double kg_des, best_des = -INFINITY;
@@ -1825,8 +1930,21 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 			double r, q;
 			gdfo_outcome o;
 			int32_t bits = kinds_changed(fin + f * dim, kg, space, NULL);
-			if ((rc = des_score(&r, &o, pol, space, fin + f * dim)))
+			gdfo_plan *fp = NULL;
+			gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+			char why[256];
+			int ok;
+			/* the task-level check, and the policy: a finalist that breaks it is dropped */
+			if ((rc = gdfo_space_apply(&fp, space, fin + f * dim, dim, "loop")) ||
+			    (rc = gdfo__pol_predict_des(&rw, &o, pol, gdfo_plan_graph(fp), NULL))) {
+				gdfo_plan_free(fp);
 				goto out;
+			}
+			ok = policy_ok(P, input, fp, &o, why, sizeof(why));
+			gdfo_plan_free(fp);
+			if (!ok)
+				continue;
+			r = gdfo__pol_score(&rw);
 			q = r - kg_des + corr_of(s->corr, bits);
 			if (q > best_des) {
 				best_des = q;
@@ -1879,7 +1997,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		     const gdfo_objective *objective)
 {
 	gdfo__loop *L = opt->loop;
-	gdfo__policy *P = &L->policy;
+	gdfo__policy pc, *P = &pc;
 	gdfo_objective obj;
 	summary sum = {0};
 	snap s;
@@ -1918,9 +2036,12 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		return rc;
 	ts = now(L);
 
+	gdfo__policy_defaults(&pc);
 	pthread_mutex_lock(&L->mu);
 	p = pipe_find(L, fp);
 	rc = snap_take(&s, L, p, &sum, graph);
+	if (!rc)
+		rc = policy_copy(&pc, &L->policy); /* set_policy may replace it meanwhile */
 	pthread_mutex_unlock(&L->mu);
 	if (rc)
 		goto out;
@@ -2018,7 +2139,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
-	if (s.kg && s.dim == space->dim) {
+	if (s.kg && s.kg_dim == space->dim) {
 		memcpy(kg, s.kg, space->dim * sizeof(*kg));
 		sanitize(kg, space, &kg_changed);
 	} else if (s.kg) {
@@ -2036,7 +2157,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 			 P->rollback_margin);
 	} else if (s.measure_kg && !drift_now) {
 		snprintf(best.why, sizeof(best.why), "measuring the known-good plan on this input: the last candidate ran before any known-good run here and is judged against this one");
-	} else if (s.cand && s.dim == space->dim && s.cand_wins > 0 && s.cand_wins < P->confirm_runs && !drift_now) {
+	} else if (s.cand && s.cand_dim == space->dim && s.cand_wins > 0 && s.cand_wins < P->confirm_runs && !drift_now) {
 		best.step = GDFO_STEP_CONFIRM;
 		if (!(best.point = dup_point(s.cand, space->dim))) {
 			rc = GDFO_ENOMEM;
@@ -2095,7 +2216,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 				}
 				if (policy_ok(P, graph, lp, &o, why, sizeof(why)) && r > kg_r - P->max_regret) {
 					best.point = pt;
-					best.source = gdfo_plan_source(lp)[0] == 'l' ? "learned" : gdfo_plan_source(lp);
+					best.source = !strcmp(gdfo_plan_source(lp), "rules") ? "rules" : "learned";
 					best.step = GDFO_STEP_EXPLORE;
 					best.r = r;
 					best.o = o;
@@ -2104,7 +2225,6 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 					snprintf(best.why, sizeof(best.why), "exploration: the learned optimizer's plan for this %s (predicted reward %+.3f against the known-good plan)",
 						 drift_now ? "shifted input" : "new pipeline", r - kg_r);
 					pt = NULL;
-					lp = NULL;
 				}
 			}
 			free(pt);
@@ -2113,7 +2233,7 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		if (space->dim) {
 			/* the calibrated model's search from the known-good plan, with Q's corrections */
 			mcand mc;
-			rc = model_search(&mc, &pol, space, kg, kg_r, learned_pt, &s, P, &rng);
+			rc = model_search(&mc, &pol, space, kg, kg_r, learned_pt, &s, P, graph, &rng);
 			free(learned_pt);
 			learned_pt = NULL;
 			if (rc)
@@ -2248,9 +2368,18 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	sum.stats = NULL;
 
 	pthread_mutex_lock(&L->mu);
+	/* room for the record's transition before it is written: apply_plan cannot fail after */
+	{
+		lpipe *pp = NULL;
+		if ((rc = pipe_get(&pp, L, fp)) ||
+		    gdfo__grow((void **)&L->plans, &L->cap_plans, L->n_plans + 1, sizeof(*L->plans)) ||
+		    gdfo__idmap_reserve(&L->plmap, L->n_plans + 1) ||
+		    gdfo__grow((void **)&pp->tried, &pp->cap_tried, pp->n_tried + 1, sizeof(*pp->tried)))
+			rc = rc ? rc : GDFO_ENOMEM;
+	}
 	rec.seq = L->next_seq++;
 	id_of(id, fp, rec.seq);
-	if (!(rc = plan_record(&text, &rec)) &&
+	if (!rc && !(rc = plan_record(&text, &rec)) &&
 	    !(rc = gdfo__journal_append(&L->j, text, strlen(text), 0))) {
 		gdfo_plan_loop info;
 		memset(&info, 0, sizeof(info));
@@ -2307,6 +2436,7 @@ out:
 	snap_free(&s);
 	gdfo_graph_free(scaled);
 	gdfo_telemetry_free(calib);
+	gdfo__policy_clear(&pc);
 	gdfo__pol_free(&pol);
 	gdfo_plan_free(calib_plan);
 	gdfo_space_free(space);
@@ -2429,8 +2559,9 @@ int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char 
 				L->updates_saved = L->updates;
 				audit(L, ts, "model_checkpoint", 0, NULL, "\"updates\":%lld", (long long)L->updates);
 			}
-		} else if (urc == GDFO_ENOMEM) {
-			rc = urc;
+		} else {
+			/* learning is best effort: the record is applied, the call succeeds */
+			audit(L, ts, "model_update_failed", pl->fp, plan_id, "\"status\":\"%s\"", gdfo_status_name(urc));
 		}
 	}
 	if (pl)
@@ -2538,15 +2669,11 @@ int gdfo_optimizer_set_policy(gdfo_optimizer *opt, const char *path)
 	}
 	snprintf(dst, sizeof(dst), "%s/policy.json", L->dir);
 	pthread_mutex_lock(&L->mu);
+	/* the file first (a crash before the record leaves the journal's policy,
+	 * and the next open journals the file's), then the record */
 	rc = gdfo__file_write_atomic(dst, text, len);
-	if (!rc) {
-		gdfo__policy_clear(&L->policy);
-		L->policy = p;
-		memset(&p, 0, sizeof(p));
-		char q[1200];
-		audit(L, now(L), "policy", 0, NULL, "\"from\":%s", jstr(q, sizeof(q), path));
-		(void)gdfo__audit_sync(&L->audit);
-	}
+	if (!rc)
+		rc = install_policy(L, &p, path);
 	pthread_mutex_unlock(&L->mu);
 	gdfo__policy_clear(&p);
 	free(text);

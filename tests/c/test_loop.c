@@ -626,6 +626,78 @@ START_TEST(the_model_learns_online_and_is_kept)
 }
 END_TEST
 
+
+/* Review findings: inputs of one pipeline with different decisions, a vanishing latency, the policy journaled and obeyed. */
+START_TEST(review_findings_stay_fixed)
+{
+	gdfo_optimizer *opt;
+	gdfo_graph *g = load("examples/pipelines/retail_etl.json"), *g0 = NULL;
+	gdfo_plan *p;
+	gdfo_feedback fb;
+	gdfo_loop_stats st = {.version = GDFO_LOOP_STATS_VERSION};
+	gdfo_telemetry *t;
+	gdfo_run_telemetry run;
+	gdfo_stage s0 = {.version = GDFO_STAGE_VERSION};
+	gdfo_stage_stats ss;
+	char *audit;
+	size_t i, k;
+	int64_t recs;
+
+	write_policy("{\"format\": \"gdfo-policy/1\", \"approval\": {\"risk\": \"never\"},"
+		     " \"allowed_changes\": [\"partitions\", \"cache\", \"priority\"]}");
+	opt = open_opt(NULL);
+	/* one source without bytes: the same fingerprint, one decision fewer */
+	ck_assert_int_eq(gdfo_graph_clone(&g0, g), 0);
+	ck_assert_int_eq(gdfo_graph_stage_at(&s0, g0, 0), 0);
+	ss = *s0.stats;
+	ss.bytes_in = 0;
+	s0.stats = &ss;
+	ck_assert_int_eq(gdfo_graph_update_stage(g0, &s0), 0);
+	for (k = 0; k < 8; k++) {
+		p = plan_of(opt, k % 3 == 1 ? g0 : g);
+		for (i = 0; i < gdfo_plan_change_count(p); i++) {
+			gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+			ck_assert_int_eq(gdfo_plan_change_at(&c, p, i), 0);
+			ck_assert_msg(c.kind == GDFO_CHANGE_PARTITIONS || c.kind == GDFO_CHANGE_CACHE ||
+					      c.kind == GDFO_CHANGE_PRIORITY,
+				      "a change of kind %s in plan %s, which the policy does not allow",
+				      gdfo_change_kind_name(c.kind), gdfo_plan_id(p));
+		}
+		ck_assert_int_eq(feed(&fb, opt, p, 40000 + 1000 * (double)(k % 3), 1.0, 1), 0);
+		gdfo_plan_free(p);
+	}
+	/* records over a vanishing latency: accepted, and the state still opens */
+	p = plan_of(opt, g);
+	ck_assert_int_eq(gdfo_telemetry_create(&t), 0);
+	gdfo_run_telemetry_init(&run, GDFO_RUN_TELEMETRY_VERSION);
+	run.success = 1;
+	run.latency_ms = 1e-300;
+	run.records = 1e12;
+	ck_assert_int_eq(gdfo_telemetry_set_run(t, &run), 0);
+	ck_assert_msg(gdfo_optimizer_feedback(NULL, opt, gdfo_plan_id(p), t) == 0, "%s", gdfo_last_error());
+	gdfo_telemetry_free(t);
+	gdfo_plan_free(p);
+	ck_assert_int_eq(gdfo_loop_stats_get(&st, opt), 0);
+	recs = st.records;
+	gdfo_optimizer_close(opt);
+	/* a policy edited by hand is journaled at the next open (decisions after it use it) */
+	write_policy("{\"format\": \"gdfo-policy/1\", \"rollback\": {\"confirm_runs\": 3}}");
+	opt = open_opt(NULL);
+	ck_assert_int_eq(gdfo_loop_stats_get(&st, opt), 0);
+	ck_assert_int_eq(st.records, recs + 1);
+	gdfo_optimizer_close(opt);
+	opt = open_opt(NULL); /* the same file again: nothing new to journal */
+	ck_assert_int_eq(gdfo_loop_stats_get(&st, opt), 0);
+	ck_assert_int_eq(st.records, recs + 1);
+	gdfo_optimizer_close(opt);
+	audit = audit_text();
+	ck_assert(strstr(audit, "policy.json at open"));
+	gdfo_free(audit);
+	gdfo_graph_free(g0);
+	gdfo_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop");
@@ -644,6 +716,7 @@ int main(void)
 	tcase_add_test(tc, policy_files_and_audit_filters);
 	tcase_add_test(tc, a_stateless_optimizer_has_no_loop);
 	tcase_add_test(tc, the_model_learns_online_and_is_kept);
+	tcase_add_test(tc, review_findings_stay_fixed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
