@@ -148,12 +148,17 @@ typedef struct gdfo_feedback {
  * Reports what running the plan with id plan_id measured. telemetry
  * needs its run record (gdfo_telemetry_set_run: latency_ms > 0; success)
  * and may carry stage records of the plan's graph (they calibrate the
- * next plans of a plan without structural edits). out may be NULL. Each
- * plan takes one feedback.
+ * next plans on the graph that ran). out may be NULL. Each plan takes one
+ * feedback. The run is learned from at once (calibration, Q, the value
+ * head and a bounded policy step when the optimizer has a model;
+ * docs/loop.md); a failed learning step is audited, not an error.
  * Errors: GDFO_EINVAL (NULL, no state directory, a plan id of another
  * form, telemetry without a run latency), GDFO_ENOTFOUND (no plan with that
  * id in this state), GDFO_EEXISTS (its feedback was given already),
- * GDFO_EIO (the journal could not be written: nothing changed), GDFO_ENOMEM.
+ * GDFO_EIO (the journal could not be written or synced: nothing changed;
+ * with group commit, a failed group sync after the record was applied
+ * also returns it: the records since the last sync may not be on stable
+ * storage), GDFO_ENOMEM (nothing changed).
  */
 GDFO_API int gdfo_optimizer_feedback(gdfo_feedback *out, gdfo_optimizer *opt, const char *plan_id,
 				     const gdfo_telemetry *telemetry);
