@@ -208,7 +208,7 @@ out:
 
 static void rm_state(const char *dir)
 {
-	static const char *const files[] = {"journal", "audit.jsonl", "policy.json", "lock"};
+	static const char *const files[] = {"journal", "audit.jsonl", "policy.json", "lock", "model.gdfonn"};
 	char p[4200];
 	size_t i;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
