@@ -31,18 +31,10 @@ import subprocess
 import sys
 import tempfile
 
+from quality_suite import drift_step_args  # bench/, the script's folder, is on sys.path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def step_args(sc, k):
-    after = sc.get("after", {})
-    shifted = k >= sc["shift"]
-    scale = sc["scale_bytes"] * (after.get("scale_factor", 1) if shifted else 1)
-    return ["--seed", str(sc["seed"]), "--run", str(k), "--scale-bytes", "%d" % scale,
-            "--growth", repr(float(sc.get("growth", 0))),
-            "--skew-shift", repr(float(after.get("skew_shift", 0) if shifted else 0)),
-            "--column-run", str(int(after.get("column_run", 0) if shifted else 0))]
 
 
 def objective_spec(spec):
@@ -97,7 +89,7 @@ def main():
             files = []
             for k in range(sc["steps"]):
                 path = os.path.join(tmp, "%s-%d.json" % (sc["name"], k))
-                subprocess.run([a.cli, "generate", sc["family"], "--out", path] + step_args(sc, k), check=True)
+                subprocess.run([a.cli, "generate", sc["family"], "--out", path] + drift_step_args(sc, k), check=True)
                 files.append(path)
             for seed in seeds:
                 state = os.path.join(tmp, "state-%s-%d" % (sc["name"], seed))

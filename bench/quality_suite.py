@@ -103,5 +103,16 @@ def main():
     sys.stdout.write("\n")
 
 
+def drift_step_args(sc, k):
+    """`gdfo generate` arguments of step k of drift scenario sc (docs/quality.md "Drift")."""
+    after = sc.get("after", {})
+    shifted = k >= sc["shift"]
+    scale = sc["scale_bytes"] * (after.get("scale_factor", 1) if shifted else 1)
+    return ["--seed", str(sc["seed"]), "--run", str(k), "--scale-bytes", "%d" % scale,
+            "--growth", repr(float(sc.get("growth", 0))),
+            "--skew-shift", repr(float(after.get("skew_shift", 0) if shifted else 0)),
+            "--column-run", str(int(after.get("column_run", 0) if shifted else 0))]
+
+
 if __name__ == "__main__":
     main()

@@ -71,6 +71,8 @@ import sys
 import tempfile
 import time
 
+from quality_suite import drift_step_args  # bench/, the script's folder, is on sys.path
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("GDFO_LIBRARY", os.path.join(ROOT, "build", "libgdfo.so"))
 sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
@@ -277,16 +279,6 @@ def tpe_pipeline(entry, suite, objective_name, budgets, seed, graph, telemetry, 
 
 
 # ------------------------------------------------------------------ drift
-
-
-def drift_step_args(sc, k):
-    after = sc.get("after", {})
-    shifted = k >= sc["shift"]
-    scale = sc["scale_bytes"] * (after.get("scale_factor", 1) if shifted else 1)
-    return ["--seed", str(sc["seed"]), "--run", str(k), "--scale-bytes", "%d" % scale,
-            "--growth", repr(float(sc.get("growth", 0))),
-            "--skew-shift", repr(float(after.get("skew_shift", 0) if shifted else 0)),
-            "--column-run", str(int(after.get("column_run", 0) if shifted else 0))]
 
 
 def drift(suite, scenarios, seed, tmp, emit, progress):

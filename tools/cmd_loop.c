@@ -111,6 +111,23 @@ static int scenario_graph(gdfo_graph **out, const gdfo_graph *g, int sc, int k, 
 	return 0;
 }
 
+/* The judge's reward (and latency) of point's plan. */
+static int judge_point(double *reward, double *latency, gdfo_judge *judge, const gdfo_space *space,
+		       const int32_t *point, size_t dim)
+{
+	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
+	gdfo_outcome o = {.version = GDFO_OUTCOME_VERSION};
+	gdfo_plan *pl;
+	int rc;
+	if ((rc = gdfo_space_apply(&pl, space, point, dim, "best-known")))
+		return rc;
+	rc = gdfo_judge_graph(&rw, &o, judge, gdfo_plan_graph(pl));
+	gdfo_plan_free(pl);
+	*reward = rw.reward;
+	*latency = o.latency_ms;
+	return rc;
+}
+
 /* The judged best plan of one input: local search from the input and the rules plan. */
 static int best_known(double *latency, double *reward, gdfo_judge *judge, const gdfo_graph *g,
 		      const gdfo_sim_cluster *cl, const gdfo_objective *obj, long budget)
@@ -138,10 +155,7 @@ static int best_known(double *latency, double *reward, gdfo_judge *judge, const 
 		goto out;
 	}
 	for (start = 0; start < 2 && used < budget; start++) {
-		double r;
-		gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
-		gdfo_outcome o = {.version = GDFO_OUTCOME_VERSION};
-		gdfo_plan *pl;
+		double r, lat;
 		if (start == 1) {
 			if ((rc = gdfo_optimize_rules(&rules, g, NULL, &ro)) ||
 			    (rc = gdfo_space_point_of(cur, dim, space, gdfo_plan_graph(rules))))
@@ -149,17 +163,12 @@ static int best_known(double *latency, double *reward, gdfo_judge *judge, const 
 		} else {
 			memset(cur, 0, dim * sizeof(*cur));
 		}
-		if ((rc = gdfo_space_apply(&pl, space, cur, dim, "best-known")))
-			goto out;
-		rc = gdfo_judge_graph(&rw, &o, judge, gdfo_plan_graph(pl));
-		gdfo_plan_free(pl);
-		if (rc)
+		if ((rc = judge_point(&r, &lat, judge, space, cur, dim)))
 			goto out;
 		used++;
-		r = rw.reward;
 		if (r > best) {
 			best = r;
-			best_lat = o.latency_ms;
+			best_lat = lat;
 		}
 		for (;;) { /* first improvement hill climbing */
 			int moved = 0;
@@ -173,19 +182,16 @@ static int best_known(double *latency, double *reward, gdfo_judge *judge, const 
 			if ((rc = gdfo_space_neighbours(nb, n, &n, space, cur, dim)))
 				goto out;
 			for (i = 0; i < n && used < budget; i++) {
-				if ((rc = gdfo_space_apply(&pl, space, nb + i * dim, dim, "best-known")))
-					goto out;
-				rc = gdfo_judge_graph(&rw, &o, judge, gdfo_plan_graph(pl));
-				gdfo_plan_free(pl);
-				if (rc)
+				double rn, ln;
+				if ((rc = judge_point(&rn, &ln, judge, space, nb + i * dim, dim)))
 					goto out;
 				used++;
-				if (rw.reward > r + 1e-9) {
-					r = rw.reward;
+				if (rn > r + 1e-9) {
+					r = rn;
 					memcpy(cur, nb + i * dim, dim * sizeof(*cur));
 					if (r > best) {
 						best = r;
-						best_lat = o.latency_ms;
+						best_lat = ln;
 					}
 					moved = 1;
 					break;

@@ -70,6 +70,9 @@ int gdfo__policy_parse(gdfo__policy *out, const char *json, size_t len);
  */
 int gdfo__policy_to_json(char **out, const gdfo__policy *p);
 
+/* 1 when a and b hold the same guardrails (protected names in the same order). */
+int gdfo__policy_equal(const gdfo__policy *a, const gdfo__policy *b);
+
 /* 1 when the stage named name is protected. */
 int gdfo__policy_protected(const gdfo__policy *p, const char *name);
 

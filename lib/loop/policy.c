@@ -651,3 +651,22 @@ int gdfo__policy_check_plan(const gdfo__policy *p, const gdfo_graph *input, cons
 		return rc;
 	return 0;
 }
+
+int gdfo__policy_equal(const gdfo__policy *a, const gdfo__policy *b)
+{
+	size_t i;
+
+	if (a->max_executors != b->max_executors || a->max_cores_per_executor != b->max_cores_per_executor ||
+	    a->max_memory_per_executor_bytes != b->max_memory_per_executor_bytes ||
+	    a->cost_ceiling != b->cost_ceiling || a->slo_ms != b->slo_ms || a->n_protected != b->n_protected ||
+	    a->allowed_kinds != b->allowed_kinds || a->approval_risk != b->approval_risk ||
+	    a->explore_budget != b->explore_budget || a->max_regret != b->max_regret ||
+	    a->auto_off_runs != b->auto_off_runs || a->confirm_runs != b->confirm_runs ||
+	    a->rollback_margin != b->rollback_margin || a->min_gain != b->min_gain || a->gate_hold != b->gate_hold ||
+	    a->gate_min_runs != b->gate_min_runs)
+		return 0;
+	for (i = 0; i < a->n_protected; i++)
+		if (strcmp(a->protected_stages[i], b->protected_stages[i]))
+			return 0;
+	return 1;
+}

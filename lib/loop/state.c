@@ -1456,17 +1456,9 @@ static int loop_open(gdfo__loop **out, gdfo_optimizer *opt, const char *dir)
 	 * differs from the policy the journal's records were decided under */
 	{
 		gdfo__policy fp;
-		char *a = NULL, *b = NULL;
 		if ((rc = load_policy(&fp, dir)))
 			goto fail;
-		if ((rc = gdfo__policy_to_json(&a, &fp)) || (rc = gdfo__policy_to_json(&b, &L->policy))) {
-			free(a);
-			gdfo__policy_clear(&fp);
-			goto fail;
-		}
-		rc = strcmp(a, b) ? install_policy(L, &fp, "policy.json at open") : 0;
-		free(a);
-		free(b);
+		rc = gdfo__policy_equal(&fp, &L->policy) ? 0 : install_policy(L, &fp, "policy.json at open");
 		gdfo__policy_clear(&fp);
 		if (rc)
 			goto fail;
@@ -1728,17 +1720,6 @@ static int scale_sources(gdfo_graph **out, const gdfo_graph *g, double f)
 	}
 	*out = c;
 	return 0;
-}
-
-static int add_note(gdfo_plan *plan, const char *fmt, ...) GDFO__PRINTF(2, 3);
-static int add_note(gdfo_plan *plan, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return gdfo__plan_add_note(plan, buf);
 }
 
 static int set_pred(gdfo_plan *plan, const gdfo__pol *pol, const gdfo_outcome *o)
@@ -2314,25 +2295,25 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 	regret = kg_r - best.r;
 	if ((rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, graph))))
 		goto out;
-	if ((rc = add_note(plan, "closed loop: %s: %s", step_names[best.step], best.why)))
+	if ((rc = gdfo__plan_add_notef(plan, "closed loop: %s: %s", step_names[best.step], best.why)))
 		goto out;
-	if (drift_now && (rc = add_note(plan, "drift: the input's volume, skew or schema shifted from the pipeline's history; the known-good plan's runs no longer count as its baseline, the model is calibrated afresh and exploration restarts")))
+	if (drift_now && (rc = gdfo__plan_add_notef(plan, "drift: the input's volume, skew or schema shifted from the pipeline's history; the known-good plan's runs no longer count as its baseline, the model is calibrated afresh and exploration restarts")))
 		goto out;
-	if (kg_changed && (rc = add_note(plan, "the known-good plan's choices the new statistics no longer allow were kept as the input has them")))
+	if (kg_changed && (rc = gdfo__plan_add_notef(plan, "the known-good plan's choices the new statistics no longer allow were kept as the input has them")))
 		goto out;
 	if (fscale != 1 &&
-	    (rc = add_note(plan, "predictive scaling: sized for a forecast source volume of %.4g bytes, %.2fx the input's (trend %+.1f%% a run%s%s)",
+	    (rc = gdfo__plan_add_notef(plan, "predictive scaling: sized for a forecast source volume of %.4g bytes, %.2fx the input's (trend %+.1f%% a run%s%s)",
 			   fc.value, fscale, 100 * fc.trend, fc.season ? ", " : "",
 			   fc.season == 1 ? "daily season" : fc.season == 2 ? "weekly season" : "")))
 		goto out;
-	if (s.gate_sev && (rc = add_note(plan, "data-contract gate (%s, %d findings): %s", sev_names[s.gate_sev],
+	if (s.gate_sev && (rc = gdfo__plan_add_notef(plan, "data-contract gate (%s, %d findings): %s", sev_names[s.gate_sev],
 					 s.gate_findings, s.gate_why)))
 		goto out;
 	rec.needs_approval = best.step != GDFO_STEP_KNOWN_GOOD && best.step != GDFO_STEP_ROLLBACK &&
 			     gdfo_plan_risk(plan) >= P->approval_risk;
 	if (rec.needs_approval) {
 		ev |= GDFO_EVENT_APPROVAL;
-		if ((rc = add_note(plan, "needs approval: risk %s is at or above the policy's approval level; it cannot become known-good until gdfo_optimizer_approve records an approval",
+		if ((rc = gdfo__plan_add_notef(plan, "needs approval: risk %s is at or above the policy's approval level; it cannot become known-good until gdfo_optimizer_approve records an approval",
 				   gdfo_risk_name(gdfo_plan_risk(plan)))))
 			goto out;
 	}

@@ -3,6 +3,7 @@
  * the human-readable explanation.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,16 @@ int gdfo__plan_add_rejected(gdfo_plan *p, const gdfo_change *c)
 	if (!p || !c)
 		return gdfo__error(GDFO_EINVAL, "gdfo__plan_add_rejected: %s is NULL", p ? "change" : "plan");
 	return add_change(&p->rejected, &p->n_rejected, &p->cap_rejected, c);
+}
+
+int gdfo__plan_add_notef(gdfo_plan *p, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return gdfo__plan_add_note(p, buf);
 }
 
 int gdfo__plan_add_note(gdfo_plan *p, const char *note)

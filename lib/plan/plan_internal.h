@@ -86,6 +86,8 @@ void gdfo__change_release(gdfo__change *change);
 
 /* Appends a note (1..GDFO__PLAN_TEXT_MAX bytes). Errors: GDFO_EINVAL, GDFO_ENOMEM. */
 int gdfo__plan_add_note(gdfo_plan *plan, const char *note);
+/* gdfo__plan_add_note of a formatted note (cut at 1023 bytes). */
+int gdfo__plan_add_notef(gdfo_plan *plan, const char *fmt, ...) GDFO__PRINTF(2, 3);
 
 /*
  * Sets the prediction. Each field is -1 (unknown) or finite and >= 0.

@@ -418,17 +418,6 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 	return 0;
 }
 
-static int note(gdfo_plan *plan, const char *fmt, ...) GDFO__PRINTF(2, 3);
-static int note(gdfo_plan *plan, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return gdfo__plan_add_note(plan, buf);
-}
-
 /*
  * The rules plan gdfo_optimize_rules makes with the caller's cluster and
  * objective: with check -1 its own default (every change group checked
@@ -689,7 +678,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	if (!opt->enc && !opt->o.uniform) {
 		if ((rc = rules_plan(&plan, opt, graph, telemetry, &obj, -1)))
 			return rc;
-		if ((rc = note(plan, "no policy model is loaded (gdfo train makes one; $%s names it): the rules planned",
+		if ((rc = gdfo__plan_add_notef(plan, "no policy model is loaded (gdfo train makes one; $%s names it): the rules planned",
 			       GDFO_MODEL_ENV))) {
 			gdfo_plan_free(plan);
 			return rc;
@@ -846,7 +835,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 			if (rc || (rc = set_prediction(plan, &pol, &checked)))
 				goto out;
 		}
-		if ((rc = note(plan, "no learned candidate was predicted to beat the rules plan by %.2f (predicted reward %.3f against the best learned %.3f): the rules plan stands",
+		if ((rc = gdfo__plan_add_notef(plan, "no learned candidate was predicted to beat the rules plan by %.2f (predicted reward %.3f against the best learned %.3f): the rules plan stands",
 			       MARGIN, cands[best].r.reward, bl)))
 			goto out;
 	} else {
@@ -861,11 +850,11 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 		     (rc = explain(&pol, plan, cands[best].point, m))))
 			goto out;
 		if (cands[best].kind == 2 &&
-		    (rc = note(plan, "no candidate was predicted to beat the input: it is returned unchanged")))
+		    (rc = gdfo__plan_add_notef(plan, "no candidate was predicted to beat the input: it is returned unchanged")))
 			goto out;
 	}
 	if (!opt->o.uniform &&
-	    (rc = note(plan, "learned optimizer: model %s; %zu candidates scored by the execution model (%s); %s won with predicted reward %.3f (the value head expected %.3f)",
+	    (rc = gdfo__plan_add_notef(plan, "learned optimizer: model %s; %zu candidates scored by the execution model (%s); %s won with predicted reward %.3f (the value head expected %.3f)",
 		       opt->model_path, n, pol.telemetry ? "calibrated to the telemetry" : "uncalibrated",
 		       cand_names[cands[best].kind], cands[best].r.reward, (double)pol.value)))
 		goto out;
@@ -874,7 +863,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	/* As gdfo_sim_predict_plan does: a plan predicted slower than its input needs approval. */
 	if (cands[best].kind != 2 && cands[best].o.success && cands[best].o.latency_ms > pol.base_latency_ms * 1.000001 &&
 	    ((rc = gdfo__plan_set_risk(plan, GDFO_RISK_HIGH)) ||
-	     (rc = note(plan, "risk high: predicted slower than the input (%.0f ms against %.0f ms); it trades latency for the objective's other terms",
+	     (rc = gdfo__plan_add_notef(plan, "risk high: predicted slower than the input (%.0f ms against %.0f ms); it trades latency for the objective's other terms",
 			cands[best].o.latency_ms, pol.base_latency_ms))))
 		goto out;
 	*out = plan;

@@ -19,25 +19,6 @@
 #include "loop/loop_internal.h"
 #include "testutil.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *s;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return s;
-}
-
 /*
  * One call under test: run makes the object (armed), show turns it into
  * bytes to compare (unarmed), release frees it.
@@ -94,7 +75,7 @@ static void sweep(const alloc_case *c)
 static int run_graph_json(void **out, const char *path)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_slurp(path, &len);
 	int rc = gdfo_graph_from_json((gdfo_graph **)out, text, len);
 	free(text);
 	return rc;
@@ -207,7 +188,7 @@ static char *show_nn(void *enc, size_t *len)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	ck_assert_int_eq(gdfo_nn_save(enc, tmp), 0);
-	s = slurp(tmp, len);
+	s = tu_slurp(tmp, len);
 	unlink(tmp);
 	return s;
 }
@@ -249,7 +230,7 @@ static void release_eventlog(void *log)
 static int run_policy(void **out, const char *path)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_slurp(path, &len);
 	gdfo__policy *p = malloc(sizeof(*p));
 	int rc = gdfo__policy_parse(p, text, len);
 
@@ -317,7 +298,7 @@ START_TEST(every_allocation_of_a_wide_object_can_fail)
 {
 	char path[] = "/tmp/gdfo-test-alloc-wide-XXXXXX";
 	alloc_case c = {"graph_load wide", path, run_graph_load, show_graph, release_graph};
-	char *text = slurp("examples/pipelines/retail_etl.json", NULL), *brace = strchr(text, '{');
+	char *text = tu_slurp("examples/pipelines/retail_etl.json", NULL), *brace = strchr(text, '{');
 	int fd = mkstemp(path), i;
 	FILE *f;
 

@@ -77,25 +77,6 @@ static size_t list_files(char **names, const char *sub)
 	return n;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 /*
  * Checks a refusal against the contract; appends a line to report (and
  * returns 1) when it falls short, so that one run lists every bad file.
@@ -151,7 +132,7 @@ static void run_dir(const char *sub, load_fn load, parse_fn parse, free_fn relea
 		bad += check_refusal(report, sizeof(report), rc, obj, path, "the loader");
 		if (parse) {
 			size_t len;
-			char *text = slurp(path, &len);
+			char *text = tu_slurp(path, &len);
 			obj = (void *)1;
 			rc = parse(&obj, text, len);
 			if (rc == 0)
@@ -306,7 +287,7 @@ START_TEST(eventlogs)
 		snprintf(path, sizeof(path), "%s/eventlog/%s", bad_dir(), names[i]);
 		rc = gdfo_eventlog_read(&log, path, NULL);
 		bad += check_eventlog(report, sizeof(report), log, rc, path, "gdfo_eventlog_read");
-		data = slurp(path, &len);
+		data = tu_slurp(path, &len);
 		log = (gdfo_eventlog *)1;
 		rc = gdfo_eventlog_read_memory(&log, data, len, NULL);
 		bad += check_eventlog(report, sizeof(report), log, rc, path, "gdfo_eventlog_read_memory");

@@ -26,24 +26,6 @@ static const char *path_of(const char *rel)
 	return buf;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-	ck_assert_msg(f != NULL, "cannot open %s (set GDFO_SHARED_DATA)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = 0;
-	*len = (size_t)n;
-	return buf;
-}
-
 static gdfo_eventlog_summary summary_of(const gdfo_eventlog *log)
 {
 	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
@@ -621,7 +603,7 @@ END_TEST
 START_TEST(truncated_log)
 {
 	size_t len, cut, k, lines_before = 0, tasks_before = 0;
-	char *text = slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
+	char *text = tu_slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
 	gdfo_eventlog *log;
 	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};
 	char *nl;
@@ -650,7 +632,7 @@ END_TEST
 START_TEST(compressed_variants)
 {
 	size_t len, zcap, zlen;
-	char *text = slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
+	char *text = tu_slurp(path_of("spark-rapids-tools/aqeshuffle_eventlog"), &len);
 	unsigned char *z;
 	gdfo_eventlog *log;
 	gdfo_eventlog_summary s = {.version = GDFO_EVENTLOG_SUMMARY_VERSION};

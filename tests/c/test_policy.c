@@ -17,44 +17,6 @@
 #define ALL_KINDS ((uint32_t)((1u << GDFO_CHANGE_KIND_COUNT) - 1))
 #define HEAD "{\"format\": \"gdfo-policy/1\", "
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *s;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return s;
-}
-
-/* Field by field, names by content. */
-static int policy_equal(const gdfo__policy *a, const gdfo__policy *b)
-{
-	size_t i;
-
-	if (a->max_executors != b->max_executors || a->max_cores_per_executor != b->max_cores_per_executor ||
-	    a->max_memory_per_executor_bytes != b->max_memory_per_executor_bytes ||
-	    a->cost_ceiling != b->cost_ceiling || a->slo_ms != b->slo_ms || a->n_protected != b->n_protected ||
-	    a->allowed_kinds != b->allowed_kinds || a->approval_risk != b->approval_risk ||
-	    a->explore_budget != b->explore_budget || a->max_regret != b->max_regret ||
-	    a->auto_off_runs != b->auto_off_runs || a->confirm_runs != b->confirm_runs ||
-	    a->rollback_margin != b->rollback_margin || a->min_gain != b->min_gain || a->gate_hold != b->gate_hold ||
-	    a->gate_min_runs != b->gate_min_runs)
-		return 0;
-	for (i = 0; i < a->n_protected; i++)
-		if (strcmp(a->protected_stages[i], b->protected_stages[i]))
-			return 0;
-	return 1;
-}
-
 /* Cleared: the defaults, owning nothing. */
 static void assert_cleared(const gdfo__policy *p)
 {
@@ -63,7 +25,7 @@ static void assert_cleared(const gdfo__policy *p)
 	gdfo__policy_defaults(&d);
 	ck_assert_ptr_null(p->protected_stages);
 	ck_assert_uint_eq(p->n_protected, 0);
-	ck_assert_msg(policy_equal(p, &d), "the policy is not cleared");
+	ck_assert_msg(gdfo__policy_equal(p, &d), "the policy is not cleared");
 }
 
 static int parse(gdfo__policy *p, const char *doc)
@@ -90,11 +52,11 @@ START_TEST(defaults)
 	ck_assert_int_eq(p.gate_min_runs, 5);
 	/* Every section and key is optional; null is the same as missing. */
 	ck_assert_msg(parse(&q, "{\"format\": \"gdfo-policy/1\"}") == 0, "%s", gdfo_last_error());
-	ck_assert(policy_equal(&p, &q));
+	ck_assert(gdfo__policy_equal(&p, &q));
 	ck_assert_msg(parse(&q, HEAD "\"limits\": {}, \"protected_stages\": [], \"approval\": null, "
 				      "\"exploration\": {\"budget\": null}, \"allowed_changes\": null}") == 0,
 		      "%s", gdfo_last_error());
-	ck_assert(policy_equal(&p, &q));
+	ck_assert(gdfo__policy_equal(&p, &q));
 	gdfo__policy_clear(&q);
 	assert_cleared(&q);
 	gdfo__policy_clear(NULL);
@@ -181,7 +143,7 @@ START_TEST(a_full_document_round_trips)
 	ck_assert_ptr_nonnull(strstr(a, "\"hold\": \"low\""));
 	ck_assert_ptr_nonnull(strstr(a, "\"risk\": \"never\""));
 	ck_assert_msg(gdfo__policy_parse(&q, a, strlen(a)) == 0, "own output refused: %s", gdfo_last_error());
-	ck_assert(policy_equal(&p, &q));
+	ck_assert(gdfo__policy_equal(&p, &q));
 	ck_assert_int_eq(gdfo__policy_to_json(&b, &q), 0);
 	ck_assert_str_eq(a, b);
 	gdfo_free(a);
@@ -199,7 +161,7 @@ START_TEST(a_full_document_round_trips)
 	ck_assert_ptr_nonnull(strstr(a, "\"allowed_changes\": [],"));
 	ck_assert_ptr_nonnull(strstr(a, "\"hold\": \"never\""));
 	ck_assert_int_eq(gdfo__policy_parse(&p, a, strlen(a)), 0);
-	ck_assert(policy_equal(&p, &q));
+	ck_assert(gdfo__policy_equal(&p, &q));
 	gdfo_free(a);
 	gdfo__policy_clear(&p);
 	gdfo__policy_clear(&q);
@@ -210,7 +172,7 @@ START_TEST(the_example_parses)
 {
 	gdfo__policy p;
 	size_t len;
-	char *text = slurp("examples/policy.json", &len);
+	char *text = tu_slurp("examples/policy.json", &len);
 
 	ck_assert_msg(gdfo__policy_parse(&p, text, len) == 0, "%s", gdfo_last_error());
 	ck_assert_uint_eq(p.n_protected, 2);
@@ -335,12 +297,12 @@ END_TEST
 START_TEST(the_documentation_matches)
 {
 	size_t len, i, blocks = 0, quoted = 0;
-	char *doc = slurp("docs/policy.md", &len), *line, *save = NULL, *example, *printed;
+	char *doc = tu_slurp("docs/policy.md", &len), *line, *save = NULL, *example, *printed;
 	gdfo__policy p, q;
 	gdfo__buf block = {0};
 	int in_json = 0;
 
-	example = slurp("examples/policy.json", &len);
+	example = tu_slurp("examples/policy.json", &len);
 	ck_assert_int_eq(gdfo__policy_parse(&q, example, len), 0);
 	gdfo__policy_defaults(&p);
 	ck_assert_int_eq(gdfo__policy_to_json(&printed, &p), 0);
@@ -355,7 +317,7 @@ START_TEST(the_documentation_matches)
 			ck_assert_msg(gdfo__policy_parse(&p, block.data, block.len) == 0, "docs/policy.md block %zu: %s",
 				      blocks, gdfo_last_error());
 			if (blocks == 0) {
-				ck_assert_msg(policy_equal(&p, &q), "the example of docs/policy.md is not examples/policy.json");
+				ck_assert_msg(gdfo__policy_equal(&p, &q), "the example of docs/policy.md is not examples/policy.json");
 				ck_assert_str_eq(block.data, example);
 			} else {
 				ck_assert_str_eq(block.data, printed);

@@ -38,6 +38,9 @@ gdfo_graph *tu_generate(int family, uint64_t seed, int stages);
  */
 gdfo_graph *tu_corpus(int i);
 
+/* The whole file at path, NUL-terminated (free it); its length in *len (may be NULL). Fails the test if unreadable. */
+char *tu_slurp(const char *path, size_t *len);
+
 /* The shared data folder: $GDFO_SHARED_DATA or ../shared/data. */
 const char *tu_shared_data(void);
 

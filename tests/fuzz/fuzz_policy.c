@@ -9,25 +9,6 @@
 #include "fuzz.h"
 #include "loop/loop_internal.h"
 
-static int equal(const gdfo__policy *a, const gdfo__policy *b)
-{
-	size_t i;
-
-	if (a->max_executors != b->max_executors || a->max_cores_per_executor != b->max_cores_per_executor ||
-	    a->max_memory_per_executor_bytes != b->max_memory_per_executor_bytes ||
-	    a->cost_ceiling != b->cost_ceiling || a->slo_ms != b->slo_ms || a->n_protected != b->n_protected ||
-	    a->allowed_kinds != b->allowed_kinds || a->approval_risk != b->approval_risk ||
-	    a->explore_budget != b->explore_budget || a->max_regret != b->max_regret ||
-	    a->auto_off_runs != b->auto_off_runs || a->confirm_runs != b->confirm_runs ||
-	    a->rollback_margin != b->rollback_margin || a->min_gain != b->min_gain || a->gate_hold != b->gate_hold ||
-	    a->gate_min_runs != b->gate_min_runs)
-		return 0;
-	for (i = 0; i < a->n_protected; i++)
-		if (strcmp(a->protected_stages[i], b->protected_stages[i]))
-			return 0;
-	return 1;
-}
-
 static gdfo_graph *graph;
 static gdfo_plan *plan;
 
@@ -54,12 +35,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (rc) {
 		fuzz_rejected(rc, NULL);
 		gdfo__policy_defaults(&d);
-		FUZZ_REQUIRE(p.protected_stages == NULL && equal(&p, &d), "a refused policy is not cleared");
+		FUZZ_REQUIRE(p.protected_stages == NULL && gdfo__policy_equal(&p, &d), "a refused policy is not cleared");
 		return 0;
 	}
 	FUZZ_REQUIRE(gdfo__policy_to_json(&a, &p) == 0, "%s", gdfo_last_error());
 	FUZZ_REQUIRE(gdfo__policy_parse(&q, a, strlen(a)) == 0, "own output refused: %s\n%s", gdfo_last_error(), a);
-	FUZZ_REQUIRE(equal(&p, &q), "the policy does not round-trip:\n%s", a);
+	FUZZ_REQUIRE(gdfo__policy_equal(&p, &q), "the policy does not round-trip:\n%s", a);
 	FUZZ_REQUIRE(gdfo__policy_to_json(&b, &q) == 0, "%s", gdfo_last_error());
 	fuzz_same(a, b, "policy");
 	rc = gdfo__policy_check_plan(&p, graph, plan, why, sizeof(why));
