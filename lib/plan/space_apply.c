@@ -374,33 +374,51 @@ static void do_resource(applier *a, const gdfo__decision *d, size_t c)
 	snprintf(p->why, sizeof(p->why), "%s chose it (0 in the input means the cluster's default)", a->source);
 }
 
+/* Sets every stage's priority by policy value (1 critical path first, 0 all equal); *changed counts the stages changed. */
+static int set_policy(gdfo_graph *g, int64_t value, size_t *changed)
+{
+	int32_t *rank = NULL;
+	double *work = NULL, total;
+	size_t i;
+	int rc = 0;
+
+	*changed = 0;
+	if (value == 1) {
+		rank = gdfo__malloc((g->n + 1) * sizeof(*rank));
+		work = gdfo__malloc((g->n + 1) * sizeof(*work));
+		if (!rank || !work) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
+		for (i = 0, total = 0; i < g->n; i++)
+			total += work[i] = gdfo__stage_work_estimate(&g->stages[i]);
+		/* With no statistics at all, every stage weighs one: hops decide (as the rules). */
+		for (i = 0; i < g->n && total <= 0; i++)
+			work[i] = 1;
+		if ((rc = gdfo__critical_path_ranks(rank, NULL, g, work)))
+			goto out;
+	}
+	for (i = 0; i < g->n; i++) {
+		int32_t v = value == 1 ? rank[i] : 0;
+		*changed += g->stages[i].knobs.priority != v;
+		g->stages[i].knobs.priority = v;
+	}
+out:
+	free(rank);
+	free(work);
+	return rc;
+}
+
 /* Priorities of every stage: critical path first, or all equal. */
 static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 {
 	gdfo_graph *g = a->g;
-	int32_t *rank = gdfo__malloc((g->n + 1) * sizeof(*rank));
-	double *work = gdfo__malloc((g->n + 1) * sizeof(*work));
-	size_t i, changed = 0;
-	double total;
+	size_t changed;
 	pending *p;
-	int rc = 0;
+	int rc;
 
-	if (!rank || !work) {
-		rc = GDFO_ENOMEM;
-		goto out;
-	}
-	for (i = 0, total = 0; i < g->n; i++)
-		total += work[i] = gdfo__stage_work_estimate(&g->stages[i]);
-	/* With no statistics at all, every stage weighs one: hops decide (as the rules). */
-	for (i = 0; i < g->n && total <= 0; i++)
-		work[i] = 1;
-	if (d->c[c].value == 1 && (rc = gdfo__critical_path_ranks(rank, NULL, g, work)))
-		goto out;
-	for (i = 0; i < g->n; i++) {
-		int32_t v = d->c[c].value == 1 ? rank[i] : 0;
-		changed += g->stages[i].knobs.priority != v;
-		g->stages[i].knobs.priority = v;
-	}
+	if ((rc = set_policy(g, d->c[c].value, &changed)))
+		return rc;
 	if (changed) {
 		p = next(a, GDFO_CHANGE_PRIORITY);
 		snprintf(p->what, sizeof(p->what), "stage priorities: %s (%zu of %zu stages changed)", d->c[c].label,
@@ -412,10 +430,7 @@ static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 			 d->c[c].value == 1 ? "; stages with the most estimated work left on their path to the end run first"
 					    : "");
 	}
-out:
-	free(rank);
-	free(work);
-	return rc;
+	return 0;
 }
 
 /* Builds the plan from the applied graph and the pending changes and notes. */
@@ -532,6 +547,73 @@ out:
 	free(a.alias);
 	free(ids);
 	return rc;
+}
+
+/*
+ * The knob decisions of point applied to g, a copy of the space's graph
+ * (the same stages in the same order) whose knobs are first reset to the
+ * space graph's: the graph gdfo_space_apply's plan would have, without the
+ * plan, its changes' text or a graph copy. For scoring many candidates of
+ * one space (lib/rl/optimizer.c; tests/c/test_space.c checks it against
+ * gdfo_space_apply). A structural choice in point is an internal error.
+ */
+int gdfo__space_apply_knobs(gdfo_graph *g, const gdfo_space *s, const int32_t *point)
+{
+	const gdfo_graph *in = s->graph;
+	size_t i, pass, changed;
+	int rc;
+
+	if (g->n != in->n)
+		return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: the graph has %zu stages, the space's %zu", g->n,
+				   in->n);
+	g->knobs = in->knobs;
+	for (i = 0; i < in->n; i++)
+		g->stages[i].knobs = in->stages[i].knobs;
+	/* as gdfo_space_apply: resources (pass 3), then stage knobs and the policy in decision order (4) */
+	for (pass = 3; pass < 5; pass++) {
+		for (i = 0; i < s->dim; i++) {
+			const gdfo__decision *d = &s->d[i];
+			gdfo__stage *st;
+			int64_t v;
+			size_t k;
+			if (!point[i])
+				continue;
+			if (d->kind < GDFO_DECISION_PARTITIONS)
+				return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: decision %zu is structural", i);
+			v = d->c[point[i]].value;
+			if (pass == 3) {
+				if (d->kind == GDFO_DECISION_EXECUTORS)
+					g->knobs.executors = (int32_t)v;
+				else if (d->kind == GDFO_DECISION_CORES)
+					g->knobs.cores_per_executor = (int32_t)v;
+				else if (d->kind == GDFO_DECISION_MEMORY)
+					g->knobs.memory_per_executor_bytes = v;
+				continue;
+			}
+			if (d->kind == GDFO_DECISION_PRIORITY_POLICY) {
+				if ((rc = set_policy(g, v, &changed)))
+					return rc;
+				continue;
+			}
+			if (d->kind > GDFO_DECISION_COMPACTION)
+				continue;
+			if ((k = gdfo__graph_index(g, d->stage_id)) == (size_t)-1)
+				return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: stage %lld is not in the graph",
+						   (long long)d->stage_id);
+			st = &g->stages[k];
+			switch (d->kind) {
+			case GDFO_DECISION_PARTITIONS:
+				st->knobs.partitions = gdfo__space_partitions(s, g, st->stats.bytes_in, v);
+				break;
+			case GDFO_DECISION_JOIN_STRATEGY: st->knobs.join_strategy = (int32_t)v; break;
+			case GDFO_DECISION_CACHE: st->knobs.cache = (int32_t)v; break;
+			case GDFO_DECISION_PRIORITY: st->knobs.priority = (int32_t)v; break;
+			case GDFO_DECISION_FILE_SIZE: st->knobs.target_file_bytes = v; break;
+			default: st->knobs.compaction_every = (int32_t)v; break;
+			}
+		}
+	}
+	return 0;
 }
 
 /* ---- the point nearest to a graph --------------------------------------------------- */

@@ -74,6 +74,8 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
  * (its knobs, else the space's cluster), 0 the engine default (0).
  */
 int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double bytes, int64_t value);
+/* The knob decisions of point applied to g, a copy of s's graph (lib/plan/space_apply.c). */
+int gdfo__space_apply_knobs(gdfo_graph *g, const gdfo_space *s, const int32_t *point);
 
 /* The resources g runs with: its knobs, else the cluster model's (executors, cores, memory bytes). */
 void gdfo__space_effective_resources(const gdfo_graph *g, const gdfo_sim_cluster *cl, double *e, double *cores,

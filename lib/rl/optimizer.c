@@ -532,8 +532,8 @@ static int knob_space_open(knob_space *k, const gdfo_space *in, const gdfo_graph
 	return 0;
 }
 
-/* The knob choices of point (of the input's space) applied to the structural graph. */
-static int knob_space_apply(gdfo_plan **out, knob_space *k, const gdfo_space *in, const int32_t *point)
+/* The knob choices of point (of the input's space) as a point of the structural graph's space, in k->point. */
+static void knob_space_map(knob_space *k, const gdfo_space *in, const int32_t *point)
 {
 	size_t d, c;
 	memset(k->point, 0, k->s->dim * sizeof(*k->point));
@@ -549,7 +549,6 @@ static int knob_space_apply(gdfo_plan **out, knob_space *k, const gdfo_space *in
 				break;
 			}
 	}
-	return gdfo_space_apply(out, k->s, k->point, k->s->dim, "learned");
 }
 
 /*
@@ -655,6 +654,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	gdfo_space *space = NULL;
 	gdfo__pol pol;
 	gdfo_plan *structural = NULL, *rules = NULL, *plan = NULL;
+	gdfo_graph *scratch = NULL; /* a candidate's graph while it is scored */
 	cand *cands = NULL;
 	int32_t *points = NULL;
 	float *prob = NULL;
@@ -778,17 +778,26 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	 * not the whole point again to the input */
 	if (structural && (rc = knob_space_open(&ks, space, gdfo_plan_graph(structural), &opt->cluster)))
 		goto out;
+	if ((rc = gdfo_graph_clone(&scratch, structural ? gdfo_plan_graph(structural) : space->graph)))
+		goto out;
 	for (k = 0; k < n; k++) {
 		gdfo_plan *pl = NULL;
-		const gdfo_graph *sg = NULL;
+		const gdfo_graph *sg = scratch;
 		if (!opt->o.score && cands[k].kind != 0)
 			continue;
-		if (cands[k].kind == 3)
+		if (cands[k].kind == 3) {
 			sg = gdfo_plan_graph(rules);
-		else if ((cands[k].kind == 0 || cands[k].kind == 1) && structural)
-			rc = knob_space_apply(&pl, &ks, space, cands[k].point);
-		else
+		} else if (cands[k].kind == 2) {
+			sg = space->graph;
+		} else if ((cands[k].kind == 0 || cands[k].kind == 1) && structural) {
+			knob_space_map(&ks, space, cands[k].point);
+			rc = gdfo__space_apply_knobs(scratch, ks.s, ks.point);
+		} else if (cands[k].kind == 0 || cands[k].kind == 1) {
+			/* no structural edit was made: the points are knobs only */
+			rc = gdfo__space_apply_knobs(scratch, space, cands[k].point);
+		} else {
 			rc = gdfo_space_apply(&pl, space, cands[k].point, dim, "learned");
+		}
 		if (rc)
 			goto out;
 		if (pl)
@@ -873,6 +882,7 @@ out:
 	gdfo_plan_free(plan);
 	gdfo_plan_free(rules);
 	gdfo_plan_free(structural);
+	gdfo_graph_free(scratch);
 	knob_space_close(&ks);
 	gdfo__pol_free(&pol);
 	gdfo_space_free(space);

@@ -518,10 +518,33 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 
 /* ---- the stage-level fluid model (analytic mode) -------------------------- */
 
+/* 1 when stage a runs before stage b: higher priority, earlier job, lower order (the DES's order). */
+static int fluid_before(const gdfo__des_job *job, const gdfo__des_stage *a, const gdfo__des_stage *b)
+{
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	if (job->job_arrival[a->job] != job->job_arrival[b->job])
+		return job->job_arrival[a->job] < job->job_arrival[b->job];
+	return a->order < b->order;
+}
+
+/* Puts stage k into the released set, which is kept best first. */
+static void fluid_release(const gdfo__des_job *job, uint32_t *ready, size_t *nr, uint32_t k)
+{
+	size_t i = *nr;
+	while (i > 0 && fluid_before(job, &job->stages[k], &job->stages[ready[i - 1]])) {
+		ready[i] = ready[i - 1];
+		i--;
+	}
+	ready[i] = k;
+	++*nr;
+}
+
 void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 {
-	size_t n = job->n_stages, k, nr = 0, left = n;
-	uint32_t *ready = sim->runnable; /* stages released (setup may still run) */
+	size_t n = job->n_stages, k, nr = 0, nd, w, left = n;
+	uint32_t *ready = sim->runnable; /* stages released (setup may still run), best first */
+	uint32_t *done = sim->stack;     /* stages retired at this step */
 	double C = (double)job->executors * job->cores, now = job->startup_ms;
 	gdfo__des_stage *st = job->stages;
 
@@ -558,7 +581,7 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 		if (d->n_parents == 0) {
 			double at = job->job_arrival[d->job] > now ? job->job_arrival[d->job] : now;
 			d->ready_ms = at + d->setup_ms;
-			ready[nr++] = (uint32_t)k;
+			fluid_release(job, ready, &nr, (uint32_t)k);
 		}
 	}
 	while (left > 0) {
@@ -586,27 +609,11 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 		}
 		if (left == 0)
 			break;
-		/* order: best first (stable selection over the small released set) */
-		for (;;) {
-			gdfo__des_stage *b = NULL;
-			uint32_t bi = 0;
-			for (j = 0; j < nr; j++) {
-				gdfo__des_stage *d = &st[ready[j]];
-				if (d->runnable || d->ready_ms > now)
-					continue;
-				if (!b || d->priority > b->priority ||
-				    (d->priority == b->priority &&
-				     (job->job_arrival[d->job] < job->job_arrival[b->job] ||
-				      (job->job_arrival[d->job] == job->job_arrival[b->job] && d->order < b->order)))) {
-					b = d;
-					bi = ready[j];
-				}
-			}
-			if (!b)
-				break;
-			b->runnable = 1;
-			(void)bi;
-			if (free <= 0)
+		/* best first: the released set is kept in that order */
+		for (j = 0; j < nr; j++) {
+			gdfo__des_stage *b = &st[ready[j]];
+			double mean, want, a;
+			if (b->ready_ms > now || free <= 0)
 				continue;
 			if (b->cp_ms > 0) {
 				b->launched = 1;
@@ -614,20 +621,18 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 				if (b->cp_ms < dt)
 					dt = b->cp_ms;
 			}
-			if (b->work_ms > 0 && free > 0) {
-				double mean = b->f_mean;
-				double want = mean > 0 ? ceil(b->work_ms / mean - 1e-9) : 1;
-				double a = want < free ? want : free;
-				if (a < 1)
-					a = 1;
-				b->next_task = (uint32_t)a;
-				free -= a;
-				if (b->work_ms / a < dt)
-					dt = b->work_ms / a;
-			}
+			if (b->work_ms <= 0 || free <= 0)
+				continue;
+			mean = b->f_mean;
+			want = mean > 0 ? ceil(b->work_ms / mean - 1e-9) : 1;
+			a = want < free ? want : free;
+			if (a < 1)
+				a = 1;
+			b->next_task = (uint32_t)a;
+			free -= a;
+			if (b->work_ms / a < dt)
+				dt = b->work_ms / a;
 		}
-		for (j = 0; j < nr; j++)
-			st[ready[j]].runnable = 0;
 		/* stages with nothing left complete now (dt 0) */
 		for (j = 0; j < nr; j++) {
 			gdfo__des_stage *d = &st[ready[j]];
@@ -637,8 +642,9 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 		if (dt == INFINITY)
 			break; /* cannot happen: every released stage has work or a release time */
 		now += dt;
-		/* advance and retire */
-		for (j = 0; j < nr;) {
+		/* advance and retire, then release the retired stages' children */
+		nd = 0;
+		for (j = 0, w = 0; j < nr; j++) {
 			gdfo__des_stage *d = &st[ready[j]];
 			d->cp_ms -= dt * d->launched;
 			d->work_ms -= dt * d->next_task;
@@ -647,23 +653,25 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 			if (d->work_ms < 1e-9 * (1 + now))
 				d->work_ms = 0;
 			if (d->ready_ms <= now && d->work_ms <= 0 && d->cp_ms <= 0) {
-				uint32_t s = ready[j];
 				d->end_ms = now;
 				if (d->start_ms < 0)
 					d->start_ms = now;
 				left--;
-				ready[j] = ready[--nr];
-				for (k = 0; k < d->n_children; k++) {
-					gdfo__des_stage *c = &st[job->children[d->child_off + k]];
-					if (--c->parents_left == 0) {
-						c->ready_ms = now + c->setup_ms;
-						ready[nr++] = job->children[d->child_off + k];
-					}
-				}
-				(void)s;
-				continue;
+				done[nd++] = ready[j];
+			} else {
+				ready[w++] = ready[j];
 			}
-			j++;
+		}
+		nr = w;
+		for (j = 0; j < nd; j++) {
+			const gdfo__des_stage *d = &st[done[j]];
+			for (k = 0; k < d->n_children; k++) {
+				uint32_t ci = job->children[d->child_off + k];
+				if (--st[ci].parents_left == 0) {
+					st[ci].ready_ms = now + st[ci].setup_ms;
+					fluid_release(job, ready, &nr, ci);
+				}
+			}
 		}
 	}
 	if (out->success) {

@@ -206,6 +206,7 @@ int gdfo__sim_reserve_stages(gdfo_sim *sim, size_t n, size_t n_edges, size_t n_j
 	    (rc = GDFO__SIM_RESERVE(sim, job_arrival, job_cap, n_jobs)) ||
 	    (rc = GDFO__SIM_RESERVE(sim, job_end, job_end_cap, n_jobs)) ||
 	    (rc = GDFO__SIM_RESERVE(sim, sr, sr_cap, n)) || (rc = GDFO__SIM_RESERVE(sim, runnable, runnable_cap, n)) ||
+	    (rc = GDFO__SIM_RESERVE(sim, stack, stack_cap, n)) ||
 	    (rc = GDFO__SIM_RESERVE(sim, tmp, tmp_cap, n)))
 		return rc;
 	return 0;
