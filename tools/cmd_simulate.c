@@ -154,8 +154,10 @@ int gdfo__cli_simulate(int argc, char **argv)
 				o.mode = GDFO_SIM_DES;
 			else if (!strcmp(v, "analytic"))
 				o.mode = GDFO_SIM_ANALYTIC;
+			else if (!strcmp(v, "expected"))
+				o.mode = GDFO_SIM_EXPECTED;
 			else
-				return usage_error("--mode must be des or analytic, not '%s'", v);
+				return usage_error("--mode must be des, analytic or expected, not '%s'", v);
 		} else if (!strcmp(a, "--seed")) {
 			char *end;
 			errno = 0;

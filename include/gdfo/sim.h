@@ -114,7 +114,11 @@ GDFO_API int gdfo_sim_cluster_to_json(char **out, const gdfo_sim_cluster *c);
 /* Simulation modes. */
 typedef enum gdfo_sim_mode {
 	GDFO_SIM_DES = 0,      /* every task scheduled on a core (the reference) */
-	GDFO_SIM_ANALYTIC = 1  /* stage-level fluid model; graphs only; deterministic */
+	GDFO_SIM_ANALYTIC = 1, /* stage-level fluid model; graphs only; deterministic */
+	GDFO_SIM_EXPECTED = 2  /* the DES's expected makespan under the options' task noise and
+				  stragglers, computed at the stage level: waves of tasks and the
+				  expected tails of the last ones; graphs only; deterministic
+				  (docs/simulator.md "Expected mode") */
 } gdfo_sim_mode;
 
 /* Replay modes for profiles. */

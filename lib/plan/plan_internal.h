@@ -9,6 +9,7 @@
 #include "graph/graph_internal.h"
 #include "gdfo/loop.h"
 #include "gdfo/plan.h"
+#include "gdfo/rules.h"
 
 /* A change as the plan owns it (gdfo_change is the borrowed view). */
 typedef struct gdfo__change {
@@ -113,6 +114,15 @@ gdfo_graph *gdfo__plan_graph_mut(gdfo_plan *plan);
  * push-down, fusion); LOW otherwise (knob-only plans).
  */
 int gdfo__plan_assess_risk(const gdfo_plan *plan, const gdfo_graph *baseline);
+
+/*
+ * gdfo_optimize_rules with the check's simulator in check_mode: GDFO_SIM_DES
+ * (what gdfo_optimize_rules does) or GDFO_SIM_EXPECTED, its deterministic
+ * schedule computed by groups of tasks, 10 times faster (the learned
+ * optimizer's rules candidate; lib/plan/rules.c).
+ */
+int gdfo__optimize_rules_with(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
+			      const gdfo_rules_options *opts, int check_mode);
 
 /* Risk and change-kind names back to values; -1 when unknown. */
 int gdfo__change_kind_from_name(const char *name);

@@ -144,6 +144,7 @@ typedef struct ctx {
 	size_t n_renames, cap_renames;
 	/* Checking change groups with the simulator (sim NULL: no check). */
 	gdfo_sim *sim;
+	gdfo_sim_options check_so;   /* the check's mode: the DES, or its expected mode (gdfo__optimize_rules_with) */
 	gdfo_objective obj;
 	gdfo_sim_result base_res;    /* the input's prediction */
 	score input, cur;            /* the input's and the plan's so far */
@@ -558,7 +559,7 @@ static int predict(score *out, ctx *c, const gdfo_graph *g)
 	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
-	if ((rc = gdfo_sim_run_graph(&r, c->sim, g, NULL)))
+	if ((rc = gdfo_sim_run_graph(&r, c->sim, g, &c->check_so)))
 		return gdfo__error_prefix(rc, "checking the rules' changes with the simulator");
 	out->ok = r.success;
 	out->r = reward(c, &r);
@@ -1740,7 +1741,7 @@ static int setup_check(ctx *c, const gdfo_graph *g, const gdfo_telemetry *t, con
 	if (t && (rc = gdfo_sim_calibrate(NULL, c->sim, g, t, NULL)) && rc != GDFO_ENOTFOUND)
 		return gdfo__error_prefix(rc, "calibrating the rules' check to the telemetry");
 	c->base_res.version = GDFO_SIM_RESULT_VERSION;
-	if ((rc = gdfo_sim_run_graph(&c->base_res, c->sim, g, NULL)))
+	if ((rc = gdfo_sim_run_graph(&c->base_res, c->sim, g, &c->check_so)))
 		return gdfo__error_prefix(rc, "checking the rules' changes with the simulator");
 	c->input.ok = c->base_res.success;
 	c->input.r = reward(c, &c->base_res);
@@ -1848,6 +1849,12 @@ out:
 int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
 			const gdfo_rules_options *opts)
 {
+	return gdfo__optimize_rules_with(out, graph, t, opts, GDFO_SIM_DES);
+}
+
+int gdfo__optimize_rules_with(gdfo_plan **out, const gdfo_graph *graph, const gdfo_telemetry *t,
+			      const gdfo_rules_options *opts, int check_mode)
+{
 	gdfo_rules_options defaults;
 	ctx c;
 	int rc;
@@ -1866,6 +1873,8 @@ int gdfo_optimize_rules(gdfo_plan **out, const gdfo_graph *graph, const gdfo_tel
 	if ((rc = gdfo_graph_validate(graph)))
 		return rc;
 	memset(&c, 0, sizeof(c));
+	gdfo_sim_options_init(&c.check_so, GDFO_SIM_OPTIONS_VERSION);
+	c.check_so.mode = check_mode;
 	if ((rc = gdfo__plan_create(&c.plan, graph, "rules")))
 		return rc;
 	c.gen = 1; /* groups start at without_gen 0: nothing cached */

@@ -170,6 +170,9 @@ int gdfo__pol_init(gdfo__pol *p, const gdfo_nn_encoder *enc, const gdfo_sim_clus
 	p->dso.straggler_prob = 0.01;
 	p->dso.straggler_factor = 4;
 	p->des_base_latency_ms = -1;
+	p->eo = p->dso;
+	p->eo.mode = GDFO_SIM_EXPECTED;
+	p->check_base_latency_ms = -1;
 	if ((rc = gdfo_sim_create(&p->sim, &p->cluster)))
 		return rc;
 	if (enc && (rc = gdfo_nn_workspace_create(&p->ws, enc, NULL, 0))) {
@@ -240,6 +243,7 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 	p->base_cost = r.cost;
 	p->base_throughput = r.throughput;
 	p->des_base_latency_ms = -1;
+	p->check_base_latency_ms = -1;
 	gdfo__space_effective_resources(g, &p->cluster, &p->e_input, &cores, &mem);
 
 	for (d = 0; d < space->dim; d++)
@@ -735,6 +739,23 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 	if (tasks)
 		*tasks = tasks_of(p->sim);
 	return score_run(r, o, p, &res, p->des_base_latency_ms, p->des_base_cost, p->des_base_throughput);
+}
+
+int gdfo__pol_predict_check(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g)
+{
+	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
+	int rc;
+
+	if (p->check_base_latency_ms < 0) {
+		if ((rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->eo)))
+			return rc;
+		p->check_base_latency_ms = res.makespan_ms;
+		p->check_base_cost = res.cost;
+		p->check_base_throughput = res.throughput;
+	}
+	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->eo)))
+		return rc;
+	return score_run(r, o, p, &res, p->check_base_latency_ms, p->check_base_cost, p->check_base_throughput);
 }
 
 double gdfo__pol_score(const gdfo_reward *r)

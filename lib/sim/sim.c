@@ -37,8 +37,8 @@ int gdfo__sim_bad_option(const char *field, const char *why)
 
 int gdfo__sim_check_options(const gdfo_sim_options *o)
 {
-	if (o->mode != GDFO_SIM_DES && o->mode != GDFO_SIM_ANALYTIC)
-		return gdfo__sim_bad_option("mode", "must be GDFO_SIM_DES (0) or GDFO_SIM_ANALYTIC (1)");
+	if (o->mode != GDFO_SIM_DES && o->mode != GDFO_SIM_ANALYTIC && o->mode != GDFO_SIM_EXPECTED)
+		return gdfo__sim_bad_option("mode", "must be GDFO_SIM_DES (0), GDFO_SIM_ANALYTIC (1) or GDFO_SIM_EXPECTED (2)");
 	if (o->runs < 1 || o->runs > 100000)
 		return gdfo__sim_bad_option("runs", "must be in 1..100000");
 	if (o->replay != GDFO_REPLAY_EXACT && o->replay != GDFO_REPLAY_SAMPLED)
@@ -119,6 +119,7 @@ void gdfo_sim_free(gdfo_sim *s)
 	free(s->runnable);
 	free(s->run_ms);
 	free(s->tmp);
+	free(s->wheap);
 	free(s->stack);
 	free(s->sr);
 	free(s->res_arrival);
@@ -424,7 +425,7 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 	out->failed_stage_id = -1;
 	out->executors = E;
 	out->cores_per_executor = C;
-	runs = opts->mode == GDFO_SIM_ANALYTIC ? 1 : opts->runs;
+	runs = opts->mode != GDFO_SIM_DES ? 1 : opts->runs;
 
 	if (opts->batches > 0) {
 		double interval = opts->batch_interval_ms > 0 ? opts->batch_interval_ms : g->cluster.slo_ms;
@@ -442,7 +443,8 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 				job.startup_ms = b == 0 ? overhead : 0;
 				if (opts->mode == GDFO_SIM_ANALYTIC)
 					gdfo__fluid_run(sim, &job, &d);
-				else if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
+				else if (opts->mode == GDFO_SIM_EXPECTED ? (rc = gdfo__wave_run(sim, &job, opts, &d))
+									 : (rc = gdfo__des_run(sim, &job, opts, &rng, &d)))
 					return rc;
 				stage_acc_add(sim, &job, sim->topo);
 				if (!d.success && out->success) {
@@ -482,6 +484,9 @@ static int run_graph(gdfo_sim *sim, gdfo_sim_result *out, const gdfo_graph *g,
 		for (r = 0; r < runs; r++) {
 			if (opts->mode == GDFO_SIM_ANALYTIC) {
 				gdfo__fluid_run(sim, &job, &d);
+			} else if (opts->mode == GDFO_SIM_EXPECTED) {
+				if ((rc = gdfo__wave_run(sim, &job, opts, &d)))
+					return rc;
 			} else {
 				gdfo__rng_seed(&rng, gdfo__sim_run_seed(opts->seed, (uint64_t)r));
 				if ((rc = gdfo__des_run(sim, &job, opts, &rng, &d)))

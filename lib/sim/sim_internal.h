@@ -54,6 +54,7 @@ typedef struct gdfo__des_stage {
 	uint32_t launched;
 	uint64_t task_base;               /* offset of its tasks in per-task arrays */
 	double f_mean;                    /* fluid model: mean bulk task */
+	double wave_a, last_m, norm_end_ms; /* expected mode (wave.c) */
 	double ready_ms, start_ms, end_ms, work_ms, max_chain_ms, cp_ms;
 } gdfo__des_stage;
 
@@ -150,6 +151,7 @@ struct gdfo_sim {
 	uint32_t *stack; size_t stack_cap;
 	double *run_ms; size_t run_ms_cap;      /* per-run makespans */
 	double *tmp; size_t tmp_cap;
+	struct gdfo__wave_ev *wheap; size_t wheap_cap; /* expected mode's events (wave.c) */
 	/* results of the last call */
 	int have_result;
 	gdfo_sim_result result;
@@ -241,8 +243,16 @@ double gdfo__des_critical_path(gdfo__des_job *job);
 /*
  * The stage-level fluid schedule of a DES job built from a model
  * (analytic mode): stage start/end and the run's totals, no per-task work.
- * Needs sim->runnable (n) as scratch.
+ * Needs sim->runnable and sim->stack (n) as scratch.
  */
 void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out);
+
+/*
+ * Expected mode (lib/sim/wave.c): the DES's schedule with every task at
+ * its mean time, tasks launched in groups (all the tasks a stage starts at
+ * one instant end together), and each stage's end delayed by the expected
+ * tail of o's task noise and stragglers over its last wave.
+ */
+int gdfo__wave_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o, gdfo__des_out *out);
 
 #endif
