@@ -317,6 +317,82 @@ START_TEST(analytic_agrees_with_des)
 }
 END_TEST
 
+static gdfo_sim_result run_noisy(gdfo_sim *sim, const gdfo_graph *g, int mode, int runs)
+{
+	gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
+	gdfo_sim_options o;
+	gdfo_sim_options_init(&o, GDFO_SIM_OPTIONS_VERSION);
+	o.mode = mode;
+	o.runs = runs;
+	o.seed = 77;
+	o.noise_sigma = 0.1;
+	o.straggler_prob = 0.01;
+	o.straggler_factor = 4;
+	ck_assert_msg(gdfo_sim_run_graph(&r, sim, g, &o) == 0, "%s", gdfo_last_error());
+	return r;
+}
+
+/*
+ * Expected mode against the DES on the same 40 pipelines (docs/simulator.md
+ * "Expected mode"): without noise it is the DES's schedule with tasks
+ * grouped, so within 2 % everywhere; with the learned optimizer's check
+ * noise (sigma 0.1, 1 % stragglers x 4) against the mean of 48 DES runs,
+ * within 5 % at the median and 25 % at worst, and it orders plans whose
+ * DES means differ by more than 5 % as the DES does at least 95 % of the
+ * time (here: each pipeline against the same pipeline with its
+ * partitions, executors and caching changed).
+ */
+START_TEST(expected_agrees_with_des)
+{
+	gdfo_sim *sim;
+	double err0[5 * SEEDS], err1[5 * SEEDS], mean_d[5 * SEEDS][2], mean_e[5 * SEEDS][2];
+	int f, n = 0, k, agree = 0, pairs = 0;
+	ck_assert_int_eq(gdfo_sim_create(&sim, NULL), 0);
+	for (f = 0; f < 5; f++) {
+		uint64_t seed;
+		for (seed = 1; seed <= SEEDS; seed++) {
+			gdfo_graph *g = gen(families[f], seed);
+			gdfo_sim_result d = run(sim, g, GDFO_SIM_DES), e = run(sim, g, GDFO_SIM_EXPECTED);
+			err0[n] = fabs(e.makespan_ms / d.makespan_ms - 1);
+			for (k = 0; k < 2; k++) {
+				gdfo_sim_result dn, en;
+				if (k == 1) {
+					/* another plan: half the executors, every stage at 64 partitions */
+					size_t i;
+					set_shape(g, d.executors > 1 ? d.executors / 2 : 1, 0, 0);
+					for (i = 0; i < gdfo_graph_stage_count(g); i++) {
+						gdfo_stage st;
+						gdfo_stage_init(&st, GDFO_STAGE_VERSION);
+						ck_assert_int_eq(gdfo_graph_stage_at(&st, g, i), 0);
+						gdfo_rewrite_partitions(g, st.id, 64); /* refused where illegal: kept */
+					}
+				}
+				dn = run_noisy(sim, g, GDFO_SIM_DES, 48);
+				en = run_noisy(sim, g, GDFO_SIM_EXPECTED, 1);
+				mean_d[n][k] = dn.makespan_ms;
+				mean_e[n][k] = en.makespan_ms;
+			}
+			err1[n] = fabs(mean_e[n][0] / mean_d[n][0] - 1);
+			if (fabs(mean_d[n][1] / mean_d[n][0] - 1) > 0.05) {
+				pairs++;
+				agree += (mean_d[n][1] < mean_d[n][0]) == (mean_e[n][1] < mean_e[n][0]);
+			}
+			n++;
+			gdfo_graph_free(g);
+		}
+	}
+	qsort(err0, (size_t)n, sizeof(double), cmp);
+	qsort(err1, (size_t)n, sizeof(double), cmp);
+	fprintf(stderr, "expected vs DES on %d pipelines: without noise median %.2f %%, worst %.2f %%; with noise median %.1f %%, worst %.1f %%; order of %d plan pairs: %d agree\n",
+		n, 100 * err0[n / 2], 100 * err0[n - 1], 100 * err1[n / 2], 100 * err1[n - 1], pairs, agree);
+	ck_assert_msg(err0[n - 1] <= 0.02, "without noise: worst %.4f", err0[n - 1]);
+	ck_assert_msg(err1[n / 2] <= 0.05, "with noise: median %.4f", err1[n / 2]);
+	ck_assert_msg(err1[n - 1] <= 0.25, "with noise: worst %.4f", err1[n - 1]);
+	ck_assert_msg(pairs >= 10 && agree >= 0.95 * pairs, "order: %d of %d pairs agree", agree, pairs);
+	gdfo_sim_free(sim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("laws");
@@ -330,6 +406,7 @@ int main(void)
 	tcase_add_test(t, price_is_monotone);
 	tcase_add_test(t, job_order_does_not_matter);
 	tcase_add_test(t, analytic_agrees_with_des);
+	tcase_add_test(t, expected_agrees_with_des);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
