@@ -260,6 +260,7 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 	gdfo_graph *g = gdfo__plan_graph_mut(plan);
 	double *saved = NULL;
 	int32_t *pt = NULL;
+	cand ref = *best;
 	size_t d;
 	int rc = 0;
 
@@ -269,6 +270,10 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
+	/* the plan by the analytic model, as the plans without one change are scored (its check may differ) */
+	if ((rc = gdfo__pol_predict(&ref.r, &ref.o, p, g)))
+		goto out;
+	best = &ref;
 	for (d = 0; d < s->dim; d++) {
 		const gdfo__decision *dc = &s->d[d];
 		gdfo_reward r;
