@@ -142,7 +142,8 @@ typedef struct cand {
 	gdfo_reward r;
 	gdfo_outcome o;
 	int kind;           /* 0 greedy, 1 sampled, 2 input, 3 rules, 4 uniform */
-	int checked;        /* scored by the DES */
+	int checked;        /* scored by the check (gdfo__pol_predict_check) */
+	int refined;        /* its graph-wide decisions were refined by the model (refine()) */
 	double ascore;      /* the analytic model's score */
 	gdfo_plan *rules;   /* kind 3: the rules plan (borrowed) */
 } cand;
@@ -373,7 +374,7 @@ static int attend(gdfo__pol *p, gdfo__change *c)
 }
 
 /* The learned explanation of each change: gain, confidence, and what the model weighed. */
-static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const marginal *m)
+static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const marginal *m, const uint8_t *searched)
 {
 	const gdfo_space *s = p->space;
 	size_t i, d;
@@ -382,7 +383,7 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 	for (i = 0; i < plan->n_changes; i++) {
 		gdfo__change *c = &plan->changes[i];
 		double gain = 0, lat = 0, conf = 1;
-		int found = 0;
+		int found = 0, by_search = 0;
 		char extra[256], *why;
 		size_t len;
 
@@ -397,6 +398,7 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 			if (dc->stage_id < 0 && c->n_stage_ids && c->kind != GDFO_CHANGE_PRIORITY)
 				continue;
 			found = 1;
+			by_search |= searched && searched[d];
 			if (m[d].known) {
 				gain += m[d].reward;
 				lat += m[d].latency;
@@ -410,7 +412,8 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 			return rc;
 		c->expected_gain = lat > 1 ? 1 : lat < -1e6 ? -1e6 : lat;
 		c->confidence = conf < 0 ? 0 : conf > 1 ? 1 : conf;
-		snprintf(extra, sizeof(extra), "; the learned policy chose it with probability %.2f; the model predicts %+.3f reward from it",
+		snprintf(extra, sizeof(extra), by_search ? "; the model's search over the resources chose it (the learned policy gave it probability %.2f); the model predicts %+.3f reward from it"
+						  : "; the learned policy chose it with probability %.2f; the model predicts %+.3f reward from it",
 			 conf, gain);
 		len = strlen(c->why) + strlen(extra) + 1;
 		if (len > GDFO__PLAN_TEXT_MAX)
@@ -585,7 +588,7 @@ static int cand_graph(const gdfo_graph **sg, gdfo_plan **pl, const scorer *sc, c
 		*sg = sc->space->graph;
 		return 0;
 	}
-	if ((c->kind == 0 || c->kind == 1) && sc->ks) {
+	if ((c->kind == 0 || c->kind == 1) && sc->ks) { /* refined ones too: refine() keeps structure */
 		knob_space_map(sc->ks, sc->space, c->point);
 		return gdfo__space_apply_knobs(sc->scratch, sc->ks->s, sc->ks->point);
 	}
@@ -594,6 +597,71 @@ static int cand_graph(const gdfo_graph **sg, gdfo_plan **pl, const scorer *sc, c
 	if ((rc = gdfo_space_apply(pl, sc->space, c->point, sc->space->dim, "learned")))
 		return rc;
 	*sg = gdfo_plan_graph(*pl);
+	return 0;
+}
+
+/*
+ * One pass of coordinate ascent over the graph-wide decisions (executors,
+ * cores, memory, the priority policy) from the best learned or drawn
+ * candidate, with the analytic model: the policy seldom samples resources
+ * far from the input's, and on a small pipeline they decide (a 10-task
+ * stage on 4 cores wants 10). The point found is one more candidate, at
+ * c[*n] with its point in pt, when it scores higher; searched[d] is set
+ * for the decisions it changed.
+ */
+static int refine(gdfo__pol *p, const scorer *sc, cand *c, size_t *n, int32_t *pt, uint8_t *searched)
+{
+	const gdfo_space *s = sc->space;
+	size_t k, b = (size_t)-1, d, ch, dim = s->dim;
+	cand x;
+	int rc, improved = 0;
+
+	for (k = 0; k < *n; k++)
+		if ((c[k].kind == 0 || c[k].kind == 1 || c[k].kind == 4) && (b == (size_t)-1 || c[k].score > c[b].score))
+			b = k;
+	if (b == (size_t)-1)
+		return 0;
+	memcpy(pt, c[b].point, dim * sizeof(*pt));
+	x = c[b];
+	x.point = pt;
+	for (d = 0; d < dim; d++) {
+		const gdfo__decision *dc = &s->d[d];
+		int32_t keep = pt[d], bc = keep;
+		if (!gdfo__decision_is_graph_wide(dc->kind))
+			continue;
+		for (ch = 0; ch < dc->n; ch++) {
+			cand y = x;
+			const gdfo_graph *sg;
+			gdfo_plan *pl;
+			if ((int32_t)ch == keep || !dc->c[ch].legal)
+				continue;
+			pt[d] = (int32_t)ch;
+			if ((rc = cand_graph(&sg, &pl, sc, &y)))
+				return rc;
+			rc = gdfo__pol_predict(&y.r, &y.o, p, sg);
+			gdfo_plan_free(pl);
+			if (rc)
+				return rc;
+			y.score = gdfo__pol_score(&y.r);
+			/* better, or as good and the input's value (one change fewer) */
+			if (y.score > x.score + 1e-9 || (ch == 0 && y.score >= x.score - 1e-12)) {
+				x.r = y.r;
+				x.o = y.o;
+				x.score = y.score;
+				bc = (int32_t)ch;
+			}
+		}
+		pt[d] = bc;
+		if (bc != keep) {
+			searched[d] = bc != 0;
+			improved = 1;
+		}
+	}
+	if (!improved)
+		return 0;
+	x.ascore = x.score;
+	x.refined = 1;
+	c[(*n)++] = x;
 	return 0;
 }
 
@@ -683,6 +751,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	int32_t *points = NULL;
 	float *prob = NULL;
 	marginal *m = NULL;
+	uint8_t *searched = NULL; /* decisions refine() changed */
 	knob_space ks = {0};
 	scorer sc = {0};
 	size_t dim, n = 0, k, best = 0, K;
@@ -731,11 +800,12 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	    (pol.ws && (rc = gdfo__nn_workspace_keep_attention(pol.ws))) ||
 	    (rc = gdfo__pol_begin(&pol, space, telemetry, &obj)))
 		goto out;
-	cands = gdfo__calloc(K + 4, sizeof(*cands));
-	points = gdfo__calloc((K + 4) * (dim ? dim : 1), sizeof(*points));
-	prob = gdfo__calloc((K + 4) * (dim ? dim : 1), sizeof(*prob));
+	cands = gdfo__calloc(K + 5, sizeof(*cands));
+	points = gdfo__calloc((K + 5) * (dim ? dim : 1), sizeof(*points));
+	prob = gdfo__calloc((K + 5) * (dim ? dim : 1), sizeof(*prob));
 	m = gdfo__calloc(dim ? dim : 1, sizeof(*m));
-	if (!cands || !points || !prob || !m) {
+	searched = gdfo__calloc(dim ? dim : 1, sizeof(*searched));
+	if (!cands || !points || !prob || !m || !searched) {
 		rc = GDFO_ENOMEM;
 		goto out;
 	}
@@ -823,6 +893,22 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 		cands[k].score = gdfo__pol_score(&cands[k].r);
 		cands[k].ascore = cands[k].score;
 	}
+	if (opt->o.score) {
+		size_t before = n;
+		if ((rc = refine(&pol, &sc, cands, &n, points + n * dim, searched)))
+			goto out;
+		/* the policy's probabilities of the refined point's choices (its confidence) */
+		if (n > before && !opt->o.uniform) {
+			pol.teacher = cands[before].point;
+			if ((rc = gdfo__pol_knobs(&pol, cands[before].point, GDFO__POL_TEACHER, &rng,
+						  structural ? gdfo_plan_graph(structural) : space->graph, NULL,
+						  prob + before * dim)))
+				goto out;
+			for (k = 0; k < dim; k++)
+				if (gdfo__pol_structural(space->d[k].kind))
+					prob[before * dim + k] = 1;
+		}
+	}
 	if (opt->o.score && opt->o.verify > 0 && (rc = verify(&pol, &sc, cands, n, opt->o.verify)))
 		goto out;
 	best = opt->o.score ? 0 : 1;
@@ -870,16 +956,17 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 			goto out;
 		if (learned && opt->o.score &&
 		    ((rc = marginals(m, &pol, plan, cands[best].point, prob + best * dim, &cands[best])) ||
-		     (rc = explain(&pol, plan, cands[best].point, m))))
+		     (rc = explain(&pol, plan, cands[best].point, m, cands[best].refined ? searched : NULL))))
 			goto out;
 		if (cands[best].kind == 2 &&
 		    (rc = gdfo__plan_add_notef(plan, "no candidate was predicted to beat the input: it is returned unchanged")))
 			goto out;
 	}
 	if (!opt->o.uniform &&
-	    (rc = gdfo__plan_add_notef(plan, "learned optimizer: model %s; %zu candidates scored by the execution model (%s); %s won with predicted reward %.3f (the value head expected %.3f)",
+	    (rc = gdfo__plan_add_notef(plan, "learned optimizer: model %s; %zu candidates scored by the execution model (%s); %s%s won with predicted reward %.3f (the value head expected %.3f)",
 		       opt->model_path, n, pol.telemetry ? "calibrated to the telemetry" : "uncalibrated",
-		       cand_names[cands[best].kind], cands[best].r.reward, (double)pol.value)))
+		       cand_names[cands[best].kind], cands[best].refined ? ", its resources refined by the model," : "",
+		       cands[best].r.reward, (double)pol.value)))
 		goto out;
 	if ((rc = gdfo__plan_set_risk(plan, gdfo__plan_assess_risk(plan, graph))))
 		goto out;
@@ -904,5 +991,6 @@ out:
 	free(points);
 	free(prob);
 	free(m);
+	free(searched);
 	return rc;
 }

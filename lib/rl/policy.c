@@ -533,9 +533,11 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 		const gdfo__decision *dc = &s->d[d];
 		size_t row = 0, n = 0;
 		long teacher = 0, ch;
+		int32_t taught; /* the teacher's choice, read first: point may be the teacher */
 
 		if (gdfo__pol_structural(dc->kind))
 			continue;
+		taught = mode == GDFO__POL_TEACHER ? p->teacher[d] : 0;
 		if (prob)
 			prob[d] = 1;
 		point[d] = 0;
@@ -554,7 +556,7 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 			rf[n].col = (uint32_t)p->slot[p->slot_at[d] + c];
 			p->logits[n] = logit_at(p, &rf[n]);
 			p->cand[n] = (int32_t)c;
-			if (mode == GDFO__POL_TEACHER && (int32_t)c == p->teacher[d])
+			if (mode == GDFO__POL_TEACHER && (int32_t)c == taught)
 				teacher = (long)n;
 			n++;
 		}
