@@ -166,7 +166,10 @@ GDFO_API int gdfo_sim_options_init(gdfo_sim_options *o, unsigned int version);
 /*
  * What a call measured. Times are milliseconds from the start of the run
  * (executors are requested at 0); with runs > 1 the values are means over
- * the runs, and makespan_ms_p95 the 95th percentile.
+ * the runs, and makespan_ms_p95 the 95th percentile. In expected mode
+ * makespan_ms is the DES's mean and makespan_ms_p95 its normal
+ * approximation, mean + 1.645 sd, the sd from the spread of each stage's
+ * last wave along the chain of stages that released each other.
  */
 #define GDFO_SIM_RESULT_VERSION (1 + GDFO__GROWTH)
 

@@ -757,7 +757,21 @@ int gdfo__pol_predict_check(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const
 	}
 	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->eo)))
 		return rc;
-	return score_run(r, o, p, &res, p->check_base_latency_ms, p->check_base_cost, p->check_base_throughput);
+	if ((rc = score_run(r, o, p, &res, p->check_base_latency_ms, p->check_base_cost, p->check_base_throughput)))
+		return rc;
+	/*
+	 * An SLO holds when the run's 90th percentile is within it, not only its
+	 * mean: a plan cut to the SLO with one long wave misses it in one run out
+	 * of three (p90 = mean + 1.2816 sd, sd from the expected mode's p95).
+	 */
+	if (p->scoring.slo_ms > 0 && res.success && !r->penalized &&
+	    res.makespan_ms + 1.2816 / 1.6449 * (res.makespan_ms_p95 - res.makespan_ms) > p->scoring.slo_ms) {
+		r->slo_missed = 1;
+		r->penalized = 1;
+		r->penalty = p->scoring.failure_penalty;
+		r->reward -= r->penalty;
+	}
+	return 0;
 }
 
 double gdfo__pol_score(const gdfo_reward *r)

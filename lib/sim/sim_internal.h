@@ -54,7 +54,7 @@ typedef struct gdfo__des_stage {
 	uint32_t launched;
 	uint64_t task_base;               /* offset of its tasks in per-task arrays */
 	double f_mean;                    /* fluid model: mean bulk task */
-	double wave_a, last_m, norm_end_ms; /* expected mode (wave.c) */
+	double wave_a, last_m, norm_end_ms, var_ms2; /* expected mode (wave.c) */
 	double ready_ms, start_ms, end_ms, work_ms, max_chain_ms, cp_ms;
 } gdfo__des_stage;
 
@@ -75,6 +75,7 @@ typedef struct gdfo__des_out {
 	int success;
 	int64_t failed_stage;     /* stage index or -1 */
 	double makespan_ms, work_ms, critical_path_ms, executor_ms, task_events;
+	double makespan_var;      /* expected mode: the makespan's variance along its critical chain */
 } gdfo__des_out;
 
 /* ---- the stage-level model of a graph -------------------------------------- */

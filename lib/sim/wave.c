@@ -154,12 +154,13 @@ static double lognormal_max(double m, double sigma)
  * with stragglers), and the latest straggler decides when it ends after
  * that largest task. Within 5 % of the task-level model's mean over 400
  * runs from 1 to 8,000 tasks on 4 to 200 cores except one task left over
- * for a second wave (+9 %) (docs/simulator.md "Expected mode").
+ * for a second wave (+9 %) (docs/simulator.md "Expected mode"). *var
+ * receives the variance of that end, in task times squared.
  */
-static double wave_tail(const gdfo_sim_options *o, double m, double a, double earlier, double g)
+static double wave_tail(const gdfo_sim_options *o, double m, double a, double earlier, double g, double *var)
 {
 	double base = lognormal_max(m, o->noise_sigma), p = o->straggler_prob, f = o->straggler_factor;
-	double e = 0, none = 1;
+	double e = 0, e2 = 0, none = 1, s = o->noise_sigma, v;
 	int k;
 
 	for (k = 0; p > 0 && k <= (int)earlier && k < 64; k++) {
@@ -170,9 +171,14 @@ static double wave_tail(const gdfo_sim_options *o, double m, double a, double ea
 		if (end <= base)
 			break;
 		e += none * q * end;
+		e2 += none * q * end * end;
 		none *= 1 - q;
 	}
+	/* the largest of m lognormals: sd about base sigma sqrt(v_m) */
+	v = m > 1 ? 1 / (1 + 0.8 * log(m)) : 1;
 	e += none * base;
+	e2 += none * base * base * (1 + s * s * v);
+	*var = e2 > e * e ? e2 - e * e : 0;
 	return e - g;
 }
 
@@ -229,6 +235,7 @@ static int stage_complete(wstate *w, uint32_t s0)
 			gdfo__des_stage *dc = &job->stages[c];
 			if (--dc->parents_left)
 				continue;
+			dc->var_ms2 = d->var_ms2;
 			if (dc->setup_ms > 0) {
 				if ((rc = push(w, w->now + dc->setup_ms, c, 0, W_READY)))
 					return rc;
@@ -248,14 +255,16 @@ static int stage_complete(wstate *w, uint32_t s0)
 static int stage_tasks_done(wstate *w, uint32_t s)
 {
 	gdfo__des_stage *d = &w->job->stages[s];
-	double t = d->t_norm, tail = 0, end;
+	double t = d->t_norm, tail = 0, end, var = 0;
 
 	if (d->last_m > 0 && t > 0) {
 		double a = d->wave_a > d->last_m ? d->wave_a : d->last_m;
 		double normal = (double)d->n_tasks - d->n_comp - (d->has_big ? 1 : 0);
 		double earlier = ceil((normal - d->last_m) / a - 1e-9);
-		tail = t * wave_tail(w->o, d->last_m, a, earlier > 0 ? earlier : 0, w->g);
+		tail = t * wave_tail(w->o, d->last_m, a, earlier > 0 ? earlier : 0, w->g, &var);
 	}
+	/* the spread of its end: its parent's that released it, and its own tail's */
+	d->var_ms2 += t * t * var;
 	end = d->norm_end_ms + (tail > 0 ? tail : 0);
 	if (end > w->now)
 		return push(w, end, s, 0, W_END);
@@ -353,6 +362,7 @@ int gdfo__wave_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o,
 		d->next_task = d->done = d->launched = 0;
 		d->ready_ms = d->start_ms = d->end_ms = d->norm_end_ms = -1;
 		d->wave_a = d->last_m = 0;
+		d->var_ms2 = 0;
 		d->cp_ms = 0;
 		d->max_chain_ms = d->n_tasks ? longest * w.g : 0;
 		d->work_ms = ((double)(d->n_tasks - d->n_comp) * d->t_norm + d->n_comp * d->t_comp +
@@ -416,8 +426,10 @@ int gdfo__wave_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o,
 		out->makespan_ms = w.now;
 	} else {
 		for (k = 0; k < n; k++)
-			if (job->stages[k].end_ms > out->makespan_ms)
+			if (job->stages[k].end_ms > out->makespan_ms) {
 				out->makespan_ms = job->stages[k].end_ms;
+				out->makespan_var = job->stages[k].var_ms2;
+			}
 	}
 	out->executor_ms = (double)job->executors * out->makespan_ms;
 	out->critical_path_ms = gdfo__des_critical_path(job);
