@@ -1621,7 +1621,9 @@ static int attribute(ctx *c)
 	}
 	{
 		char note[GDFO__PLAN_TEXT_MAX];
-		snprintf(note, sizeof(note), "every change group was checked with the simulator (DES, deterministic) under the objective throughput=%g,latency=%g,cost=%g: %zu kept, %zu rejected (listed as rejected); the plan is predicted at %.6g ms and cost %.6g against %.6g ms and %.6g for the input, an objective gain of %+.2f %% (relative changes weighted and divided by the weight sum); each change's expected gain is its group's marginal effect in the final plan, with %+.2f %% of interaction shared out in proportion (docs/rules.md), so they add up to the total",
+		snprintf(note, sizeof(note), "every change group was checked with the simulator (%s) under the objective throughput=%g,latency=%g,cost=%g: %zu kept, %zu rejected (listed as rejected); the plan is predicted at %.6g ms and cost %.6g against %.6g ms and %.6g for the input, an objective gain of %+.2f %% (relative changes weighted and divided by the weight sum); each change's expected gain is its group's marginal effect in the final plan, with %+.2f %% of interaction shared out in proportion (docs/rules.md), so they add up to the total",
+			 c->check_so.mode == GDFO_SIM_EXPECTED ? "the DES's schedule computed by groups of tasks, deterministic"
+								 : "DES, deterministic",
 			 c->obj.throughput_weight, c->obj.latency_weight, c->obj.cost_weight, c->n_groups,
 			 c->n_rejected_groups, c->cur.latency_ms, c->cur.cost, c->input.latency_ms, c->input.cost,
 			 100.0 * total, 100.0 * rest);
