@@ -513,6 +513,105 @@ START_TEST(learned_plans_explain_their_changes)
 }
 END_TEST
 
+/*
+ * Teacher decoding returns the teacher's choices, also when the point it
+ * writes is the teacher itself (the planning call scores its greedy plan
+ * so: it used to clear each choice before reading it, and the greedy
+ * candidate lost all its knobs).
+ */
+START_TEST(teacher_decoding_keeps_the_teachers_choices)
+{
+	gdfo_nn_encoder *enc = policy(16, 1, 7);
+	int i, changed = 0;
+
+	for (i = 0; i < CORPUS; i++) {
+		gdfo_graph *g = corpus(i);
+		gdfo_space *space;
+		gdfo__pol pol;
+		size_t dim, d;
+		int32_t *pt, *ref;
+		float *prob;
+		uint64_t rng = (uint64_t)i + 1;
+
+		ck_assert_int_eq(gdfo_space_create(&space, g, NULL), 0);
+		dim = gdfo_space_dim(space);
+		pt = calloc(dim + 1, sizeof(*pt));
+		ref = calloc(dim + 1, sizeof(*ref));
+		prob = calloc(dim + 1, sizeof(*prob));
+		ck_assert_msg(gdfo__pol_init(&pol, enc, NULL) == 0, "%s", gdfo_last_error());
+		ck_assert_msg(gdfo__pol_begin(&pol, space, NULL, NULL) == 0, "%s", gdfo_last_error());
+		ck_assert_int_eq(gdfo__pol_encode(&pol, gdfo_space_graph(space)), 0);
+		ck_assert_int_eq(gdfo__pol_knobs(&pol, pt, GDFO__POL_SAMPLE, &rng, gdfo_space_graph(space), NULL, NULL), 0);
+		memcpy(ref, pt, dim * sizeof(*pt));
+		pol.teacher = pt;
+		ck_assert_int_eq(gdfo__pol_knobs(&pol, pt, GDFO__POL_TEACHER, &rng, gdfo_space_graph(space), NULL, prob), 0);
+		for (d = 0; d < dim; d++) {
+			ck_assert_msg(pt[d] == ref[d], "graph %d decision %zu: taught %d, decoded %d", i, d, ref[d], pt[d]);
+			if (!gdfo__pol_structural(space->d[d].kind))
+				ck_assert_msg(prob[d] > 0 && prob[d] <= 1, "decision %zu: probability %g", d, prob[d]);
+			changed += ref[d] != 0;
+		}
+		gdfo__pol_free(&pol);
+		free(pt);
+		free(ref);
+		free(prob);
+		gdfo_space_free(space);
+		gdfo_graph_free(g);
+	}
+	ck_assert_int_gt(changed, 0);
+	gdfo_nn_free(enc);
+}
+END_TEST
+
+/*
+ * The planning call's search over the graph-wide decisions: a stage of 10
+ * long tasks on 2 x 2 cores is worth enough executors to run them in one
+ * wave, whatever an untrained policy samples; the change says the search
+ * chose it.
+ */
+START_TEST(learned_plans_size_resources_for_their_tasks)
+{
+	static const char *json =
+		"{\"format\": \"gdfo-pipeline/1\", \"name\": \"pi\","
+		" \"knobs\": {\"executors\": 2, \"cores_per_executor\": 2},"
+		" \"stages\": [{\"id\": 0, \"name\": \"reduce\", \"op\": \"source\", \"parents\": [],"
+		"  \"stats\": {\"rows_in\": 100000000, \"bytes_in\": 1000000000, \"cpu_ns_per_row\": 2000},"
+		"  \"knobs\": {\"partitions\": 10}},"
+		" {\"id\": 1, \"name\": \"out\", \"op\": \"sink\", \"parents\": [0],"
+		"  \"stats\": {\"rows_in\": 10, \"bytes_in\": 100}}]}";
+	gdfo_nn_encoder *enc = policy(8, 1, 3);
+	const char *p = tmp_path("r.gdfonn");
+	gdfo_optimizer *opt;
+	gdfo_graph *g;
+	gdfo_plan *plan;
+	gdfo_objective obj;
+	gdfo_graph_knobs k = {.version = GDFO_GRAPH_KNOBS_VERSION};
+	size_t i;
+	int searched = 0;
+
+	ck_assert_msg(gdfo_graph_from_json(&g, json, strlen(json)) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_nn_save(enc, p), 0);
+	opt = open_model(p);
+	gdfo_objective_init(&obj, GDFO_OBJECTIVE_VERSION);
+	obj.throughput_weight = obj.cost_weight = 0;
+	ck_assert_msg(gdfo_optimizer_plan(&plan, opt, g, NULL, &obj) == 0, "%s", gdfo_last_error());
+	ck_assert_int_eq(gdfo_graph_get_knobs(&k, gdfo_plan_graph(plan)), 0);
+	ck_assert_msg(k.executors * k.cores_per_executor >= 10, "%s plan: %d x %d cores", gdfo_plan_source(plan),
+		      k.executors, k.cores_per_executor);
+	for (i = 0; i < gdfo_plan_change_count(plan); i++) {
+		gdfo_change c = {.version = GDFO_CHANGE_VERSION};
+		ck_assert_int_eq(gdfo_plan_change_at(&c, plan, i), 0);
+		searched |= strstr(c.why, "search over the resources") != NULL;
+	}
+	ck_assert_msg(searched || !strcmp(gdfo_plan_source(plan), "rules"), "no change names the search");
+	gdfo_plan_free(plan);
+	gdfo_optimizer_close(opt);
+	gdfo_graph_free(g);
+	gdfo_nn_free(enc);
+	rm_model(p);
+}
+END_TEST
+
 START_TEST(refiner_keeps_the_best_observed_plan)
 {
 	gdfo_optimizer *opt;
@@ -579,6 +678,8 @@ int main(void)
 	tcase_add_test(t, model_files_round_trip_and_bad_ones_are_refused);
 	tcase_add_test(t, learned_plans_explain_their_changes);
 	tcase_add_test(t, refiner_keeps_the_best_observed_plan);
+	tcase_add_test(t, teacher_decoding_keeps_the_teachers_choices);
+	tcase_add_test(t, learned_plans_size_resources_for_their_tasks);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
