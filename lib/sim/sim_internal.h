@@ -54,7 +54,7 @@ typedef struct gdfo__des_stage {
 	uint32_t launched;
 	uint64_t task_base;               /* offset of its tasks in per-task arrays */
 	double f_mean;                    /* fluid model: mean bulk task */
-	double wave_a, last_m, norm_end_ms, var_ms2; /* expected mode (wave.c) */
+	double wave_a, last_m, norm_end_ms, var_ms2, grid[3]; /* expected mode (wave.c) */
 	double ready_ms, start_ms, end_ms, work_ms, max_chain_ms, cp_ms;
 } gdfo__des_stage;
 

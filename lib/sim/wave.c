@@ -164,7 +164,7 @@ static double wave_tail(const gdfo_sim_options *o, double m, double a, double ea
 	int k;
 
 	for (k = 0; p > 0 && k <= (int)earlier && k < 64; k++) {
-		double n = k == 0 ? m : a, q = 1 - pow(1 - p, n), c, end;
+		double n = k == 0 ? m : a, q = -expm1(n * log1p(-p)), c, end;
 		/* the latest of the wave's stragglers: as many as n p / q given one */
 		c = q > 0 && n * p > q ? n * p / q : 1;
 		end = f * lognormal_max(c, o->noise_sigma) - k * g;
@@ -279,12 +279,15 @@ static int stage_tasks_done(wstate *w, uint32_t s)
  * group again. Without it, the groups split whenever a stage runs out of
  * tasks and never merge again: a 128-stage pipeline made 50,000 events.
  */
-static double group_end(double now, double dur)
+static double grid_of(double dur)
 {
-	double q;
-	if (!(dur > 0))
-		return now;
-	q = ldexp(1, ilogb(dur) - 6);
+	return dur > 0 && isfinite(dur) ? ldexp(1, ilogb(dur) - 6) : 0;
+}
+
+static double group_end(double now, double dur, double q)
+{
+	if (!(q > 0))
+		return now + (dur > 0 ? dur : 0);
 	return now + dur > now + q ? nearbyint((now + dur) / q) * q : now + dur;
 }
 
@@ -304,16 +307,16 @@ static int dispatch(wstate *w)
 			d->start_ms = w->now;
 		if (d->has_big && d->big_index >= i0 && d->big_index < i1) {
 			big = 1;
-			if ((rc = push(w, group_end(w->now, d->t_big * w->g), s, 1, W_BIG)))
+			if ((rc = push(w, group_end(w->now, d->t_big * w->g, d->grid[1]), s, 1, W_BIG)))
 				return rc;
 		}
 		if (i1 > normal_end)
 			comp = i1 - (i0 > normal_end ? i0 : normal_end);
 		normal = k - big - comp;
-		if (comp && (rc = push(w, group_end(w->now, d->t_comp * w->g), s, comp, W_TASKS)))
+		if (comp && (rc = push(w, group_end(w->now, d->t_comp * w->g, d->grid[2]), s, comp, W_TASKS)))
 			return rc;
 		if (normal) {
-			if ((rc = push(w, group_end(w->now, d->t_norm * w->g), s, normal, W_TASKS)))
+			if ((rc = push(w, group_end(w->now, d->t_norm * w->g, d->grid[0]), s, normal, W_TASKS)))
 				return rc;
 			d->last_m = normal;
 			if (normal > d->wave_a)
@@ -363,6 +366,9 @@ int gdfo__wave_run(gdfo_sim *sim, gdfo__des_job *job, const gdfo_sim_options *o,
 		d->ready_ms = d->start_ms = d->end_ms = d->norm_end_ms = -1;
 		d->wave_a = d->last_m = 0;
 		d->var_ms2 = 0;
+		d->grid[0] = grid_of(d->t_norm * w.g);
+		d->grid[1] = grid_of(d->t_big * w.g);
+		d->grid[2] = grid_of(d->t_comp * w.g);
 		d->cp_ms = 0;
 		d->max_chain_ms = d->n_tasks ? longest * w.g : 0;
 		d->work_ms = ((double)(d->n_tasks - d->n_comp) * d->t_norm + d->n_comp * d->t_comp +
