@@ -9,11 +9,13 @@
  * resources in one pass; besides that greedy plan it samples
  * `candidates` more, and scores them, the rules plan and the input with
  * the execution model (the simulator's analytic mode, calibrated to the
- * telemetry when given); the best `verify` of them, the rules plan and
- * the input are then checked with the task-level simulator (with task
- * noise and stragglers, 1-8 runs on fixed seeds), which decides. The plan predicted best by the
- * objective's reward is returned; when nothing is predicted to beat the rules plan
- * the rules plan is returned and a note says why. Each change of a
+ * telemetry when given); a search over the graph-wide decisions from the
+ * best of them adds one more; the best `verify` of them, the rules plan
+ * and the input are then checked with the simulator's expected mode (the
+ * task-level simulator's mean run under task noise and stragglers,
+ * GDFO_SIM_EXPECTED), which decides. The plan predicted best by the
+ * objective's reward is returned; when nothing is predicted to beat the
+ * rules plan the rules plan is returned and a note says why. Each change of a
  * learned plan carries the model's predicted marginal gain (the reward
  * of the plan against the plan without that change), its confidence
  * (the policy's probability of the choice) and the stages the encoder
@@ -64,18 +66,18 @@ typedef struct gdfo_optimizer_options {
 					    (the decision space's and the execution model's);
 					    NULL = gdfo_sim_cluster_init's; copied */
 	int32_t verify;            /* finalists (the best learned candidates by the analytic
-				      model) checked with the task-level simulator against the
-				      rules plan and the input, 0..64 (3); 0 = analytic only */
+				      model) checked with the expected mode against the rules
+				      plan and the input, 0..64 (3); 0 = analytic only */
 	int32_t reserved;
-	double verify_tasks;       /* most task runs those checks may simulate per call (tasks x
-				      runs); once spent the analytic scores decide (60000) */
+	double verify_tasks;       /* unused since the check is the expected mode (it cost
+				      task runs when it was the DES); validated, >= 0 (60000) */
 	int32_t rules_check;       /* the rules candidate's own check (gdfo_rules_options
 				      check_changes): -1 (default) as gdfo_optimize_rules
-				      decides, so the rules plan is the one `gdfo optimize
-				      --rules` returns (with a cluster known, every change group
-				      checked with the task-level simulator: most of the call's
-				      time); 0 unchecked (the call checks it whole; much faster,
-				      plans a little worse, docs/learning.md); 1 always */
+				      decides (with a cluster known, every change group checked,
+				      here with the expected mode without noise, the DES's
+				      schedule within about 0.5 %: half of the call's time); 0
+				      unchecked (the call checks it whole; faster, plans worse,
+				      docs/learning.md); 1 always */
 	int32_t reserved2;
 	/* version 2: the closed loop (loop.h) */
 	int32_t sync_every;        /* with a state directory: journal records per fsync; 1: every
