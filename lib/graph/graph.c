@@ -342,10 +342,14 @@ int gdfo__graph_stage_in(gdfo__stage_in *in, const gdfo_stage *s, const gdfo__st
 	if (s->fused_ops >> GDFO_OP_COUNT)
 		return gdfo__error(GDFO_EINVAL, "stage %lld '%s': fused_ops 0x%x names unknown operators",
 				   id, s->name, s->fused_ops);
-	snprintf(who, sizeof(who), "stage %lld '%s'", id, s->name);
-	if (gdfo__fields_check(GDFO_FIELDS_STAGE_STATS, &in->stats, s->op, who) ||
-	    gdfo__fields_check(GDFO_FIELDS_STAGE_KNOBS, &in->knobs, s->op, who))
-		return GDFO_EINVAL;
+	if (gdfo__fields_check(GDFO_FIELDS_STAGE_STATS, &in->stats, s->op, NULL) ||
+	    gdfo__fields_check(GDFO_FIELDS_STAGE_KNOBS, &in->knobs, s->op, NULL)) {
+		/* the message names the stage: formatted only for a stage that fails */
+		snprintf(who, sizeof(who), "stage %lld '%s'", id, s->name);
+		if (gdfo__fields_check(GDFO_FIELDS_STAGE_STATS, &in->stats, s->op, who) ||
+		    gdfo__fields_check(GDFO_FIELDS_STAGE_KNOBS, &in->knobs, s->op, who))
+			return GDFO_EINVAL;
+	}
 	if (check_columns(s, "columns_read", s->columns_read, s->n_columns_read) ||
 	    check_columns(s, "columns_written", s->columns_written, s->n_columns_written))
 		return GDFO_EINVAL;
