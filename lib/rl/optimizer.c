@@ -279,13 +279,13 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 		if (!point[d])
 			continue;
 		if (gdfo__pol_structural(dc->kind)) {
-			gdfo_plan *without;
+			gdfo_graph *without;
 			memcpy(pt, point, s->dim * sizeof(*pt));
 			pt[d] = 0;
-			if ((rc = gdfo_space_apply(&without, s, pt, s->dim, "learned")))
+			if ((rc = gdfo__space_apply_graph(&without, s, pt)))
 				goto out;
-			rc = gdfo__pol_predict(&r, &o, p, gdfo_plan_graph(without));
-			gdfo_plan_free(without);
+			rc = gdfo__pol_predict(&r, &o, p, without);
+			gdfo_graph_free(without);
 			if (rc)
 				goto out;
 		} else {

@@ -571,7 +571,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 {
 	const gdfo_space *s = p->space;
 	const gdfo_graph *g = s->graph;
-	gdfo_plan *cur = NULL;
+	gdfo_graph *cur = NULL; /* the graph of the structural choices so far (no plan: only encoded) */
 	gdfo__pol_ref *rf = NULL;
 	int32_t *cd = NULL, *cc = NULL;
 	size_t d, c, cap = 1;
@@ -600,7 +600,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 	for (step = 0; step < max_steps; step++) {
 		size_t n = 0;
 		long teach = -1, ch;
-		gdfo_plan *next;
+		gdfo_graph *next;
 
 		for (d = 0; d < s->dim; d++) {
 			const gdfo__decision *dc = &s->d[d];
@@ -642,11 +642,11 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		point[cd[ch]] = cc[ch];
 		if (p->struct_prob)
 			p->struct_prob[cd[ch]] = pr;
-		if ((rc = gdfo_space_apply(&next, s, point, s->dim, "learned")))
+		if ((rc = gdfo__space_apply_graph(&next, s, point)))
 			goto out;
-		gdfo_plan_free(cur);
+		gdfo_graph_free(cur);
 		cur = next;
-		g = gdfo_plan_graph(cur);
+		g = cur;
 		if ((rc = gdfo__pol_encode(p, g)))
 			goto out;
 	}
@@ -656,12 +656,15 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		goto out;
 	if (ep && ep->n_steps)
 		ep->steps[0].value = 1;
-	if (structural) {
-		*structural = cur;
+	/* the plan adopts the graph: p->encoded stays valid while the plan lives */
+	if (structural && cur) {
+		rc = gdfo__plan_adopt(structural, cur, "learned");
 		cur = NULL;
+		if (rc)
+			p->encoded = NULL;
 	}
 out:
-	gdfo_plan_free(cur);
+	gdfo_graph_free(cur);
 	free(rf);
 	free(cd);
 	free(cc);
