@@ -151,13 +151,10 @@ int gdfo_graph_create(gdfo_graph **out, const char *name)
 	return 0;
 }
 
+/* A column list is one block: its n pointers, then the strings they point at (copy_strlist). */
 static void free_strlist(char **items, size_t n)
 {
-	size_t i;
-	if (!items)
-		return; /* a copy that failed: nothing was kept */
-	for (i = 0; i < n; i++)
-		free(items[i]);
+	(void)n;
 	free(items);
 }
 
@@ -184,22 +181,31 @@ void gdfo_graph_free(gdfo_graph *g)
 	free(g);
 }
 
+/*
+ * One allocation for the list and its strings: graphs are cloned for every
+ * candidate a planner scores, and a malloc per column name was most of it.
+ */
 static char **copy_strlist(const char *const *src, size_t n)
 {
-	char **dst;
-	size_t i;
+	char **dst, *at;
+	size_t i, bytes = n * sizeof(*dst), len;
 
 	if (n == 0)
 		return NULL;
-	dst = gdfo__calloc(n, sizeof(*dst));
-	if (!dst)
-		return NULL;
 	for (i = 0; i < n; i++) {
-		dst[i] = gdfo__strdup(src[i]);
-		if (!dst[i]) {
-			free_strlist(dst, i);
+		len = strlen(src[i]) + 1;
+		if (len > SIZE_MAX - bytes)
 			return NULL;
-		}
+		bytes += len;
+	}
+	if (!(dst = gdfo__malloc(bytes)))
+		return NULL;
+	at = (char *)(dst + n);
+	for (i = 0; i < n; i++) {
+		len = strlen(src[i]) + 1;
+		memcpy(at, src[i], len);
+		dst[i] = at;
+		at += len;
 	}
 	return dst;
 }
