@@ -34,6 +34,7 @@ typedef struct applier {
 	size_t n;          /* at most 2 per decision */
 	int64_t *alias;    /* pairs: stage fused away, the fused stage */
 	size_t n_alias;
+	size_t *gone;      /* scratch: a fusion's stages fused away */
 	int text;          /* 0: the graph only (gdfo__space_apply_graph): no changes, notes nor their text */
 } applier;
 
@@ -189,13 +190,16 @@ static int do_fuse(applier *a, const gdfo__decision *d, int64_t *ids)
 	for (i = 0; i < n && a->text; i++)
 		pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
 				i ? ", " : "", (long long)ids[i]);
-	rc = gdfo_rewrite_fuse(g, ids, n);
+	/* in place (a->g is the applier's own copy, dropped on any error), then
+	 * the stages fused away go at once: gdfo_rewrite_fuse, without its copy */
+	rc = gdfo__rewrite_fuse_inplace(g, ids, n, a->gone);
 	if (rc == GDFO_EILLEGAL) {
 		note(a, d, gdfo_last_error());
 		return 0;
 	}
 	if (rc)
 		return rc;
+	gdfo__graph_remove_many(g, a->gone, n - 1);
 	for (i = 1; i < n; i++) {
 		a->alias[2 * a->n_alias] = ids[i];
 		a->alias[2 * a->n_alias + 1] = ids[0];
@@ -587,8 +591,9 @@ int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point,
 	a.text = 1;
 	a.p = gdfo__malloc((2 * chosen + 1) * sizeof(*a.p));
 	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
+	a.gone = gdfo__malloc((s->graph->n + 1) * sizeof(*a.gone));
 	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
-	if (!a.p || !a.alias || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
+	if (!a.p || !a.alias || !a.gone || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
 		rc = rc ? rc : GDFO_ENOMEM;
 		goto out;
 	}
@@ -598,6 +603,7 @@ out:
 	gdfo_graph_free(a.g);
 	free(a.p);
 	free(a.alias);
+	free(a.gone);
 	free(ids);
 	return rc;
 }
@@ -612,9 +618,10 @@ int gdfo__space_apply_graph(gdfo_graph **out, const gdfo_space *s, const int32_t
 	a.s = s;
 	a.source = "learned";
 	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
+	a.gone = gdfo__malloc((s->graph->n + 1) * sizeof(*a.gone));
 	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
-	if (!a.alias || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
-		rc = a.alias && ids ? rc : GDFO_ENOMEM;
+	if (!a.alias || !a.gone || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
+		rc = a.alias && a.gone && ids ? rc : GDFO_ENOMEM;
 		goto out;
 	}
 	if ((rc = apply(&a, s, point, s->dim, ids)))
@@ -630,6 +637,7 @@ int gdfo__space_apply_graph(gdfo_graph **out, const gdfo_space *s, const int32_t
 out:
 	gdfo_graph_free(a.g);
 	free(a.alias);
+	free(a.gone);
 	free(ids);
 	return rc;
 }
