@@ -463,22 +463,27 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 		 gdfo__pol_episode *ep, int32_t decision, float *prob)
 {
 	float *l = p->logits, mx = -INFINITY;
-	double z = 0, u, acc = 0;
+	double z = 0, u, acc = 0, ex[64]; /* ex: the terms of z, kept for a draw of up to 64 (every knob's) */
 	size_t i;
 	long chosen = 0;
+	int kept = n <= GDFO__ARRAY_LEN(ex);
 
 	for (i = 0; i < n; i++)
 		if (l[i] > mx)
 			mx = l[i];
-	for (i = 0; i < n; i++)
-		z += exp((double)(l[i] - mx));
+	for (i = 0; i < n; i++) {
+		double e = exp((double)(l[i] - mx));
+		if (kept)
+			ex[i] = e;
+		z += e;
+	}
 	if (mode == GDFO__POL_TEACHER) {
 		chosen = teacher;
 	} else if (mode == GDFO__POL_SAMPLE) {
 		u = gdfo__rl_uniform(rng) * z;
 		chosen = (long)n - 1;
 		for (i = 0; i < n; i++) {
-			acc += exp((double)(l[i] - mx));
+			acc += kept ? ex[i] : exp((double)(l[i] - mx));
 			if (u < acc) {
 				chosen = (long)i;
 				break;
@@ -490,7 +495,7 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 				chosen = (long)i;
 	}
 	if (prob)
-		*prob = (float)(exp((double)(l[chosen] - mx)) / z);
+		*prob = (float)((kept ? ex[chosen] : exp((double)(l[chosen] - mx))) / z);
 	if (ep) {
 		gdfo__pol_draw *dr;
 		if (gdfo__grow((void **)&ep->draws, &ep->cap_draws, ep->n_draws + 1, sizeof(*ep->draws)) ||
