@@ -191,6 +191,7 @@ void gdfo__pol_free(gdfo__pol *p)
 	free(p->emb);
 	free(p->logits);
 	free(p->cand);
+	free(p->kex);
 	free(p->slot);
 	free(p->slot_at);
 	memset(p, 0, sizeof(*p));
@@ -262,14 +263,19 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 	if (total + 1 > p->cap_c) {
 		float *l = gdfo__realloc(p->logits, (total + 1) * sizeof(*l));
 		int32_t *k;
+		double *e;
 		if (!l)
 			return GDFO_ENOMEM;
 		p->logits = l;
 		if (!(k = gdfo__realloc(p->cand, (total + 1) * 2 * sizeof(*k))))
 			return GDFO_ENOMEM;
 		p->cand = k;
+		if (!(e = gdfo__realloc(p->kex, (total + 1) * sizeof(*e))))
+			return GDFO_ENOMEM;
+		p->kex = e;
 		p->cap_c = total + 1;
 	}
+	p->kex_gen = 0; /* another space: other slots */
 	total = 0;
 	for (d = 0; d < space->dim; d++) {
 		p->slot_at[d] = total;
@@ -385,6 +391,7 @@ int gdfo__pol_encode(gdfo__pol *p, const gdfo_graph *g)
 	gdfo_nn_batch_free(p->batch);
 	p->batch = NULL;
 	p->encoded = NULL;
+	p->enc_gen++;
 	if ((rc = gdfo_nn_batch_from_graphs(&p->batch, p->enc, &g, 1)))
 		return rc;
 	out.stage_heads = p->hs;
@@ -456,25 +463,32 @@ static int record_step(gdfo__pol *p, gdfo__pol_episode *ep, const gdfo_graph *g,
 
 /*
  * Draws one of n candidates whose logits are in p->logits; refs (n) say
- * where each logit comes from. Returns the chosen index, or -1 when out of
- * memory recording it.
+ * where each logit comes from. terms (n, may be NULL) receive the exp
+ * terms of the normaliser, or hold them already when have_terms (a
+ * decision drawn again from the same logits). Returns the chosen index,
+ * or -1 when out of memory recording it.
  */
 static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, long teacher, uint64_t *rng,
-		 gdfo__pol_episode *ep, int32_t decision, float *prob)
+		 gdfo__pol_episode *ep, int32_t decision, float *prob, double *terms, int have_terms)
 {
 	float *l = p->logits, mx = -INFINITY;
-	double z = 0, u, acc = 0, ex[64]; /* ex: the terms of z, kept for a draw of up to 64 (every knob's) */
+	double z = 0, u, acc = 0, ex[64];
 	size_t i;
 	long chosen = 0;
-	int kept = n <= GDFO__ARRAY_LEN(ex);
+	int kept;
 
+	if (!terms && n <= GDFO__ARRAY_LEN(ex)) {
+		terms = ex;
+		have_terms = 0;
+	}
+	kept = terms != NULL;
 	for (i = 0; i < n; i++)
 		if (l[i] > mx)
 			mx = l[i];
 	for (i = 0; i < n; i++) {
-		double e = exp((double)(l[i] - mx));
+		double e = have_terms ? terms[i] : exp((double)(l[i] - mx));
 		if (kept)
-			ex[i] = e;
+			terms[i] = e;
 		z += e;
 	}
 	if (mode == GDFO__POL_TEACHER) {
@@ -483,7 +497,7 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 		u = gdfo__rl_uniform(rng) * z;
 		chosen = (long)n - 1;
 		for (i = 0; i < n; i++) {
-			acc += kept ? ex[i] : exp((double)(l[i] - mx));
+			acc += kept ? terms[i] : exp((double)(l[i] - mx));
 			if (u < acc) {
 				chosen = (long)i;
 				break;
@@ -495,7 +509,7 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 				chosen = (long)i;
 	}
 	if (prob)
-		*prob = (float)((kept ? ex[chosen] : exp((double)(l[chosen] - mx))) / z);
+		*prob = (float)((kept ? terms[chosen] : exp((double)(l[chosen] - mx))) / z);
 	if (ep) {
 		gdfo__pol_draw *dr;
 		if (gdfo__grow((void **)&ep->draws, &ep->cap_draws, ep->n_draws + 1, sizeof(*ep->draws)) ||
@@ -526,10 +540,11 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 	const gdfo_space *s = p->space;
 	gdfo__pol_ref rf[64];
 	size_t d, c;
-	int rc;
+	int rc, again = p->kex_gen && p->kex_gen == p->enc_gen && p->kex_graph == g;
 
 	if (ep && (rc = record_step(p, ep, g, ep->n_steps == 0)))
 		return rc;
+	p->kex_gen = 0; /* valid again once every decision is drawn */
 	for (d = 0; d < s->dim; d++) {
 		const gdfo__decision *dc = &s->d[d];
 		size_t row = 0, n = 0;
@@ -559,10 +574,13 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 				teacher = (long)n;
 			n++;
 		}
-		if ((ch = draw(p, n, rf, mode, teacher, rng, ep, (int32_t)d, prob ? &prob[d] : NULL)) < 0)
+		if ((ch = draw(p, n, rf, mode, teacher, rng, ep, (int32_t)d, prob ? &prob[d] : NULL,
+			       p->kex + p->slot_at[d], again)) < 0)
 			return GDFO_ENOMEM;
 		point[d] = p->cand[ch];
 	}
+	p->kex_gen = p->enc_gen;
+	p->kex_graph = g;
 	return 0;
 }
 
@@ -638,7 +656,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		if (ep && (rc = record_step(p, ep, g, first)))
 			goto out;
 		first = 0;
-		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, &pr)) < 0) {
+		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, &pr, NULL, 0)) < 0) {
 			rc = GDFO_ENOMEM;
 			goto out;
 		}

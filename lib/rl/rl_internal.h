@@ -129,7 +129,12 @@ typedef struct gdfo__pol {
 	/* per decision scratch */
 	float *logits;
 	int32_t *cand;
+	double *kex;            /* (cap_c) the exp terms of each knob draw's normaliser, at
+				   its decision's slot_at: valid for encode kex_gen of kex_graph
+				   (the knobs are drawn many times from one encoding) */
 	size_t cap_c;
+	uint64_t enc_gen, kex_gen; /* encodes so far; the one kex is of (0: none) */
+	const gdfo_graph *kex_graph;
 	/* the current call's context */
 	const gdfo_space *space;
 	const gdfo_telemetry *telemetry;
