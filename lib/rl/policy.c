@@ -235,8 +235,11 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 		if (rc && rc != GDFO_ENOTFOUND)
 			return rc;
 	}
+	p->sim_has_input = 0;
 	if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
 		return rc;
+	p->sim_has_input = 1;
+	p->base = r;
 	p->base_latency_ms = r.makespan_ms;
 	p->base_cost = r.cost;
 	p->base_throughput = r.throughput;
@@ -329,8 +332,14 @@ static int extra_features(gdfo__pol *p, const gdfo_graph *g)
 	size_t i, n = g->n;
 	int rc;
 
-	if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
-		return rc;
+	/* the input's run is still in the simulator when nothing ran since gdfo__pol_begin */
+	if (g == gdfo_space_graph(p->space) && p->sim_has_input) {
+		r = p->base;
+	} else {
+		p->sim_has_input = 0;
+		if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
+			return rc;
+	}
 	gdfo__space_effective_resources(g, &p->cluster, &e, &cores, &mem);
 	for (i = 0; i < gdfo_sim_stage_count(p->sim); i++) {
 		gdfo_sim_stage_result st = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
@@ -716,6 +725,7 @@ int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
+	p->sim_has_input = 0;
 	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->ao)))
 		return rc;
 	return score_run(r, o, p, &res, p->base_latency_ms, p->base_cost, p->base_throughput);
@@ -738,6 +748,7 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
+	p->sim_has_input = 0;
 	if (p->des_base_latency_ms < 0) {
 		/* As many runs as about 8,000 simulated tasks allow, 1..8: a small
 		 * pipeline's latency hangs on a few tasks, and one straggler more or

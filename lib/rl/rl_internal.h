@@ -118,6 +118,8 @@ typedef struct gdfo__pol {
 	gdfo_nn_batch *batch;   /* of the last encode */
 	const gdfo_graph *encoded; /* the graph of the last encode (borrowed) */
 	gdfo_sim *sim;          /* analytic; calibrated when telemetry is given */
+	int sim_has_input;      /* sim holds gdfo__pol_begin's analytic run of the input, in base */
+	gdfo_sim_result base;
 	gdfo_sim_options ao;    /* analytic */
 	gdfo_sim_options dso;   /* the DES with task noise on fixed seeds: the finalists' check */
 	double des_base_latency_ms, des_base_cost, des_base_throughput; /* -1 until needed */
