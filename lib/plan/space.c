@@ -363,15 +363,19 @@ static int add_reorders(gdfo_space *s)
 	return 0;
 }
 
-/* Fusion candidates: chains of the input graph and of the fully pushed one. */
-static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
+/*
+ * Fusion candidates: chains of the input graph and of the fully pushed
+ * one. The chains are fused on a scratch copy of src, or on src itself
+ * when scratch is set (a graph the caller throws away after).
+ */
+static int add_fusions_of(gdfo_space *s, gdfo_graph *src, size_t first, int scratch)
 {
-	gdfo_graph *g;
+	gdfo_graph *g = src;
 	int64_t *chains = NULL, *ids;
 	size_t len, at, n, i, j, *gone = NULL;
 	int rc, local;
 
-	if ((rc = gdfo_graph_clone(&g, src)))
+	if (!scratch && (rc = gdfo_graph_clone(&g, src)))
 		return rc;
 	if ((rc = gdfo__fuse_chains(&chains, &len, &local, g)))
 		goto out;
@@ -382,8 +386,7 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 	for (at = 0; at < len; at += n + 1) {
 		gdfo__decision *d;
 		int64_t head;
-		const char *hname;
-		char names[400];
+		char names[400], hname[GDFO__NAME_MAX + 1];
 		int pos = 0, dup = 0;
 
 		n = (size_t)chains[at];
@@ -395,8 +398,9 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 		for (i = 0; i < n; i++)
 			pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
 					i ? "+" : "", (long long)ids[i]);
-		/* The head's name from the input: fusing renames it. */
-		hname = src->stages[gdfo__graph_index(src, head)].name;
+		/* The head's name as in the input, kept: fusing renames it (chains
+		 * are disjoint: an earlier fusion renamed only its own head). */
+		snprintf(hname, sizeof(hname), "%s", src->stages[gdfo__graph_index(src, head)].name);
 		/* Chains are disjoint: each is checked on the scratch as it is (the members
 		 * of earlier ones stay there unlinked; the scratch is thrown away). */
 		rc = gdfo__rewrite_fuse_inplace(g, ids, n, gone);
@@ -416,7 +420,8 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 out:
 	free(chains);
 	free(gone);
-	gdfo_graph_free(g);
+	if (g != src)
+		gdfo_graph_free(g);
 	return rc;
 }
 
@@ -742,7 +747,7 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 		if (o.reorder_joins && (rc = add_reorders(s)))
 			goto fail;
 		first = s->dim;
-		if ((rc = add_fusions_of(s, s->graph, first)) || (rc = add_fusions_of(s, pushed, first)))
+		if ((rc = add_fusions_of(s, s->graph, first, 0)) || (rc = add_fusions_of(s, pushed, first, 1)))
 			goto fail;
 	} else if (o.reorder_joins && (rc = add_reorders(s))) {
 		goto fail;
