@@ -694,7 +694,7 @@ int gdfo__space_new(gdfo_space **out, const gdfo_graph *graph, const gdfo_sim_cl
 	*out = NULL;
 	if (!(s = gdfo__calloc(1, sizeof(*s))))
 		return GDFO_ENOMEM;
-	if ((rc = gdfo_graph_clone(&s->graph, graph)) || (rc = gdfo_graph_fingerprint(&s->fingerprint, graph))) {
+	if ((rc = gdfo_graph_clone(&s->graph, graph))) {
 		gdfo_space_free(s);
 		return rc;
 	}

@@ -30,7 +30,6 @@ typedef struct gdfo__decision {
 
 struct gdfo_space {
 	gdfo_graph *graph;    /* the input, owned */
-	uint64_t fingerprint; /* of graph */
 	gdfo_sim_cluster cluster; /* resources when the graph's knobs are 0; the broadcast bound */
 	double broadcast_max_bytes;
 	gdfo__decision *d;
