@@ -165,6 +165,12 @@ static int check_one(const gdfo__field_desc *f, const void *s, int op, const cha
 	double v = gdfo__field_get(s, f);
 	char range[96];
 
+	if (!who)
+		return isfinite(v) && (f->type != GDFO_FIELD_ENUM || (v >= f->min && v <= f->max)) &&
+				       ((f->zero_ok && v == 0) || (v >= f->min && v <= f->max)) &&
+				       !(f->only_op >= 0 && op >= 0 && op != f->only_op && v != f->def)
+			       ? 0
+			       : GDFO_EINVAL;
 	if (!isfinite(v))
 		return gdfo__error(GDFO_EINVAL, "%s: %s.%s is not a finite number", who, group, f->name);
 	if (f->type == GDFO_FIELD_ENUM && (v < f->min || v > f->max)) {

@@ -58,7 +58,8 @@ void gdfo__fields_defaults(int set, void *out);
 /*
  * Checks every field of s (a full, latest-version struct of set) for a
  * stage of operator op (-1: not a stage). Messages read
- * "<who>: <group>.<field> is ...; allowed ...".
+ * "<who>: <group>.<field> is ...; allowed ...". With who NULL it only
+ * checks: GDFO_EINVAL without a message (callers format who when it fails).
  */
 int gdfo__fields_check(int set, const void *s, int op, const char *who);
 

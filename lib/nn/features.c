@@ -137,6 +137,20 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 				height[order[i]] = height[s->children[k]] + 1;
 	}
 	memset(out, 0, N * GDFO_NN_FEATURES * sizeof(float));
+	/* the graph's columns (knobs, objective, cluster) are the same in every row:
+	 * made once in row 0, copied to the others */
+	gdfo__fields_features(out + L.graph_knobs, GDFO_FIELDS_GRAPH_KNOBS, &g->knobs, -1);
+	out[L.objective + 0] = (float)obj.throughput_weight;
+	out[L.objective + 1] = (float)obj.latency_weight;
+	out[L.objective + 2] = (float)obj.cost_weight;
+	out[L.cluster + 0] = lg(g->cluster.executors_available, 10);
+	/* the price of an executor-hour: its own, its cores' and its memory's (docs/simulator.md) */
+	out[L.cluster + 1] = lg((g->cluster.price_per_executor_s +
+				 g->knobs.cores_per_executor * g->cluster.price_per_core_s +
+				 (double)g->knobs.memory_per_executor_bytes / 1073741824.0 * g->cluster.price_per_gib_s) *
+					3600.0,
+				5);
+	out[L.cluster + 2] = lg(g->cluster.slo_ms, 15);
 	for (i = 0; i < N; i++) {
 		const gdfo__stage *s = &g->stages[i];
 		const gdfo_stage_stats *st = &s->stats;
@@ -166,17 +180,8 @@ int gdfo_nn_features(float *out, size_t n_rows, const gdfo_graph *g,
 		f[L.shape + 1] = lg(height[i], 5);
 		f[L.shape + 2] = lg((double)s->n_parents, 3);
 		f[L.shape + 3] = lg((double)s->n_children, 3);
-		gdfo__fields_features(f + L.graph_knobs, GDFO_FIELDS_GRAPH_KNOBS, &g->knobs, -1);
-		f[L.objective + 0] = (float)obj.throughput_weight;
-		f[L.objective + 1] = (float)obj.latency_weight;
-		f[L.objective + 2] = (float)obj.cost_weight;
-		f[L.cluster + 0] = lg(g->cluster.executors_available, 10);
-		/* the price of an executor-hour: its own, its cores' and its memory's (docs/simulator.md) */
-		f[L.cluster + 1] = lg((g->cluster.price_per_executor_s +
-				       g->knobs.cores_per_executor * g->cluster.price_per_core_s +
-				       (double)g->knobs.memory_per_executor_bytes / 1073741824.0 *
-					       g->cluster.price_per_gib_s) * 3600.0, 5);
-		f[L.cluster + 2] = lg(g->cluster.slo_ms, 15);
+		if (i)
+			memcpy(f + L.graph_knobs, out + L.graph_knobs, (L.inner_join - L.graph_knobs) * sizeof(float));
 		f[L.inner_join] = s->op == GDFO_OP_JOIN && s->join_type == GDFO_JOIN_INNER;
 	}
 	rc = 0;

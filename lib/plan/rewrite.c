@@ -116,6 +116,56 @@ static int find(size_t *out, const gdfo_graph *g, int64_t id)
 #define SNAME(g, i) ((g)->stages[i].name)
 #define SOP(g, i) gdfo_op_name((g)->stages[i].op)
 
+/*
+ * The "cannot ..." prefixes of the rewrites' errors, formatted only when a
+ * check fails: a legal rewrite (the planners make thousands per call)
+ * formats no text. Each returns pre.
+ */
+static const char *filter_pre(char *pre, size_t size, const gdfo_graph *g, size_t f, size_t t)
+{
+	if (t == (size_t)-1)
+		snprintf(pre, size, "push filter %lld '%s' down", SID(g, f), SNAME(g, f));
+	else
+		snprintf(pre, size, "push filter %lld '%s' below %s %lld '%s'", SID(g, f), SNAME(g, f), SOP(g, t),
+			 SID(g, t), SNAME(g, t));
+	return pre;
+}
+
+static const char *reorder_pre(char *pre, size_t size, const gdfo_graph *g, size_t u, size_t l)
+{
+	if (l == (size_t)-1)
+		snprintf(pre, size, "reorder joins below stage %lld '%s'", SID(g, u), SNAME(g, u));
+	else
+		snprintf(pre, size, "reorder joins %lld '%s' and %lld '%s'", SID(g, u), SNAME(g, u), SID(g, l),
+			 SNAME(g, l));
+	return pre;
+}
+
+static const char *fuse_pre(char *pre, size_t size, const int64_t *ids, size_t n)
+{
+	snprintf(pre, size, "fuse stages %lld..%lld", (long long)ids[0], (long long)ids[n - 1]);
+	return pre;
+}
+
+static const char *cache_pre(char *pre, size_t size, const gdfo_graph *g, size_t s)
+{
+	snprintf(pre, size, "cache stage %lld '%s'", SID(g, s), SNAME(g, s));
+	return pre;
+}
+
+static const char *strategy_pre(char *pre, size_t size, const gdfo_graph *g, size_t j, int strategy)
+{
+	snprintf(pre, size, "set join strategy %s on stage %lld '%s'", gdfo_join_strategy_name(strategy), SID(g, j),
+		 SNAME(g, j));
+	return pre;
+}
+
+static const char *partitions_pre(char *pre, size_t size, const gdfo_graph *g, size_t s, int32_t partitions)
+{
+	snprintf(pre, size, "set %d partitions on stage %lld '%s'", partitions, SID(g, s), SNAME(g, s));
+	return pre;
+}
+
 /* Replaces the swapped-out contents of g by c's and frees the old ones. */
 static void swap_in(gdfo_graph *g, gdfo_graph *c)
 {
@@ -168,14 +218,15 @@ static int move_consumers(gdfo_graph *g, size_t from, size_t to)
 /* ---- push a filter down ------------------------------------------------------ */
 
 /* Checks that filter f may move onto input k of join t. */
-static int check_join_side(const gdfo_graph *g, size_t f, size_t t, size_t k, const char *pre)
+static int check_join_side(const gdfo_graph *g, size_t f, size_t t, size_t k)
 {
+	char pre[600];
 	const gdfo__stage *F = &g->stages[f], *T = &g->stages[t];
 	size_t side = T->parents[k], i, j;
 	int jt = T->join_type, av;
 
 	if (T->n_parents > 2 && jt != GDFO_JOIN_INNER)
-		return illegal(pre, "a %s join with %zu inputs only accepts filters when inner",
+		return illegal(filter_pre(pre, sizeof(pre), g, f, t), "a %s join with %zu inputs only accepts filters when inner",
 			       gdfo_join_type_name(jt), T->n_parents);
 	switch (jt) {
 	case GDFO_JOIN_INNER:
@@ -184,23 +235,23 @@ static int check_join_side(const gdfo_graph *g, size_t f, size_t t, size_t k, co
 	case GDFO_JOIN_SEMI:
 	case GDFO_JOIN_ANTI:
 		if (k != 0)
-			return illegal(pre, "a %s join keeps left rows whether or not right rows match, so a filter on its output cannot move to the right input (stage %lld '%s')",
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "a %s join keeps left rows whether or not right rows match, so a filter on its output cannot move to the right input (stage %lld '%s')",
 				       gdfo_join_type_name(jt), SID(g, side), SNAME(g, side));
 		break;
 	case GDFO_JOIN_RIGHT:
 		if (k != 1)
-			return illegal(pre, "a right join keeps right rows whether or not left rows match, so a filter on its output cannot move to the left input (stage %lld '%s')",
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "a right join keeps right rows whether or not left rows match, so a filter on its output cannot move to the left input (stage %lld '%s')",
 				       SID(g, side), SNAME(g, side));
 		break;
 	default:
-		return illegal(pre, "a full join keeps unmatched rows of both inputs, so a filter on its output cannot move to either input");
+		return illegal(filter_pre(pre, sizeof(pre), g, f, t), "a full join keeps unmatched rows of both inputs, so a filter on its output cannot move to either input");
 	}
 	for (i = 0; i < F->n_read; i++) {
 		const char *col = F->cols_read[i];
 		if ((av = gdfo__col_available(g, side, col)) < 0)
 			return av;
 		if (!av)
-			return illegal(pre, "column '%s' it reads is not available at input stage %lld '%s' (neither it nor an ancestor writes it)",
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "column '%s' it reads is not available at input stage %lld '%s' (neither it nor an ancestor writes it)",
 				       col, SID(g, side), SNAME(g, side));
 		for (j = 0; j < T->n_parents; j++) {
 			if (j == k)
@@ -208,7 +259,7 @@ static int check_join_side(const gdfo_graph *g, size_t f, size_t t, size_t k, co
 			if ((av = gdfo__col_available(g, T->parents[j], col)) < 0)
 				return av;
 			if (av && !(jt == GDFO_JOIN_INNER && gdfo__stage_reads(T, col)))
-				return illegal(pre, "column '%s' is available at inputs %lld '%s' and %lld '%s' and is not a key of an inner join, so which copy the filter reads is ambiguous",
+				return illegal(filter_pre(pre, sizeof(pre), g, f, t), "column '%s' is available at inputs %lld '%s' and %lld '%s' and is not a key of an inner join, so which copy the filter reads is ambiguous",
 					       col, SID(g, side), SNAME(g, side), SID(g, T->parents[j]),
 					       SNAME(g, T->parents[j]));
 		}
@@ -234,52 +285,49 @@ static int push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id, int in
 	if ((rc = find(&f, g, filter_id)))
 		return rc;
 	F = &g->stages[f];
-	snprintf(pre, sizeof(pre), "push filter %lld '%s' down", SID(g, f), F->name);
 	if (F->op != GDFO_OP_FILTER || (F->fused_ops & ~(1u << GDFO_OP_FILTER)))
-		return illegal(pre, "it is a %s%s, not a plain filter", gdfo_op_name(F->op),
+		return illegal(filter_pre(pre, sizeof(pre), g, f, (size_t)-1), "it is a %s%s, not a plain filter", gdfo_op_name(F->op),
 			       F->fused_ops ? " with fused operators" : "");
 	if (F->n_parents != 1)
-		return illegal(pre, "it has %zu inputs; a filter to move has exactly one", F->n_parents);
+		return illegal(filter_pre(pre, sizeof(pre), g, f, (size_t)-1), "it has %zu inputs; a filter to move has exactly one", F->n_parents);
 	if (!F->n_read)
-		return illegal(pre, "its columns_read are unknown, so it is not known where they exist");
+		return illegal(filter_pre(pre, sizeof(pre), g, f, (size_t)-1), "its columns_read are unknown, so it is not known where they exist");
 	t = F->parents[0];
 	T = &g->stages[t];
-	snprintf(pre, sizeof(pre), "push filter %lld '%s' below %s %lld '%s'", SID(g, f), F->name,
-		 gdfo_op_name(T->op), SID(g, t), T->name);
 	if (T->op != GDFO_OP_PROJECT && T->op != GDFO_OP_JOIN)
-		return illegal(pre, "filters move only below a project or a join");
+		return illegal(filter_pre(pre, sizeof(pre), g, f, t), "filters move only below a project or a join");
 	if (T->n_children != 1)
-		return illegal(pre, "the %s has %zu consumers; moving the filter below it would filter the others' input too",
+		return illegal(filter_pre(pre, sizeof(pre), g, f, t), "the %s has %zu consumers; moving the filter below it would filter the others' input too",
 			       gdfo_op_name(T->op), T->n_children);
 	if (T->fused_ops & ((1u << GDFO_OP_UDF) | ~NARROW_BITS))
-		return illegal(pre, "the %s has fused operators whose column effects are opaque",
+		return illegal(filter_pre(pre, sizeof(pre), g, f, t), "the %s has fused operators whose column effects are opaque",
 			       gdfo_op_name(T->op));
 	for (i = 0; i < F->n_read; i++)
 		if (gdfo__stage_writes(T, F->cols_read[i]))
-			return illegal(pre, "it reads column '%s', which the %s writes", F->cols_read[i],
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "it reads column '%s', which the %s writes", F->cols_read[i],
 				       gdfo_op_name(T->op));
 	if (T->op == GDFO_OP_PROJECT) {
 		if (!T->n_written)
-			return illegal(pre, "the project's columns_written are unknown, so it may compute a column the filter reads");
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "the project's columns_written are unknown, so it may compute a column the filter reads");
 		if (T->n_parents != 1)
-			return illegal(pre, "the project has %zu inputs", T->n_parents);
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "the project has %zu inputs", T->n_parents);
 		x = T->parents[0];
 		if (side_id >= 0 && g->stages[x].id != side_id)
-			return illegal(pre, "stage %lld is not the project's input (stage %lld '%s' is)",
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "stage %lld is not the project's input (stage %lld '%s' is)",
 				       (long long)side_id, SID(g, x), SNAME(g, x));
 		for (i = 0; i < F->n_read; i++) {
 			if ((av = gdfo__col_available(g, x, F->cols_read[i])) < 0)
 				return av;
 			if (!av)
-				return illegal(pre, "column '%s' it reads is not available at the project's input stage %lld '%s'",
+				return illegal(filter_pre(pre, sizeof(pre), g, f, t), "column '%s' it reads is not available at the project's input stage %lld '%s'",
 					       F->cols_read[i], SID(g, x), SNAME(g, x));
 		}
 	} else if (side_id >= 0) {
 		for (k = 0; k < T->n_parents && g->stages[T->parents[k]].id != side_id; k++)
 			;
 		if (k == T->n_parents)
-			return illegal(pre, "stage %lld is not an input of the join", (long long)side_id);
-		if ((rc = check_join_side(g, f, t, k, pre)))
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "stage %lld is not an input of the join", (long long)side_id);
+		if ((rc = check_join_side(g, f, t, k)))
 			return rc;
 		x = T->parents[k];
 	} else {
@@ -297,7 +345,7 @@ static int push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id, int in
 			if (first == (size_t)-1)
 				first = k;
 			/* only GDFO_EILLEGAL rules a side out: out of memory is no answer */
-			if ((rc = check_join_side(g, f, t, k, pre)) && rc != GDFO_EILLEGAL)
+			if ((rc = check_join_side(g, f, t, k)) && rc != GDFO_EILLEGAL)
 				return rc;
 			if (rc == 0 &&
 			    (best == (size_t)-1 || gdfo__stage_out_bytes(&g->stages[T->parents[k]]) >
@@ -305,10 +353,11 @@ static int push_filter(gdfo_graph *g, int64_t filter_id, int64_t side_id, int in
 				best = k;
 		}
 		if (first == (size_t)-1)
-			return illegal(pre, "no input of the join has every column the filter reads");
+			return illegal(filter_pre(pre, sizeof(pre), g, f, t), "no input of the join has every column the filter reads");
 		if (best == (size_t)-1) {
-			rc = check_join_side(g, f, t, first, pre);
-			return rc ? rc : gdfo__error(GDFO_EINTERNAL, "%s: join side %zu accepted on a second look", pre, first);
+			rc = check_join_side(g, f, t, first);
+			return rc ? rc : gdfo__error(GDFO_EINTERNAL, "%s: join side %zu accepted on a second look",
+						     filter_pre(pre, sizeof(pre), g, f, t), first);
 		}
 		x = T->parents[best];
 	}
@@ -464,27 +513,26 @@ static int fuse(gdfo_graph *g, const int64_t *ids, size_t n, size_t *removed)
 		if ((rc = find(&idx[i], g, ids[i])))
 			goto out;
 	}
-	snprintf(pre, sizeof(pre), "fuse stages %lld..%lld", (long long)ids[0], (long long)ids[n - 1]);
 	for (i = 0; i < n; i++) {
 		const gdfo__stage *s = &g->stages[idx[i]];
 		if (!gdfo__stage_is_narrow(s)) {
-			rc = illegal(pre, "stage %lld '%s' is a %s%s; only filter, project and udf stages fuse (no shuffle between them)",
+			rc = illegal(fuse_pre(pre, sizeof(pre), ids, n), "stage %lld '%s' is a %s%s; only filter, project and udf stages fuse (no shuffle between them)",
 				     SID(g, idx[i]), s->name, gdfo_op_name(s->op),
 				     (1u << s->op) & NARROW_BITS ? " with non-narrow fused operators" : "");
 			goto out;
 		}
 		if (i > 0 && (s->n_parents != 1 || s->parents[0] != idx[i - 1])) {
-			rc = illegal(pre, "stage %lld '%s' must have stage %lld '%s' as its only input",
+			rc = illegal(fuse_pre(pre, sizeof(pre), ids, n), "stage %lld '%s' must have stage %lld '%s' as its only input",
 				     SID(g, idx[i]), s->name, SID(g, idx[i - 1]), SNAME(g, idx[i - 1]));
 			goto out;
 		}
 		if (i + 1 < n && s->n_children != 1) {
-			rc = illegal(pre, "stage %lld '%s' has %zu consumers; only the last stage of a chain may have several",
+			rc = illegal(fuse_pre(pre, sizeof(pre), ids, n), "stage %lld '%s' has %zu consumers; only the last stage of a chain may have several",
 				     SID(g, idx[i]), s->name, s->n_children);
 			goto out;
 		}
 		if (i > 0 && s->knobs.partitions && s->knobs.partitions != g->stages[idx[0]].knobs.partitions) {
-			rc = illegal(pre, "stage %lld '%s' sets knobs.partitions to %d, a repartition (a shuffle) inside the chain",
+			rc = illegal(fuse_pre(pre, sizeof(pre), ids, n), "stage %lld '%s' sets knobs.partitions to %d, a repartition (a shuffle) inside the chain",
 				     SID(g, idx[i]), s->name, s->knobs.partitions);
 			goto out;
 		}
@@ -576,12 +624,11 @@ int gdfo_rewrite_cache(gdfo_graph *g, int64_t stage_id, int level)
 		return gdfo__error(GDFO_EINVAL, "cache level %d is not a gdfo_cache_level", level);
 	if ((rc = find(&s, g, stage_id)))
 		return rc;
-	snprintf(pre, sizeof(pre), "cache stage %lld '%s'", SID(g, s), SNAME(g, s));
 	if (level != GDFO_CACHE_NONE) {
 		if (g->stages[s].op == GDFO_OP_SINK)
-			return illegal(pre, "it is a sink; its output is written, not consumed");
+			return illegal(cache_pre(pre, sizeof(pre), g, s), "it is a sink; its output is written, not consumed");
 		if (g->stages[s].n_children < 2)
-			return illegal(pre, "it has %zu consumer%s; caching saves recomputation only for 2 or more",
+			return illegal(cache_pre(pre, sizeof(pre), g, s), "it has %zu consumer%s; caching saves recomputation only for 2 or more",
 				       g->stages[s].n_children, g->stages[s].n_children == 1 ? "" : "s");
 	}
 	g->stages[s].knobs.cache = level;
@@ -633,10 +680,8 @@ int gdfo_rewrite_join_strategy(gdfo_graph *g, int64_t join_id, int strategy, dou
 		return gdfo__error(GDFO_EINVAL, "join strategy %d is not a gdfo_join_strategy", strategy);
 	if ((rc = find(&j, g, join_id)))
 		return rc;
-	snprintf(pre, sizeof(pre), "set join strategy %s on stage %lld '%s'", gdfo_join_strategy_name(strategy),
-		 SID(g, j), SNAME(g, j));
 	if (g->stages[j].op != GDFO_OP_JOIN)
-		return illegal(pre, "it is a %s, not a join", SOP(g, j));
+		return illegal(strategy_pre(pre, sizeof(pre), g, j, strategy), "it is a %s, not a join", SOP(g, j));
 	if (strategy == GDFO_JOIN_BROADCAST) {
 		double bytes;
 		if (!isfinite(max_bytes) || max_bytes <= 0)
@@ -649,12 +694,12 @@ int gdfo_rewrite_join_strategy(gdfo_graph *g, int64_t join_id, int strategy, dou
 			bytes = side_bytes;
 		} else {
 			if (g->stages[side].stats.bytes_in <= 0)
-				return illegal(pre, "the size of broadcast side %lld '%s' is unknown (bytes_in is 0)",
+				return illegal(strategy_pre(pre, sizeof(pre), g, j, strategy), "the size of broadcast side %lld '%s' is unknown (bytes_in is 0)",
 					       SID(g, side), SNAME(g, side));
 			bytes = gdfo__stage_out_bytes(&g->stages[side]);
 		}
 		if (bytes > max_bytes)
-			return illegal(pre, "broadcast side %lld '%s' is %.0f bytes, over the %.0f-byte bound",
+			return illegal(strategy_pre(pre, sizeof(pre), g, j, strategy), "broadcast side %lld '%s' is %.0f bytes, over the %.0f-byte bound",
 				       SID(g, side), SNAME(g, side), bytes, max_bytes);
 	}
 	g->stages[j].knobs.join_strategy = strategy;
@@ -719,13 +764,12 @@ int gdfo_rewrite_partitions(gdfo_graph *g, int64_t stage_id, int32_t partitions)
 	if ((rc = find(&s, g, stage_id)))
 		return rc;
 	op = g->stages[s].op;
-	snprintf(pre, sizeof(pre), "set %d partitions on stage %lld '%s'", partitions, SID(g, s), SNAME(g, s));
 	if (partitions && (gdfo__stage_is_narrow(&g->stages[s]) || op == GDFO_OP_UNION || op == GDFO_OP_SINK)) {
 		int found = fed_by_sort(g, s, &sort_idx, &rc);
 		if (rc)
 			return rc;
 		if (found)
-			return illegal(pre, "its input is the output of sort %lld '%s' through narrow stages; repartitioning would lose the sort order",
+			return illegal(partitions_pre(pre, sizeof(pre), g, s, partitions), "its input is the output of sort %lld '%s' through narrow stages; repartitioning would lose the sort order",
 				       SID(g, sort_idx), SNAME(g, sort_idx));
 	}
 	g->stages[s].knobs.partitions = partitions;
@@ -749,28 +793,26 @@ static int reorder_joins(gdfo_graph *g, int64_t upper_id, int dry)
 	if ((rc = find(&u, g, upper_id)))
 		return rc;
 	U = &g->stages[u];
-	snprintf(pre, sizeof(pre), "reorder joins below stage %lld '%s'", SID(g, u), U->name);
 	if (U->op != GDFO_OP_JOIN)
-		return illegal(pre, "it is a %s, not a join", gdfo_op_name(U->op));
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, (size_t)-1), "it is a %s, not a join", gdfo_op_name(U->op));
 	if (U->join_type != GDFO_JOIN_INNER || U->n_parents != 2)
-		return illegal(pre, "only two-input inner joins commute; it is a %s join with %zu inputs",
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, (size_t)-1), "only two-input inner joins commute; it is a %s join with %zu inputs",
 			       gdfo_join_type_name(U->join_type), U->n_parents);
 	for (p = 0; p < 2 && g->stages[U->parents[p]].op != GDFO_OP_JOIN; p++)
 		;
 	if (p == 2)
-		return illegal(pre, "neither of its inputs is a join");
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, (size_t)-1), "neither of its inputs is a join");
 	l = U->parents[p];
 	cc = U->parents[1 - p];
 	L = &g->stages[l];
-	snprintf(pre, sizeof(pre), "reorder joins %lld '%s' and %lld '%s'", SID(g, u), U->name, SID(g, l), L->name);
 	if (L->join_type != GDFO_JOIN_INNER || L->n_parents != 2)
-		return illegal(pre, "only two-input inner joins commute; stage %lld is a %s join with %zu inputs",
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "only two-input inner joins commute; stage %lld is a %s join with %zu inputs",
 			       SID(g, l), gdfo_join_type_name(L->join_type), L->n_parents);
 	if (L->n_children != 1)
-		return illegal(pre, "join %lld '%s' has %zu consumers; its result would change for the others",
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "join %lld '%s' has %zu consumers; its result would change for the others",
 			       SID(g, l), L->name, L->n_children);
 	if (!U->n_read || !L->n_read)
-		return illegal(pre, "the keys (columns_read) of join %lld '%s' are unknown",
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "the keys (columns_read) of join %lld '%s' are unknown",
 			       !U->n_read ? SID(g, u) : SID(g, l), !U->n_read ? U->name : L->name);
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < U->n_read && !reads[k]; i++) {
@@ -779,10 +821,10 @@ static int reorder_joins(gdfo_graph *g, int64_t upper_id, int dry)
 			reads[k] = av;
 		}
 	if (reads[0] && reads[1])
-		return illegal(pre, "join %lld '%s' reads columns available at both inputs of join %lld '%s'",
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "join %lld '%s' reads columns available at both inputs of join %lld '%s'",
 			       SID(g, u), U->name, SID(g, l), L->name);
 	if (!reads[0] && !reads[1])
-		return illegal(pre, "join %lld '%s' reads no column of join %lld '%s''s inputs", SID(g, u), U->name,
+		return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "join %lld '%s' reads no column of join %lld '%s''s inputs", SID(g, u), U->name,
 			       SID(g, l), L->name);
 	ka = reads[0] ? 0 : 1;
 	a = L->parents[ka];
@@ -790,19 +832,19 @@ static int reorder_joins(gdfo_graph *g, int64_t upper_id, int dry)
 	for (i = 0; i < U->n_read; i++) {
 		const char *col = U->cols_read[i];
 		if (gdfo__stage_writes(L, col))
-			return illegal(pre, "key '%s' of join %lld '%s' is written by join %lld '%s'", col, SID(g, u),
+			return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "key '%s' of join %lld '%s' is written by join %lld '%s'", col, SID(g, u),
 				       U->name, SID(g, l), L->name);
 		if ((av = gdfo__col_available(g, a, col)) < 0 || (avc = gdfo__col_available(g, cc, col)) < 0)
 			return GDFO_ENOMEM;
 		if (!av && !avc)
-			return illegal(pre, "key '%s' of join %lld '%s' is available at neither stage %lld '%s' nor stage %lld '%s'",
+			return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "key '%s' of join %lld '%s' is available at neither stage %lld '%s' nor stage %lld '%s'",
 				       col, SID(g, u), U->name, SID(g, a), SNAME(g, a), SID(g, cc), SNAME(g, cc));
 	}
 	for (i = 0; i < L->n_read; i++) {
 		if ((av = gdfo__col_available(g, cc, L->cols_read[i])) < 0)
 			return av;
 		if (av)
-			return illegal(pre, "key '%s' of join %lld '%s' is also available at stage %lld '%s', so it would be ambiguous after the reorder",
+			return illegal(reorder_pre(pre, sizeof(pre), g, u, l), "key '%s' of join %lld '%s' is also available at stage %lld '%s', so it would be ambiguous after the reorder",
 				       L->cols_read[i], SID(g, l), L->name, SID(g, cc), SNAME(g, cc));
 	}
 

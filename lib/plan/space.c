@@ -91,20 +91,15 @@ void gdfo_space_free(gdfo_space *s)
 	free(s);
 }
 
-/* Appends a decision with its "keep" choice; returns it or NULL (ENOMEM). */
-gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const char *fmt, ...)
+/* Appends a decision named name with its "keep" choice; returns it or NULL (ENOMEM). */
+static gdfo__decision *add_named(gdfo_space *s, int kind, int64_t stage_id, const char *name)
 {
 	gdfo__decision *d;
-	va_list ap;
-	char name[512];
 	void *items = s->d;
 
 	if (gdfo__grow(&items, &s->cap, s->dim + 1, sizeof(*s->d)))
 		return NULL;
 	s->d = items;
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
 	d = &s->d[s->dim];
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
@@ -116,6 +111,54 @@ gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const
 		return NULL;
 	}
 	return d;
+}
+
+gdfo__decision *gdfo__space_add(gdfo_space *s, int kind, int64_t stage_id, const char *fmt, ...)
+{
+	va_list ap;
+	char name[512];
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return add_named(s, kind, stage_id, name);
+}
+
+/* Appends src to out[0..size) at *at, truncating as snprintf does. */
+static void put(char *out, size_t size, size_t *at, const char *src)
+{
+	while (*src && *at + 1 < size)
+		out[(*at)++] = *src++;
+	out[*at] = '\0';
+}
+
+/*
+ * gdfo__space_add for a decision named "<pre><id> '<name>'<post>", as
+ * "%lld '%s'" prints it, without printf (spaces are made per planning
+ * call, a name per decision).
+ */
+static gdfo__decision *add_stage_decision(gdfo_space *s, int kind, int64_t id, const char *pre, const char *name,
+					  const char *post)
+{
+	char out[512], num[24];
+	size_t at = 0, k = sizeof(num) - 1;
+	uint64_t u = id < 0 ? 0 - (uint64_t)id : (uint64_t)id;
+
+	num[k] = '\0';
+	do {
+		num[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (id < 0)
+		num[--k] = '-';
+	out[0] = '\0';
+	put(out, sizeof(out), &at, pre);
+	put(out, sizeof(out), &at, num + k);
+	put(out, sizeof(out), &at, " '");
+	put(out, sizeof(out), &at, name);
+	put(out, sizeof(out), &at, "'");
+	put(out, sizeof(out), &at, post);
+	return add_named(s, kind, id, out);
 }
 
 int gdfo__space_choice_static(gdfo__decision *d, int64_t value, int64_t aux, int legal, const char *label)
@@ -269,8 +312,8 @@ static int add_push_filters(gdfo_space *s, gdfo_graph **pushed)
 			for (k = first; k < s->dim && !d; k++)
 				if (s->d[k].stage_id == fid)
 					d = &s->d[k];
-			if (!d && !(d = gdfo__space_add(s, GDFO_DECISION_PUSH_FILTER, fid, "push filter %lld '%s' down",
-						       (long long)fid, g->stages[i].name))) {
+			if (!d && !(d = add_stage_decision(s, GDFO_DECISION_PUSH_FILTER, fid, "push filter ",
+							  g->stages[i].name, " down"))) {
 				rc = GDFO_ENOMEM;
 				goto fail;
 			}
@@ -320,15 +363,19 @@ static int add_reorders(gdfo_space *s)
 	return 0;
 }
 
-/* Fusion candidates: chains of the input graph and of the fully pushed one. */
-static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
+/*
+ * Fusion candidates: chains of the input graph and of the fully pushed
+ * one. The chains are fused on a scratch copy of src, or on src itself
+ * when scratch is set (a graph the caller throws away after).
+ */
+static int add_fusions_of(gdfo_space *s, gdfo_graph *src, size_t first, int scratch)
 {
-	gdfo_graph *g;
+	gdfo_graph *g = src;
 	int64_t *chains = NULL, *ids;
 	size_t len, at, n, i, j, *gone = NULL;
 	int rc, local;
 
-	if ((rc = gdfo_graph_clone(&g, src)))
+	if (!scratch && (rc = gdfo_graph_clone(&g, src)))
 		return rc;
 	if ((rc = gdfo__fuse_chains(&chains, &len, &local, g)))
 		goto out;
@@ -339,8 +386,7 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 	for (at = 0; at < len; at += n + 1) {
 		gdfo__decision *d;
 		int64_t head;
-		const char *hname;
-		char names[400];
+		char names[400], hname[GDFO__NAME_MAX + 1];
 		int pos = 0, dup = 0;
 
 		n = (size_t)chains[at];
@@ -352,8 +398,9 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 		for (i = 0; i < n; i++)
 			pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
 					i ? "+" : "", (long long)ids[i]);
-		/* The head's name from the input: fusing renames it. */
-		hname = src->stages[gdfo__graph_index(src, head)].name;
+		/* The head's name as in the input, kept: fusing renames it (chains
+		 * are disjoint: an earlier fusion renamed only its own head). */
+		snprintf(hname, sizeof(hname), "%s", src->stages[gdfo__graph_index(src, head)].name);
 		/* Chains are disjoint: each is checked on the scratch as it is (the members
 		 * of earlier ones stay there unlinked; the scratch is thrown away). */
 		rc = gdfo__rewrite_fuse_inplace(g, ids, n, gone);
@@ -363,8 +410,7 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 			goto out;
 		if (dup)
 			continue;
-		if (!(d = gdfo__space_add(s, GDFO_DECISION_FUSE, head, "fuse the narrow chain from %lld '%s'",
-					  (long long)head, hname)) ||
+		if (!(d = add_stage_decision(s, GDFO_DECISION_FUSE, head, "fuse the narrow chain from ", hname, "")) ||
 		    gdfo__space_choice(d, 1, ids[1], 1, "fuse %s", names)) {
 			rc = GDFO_ENOMEM;
 			goto out;
@@ -374,7 +420,8 @@ static int add_fusions_of(gdfo_space *s, const gdfo_graph *src, size_t first)
 out:
 	free(chains);
 	free(gone);
-	gdfo_graph_free(g);
+	if (g != src)
+		gdfo_graph_free(g);
 	return rc;
 }
 
@@ -449,8 +496,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 		case GDFO_OP_SOURCE: case GDFO_OP_AGGREGATE: case GDFO_OP_SORT: case GDFO_OP_WINDOW: case GDFO_OP_JOIN:
 			if (st->stats.bytes_in <= 0)
 				break;
-			if (!(d = gdfo__space_add(s, GDFO_DECISION_PARTITIONS, id, "partitions of %lld '%s'", (long long)id,
-						  st->name)))
+			if (!(d = add_stage_decision(s, GDFO_DECISION_PARTITIONS, id, "partitions of ", st->name, "")))
 				goto nomem;
 			if (st->knobs.partitions > 0 && gdfo__space_choice_static(d, 0, 0, 1, "engine default"))
 				goto nomem;
@@ -484,8 +530,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 		}
 		if (st->op == GDFO_OP_JOIN && st->n_parents == 2) {
 			int strat;
-			if (!(d = gdfo__space_add(s, GDFO_DECISION_JOIN_STRATEGY, id, "join strategy of %lld '%s'",
-						  (long long)id, st->name)))
+			if (!(d = add_stage_decision(s, GDFO_DECISION_JOIN_STRATEGY, id, "join strategy of ", st->name, "")))
 				goto nomem;
 			for (strat = 0; strat < GDFO_JOIN_STRATEGY_COUNT; strat++) {
 				int legal = strat != st->knobs.join_strategy;
@@ -506,7 +551,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 		}
 		if (st->op != GDFO_OP_SINK && st->n_children >= 2) {
 			int lvl;
-			if (!(d = gdfo__space_add(s, GDFO_DECISION_CACHE, id, "cache of %lld '%s'", (long long)id, st->name)))
+			if (!(d = add_stage_decision(s, GDFO_DECISION_CACHE, id, "cache of ", st->name, "")))
 				goto nomem;
 			for (lvl = 0; lvl < GDFO_CACHE_LEVEL_COUNT; lvl++) {
 				static const char *const lv[] = {"none", "memory", "disk"};
@@ -516,8 +561,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 			keep_if_useful(s);
 		}
 		if (st->op == GDFO_OP_SINK) {
-			if (!(d = gdfo__space_add(s, GDFO_DECISION_FILE_SIZE, id, "file size of sink %lld '%s'",
-						  (long long)id, st->name)))
+			if (!(d = add_stage_decision(s, GDFO_DECISION_FILE_SIZE, id, "file size of sink ", st->name, "")))
 				goto nomem;
 			for (k = 0; k < GDFO__ARRAY_LEN(file_grid); k++)
 				if (gdfo__space_choice_static(d, (int64_t)file_grid[k], 0,
@@ -525,8 +569,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 							      file_labels[k]))
 					goto nomem;
 			keep_if_useful(s);
-			if (!(d = gdfo__space_add(s, GDFO_DECISION_COMPACTION, id, "compaction of sink %lld '%s'",
-						  (long long)id, st->name)))
+			if (!(d = add_stage_decision(s, GDFO_DECISION_COMPACTION, id, "compaction of sink ", st->name, "")))
 				goto nomem;
 			for (k = 0; k < GDFO__ARRAY_LEN(compaction_grid); k++) {
 				int v = compaction_grid[k];
@@ -542,8 +585,7 @@ static int add_stage_knobs(gdfo_space *s, const gdfo_space_options *o, double bo
 		int v;
 		if (width[depth[i]] < 2)
 			continue;
-		if (!(d = gdfo__space_add(s, GDFO_DECISION_PRIORITY, st->id, "priority of %lld '%s'", (long long)st->id,
-					  st->name)))
+		if (!(d = add_stage_decision(s, GDFO_DECISION_PRIORITY, st->id, "priority of ", st->name, "")))
 			goto nomem;
 		for (v = -1; v <= 1; v++)
 			if (gdfo__space_choice_static(d, v, 0, v != st->knobs.priority,
@@ -575,6 +617,10 @@ static void grid_add(double *grid, size_t *n, double v)
 	(*n)++;
 }
 
+/* The cores and memory grids' labels (powers of two), as gdfo__fmt_bytes prints the sizes. */
+static const char *const core_labels[] = {"1 core", "2 cores", "4 cores", "8 cores", "16 cores"};
+static const char *const memory_labels[] = {"1 GiB", "2 GiB", "4 GiB", "8 GiB", "16 GiB", "32 GiB", "64 GiB"};
+
 static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_sim_cluster *cl)
 {
 	const gdfo_graph *g = s->graph;
@@ -582,7 +628,6 @@ static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_
 	double e, cores, mem, grid[16], emax;
 	size_t n = 0, k;
 	gdfo__decision *d;
-	char b[32];
 
 	gdfo__space_effective_resources(g, cl, &e, &cores, &mem);
 	emax = o->max_executors > 0 ? o->max_executors
@@ -605,18 +650,17 @@ static int add_resources(gdfo_space *s, const gdfo_space_options *o, const gdfo_
 
 	if (!(d = gdfo__space_add(s, GDFO_DECISION_CORES, -1, "cores per executor")))
 		return GDFO_ENOMEM;
-	for (k = 1; k <= 16; k *= 2)
-		if (gdfo__space_choice(d, (int64_t)k, 0, (double)k != cores, "%zu core%s", k, k == 1 ? "" : "s"))
+	for (k = 0; k < GDFO__ARRAY_LEN(core_labels); k++)
+		if (gdfo__space_choice_static(d, (int64_t)1 << k, 0, (double)((int64_t)1 << k) != cores, core_labels[k]))
 			return GDFO_ENOMEM;
 	keep_if_useful(s);
 
 	if (!(d = gdfo__space_add(s, GDFO_DECISION_MEMORY, -1, "memory per executor")))
 		return GDFO_ENOMEM;
-	for (k = 1; k <= 64; k *= 2) {
-		gdfo__fmt_bytes(b, sizeof(b), (double)k * GIB);
-		if (gdfo__space_choice(d, (int64_t)k * (int64_t)GIB, 0, (double)k * GIB != mem, "%s", b))
+	for (k = 0; k < GDFO__ARRAY_LEN(memory_labels); k++)
+		if (gdfo__space_choice_static(d, ((int64_t)1 << k) * (int64_t)GIB, 0,
+					      (double)((int64_t)1 << k) * GIB != mem, memory_labels[k]))
 			return GDFO_ENOMEM;
-	}
 	keep_if_useful(s);
 	return 0;
 }
@@ -650,7 +694,7 @@ int gdfo__space_new(gdfo_space **out, const gdfo_graph *graph, const gdfo_sim_cl
 	*out = NULL;
 	if (!(s = gdfo__calloc(1, sizeof(*s))))
 		return GDFO_ENOMEM;
-	if ((rc = gdfo_graph_clone(&s->graph, graph)) || (rc = gdfo_graph_fingerprint(&s->fingerprint, graph))) {
+	if ((rc = gdfo_graph_clone(&s->graph, graph))) {
 		gdfo_space_free(s);
 		return rc;
 	}
@@ -703,7 +747,7 @@ int gdfo_space_create(gdfo_space **out, const gdfo_graph *graph, const gdfo_spac
 		if (o.reorder_joins && (rc = add_reorders(s)))
 			goto fail;
 		first = s->dim;
-		if ((rc = add_fusions_of(s, s->graph, first)) || (rc = add_fusions_of(s, pushed, first)))
+		if ((rc = add_fusions_of(s, s->graph, first, 0)) || (rc = add_fusions_of(s, pushed, first, 1)))
 			goto fail;
 	} else if (o.reorder_joins && (rc = add_reorders(s))) {
 		goto fail;

@@ -34,6 +34,8 @@ typedef struct applier {
 	size_t n;          /* at most 2 per decision */
 	int64_t *alias;    /* pairs: stage fused away, the fused stage */
 	size_t n_alias;
+	size_t *gone;      /* scratch: a fusion's stages fused away */
+	int text;          /* 0: the graph only (gdfo__space_apply_graph): no changes, notes nor their text */
 } applier;
 
 static pending *next(applier *a, int kind)
@@ -81,7 +83,10 @@ static int64_t resolve(const applier *a, int64_t id)
 
 static void note(applier *a, const gdfo__decision *d, const char *reason)
 {
-	pending *p = next(a, -1);
+	pending *p;
+	if (!a->text)
+		return;
+	p = next(a, -1);
 	snprintf(p->what, sizeof(p->what), "'%s' skipped: %s", d->name, reason);
 }
 
@@ -99,9 +104,10 @@ static int do_push(applier *a, const gdfo__decision *d, size_t c)
 		t = g->stages[i].parents[0];
 		if (g->stages[t].op != GDFO_OP_PROJECT && g->stages[t].op != GDFO_OP_JOIN)
 			break;
-		snprintf(below, sizeof(below), "%s %lld '%s'", gdfo_op_name(g->stages[t].op), (long long)g->stages[t].id,
-			 g->stages[t].name);
-		if (!done) {
+		if (a->text)
+			snprintf(below, sizeof(below), "%s %lld '%s'", gdfo_op_name(g->stages[t].op),
+				 (long long)g->stages[t].id, g->stages[t].name);
+		if (!done && a->text) {
 			from = g->stages[t].id;
 			gdfo__stage_label(from_label, sizeof(from_label), &g->stages[t]);
 		}
@@ -113,6 +119,8 @@ static int do_push(applier *a, const gdfo__decision *d, size_t c)
 			return rc;
 		done++;
 	}
+	if (!a->text)
+		return 0;
 	if (done < want) {
 		pending *p = next(a, -1);
 		snprintf(p->what, sizeof(p->what),
@@ -148,7 +156,7 @@ static int do_reorder(applier *a, const gdfo__decision *d)
 		note(a, d, gdfo_last_error());
 		return 0;
 	}
-	if (rc)
+	if (rc || !a->text)
 		return rc;
 	p = next(a, GDFO_CHANGE_REORDER_JOINS);
 	p->ids[0] = uid;
@@ -179,21 +187,26 @@ static int do_fuse(applier *a, const gdfo__decision *d, int64_t *ids)
 							   : "no narrow chain starts there after the earlier choices");
 		return 0;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && a->text; i++)
 		pos += snprintf(names + pos, pos < (int)sizeof(names) ? sizeof(names) - (size_t)pos : 0, "%s%lld",
 				i ? ", " : "", (long long)ids[i]);
-	rc = gdfo_rewrite_fuse(g, ids, n);
+	/* in place (a->g is the applier's own copy, dropped on any error), then
+	 * the stages fused away go at once: gdfo_rewrite_fuse, without its copy */
+	rc = gdfo__rewrite_fuse_inplace(g, ids, n, a->gone);
 	if (rc == GDFO_EILLEGAL) {
 		note(a, d, gdfo_last_error());
 		return 0;
 	}
 	if (rc)
 		return rc;
+	gdfo__graph_remove_many(g, a->gone, n - 1);
 	for (i = 1; i < n; i++) {
 		a->alias[2 * a->n_alias] = ids[i];
 		a->alias[2 * a->n_alias + 1] = ids[0];
 		a->n_alias++;
 	}
+	if (!a->text)
+		return 0;
 	p = next(a, GDFO_CHANGE_FUSE);
 	p->ids[0] = ids[0];
 	p->n_ids = 1;
@@ -214,8 +227,8 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 	size_t i = gdfo__graph_index(g, id);
 	gdfo__stage *st;
 	const gdfo__choice *ch = &d->c[c];
-	pending *p;
-	int kind = GDFO_CHANGE_PARTITIONS, rc = 0;
+	pending *p, scratch;
+	int kind = GDFO_CHANGE_PARTITIONS, rc = 0, text = a->text;
 	char b[32], b2[32];
 
 	if (i == (size_t)-1) {
@@ -223,8 +236,10 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		return 0;
 	}
 	st = &g->stages[i];
-	p = &a->p[a->n];
-	memset(p, 0, sizeof(*p));
+	/* without text the change is not kept: its numbers go to scratch */
+	p = text ? &a->p[a->n] : &scratch;
+	if (text)
+		memset(p, 0, sizeof(*p));
 	switch (d->kind) {
 	case GDFO_DECISION_PARTITIONS: {
 		int32_t old = st->knobs.partitions, np = gdfo__space_partitions(a->s, g, st->stats.bytes_in, ch->value);
@@ -233,9 +248,11 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "partitions";
 		p->old_value = old;
 		p->new_value = np;
+		rc = gdfo_rewrite_partitions(g, id, np);
+		if (!text)
+			break;
 		count_label(p->old_label, sizeof(p->old_label), old);
 		count_label(p->new_label, sizeof(p->new_label), np);
-		rc = gdfo_rewrite_partitions(g, id, np);
 		gdfo__fmt_bytes(b, sizeof(b), st->stats.bytes_in);
 		snprintf(p->what, sizeof(p->what), "stage %lld '%s' partitions %d -> %d%s", (long long)id, st->name, (int)old,
 			 (int)np, np ? "" : " (engine default)");
@@ -249,11 +266,15 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "join_strategy";
 		p->old_value = st->knobs.join_strategy;
 		p->new_value = (double)ch->value;
-		snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_join_strategy_name(st->knobs.join_strategy));
-		snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_join_strategy_name((int)ch->value));
-		snprintf(p->what, sizeof(p->what), "join %lld '%s' strategy %s -> %s", (long long)id, st->name,
-			 gdfo_join_strategy_name(st->knobs.join_strategy), ch->label);
+		if (text) {
+			snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_join_strategy_name(st->knobs.join_strategy));
+			snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_join_strategy_name((int)ch->value));
+			snprintf(p->what, sizeof(p->what), "join %lld '%s' strategy %s -> %s", (long long)id, st->name,
+				 gdfo_join_strategy_name(st->knobs.join_strategy), ch->label);
+		}
 		rc = gdfo_rewrite_join_strategy(g, id, (int)ch->value, a->s->broadcast_max_bytes, -1);
+		if (!text)
+			break;
 		gdfo__fmt_bytes(b, sizeof(b), a->s->broadcast_max_bytes);
 		snprintf(p->why, sizeof(p->why), "%s chose it%s", a->source,
 			 ch->value == GDFO_JOIN_BROADCAST ? "; the broadcast side is estimated under the bound" : "");
@@ -267,9 +288,13 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "cache";
 		p->old_value = st->knobs.cache;
 		p->new_value = (double)ch->value;
-		snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_cache_level_name(st->knobs.cache));
-		snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_cache_level_name((int)ch->value));
+		if (text) {
+			snprintf(p->old_label, sizeof(p->old_label), "%s", gdfo_cache_level_name(st->knobs.cache));
+			snprintf(p->new_label, sizeof(p->new_label), "%s", gdfo_cache_level_name((int)ch->value));
+		}
 		rc = gdfo_rewrite_cache(g, id, (int)ch->value);
+		if (!text)
+			break;
 		snprintf(p->what, sizeof(p->what), "stage %lld '%s' cache -> %s", (long long)id, st->name, ch->label);
 		snprintf(p->why, sizeof(p->why), "%s chose it; the stage has %zu consumers", a->source, st->n_children);
 		break;
@@ -280,12 +305,15 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "priority";
 		p->old_value = st->knobs.priority;
 		p->new_value = (double)ch->value;
-		snprintf(p->old_label, sizeof(p->old_label), "%d", (int)st->knobs.priority);
-		snprintf(p->new_label, sizeof(p->new_label), "%d", (int)ch->value);
-		snprintf(p->what, sizeof(p->what), "stage %lld '%s' priority %d -> %d", (long long)id, st->name,
-			 (int)st->knobs.priority, (int)ch->value);
+		if (text) {
+			snprintf(p->old_label, sizeof(p->old_label), "%d", (int)st->knobs.priority);
+			snprintf(p->new_label, sizeof(p->new_label), "%d", (int)ch->value);
+			snprintf(p->what, sizeof(p->what), "stage %lld '%s' priority %d -> %d", (long long)id, st->name,
+				 (int)st->knobs.priority, (int)ch->value);
+			snprintf(p->why, sizeof(p->why), "%s chose it; other stages at its depth compete for the same cores",
+				 a->source);
+		}
 		st->knobs.priority = (int32_t)ch->value;
-		snprintf(p->why, sizeof(p->why), "%s chose it; other stages at its depth compete for the same cores", a->source);
 		break;
 	case GDFO_DECISION_FILE_SIZE:
 		kind = GDFO_CHANGE_FILE_SIZING;
@@ -294,13 +322,15 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "target_file_bytes";
 		p->old_value = (double)st->knobs.target_file_bytes;
 		p->new_value = (double)ch->value;
-		bytes_label(p->old_label, sizeof(p->old_label), st->knobs.target_file_bytes);
-		bytes_label(p->new_label, sizeof(p->new_label), ch->value);
-		gdfo__fmt_bytes(b, sizeof(b), (double)st->knobs.target_file_bytes);
-		snprintf(p->what, sizeof(p->what), "sink %lld '%s' target file size %s -> %s", (long long)id, st->name,
-			 st->knobs.target_file_bytes ? b : "engine default", ch->label);
+		if (text) {
+			bytes_label(p->old_label, sizeof(p->old_label), st->knobs.target_file_bytes);
+			bytes_label(p->new_label, sizeof(p->new_label), ch->value);
+			gdfo__fmt_bytes(b, sizeof(b), (double)st->knobs.target_file_bytes);
+			snprintf(p->what, sizeof(p->what), "sink %lld '%s' target file size %s -> %s", (long long)id,
+				 st->name, st->knobs.target_file_bytes ? b : "engine default", ch->label);
+			snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
+		}
 		st->knobs.target_file_bytes = ch->value;
-		snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
 		break;
 	case GDFO_DECISION_COMPACTION:
 		kind = GDFO_CHANGE_FILE_SIZING;
@@ -309,13 +339,15 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		p->field = "compaction_every";
 		p->old_value = st->knobs.compaction_every;
 		p->new_value = (double)ch->value;
-		compaction_label(p->old_label, sizeof(p->old_label), st->knobs.compaction_every);
-		compaction_label(p->new_label, sizeof(p->new_label), ch->value);
-		snprintf(b2, sizeof(b2), "every %d runs", (int)st->knobs.compaction_every);
-		snprintf(p->what, sizeof(p->what), "sink %lld '%s' compaction %s -> %s", (long long)id, st->name,
-			 st->knobs.compaction_every ? b2 : "never", ch->label);
+		if (text) {
+			compaction_label(p->old_label, sizeof(p->old_label), st->knobs.compaction_every);
+			compaction_label(p->new_label, sizeof(p->new_label), ch->value);
+			snprintf(b2, sizeof(b2), "every %d runs", (int)st->knobs.compaction_every);
+			snprintf(p->what, sizeof(p->what), "sink %lld '%s' compaction %s -> %s", (long long)id, st->name,
+				 st->knobs.compaction_every ? b2 : "never", ch->label);
+			snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
+		}
 		st->knobs.compaction_every = (int32_t)ch->value;
-		snprintf(p->why, sizeof(p->why), "%s chose it", a->source);
 		break;
 	default:
 		return gdfo__error(GDFO_EINTERNAL, "space: decision kind %d is not a stage knob", (int)d->kind);
@@ -324,7 +356,7 @@ static int do_knob(applier *a, const gdfo__decision *d, size_t c)
 		note(a, d, gdfo_last_error());
 		return 0;
 	}
-	if (rc)
+	if (rc || !text)
 		return rc;
 	a->n++;
 	p->kind = kind;
@@ -337,9 +369,19 @@ static void do_resource(applier *a, const gdfo__decision *d, size_t c)
 {
 	gdfo_graph_knobs *k = &a->g->knobs;
 	int64_t v = d->c[c].value;
-	pending *p = next(a, GDFO_CHANGE_RESOURCES);
+	pending *p;
 	char b1[32], b2[32];
 
+	if (!a->text) {
+		if (d->kind == GDFO_DECISION_EXECUTORS)
+			k->executors = (int32_t)v;
+		else if (d->kind == GDFO_DECISION_CORES)
+			k->cores_per_executor = (int32_t)v;
+		else
+			k->memory_per_executor_bytes = v;
+		return;
+	}
+	p = next(a, GDFO_CHANGE_RESOURCES);
 	p->n_ids = 0;
 	p->new_value = (double)v;
 	switch (d->kind) {
@@ -419,7 +461,7 @@ static int do_policy(applier *a, const gdfo__decision *d, size_t c)
 
 	if ((rc = set_policy(g, d->c[c].value, &changed)))
 		return rc;
-	if (changed) {
+	if (changed && a->text) {
 		p = next(a, GDFO_CHANGE_PRIORITY);
 		snprintf(p->what, sizeof(p->what), "stage priorities: %s (%zu of %zu stages changed)", d->c[c].label,
 			 changed, g->n);
@@ -490,30 +532,12 @@ static int finish(gdfo_plan **out, applier *a)
 	return 0;
 }
 
-int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point, size_t n, const char *source)
+/* Applies point's decisions to a->g, a copy of s's graph, in the passes' order. */
+static int apply(applier *a, const gdfo_space *s, const int32_t *point, size_t n, int64_t *ids)
 {
-	applier a = {0};
-	int64_t *ids = NULL;
 	size_t i, pass;
 	int rc;
 
-	if (out)
-		*out = NULL;
-	if (!out || !s || !source)
-		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: %s is NULL", !out ? "out" : !s ? "space" : "source");
-	if (!*source || strlen(source) > 64)
-		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: source must be 1..64 bytes");
-	if ((rc = gdfo_space_check(s, point, n)))
-		return gdfo__error_prefix(rc, "gdfo_space_apply");
-	a.s = s;
-	a.source = source;
-	a.p = gdfo__malloc((2 * n + 1) * sizeof(*a.p));
-	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
-	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
-	if (!a.p || !a.alias || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
-		rc = rc ? rc : GDFO_ENOMEM;
-		goto out;
-	}
 	/* Pass 0: push-downs; 1: reorders; 2: fusions; 3: resources; 4: stage knobs
 	 * (partition counts in waves of cores use the plan's resources). */
 	for (pass = 0; pass < 5; pass++) {
@@ -525,26 +549,95 @@ int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point,
 				continue;
 			rc = 0;
 			if (pass == 0 && k == GDFO_DECISION_PUSH_FILTER)
-				rc = do_push(&a, d, c);
+				rc = do_push(a, d, c);
 			else if (pass == 1 && k == GDFO_DECISION_REORDER_JOINS)
-				rc = do_reorder(&a, d);
+				rc = do_reorder(a, d);
 			else if (pass == 2 && k == GDFO_DECISION_FUSE)
-				rc = do_fuse(&a, d, ids);
+				rc = do_fuse(a, d, ids);
 			else if (pass == 4 && k >= GDFO_DECISION_PARTITIONS && k <= GDFO_DECISION_COMPACTION)
-				rc = do_knob(&a, d, c);
+				rc = do_knob(a, d, c);
 			else if (pass == 3 && k >= GDFO_DECISION_EXECUTORS && k <= GDFO_DECISION_MEMORY)
-				do_resource(&a, d, c);
+				do_resource(a, d, c);
 			else if (pass == 4 && k == GDFO_DECISION_PRIORITY_POLICY)
-				rc = do_policy(&a, d, c);
+				rc = do_policy(a, d, c);
 			if (rc)
-				goto out;
+				return rc;
 		}
 	}
-	rc = finish(out, &a);
+	return 0;
+}
+
+int gdfo_space_apply(gdfo_plan **out, const gdfo_space *s, const int32_t *point, size_t n, const char *source)
+{
+	applier a = {0};
+	int64_t *ids = NULL;
+	size_t i, chosen = 0;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !s || !source)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: %s is NULL", !out ? "out" : !s ? "space" : "source");
+	if (!*source || strlen(source) > 64)
+		return gdfo__error(GDFO_EINVAL, "gdfo_space_apply: source must be 1..64 bytes");
+	if ((rc = gdfo_space_check(s, point, n)))
+		return gdfo__error_prefix(rc, "gdfo_space_apply");
+	/* at most 2 changes or notes per decision chosen (a pending is over 1 KiB: one per
+	 * decision of a large space would be megabytes, fresh pages on every call) */
+	for (i = 0; i < n; i++)
+		chosen += point[i] != 0;
+	a.s = s;
+	a.source = source;
+	a.text = 1;
+	a.p = gdfo__malloc((2 * chosen + 1) * sizeof(*a.p));
+	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
+	a.gone = gdfo__malloc((s->graph->n + 1) * sizeof(*a.gone));
+	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
+	if (!a.p || !a.alias || !a.gone || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
+		rc = rc ? rc : GDFO_ENOMEM;
+		goto out;
+	}
+	if (!(rc = apply(&a, s, point, n, ids)))
+		rc = finish(out, &a);
 out:
 	gdfo_graph_free(a.g);
 	free(a.p);
 	free(a.alias);
+	free(a.gone);
+	free(ids);
+	return rc;
+}
+
+int gdfo__space_apply_graph(gdfo_graph **out, const gdfo_space *s, const int32_t *point)
+{
+	applier a = {0};
+	int64_t *ids = NULL;
+	int rc;
+
+	*out = NULL;
+	a.s = s;
+	a.source = "learned";
+	a.alias = gdfo__malloc((2 * s->graph->n + 2) * sizeof(*a.alias));
+	a.gone = gdfo__malloc((s->graph->n + 1) * sizeof(*a.gone));
+	ids = gdfo__malloc((s->graph->n + 1) * sizeof(*ids));
+	if (!a.alias || !a.gone || !ids || (rc = gdfo_graph_clone(&a.g, s->graph))) {
+		rc = a.alias && a.gone && ids ? rc : GDFO_ENOMEM;
+		goto out;
+	}
+	if ((rc = apply(&a, s, point, s->dim, ids)))
+		goto out;
+	if ((rc = gdfo_graph_validate(a.g))) {
+		if (rc != GDFO_ENOMEM)
+			rc = gdfo__error(GDFO_EINTERNAL, "gdfo_space_apply: the plan's graph does not validate (a bug): %s",
+					 gdfo_last_error());
+		goto out;
+	}
+	*out = a.g;
+	a.g = NULL;
+out:
+	gdfo_graph_free(a.g);
+	free(a.alias);
+	free(a.gone);
 	free(ids);
 	return rc;
 }

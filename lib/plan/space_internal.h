@@ -30,7 +30,6 @@ typedef struct gdfo__decision {
 
 struct gdfo_space {
 	gdfo_graph *graph;    /* the input, owned */
-	uint64_t fingerprint; /* of graph */
 	gdfo_sim_cluster cluster; /* resources when the graph's knobs are 0; the broadcast bound */
 	double broadcast_max_bytes;
 	gdfo__decision *d;
@@ -74,6 +73,14 @@ double gdfo__choice_position(const gdfo_space *s, const gdfo__decision *d, size_
  * (its knobs, else the space's cluster), 0 the engine default (0).
  */
 int32_t gdfo__space_partitions(const gdfo_space *s, const gdfo_graph *g, double bytes, int64_t value);
+/*
+ * The graph gdfo_space_apply's plan of point (s->dim choices, checked by
+ * the caller) would have, without the plan: no changes, notes nor their
+ * text. For callers that only score or encode the graph (the learned
+ * planner's structural steps and marginals). GDFO_ENOMEM; GDFO_EINTERNAL
+ * if the graph does not validate.
+ */
+int gdfo__space_apply_graph(gdfo_graph **out, const gdfo_space *s, const int32_t *point);
 /* The knob decisions of point applied to g, a copy of s's graph (lib/plan/space_apply.c). */
 int gdfo__space_apply_knobs(gdfo_graph *g, const gdfo_space *s, const int32_t *point);
 

@@ -22,6 +22,7 @@ int gdfo_space_to_json(char **out, const gdfo_space *s)
 {
 	gdfo__jsonw w = {0};
 	char *cluster = NULL;
+	uint64_t fingerprint;
 	size_t i, c;
 	int rc;
 
@@ -29,12 +30,14 @@ int gdfo_space_to_json(char **out, const gdfo_space *s)
 		*out = NULL;
 	if (!out || !s)
 		return gdfo__error(GDFO_EINVAL, "gdfo_space_to_json: %s is NULL", out ? "space" : "out");
-	if ((rc = gdfo_sim_cluster_to_json(&cluster, &s->cluster)))
+	/* the space's graph is a copy of its pipeline: the same fingerprint */
+	if ((rc = gdfo_graph_fingerprint(&fingerprint, s->graph)) ||
+	    (rc = gdfo_sim_cluster_to_json(&cluster, &s->cluster)))
 		return rc;
 	gdfo__jsonw_raw(&w, "{\n  \"format\": \"%s\",\n  \"pipeline\": ", GDFO_SPACE_FORMAT);
 	gdfo__jsonw_string(&w, gdfo_graph_name(s->graph));
 	gdfo__jsonw_raw(&w, ",\n  \"pipeline_fingerprint\": \"%016llx\",\n  \"broadcast_max_bytes\": ",
-			(unsigned long long)s->fingerprint);
+			(unsigned long long)fingerprint);
 	gdfo__jsonw_number(&w, s->broadcast_max_bytes, 0, "broadcast_max_bytes");
 	gdfo__jsonw_raw(&w, ",\n  \"cluster\": %s,\n  \"dim\": %zu,\n  \"decisions\": [", cluster, s->dim);
 	free(cluster);

@@ -292,13 +292,13 @@ static int marginals(marginal *m, gdfo__pol *p, gdfo_plan *plan, const int32_t *
 		if (!point[d])
 			continue;
 		if (gdfo__pol_structural(dc->kind)) {
-			gdfo_plan *without;
+			gdfo_graph *without;
 			memcpy(pt, point, s->dim * sizeof(*pt));
 			pt[d] = 0;
-			if ((rc = gdfo_space_apply(&without, s, pt, s->dim, "learned")))
+			if ((rc = gdfo__space_apply_graph(&without, s, pt)))
 				goto out;
-			rc = gdfo__pol_predict(&r, &o, p, gdfo_plan_graph(without));
-			gdfo_plan_free(without);
+			rc = gdfo__pol_predict(&r, &o, p, without);
+			gdfo_graph_free(without);
 			if (rc)
 				goto out;
 		} else {
@@ -325,15 +325,25 @@ out:
 #define ATTENDED 3
 
 /*
+ * The attended stages of each query already asked (changes often share a
+ * stage, and graph-wide ones the pipeline token): slot q of the encoded
+ * graph's n stages, slot n for the token.
+ */
+typedef struct attended {
+	size_t *top;          /* (n + 1, ATTENDED) stage indices */
+	unsigned char *n_top; /* (n + 1); ATTENDED + 1: not asked yet */
+} attended;
+
+/*
  * The stages the encoder attended to most for a change: attention rollout
  * (gdfo__nn_attention) from the change's stage in the graph the knobs were
  * drawn on, or from the pipeline token for a graph-wide change; the
  * stage's own share is left out; up to ATTENDED stages, largest first.
  */
-static int attend(gdfo__pol *p, gdfo__change *c)
+static int attend(gdfo__pol *p, gdfo__change *c, attended *memo)
 {
 	const gdfo_graph *g = p->encoded;
-	size_t n, q = GDFO__NN_QUERY_TOKEN, i, k, top[ATTENDED], n_top = 0;
+	size_t n, q = GDFO__NN_QUERY_TOKEN, i, k, *top, n_top = 0, slot;
 	float *w;
 	int64_t *ids;
 	int rc;
@@ -343,6 +353,12 @@ static int attend(gdfo__pol *p, gdfo__change *c)
 	n = g->n;
 	if (c->n_stage_ids && (q = gdfo__graph_index(g, c->stage_ids[0])) == (size_t)-1)
 		q = GDFO__NN_QUERY_TOKEN;
+	slot = q == GDFO__NN_QUERY_TOKEN ? n : q;
+	top = memo->top + slot * ATTENDED;
+	if (memo->n_top[slot] <= ATTENDED) {
+		n_top = memo->n_top[slot];
+		goto have;
+	}
 	if (!(w = gdfo__malloc((n ? n : 1) * sizeof(*w))))
 		return GDFO_ENOMEM;
 	if ((rc = gdfo__nn_attention(w, n, p->ws, p->batch, 0, q))) {
@@ -367,6 +383,8 @@ static int attend(gdfo__pol *p, gdfo__change *c)
 		top[n_top++] = b;
 	}
 	free(w);
+	memo->n_top[slot] = (unsigned char)n_top;
+have:
 	if (!n_top)
 		return 0;
 	if (!(ids = gdfo__malloc(n_top * sizeof(*ids))))
@@ -384,9 +402,17 @@ static int attend(gdfo__pol *p, gdfo__change *c)
 static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const marginal *m, const uint8_t *searched)
 {
 	const gdfo_space *s = p->space;
-	size_t i, d;
-	int rc;
+	size_t i, d, slots = (p->encoded ? p->encoded->n : 0) + 1;
+	attended memo;
+	int rc = 0;
 
+	memo.top = gdfo__malloc(slots * ATTENDED * sizeof(*memo.top));
+	memo.n_top = gdfo__malloc(slots);
+	if (!memo.top || !memo.n_top) {
+		rc = GDFO_ENOMEM;
+		goto out;
+	}
+	memset(memo.n_top, ATTENDED + 1, slots);
 	for (i = 0; i < plan->n_changes; i++) {
 		gdfo__change *c = &plan->changes[i];
 		double gain = 0, lat = 0, conf = 1;
@@ -415,8 +441,8 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 		}
 		if (!found)
 			continue;
-		if ((rc = attend(p, c)))
-			return rc;
+		if ((rc = attend(p, c, &memo)))
+			goto out;
 		c->expected_gain = lat > 1 ? 1 : lat < -1e6 ? -1e6 : lat;
 		c->confidence = conf < 0 ? 0 : conf > 1 ? 1 : conf;
 		snprintf(extra, sizeof(extra), by_search ? "; the model's search over the resources chose it (the learned policy gave it probability %.2f); the model predicts %+.3f reward from it"
@@ -425,12 +451,17 @@ static int explain(gdfo__pol *p, gdfo_plan *plan, const int32_t *point, const ma
 		len = strlen(c->why) + strlen(extra) + 1;
 		if (len > GDFO__PLAN_TEXT_MAX)
 			continue;
-		if (!(why = gdfo__realloc(c->why, len)))
-			return GDFO_ENOMEM;
+		if (!(why = gdfo__realloc(c->why, len))) {
+			rc = GDFO_ENOMEM;
+			goto out;
+		}
 		strcat(why, extra);
 		c->why = why;
 	}
-	return 0;
+out:
+	free(memo.top);
+	free(memo.n_top);
+	return rc;
 }
 
 /*

@@ -194,6 +194,7 @@ void gdfo__pol_free(gdfo__pol *p)
 	free(p->emb);
 	free(p->logits);
 	free(p->cand);
+	free(p->kex);
 	free(p->slot);
 	free(p->slot_at);
 	memset(p, 0, sizeof(*p));
@@ -237,8 +238,11 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 		if (rc && rc != GDFO_ENOTFOUND)
 			return rc;
 	}
+	p->sim_has_input = 0;
 	if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
 		return rc;
+	p->sim_has_input = 1;
+	p->base = r;
 	p->base_latency_ms = r.makespan_ms;
 	p->base_cost = r.cost;
 	p->base_throughput = r.throughput;
@@ -266,14 +270,19 @@ int gdfo__pol_begin(gdfo__pol *p, const gdfo_space *space, const gdfo_telemetry 
 	if (total + 1 > p->cap_c) {
 		float *l = gdfo__realloc(p->logits, (total + 1) * sizeof(*l));
 		int32_t *k;
+		double *e;
 		if (!l)
 			return GDFO_ENOMEM;
 		p->logits = l;
 		if (!(k = gdfo__realloc(p->cand, (total + 1) * 2 * sizeof(*k))))
 			return GDFO_ENOMEM;
 		p->cand = k;
+		if (!(e = gdfo__realloc(p->kex, (total + 1) * sizeof(*e))))
+			return GDFO_ENOMEM;
+		p->kex = e;
 		p->cap_c = total + 1;
 	}
+	p->kex_gen = 0; /* another space: other slots */
 	total = 0;
 	for (d = 0; d < space->dim; d++) {
 		p->slot_at[d] = total;
@@ -327,8 +336,14 @@ static int extra_features(gdfo__pol *p, const gdfo_graph *g)
 	size_t i, n = g->n;
 	int rc;
 
-	if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
-		return rc;
+	/* the input's run is still in the simulator when nothing ran since gdfo__pol_begin */
+	if (g == gdfo_space_graph(p->space) && p->sim_has_input) {
+		r = p->base;
+	} else {
+		p->sim_has_input = 0;
+		if ((rc = gdfo_sim_run_graph(&r, p->sim, g, &p->ao)))
+			return rc;
+	}
 	gdfo__space_effective_resources(g, &p->cluster, &e, &cores, &mem);
 	for (i = 0; i < gdfo_sim_stage_count(p->sim); i++) {
 		gdfo_sim_stage_result st = {.version = GDFO_SIM_STAGE_RESULT_VERSION};
@@ -389,6 +404,7 @@ int gdfo__pol_encode(gdfo__pol *p, const gdfo_graph *g)
 	gdfo_nn_batch_free(p->batch);
 	p->batch = NULL;
 	p->encoded = NULL;
+	p->enc_gen++;
 	if ((rc = gdfo_nn_batch_from_graphs(&p->batch, p->enc, &g, 1)))
 		return rc;
 	out.stage_heads = p->hs;
@@ -460,29 +476,41 @@ static int record_step(gdfo__pol *p, gdfo__pol_episode *ep, const gdfo_graph *g,
 
 /*
  * Draws one of n candidates whose logits are in p->logits; refs (n) say
- * where each logit comes from. Returns the chosen index, or -1 when out of
- * memory recording it.
+ * where each logit comes from. terms (n, may be NULL) receive the exp
+ * terms of the normaliser, or hold them already when have_terms (a
+ * decision drawn again from the same logits). Returns the chosen index,
+ * or -1 when out of memory recording it.
  */
 static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, long teacher, uint64_t *rng,
-		 gdfo__pol_episode *ep, int32_t decision, float *prob)
+		 gdfo__pol_episode *ep, int32_t decision, float *prob, double *terms, int have_terms)
 {
 	float *l = p->logits, mx = -INFINITY;
-	double z = 0, u, acc = 0;
+	double z = 0, u, acc = 0, ex[64];
 	size_t i;
 	long chosen = 0;
+	int kept;
 
+	if (!terms && n <= GDFO__ARRAY_LEN(ex)) {
+		terms = ex;
+		have_terms = 0;
+	}
+	kept = terms != NULL;
 	for (i = 0; i < n; i++)
 		if (l[i] > mx)
 			mx = l[i];
-	for (i = 0; i < n; i++)
-		z += exp((double)(l[i] - mx));
+	for (i = 0; i < n; i++) {
+		double e = have_terms ? terms[i] : exp((double)(l[i] - mx));
+		if (kept)
+			terms[i] = e;
+		z += e;
+	}
 	if (mode == GDFO__POL_TEACHER) {
 		chosen = teacher;
 	} else if (mode == GDFO__POL_SAMPLE) {
 		u = gdfo__rl_uniform(rng) * z;
 		chosen = (long)n - 1;
 		for (i = 0; i < n; i++) {
-			acc += exp((double)(l[i] - mx));
+			acc += kept ? terms[i] : exp((double)(l[i] - mx));
 			if (u < acc) {
 				chosen = (long)i;
 				break;
@@ -494,7 +522,7 @@ static long draw(gdfo__pol *p, size_t n, const gdfo__pol_ref *refs, int mode, lo
 				chosen = (long)i;
 	}
 	if (prob)
-		*prob = (float)(exp((double)(l[chosen] - mx)) / z);
+		*prob = (float)((kept ? terms[chosen] : exp((double)(l[chosen] - mx))) / z);
 	if (ep) {
 		gdfo__pol_draw *dr;
 		if (gdfo__grow((void **)&ep->draws, &ep->cap_draws, ep->n_draws + 1, sizeof(*ep->draws)) ||
@@ -525,10 +553,11 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 	const gdfo_space *s = p->space;
 	gdfo__pol_ref rf[64];
 	size_t d, c;
-	int rc;
+	int rc, again = p->kex_gen && p->kex_gen == p->enc_gen && p->kex_graph == g;
 
 	if (ep && (rc = record_step(p, ep, g, ep->n_steps == 0)))
 		return rc;
+	p->kex_gen = 0; /* valid again once every decision is drawn */
 	for (d = 0; d < s->dim; d++) {
 		const gdfo__decision *dc = &s->d[d];
 		size_t row = 0, n = 0;
@@ -560,10 +589,13 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 				teacher = (long)n;
 			n++;
 		}
-		if ((ch = draw(p, n, rf, mode, teacher, rng, ep, (int32_t)d, prob ? &prob[d] : NULL)) < 0)
+		if ((ch = draw(p, n, rf, mode, teacher, rng, ep, (int32_t)d, prob ? &prob[d] : NULL,
+			       p->kex + p->slot_at[d], again)) < 0)
 			return GDFO_ENOMEM;
 		point[d] = p->cand[ch];
 	}
+	p->kex_gen = p->enc_gen;
+	p->kex_graph = g;
 	return 0;
 }
 
@@ -577,7 +609,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 {
 	const gdfo_space *s = p->space;
 	const gdfo_graph *g = s->graph;
-	gdfo_plan *cur = NULL;
+	gdfo_graph *cur = NULL; /* the graph of the structural choices so far (no plan: only encoded) */
 	gdfo__pol_ref *rf = NULL;
 	int32_t *cd = NULL, *cc = NULL;
 	size_t d, c, cap = 1;
@@ -606,7 +638,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 	for (step = 0; step < max_steps; step++) {
 		size_t n = 0;
 		long teach = -1, ch;
-		gdfo_plan *next;
+		gdfo_graph *next;
 
 		for (d = 0; d < s->dim; d++) {
 			const gdfo__decision *dc = &s->d[d];
@@ -639,7 +671,7 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		if (ep && (rc = record_step(p, ep, g, first)))
 			goto out;
 		first = 0;
-		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, &pr)) < 0) {
+		if ((ch = draw(p, n + 1, rf, mode, teach, rng, ep, -1, &pr, NULL, 0)) < 0) {
 			rc = GDFO_ENOMEM;
 			goto out;
 		}
@@ -648,11 +680,11 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		point[cd[ch]] = cc[ch];
 		if (p->struct_prob)
 			p->struct_prob[cd[ch]] = pr;
-		if ((rc = gdfo_space_apply(&next, s, point, s->dim, "learned")))
+		if ((rc = gdfo__space_apply_graph(&next, s, point)))
 			goto out;
-		gdfo_plan_free(cur);
+		gdfo_graph_free(cur);
 		cur = next;
-		g = gdfo_plan_graph(cur);
+		g = cur;
 		if ((rc = gdfo__pol_encode(p, g)))
 			goto out;
 	}
@@ -662,12 +694,15 @@ int gdfo__pol_generate(gdfo__pol *p, int32_t *point, int mode, const int32_t *te
 		goto out;
 	if (ep && ep->n_steps)
 		ep->steps[0].value = 1;
-	if (structural) {
-		*structural = cur;
+	/* the plan adopts the graph: p->encoded stays valid while the plan lives */
+	if (structural && cur) {
+		rc = gdfo__plan_adopt(structural, cur, "learned");
 		cur = NULL;
+		if (rc)
+			p->encoded = NULL;
 	}
 out:
-	gdfo_plan_free(cur);
+	gdfo_graph_free(cur);
 	free(rf);
 	free(cd);
 	free(cc);
@@ -696,6 +731,7 @@ int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
+	p->sim_has_input = 0;
 	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->ao)))
 		return rc;
 	return score_run(r, o, p, &res, p->base_latency_ms, p->base_cost, p->base_throughput);
@@ -718,6 +754,7 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
+	p->sim_has_input = 0;
 	if (p->des_base_latency_ms < 0) {
 		/* As many runs as about 8,000 simulated tasks allow, 1..8: a small
 		 * pipeline's latency hangs on a few tasks, and one straggler more or

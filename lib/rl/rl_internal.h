@@ -118,6 +118,8 @@ typedef struct gdfo__pol {
 	gdfo_nn_batch *batch;   /* of the last encode */
 	const gdfo_graph *encoded; /* the graph of the last encode (borrowed) */
 	gdfo_sim *sim;          /* analytic; calibrated when telemetry is given */
+	int sim_has_input;      /* sim holds gdfo__pol_begin's analytic run of the input, in base */
+	gdfo_sim_result base;
 	gdfo_sim_options ao;    /* analytic */
 	gdfo_sim_options dso;   /* the DES with task noise on fixed seeds: the finalists' check */
 	double des_base_latency_ms, des_base_cost, des_base_throughput; /* -1 until needed */
@@ -131,7 +133,12 @@ typedef struct gdfo__pol {
 	/* per decision scratch */
 	float *logits;
 	int32_t *cand;
+	double *kex;            /* (cap_c) the exp terms of each knob draw's normaliser, at
+				   its decision's slot_at: valid for encode kex_gen of kex_graph
+				   (the knobs are drawn many times from one encoding) */
 	size_t cap_c;
+	uint64_t enc_gen, kex_gen; /* encodes so far; the one kex is of (0: none) */
+	const gdfo_graph *kex_graph;
 	/* the current call's context */
 	const gdfo_space *space;
 	const gdfo_telemetry *telemetry;

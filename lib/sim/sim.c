@@ -3,6 +3,7 @@
  * runs, the run bookkeeping they share with profile replay (replay.c),
  * results and their JSON.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,74 @@ double gdfo__sim_quantile_sorted(const double *v, size_t n, double q)
 	return v[i] + f * (v[i + 1] - v[i]);
 }
 
+/*
+ * Moves the k-th smallest of v[0..n) to v[k], none larger before it and
+ * none smaller after (Wirth's selection). Returns 0 when v holds a NaN,
+ * which has no place in the order (the caller sorts then).
+ */
+static int select_kth(double *v, size_t n, size_t k)
+{
+	ptrdiff_t l = 0, m = (ptrdiff_t)n - 1, i, j, kk = (ptrdiff_t)k;
+	size_t q;
+
+	for (q = 0; q < n; q++)
+		if (v[q] != v[q])
+			return 0;
+	while (l < m) {
+		double x = v[kk], t;
+		i = l;
+		j = m;
+		do {
+			while (v[i] < x)
+				i++;
+			while (x < v[j])
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			m = j;
+	}
+	return 1;
+}
+
+/*
+ * The 0.95-quantile of v[0..n) (reordered), as gdfo__sim_quantile_sorted
+ * gives it on the sorted values: it needs only the two order statistics
+ * around the quantile, which a selection finds in linear time (each
+ * simulation asks for this over every stage).
+ */
 static double p95(double *v, size_t n)
 {
+	double p, f, lo, hi;
+	size_t i, j;
+
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), gdfo__sim_cmp_double);
-	return gdfo__sim_quantile_sorted(v, n, 0.95);
+	p = 0.95 * (double)(n - 1);
+	i = (size_t)p;
+	if (i + 1 >= n)
+		i = n - 1;
+	if (!select_kth(v, n, i)) {
+		qsort(v, n, sizeof(*v), gdfo__sim_cmp_double);
+		return gdfo__sim_quantile_sorted(v, n, 0.95);
+	}
+	lo = v[i];
+	if (i + 1 >= n)
+		return lo;
+	hi = v[i + 1];
+	for (j = i + 2; j < n; j++)
+		if (v[j] < hi)
+			hi = v[j];
+	f = p - (double)i;
+	return lo + f * (hi - lo);
 }
 
 uint64_t gdfo__sim_run_seed(uint64_t seed, uint64_t r)

@@ -621,7 +621,9 @@ START_TEST(add_stage_survives_failing_column_copies)
 		if (n > k)
 			break;
 	}
-	ck_assert_uint_ge(n, 8);
+	/* five allocations failed in turn: the name, each column list (one block
+	 * with its strings), the stage table and the id index */
+	ck_assert_uint_ge(n, 6);
 }
 END_TEST
 

@@ -321,6 +321,7 @@ START_TEST(training_is_deterministic_and_resumes)
 	bc = slurp(pc, &nc);
 	ck_assert_uint_eq(nc, na);
 	ck_assert_msg(!memcmp(ba, bc, na), "the resumed run ended with other weights");
+	gdfo_nn_free(c);
 	/* a checkpoint of other options is refused, not silently mixed in */
 	o.batch_episodes = 8;
 	ck_assert_int_eq(gdfo_train(&c, &o), GDFO_EINVAL);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "gdfo/gdfo.h"
+#include "plan/space_internal.h"
 #include "testutil.h"
 
 static gdfo_graph *gen(int family, uint64_t seed)
@@ -92,6 +93,60 @@ START_TEST(every_point_applies_to_a_valid_graph)
 	/* The corpus reaches every kind of decision. */
 	for (k = 0; k < GDFO_DECISION_KIND_COUNT; k++)
 		ck_assert_msg(kinds[k] > 0, "no %s decision in the corpus", gdfo_decision_kind_name(k));
+}
+END_TEST
+
+/*
+ * The learned planner's shortcuts give the graph gdfo_space_apply's plan
+ * has: gdfo__space_apply_graph (no changes' text) for any point, and
+ * gdfo__space_apply_knobs on a copy of the space's graph for knob-only
+ * points.
+ */
+START_TEST(graph_only_applies_match_the_plan)
+{
+	int i, k;
+
+	for (i = 0; i < CORPUS; i++) {
+		gdfo_graph *g = corpus(i), *only, *scratch;
+		gdfo_space *s = space_of(g);
+		size_t dim = gdfo_space_dim(s), d;
+		int32_t *p = calloc(dim + 1, sizeof(*p));
+		uint64_t rng = (uint64_t)i + 100;
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(gdfo_graph_clone(&scratch, g), 0);
+		for (k = 0; k < 30; k++) {
+			gdfo_plan *plan;
+			char *a, *b;
+			int knobs_only = 1;
+			ck_assert_int_eq(gdfo_space_sample(p, dim, s, &rng), 0);
+			if (k % 3 == 2) /* knobs only */
+				for (d = 0; d < dim; d++)
+					if (s->d[d].kind < GDFO_DECISION_PARTITIONS)
+						p[d] = 0;
+			for (d = 0; d < dim; d++)
+				knobs_only &= s->d[d].kind >= GDFO_DECISION_PARTITIONS || !p[d];
+			plan = apply(s, p);
+			ck_assert_msg(gdfo__space_apply_graph(&only, s, p) == 0, "%s", gdfo_last_error());
+			a = graph_json(gdfo_plan_graph(plan));
+			b = graph_json(only);
+			ck_assert_str_eq(a, b);
+			gdfo_free(b);
+			if (knobs_only) {
+				ck_assert_int_eq(gdfo__space_apply_knobs(scratch, s, p), 0);
+				b = graph_json(scratch);
+				ck_assert_str_eq(a, b);
+				gdfo_free(b);
+			}
+			gdfo_free(a);
+			gdfo_graph_free(only);
+			gdfo_plan_free(plan);
+		}
+		gdfo_graph_free(scratch);
+		free(p);
+		gdfo_space_free(s);
+		gdfo_graph_free(g);
+	}
 }
 END_TEST
 
@@ -674,6 +729,7 @@ int main(void)
 	tcase_add_test(t, every_point_applies_to_a_valid_graph);
 	tcase_add_test(t, masked_choices_are_never_produced);
 	tcase_add_test(t, apply_says_what_it_set);
+	tcase_add_test(t, graph_only_applies_match_the_plan);
 	tcase_add_test(t, exhaustive_search_is_at_least_as_good);
 	tcase_add_test(t, json_round_trips);
 	tcase_add_test(t, point_of_finds_applied_points);
