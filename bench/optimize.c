@@ -27,8 +27,10 @@
  *       default check against the task-level simulator, and unchecked),
  *       what scoring one candidate costs (gdfo_space_apply of a sampled
  *       point, one analytic and one task-level gdfo_sim_run_graph of the
- *       input), and each call's plan as <name>_plan=<source>/<changes>/<candidates
- *       scored, from the plan's note; -1 without one>.
+ *       input, and one in expected mode with the learned call's check
+ *       noise), and each call's plan as
+ *       <name>_plan=<source>/<changes>/<candidates scored, from the plan's
+ *       note; -1 without one>.
  *       Each is the median of repeated calls (~SECONDS each), wall clock
  *       (<name>_us) and this thread's CPU time (<name>_cpu_us: what a loaded
  *       machine does not inflate).
@@ -293,11 +295,18 @@ static int once(const job *j)
 		gdfo_plan_free(plan);
 		return 0;
 	case 8:
-	case 9: {
+	case 9:
+	case 10: {
 		gdfo_sim_options so = {.version = GDFO_SIM_OPTIONS_VERSION};
 		gdfo_sim_result r = {.version = GDFO_SIM_RESULT_VERSION};
 		gdfo_sim_options_init(&so, GDFO_SIM_OPTIONS_VERSION);
-		so.mode = j->what == 8 ? GDFO_SIM_ANALYTIC : GDFO_SIM_DES;
+		so.mode = j->what == 8 ? GDFO_SIM_ANALYTIC : j->what == 9 ? GDFO_SIM_DES : GDFO_SIM_EXPECTED;
+		if (j->what == 10) {
+			/* the learned call's check */
+			so.noise_sigma = 0.1;
+			so.straggler_prob = 0.01;
+			so.straggler_factor = 4;
+		}
 		return gdfo_sim_run_graph(&r, j->sim, j->graph, &so);
 	}
 	default: {
@@ -439,7 +448,7 @@ static int run(const char *model, int n, int k, double seconds)
 	{
 		static const char *names[] = {"space_us", "features_us", "batch_us", "forward_us",
 					      "rules_checked_us", "rules_unchecked_us", "apply_us",
-					      "sim_analytic_us", "sim_des_us"};
+					      "sim_analytic_us", "sim_des_us", "sim_expected_us"};
 		gdfo_space *space;
 		uint64_t rng = 1;
 		int32_t *point;
@@ -451,7 +460,7 @@ static int run(const char *model, int n, int k, double seconds)
 			return fail("gdfo_space_sample");
 		j.space = space;
 		j.point = point;
-		for (i = 0; i < 9; i++) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			j.what = (int)i + 1;
 			if ((us = timed(&j, seconds / 2, &cpu)) < 0)
 				return fail(names[i]);

@@ -71,7 +71,7 @@ printf '%-6s %-4s %-3s %10s %10s %7s %6s %12s %9s %9s | %9s %9s %6s %10s %8s\n' 
 	stages dim K gdfo_us torch_us "(mode)" ratio optuna_trial gdfo/dec optuna/dec \
 	gdfo_cpu torch_cpu ratio optuna_cpu maxdiff
 
-parts="verify0 cand0 norules norules_verify0 norules_cand0_verify0 score0 rules rules_checked rules_unchecked space features batch forward apply sim_analytic sim_des"
+parts="verify0 cand0 norules norules_verify0 norules_cand0_verify0 score0 rules rules_checked rules_unchecked space features batch forward apply sim_analytic sim_des sim_expected"
 for n in $SIZES; do
 	dir=$tmp/s$n
 	mkdir -p $dir

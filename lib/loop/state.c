@@ -1752,15 +1752,15 @@ typedef struct mcand {
 #define FINALISTS 4
 #define STARTS 7         /* known-good, learned, input, 4 random points */
 
-/* The DES-checked score of a point: the reward with task noise and stragglers on fixed seeds. */
-static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_space *space, const int32_t *pt)
+/* The checked score of a point: its reward by the expected mode with task noise and stragglers (gdfo__pol_predict_check). */
+static int check_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_space *space, const int32_t *pt)
 {
 	gdfo_plan *pl = NULL;
 	gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
 	int rc;
 	if ((rc = gdfo_space_apply(&pl, space, pt, space->dim, "loop")))
 		return rc;
-	rc = gdfo__pol_predict_des(&rw, o, pol, gdfo_plan_graph(pl), NULL);
+	rc = gdfo__pol_predict_check(&rw, o, pol, gdfo_plan_graph(pl));
 	if (!rc)
 		*r = gdfo__pol_score(&rw);
 	gdfo_plan_free(pl);
@@ -1773,12 +1773,11 @@ static int des_score(double *r, gdfo_outcome *o, gdfo__pol *pol, const gdfo_spac
  * reward over the known-good plan plus the corrections learned for the
  * kinds of change made), within the regret bound and never through a
  * point marked bad. The FINALISTS best untried points met are then
- * checked, with the known-good plan, by the task-level simulator (task
- * noise and stragglers on fixed seeds): the analytic model alone prefers
- * plans that end on one wave of long tasks. (The expected mode the
- * learned call checks with did worse here: docs/loop.md.) With
- * probability EPSILON a random untried first neighbour is explored
- * instead.
+ * checked, with the known-good plan, by the check (the simulator's
+ * expected mode with task noise and stragglers, as the learned optimizer
+ * checks its finalists): the analytic model alone prefers plans that end
+ * on one wave of long tasks. With probability EPSILON a random untried
+ * first neighbour is explored instead.
  */
 static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, const int32_t *kg, double kg_r,
 			const int32_t *learned, const snap *s, const gdfo__policy *P, const gdfo_graph *input,
@@ -1902,11 +1901,11 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 			gdfo_plan_free(ep);
 		}
 	} else if (n_fin) {
-		/* the finalists and the known-good plan by the task-level check */
+		/* the finalists and the known-good plan by the check */
 		double kg_des, best_des = -INFINITY;
 		gdfo_outcome kg_o;
 		size_t f, at = (size_t)-1;
-		if ((rc = des_score(&kg_des, &kg_o, pol, space, kg)))
+		if ((rc = check_score(&kg_des, &kg_o, pol, space, kg)))
 			goto out;
 		for (f = 0; f < n_fin; f++) {
 			double r, q;
@@ -1916,9 +1915,9 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 			gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
 			char why[256];
 			int ok;
-			/* the task-level check, and the policy: a finalist that breaks it is dropped */
+			/* the check, and the policy: a finalist that breaks it is dropped */
 			if ((rc = gdfo_space_apply(&fp, space, fin + f * dim, dim, "loop")) ||
-			    (rc = gdfo__pol_predict_des(&rw, &o, pol, gdfo_plan_graph(fp), NULL))) {
+			    (rc = gdfo__pol_predict_check(&rw, &o, pol, gdfo_plan_graph(fp)))) {
 				gdfo_plan_free(fp);
 				goto out;
 			}
@@ -1947,7 +1946,7 @@ static int model_search(mcand *out, gdfo__pol *pol, const gdfo_space *space, con
 	}
 	if (out->pt && !out->what[0]) {
 		size_t at = 0, k = 0;
-		at += (size_t)snprintf(out->what, sizeof(out->what), "the model's best plan within %d steps of the known-good one (checked by the task-level simulator):", MOVES);
+		at += (size_t)snprintf(out->what, sizeof(out->what), "the model's best plan within %d steps of the known-good one (checked by the expected mode with task noise):", MOVES);
 		for (d = 0; d < dim && at < sizeof(out->what) - 8; d++) {
 			gdfo_decision dd = {.version = GDFO_DECISION_VERSION};
 			const char *label = "?";
@@ -2276,18 +2275,18 @@ static int loop_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph *gra
 		best.r = gdfo__pol_score(&rw);
 	}
 	/* What the record keeps (the baseline estimate, the residuals, Q's
-	 * error) is the task-level check's prediction of the plan and of the
+	 * error) is the check's prediction of the plan and of the
 	 * known-good plan: the analytic model only ranks candidates. */
 	{
 		gdfo_reward rw = {.version = GDFO_REWARD_VERSION};
 		int same = best.point && point_is(best.point, kg, space->dim);
-		if ((rc = gdfo__pol_predict_des(&rw, &best.o, &pol, gdfo_plan_graph(plan), NULL)))
+		if ((rc = gdfo__pol_predict_check(&rw, &best.o, &pol, gdfo_plan_graph(plan))))
 			goto out;
 		best.r = gdfo__pol_score(&rw);
 		if (same) {
 			kg_o = best.o;
 			kg_r = best.r;
-		} else if ((rc = des_score(&kg_r, &kg_o, &pol, space, kg))) {
+		} else if ((rc = check_score(&kg_r, &kg_o, &pol, space, kg))) {
 			goto out;
 		}
 		if ((rc = set_pred(plan, &pol, &best.o)))

@@ -181,9 +181,10 @@ def test_candidates_and_seed_change_what_is_scored(model):
         for k in (0, 3):
             with gdfo.Optimizer(model=model, candidates=k) as opt, opt.plan(g) as plan:
                 notes.append([n for n in plan.notes if n.startswith("learned optimizer")][0])
-    # the input, the greedy plan, the rules plan and the sampled plans not drawn before
+    # the input, the greedy plan, the rules plan, the sampled plans not drawn
+    # before, and the resource search's plan when it found a better one
     counts = [int(re.search(r"; (\d+) candidates scored", n).group(1)) for n in notes]
-    assert counts[0] == 3 and 4 <= counts[1] <= 6, notes
+    assert 3 <= counts[0] <= 4 and 4 <= counts[1] <= 7, notes
 
 
 def test_refiner_loop_with_the_judge(model):
