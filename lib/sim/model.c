@@ -518,28 +518,6 @@ void gdfo__model_build(const gdfo_sim_cluster *cl, const gdfo_graph *g, gdfo__ms
 
 /* ---- the stage-level fluid model (analytic mode) -------------------------- */
 
-/* 1 when stage a runs before stage b: higher priority, earlier job, lower order (the DES's order). */
-static int fluid_before(const gdfo__des_job *job, const gdfo__des_stage *a, const gdfo__des_stage *b)
-{
-	if (a->priority != b->priority)
-		return a->priority > b->priority;
-	if (job->job_arrival[a->job] != job->job_arrival[b->job])
-		return job->job_arrival[a->job] < job->job_arrival[b->job];
-	return a->order < b->order;
-}
-
-/* Puts stage k into the released set, which is kept best first. */
-static void fluid_release(const gdfo__des_job *job, uint32_t *ready, size_t *nr, uint32_t k)
-{
-	size_t i = *nr;
-	while (i > 0 && fluid_before(job, &job->stages[k], &job->stages[ready[i - 1]])) {
-		ready[i] = ready[i - 1];
-		i--;
-	}
-	ready[i] = k;
-	++*nr;
-}
-
 void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 {
 	size_t n = job->n_stages, k, nr = 0, nd, w, left = n;
@@ -581,7 +559,7 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 		if (d->n_parents == 0) {
 			double at = job->job_arrival[d->job] > now ? job->job_arrival[d->job] : now;
 			d->ready_ms = at + d->setup_ms;
-			fluid_release(job, ready, &nr, (uint32_t)k);
+			gdfo__ready_insert(job, ready, &nr, (uint32_t)k);
 		}
 	}
 	while (left > 0) {
@@ -669,7 +647,7 @@ void gdfo__fluid_run(gdfo_sim *sim, gdfo__des_job *job, gdfo__des_out *out)
 				uint32_t ci = job->children[d->child_off + k];
 				if (--st[ci].parents_left == 0) {
 					st[ci].ready_ms = now + st[ci].setup_ms;
-					fluid_release(job, ready, &nr, ci);
+					gdfo__ready_insert(job, ready, &nr, ci);
 				}
 			}
 		}

@@ -241,6 +241,28 @@ int gdfo__model_topo(const gdfo_graph *g, size_t *topo, size_t *indeg);
  */
 double gdfo__des_critical_path(gdfo__des_job *job);
 
+/* 1 when stage a runs before stage b: higher priority, earlier job, lower order (the DES's order). */
+static inline int gdfo__stage_before(const gdfo__des_job *job, const gdfo__des_stage *a, const gdfo__des_stage *b)
+{
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	if (job->job_arrival[a->job] != job->job_arrival[b->job])
+		return job->job_arrival[a->job] < job->job_arrival[b->job];
+	return a->order < b->order;
+}
+
+/* Puts stage k into ready (*nr stages, kept best first by gdfo__stage_before). */
+static inline void gdfo__ready_insert(const gdfo__des_job *job, uint32_t *ready, size_t *nr, uint32_t k)
+{
+	size_t i = *nr;
+	while (i > 0 && gdfo__stage_before(job, &job->stages[k], &job->stages[ready[i - 1]])) {
+		ready[i] = ready[i - 1];
+		i--;
+	}
+	ready[i] = k;
+	++*nr;
+}
+
 /*
  * The stage-level fluid schedule of a DES job built from a model
  * (analytic mode): stage start/end and the run's totals, no per-task work.

@@ -89,16 +89,6 @@ static gdfo__wave_ev pop(wstate *w)
 	return top;
 }
 
-/* 1 when stage a runs before stage b: higher priority, earlier job, lower order (as the DES). */
-static int stage_before(const gdfo__des_job *job, const gdfo__des_stage *a, const gdfo__des_stage *b)
-{
-	if (a->priority != b->priority)
-		return a->priority > b->priority;
-	if (job->job_arrival[a->job] != job->job_arrival[b->job])
-		return job->job_arrival[a->job] < job->job_arrival[b->job];
-	return a->order < b->order;
-}
-
 /* Phi^-1(q), 0 < q < 1: Acklam's rational approximation (relative error below 1.2e-9). */
 static double normal_quantile(double q)
 {
@@ -182,17 +172,6 @@ static double wave_tail(const gdfo_sim_options *o, double m, double a, double ea
 	return e - g;
 }
 
-static void runnable_insert(wstate *w, uint32_t s)
-{
-	const gdfo__des_job *job = w->job;
-	size_t i = w->nr++;
-	while (i > 0 && stage_before(job, &job->stages[s], &job->stages[w->ready[i - 1]])) {
-		w->ready[i] = w->ready[i - 1];
-		i--;
-	}
-	w->ready[i] = s;
-}
-
 static int stage_complete(wstate *w, uint32_t s0);
 
 /* Stage s is released (its parents are done and its setup is over). */
@@ -211,7 +190,7 @@ static int stage_ready(wstate *w, uint32_t s)
 		d->start_ms = w->now;
 		return stage_complete(w, s);
 	}
-	runnable_insert(w, s);
+	gdfo__ready_insert(w->job, w->ready, &w->nr, s);
 	return 0;
 }
 
