@@ -702,13 +702,7 @@ static int refine(gdfo__pol *p, const scorer *sc, cand *c, size_t *n, int32_t *p
 	return 0;
 }
 
-/*
- * Re-scores the input, the rules plan and the `count` best other
- * candidates with the check (gdfo__pol_predict_check: the task-level
- * model's expected run under task noise and stragglers, which sees the
- * tails of stages that end on one wave of long tasks); candidates not
- * checked keep their analytic score and rank below every checked one.
- */
+/* Candidate c scored by the check instead of the analytic model. */
 static int check(gdfo__pol *p, const scorer *sc, cand *c)
 {
 	const gdfo_graph *sg;
@@ -726,6 +720,13 @@ static int check(gdfo__pol *p, const scorer *sc, cand *c)
 	return 0;
 }
 
+/*
+ * Re-scores the input, the rules plan and the `count` best other
+ * candidates with the check (gdfo__pol_predict_check: the task-level
+ * model's expected run under task noise and stragglers, which sees the
+ * tails of stages that end on one wave of long tasks); candidates not
+ * checked keep their analytic score and rank below every checked one.
+ */
 static int verify(gdfo__pol *p, const scorer *sc, cand *c, size_t n, int count)
 {
 	size_t k, j;

@@ -785,6 +785,7 @@ int gdfo__pol_predict_check(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
 
+	p->sim_has_input = 0;
 	if (p->check_base_latency_ms < 0) {
 		if ((rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->eo)))
 			return rc;
