@@ -43,6 +43,11 @@ def test_options_and_cluster():
             assert sim.run(g, mode="analytic").makespan_ms == approx(want["makespan_ms"])
             noisy = sim.run(g, noise_sigma=0.2, runs=3, seed=7)
             assert noisy.runs == 3 and noisy.makespan_ms_p95 >= noisy.makespan_ms * 0.5
+            # expected mode: the DES's mean under the noise, in one deterministic run
+            des = sim.run(g, noise_sigma=0.1, straggler_prob=0.01, runs=200, seed=3)
+            exp = sim.run(g, mode="expected", noise_sigma=0.1, straggler_prob=0.01)
+            assert exp.runs == 1 and abs(exp.makespan_ms / des.makespan_ms - 1) < 0.1
+            assert exp.makespan_ms_p95 > exp.makespan_ms
         with gdfo.Simulator({"executors": 3}) as sim:
             assert sim.cluster()["executors"] == 3
         with pytest.raises(gdfo.GdfoError) as e:

@@ -23,7 +23,7 @@ from .plan import Plan, Prediction
 from .profile import Profile
 from .telemetry import Telemetry
 
-_MODES = {"des": 0, "analytic": 1}
+_MODES = {"des": 0, "analytic": 1, "expected": 2}
 _REPLAYS = {"exact": 0, "sampled": 1}
 _JOIN = ("auto", "broadcast", "shuffle_hash", "sort_merge")
 _SWITCHES = ("dynamic_allocation",)
@@ -31,8 +31,9 @@ _INTS = ("seed", "runs", "executors", "cores_per_executor", "max_attempts", "min
          "max_executors", "run_index", "batches")
 _FLOATS = ("noise_sigma", "straggler_prob", "straggler_factor", "failure_prob", "backlog_timeout_ms",
            "idle_timeout_ms", "batch_interval_ms", "replay_stage_gap_ms")
-#: Keyword options of every run call: the fields of gdfo_sim_options (mode "des" or
-#: "analytic", replay "exact" or "sampled"); defaults from gdfo_sim_options_init.
+#: Keyword options of every run call: the fields of gdfo_sim_options (mode "des",
+#: "analytic" or "expected", replay "exact" or "sampled"); defaults from
+#: gdfo_sim_options_init.
 OPTIONS = ("mode", "replay") + _SWITCHES + _INTS + _FLOATS
 
 

@@ -75,6 +75,10 @@ class SimulatorTest {
             double des = s.run(g, o).makespanMs();
             o.mode("analytic");
             assertNotEquals(des, s.run(g, o).makespanMs());
+            o.mode("expected");
+            assertEquals("expected", o.mode());
+            assertEquals(des, s.run(g, o).makespanMs(), des * 0.02); // without noise, the DES's schedule
+            o.mode("analytic");
             Simulator.Result noisy = s.run(g, new Simulator.Options().noiseSigma(0.2).runs(3).seed(7));
             assertEquals(3, noisy.runs());
             assertThrows(IllegalArgumentException.class, () -> o.mode("fluid"));

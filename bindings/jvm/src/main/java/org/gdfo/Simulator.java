@@ -104,18 +104,27 @@ public final class Simulator extends NativeHandle {
             return nOptionsCreate();
         }
 
-        /** "des" (the default) or "analytic". */
+        /**
+         * "des" (the default), "analytic" or "expected" (the DES's mean run under the noise
+         * options, computed by groups of tasks; docs/simulator.md).
+         */
         public synchronized Options mode(String v) {
             nSetMode(ptr(), switch (v) {
                 case "des" -> 0;
                 case "analytic" -> 1;
-                default -> throw new IllegalArgumentException("mode must be \"des\" or \"analytic\", not \"" + v + "\"");
+                case "expected" -> 2;
+                default -> throw new IllegalArgumentException(
+                        "mode must be \"des\", \"analytic\" or \"expected\", not \"" + v + "\"");
             });
             return this;
         }
 
         public synchronized String mode() {
-            return nGetMode(ptr()) == 1 ? "analytic" : "des";
+            return switch (nGetMode(ptr())) {
+                case 1 -> "analytic";
+                case 2 -> "expected";
+                default -> "des";
+            };
         }
 
         /** Profiles: "exact" (the default) or "sampled". */
