@@ -188,7 +188,9 @@ class Optimizer(Handle):
     0. Keyword options are the fields of gdfo_optimizer_options (OPTIONS):
     candidates (sampled plans scored besides the greedy one, 8),
     structural_steps (4), use_rules (True), score (True), uniform (False),
-    seed (1), verify (3), verify_tasks (200000), sync_every (1); switches
+    seed (1), verify (3: finalists checked with the simulator's expected
+    mode), verify_tasks (60000; unused since that check costs no task runs),
+    rules_check (-1), sync_every (1); switches
     take only bool, counts only int. An out-of-range value is
     GdfoError(EINVAL) naming it.
 
