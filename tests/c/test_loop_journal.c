@@ -83,20 +83,10 @@ static void teardown(void)
 	rmdir(dir);
 }
 
+/* The journal's bytes (tu_slurp). */
 static unsigned char *slurp(size_t *len)
 {
-	FILE *f = fopen(journal, "rb");
-	unsigned char *b;
-	long n;
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
+	return (unsigned char *)tu_slurp(journal, len);
 }
 
 static void spit(const unsigned char *b, size_t len)

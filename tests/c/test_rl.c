@@ -254,20 +254,10 @@ static void tiny_options(gdfo_train_options *o)
 	o->progress = count_and_stop;
 }
 
+/* The file's bytes (tu_slurp), as bytes. */
 static unsigned char *slurp(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *b;
-	long len;
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)len + 1);
-	ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return b;
+	return (unsigned char *)tu_slurp(path, n);
 }
 
 START_TEST(training_is_deterministic_and_resumes)
