@@ -749,7 +749,7 @@ static double tasks_of(const gdfo_sim *sim)
 	return t;
 }
 
-int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g, double *tasks)
+int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g)
 {
 	gdfo_sim_result res = {.version = GDFO_SIM_RESULT_VERSION};
 	int rc;
@@ -760,12 +760,13 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 		 * pipeline's latency hangs on a few tasks, and one straggler more or
 		 * less must not decide between plans; a large one averages its
 		 * noise over many tasks in one run. */
+		double tasks;
 		int runs;
 		p->dso.runs = 1;
 		if ((rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->dso)))
 			return rc;
-		p->des_base_tasks = tasks_of(p->sim);
-		runs = p->des_base_tasks > 0 ? (int)(8000.0 / p->des_base_tasks) : 8;
+		tasks = tasks_of(p->sim);
+		runs = tasks > 0 ? (int)(8000.0 / tasks) : 8;
 		p->dso.runs = runs < 1 ? 1 : runs > 8 ? 8 : runs;
 		if (p->dso.runs > 1 && (rc = gdfo_sim_run_graph(&res, p->sim, p->space->graph, &p->dso)))
 			return rc;
@@ -775,8 +776,6 @@ int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const g
 	}
 	if ((rc = gdfo_sim_run_graph(&res, p->sim, g, &p->dso)))
 		return rc;
-	if (tasks)
-		*tasks = tasks_of(p->sim);
 	return score_run(r, o, p, &res, p->des_base_latency_ms, p->des_base_cost, p->des_base_throughput);
 }
 

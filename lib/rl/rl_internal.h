@@ -123,7 +123,6 @@ typedef struct gdfo__pol {
 	gdfo_sim_options ao;    /* analytic */
 	gdfo_sim_options dso;   /* the DES with task noise on fixed seeds: the finalists' check */
 	double des_base_latency_ms, des_base_cost, des_base_throughput; /* -1 until needed */
-	double des_base_tasks;
 	gdfo_sim_options eo;    /* the DES's expected mode with dso's noise: the check of a plan call */
 	double check_base_latency_ms, check_base_cost, check_base_throughput; /* -1 until needed */
 	float *x, *hs, *emb;
@@ -200,12 +199,11 @@ int gdfo__pol_knobs(gdfo__pol *p, int32_t *point, int mode, uint64_t *rng, const
 int gdfo__pol_predict(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g);
 
 /*
- * The same with the task-level DES (task noise and stragglers, two runs
- * on fixed seeds): slower, closer to a real run; the finalists of a plan
- * call and of the expert's search are checked with it. *tasks
- * (may be NULL) receives the tasks the run scheduled.
+ * The same with the task-level DES (task noise and stragglers, 1-8 runs
+ * on fixed seeds): the training expert checks its best points with it
+ * (plan calls and the loop check with gdfo__pol_predict_check).
  */
-int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g, double *tasks);
+int gdfo__pol_predict_des(gdfo_reward *r, gdfo_outcome *o, gdfo__pol *p, const gdfo_graph *g);
 
 /*
  * The check of a plan call and of the loop's search: the DES's expected

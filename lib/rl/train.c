@@ -225,7 +225,7 @@ static int rerank(int32_t *best, double *best_reward, gdfo__pol *p, const top_po
 		double sc;
 		if ((rc = gdfo_space_apply(&plan, p->space, t->pt[i], dim, "expert")))
 			return rc;
-		rc = gdfo__pol_predict_des(&r, NULL, p, gdfo_plan_graph(plan), NULL);
+		rc = gdfo__pol_predict_des(&r, NULL, p, gdfo_plan_graph(plan));
 		gdfo_plan_free(plan);
 		if (rc)
 			return rc;
