@@ -653,60 +653,23 @@ out:
 int gdfo__space_apply_knobs(gdfo_graph *g, const gdfo_space *s, const int32_t *point)
 {
 	const gdfo_graph *in = s->graph;
-	size_t i, pass, changed;
-	int rc;
+	applier a = {0};
+	size_t i;
 
 	if (g->n != in->n)
 		return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: the graph has %zu stages, the space's %zu", g->n,
 				   in->n);
+	for (i = 0; i < s->dim; i++)
+		if (point[i] && s->d[i].kind < GDFO_DECISION_PARTITIONS)
+			return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: decision %zu is structural", i);
 	g->knobs = in->knobs;
 	for (i = 0; i < in->n; i++)
 		g->stages[i].knobs = in->stages[i].knobs;
-	/* as gdfo_space_apply: resources (pass 3), then stage knobs and the policy in decision order (4) */
-	for (pass = 3; pass < 5; pass++) {
-		for (i = 0; i < s->dim; i++) {
-			const gdfo__decision *d = &s->d[i];
-			gdfo__stage *st;
-			int64_t v;
-			size_t k;
-			if (!point[i])
-				continue;
-			if (d->kind < GDFO_DECISION_PARTITIONS)
-				return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: decision %zu is structural", i);
-			v = d->c[point[i]].value;
-			if (pass == 3) {
-				if (d->kind == GDFO_DECISION_EXECUTORS)
-					g->knobs.executors = (int32_t)v;
-				else if (d->kind == GDFO_DECISION_CORES)
-					g->knobs.cores_per_executor = (int32_t)v;
-				else if (d->kind == GDFO_DECISION_MEMORY)
-					g->knobs.memory_per_executor_bytes = v;
-				continue;
-			}
-			if (d->kind == GDFO_DECISION_PRIORITY_POLICY) {
-				if ((rc = set_policy(g, v, &changed)))
-					return rc;
-				continue;
-			}
-			if (d->kind > GDFO_DECISION_COMPACTION)
-				continue;
-			if ((k = gdfo__graph_index(g, d->stage_id)) == (size_t)-1)
-				return gdfo__error(GDFO_EINTERNAL, "gdfo__space_apply_knobs: stage %lld is not in the graph",
-						   (long long)d->stage_id);
-			st = &g->stages[k];
-			switch (d->kind) {
-			case GDFO_DECISION_PARTITIONS:
-				st->knobs.partitions = gdfo__space_partitions(s, g, st->stats.bytes_in, v);
-				break;
-			case GDFO_DECISION_JOIN_STRATEGY: st->knobs.join_strategy = (int32_t)v; break;
-			case GDFO_DECISION_CACHE: st->knobs.cache = (int32_t)v; break;
-			case GDFO_DECISION_PRIORITY: st->knobs.priority = (int32_t)v; break;
-			case GDFO_DECISION_FILE_SIZE: st->knobs.target_file_bytes = v; break;
-			default: st->knobs.compaction_every = (int32_t)v; break;
-			}
-		}
-	}
-	return 0;
+	/* gdfo_space_apply's passes without text: no structural decision, so no alias or copy */
+	a.s = s;
+	a.g = g;
+	a.source = "learned";
+	return apply(&a, s, point, s->dim, NULL);
 }
 
 /* ---- the point nearest to a graph --------------------------------------------------- */
