@@ -75,7 +75,7 @@ typedef struct gdfo_optimizer_options {
 				      check_changes): -1 (default) as gdfo_optimize_rules
 				      decides (with a cluster known, every change group checked,
 				      here with the expected mode without noise, the DES's
-				      schedule within about 0.5 %: half of the call's time); 0
+				      schedule within 1.4 %: half of the call's time); 0
 				      unchecked (the call checks it whole; faster, plans worse,
 				      docs/learning.md); 1 always */
 	int32_t reserved2;

@@ -823,7 +823,7 @@ int gdfo__optimizer_plan(gdfo_plan **out, gdfo_optimizer *opt, const gdfo_graph 
 	/* The rules plan first: the rules also refuse telemetry of another pipeline, with the why. */
 	if (opt->o.use_rules && opt->o.score) {
 		/* a candidate: checked with the DES's schedule computed by groups of
-		 * tasks (within about 0.5 % of the DES, 10 times faster) */
+		 * tasks (within 1.4 % of the DES on 341 plans, 10 times faster) */
 		if ((rc = rules_plan(&rules, opt, graph, telemetry, &obj, opt->o.rules_check, GDFO_SIM_EXPECTED)))
 			return rc;
 	} else if (telemetry && (rc = foreign_telemetry(graph, telemetry))) {
